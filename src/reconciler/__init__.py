@@ -1,0 +1,3 @@
+"""reconciler: declarative GitOps for Azure Machine Learning workspaces."""
+
+__version__ = "0.1.0"

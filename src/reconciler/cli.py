@@ -1,0 +1,279 @@
+"""The command line: options, exit codes and the one error handler. Wiring only.
+
+Exit codes: 0 success (no changes), 1 error, 2 changes present (with --detailed-exitcode),
+3 apply failed part-way. Nothing heavy is imported at start-up, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from reconciler.errors import EXIT_APPLY_FAILED, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ReconcileError
+
+if TYPE_CHECKING:
+    from reconciler.config import LoadedConfig
+    from reconciler.plan import Plan
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Session:
+    """Per-invocation settings and the redaction list that guards every line we print."""
+
+    project_dir: Path = field(default_factory=Path.cwd)
+    debug: bool = False
+    color: bool = True
+    secrets: set[str] = field(default_factory=set)
+
+    def redact(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+    def out(self, text: str, *, err: bool = False) -> None:
+        click.echo(self.redact(text), nl=False, err=err)
+
+    def load(self, environment: str | None) -> LoadedConfig:
+        from reconciler.config import load
+
+        config = load(self.project_dir, environment)
+        from reconciler.resources import desired_resources
+
+        for resource in desired_resources(config.platform):
+            for ref in resource.secrets.values():
+                value = config.variables.get(ref.name)
+                if value and len(value) >= 3:
+                    self.secrets.add(value)
+        return config
+
+
+def _session() -> Session:
+    return click.get_current_context().ensure_object(Session)
+
+
+def _set_dir(ctx: click.Context, _: Any, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Session).project_dir = Path(value)
+
+
+def _set_debug(ctx: click.Context, _: Any, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Session).debug = True
+
+
+def _set_no_color(ctx: click.Context, _: Any, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Session).color = False
+
+
+def common(func: F) -> F:
+    """Options accepted before or after the command name."""
+    func = click.option(
+        "-C", "directory", default=None, expose_value=False, callback=_set_dir,
+        type=click.Path(file_okay=False, exists=True), is_eager=True,
+        help="Run as if started in DIR (the folder holding platform.yaml).",
+    )(func)
+    func = click.option(
+        "--debug", is_flag=True, expose_value=False, callback=_set_debug, is_eager=True,
+        help="Show tracebacks.",
+    )(func)
+    func = click.option(
+        "--no-color", is_flag=True, expose_value=False, callback=_set_no_color,
+        help="Plain output (also when NO_COLOR is set).",
+    )(func)
+    return func
+
+
+def env_option(func: F) -> F:
+    return click.option(
+        "--env", "environment", default=None, metavar="NAME",
+        help="Environment overlay environments/NAME.yaml (default: platform.yaml's "
+        "default_environment).",
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@common
+@click.version_option(package_name="reconciler", prog_name="reconcile")
+def cli() -> None:
+    """Declarative GitOps for Azure Machine Learning workspaces.
+
+    Reads platform.yaml (+ environments/NAME.yaml), shows what would change in the workspace
+    (plan) and makes it so (apply).
+
+    Exit codes: 0 success/no changes, 1 error, 2 changes present (--detailed-exitcode),
+    3 apply failed part-way.
+    """
+
+
+@cli.command()
+@common
+@env_option
+def validate(environment: str | None) -> None:
+    """Check the desired state without contacting the workspace or needing secrets."""
+    session = _session()
+    config = session.load(environment)
+    p = config.platform
+    session.out(
+        f"The desired state is valid for environment {config.environment!r}: "
+        f"{len(p.connections)} connection(s), {len(p.datastores)} datastore(s), "
+        f"{len(p.imports)} import(s).\n"
+    )
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of platform.yaml (for editors and CI)."""
+    from reconciler.schema import schema_json
+
+    click.echo(schema_json(), nl=False)
+
+
+@cli.command()
+@common
+@env_option
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan to FILE.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+    show_default=True, help="Output format.",
+)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--prune", is_flag=True, help="Delete managed resources no longer declared.")
+def plan(
+    environment: str | None, out_file: str | None, fmt: str, detailed_exitcode: bool, prune: bool
+) -> None:
+    """Show what apply would change in the workspace."""
+    from reconciler.planner import build_plan
+    from reconciler.providers.factory import open_workspace
+
+    session = _session()
+    config = session.load(environment)
+    workspace = open_workspace(config)
+    result = build_plan(config, workspace, prune=prune)
+    if out_file:
+        Path(out_file).write_text(session.redact(result.to_json()), encoding="utf-8")
+    session.out(_render(result, fmt, session))
+    if out_file and fmt == "text":
+        session.out(f"\nSaved the plan to {out_file}; apply it with: reconcile apply {out_file}\n")
+    if detailed_exitcode and result.has_changes:
+        raise SystemExit(EXIT_CHANGES)
+
+
+@cli.command()
+@common
+@env_option
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--prune", is_flag=True, help="Delete managed resources no longer declared.")
+def apply(environment: str | None, plan_file: str | None, auto_approve: bool, prune: bool) -> None:
+    """Make the workspace match the desired state (or apply a saved PLAN_FILE exactly)."""
+    from reconciler.apply import apply_plan, check_fresh
+    from reconciler.plan import Plan
+    from reconciler.planner import build_plan
+    from reconciler.providers.factory import open_workspace
+    from reconciler.secrets import SecretHasher
+
+    session = _session()
+    hasher = SecretHasher()
+    if plan_file:
+        saved = _read_plan(Path(plan_file))
+        config = session.load(environment or saved.environment)
+        workspace = open_workspace(config)
+        check_fresh(saved, config, workspace, hasher)
+        the_plan = saved
+    else:
+        config = session.load(environment)
+        workspace = open_workspace(config)
+        the_plan = build_plan(config, workspace, prune=prune, hasher=hasher)
+    session.out(_render(the_plan, "text", session))
+    if not the_plan.steps:
+        return
+    if not plan_file and not auto_approve:
+        if not sys.stdin.isatty():
+            raise ReconcileError(
+                "apply needs confirmation, but no terminal is attached",
+                hint="review the plan and pass --auto-approve, or apply a saved plan file",
+            )
+        if not click.confirm("\nApply these changes?", default=False):
+            session.out("Apply cancelled; nothing was changed.\n")
+            return
+    from reconciler.render.progress import ConsoleReporter, render_apply_summary
+
+    session.out("\n")
+    reporter = ConsoleReporter(session.out, color=session.color)
+    outcome = apply_plan(the_plan, config, workspace, reporter, hasher)
+    reporter.close()
+    session.out(render_apply_summary(outcome))
+    if not outcome.ok:
+        raise SystemExit(EXIT_APPLY_FAILED)
+
+
+def _read_plan(path: Path) -> Plan:
+    from pydantic import ValidationError
+
+    from reconciler.plan import Plan
+
+    try:
+        return Plan.from_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, ValueError) as exc:
+        raise ReconcileError(
+            f"{path} is not a reconciler plan file",
+            hint="create one with: reconcile plan --out FILE",
+        ) from exc
+
+
+def _render(result: Plan, fmt: str, session: Session) -> str:
+    if fmt == "json":
+        return result.to_json()
+    if fmt == "markdown":
+        from reconciler.render.markdown import render_plan as markdown
+
+        return markdown(result)
+    from reconciler.render.terminal import render_plan as terminal
+
+    return terminal(result, color=session.color and _wants_color())
+
+
+def _wants_color() -> bool:
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def main(argv: list[str] | None = None) -> None:
+    session = Session()
+    try:
+        code = cli.main(args=argv, obj=session, standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+    except SystemExit:
+        raise
+    except ReconcileError as exc:
+        if session.debug:
+            traceback.print_exc()
+        session.out(f"Error: {exc}\n", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        session.out("Aborted; nothing more was changed.\n", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        session.out(f"Error: {exc.format_message()}\n", err=True)
+        if exc.ctx is not None:
+            session.out(f"Try '{exc.ctx.command_path} --help' for help.\n", err=True)
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:
+        if session.debug:
+            session.out("".join(traceback.format_exception(exc)), err=True)
+        else:
+            session.out(
+                f"Internal error ({type(exc).__name__}): {exc}\n"
+                "  This is a bug in reconciler; rerun with --debug and report the traceback.\n",
+                err=True,
+            )
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,32 @@
+"""A small dotenv reader: ``KEY=VALUE`` lines, ``#`` comments, optional quotes and ``export``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from reconciler.errors import ConfigError, Problem
+
+_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+
+
+def read_dotenv(path: Path, display: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    problems = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            problems.append(Problem(display, number, 1, "", "expected KEY=VALUE"))
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        else:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    if problems:
+        raise ConfigError(problems=problems)
+    return values

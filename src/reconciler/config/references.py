@@ -1,0 +1,57 @@
+"""Checks that span resources: what one resource names must exist and fit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reconciler.errors import Problem
+from reconciler.model import DATABASE_CONNECTION_TYPES, FILE_CONNECTION_TYPES
+from reconciler.names import SYSTEM_DATASTORES
+
+if TYPE_CHECKING:
+    from reconciler.config.loader import LoadedConfig
+
+
+def check_references(config: LoadedConfig) -> list[Problem]:
+    platform = config.platform
+    problems: list[Problem] = []
+    for name, item in platform.imports.items():
+        here = ("imports", name)
+        connection = platform.connections.get(item.source.connection)
+        if connection is None:
+            declared = ", ".join(sorted(platform.connections)) or "none"
+            problems.append(
+                config.problem(
+                    (*here, "source", "connection"),
+                    f"connection {item.source.connection!r} is not declared "
+                    f"(declared: {declared})",
+                    "declare it under connections: or fix the name",
+                )
+            )
+        else:
+            wanted = (
+                DATABASE_CONNECTION_TYPES
+                if item.source.type == "database"
+                else FILE_CONNECTION_TYPES
+            )
+            if connection.type not in wanted:
+                problems.append(
+                    config.problem(
+                        (*here, "source", "connection"),
+                        f"a {item.source.type} source needs a connection of type "
+                        f"{' or '.join(wanted)}, but {item.source.connection!r} is "
+                        f"{connection.type}",
+                    )
+                )
+        datastore = item.datastore
+        if datastore not in platform.datastores and datastore not in SYSTEM_DATASTORES:
+            declared = ", ".join(sorted(platform.datastores)) or "none"
+            problems.append(
+                config.problem(
+                    (*here, "path"),
+                    f"datastore {datastore!r} is not declared (declared: {declared}; "
+                    f"system: {', '.join(sorted(SYSTEM_DATASTORES))})",
+                    "declare it under datastores: or target a system datastore",
+                )
+            )
+    return problems

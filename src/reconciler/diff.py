@@ -1,0 +1,66 @@
+"""Field-level differences between a desired and a live essence.
+
+Both sides are already essences (see `reconciler.resources`), so what remains different is a
+real change. deepdiff finds the differences; we turn them into our own `FieldChange` values and
+mark the fields Azure ML cannot change in place. deepdiff is imported here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler.plan import SENSITIVE, FieldChange
+from reconciler.resources import Kind
+
+# Fields Azure ML cannot update in place: changing one means delete + create.
+REPLACE_FIELDS: Mapping[Kind, frozenset[str]] = {
+    "connection": frozenset({"type"}),
+    "datastore": frozenset(
+        {"type", "account_name", "container_name", "filesystem", "file_share_name", "endpoint"}
+    ),
+    "import": frozenset(),
+    "schedule": frozenset(),
+}
+_MISSING = object()
+
+
+def diff_specs(kind: Kind, before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    """Changes from ``before`` (live) to ``after`` (desired); empty when they are equal."""
+    if before == after:
+        return []
+    tree = DeepDiff(before, after, view="tree", verbose_level=2)
+    paths: set[tuple[str, ...]] = set()
+    for level in (lvl for report in tree.values() for lvl in report):
+        path: list[str] = []
+        for part in level.path(output_format="list"):
+            if isinstance(part, int):
+                break  # lists change as a whole
+            path.append(str(part))
+        paths.add(tuple(path))
+    changes = []
+    for path in sorted(paths):
+        old, new = _get(before, path), _get(after, path)
+        changes.append(
+            FieldChange(
+                path=".".join(path),
+                before=None if old is _MISSING else old,
+                after=None if new is _MISSING else new,
+                forces_replacement=bool(path) and path[0] in REPLACE_FIELDS[kind],
+            )
+        )
+    return changes
+
+
+def secret_change(path: str) -> FieldChange:
+    return FieldChange(path=path, before=SENSITIVE, after=SENSITIVE, sensitive=True)
+
+
+def _get(data: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return _MISSING
+        data = data[key]
+    return data

@@ -1,0 +1,88 @@
+"""One root error for everything a user can be told about.
+
+Every failure that reaches the CLI is a `ReconcileError` (or a subclass): it carries a message,
+an optional hint saying how to fix it, and the exit code. Library exceptions are wrapped at the
+edge with ``raise ReconcileError(...) from exc``. The CLI prints ``message`` and ``hint`` and
+exits; only ``--debug`` shows a traceback. Messages must never contain a secret value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_APPLY_FAILED = 3
+
+
+class ReconcileError(Exception):
+    """A failure we can explain to the user."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a desired-state file, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+    hint: str | None = None
+
+    def location(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        text = f"{self.location()}: {self.path + ': ' if self.path else ''}{self.message}"
+        return text if not self.hint else f"{text}\n    hint: {self.hint}"
+
+
+@dataclass
+class ConfigError(ReconcileError):
+    """The desired state is invalid; carries every problem found, not just the first."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        body = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"invalid desired state ({count} {noun}):\n{body}")
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StalePlanError(ReconcileError):
+    """A saved plan no longer matches the desired or live state it was computed from."""
+
+
+class ProviderError(ReconcileError):
+    """A workspace call failed; ``transient`` says whether retrying may help."""
+
+    def __init__(self, message: str, hint: str | None = None, *, transient: bool = False) -> None:
+        super().__init__(message, hint)
+        self.transient = transient
+
+
+class ImportFailed(ReconcileError):
+    """A data import run failed; the message says which import and why (never a secret)."""
+
+    exit_code = EXIT_APPLY_FAILED

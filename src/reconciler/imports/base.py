@@ -1,0 +1,63 @@
+"""The pluggable import step.
+
+A provider that runs imports itself (the embedded workspace, and the emulator built on it) hands
+an `ImportRequest` to an `ImportRunner`. The runner reads the source and writes the data files
+into ``staging_dir``; the provider moves that folder into place and registers the data asset
+version only after the runner returned. A runner raises `reconciler.errors.ImportFailed` with a
+message that names the cause (never a secret); the provider then records a Failed job and
+deletes the staging folder, so a failed run leaves no files and no version behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+SourceType = Literal["database", "file_system"]
+AssetType = Literal["mltable", "uri_folder"]
+ConnectionType = Literal["snowflake", "azure_sql_db", "s3"]
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """Everything a runner needs, secrets already resolved (keep it out of logs and errors)."""
+
+    asset_name: str
+    version: str
+    source_type: SourceType
+    connection_name: str
+    connection_type: ConnectionType
+    connection_target: str
+    # e.g. {"username": ..., "password": ...} or {"access_key_id": ..., "secret_access_key": ...}
+    credentials: Mapping[str, str] = field(repr=False)
+    asset_type: AssetType = "mltable"
+    query: str | None = None
+    path: str | None = None
+    batch_rows: int = 50_000
+
+    def __repr__(self) -> str:  # never print credentials
+        return f"ImportRequest(asset={self.asset_name!r}, version={self.version!r})"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    files: tuple[str, ...]  # relative to the staging folder
+    schema: tuple[tuple[str, str], ...] = ()  # (column, arrow type) pairs
+
+
+ProgressCallback = Callable[[int], None]  # called with the running row count
+
+
+class ImportRunner(Protocol):
+    """Runs one import into ``staging_dir`` (which exists and is empty)."""
+
+    def run(
+        self, request: ImportRequest, staging_dir: Path, progress: ProgressCallback | None = None
+    ) -> ImportResult: ...
+
+    def check(self, request: ImportRequest) -> None:
+        """Run the source with zero rows returned; raise ImportFailed if it cannot run."""
+        ...

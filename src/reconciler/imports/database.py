@@ -1,0 +1,283 @@
+"""Run a database import: a Snowflake query streamed into Parquet part files plus an MLTable.
+
+This is the `ImportRunner` behind ``source_type: database`` imports when reconciler runs them
+itself (embedded workspace, emulator). It mirrors what an Azure ML import job produces: Parquet
+files and an ``MLTable`` file describing them, in the staging folder the provider hands over.
+
+Memory stays bounded by the result chunk and ``batch_rows`` size, not the table size: rows come
+from ``cursor.fetch_arrow_batches()`` (Snowflake's chunked Arrow results) and are appended to a
+``ParquetWriter`` batch by batch, rotating to a new part file every ``part_rows`` rows.
+
+Every failure becomes `ImportFailed` naming the import and the cause (unreachable server, login
+rejected, SQL error, no rows, a column Parquet cannot hold). Credentials are only passed to the
+connector; any text taken from a connector error is scrubbed of them before it is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+from reconciler.errors import ImportFailed
+from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
+from reconciler.imports.jdbc import InvalidJdbcUrl, parse_snowflake_jdbc
+
+MLTABLE_FILE = "MLTable"
+MLTABLE_TEXT = """\
+$schema: https://azuremlschemas.azureedge.net/latest/MLTable.schema.json
+type: mltable
+paths:
+  - pattern: ./*.parquet
+transformations:
+  - read_parquet:
+      include_path_column: false
+"""
+# Snowflake error codes for a rejected login (bad user/password, locked or disabled user)
+AUTH_ERROR_CODES = {390100, 390101, 390102, 390103, 390144, 394304, 394400}
+NOT_SECRET_KEYS = {"username", "user", "access_key_id"}
+REDACTED = "***"
+
+Connect = Callable[..., Any]
+
+
+class DatabaseImportRunner:
+    """Imports the result of a Snowflake query; other database kinds are not supported yet."""
+
+    def __init__(
+        self,
+        *,
+        login_timeout: int = 5,
+        network_timeout: int = 120,
+        part_rows: int = 1_000_000,
+        connect: Connect | None = None,
+    ) -> None:
+        self._login_timeout = login_timeout
+        self._network_timeout = network_timeout
+        self._part_rows = part_rows
+        self._connect = connect
+
+    def run(
+        self, request: ImportRequest, staging_dir: Path, progress: ProgressCallback | None = None
+    ) -> ImportResult:
+        query = _require_snowflake_query(request)
+        with self._session(request) as cursor:
+            _execute(cursor, query, request)
+            with _PartWriter(staging_dir, self._part_rows, request) as writer:
+                for batch in _record_batches(cursor, request):
+                    writer.write(batch)
+                    if progress is not None:
+                        progress(writer.rows)
+        if writer.rows == 0:
+            raise ImportFailed(
+                f"import {request.asset_name!r}: the query returned no rows",
+                hint="an import must produce data; check the query's filters",
+            )
+        files = writer.files
+        if request.asset_type == "mltable":
+            (staging_dir / MLTABLE_FILE).write_text(MLTABLE_TEXT)
+            files = (*files, MLTABLE_FILE)
+        return ImportResult(rows=writer.rows, files=files, schema=_describe(writer.schema))
+
+    def check(self, request: ImportRequest) -> None:
+        query = _require_snowflake_query(request)
+        probe = f"SELECT * FROM ({query.strip().rstrip(';')}) LIMIT 0"
+        with self._session(request) as cursor:
+            _execute(cursor, probe, request)
+
+    @contextmanager
+    def _session(self, request: ImportRequest) -> Iterator[Any]:
+        """A cursor on a fresh connection; connector errors come out as ImportFailed."""
+        import snowflake.connector
+
+        connect = self._connect or snowflake.connector.connect
+        kwargs = self._connect_kwargs(request)
+        try:
+            conn = connect(**kwargs)
+        except snowflake.connector.errors.Error as exc:
+            raise _login_failure(exc, request, kwargs) from _cause(exc, request)
+        try:
+            yield conn.cursor()
+        finally:
+            conn.close()
+
+    def _connect_kwargs(self, request: ImportRequest) -> dict[str, Any]:
+        try:
+            target = parse_snowflake_jdbc(request.connection_target)
+        except InvalidJdbcUrl as exc:
+            raise ImportFailed(
+                f"import {request.asset_name!r}: connection {request.connection_name!r} has an "
+                f"invalid target: {exc}",
+                hint="expected jdbc:snowflake://<account>.snowflakecomputing.com/?db=...",
+            ) from None
+        credentials = request.credentials
+        return {
+            **target,
+            "user": credentials.get("username", ""),
+            "password": credentials.get("password", ""),
+            "login_timeout": self._login_timeout,
+            "network_timeout": self._network_timeout,
+            "application": "reconciler",
+            "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+        }
+
+
+def _require_snowflake_query(request: ImportRequest) -> str:
+    name = request.asset_name
+    if request.source_type != "database":
+        raise ImportFailed(
+            f"import {name!r}: {request.source_type} sources are not supported by the local "
+            "database import runner yet"
+        )
+    if request.connection_type != "snowflake":
+        raise ImportFailed(
+            f"import {name!r}: {request.connection_type} connections are not supported by the "
+            "local import runner yet (only snowflake)",
+            hint="run this import in an Azure ML workspace, or use a Snowflake connection",
+        )
+    if not request.query or not request.query.strip():
+        raise ImportFailed(f"import {name!r}: a database import needs a query")
+    return request.query
+
+
+def _execute(cursor: Any, query: str, request: ImportRequest) -> None:
+    from snowflake.connector.errors import Error, ProgrammingError
+
+    try:
+        cursor.execute(query)
+    except ProgrammingError as exc:
+        message = _redact(str(exc.msg or exc), request)
+        raise ImportFailed(
+            f"import {request.asset_name!r}: the query failed: {message}",
+            hint="check the query against the source database",
+        ) from _cause(exc, request)
+    except Error as exc:
+        raise _unreachable(exc, request) from _cause(exc, request)
+
+
+def _record_batches(cursor: Any, request: ImportRequest) -> Iterator[Any]:
+    """The result as RecordBatches of at most ``request.batch_rows`` rows."""
+    from snowflake.connector.errors import Error, NotSupportedError
+
+    try:
+        for table in cursor.fetch_arrow_batches():
+            yield from table.to_batches(max_chunksize=request.batch_rows)
+    except NotSupportedError:
+        raise ImportFailed(
+            f"import {request.asset_name!r}: the query did not return a result set"
+            " (is it a SELECT?)"
+        ) from None
+    except Error as exc:
+        raise _unreachable(exc, request) from _cause(exc, request)
+
+
+class _PartWriter:
+    """Appends batches to ``part-NNNNN.parquet`` files of at most ``part_rows`` rows each."""
+
+    def __init__(self, folder: Path, part_rows: int, request: ImportRequest) -> None:
+        self._folder = folder
+        self._part_rows = part_rows
+        self._request = request
+        self._writer: Any = None
+        self._part_count = 0
+        self.rows = 0
+        self.schema: Any = None
+        self.files: tuple[str, ...] = ()
+
+    def __enter__(self) -> _PartWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._close_part()
+
+    def write(self, batch: Any) -> None:
+        if batch.num_rows == 0:
+            return
+        batch = self._conform(batch)
+        if self._writer is None or self._part_count >= self._part_rows:
+            self._open_part()
+        self._writer.write_batch(batch)
+        self._part_count += batch.num_rows
+        self.rows += batch.num_rows
+
+    def _conform(self, batch: Any) -> Any:
+        """Drop connector metadata; keep every batch on the first batch's schema."""
+        plain = pa.schema([field.remove_metadata() for field in batch.schema])
+        if self.schema is None:
+            _require_parquet_types(plain, self._request)
+            self.schema = plain
+        try:
+            return pa.RecordBatch.from_arrays(batch.columns, schema=plain).cast(self.schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+            raise ImportFailed(
+                f"import {self._request.asset_name!r}: a column changed type between result "
+                f"chunks ({exc})"
+            ) from None
+
+    def _open_part(self) -> None:
+        self._close_part()
+        name = f"part-{len(self.files):05d}.parquet"
+        self._writer = pq.ParquetWriter(self._folder / name, self.schema)
+        self.files = (*self.files, name)
+        self._part_count = 0
+
+    def _close_part(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _require_parquet_types(schema: Any, request: ImportRequest) -> None:
+    """Fail before writing anything if a column has a type Parquet cannot hold."""
+    for field in schema:
+        try:
+            pq.ParquetWriter(pa.BufferOutputStream(), pa.schema([field])).close()
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+            raise ImportFailed(
+                f"import {request.asset_name!r}: column {field.name!r} has type {field.type}, "
+                "which Parquet cannot hold",
+                hint=f"convert it in the query, e.g. TO_VARCHAR({field.name})",
+            ) from None
+
+
+def _describe(schema: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(field.name), str(field.type)) for field in schema or ())
+
+
+def _login_failure(exc: Exception, request: ImportRequest, kwargs: Mapping[str, Any]) -> ImportFailed:
+    if getattr(exc, "errno", None) in AUTH_ERROR_CODES:
+        return ImportFailed(
+            f"import {request.asset_name!r}: authentication failed for connection "
+            f"{request.connection_name!r}: Snowflake rejected user {kwargs['user']!r} "
+            "(incorrect username or password)",
+            hint="check the username and password the connection's credentials resolve to",
+        )
+    return _unreachable(exc, request)
+
+
+def _unreachable(exc: Exception, request: ImportRequest) -> ImportFailed:
+    return ImportFailed(
+        f"import {request.asset_name!r}: could not reach Snowflake through connection "
+        f"{request.connection_name!r}: {_redact(str(exc), request)}",
+        hint="check that the server in the connection target is up and reachable",
+    )
+
+
+def _secrets(request: ImportRequest) -> list[str]:
+    return [v for k, v in request.credentials.items() if k not in NOT_SECRET_KEYS and v]
+
+
+def _redact(text: str, request: ImportRequest) -> str:
+    for secret in _secrets(request):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def _cause(exc: Exception, request: ImportRequest) -> Exception | None:
+    """Chain the library error for --debug, unless its text carries a secret."""
+    text = f"{exc!s} {exc!r}"
+    return None if any(secret in text for secret in _secrets(request)) else exc

@@ -1,0 +1,286 @@
+"""Start, stop and inspect the local Snowflake server as a background process.
+
+The Makefile, the test fixtures, the benchmark and the local provider all need "a Snowflake
+with the GloboRealty table in it" that outlives one command. This module runs the app from
+`reconciler.localsnow.app` under uvicorn in a detached child process and keeps its state in one
+directory (default ``.reconcile/snowflake/``):
+
+* ``server.pid`` / ``server.port`` - which process serves on which port (written by the child
+  once its socket is bound, so port 0 means "any free port" without races);
+* ``server.log`` - the child's output;
+* ``data/`` - the DuckDB files, so tables survive a restart; ``bucket/`` - stage uploads.
+
+``start`` is idempotent (a running server is reused) and seeds the table if it is missing or
+empty; ``stop`` is fine when nothing runs. CLI::
+
+    python -m reconciler.localsnow.server start|stop|status [--port N] [--state-dir D]
+        [--seed-rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.errors import ReconcileError
+from reconciler.localsnow import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_SEED_ROWS,
+    DEFAULT_STATE_DIR,
+    DEMO_PASSWORD,
+    DEMO_USERNAME,
+    QUALIFIED_TABLE,
+    jdbc_target,
+)
+
+PID_FILE = "server.pid"
+PORT_FILE = "server.port"
+LOG_FILE = "server.log"
+USERNAME_ENV = "LOCALSNOW_USERNAME"
+PASSWORD_ENV = "LOCALSNOW_PASSWORD"  # passed by environment, never on the command line
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+class LocalServerError(ReconcileError):
+    """The local Snowflake server could not be started or reached."""
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    host: str
+    port: int
+    pid: int
+
+    @property
+    def jdbc_target(self) -> str:
+        return jdbc_target(self.host, self.port)
+
+
+def status(state_dir: Path | str = DEFAULT_STATE_DIR) -> ServerInfo | None:
+    """The running server recorded in ``state_dir``, or None if none answers."""
+    state = Path(state_dir)
+    pid = _read_int(state / PID_FILE)
+    port = _read_int(state / PORT_FILE)
+    if pid is None or port is None or not _is_our_process(pid):
+        return None
+    info = ServerInfo(DEFAULT_HOST, port, pid)
+    return info if _healthy(info) else None
+
+
+def start(
+    state_dir: Path | str = DEFAULT_STATE_DIR,
+    port: int = DEFAULT_PORT,
+    seed_rows: int = DEFAULT_SEED_ROWS,
+    *,
+    username: str = DEMO_USERNAME,
+    password: str = DEMO_PASSWORD,
+) -> ServerInfo:
+    """Start the server (or reuse the running one) and seed the table if it is missing or empty.
+
+    ``port=0`` picks a free port. ``seed_rows=0`` skips seeding.
+    """
+    state = Path(state_dir)
+    info = status(state)
+    if info is None:
+        stop(state)  # clear stale files from a crashed run
+        info = _spawn(state, port, username, password)
+    if seed_rows > 0:
+        _seed_if_empty(info, seed_rows, username, password)
+    return info
+
+
+def stop(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
+    """Stop the server recorded in ``state_dir``; returns whether one was running."""
+    state = Path(state_dir)
+    pid = _read_int(state / PID_FILE)
+    running = pid is not None and _is_our_process(pid)
+    if pid is not None and running:
+        _terminate(pid)
+    for name in (PID_FILE, PORT_FILE):
+        (state / name).unlink(missing_ok=True)
+    return running
+
+
+def _spawn(state: Path, port: int, username: str, password: str) -> ServerInfo:
+    state.mkdir(parents=True, exist_ok=True)
+    (state / PORT_FILE).unlink(missing_ok=True)
+    env = {**os.environ, USERNAME_ENV: username, PASSWORD_ENV: password}
+    command = [sys.executable, "-m", "reconciler.localsnow.server", "serve"]
+    command += ["--state-dir", str(state), "--port", str(port)]
+    with open(state / LOG_FILE, "ab") as log:
+        child = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True,
+        )
+    (state / PID_FILE).write_text(f"{child.pid}\n")
+    return _wait_until_up(state, child)
+
+
+def _wait_until_up(state: Path, child: subprocess.Popen[bytes]) -> ServerInfo:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            (state / PID_FILE).unlink(missing_ok=True)
+            raise LocalServerError(
+                f"the local Snowflake server exited during start-up:\n{_log_tail(state)}",
+                hint="is the port already in use? try --port 0 for any free port",
+            )
+        port = _read_int(state / PORT_FILE)
+        if port is not None and _healthy(ServerInfo(DEFAULT_HOST, port, child.pid)):
+            return ServerInfo(DEFAULT_HOST, port, child.pid)
+        time.sleep(0.1)
+    _terminate(child.pid)
+    raise LocalServerError(f"the local Snowflake server did not answer within {START_TIMEOUT:.0f}s")
+
+
+def _seed_if_empty(info: ServerInfo, rows: int, username: str, password: str) -> None:
+    from reconciler.localsnow.generate import connect, seed, table_rows
+
+    conn = connect(info.host, info.port, username, password)
+    try:
+        if not table_rows(conn):
+            seed(conn, rows=rows)
+    finally:
+        conn.close()
+
+
+def _terminate(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(ChildProcessError):
+        # reap it if it is our own child, else a zombie would look alive
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_our_process(pid: int) -> bool:
+    """Whether ``pid`` is a live local server (not a recycled pid of something else)."""
+    if not _alive(pid):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc (macOS): trust the pid file
+    return b"reconciler.localsnow.server" in cmdline
+
+
+def _healthy(info: ServerInfo) -> bool:
+    from reconciler.localsnow.app import HEALTH_PATH
+
+    url = f"http://{info.host}:{info.port}{HEALTH_PATH}"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _log_tail(state: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join((state / LOG_FILE).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def serve(state_dir: Path, port: int, host: str = DEFAULT_HOST) -> None:
+    """Run the server in this process until SIGTERM/SIGINT (the child side of `start`)."""
+    import uvicorn
+
+    from reconciler.localsnow.app import build_app, checkpoint_storage, use_persistent_storage
+
+    use_persistent_storage(state_dir / "data", state_dir / "bucket")
+    app = build_app(
+        os.environ.get(USERNAME_ENV, DEMO_USERNAME), os.environ.get(PASSWORD_ENV, DEMO_PASSWORD)
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    port_file = state_dir / PORT_FILE
+    port_file.with_suffix(".tmp").write_text(f"{sock.getsockname()[1]}\n")
+    port_file.with_suffix(".tmp").replace(port_file)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    # uvicorn re-raises the stop signal after shutting down; with the default handler that
+    # would kill us before the checkpoint below, so make the re-raised signal a no-op
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: None)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        checkpoint_storage()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Local Snowflake server for the GloboRealty demo.")
+    parser.add_argument("command", choices=["start", "stop", "status", "serve"])
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument("--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR))
+    parser.add_argument("--seed-rows", type=int, default=DEFAULT_SEED_ROWS)
+    return parser
+
+
+def _describe(info: ServerInfo) -> str:
+    return (
+        f"local Snowflake server (pid {info.pid}) at {info.host}:{info.port}\n"
+        f"  target:   {info.jdbc_target}\n"
+        f"  user:     {DEMO_USERNAME} (demo password: reconciler.localsnow.DEMO_PASSWORD)\n"
+        f"  table:    {QUALIFIED_TABLE}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        serve(args.state_dir, args.port)
+        return 0
+    if args.command == "stop":
+        print("stopped" if stop(args.state_dir) else "not running")
+        return 0
+    running = status(args.state_dir)
+    if args.command == "status":
+        print(_describe(running) if running else "not running")
+        return 0 if running else 1
+    try:
+        info = start(args.state_dir, args.port, args.seed_rows)
+    except ReconcileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(("already running: " if running else "started ") + _describe(info))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,471 @@
+"""The desired state: pydantic models of platform.yaml, validated once, with no I/O.
+
+Field names follow the az ml CLI v2 YAML (connections, datastores, data imports, schedules) so
+that users can copy from Microsoft's docs. Resources are mappings keyed by name, so environment
+overlays can change one field of one resource. Plain strings may use ``${NAME}``, filled from the
+environment at validation time (see `Text`); secret fields accept only a reference such as
+``${env:NAME}`` (see `SecretRef`), resolved later and only when a command needs the value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from reconciler.names import (
+    ASSET_NAME,
+    CONNECTION_NAME,
+    DATASTORE_NAME,
+    SYSTEM_DATASTORES,
+    canonical_datastore_path,
+    connection_ref,
+)
+
+_VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SECRET_REF = re.compile(r"^\$\{(env):([A-Za-z_][A-Za-z0-9_]*)\}$")
+RESERVED_TAG_PREFIXES = ("reconciler.", "managed-by")
+
+
+def _interpolate(value: str, info: ValidationInfo) -> str:
+    """Replace ``${NAME}`` with the variable's value; ``$${NAME}`` keeps a literal ``${NAME}``."""
+    if "${" not in value:
+        return value
+    env: dict[str, str] = (info.context or {}).get("env", {})
+
+    def substitute(match: re.Match[str]) -> str:
+        escaped, name = match.group(1), match.group(2)
+        if escaped:
+            return "${" + name + "}"
+        if name not in env:
+            raise PydanticCustomError(
+                "missing_variable",
+                "variable ${{name}} is not set; export {name} or add it to the environment's "
+                "env_file",
+                {"name": name},
+            )
+        return env[name]
+
+    if "${env:" in value:
+        raise PydanticCustomError(
+            "secret_ref_in_plain_field",
+            "${env:...} marks a secret reference, but this field is not a secret; "
+            "write ${NAME} to insert a variable's value",
+        )
+    return _VAR.sub(substitute, value)
+
+
+Text = Annotated[str, AfterValidator(_interpolate)]
+"""A plain string in which ``${NAME}`` is replaced from the environment."""
+
+
+class SecretRef(BaseModel):
+    """A reference to a secret, never the secret itself: ``${env:NAME}`` (more sources later)."""
+
+    model_config = ConfigDict(frozen=True)
+    source: Literal["env"]
+    name: str
+
+    def __str__(self) -> str:
+        return f"${{{self.source}:{self.name}}}"
+
+
+def _parse_secret(value: Any, handler: Any) -> SecretRef:
+    if isinstance(value, SecretRef):
+        return value
+    if isinstance(value, dict):
+        return SecretRef.model_validate(value)
+    match = _SECRET_REF.match(value) if isinstance(value, str) else None
+    if match is None:
+        # Never echo the value: it may be a real secret pasted by mistake.
+        raise PydanticCustomError(
+            "literal_secret",
+            "this field is a secret and must be a reference, not a literal value; write "
+            "${env:VARIABLE} and set VARIABLE in the environment (e.g. a CI secret)",
+        )
+    return SecretRef(source="env", name=match.group(2))
+
+
+Secret = Annotated[
+    SecretRef,
+    WrapValidator(_parse_secret),
+    Field(json_schema_extra={"type": "string", "pattern": _SECRET_REF.pattern}),
+]
+
+
+def _check_tags(tags: dict[str, str]) -> dict[str, str]:
+    for key in tags:
+        if key.startswith(RESERVED_TAG_PREFIXES):
+            raise PydanticCustomError(
+                "reserved_tag",
+                "tag {key!r} is reserved: reconciler uses tags starting with 'reconciler.' and "
+                "'managed-by' to track what it manages; rename the tag",
+                {"key": key},
+            )
+    return dict(sorted(tags.items()))
+
+
+Tags = Annotated[dict[str, Text], AfterValidator(_check_tags)]
+
+
+class Strict(BaseModel):
+    """Base for every model: unknown fields are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- workspaces -----------------------------------------------------------------------------
+
+
+class LocalWorkspace(Strict):
+    """The embedded workspace: a folder under the project that behaves like Azure ML."""
+
+    provider: Literal["local"] = Field(description="Use the embedded local workspace.")
+    path: Text = Field(
+        ".reconcile/local",
+        description="Folder (relative to the project) that holds the workspace's store and data.",
+    )
+
+
+class AzureWorkspace(Strict):
+    """An Azure Machine Learning workspace, reached through azure-ai-ml."""
+
+    provider: Literal["azureml"] = Field(description="Use a live Azure ML workspace.")
+    subscription_id: Text = Field(description="Azure subscription ID.")
+    resource_group: Text = Field(description="Resource group of the workspace.")
+    workspace_name: Text = Field(description="Name of the Azure ML workspace.")
+
+
+Workspace = Annotated[LocalWorkspace | AzureWorkspace, Field(discriminator="provider")]
+
+
+# --- connections ----------------------------------------------------------------------------
+
+
+class UsernamePassword(Strict):
+    type: Literal["username_password"] = Field(description="Username and password.")
+    username: Text = Field(description="User name.")
+    password: Secret = Field(description="Password, as a secret reference: ${env:NAME}.")
+
+
+class AccessKey(Strict):
+    type: Literal["access_key"] = Field(description="Access key (S3).")
+    access_key_id: Text = Field(description="Access key ID.")
+    secret_access_key: Secret = Field(description="Secret access key: ${env:NAME}.")
+
+
+class _Connection(Strict):
+    target: Text = Field(description="Where the connection points (a JDBC URL, server, bucket).")
+    tags: Tags = Field(default_factory=dict, description="Free-form tags (connection metadata).")
+
+
+class SnowflakeConnection(_Connection):
+    """A Snowflake database (``az ml connection`` type ``snowflake``)."""
+
+    type: Literal["snowflake"]
+    credentials: UsernamePassword = Field(description="How to log in.")
+
+    @field_validator("target")
+    @classmethod
+    def _jdbc(cls, target: str) -> str:
+        if not target.startswith("jdbc:snowflake://"):
+            raise PydanticCustomError(
+                "bad_target",
+                "a snowflake target is a JDBC URL: jdbc:snowflake://<account>.snowflakecomputing"
+                ".com/?db=<database>&warehouse=<warehouse>&role=<role>",
+            )
+        return target
+
+
+class AzureSqlDbConnection(_Connection):
+    """An Azure SQL database (``az ml connection`` type ``azure_sql_db``)."""
+
+    type: Literal["azure_sql_db"]
+    credentials: UsernamePassword = Field(description="How to log in.")
+
+
+class S3Connection(_Connection):
+    """An Amazon S3 bucket (``az ml connection`` type ``s3``)."""
+
+    type: Literal["s3"]
+    credentials: AccessKey = Field(description="How to authenticate.")
+
+
+Connection = Annotated[
+    SnowflakeConnection | AzureSqlDbConnection | S3Connection, Field(discriminator="type")
+]
+DATABASE_CONNECTION_TYPES = ("snowflake", "azure_sql_db")
+FILE_CONNECTION_TYPES = ("s3",)
+
+
+# --- datastores -----------------------------------------------------------------------------
+
+
+class AccountKeyCredentials(Strict):
+    account_key: Secret = Field(description="Storage account key: ${env:NAME}.")
+
+
+class SasCredentials(Strict):
+    sas_token: Secret = Field(description="Shared access signature: ${env:NAME}.")
+
+
+class ServicePrincipalCredentials(Strict):
+    tenant_id: Text = Field(description="Entra ID tenant ID.")
+    client_id: Text = Field(description="Application (client) ID.")
+    client_secret: Secret = Field(description="Client secret: ${env:NAME}.")
+    authority_url: Text = Field("https://login.microsoftonline.com", description="Authority.")
+
+
+def _credential_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key, kind in (
+            ("account_key", "account_key"),
+            ("sas_token", "sas"),
+            ("client_secret", "service_principal"),
+            ("client_id", "service_principal"),
+        ):
+            if key in value:
+                return kind
+        return "unknown"
+    return {
+        AccountKeyCredentials: "account_key",
+        SasCredentials: "sas",
+        ServicePrincipalCredentials: "service_principal",
+    }.get(type(value))
+
+
+DatastoreCredentials = Annotated[
+    Annotated[AccountKeyCredentials, Tag("account_key")]
+    | Annotated[SasCredentials, Tag("sas")]
+    | Annotated[ServicePrincipalCredentials, Tag("service_principal")],
+    Discriminator(
+        _credential_kind,
+        custom_error_type="credentials",
+        custom_error_message="credentials need one of: account_key, sas_token, or tenant_id + "
+        "client_id + client_secret; omit credentials for identity-based access",
+    ),
+]
+
+
+class _Datastore(Strict):
+    account_name: Text = Field(description="Storage account name.")
+    endpoint: Text = Field("core.windows.net", description="Storage endpoint suffix.")
+    protocol: Literal["https", "wasbs", "abfss"] = Field("https", description="Protocol.")
+    description: Text | None = Field(None, description="Description.")
+    tags: Tags = Field(default_factory=dict, description="Free-form tags.")
+
+
+class AzureBlobDatastore(_Datastore):
+    """An Azure Blob container (``az ml datastore`` type ``azure_blob``)."""
+
+    type: Literal["azure_blob"]
+    container_name: Text = Field(description="Blob container.")
+    credentials: DatastoreCredentials | None = Field(
+        None, description="Account key, SAS token or service principal; omit for identity access."
+    )
+
+
+class AzureDataLakeGen2Datastore(_Datastore):
+    """An ADLS Gen2 file system (``az ml datastore`` type ``azure_data_lake_gen2``)."""
+
+    type: Literal["azure_data_lake_gen2"]
+    filesystem: Text = Field(description="ADLS Gen2 file system (container).")
+    credentials: DatastoreCredentials | None = Field(
+        None, description="Service principal (or key/SAS); omit for identity-based access."
+    )
+
+
+class AzureFileDatastore(_Datastore):
+    """An Azure Files share (``az ml datastore`` type ``azure_file``)."""
+
+    type: Literal["azure_file"]
+    file_share_name: Text = Field(description="File share.")
+    credentials: DatastoreCredentials | None = Field(
+        None, description="Account key or SAS token; omit for identity-based access."
+    )
+
+
+Datastore = Annotated[
+    AzureBlobDatastore | AzureDataLakeGen2Datastore | AzureFileDatastore,
+    Field(discriminator="type"),
+]
+
+
+# --- imports and schedules ------------------------------------------------------------------
+
+
+ConnectionRef = Annotated[Text, AfterValidator(connection_ref)]
+
+
+class DatabaseSource(Strict):
+    type: Literal["database"] = Field(description="Run a query on a database connection.")
+    connection: ConnectionRef = Field(description="Connection name (azureml:<name> also works).")
+    query: Text = Field(description="SQL query whose result becomes the data asset.")
+
+
+class FileSystemSource(Strict):
+    type: Literal["file_system"] = Field(description="Copy files from a file-system connection.")
+    connection: ConnectionRef = Field(description="Connection name (azureml:<name> also works).")
+    path: Text = Field(description="Path inside the connection, e.g. bucket/folder/.")
+
+
+Source = Annotated[DatabaseSource | FileSystemSource, Field(discriminator="type")]
+
+
+class RecurrencePattern(Strict):
+    hours: list[int] = Field(default_factory=list, description="Hours of the day (0-23).")
+    minutes: list[int] = Field(default_factory=list, description="Minutes of the hour (0-59).")
+    week_days: list[
+        Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    ] = Field(default_factory=list, description="Days of the week.")
+    month_days: list[int] = Field(default_factory=list, description="Days of the month.")
+
+
+class CronTrigger(Strict):
+    type: Literal["cron"] = Field(description="A cron expression.")
+    expression: Text = Field(description="Cron expression, e.g. '0 3 * * *'.")
+    time_zone: Text = Field("UTC", description="Time zone (Windows name), e.g. UTC.")
+    start_time: Text | None = Field(None, description="ISO 8601 start time.")
+
+    @field_validator("expression")
+    @classmethod
+    def _five_fields(cls, expression: str) -> str:
+        if len(expression.split()) != 5:
+            raise PydanticCustomError(
+                "cron", "a cron expression has 5 fields: minute hour day month weekday"
+            )
+        return " ".join(expression.split())
+
+
+class RecurrenceTrigger(Strict):
+    type: Literal["recurrence"] = Field(description="Every N units of time.")
+    frequency: Literal["minute", "hour", "day", "week", "month"] = Field(description="Unit.")
+    interval: int = Field(ge=1, description="Every how many units.")
+    schedule: RecurrencePattern | None = Field(None, description="At which times.")
+    time_zone: Text = Field("UTC", description="Time zone (Windows name), e.g. UTC.")
+    start_time: Text | None = Field(None, description="ISO 8601 start time.")
+
+
+Trigger = Annotated[CronTrigger | RecurrenceTrigger, Field(discriminator="type")]
+
+
+class ImportSchedule(Strict):
+    """Run the import on a schedule (an Azure ML import-data schedule)."""
+
+    trigger: Trigger = Field(description="When to run, as in az ml schedule YAML.")
+    enabled: bool = Field(True, description="Whether the schedule is enabled.")
+    description: Text | None = Field(None, description="Description.")
+
+
+class DataImport(Strict):
+    """Import a query result or files into a versioned data asset (``az ml data import``)."""
+
+    type: Literal["mltable", "uri_folder"] | None = Field(
+        None, description="Asset type; defaults to mltable for database, uri_folder for files."
+    )
+    source: Source = Field(description="Where the data comes from.")
+    path: Annotated[Text, AfterValidator(canonical_datastore_path)] = Field(
+        description="Target: azureml://datastores/<datastore>/paths/<folder>."
+    )
+    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$")] | None = Field(
+        None, description="Pin the asset version; omit to number versions automatically."
+    )
+    description: Text | None = Field(None, description="Description of the data asset.")
+    tags: Tags = Field(default_factory=dict, description="Tags of the data asset.")
+    schedule: ImportSchedule | None = Field(None, description="Optional schedule.")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _default_type(self) -> DataImport:
+        if self.type is None:
+            default = "mltable" if self.source.type == "database" else "uri_folder"
+            object.__setattr__(self, "type", default)
+        return self
+
+    @property
+    def asset_type(self) -> str:
+        return self.type or "mltable"
+
+    @property
+    def datastore(self) -> str:
+        return self.path.split("/")[3]
+
+
+# --- the whole file -------------------------------------------------------------------------
+
+
+class Settings(Strict):
+    prune: bool = Field(
+        False,
+        description="Delete managed resources that are no longer declared (like --prune).",
+    )
+
+
+def _names(pattern: re.Pattern[str], what: str) -> Any:
+    def check(items: dict[str, Any]) -> dict[str, Any]:
+        for name in items:
+            if not pattern.match(name):
+                raise PydanticCustomError(
+                    "bad_name",
+                    "{what} name {name!r} is not valid: {rule}",
+                    {"what": what, "name": name, "rule": pattern.pattern},
+                )
+        return items
+
+    return AfterValidator(check)
+
+
+class Platform(Strict):
+    """platform.yaml: one workspace's connections, datastores and data imports."""
+
+    default_environment: str = Field(
+        "local", description="Environment used when --env is not given."
+    )
+    env_file: str | None = Field(
+        None,
+        description="A dotenv file (relative to the project) whose variables fill ${NAME} and "
+        "${env:NAME}; the process environment wins. Meant for the local demo credentials.",
+    )
+    workspace: Workspace = Field(
+        default_factory=lambda: LocalWorkspace(provider="local"),
+        description="Which workspace to reconcile (usually set per environment).",
+    )
+    settings: Settings = Field(default_factory=Settings, description="Behaviour settings.")
+    connections: Annotated[dict[str, Connection], _names(CONNECTION_NAME, "connection")] = Field(
+        default_factory=dict, description="Workspace connections, by name."
+    )
+    datastores: Annotated[dict[str, Datastore], _names(DATASTORE_NAME, "datastore")] = Field(
+        default_factory=dict, description="Datastores, by name."
+    )
+    imports: Annotated[dict[str, DataImport], _names(ASSET_NAME, "data asset")] = Field(
+        default_factory=dict, description="Data imports, by data asset name."
+    )
+
+    @field_validator("datastores")
+    @classmethod
+    def _not_system(cls, datastores: dict[str, Any]) -> dict[str, Any]:
+        for name in datastores:
+            if name in SYSTEM_DATASTORES:
+                raise PydanticCustomError(
+                    "system_datastore",
+                    "{name!r} is a system datastore that Azure ML manages; it cannot be declared",
+                    {"name": name},
+                )
+        return datastores

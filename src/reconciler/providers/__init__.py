@@ -1,0 +1,1 @@
+"""Workspaces we reconcile: the embedded local one and Azure ML."""

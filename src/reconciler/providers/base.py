@@ -1,0 +1,65 @@
+"""What the planner may read and what apply may write.
+
+The planner gets a `WorkspaceReader` (reads only); apply gets a `Workspace` (reads and writes).
+Specs are essences (see `reconciler.resources`); secret values arrive separately, already
+resolved, and a provider stores them write-only plus their hashes in the resource's tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+from reconciler.resources import ImportJob, Kind, LiveAsset, LiveResource
+
+Progress = Callable[[int], None]
+
+
+class WorkspaceReader(Protocol):
+    def describe(self) -> str:
+        """A short, stable, secret-free name of the workspace, e.g. ``local:.reconcile/local``."""
+        ...
+
+    def list_resources(self, kind: Kind) -> list[LiveResource]:
+        """Every connection, datastore or schedule in the workspace (system ones included)."""
+        ...
+
+    def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        """Versions and import jobs of the named data assets (missing ones are left out)."""
+        ...
+
+
+class Workspace(WorkspaceReader, Protocol):
+    def put(
+        self,
+        kind: Kind,
+        name: str,
+        spec: Mapping[str, Any],
+        secrets: Mapping[str, str],
+        tags: Mapping[str, str],
+    ) -> None:
+        """Create or update a connection, datastore or schedule.
+
+        ``secrets`` maps field paths (``credentials.password``) to values; ``tags`` are the
+        reconciler tags (managed-by, secret hashes) to store beside the user's tags.
+        """
+        ...
+
+    def delete(self, kind: Kind, name: str) -> None: ...
+
+    def materialize(
+        self,
+        name: str,
+        version: str,
+        spec: Mapping[str, Any],
+        progress: Progress | None = None,
+    ) -> ImportJob:
+        """Run an import and register data asset ``name:version`` when (and only if) it
+        completes. Returns the finished job (Completed or Failed)."""
+        ...
+
+    def update_asset_metadata(
+        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+    ) -> None:
+        """Change the description and tags of an existing version (its data is immutable)."""
+        ...

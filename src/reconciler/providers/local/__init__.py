@@ -1,0 +1,1 @@
+"""The embedded local workspace: an Azure ML look-alike in one folder under the project."""

@@ -1,0 +1,229 @@
+"""The embedded workspace's store: SQLite in one folder, with Azure ML's rules.
+
+It behaves like Azure ML where a reconciler can tell the difference: the system datastore
+``workspaceblobstore`` exists from the start and cannot be deleted; connection secrets are
+write-only (stored, never returned); datastore secrets come back stripped; data asset versions
+are immutable (their path cannot change). Bodies are essences in az ml YAML field names with a
+``tags`` mapping. This module knows nothing of plans; the local provider and the Azure ML
+emulator both sit on it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import ProviderError
+
+DEFAULT_DATASTORE = "workspaceblobstore"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    kind TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, secrets TEXT NOT NULL,
+    system INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, name));
+CREATE TABLE IF NOT EXISTS data_versions (
+    name TEXT NOT NULL, version TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
+    PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, asset TEXT NOT NULL, version TEXT NOT NULL, body TEXT NOT NULL,
+    status TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT,
+    rows INTEGER, error TEXT, pid INTEGER);
+CREATE INDEX IF NOT EXISTS jobs_asset ON jobs (asset);
+"""
+_SYSTEM_BLOB = {
+    "type": "azure_blob",
+    "account_name": "localworkspace",
+    "container_name": "azureml-blobstore",
+    "endpoint": "core.windows.net",
+    "protocol": "https",
+    "description": None,
+    "credentials": {"type": "account_key"},
+    "tags": {},
+    "is_default": True,
+}
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Record:
+    kind: str
+    name: str
+    body: dict[str, Any]
+    system: bool
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    id: str
+    asset: str
+    version: str
+    body: dict[str, Any]
+    status: str
+    created_at: str
+    started_at: str | None
+    ended_at: str | None
+    rows: int | None
+    error: str | None
+    pid: int | None
+
+
+class Store:
+    """Thread-safe access to one workspace folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(root / "workspace.db", check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO objects VALUES ('datastore', ?, ?, '{}', 1, ?, ?)",
+                (DEFAULT_DATASTORE, json.dumps(_SYSTEM_BLOB), now(), now()),
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._db:
+            yield self._db
+
+    # --- connections, datastores, schedules --------------------------------------------------
+
+    def list(self, kind: str) -> list[Record]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT kind, name, body, system, created_at, updated_at FROM objects "
+                "WHERE kind = ? ORDER BY name",
+                (kind,),
+            ).fetchall()
+        return [Record(r[0], r[1], json.loads(r[2]), bool(r[3]), r[4], r[5]) for r in rows]
+
+    def get(self, kind: str, name: str) -> Record | None:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT kind, name, body, system, created_at, updated_at FROM objects "
+                "WHERE kind = ? AND name = ?",
+                (kind, name),
+            ).fetchone()
+        return Record(row[0], row[1], json.loads(row[2]), bool(row[3]), row[4], row[5]) if row else None
+
+    def put(self, kind: str, name: str, body: dict[str, Any], secrets: dict[str, str]) -> bool:
+        """Create or replace; returns True when it created. Secrets are kept apart."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT system FROM objects WHERE kind = ? AND name = ?", (kind, name)
+            ).fetchone()
+            if row and row[0]:
+                raise ProviderError(f"{kind} {name!r} is a system {kind} and cannot be modified")
+            stamp = now()
+            db.execute(
+                "INSERT INTO objects VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (kind, name) DO "
+                "UPDATE SET body = excluded.body, secrets = excluded.secrets, "
+                "updated_at = excluded.updated_at",
+                (kind, name, json.dumps(body, sort_keys=True), json.dumps(secrets), stamp, stamp),
+            )
+        return row is None
+
+    def delete(self, kind: str, name: str) -> bool:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT system FROM objects WHERE kind = ? AND name = ?", (kind, name)
+            ).fetchone()
+            if row and row[0]:
+                raise ProviderError(f"{kind} {name!r} is a system {kind} and cannot be deleted")
+            db.execute("DELETE FROM objects WHERE kind = ? AND name = ?", (kind, name))
+        return row is not None
+
+    def secrets(self, kind: str, name: str) -> dict[str, str]:
+        """The stored secret values: for the workspace's own use (running imports), never
+        returned by reads, as in Azure ML."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT secrets FROM objects WHERE kind = ? AND name = ?", (kind, name)
+            ).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    # --- data asset versions -----------------------------------------------------------------
+
+    def list_versions(self, name: str) -> list[tuple[str, dict[str, Any], str]]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT version, body, created_at FROM data_versions WHERE name = ?", (name,)
+            ).fetchall()
+        return [(r[0], json.loads(r[1]), r[2]) for r in rows]
+
+    def list_asset_names(self) -> list[str]:
+        with self._tx() as db:
+            rows = db.execute("SELECT DISTINCT name FROM data_versions ORDER BY name").fetchall()
+        return [r[0] for r in rows]
+
+    def create_version(self, name: str, version: str, body: dict[str, Any]) -> None:
+        """Register a version; an existing one is immutable (same path: metadata only)."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT body FROM data_versions WHERE name = ? AND version = ?", (name, version)
+            ).fetchone()
+            if row is not None and json.loads(row[0]).get("path") != body.get("path"):
+                raise ProviderError(
+                    f"data asset {name}:{version} already exists with another path; asset paths "
+                    "cannot be updated",
+                    hint="bump the version",
+                )
+            db.execute(
+                "INSERT INTO data_versions VALUES (?, ?, ?, ?) ON CONFLICT (name, version) DO "
+                "UPDATE SET body = excluded.body",
+                (name, version, json.dumps(body, sort_keys=True), now()),
+            )
+
+    # --- import jobs -------------------------------------------------------------------------
+
+    def create_job(self, job_id: str, asset: str, version: str, body: dict[str, Any], pid: int) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO jobs (id, asset, version, body, status, created_at, pid) "
+                "VALUES (?, ?, ?, ?, 'Preparing', ?, ?)",
+                (job_id, asset, version, json.dumps(body, sort_keys=True), now(), pid),
+            )
+
+    def update_job(self, job_id: str, **fields: Any) -> None:
+        allowed = {"status", "started_at", "ended_at", "rows", "error", "pid"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"unknown job fields: {sorted(unknown)}")
+        sets = ", ".join(f"{key} = ?" for key in fields)
+        with self._tx() as db:
+            db.execute(f"UPDATE jobs SET {sets} WHERE id = ?", (*fields.values(), job_id))
+
+    def list_jobs(self, asset: str | None = None) -> list[JobRecord]:
+        query = (
+            "SELECT id, asset, version, body, status, created_at, started_at, ended_at, rows, "
+            "error, pid FROM jobs"
+        )
+        with self._tx() as db:
+            if asset is None:
+                rows = db.execute(query + " ORDER BY created_at, id").fetchall()
+            else:
+                rows = db.execute(query + " WHERE asset = ? ORDER BY created_at, id", (asset,)).fetchall()
+        return [
+            JobRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+            for r in rows
+        ]
+
+    def get_job(self, job_id: str) -> JobRecord | None:
+        return next((j for j in self.list_jobs() if j.id == job_id), None)

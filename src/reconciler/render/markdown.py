@@ -1,0 +1,102 @@
+"""The plan as a GitHub pull-request comment. Pure: returns a string.
+
+The summary line stays visible, details fold into ``<details>`` per resource, deletions and
+replacements are called out above the fold, and the whole comment stays under `LIMIT`
+characters (GitHub refuses comments over 65,536) with a visible note when it was cut.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reconciler.plan import Action, Plan, ResourceChange
+from reconciler.render.common import MARKERS, describe, field_line, visible
+
+LIMIT = 60_000
+MARKER_COMMENT = "<!-- reconciler-plan:{environment} -->"
+
+
+def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = None) -> str:
+    head = [
+        MARKER_COMMENT.format(environment=plan.environment),
+        f"### reconciler plan · `{plan.environment}`",
+        "",
+        f"**{plan.summary.line()}**",
+        "",
+        f"Workspace: `{plan.workspace}`",
+        "",
+    ]
+    risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
+    if risky:
+        head += ["> [!WARNING]", "> This plan deletes or replaces resources:"]
+        head += [f"> - `{c.address}`: {c.action.value}" for c in risky]
+        head.append("")
+    shown = visible(plan.resource_changes)
+    head_text = "\n".join(head) + "\n"
+    tail = _tail(plan)
+    blocks = [_block(change) for change in shown]
+    body, cut = _fit(head_text, blocks, tail, limit, full_plan_hint)
+    return body
+
+
+def _block(change: ResourceChange) -> str:
+    lines = [f"{MARKERS[change.action]} {change.address}: {describe(change)}"]
+    lines += [f"    {field_line(change, f)}" for f in change.fields]
+    fence = _fence("\n".join(lines))
+    summary = f"{MARKERS[change.action]} <code>{_escape(change.address)}</code> {_escape(describe(change))}"
+    return (
+        f"<details><summary>{summary}</summary>\n\n{fence}diff\n"
+        + "\n".join(_diff_prefix(change, line) for line in lines)
+        + f"\n{fence}\n\n</details>\n"
+    )
+
+
+def _diff_prefix(change: ResourceChange, line: str) -> str:
+    if change.action in (Action.CREATE, Action.MATERIALIZE):
+        return "+ " + line
+    if change.action is Action.DELETE:
+        return "- " + line
+    return "! " + line
+
+
+def _tail(plan: Plan) -> str:
+    lines = []
+    unchanged = sum(1 for c in plan.resource_changes if c.action is Action.NOOP)
+    if unchanged:
+        lines.append(f"{unchanged} resource(s) unchanged.")
+    if plan.ignored:
+        lines.append("")
+        lines.append("<details><summary>Ignored resources</summary>\n")
+        lines += [f"- `{i.address}`: {_escape(i.reason)}" for i in plan.ignored]
+        lines.append("\n</details>")
+    return ("\n" + "\n".join(lines) + "\n") if lines else ""
+
+
+def _fit(
+    head: str, blocks: list[str], tail: str, limit: int, hint: str | None
+) -> tuple[str, bool]:
+    total = head + "".join(blocks) + tail
+    if len(total) <= limit:
+        return total, False
+    where = hint or "run `reconcile plan` or download the plan artifact for the full plan"
+    kept: list[str] = []
+    size = len(head) + len(tail) + 400 + len(where)
+    for block in blocks:
+        if size + len(block) > limit:
+            break
+        kept.append(block)
+        size += len(block)
+    note = (
+        f"\n> [!NOTE]\n> Truncated: {len(blocks) - len(kept)} of {len(blocks)} changed "
+        f"resources are not shown here to stay under GitHub's comment size limit; {where}.\n"
+    )
+    return head + "".join(kept) + note + tail, True
+
+
+def _fence(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

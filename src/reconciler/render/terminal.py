@@ -1,0 +1,62 @@
+"""The plan and the apply summary for a terminal, with rich. Pure: returns a string."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.text import Text
+
+from reconciler.plan import Action, Plan
+from reconciler.render.common import MARKERS, describe, field_line, visible
+
+_STYLES = {
+    Action.CREATE: "green",
+    Action.MATERIALIZE: "green",
+    Action.UPDATE: "yellow",
+    Action.REPLACE: "magenta",
+    Action.DELETE: "red",
+    Action.IN_PROGRESS: "cyan",
+    Action.NOOP: "dim",
+}
+
+
+def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
+    out = Text()
+    out.append(f"Environment {plan.environment} · workspace {plan.workspace}\n\n", style="bold")
+    shown = visible(plan.resource_changes)
+    for change in shown:
+        style = _STYLES[change.action]
+        out.append(f"  {MARKERS[change.action]} {change.address}", style=f"bold {style}")
+        out.append(f"  {describe(change)}\n", style=style)
+        for field in change.fields:
+            out.append(f"      {field_line(change, field)}\n")
+    unchanged = len(plan.resource_changes) - len(shown)
+    if shown:
+        out.append("\n")
+    if unchanged:
+        out.append(f"  {unchanged} resource(s) unchanged.\n", style="dim")
+    if plan.ignored:
+        out.append("  Ignored:\n", style="dim")
+        for item in plan.ignored:
+            out.append(f"    {item.address}  ({item.reason})\n", style="dim")
+    if unchanged or plan.ignored:
+        out.append("\n")
+    out.append(plan.summary.line() + "\n", style="bold")
+    return _export(out, color, width)
+
+
+def _export(text: Text, color: bool, width: int) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=width,
+        soft_wrap=True,
+        highlight=False,
+        emoji=False,
+    )
+    console.print(text, end="")
+    return buffer.getvalue()
