@@ -217,6 +217,49 @@ def apply(environment: str | None, plan_file: str | None, auto_approve: bool, pr
         raise SystemExit(EXIT_APPLY_FAILED)
 
 
+@cli.command()
+@common
+@env_option
+def status(environment: str | None) -> None:
+    """Show each import's latest version, last job, rows and schedule."""
+    from reconciler.providers.factory import open_workspace
+    from reconciler.render.tables import render_status
+
+    session = _session()
+    config = session.load(environment)
+    workspace = open_workspace(config)
+    names = sorted(config.platform.imports)
+    assets = workspace.list_assets(names)
+    schedules = workspace.list_resources("schedule")
+    session.out(render_status(names, assets, schedules))
+
+
+@cli.command()
+@common
+@env_option
+@click.argument("asset")
+@click.option("--version", "version", default=None, help="Version to show (default: latest).")
+@click.option("--rows", "head_rows", default=5, show_default=True, help="How many rows to print.")
+def show(environment: str | None, asset: str, version: str | None, head_rows: int) -> None:
+    """Look at an imported data asset: schema, rows, first rows, numeric summary."""
+    from reconciler.dataset import summarize
+    from reconciler.providers.factory import open_workspace
+    from reconciler.render.tables import render_dataset
+
+    session = _session()
+    config = session.load(environment)
+    workspace = open_workspace(config)
+    found = workspace.list_assets([asset])
+    if not found or not found[0].versions:
+        raise ReconcileError(
+            f"data asset {asset!r} has no registered version yet",
+            hint="run reconcile apply, then reconcile status",
+        )
+    chosen = version or found[0].latest_version().version  # type: ignore[union-attr]
+    summary = summarize(workspace.data_folder(asset, chosen), head_rows)
+    session.out(render_dataset(asset, chosen, summary))
+
+
 def _read_plan(path: Path) -> Plan:
     from pydantic import ValidationError
 

@@ -27,9 +27,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from reconciler.names import (
-    ASSET_NAME,
-    CONNECTION_NAME,
-    DATASTORE_NAME,
     SYSTEM_DATASTORES,
     canonical_datastore_path,
     connection_ref,
@@ -111,7 +108,7 @@ def _check_tags(tags: dict[str, str]) -> dict[str, str]:
         if key.startswith(RESERVED_TAG_PREFIXES):
             raise PydanticCustomError(
                 "reserved_tag",
-                "tag {key!r} is reserved: reconciler uses tags starting with 'reconciler.' and "
+                "tag '{key}' is reserved: reconciler uses tags starting with 'reconciler.' and "
                 "'managed-by' to track what it manages; rename the tag",
                 {"key": key},
             )
@@ -418,20 +415,6 @@ class Settings(Strict):
     )
 
 
-def _names(pattern: re.Pattern[str], what: str) -> Any:
-    def check(items: dict[str, Any]) -> dict[str, Any]:
-        for name in items:
-            if not pattern.match(name):
-                raise PydanticCustomError(
-                    "bad_name",
-                    "{what} name {name!r} is not valid: {rule}",
-                    {"what": what, "name": name, "rule": pattern.pattern},
-                )
-        return items
-
-    return AfterValidator(check)
-
-
 class Platform(Strict):
     """platform.yaml: one workspace's connections, datastores and data imports."""
 
@@ -448,13 +431,13 @@ class Platform(Strict):
         description="Which workspace to reconcile (usually set per environment).",
     )
     settings: Settings = Field(default_factory=Settings, description="Behaviour settings.")
-    connections: Annotated[dict[str, Connection], _names(CONNECTION_NAME, "connection")] = Field(
+    connections: dict[str, Connection] = Field(
         default_factory=dict, description="Workspace connections, by name."
     )
-    datastores: Annotated[dict[str, Datastore], _names(DATASTORE_NAME, "datastore")] = Field(
+    datastores: dict[str, Datastore] = Field(
         default_factory=dict, description="Datastores, by name."
     )
-    imports: Annotated[dict[str, DataImport], _names(ASSET_NAME, "data asset")] = Field(
+    imports: dict[str, DataImport] = Field(
         default_factory=dict, description="Data imports, by data asset name."
     )
 
@@ -465,7 +448,7 @@ class Platform(Strict):
             if name in SYSTEM_DATASTORES:
                 raise PydanticCustomError(
                     "system_datastore",
-                    "{name!r} is a system datastore that Azure ML manages; it cannot be declared",
+                    "'{name}' is a system datastore that Azure ML manages; it cannot be declared",
                     {"name": name},
                 )
         return datastores

@@ -63,7 +63,7 @@ def connection_ref(value: str) -> str:
     if not CONNECTION_NAME.match(name):
         raise PydanticCustomError(
             "connection_ref",
-            "connection {name!r} is not a valid connection name ({rule})",
+            "connection '{name}' is not a valid connection name ({rule})",
             {"name": name, "rule": CONNECTION_NAME.pattern},
         )
     return name

@@ -142,6 +142,8 @@ def _problems(
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         path = _real_path(error["loc"], data)
+        if error["type"] == "union_tag_invalid":
+            path = (*path, str(error.get("ctx", {}).get("discriminator", "type")).strip("'"))
         position = None
         for end in range(len(path), -1, -1):
             position = positions.get(path[:end])

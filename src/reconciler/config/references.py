@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING
 
 from reconciler.errors import Problem
 from reconciler.model import DATABASE_CONNECTION_TYPES, FILE_CONNECTION_TYPES
-from reconciler.names import SYSTEM_DATASTORES
+from reconciler.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME, SYSTEM_DATASTORES
+
+_NAME_RULES = (
+    ("connections", "connection", CONNECTION_NAME,
+     "3-33 letters, digits, '_' or '-', starting with a letter or digit"),
+    ("datastores", "datastore", DATASTORE_NAME, "lowercase letters, digits and '_' only"),
+    ("imports", "data asset", ASSET_NAME,
+     "letters, digits, '.', '_' or '-', starting with a letter or digit"),
+)
 
 if TYPE_CHECKING:
     from reconciler.config.loader import LoadedConfig
@@ -15,6 +23,12 @@ if TYPE_CHECKING:
 def check_references(config: LoadedConfig) -> list[Problem]:
     platform = config.platform
     problems: list[Problem] = []
+    for section, what, pattern, rule in _NAME_RULES:
+        for name in getattr(platform, section):
+            if not pattern.match(name):
+                problems.append(
+                    config.problem((section, name), f"{what} name {name!r} is not valid: {rule}")
+                )
     for name, item in platform.imports.items():
         here = ("imports", name)
         connection = platform.connections.get(item.source.connection)

@@ -65,11 +65,13 @@ class DatabaseImportRunner:
         self, request: ImportRequest, staging_dir: Path, progress: ProgressCallback | None = None
     ) -> ImportResult:
         query = _require_snowflake_query(request)
+        guard = _SchemaGuard(request)
         with self._session(request) as cursor:
             _execute(cursor, query, request)
-            with _PartWriter(staging_dir, self._part_rows, request) as writer:
-                for batch in _record_batches(cursor, request):
-                    writer.write(batch)
+            tables = (guard.conform(t) for t in _result_tables(cursor, request))
+            with _PartWriter(staging_dir, self._part_rows) as writer:
+                for table in _rebatch(tables, request.batch_rows):
+                    writer.write(table)
                     if progress is not None:
                         progress(writer.rows)
         if writer.rows == 0:
@@ -81,7 +83,7 @@ class DatabaseImportRunner:
         if request.asset_type == "mltable":
             (staging_dir / MLTABLE_FILE).write_text(MLTABLE_TEXT)
             files = (*files, MLTABLE_FILE)
-        return ImportResult(rows=writer.rows, files=files, schema=_describe(writer.schema))
+        return ImportResult(rows=writer.rows, files=files, schema=_describe(guard.schema))
 
     def check(self, request: ImportRequest) -> None:
         query = _require_snowflake_query(request)
@@ -159,13 +161,12 @@ def _execute(cursor: Any, query: str, request: ImportRequest) -> None:
         raise _unreachable(exc, request) from _cause(exc, request)
 
 
-def _record_batches(cursor: Any, request: ImportRequest) -> Iterator[Any]:
-    """The result as RecordBatches of at most ``request.batch_rows`` rows."""
+def _result_tables(cursor: Any, request: ImportRequest) -> Iterator[Any]:
+    """The result as the connector delivers it: pyarrow Tables, one per result chunk."""
     from snowflake.connector.errors import Error, NotSupportedError
 
     try:
-        for table in cursor.fetch_arrow_batches():
-            yield from table.to_batches(max_chunksize=request.batch_rows)
+        yield from cursor.fetch_arrow_batches()
     except NotSupportedError:
         raise ImportFailed(
             f"import {request.asset_name!r}: the query did not return a result set"
@@ -175,17 +176,68 @@ def _record_batches(cursor: Any, request: ImportRequest) -> Iterator[Any]:
         raise _unreachable(exc, request) from _cause(exc, request)
 
 
-class _PartWriter:
-    """Appends batches to ``part-NNNNN.parquet`` files of at most ``part_rows`` rows each."""
+def _rebatch(tables: Iterator[Any], rows: int) -> Iterator[Any]:
+    """Re-cut a stream of Tables into Tables of exactly ``rows`` rows (the last may be short)."""
+    pending: list[Any] = []
+    count = 0
+    for table in tables:
+        while table.num_rows:
+            take = min(rows - count, table.num_rows)
+            pending.append(table.slice(0, take))
+            count += take
+            table = table.slice(take)
+            if count == rows:
+                yield pa.concat_tables(pending).combine_chunks()
+                pending, count = [], 0
+    if count:
+        yield pa.concat_tables(pending).combine_chunks()
 
-    def __init__(self, folder: Path, part_rows: int, request: ImportRequest) -> None:
+
+class _SchemaGuard:
+    """Keeps every Table on one Parquet-friendly schema, fixed by the first Table."""
+
+    def __init__(self, request: ImportRequest) -> None:
+        self._request = request
+        self.schema: Any = None
+
+    def conform(self, table: Any) -> Any:
+        plain = _plain_schema(table.schema)
+        if self.schema is None:
+            _require_parquet_types(plain, self._request)
+            self.schema = plain
+        try:
+            return table.cast(self.schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+            raise ImportFailed(
+                f"import {self._request.asset_name!r}: a column changed type between result "
+                f"chunks ({exc})"
+            ) from None
+
+
+def _plain_schema(schema: Any) -> Any:
+    """Drop the connector's field metadata; whole-number decimals become int64.
+
+    Snowflake sends NUMBER(p,0) as integers and the connector yields int64; fakesnow sends
+    decimals. Mapping both to int64 makes local and cloud imports write the same files.
+    """
+    fields = []
+    for field in schema:
+        kind = field.type
+        if pa.types.is_decimal(kind) and kind.scale == 0 and kind.precision <= 18:
+            kind = pa.int64()
+        fields.append(pa.field(field.name, kind, field.nullable))
+    return pa.schema(fields)
+
+
+class _PartWriter:
+    """Appends Tables to ``part-NNNNN.parquet`` files of about ``part_rows`` rows each."""
+
+    def __init__(self, folder: Path, part_rows: int) -> None:
         self._folder = folder
         self._part_rows = part_rows
-        self._request = request
         self._writer: Any = None
         self._part_count = 0
         self.rows = 0
-        self.schema: Any = None
         self.files: tuple[str, ...] = ()
 
     def __enter__(self) -> _PartWriter:
@@ -194,34 +246,17 @@ class _PartWriter:
     def __exit__(self, *_: object) -> None:
         self._close_part()
 
-    def write(self, batch: Any) -> None:
-        if batch.num_rows == 0:
-            return
-        batch = self._conform(batch)
+    def write(self, table: Any) -> None:
         if self._writer is None or self._part_count >= self._part_rows:
-            self._open_part()
-        self._writer.write_batch(batch)
-        self._part_count += batch.num_rows
-        self.rows += batch.num_rows
+            self._open_part(table.schema)
+        self._writer.write_table(table, row_group_size=table.num_rows)
+        self._part_count += table.num_rows
+        self.rows += table.num_rows
 
-    def _conform(self, batch: Any) -> Any:
-        """Drop connector metadata; keep every batch on the first batch's schema."""
-        plain = pa.schema([field.remove_metadata() for field in batch.schema])
-        if self.schema is None:
-            _require_parquet_types(plain, self._request)
-            self.schema = plain
-        try:
-            return pa.RecordBatch.from_arrays(batch.columns, schema=plain).cast(self.schema)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-            raise ImportFailed(
-                f"import {self._request.asset_name!r}: a column changed type between result "
-                f"chunks ({exc})"
-            ) from None
-
-    def _open_part(self) -> None:
+    def _open_part(self, schema: Any) -> None:
         self._close_part()
         name = f"part-{len(self.files):05d}.parquet"
-        self._writer = pq.ParquetWriter(self._folder / name, self.schema)
+        self._writer = pq.ParquetWriter(self._folder / name, schema)
         self.files = (*self.files, name)
         self._part_count = 0
 

@@ -8,6 +8,7 @@ resolved, and a provider stores them write-only plus their hashes in the resourc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 from reconciler.resources import ImportJob, Kind, LiveAsset, LiveResource
@@ -62,4 +63,8 @@ class Workspace(WorkspaceReader, Protocol):
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
     ) -> None:
         """Change the description and tags of an existing version (its data is immutable)."""
+        ...
+
+    def data_folder(self, name: str, version: str) -> Path:
+        """A local folder holding the version's files (a provider may download them)."""
         ...

@@ -193,6 +193,13 @@ class LocalWorkspace:
         assert record is not None
         return self._job(record)
 
+    def data_folder(self, name: str, version: str) -> Path:
+        body = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
+        if body is None:
+            raise ProviderError(f"data asset {name} has no version {version}")
+        datastore, folder = _split_path(body["path"])
+        return self.root / "datastores" / datastore / folder
+
     def _fail(self, job_id: str, staging: Path, error: str) -> ImportJob:
         shutil.rmtree(staging, ignore_errors=True)
         self.store.update_job(job_id, status="Failed", ended_at=now(), error=error)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The GloboRealty scenario, end to end on the embedded workspace, with no Azure account:
+# start a local Snowflake seeded with house sales, plan, apply, look at the data, stop.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+state=.reconcile/snowflake
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "Starting the local Snowflake (fakesnow) with GloboRealty's house sales"
+python -m reconciler.localsnow.server start --state-dir "$state" --port 8765 --seed-rows 10000
+trap 'step "Stopping the local Snowflake"; python -m reconciler.localsnow.server stop --state-dir "$state"' EXIT
+
+step "reconcile validate"
+reconcile validate --env local
+
+step "reconcile plan --env local"
+reconcile plan --env local --out .reconcile/demo-plan.json
+
+step "reconcile apply .reconcile/demo-plan.json"
+reconcile apply .reconcile/demo-plan.json
+
+step "reconcile status --env local"
+reconcile status --env local
+
+step "reconcile show raw_house_data"
+reconcile show raw_house_data --env local
+
+step "reconcile plan --env local --detailed-exitcode (expect: no changes)"
+reconcile plan --env local --detailed-exitcode

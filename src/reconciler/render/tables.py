@@ -1,0 +1,71 @@
+"""`reconcile status` and `reconcile show` as plain text tables. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reconciler.dataset import STATS, DatasetSummary
+from reconciler.resources import LiveAsset, LiveResource
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def render_status(
+    imports: Sequence[str], assets: Sequence[LiveAsset], schedules: Sequence[LiveResource]
+) -> str:
+    by_name = {a.name: a for a in assets}
+    by_import = {s.spec.get("import"): s for s in schedules}
+    rows = []
+    for name in imports:
+        asset = by_name.get(name)
+        latest = asset.latest_version() if asset else None
+        job = asset.jobs[-1] if asset and asset.jobs else None
+        schedule = by_import.get(name)
+        rows.append(
+            [
+                name,
+                latest.version if latest else "-",
+                job.status if job else "never run",
+                f"{job.rows:,}" if job and job.rows is not None else "-",
+                (job.ended_at or job.started_at) if job else "-",
+                _trigger(schedule.spec) if schedule else "-",
+            ]
+        )
+    out = table(["IMPORT", "LATEST VERSION", "LAST JOB", "ROWS", "WHEN", "SCHEDULE"], rows)
+    for name in imports:
+        asset = by_name.get(name)
+        job = asset.jobs[-1] if asset and asset.jobs else None
+        if job and job.error:
+            out += f"\n{name}: last job {job.id} failed: {job.error}\n"
+    return out
+
+
+def _trigger(spec: dict[str, Any]) -> str:
+    trigger = spec.get("trigger", {})
+    enabled = "" if spec.get("enabled", True) else " (disabled)"
+    if trigger.get("type") == "cron":
+        return f"cron '{trigger.get('expression')}' {trigger.get('time_zone', 'UTC')}{enabled}"
+    return f"every {trigger.get('interval')} {trigger.get('frequency')}(s) {trigger.get('time_zone', 'UTC')}{enabled}"
+
+
+def render_dataset(name: str, version: str, summary: DatasetSummary) -> str:
+    out = [f"Data asset {name}, version {version}: {summary.rows:,} rows in {summary.files} file(s)\n"]
+    out.append("\nSchema\n" + table(["COLUMN", "TYPE"], summary.schema))
+    out.append(f"\nFirst {len(summary.head)} rows\n" + table([c for c, _ in summary.schema], summary.head))
+    if summary.numeric:
+        rows = [[stat, *(_num(summary.numeric[c][stat]) for c in summary.numeric)] for stat in STATS]
+        out.append("\nNumeric summary\n" + table(["", *summary.numeric], rows))
+    return "".join(out)
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
