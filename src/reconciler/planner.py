@@ -118,6 +118,7 @@ def _plan_resource(
         value = secrets[(desired.address, path)]
         if stored is None or not hasher.matches(value, stored):
             fields.append(secret_change(path))
+    fields.sort(key=lambda f: f.path)
     replace = tuple(f.path for f in fields if f.forces_replacement)
     if replace:
         action, reason = Action.REPLACE, "replace_because_cannot_update"

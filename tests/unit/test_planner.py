@@ -1,0 +1,308 @@
+"""Planning against a real embedded workspace whose live state each case sets up."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reconciler.apply import ApplyResult, StepResult, apply_plan
+from reconciler.config import load
+from reconciler.errors import ConfigError
+from reconciler.plan import Action, Plan, ResourceChange
+from reconciler.planner import build_plan
+from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.resources import (
+    DEFINITION_PROPERTY,
+    FINGERPRINT_PROPERTY,
+    MANAGED_BY_TAG,
+    import_spec,
+)
+from tests.conftest import PLATFORM, local_env, write_project
+
+
+class Recorder:
+    """An apply reporter that remembers what a user would have seen."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def step_started(self, step: ResourceChange) -> None:
+        self.lines.append(f"start {step.address}")
+
+    def step_progress(self, step: ResourceChange, rows: int) -> None:
+        pass
+
+    def step_finished(self, step: ResourceChange, result: StepResult) -> None:
+        self.lines.append(f"{result.status} {step.address}")
+
+
+def plan_for(project: Path, prune: bool = False) -> Plan:
+    config = load(project)
+    workspace = LocalWorkspace(project / ".reconcile/local", label=".reconcile/local")
+    try:
+        return build_plan(config, workspace, prune=prune)
+    finally:
+        workspace.close()
+
+
+def actions(plan: Plan) -> dict[str, str]:
+    return {c.address: c.action.value for c in plan.resource_changes}
+
+
+def apply_all_but_imports(project: Path) -> ApplyResult:
+    """Apply connection and datastore steps; register import versions as a completed job would."""
+    config = load(project)
+    workspace = LocalWorkspace(project / ".reconcile/local")
+    plan = build_plan(config, workspace)
+    steps = tuple(c for c in plan.resource_changes if c.type != "import")
+    result = apply_plan(plan.model_copy(update={"resource_changes": steps}), config, workspace, Recorder())
+    for name, item in config.platform.imports.items():
+        register(workspace, name, item.version or "1", import_spec(item))
+    workspace.close()
+    return result
+
+
+def register(workspace: LocalWorkspace, name: str, version: str, spec: dict[str, object]) -> None:
+    definition = {k: spec[k] for k in ("type", "source", "path")}
+    workspace.store.create_version(
+        name,
+        version,
+        {
+            "path": f"{spec['path']}/{version}",
+            "type": spec["type"],
+            "description": spec.get("description"),
+            "tags": {**dict(spec.get("tags") or {}), MANAGED_BY_TAG: "reconciler"},  # type: ignore[call-overload]
+            "properties": {
+                FINGERPRINT_PROPERTY: spec["fingerprint"],
+                DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
+            },
+        },
+    )
+
+
+def edit(project: Path, old: str, new: str) -> None:
+    path = project / "platform.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_an_empty_workspace_plans_every_resource(project: Path) -> None:
+    plan = plan_for(project)
+    assert actions(plan) == {
+        "connection.snowflake_globorealty": "create",
+        "datastore.rawdata": "create",
+        "import.raw_house_data": "materialize",
+    }
+    assert plan.summary.line() == "Plan: 3 to add, 0 to change, 0 to replace, 0 to destroy."
+    materialize = plan.resource_changes[2]
+    assert materialize.version == "1" and materialize.action_reason == "no version yet"
+    assert [i.address for i in plan.ignored] == ["datastore.workspaceblobstore"]
+
+
+def test_a_converged_workspace_plans_no_changes(project: Path) -> None:
+    assert apply_all_but_imports(project).ok
+    plan = plan_for(project)
+    assert not plan.has_changes
+    assert set(actions(plan).values()) == {"no-op"}
+    assert plan.summary.line() == "No changes. The workspace matches the desired state."
+
+
+Case = tuple[str, Callable[[Path], None], dict[str, str], list[tuple[str, object, object]]]
+
+CASES: list[Case] = [
+    (
+        "tag change is an in-place update",
+        lambda p: edit(p, "container_name: rawdata", "container_name: rawdata\n    tags: {layer: bronze}"),
+        {"datastore.rawdata": "update"},
+        [("tags.layer", None, "bronze")],
+    ),
+    (
+        "account change replaces the datastore",
+        lambda p: edit(p, "account_name: globorealtydata", "account_name: otheraccount"),
+        {"datastore.rawdata": "replace"},
+        [("account_name", "globorealtydata", "otheraccount")],
+    ),
+    (
+        "credential type change is an update with the secret marked",
+        lambda p: edit(p, "account_key: ${env:STORAGE_ACCOUNT_KEY}", "sas_token: ${env:STORAGE_ACCOUNT_KEY}"),
+        {"datastore.rawdata": "update"},
+        [("credentials.sas_token", "(sensitive)", "(sensitive)"), ("credentials.type", "account_key", "sas")],
+    ),
+    (
+        "a changed password shows as changed without either value",
+        lambda p: (p / "environments/local.env").write_text(local_env(password="rotated-pw-123")),
+        {"connection.snowflake_globorealty": "update"},
+        [("credentials.password", "(sensitive)", "(sensitive)")],
+    ),
+    (
+        "a changed query materializes version 2",
+        lambda p: edit(p, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW WHERE SALE_PRICE > 0"),
+        {"import.raw_house_data": "materialize"},
+        [
+            (
+                "source.query",
+                "SELECT * FROM GLOBOREALTY.REAL_ESTATE.RAW",
+                "SELECT * FROM GLOBOREALTY.REAL_ESTATE.RAW WHERE SALE_PRICE > 0",
+            )
+        ],
+    ),
+    (
+        "whitespace in a query is not a change",
+        lambda p: edit(p, "query: SELECT * FROM", "query: SELECT *   FROM"),
+        {},
+        [],
+    ),
+    (
+        "a new description on the asset updates its metadata only",
+        lambda p: edit(p, "    path: azureml://", "    description: House sales\n    path: azureml://"),
+        {"import.raw_house_data": "update"},
+        [("description", None, "House sales")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "change", "expected", "fields"), CASES, ids=[c[0] for c in CASES])
+def test_a_change_to_the_desired_state_plans_the_right_action(
+    project: Path,
+    title: str,
+    change: Callable[[Path], None],
+    expected: dict[str, str],
+    fields: list[tuple[str, object, object]],
+) -> None:
+    apply_all_but_imports(project)
+    change(project)
+    plan = plan_for(project)
+    changed = {a: act for a, act in actions(plan).items() if act != "no-op"}
+    assert changed == expected
+    got = [(f.path, f.before, f.after) for c in plan.resource_changes for f in c.fields]
+    assert got == fields
+    rendered = plan.to_json()
+    assert "rotated-pw-123" not in rendered
+
+
+def test_materialize_after_a_change_names_the_version_it_replaces(project: Path) -> None:
+    apply_all_but_imports(project)
+    edit(project, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW LIMIT 10")
+    step = next(c for c in plan_for(project).resource_changes if c.type == "import")
+    assert step.version == "2"
+    assert step.action_reason == "definition changed since version 1"
+    assert step.change.actions == ("create",)
+
+
+def test_a_pinned_version_with_another_definition_is_an_error_that_says_bump(project: Path) -> None:
+    edit(project, "    path: azureml://", "    version: 7\n    path: azureml://")
+    apply_all_but_imports(project)
+    edit(project, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW LIMIT 10")
+    with pytest.raises(ConfigError) as caught:
+        plan_for(project)
+    message = str(caught.value)
+    assert "platform.yaml:" in message and "imports.raw_house_data.version" in message
+    assert "version 7 already exists with a different definition" in message
+    assert "bump the version" in message
+
+
+def test_a_running_import_of_the_same_definition_is_in_progress_not_resubmitted(project: Path) -> None:
+    config = load(project)
+    spec = import_spec(config.platform.imports["raw_house_data"])
+    workspace = LocalWorkspace(project / ".reconcile/local")
+    body = {k: spec[k] for k in ("type", "source", "path")} | {
+        "properties": {FINGERPRINT_PROPERTY: spec["fingerprint"]}
+    }
+    workspace.store.create_job("job_running_1", "raw_house_data", "1", body, os.getpid())
+    workspace.store.update_job("job_running_1", status="Running")
+    workspace.close()
+    step = next(c for c in plan_for(project).resource_changes if c.type == "import")
+    assert step.action is Action.IN_PROGRESS
+    assert step.action_reason == "import job job_running_1 is running"
+
+
+def test_an_interrupted_import_is_retried_with_the_same_version(project: Path) -> None:
+    config = load(project)
+    spec = import_spec(config.platform.imports["raw_house_data"])
+    workspace = LocalWorkspace(project / ".reconcile/local")
+    body = {k: spec[k] for k in ("type", "source", "path")} | {
+        "properties": {FINGERPRINT_PROPERTY: spec["fingerprint"]}
+    }
+    workspace.store.create_job("job_dead_1", "raw_house_data", "1", body, pid=2**22 + 12345)
+    workspace.store.update_job("job_dead_1", status="Running")
+    workspace.close()
+    step = next(c for c in plan_for(project).resource_changes if c.type == "import")
+    assert step.action is Action.MATERIALIZE
+    assert step.version == "1"
+    assert step.action_reason is not None and "retry" in step.action_reason
+    assert "interrupted" in step.action_reason
+
+
+def test_removed_managed_resources_are_deleted_only_with_prune(project: Path) -> None:
+    apply_all_but_imports(project)
+    text = (project / "platform.yaml").read_text()
+    start, end = text.index("datastores:"), text.index("imports:")
+    (project / "platform.yaml").write_text(text[:start] + text[end:])
+    edit(project, "azureml://datastores/rawdata/", "azureml://datastores/workspaceblobstore/")
+    plan = plan_for(project)
+    assert "datastore.rawdata" not in actions(plan)
+    assert any(
+        i.address == "datastore.rawdata" and "--prune" in i.reason for i in plan.ignored
+    )
+    pruned = plan_for(project, prune=True)
+    assert actions(pruned)["datastore.rawdata"] == "delete"
+    assert pruned.resource_changes[-1].address == "datastore.rawdata"  # deletes come last
+    assert "datastore.workspaceblobstore" not in actions(pruned)
+
+
+def test_unmanaged_resources_are_ignored_and_same_named_ones_adopted(project: Path) -> None:
+    workspace = LocalWorkspace(project / ".reconcile/local")
+    workspace.store.put("datastore", "handmade", {"type": "azure_blob", "tags": {}}, {})
+    spec = {
+        "type": "azure_blob", "account_name": "globorealtydata", "container_name": "rawdata",
+        "endpoint": "core.windows.net", "protocol": "https", "description": None,
+        "credentials": {"type": "account_key"}, "tags": {},
+    }
+    workspace.store.put("datastore", "rawdata", spec, {})
+    workspace.close()
+    plan = plan_for(project)
+    by_address = {c.address: c for c in plan.resource_changes}
+    assert by_address["datastore.rawdata"].action is Action.UPDATE
+    assert by_address["datastore.rawdata"].action_reason == "adopt_unmanaged"
+    assert ("datastore.handmade", "not managed by reconciler") in [
+        (i.address, i.reason) for i in plan.ignored
+    ]
+
+
+def test_the_same_input_gives_a_byte_identical_plan(project: Path) -> None:
+    apply_all_but_imports(project)
+    edit(project, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW LIMIT 5")
+    assert plan_for(project).to_json() == plan_for(project).to_json()
+
+
+def test_plans_round_trip_through_json(project: Path) -> None:
+    plan = plan_for(project)
+    assert Plan.from_json(plan.to_json()) == plan
+
+
+def test_a_missing_secret_at_plan_time_names_the_variable_and_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_project(
+        tmp_path,
+        {
+            "platform.yaml": PLATFORM,
+            "environments/local.yaml": "workspace: {provider: local}\n",
+            "environments/local.env": "",
+        },
+    )
+    for key in ("SNOWFLAKE_PASSWORD", "STORAGE_ACCOUNT_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "acme")
+    monkeypatch.setenv("SNOWFLAKE_USER", "u")
+    with pytest.raises(ConfigError) as caught:
+        plan_for(tmp_path)
+    message = str(caught.value)
+    assert "platform.yaml:9:7: connections.snowflake_globorealty.credentials.password: secret " \
+        "variable SNOWFLAKE_PASSWORD is not set (used by connection.snowflake_globorealty)" in message
+    assert "STORAGE_ACCOUNT_KEY is not set" in message
