@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.plan import SENSITIVE, FieldChange
 from reconciler.resources import Kind
 
@@ -31,6 +29,8 @@ def diff_specs(kind: Kind, before: dict[str, Any], after: dict[str, Any]) -> lis
     """Changes from ``before`` (live) to ``after`` (desired); empty when they are equal."""
     if before == after:
         return []
+    from deepdiff import DeepDiff  # ~0.1 s to import: only when something differs
+
     tree = DeepDiff(before, after, view="tree", verbose_level=2)
     paths: set[tuple[str, ...]] = set()
     for level in (lvl for report in tree.values() for lvl in report):

@@ -66,7 +66,7 @@ def build_plan(
         prune=prune,
         resource_changes=order(changes),
         ignored=ignored,
-        desired_digest=_desired_digest(desired, secrets, hasher, workspace, prune),
+        desired_digest=_desired_digest(desired, live, secrets, hasher, workspace, prune),
         live_digest=_live_digest(live),
     )
 
@@ -254,17 +254,32 @@ def _ignored(
 
 def _desired_digest(
     desired: list[DesiredResource],
+    live: LiveState,
     secrets: Mapping[SecretKey, str],
     hasher: SecretHasher,
     workspace: str,
     prune: bool,
 ) -> str:
+    """A digest of the desired state that changes when any secret value changes.
+
+    A secret that matches its stored hash is represented by that hash (already computed while
+    planning, so free); any other is hashed with a salt fixed per workspace.
+    """
     salt = stable_salt(workspace)
+    stored = {r.address: r.secret_hashes for r in live.resources}
+
+    def mark(address: str, path: str) -> str:
+        value = secrets[(address, path)]
+        known = stored.get(address, {}).get(path)
+        if known is not None and hasher.matches(value, known):
+            return known
+        return hasher.hash(value, salt)
+
     items = [
         {
             "address": r.address,
             "spec": r.spec,
-            "secrets": {p: hasher.hash(secrets[(r.address, p)], salt) for p in sorted(r.secrets)},
+            "secrets": {p: mark(r.address, p) for p in sorted(r.secrets)},
         }
         for r in desired
     ]

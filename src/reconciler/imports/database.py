@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from reconciler.errors import ImportFailed
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
@@ -283,7 +283,9 @@ def _describe(schema: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(field.name), str(field.type)) for field in schema or ())
 
 
-def _login_failure(exc: Exception, request: ImportRequest, kwargs: Mapping[str, Any]) -> ImportFailed:
+def _login_failure(
+    exc: Exception, request: ImportRequest, kwargs: Mapping[str, Any]
+) -> ImportFailed:
     if getattr(exc, "errno", None) in AUTH_ERROR_CODES:
         return ImportFailed(
             f"import {request.asset_name!r}: authentication failed for connection "

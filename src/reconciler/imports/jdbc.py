@@ -61,7 +61,9 @@ def _host_and_port(netloc: str) -> tuple[str, int | None]:
         raise InvalidJdbcUrl("user names or passwords do not belong in the connection target")
     host, sep, port_text = netloc.rpartition(":") if ":" in netloc else (netloc, "", "")
     if not host:
-        raise InvalidJdbcUrl("the connection target has no host (expected <account>.snowflakecomputing.com)")
+        raise InvalidJdbcUrl(
+            "the connection target has no host (expected <account>.snowflakecomputing.com)"
+        )
     if not sep:
         return host.lower(), None
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:

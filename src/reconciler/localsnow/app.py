@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import fakesnow.server as fs_server
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 from fakesnow.instance import FakeSnow
 from fakesnow.transforms import stage
 from starlette.applications import Starlette
@@ -123,11 +123,17 @@ def _split_result(payload: dict[str, Any], store: ChunkStore, base_url: str) -> 
     """Move all but the first CHUNK_ROWS rows of an inline Arrow result into remote chunks."""
     data = payload.get("data") or {}
     encoded = data.get("rowsetBase64")
-    if data.get("queryResultFormat") != "arrow" or not encoded or data.get("total", 0) <= CHUNK_ROWS:
+    if (
+        data.get("queryResultFormat") != "arrow"
+        or not encoded
+        or data.get("total", 0) <= CHUNK_ROWS
+    ):
         return payload
     table = pa.ipc.open_stream(base64.b64decode(encoded)).read_all()
     del encoded
-    first, *rest = [table.slice(start, CHUNK_ROWS) for start in range(0, table.num_rows, CHUNK_ROWS)]
+    first, *rest = [
+        table.slice(start, CHUNK_ROWS) for start in range(0, table.num_rows, CHUNK_ROWS)
+    ]
     data["rowsetBase64"] = base64.b64encode(_ipc(first)).decode("ascii")
     data["chunks"] = [_chunk_entry(part, store, base_url) for part in rest]
     return payload
@@ -165,7 +171,7 @@ def build_app(username: str, password: str) -> Starlette:
         if response.status_code != 200 or len(response.body) < 1_000_000:
             return response
         base_url = f"{request.url.scheme}://{request.url.netloc}"
-        payload = await run_in_threadpool(json.loads, response.body)
+        payload = await run_in_threadpool(json.loads, bytes(response.body))
         payload = await run_in_threadpool(_split_result, payload, store, base_url)
         return JSONResponse(payload)
 

@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from reconciler.localsnow import (
     DATABASE,
@@ -111,16 +111,23 @@ def _price(
 _SALE_DATES = [FIRST_SALE + dt.timedelta(days=day) for day in range(SALE_DAYS)]
 
 
-def _row(rng: random.Random, index: int, locations: list[str], cum_weights: list[float]) -> tuple[
-    Any, ...
-]:
+def _row(
+    rng: random.Random, index: int, locations: list[str], cum_weights: list[float]
+) -> tuple[Any, ...]:
     location = locations[bisect.bisect(cum_weights, rng.random() * cum_weights[-1])]
     sqft, bedrooms, bathrooms, year_built, condition = _house(rng, location)
     days = rng.randrange(SALE_DAYS)
     price = _price(rng, location, sqft, year_built, condition, days)
     property_id = f"GR-{index + 1:08d}"
     return (
-        property_id, location, sqft, bedrooms, bathrooms, year_built, condition, _SALE_DATES[days],
+        property_id,
+        location,
+        sqft,
+        bedrooms,
+        bathrooms,
+        year_built,
+        condition,
+        _SALE_DATES[days],
         price,
     )
 
@@ -139,7 +146,10 @@ def generate_batches(
         chunk = [_row(rng, i, locations, cum_weights) for i in range(start, stop)]
         columns = zip(*chunk, strict=True)
         yield pa.RecordBatch.from_arrays(
-            [pa.array(list(values), type=field.type) for values, field in zip(columns, ARROW_SCHEMA)],
+            [
+                pa.array(list(values), type=field.type)
+                for values, field in zip(columns, ARROW_SCHEMA, strict=True)
+            ],
             schema=ARROW_SCHEMA,
         )
 
@@ -197,7 +207,8 @@ def _load_batch(cursor: Any, batch: Any, path: Path) -> None:
     cursor.execute(f"PUT 'file://{path.as_posix()}' {stage} AUTO_COMPRESS=FALSE OVERWRITE=TRUE")
     cursor.execute(
         f"COPY INTO {QUALIFIED_TABLE} FROM {stage}/{path.name} "
-        "FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_SENSITIVE PURGE = TRUE FORCE = TRUE"
+        "FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_SENSITIVE "
+        "PURGE = TRUE FORCE = TRUE"
     )
     path.unlink()
 
@@ -220,7 +231,7 @@ def connect(host: str, port: int, user: str = DEMO_USERNAME, password: str = DEM
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Seed GLOBOREALTY.REAL_ESTATE.RAW on a local server.")
+    parser = argparse.ArgumentParser(description=f"Seed {QUALIFIED_TABLE} on a local server.")
     parser.add_argument("--rows", type=int, default=DEFAULT_SEED_ROWS)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--host", default=DEFAULT_HOST)

@@ -120,7 +120,11 @@ def _spawn(state: Path, port: int, username: str, password: str) -> ServerInfo:
     command += ["--state-dir", str(state), "--port", str(port)]
     with open(state / LOG_FILE, "ab") as log:
         child = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
             start_new_session=True,
         )
     (state / PID_FILE).write_text(f"{child.pid}\n")
