@@ -40,6 +40,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 CHUNK_ROWS = 50_000
+SMALL_RESPONSE_BYTES = 100_000  # never worth splitting
 CHUNK_TTL_SECONDS = 600
 HEALTH_PATH = "/localsnow/health"
 BAD_LOGIN_CODE = "390100"
@@ -119,20 +120,22 @@ def _bad_login() -> JSONResponse:
     )
 
 
-def _split_result(payload: dict[str, Any], store: ChunkStore, base_url: str) -> dict[str, Any]:
-    """Move all but the first CHUNK_ROWS rows of an inline Arrow result into remote chunks."""
+def _split_result(
+    payload: dict[str, Any], store: ChunkStore, base_url: str, chunk_rows: int
+) -> dict[str, Any]:
+    """Move all but the first ``chunk_rows`` rows of an inline Arrow result into remote chunks."""
     data = payload.get("data") or {}
     encoded = data.get("rowsetBase64")
     if (
         data.get("queryResultFormat") != "arrow"
         or not encoded
-        or data.get("total", 0) <= CHUNK_ROWS
+        or data.get("total", 0) <= chunk_rows
     ):
         return payload
     table = pa.ipc.open_stream(base64.b64decode(encoded)).read_all()
     del encoded
     first, *rest = [
-        table.slice(start, CHUNK_ROWS) for start in range(0, table.num_rows, CHUNK_ROWS)
+        table.slice(start, chunk_rows) for start in range(0, table.num_rows, chunk_rows)
     ]
     data["rowsetBase64"] = base64.b64encode(_ipc(first)).decode("ascii")
     data["chunks"] = [_chunk_entry(part, store, base_url) for part in rest]
@@ -157,7 +160,7 @@ def _chunk_entry(part: Any, store: ChunkStore, base_url: str) -> dict[str, Any]:
     }
 
 
-def build_app(username: str, password: str) -> Starlette:
+def build_app(username: str, password: str, chunk_rows: int = CHUNK_ROWS) -> Starlette:
     """fakesnow's routes, with checked logins and chunked query results."""
     store = ChunkStore()
 
@@ -168,11 +171,11 @@ def build_app(username: str, password: str) -> Starlette:
 
     async def query(request: Request) -> Response:
         response = await fs_server.query_request(request)
-        if response.status_code != 200 or len(response.body) < 1_000_000:
+        if response.status_code != 200 or len(response.body) < SMALL_RESPONSE_BYTES:
             return response
         base_url = f"{request.url.scheme}://{request.url.netloc}"
         payload = await run_in_threadpool(json.loads, bytes(response.body))
-        payload = await run_in_threadpool(_split_result, payload, store, base_url)
+        payload = await run_in_threadpool(_split_result, payload, store, base_url, chunk_rows)
         return JSONResponse(payload)
 
     async def chunk(request: Request) -> Response:

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,7 @@ LOG_FILE = "server.log"
 USERNAME_ENV = "LOCALSNOW_USERNAME"
 PASSWORD_ENV = "LOCALSNOW_PASSWORD"  # passed by environment, never on the command line
 START_TIMEOUT = 30.0
+CHUNK_ROWS = 50_000  # rows per result chunk; the connector downloads chunks as it iterates
 STOP_TIMEOUT = 10.0
 
 
@@ -85,16 +87,19 @@ def start(
     *,
     username: str = DEMO_USERNAME,
     password: str = DEMO_PASSWORD,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> ServerInfo:
     """Start the server (or reuse the running one) and seed the table if it is missing or empty.
 
-    ``port=0`` picks a free port. ``seed_rows=0`` skips seeding.
+    ``port=0`` picks a free port. ``seed_rows=0`` skips seeding. ``chunk_rows`` is how many
+    rows a result chunk holds (tests lower it to exercise chunked results on small tables).
+    A running server is reused as it is, whatever port or settings were asked for.
     """
     state = Path(state_dir)
     info = status(state)
     if info is None:
         stop(state)  # clear stale files from a crashed run
-        info = _spawn(state, port, username, password)
+        info = _spawn(state, port, username, password, chunk_rows)
     if seed_rows > 0:
         _seed_if_empty(info, seed_rows, username, password)
     return info
@@ -112,12 +117,12 @@ def stop(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     return running
 
 
-def _spawn(state: Path, port: int, username: str, password: str) -> ServerInfo:
+def _spawn(state: Path, port: int, username: str, password: str, chunk_rows: int) -> ServerInfo:
     state.mkdir(parents=True, exist_ok=True)
     (state / PORT_FILE).unlink(missing_ok=True)
     env = {**os.environ, USERNAME_ENV: username, PASSWORD_ENV: password}
     command = [sys.executable, "-m", "reconciler.localsnow.server", "serve"]
-    command += ["--state-dir", str(state), "--port", str(port)]
+    command += ["--state-dir", str(state), "--port", str(port), "--chunk-rows", str(chunk_rows)]
     with open(state / LOG_FILE, "ab") as log:
         child = subprocess.Popen(
             command,
@@ -220,22 +225,20 @@ def _log_tail(state: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-def serve(state_dir: Path, port: int, host: str = DEFAULT_HOST) -> None:
+def serve(
+    state_dir: Path, port: int, chunk_rows: int = CHUNK_ROWS, host: str = DEFAULT_HOST
+) -> None:
     """Run the server in this process until SIGTERM/SIGINT (the child side of `start`)."""
     import uvicorn
 
     from reconciler.localsnow.app import build_app, checkpoint_storage, use_persistent_storage
 
+    # fakesnow warns on every query that DuckDB copies the result once more; not actionable
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
     use_persistent_storage(state_dir / "data", state_dir / "bucket")
-    app = build_app(
-        os.environ.get(USERNAME_ENV, DEMO_USERNAME), os.environ.get(PASSWORD_ENV, DEMO_PASSWORD)
-    )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    port_file = state_dir / PORT_FILE
-    port_file.with_suffix(".tmp").write_text(f"{sock.getsockname()[1]}\n")
-    port_file.with_suffix(".tmp").replace(port_file)
+    username = os.environ.get(USERNAME_ENV, DEMO_USERNAME)
+    app = build_app(username, os.environ.get(PASSWORD_ENV, DEMO_PASSWORD), chunk_rows)
+    sock = _bind(host, port, state_dir / PORT_FILE)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     # uvicorn re-raises the stop signal after shutting down; with the default handler that
     # would kill us before the checkpoint below, so make the re-raised signal a no-op
@@ -247,12 +250,24 @@ def serve(state_dir: Path, port: int, host: str = DEFAULT_HOST) -> None:
         checkpoint_storage()
 
 
+def _bind(host: str, port: int, port_file: Path) -> socket.socket:
+    """Bind the listening socket and publish its port (atomically) for `start` to read."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    scratch = port_file.with_suffix(".tmp")
+    scratch.write_text(f"{sock.getsockname()[1]}\n")
+    scratch.replace(port_file)
+    return sock
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Local Snowflake server for the GloboRealty demo.")
     parser.add_argument("command", choices=["start", "stop", "status", "serve"])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     parser.add_argument("--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR))
     parser.add_argument("--seed-rows", type=int, default=DEFAULT_SEED_ROWS)
+    parser.add_argument("--chunk-rows", type=int, default=CHUNK_ROWS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -268,7 +283,7 @@ def _describe(info: ServerInfo) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        serve(args.state_dir, args.port)
+        serve(args.state_dir, args.port, args.chunk_rows)
         return 0
     if args.command == "stop":
         print("stopped" if stop(args.state_dir) else "not running")
