@@ -68,4 +68,5 @@ def render_dataset(name: str, version: str, summary: DatasetSummary) -> str:
 def _num(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
+    text = f"{value:.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
