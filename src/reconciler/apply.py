@@ -79,15 +79,16 @@ def check_fresh(plan: Plan, config: LoadedConfig, workspace: Workspace, hasher: 
     current = build_plan(config, workspace, prune=plan.prune, hasher=hasher)
     if current.workspace != plan.workspace:
         raise StalePlanError(f"the plan is for workspace {plan.workspace}, not {current.workspace}")
+    # live first: the desired digest reuses stored secret hashes, so it moves with them
+    if current.live_digest != plan.live_digest:
+        raise StalePlanError(
+            "the workspace changed since this plan was made; nothing was applied",
+            hint="run reconcile plan again and review the new plan",
+        )
     if current.desired_digest != plan.desired_digest:
         raise StalePlanError(
             "the desired state (platform.yaml, the environment file or a secret) changed since "
             "this plan was made; nothing was applied",
-            hint="run reconcile plan again and review the new plan",
-        )
-    if current.live_digest != plan.live_digest:
-        raise StalePlanError(
-            "the workspace changed since this plan was made; nothing was applied",
             hint="run reconcile plan again and review the new plan",
         )
 

@@ -192,6 +192,7 @@ def desired_resources(platform: Platform) -> list[DesiredResource]:
                 "enabled": item.schedule.enabled,
                 "description": item.schedule.description,
                 "import_definition": {k: spec[k] for k in ("type", "source", "path")},
+                "tags": {},
             }
             resources.append(
                 DesiredResource(

@@ -64,9 +64,7 @@ def test_import_writes_parquet_parts_and_an_mltable(
     assert dict(result.schema)["SALE_DATE"] == "date32[day]"
 
 
-def test_imported_rows_are_the_seeded_rows(
-    local_snowflake: LocalSnowflake, tmp_path: Path
-) -> None:
+def test_imported_rows_are_the_seeded_rows(local_snowflake: LocalSnowflake, tmp_path: Path) -> None:
     DatabaseImportRunner().run(request(local_snowflake, f"{QUERY} ORDER BY PROPERTY_ID"), tmp_path)
 
     imported = pq.read_table(tmp_path / "part-00000.parquet")
@@ -91,13 +89,14 @@ def test_small_batches_report_progress_and_split_into_parts(
     )
     parts = [pq.ParquetFile(tmp_path / name) for name in result.files[:-1]]
     assert sum(part.metadata.num_rows for part in parts) == 10_000
-    assert max(rg.num_rows for p in parts for rg in map(p.metadata.row_group, range(p.num_row_groups))) <= 1_500
+    assert (
+        max(rg.num_rows for p in parts for rg in map(p.metadata.row_group, range(p.num_row_groups)))
+        <= 1_500
+    )
 
 
 def test_uri_folder_import_has_no_mltable(local_snowflake: LocalSnowflake, tmp_path: Path) -> None:
-    result = DatabaseImportRunner().run(
-        request(local_snowflake, asset_type="uri_folder"), tmp_path
-    )
+    result = DatabaseImportRunner().run(request(local_snowflake, asset_type="uri_folder"), tmp_path)
     assert result.files == ("part-00000.parquet",)
     assert not (tmp_path / "MLTable").exists()
 

@@ -44,13 +44,13 @@ def test_columns_are_the_globorealty_table(sales: dict[str, list[Any]]) -> None:
 def test_values_are_in_plausible_ranges(sales: dict[str, list[Any]]) -> None:
     assert set(sales["LOCATION_TYPE"]) == {"urban", "suburban", "rural", "waterfront"}
     assert set(sales["CONDITION_RATING"]) == {1, 2, 3, 4, 5}
-    assert 400 <= min(sales["SQUARE_FEET"]) and max(sales["SQUARE_FEET"]) <= 10_000
-    assert 1 <= min(sales["BEDROOMS"]) and max(sales["BEDROOMS"]) <= 7
+    assert min(sales["SQUARE_FEET"]) >= 400 and max(sales["SQUARE_FEET"]) <= 10_000
+    assert min(sales["BEDROOMS"]) >= 1 and max(sales["BEDROOMS"]) <= 7
     assert all(b * 2 == int(b * 2) and 1 <= b <= 6 for b in sales["BATHROOMS"])
-    assert 1900 <= min(sales["YEAR_BUILT"]) and max(sales["YEAR_BUILT"]) <= 2024
+    assert min(sales["YEAR_BUILT"]) >= 1900 and max(sales["YEAR_BUILT"]) <= 2024
     assert dt.date(2019, 1, 1) <= min(sales["SALE_DATE"]) <= max(sales["SALE_DATE"])
     assert max(sales["SALE_DATE"]) <= dt.date(2024, 12, 31)
-    assert 30_000 < min(sales["SALE_PRICE"]) and max(sales["SALE_PRICE"]) < 20_000_000
+    assert min(sales["SALE_PRICE"]) > 30_000 and max(sales["SALE_PRICE"]) < 20_000_000
 
 
 def test_waterfront_is_dearest_and_rural_cheapest(sales: dict[str, list[Any]]) -> None:

@@ -98,7 +98,10 @@ def test_valid_targets_become_connect_arguments(url: str, expected: dict[str, ob
         ("jdbc:snowflake://acme.snowflakecomputing.com/?db=X#frag", "fragment"),
         ("jdbc:snowflake://acme.snowflakecomputing.com/?db=", "parameter 'db' has no value"),
         ("jdbc:snowflake://acme.snowflakecomputing.com/?db=X&db=Y", "more than once"),
-        ("jdbc:snowflake://acme.snowflakecomputing.com/?warehous=WH", "unknown parameter 'warehous'"),
+        (
+            "jdbc:snowflake://acme.snowflakecomputing.com/?warehous=WH",
+            "unknown parameter 'warehous'",
+        ),
         ("jdbc:snowflake://acme.snowflakecomputing.com/?protocol=ftp", "protocol 'ftp'"),
         ("jdbc:snowflake://localhost:8765/?db=X&protocol=gopher", "protocol 'gopher'"),
     ],

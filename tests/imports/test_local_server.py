@@ -42,7 +42,9 @@ def test_status_and_a_second_start_find_the_running_server(
 
 
 def test_cli_status_prints_where_it_runs(local_snowflake: LocalSnowflake) -> None:
-    done = cli("reconciler.localsnow.server", "status", "--state-dir", str(local_snowflake.state_dir))
+    done = cli(
+        "reconciler.localsnow.server", "status", "--state-dir", str(local_snowflake.state_dir)
+    )
 
     assert done.returncode == 0
     assert f"127.0.0.1:{local_snowflake.port}" in done.stdout
@@ -100,9 +102,7 @@ def test_data_survives_a_restart_and_is_only_seeded_when_empty(tmp_path: Path) -
     try:
         assert second.pid != first.pid
         assert count_rows(second.host, second.port) == 300
-        reseed = cli(
-            "reconciler.localsnow.generate", "--rows", "123", "--port", str(second.port)
-        )
+        reseed = cli("reconciler.localsnow.generate", "--rows", "123", "--port", str(second.port))
         assert reseed.returncode == 0, reseed.stderr
         assert count_rows(second.host, second.port) == 123
     finally:

@@ -1,0 +1,139 @@
+"""The CLI end to end, as a user runs it: real processes, a real local Snowflake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LOCAL, PLATFORM, RunCli, local_env, write_project
+from tests.snowflake_fixture import LocalSnowflake
+
+SCHEDULE = """\
+    schedule:
+      trigger:
+        type: cron
+        expression: "0 3 * * *"
+        time_zone: UTC
+"""
+
+
+@pytest.fixture
+def globorealty(tmp_path: Path, local_snowflake: LocalSnowflake) -> Path:
+    overlay = LOCAL + (
+        "connections:\n  snowflake_globorealty:\n"
+        f"    target: {local_snowflake.jdbc_target}\n"
+    )
+    return write_project(
+        tmp_path,
+        {
+            "platform.yaml": PLATFORM,
+            "environments/local.yaml": overlay,
+            "environments/local.env": local_env(
+                user=local_snowflake.username, password=local_snowflake.password
+            ),
+        },
+    )
+
+
+def set_password(project: Path, password: str, user: str) -> None:
+    (project / "environments/local.env").write_text(local_env(user=user, password=password))
+
+
+def edit(project: Path, old: str, new: str) -> None:
+    path = project / "platform.yaml"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
+
+
+def test_plan_apply_plan_converges_and_a_query_edit_plans_version_2(
+    globorealty: Path, run_cli: RunCli
+) -> None:
+    first = run_cli("plan", "--detailed-exitcode", cwd=globorealty)
+    assert first.code == 2, first.output
+    assert "Plan: 3 to add, 0 to change, 0 to replace, 0 to destroy." in first.stdout
+
+    applied = run_cli("apply", "--auto-approve", cwd=globorealty)
+    assert applied.code == 0, applied.output
+    assert "Apply complete: 3 applied, 0 failed, 0 skipped." in applied.stdout
+
+    again = run_cli("plan", "--env", "local", "--detailed-exitcode", cwd=globorealty)
+    assert again.code == 0, again.output
+    assert "No changes." in again.stdout
+
+    status = run_cli("status", cwd=globorealty)
+    assert status.code == 0
+    assert "raw_house_data  1               Completed  10,000" in status.stdout
+
+    edit(globorealty, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW WHERE BEDROOMS >= 3")
+    changed = run_cli("plan", "--detailed-exitcode", "--format", "json", cwd=globorealty)
+    assert changed.code == 2
+    doc = json.loads(changed.stdout)
+    (item,) = [c for c in doc["resource_changes"] if c["change"]["actions"] != ["no-op"]]
+    assert item["address"] == "import.raw_house_data"
+    assert item["change"]["actions"] == ["create"]
+    assert item["version"] == "2"
+
+    assert run_cli("apply", "--auto-approve", cwd=globorealty).code == 0
+    v1 = run_cli("show", "raw_house_data", "--version", "1", cwd=globorealty)
+    v2 = run_cli("show", "raw_house_data", cwd=globorealty)
+    assert "version 1: 10,000 rows" in v1.stdout
+    assert "version 2:" in v2.stdout and "version 2: 10,000 rows" not in v2.stdout
+    assert "Numeric summary" in v2.stdout and "SALE_PRICE" in v2.stdout
+
+
+def test_a_wrong_password_fails_the_import_and_a_fixed_one_converges(
+    globorealty: Path, run_cli: RunCli, local_snowflake: LocalSnowflake
+) -> None:
+    edit(globorealty, "    path: azureml://", SCHEDULE + "    path: azureml://")
+    set_password(globorealty, "Wr0ng-Passw0rd-42", local_snowflake.username)
+    failed = run_cli("apply", "--auto-approve", cwd=globorealty)
+    assert failed.code == 3, failed.output
+    assert "Apply failed part-way: 2 applied, 1 failed, 1 skipped." in failed.stdout
+    assert "failed: import.raw_house_data: import raw_house_data failed" in failed.stdout
+    assert "skipped: schedule.raw_house_data-schedule: import.raw_house_data did not apply" in (
+        failed.stdout
+    )
+    assert "Wr0ng-Passw0rd-42" not in failed.output
+    assert not list((globorealty / ".reconcile/local/datastores").rglob("*.parquet"))
+
+    retry = run_cli("plan", cwd=globorealty)
+    assert "retry: the last import of this definition failed" in retry.stdout
+
+    set_password(globorealty, local_snowflake.password, local_snowflake.username)
+    fixed = run_cli("apply", "--auto-approve", cwd=globorealty)
+    assert fixed.code == 0, fixed.output
+    assert run_cli("plan", "--detailed-exitcode", cwd=globorealty).code == 0
+    assert "cron '0 3 * * *' UTC" in run_cli("status", cwd=globorealty).stdout
+
+
+def test_a_saved_plan_is_applied_exactly_and_refused_when_stale(
+    globorealty: Path, run_cli: RunCli
+) -> None:
+    assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
+    edit(globorealty, "container_name: rawdata", "container_name: rawdata\n    tags: {x: y}")
+    stale = run_cli("apply", "plan.json", cwd=globorealty)
+    assert stale.code == 1
+    assert "the desired state (platform.yaml, the environment file or a secret) changed" in (
+        stale.stderr
+    )
+    assert "nothing was applied" in stale.stderr
+
+    assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
+    assert run_cli("apply", "--auto-approve", cwd=globorealty).code == 0  # someone else applied
+    moved = run_cli("apply", "plan.json", cwd=globorealty)
+    assert moved.code == 1
+    assert "the workspace changed since this plan was made" in moved.stderr
+
+    assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
+    fresh = run_cli("apply", "plan.json", cwd=globorealty)
+    assert fresh.code == 0 and "Apply" not in fresh.stdout  # nothing left to do
+
+
+def test_apply_without_a_terminal_needs_auto_approve(globorealty: Path, run_cli: RunCli) -> None:
+    result = run_cli("apply", cwd=globorealty)
+    assert result.code == 1
+    assert "no terminal is attached" in result.stderr
+    assert "--auto-approve" in result.stderr
+    assert not (globorealty / ".reconcile/local/datastores").exists()
