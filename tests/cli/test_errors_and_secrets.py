@@ -1,0 +1,118 @@
+"""What a user sees when something is wrong, and what they must never see: a secret."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO_KEY, DEMO_PASSWORD, PLATFORM, RunCli
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "password: ${env:SNOWFLAKE_PASSWORD}",
+            "password: pl41n-text-pw",
+            "platform.yaml:9:7: connections.snowflake_globorealty.credentials.password",
+        ),
+        ("type: azure_blob", "type: azure_blob\n    type: azure_file", "duplicate key 'type'"),
+        ("container_name: rawdata", "container_name: rawdata\n    colour: red", "platform.yaml:15:5: datastores.rawdata.colour: unknown field"),
+        (
+            "connection: azureml:snowflake_globorealty",
+            "connection: ghost_connection",
+            "connection 'ghost_connection' is not declared",
+        ),
+    ],
+)
+def test_bad_input_exits_1_naming_file_and_line_without_a_traceback(
+    project: Path, run_cli: RunCli, old: str, new: str, expected: str
+) -> None:
+    (project / "platform.yaml").write_text(PLATFORM.replace(old, new))
+    for command in ("validate", "plan"):
+        result = run_cli(command, cwd=project)
+        assert result.code == 1
+        assert expected in result.stderr
+        assert "Traceback" not in result.output
+        assert "pl41n-text-pw" not in result.output
+
+
+def test_debug_shows_the_traceback(project: Path, run_cli: RunCli) -> None:
+    (project / "platform.yaml").write_text(PLATFORM.replace("type: azure_blob", "type: nope"))
+    result = run_cli("--debug", "plan", cwd=project)
+    assert result.code == 1
+    assert "Traceback" in result.stderr
+
+
+def test_usage_errors_exit_1_not_2(project: Path, run_cli: RunCli) -> None:
+    result = run_cli("plan", "--format", "yaml", cwd=project)
+    assert result.code == 1
+    assert "Invalid value for '--format'" in result.stderr
+
+
+def test_unknown_environment_lists_known_ones(project: Path, run_cli: RunCli) -> None:
+    result = run_cli("plan", "--env", "qa", cwd=project)
+    assert result.code == 1
+    assert "unknown environment 'qa'; known environments: local" in result.stderr
+
+
+def test_no_secret_value_appears_in_any_output_or_file(project: Path, run_cli: RunCli) -> None:
+    outputs = []
+    for args in (
+        ("validate",),
+        ("plan",),
+        ("plan", "--format", "markdown"),
+        ("plan", "--format", "json", "--out", "plan.json"),
+        ("apply", "--auto-approve"),  # the import fails: acme.snowflakecomputing.com is unreachable
+        ("plan", "--format", "json"),
+        ("status",),
+        ("--debug", "plan"),
+    ):
+        result = run_cli(*args, cwd=project)
+        assert result.code in (0, 2, 3), result.output
+        outputs.append(result.output)
+    # Every file but the env file (the input) and the workspace's own store, which keeps
+    # secrets write-only as Azure ML does.
+    files = [
+        p.read_bytes()
+        for p in project.rglob("*")
+        if p.is_file() and p.suffix != ".env" and not p.name.startswith("workspace.db")
+    ]
+    for secret in (DEMO_PASSWORD, DEMO_KEY):
+        assert all(secret not in text for text in outputs)
+        assert all(secret.encode() not in blob for blob in files)
+    plan = json.loads((project / "plan.json").read_text())
+    creds = next(c for c in plan["resource_changes"] if c["type"] == "connection")
+    assert creds["secret_refs"] == {"credentials.password": "${env:SNOWFLAKE_PASSWORD}"}
+
+
+def test_secrets_are_write_only_in_the_embedded_workspace(project: Path, run_cli: RunCli) -> None:
+    run_cli("apply", "--auto-approve", cwd=project)
+    script = (
+        "from pathlib import Path; from reconciler.providers.local.provider import LocalWorkspace;"
+        "w = LocalWorkspace(Path('.reconcile/local'));"
+        "print([r.spec for k in ('connection', 'datastore') for r in w.list_resources(k)])"
+    )
+    listed = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True
+    ).stdout
+    assert DEMO_PASSWORD not in listed and DEMO_KEY not in listed
+    assert "'credentials': {'type': 'account_key'}" in listed
+
+
+def test_help_and_a_local_plan_do_not_import_azure_or_snowflake(project: Path) -> None:
+    script = (
+        "import sys\nfrom reconciler.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in sys.modules if m.startswith(('azure', 'snowflake', 'fakesnow'))]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    for args in (["--help"], ["plan", "--env", "local"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", script, *args], cwd=project, capture_output=True, text=True
+        )
+        assert "HEAVY []" in proc.stderr, proc.stderr
