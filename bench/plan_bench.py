@@ -41,7 +41,8 @@ def desired_state(total: int) -> str:
         lines += [
             f"  conn_{i:05d}:",
             "    type: snowflake",
-            f"    target: jdbc:snowflake://acct{i % 7}.snowflakecomputing.com/?db=DB{i}&warehouse=WH",
+            f"    target: jdbc:snowflake://acct{i % 7}.snowflakecomputing.com/"
+            f"?db=DB{i}&warehouse=WH",
             "    credentials:",
             "      type: username_password",
             f"      username: user_{i}",
@@ -75,7 +76,9 @@ def prepare(root: Path, total: int) -> None:
     (root / "environments").mkdir(parents=True)
     (root / "platform.yaml").write_text(desired_state(total))
     (root / "environments/local.yaml").write_text("workspace: {provider: local}\n")
-    env = {f"PASSWORD_{i}": f"pw-{i}" for i in range(5)} | {f"KEY_{i}": f"key-{i}" for i in range(5)}
+    env = {f"PASSWORD_{i}": f"pw-{i}" for i in range(5)} | {
+        f"KEY_{i}": f"key-{i}" for i in range(5)
+    }
     os.environ.update(env)
     config = load(root)
     workspace = LocalWorkspace(root / ".reconcile/local")
@@ -137,16 +140,21 @@ def main() -> None:
             prepare(root, total)
             cpu_wall = measure([*reconcile, "plan", "--env", "local", "--detailed-exitcode"], root)
             check = subprocess.run(
-                [*reconcile, "plan", "--env", "local", "--detailed-exitcode"], cwd=root,
-                capture_output=True, text=True,
+                [*reconcile, "plan", "--env", "local", "--detailed-exitcode"],
+                cwd=root,
+                capture_output=True,
+                text=True,
             )
             assert check.returncode == 0, check.stdout + check.stderr
-            rows.append((f"reconcile plan (no changes)", f"{total:,}", cpu_wall))
+            rows.append(("reconcile plan (no changes)", f"{total:,}", cpu_wall))
     print("| command | resources | CPU s (best of 3) | wall s |")
     print("|---|---:|---:|---:|")
     for name, size, (cpu, wall) in rows:
         print(f"| {name} | {size} | {cpu:.3f} | {wall:.3f} |")
-    print(f"\n--help / bare python: {help_[1] / bare[1]:.1f}x wall, {help_[0] / max(bare[0], 1e-9):.1f}x CPU")
+    print(
+        f"\n--help / bare python: {help_[1] / bare[1]:.1f}x wall, "
+        f"{help_[0] / max(bare[0], 1e-9):.1f}x CPU"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,12 @@ from reconciler.graph import blocked_by
 from reconciler.plan import Action, Plan, ResourceChange
 from reconciler.planner import build_plan
 from reconciler.providers.base import Workspace
-from reconciler.resources import MANAGED_BY_TAG, MANAGED_BY_VALUE, SECRET_TAG_PREFIX, desired_resources
+from reconciler.resources import (
+    MANAGED_BY_TAG,
+    MANAGED_BY_VALUE,
+    SECRET_TAG_PREFIX,
+    desired_resources,
+)
 from reconciler.secrets import SecretHasher, SecretKey, new_salt, resolve_secrets
 
 Status = Literal["applied", "failed", "skipped"]
@@ -69,7 +74,9 @@ class _Context:
         return {path: self.secrets[(step.address, path)] for path in step.secret_refs}
 
 
-def check_fresh(plan: Plan, config: LoadedConfig, workspace: Workspace, hasher: SecretHasher) -> None:
+def check_fresh(
+    plan: Plan, config: LoadedConfig, workspace: Workspace, hasher: SecretHasher
+) -> None:
     """Refuse a saved plan whose desired or live state changed since it was made."""
     if plan.environment != config.environment:
         raise StalePlanError(

@@ -78,16 +78,28 @@ def _set_no_color(ctx: click.Context, _: Any, value: bool) -> None:
 def common(func: F) -> F:
     """Options accepted before or after the command name."""
     func = click.option(
-        "-C", "directory", default=None, expose_value=False, callback=_set_dir,
-        type=click.Path(file_okay=False, exists=True), is_eager=True,
+        "-C",
+        "directory",
+        default=None,
+        expose_value=False,
+        callback=_set_dir,
+        type=click.Path(file_okay=False, exists=True),
+        is_eager=True,
         help="Run as if started in DIR (the folder holding platform.yaml).",
     )(func)
     func = click.option(
-        "--debug", is_flag=True, expose_value=False, callback=_set_debug, is_eager=True,
+        "--debug",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_debug,
+        is_eager=True,
         help="Show tracebacks.",
     )(func)
     func = click.option(
-        "--no-color", is_flag=True, expose_value=False, callback=_set_no_color,
+        "--no-color",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_no_color,
         help="Plain output (also when NO_COLOR is set).",
     )(func)
     return func
@@ -95,7 +107,10 @@ def common(func: F) -> F:
 
 def env_option(func: F) -> F:
     return click.option(
-        "--env", "environment", default=None, metavar="NAME",
+        "--env",
+        "environment",
+        default=None,
+        metavar="NAME",
         help="Environment overlay environments/NAME.yaml (default: platform.yaml's "
         "default_environment).",
     )(func)
@@ -143,8 +158,12 @@ def schema() -> None:
 @env_option
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan to FILE.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-    show_default=True, help="Output format.",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @click.option("--prune", is_flag=True, help="Delete managed resources no longer declared.")
@@ -177,7 +196,6 @@ def plan(
 def apply(environment: str | None, plan_file: str | None, auto_approve: bool, prune: bool) -> None:
     """Make the workspace match the desired state (or apply a saved PLAN_FILE exactly)."""
     from reconciler.apply import apply_plan, check_fresh
-    from reconciler.plan import Plan
     from reconciler.planner import build_plan
     from reconciler.providers.factory import open_workspace
     from reconciler.secrets import SecretHasher
@@ -307,8 +325,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_ERROR)
     except click.ClickException as exc:
         session.out(f"Error: {exc.format_message()}\n", err=True)
-        if exc.ctx is not None:
-            session.out(f"Try '{exc.ctx.command_path} --help' for help.\n", err=True)
+        context = getattr(exc, "ctx", None)
+        if context is not None:
+            session.out(f"Try '{context.command_path} --help' for help.\n", err=True)
         sys.exit(EXIT_ERROR)
     except Exception as exc:
         if session.debug:

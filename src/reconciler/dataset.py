@@ -39,7 +39,11 @@ def summarize(folder: Path, head_rows: int = 5) -> DatasetSummary:
     head_rows_out = tuple(tuple(row.values()) for row in head.to_pylist())
     numeric: dict[str, dict[str, float | None]] = {}
     for field in dataset.schema:
-        if not (pa.types.is_integer(field.type) or pa.types.is_floating(field.type) or pa.types.is_decimal(field.type)):
+        if not (
+            pa.types.is_integer(field.type)
+            or pa.types.is_floating(field.type)
+            or pa.types.is_decimal(field.type)
+        ):
             continue
         column = dataset.to_table(columns=[field.name]).column(0).cast(pa.float64())
         quantiles = pc.quantile(column, q=[0.25, 0.5, 0.75]).to_pylist()

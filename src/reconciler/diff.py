@@ -34,12 +34,12 @@ def diff_specs(kind: Kind, before: dict[str, Any], after: dict[str, Any]) -> lis
     tree = DeepDiff(before, after, view="tree", verbose_level=2)
     paths: set[tuple[str, ...]] = set()
     for level in (lvl for report in tree.values() for lvl in report):
-        path: list[str] = []
+        parts: list[str] = []
         for part in level.path(output_format="list"):
             if isinstance(part, int):
                 break  # lists change as a whole
-            path.append(str(part))
-        paths.add(tuple(path))
+            parts.append(str(part))
+        paths.add(tuple(parts))
     changes = []
     for path in sorted(paths):
         old, new = _get(before, path), _get(after, path)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from reconciler.plan import Action, ResourceChange
 from reconciler.resources import KINDS
 
-_RANK = {kind: index for index, kind in enumerate(KINDS)}
+_RANK: dict[str, int] = {kind: index for index, kind in enumerate(KINDS)}
 
 
 def order(changes: Iterable[ResourceChange]) -> tuple[ResourceChange, ...]:

@@ -237,11 +237,13 @@ def _credential_kind(value: Any) -> str | None:
             if key in value:
                 return kind
         return "unknown"
-    return {
-        AccountKeyCredentials: "account_key",
-        SasCredentials: "sas",
-        ServicePrincipalCredentials: "service_principal",
-    }.get(type(value))
+    if isinstance(value, AccountKeyCredentials):
+        return "account_key"
+    if isinstance(value, SasCredentials):
+        return "sas"
+    if isinstance(value, ServicePrincipalCredentials):
+        return "service_principal"
+    return None
 
 
 DatastoreCredentials = Annotated[

@@ -17,7 +17,12 @@ CONNECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
 ASSET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 
 SYSTEM_DATASTORES = frozenset(
-    {"workspaceblobstore", "workspacefilestore", "workspaceartifactstore", "workspaceworkingdirectory"}
+    {
+        "workspaceblobstore",
+        "workspacefilestore",
+        "workspaceartifactstore",
+        "workspaceworkingdirectory",
+    }
 )
 
 _SHORT_PATH = re.compile(r"^azureml://datastores/([^/]+)/paths/(.*)$")

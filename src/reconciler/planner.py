@@ -94,9 +94,9 @@ def _plan_changes(
         changes.append(change)
     if prune:
         wanted = {r.address for r in desired}
-        for resource in live.resources:
-            if resource.managed and not resource.system and resource.address not in wanted:
-                changes.append(_delete(resource))
+        for existing in live.resources:
+            if existing.managed and not existing.system and existing.address not in wanted:
+                changes.append(_delete(existing))
     return changes, problems
 
 
@@ -188,7 +188,12 @@ def _plan_import(desired: DesiredResource, asset: LiveAsset | None) -> ResourceC
     running = next((j for j in jobs if j.active and j.fingerprint == fingerprint), None)
     if running is not None:
         return _change(
-            desired, Action.IN_PROGRESS, None, (), {}, f"import job {running.id} is running",
+            desired,
+            Action.IN_PROGRESS,
+            None,
+            (),
+            {},
+            f"import job {running.id} is running",
             version=running.version,
         )
     version = pinned or (asset.next_version() if asset else "1")
@@ -200,8 +205,10 @@ def _plan_import(desired: DesiredResource, asset: LiveAsset | None) -> ResourceC
         reason = "no version yet"
     else:
         reason = f"definition changed since version {current.version}"
-    fields = tuple(diff_specs("import", before or {}, definition)) if before else tuple(
-        FieldChange(path=k, after=v) for k, v in flatten(definition)
+    fields = (
+        tuple(diff_specs("import", before or {}, definition))
+        if before
+        else tuple(FieldChange(path=k, after=v) for k, v in flatten(definition))
     )
     return _change(desired, Action.MATERIALIZE, before, fields, {}, reason, version=version)
 
@@ -241,7 +248,9 @@ def _ignored(
         if resource.system:
             out.append(IgnoredResource(address=resource.address, reason="system resource"))
         elif not resource.managed:
-            out.append(IgnoredResource(address=resource.address, reason="not managed by reconciler"))
+            out.append(
+                IgnoredResource(address=resource.address, reason="not managed by reconciler")
+            )
         elif not prune:
             out.append(
                 IgnoredResource(

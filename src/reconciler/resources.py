@@ -176,15 +176,15 @@ def desired_resources(platform: Platform) -> list[DesiredResource]:
         spec["tags"] = dict(store.tags)
         cred_spec, secrets = _datastore_credentials(store.credentials)
         spec["credentials"] = cred_spec
-        resources.append(DesiredResource("datastore", name, spec, secrets, (), ("datastores", name)))
+        resources.append(
+            DesiredResource("datastore", name, spec, secrets, (), ("datastores", name))
+        )
     for name, item in platform.imports.items():
         spec = import_spec(item)
         deps = [address("connection", item.source.connection)]
         if item.datastore in platform.datastores:
             deps.append(address("datastore", item.datastore))
-        resources.append(
-            DesiredResource("import", name, spec, {}, tuple(deps), ("imports", name))
-        )
+        resources.append(DesiredResource("import", name, spec, {}, tuple(deps), ("imports", name)))
         if item.schedule is not None:
             schedule = {
                 "import": name,

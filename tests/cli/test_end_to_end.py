@@ -22,8 +22,7 @@ SCHEDULE = """\
 @pytest.fixture
 def globorealty(tmp_path: Path, local_snowflake: LocalSnowflake) -> Path:
     overlay = LOCAL + (
-        "connections:\n  snowflake_globorealty:\n"
-        f"    target: {local_snowflake.jdbc_target}\n"
+        f"connections:\n  snowflake_globorealty:\n    target: {local_snowflake.jdbc_target}\n"
     )
     return write_project(
         tmp_path,

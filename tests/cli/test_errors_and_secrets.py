@@ -21,7 +21,11 @@ from tests.conftest import DEMO_KEY, DEMO_PASSWORD, PLATFORM, RunCli
             "platform.yaml:9:7: connections.snowflake_globorealty.credentials.password",
         ),
         ("type: azure_blob", "type: azure_blob\n    type: azure_file", "duplicate key 'type'"),
-        ("container_name: rawdata", "container_name: rawdata\n    colour: red", "platform.yaml:15:5: datastores.rawdata.colour: unknown field"),
+        (
+            "container_name: rawdata",
+            "container_name: rawdata\n    colour: red",
+            "platform.yaml:15:5: datastores.rawdata.colour: unknown field",
+        ),
         (
             "connection: azureml:snowflake_globorealty",
             "connection: ghost_connection",

@@ -138,8 +138,19 @@ def test_query_returning_no_rows_fails(local_snowflake: LocalSnowflake, tmp_path
     assert error.message == "import 'raw_house_data': the query returned no rows"
 
 
-def test_check_accepts_a_good_query(local_snowflake: LocalSnowflake) -> None:
-    DatabaseImportRunner().check(request(local_snowflake, f"{QUERY};"))
+@pytest.mark.parametrize("query", [f"{QUERY};", f"{QUERY} -- every sale"])
+def test_check_accepts_a_good_query(local_snowflake: LocalSnowflake, query: str) -> None:
+    DatabaseImportRunner().check(request(local_snowflake, query))
+
+
+def test_the_password_stays_out_of_debug_logs(
+    local_snowflake: LocalSnowflake, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    DatabaseImportRunner().run(request(local_snowflake), tmp_path)
+
+    assert "login" in caplog.text.lower()  # the connector did log its login at DEBUG
+    assert local_snowflake.password not in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,9 @@ def apply_all_but_imports(project: Path) -> ApplyResult:
     workspace = LocalWorkspace(project / ".reconcile/local")
     plan = build_plan(config, workspace)
     steps = tuple(c for c in plan.resource_changes if c.type != "import")
-    result = apply_plan(plan.model_copy(update={"resource_changes": steps}), config, workspace, Recorder())
+    result = apply_plan(
+        plan.model_copy(update={"resource_changes": steps}), config, workspace, Recorder()
+    )
     for name, item in config.platform.imports.items():
         register(workspace, name, item.version or "1", import_spec(item))
     workspace.close()
@@ -117,7 +119,9 @@ Case = tuple[str, Callable[[Path], None], dict[str, str], list[tuple[str, object
 CASES: list[Case] = [
     (
         "tag change is an in-place update",
-        lambda p: edit(p, "container_name: rawdata", "container_name: rawdata\n    tags: {layer: bronze}"),
+        lambda p: edit(
+            p, "container_name: rawdata", "container_name: rawdata\n    tags: {layer: bronze}"
+        ),
         {"datastore.rawdata": "update"},
         [("tags.layer", None, "bronze")],
     ),
@@ -129,9 +133,14 @@ CASES: list[Case] = [
     ),
     (
         "credential type change is an update with the secret marked",
-        lambda p: edit(p, "account_key: ${env:STORAGE_ACCOUNT_KEY}", "sas_token: ${env:STORAGE_ACCOUNT_KEY}"),
+        lambda p: edit(
+            p, "account_key: ${env:STORAGE_ACCOUNT_KEY}", "sas_token: ${env:STORAGE_ACCOUNT_KEY}"
+        ),
         {"datastore.rawdata": "update"},
-        [("credentials.sas_token", "(sensitive)", "(sensitive)"), ("credentials.type", "account_key", "sas")],
+        [
+            ("credentials.sas_token", "(sensitive)", "(sensitive)"),
+            ("credentials.type", "account_key", "sas"),
+        ],
     ),
     (
         "a changed password shows as changed without either value",
@@ -159,14 +168,18 @@ CASES: list[Case] = [
     ),
     (
         "a new description on the asset updates its metadata only",
-        lambda p: edit(p, "    path: azureml://", "    description: House sales\n    path: azureml://"),
+        lambda p: edit(
+            p, "    path: azureml://", "    description: House sales\n    path: azureml://"
+        ),
         {"import.raw_house_data": "update"},
         [("description", None, "House sales")],
     ),
 ]
 
 
-@pytest.mark.parametrize(("title", "change", "expected", "fields"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("title", "change", "expected", "fields"), CASES, ids=[c[0] for c in CASES]
+)
 def test_a_change_to_the_desired_state_plans_the_right_action(
     project: Path,
     title: str,
@@ -206,7 +219,9 @@ def test_a_pinned_version_with_another_definition_is_an_error_that_says_bump(pro
     assert "bump the version" in message
 
 
-def test_a_running_import_of_the_same_definition_is_in_progress_not_resubmitted(project: Path) -> None:
+def test_a_running_import_of_the_same_definition_is_in_progress_not_resubmitted(
+    project: Path,
+) -> None:
     config = load(project)
     spec = import_spec(config.platform.imports["raw_house_data"])
     workspace = LocalWorkspace(project / ".reconcile/local")
@@ -246,9 +261,7 @@ def test_removed_managed_resources_are_deleted_only_with_prune(project: Path) ->
     edit(project, "azureml://datastores/rawdata/", "azureml://datastores/workspaceblobstore/")
     plan = plan_for(project)
     assert "datastore.rawdata" not in actions(plan)
-    assert any(
-        i.address == "datastore.rawdata" and "--prune" in i.reason for i in plan.ignored
-    )
+    assert any(i.address == "datastore.rawdata" and "--prune" in i.reason for i in plan.ignored)
     pruned = plan_for(project, prune=True)
     assert actions(pruned)["datastore.rawdata"] == "delete"
     assert pruned.resource_changes[-1].address == "datastore.rawdata"  # deletes come last
@@ -259,9 +272,14 @@ def test_unmanaged_resources_are_ignored_and_same_named_ones_adopted(project: Pa
     workspace = LocalWorkspace(project / ".reconcile/local")
     workspace.store.put("datastore", "handmade", {"type": "azure_blob", "tags": {}}, {})
     spec = {
-        "type": "azure_blob", "account_name": "globorealtydata", "container_name": "rawdata",
-        "endpoint": "core.windows.net", "protocol": "https", "description": None,
-        "credentials": {"type": "account_key"}, "tags": {},
+        "type": "azure_blob",
+        "account_name": "globorealtydata",
+        "container_name": "rawdata",
+        "endpoint": "core.windows.net",
+        "protocol": "https",
+        "description": None,
+        "credentials": {"type": "account_key"},
+        "tags": {},
     }
     workspace.store.put("datastore", "rawdata", spec, {})
     workspace.close()
@@ -303,6 +321,9 @@ def test_a_missing_secret_at_plan_time_names_the_variable_and_where(
     with pytest.raises(ConfigError) as caught:
         plan_for(tmp_path)
     message = str(caught.value)
-    assert "platform.yaml:9:7: connections.snowflake_globorealty.credentials.password: secret " \
-        "variable SNOWFLAKE_PASSWORD is not set (used by connection.snowflake_globorealty)" in message
+    assert (
+        "platform.yaml:9:7: connections.snowflake_globorealty.credentials.password: secret "
+        "variable SNOWFLAKE_PASSWORD is not set (used by connection.snowflake_globorealty)"
+        in message
+    )
     assert "STORAGE_ACCOUNT_KEY is not set" in message

@@ -9,11 +9,19 @@ from reconciler.model import DATABASE_CONNECTION_TYPES, FILE_CONNECTION_TYPES
 from reconciler.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME, SYSTEM_DATASTORES
 
 _NAME_RULES = (
-    ("connections", "connection", CONNECTION_NAME,
-     "3-33 letters, digits, '_' or '-', starting with a letter or digit"),
+    (
+        "connections",
+        "connection",
+        CONNECTION_NAME,
+        "3-33 letters, digits, '_' or '-', starting with a letter or digit",
+    ),
     ("datastores", "datastore", DATASTORE_NAME, "lowercase letters, digits and '_' only"),
-    ("imports", "data asset", ASSET_NAME,
-     "letters, digits, '.', '_' or '-', starting with a letter or digit"),
+    (
+        "imports",
+        "data asset",
+        ASSET_NAME,
+        "letters, digits, '.', '_' or '-', starting with a letter or digit",
+    ),
 )
 
 if TYPE_CHECKING:
@@ -37,8 +45,7 @@ def check_references(config: LoadedConfig) -> list[Problem]:
             problems.append(
                 config.problem(
                     (*here, "source", "connection"),
-                    f"connection {item.source.connection!r} is not declared "
-                    f"(declared: {declared})",
+                    f"connection {item.source.connection!r} is not declared (declared: {declared})",
                     "declare it under connections: or fix the name",
                 )
             )

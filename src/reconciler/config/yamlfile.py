@@ -49,7 +49,9 @@ def read_yaml(path: Path, display: str) -> YamlDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(problems=[Problem(display, None, None, "", f"cannot read: {exc}")]) from exc
+        raise ConfigError(
+            problems=[Problem(display, None, None, "", f"cannot read: {exc}")]
+        ) from exc
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -78,7 +80,9 @@ class _Builder:
         self._constructor = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: FieldPath) -> Any:
-        self.positions[path] = Position(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        self.positions[path] = Position(
+            self.file, node.start_mark.line + 1, node.start_mark.column + 1
+        )
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -89,7 +93,9 @@ class _Builder:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self._problem(key_node, path, "YAML merge keys (<<) are not supported; repeat the fields")
+                self._problem(
+                    key_node, path, "YAML merge keys (<<) are not supported; repeat the fields"
+                )
                 continue
             key = self._constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str):
@@ -111,4 +117,6 @@ class _Builder:
 
     def _problem(self, node: yaml.Node, path: FieldPath, message: str) -> None:
         mark = node.start_mark
-        self.problems.append(Problem(self.file, mark.line + 1, mark.column + 1, dotted(path), message))
+        self.problems.append(
+            Problem(self.file, mark.line + 1, mark.column + 1, dotted(path), message)
+        )

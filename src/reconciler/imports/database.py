@@ -46,18 +46,24 @@ Connect = Callable[..., Any]
 
 
 class DatabaseImportRunner:
-    """Imports the result of a Snowflake query; other database kinds are not supported yet."""
+    """Imports the result of a Snowflake query; other database kinds are not supported yet.
+
+    ``login_timeout`` bounds how long an unreachable server or a failing login takes to report
+    (the connector retries until then). ``query_timeout`` becomes the connector's
+    ``network_timeout``, which also *cancels* a query running longer, so it defaults to no
+    limit: Snowflake imports may legitimately run for a long time.
+    """
 
     def __init__(
         self,
         *,
         login_timeout: int = 5,
-        network_timeout: int = 120,
+        query_timeout: int | None = None,
         part_rows: int = 1_000_000,
         connect: Connect | None = None,
     ) -> None:
         self._login_timeout = login_timeout
-        self._network_timeout = network_timeout
+        self._query_timeout = query_timeout
         self._part_rows = part_rows
         self._connect = connect
 
@@ -87,7 +93,8 @@ class DatabaseImportRunner:
 
     def check(self, request: ImportRequest) -> None:
         query = _require_snowflake_query(request)
-        probe = f"SELECT * FROM ({query.strip().rstrip(';')}) LIMIT 0"
+        # newlines keep a trailing "-- comment" in the query from swallowing the parenthesis
+        probe = f"SELECT * FROM (\n{query.strip().rstrip(';')}\n) LIMIT 0"
         with self._session(request) as cursor:
             _execute(cursor, probe, request)
 
@@ -122,7 +129,7 @@ class DatabaseImportRunner:
             "user": credentials.get("username", ""),
             "password": credentials.get("password", ""),
             "login_timeout": self._login_timeout,
-            "network_timeout": self._network_timeout,
+            "network_timeout": self._query_timeout,
             "application": "reconciler",
             "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
         }

@@ -133,7 +133,6 @@ def _split_result(
     ):
         return payload
     table = pa.ipc.open_stream(base64.b64decode(encoded)).read_all()
-    del encoded
     first, *rest = [
         table.slice(start, chunk_rows) for start in range(0, table.num_rows, chunk_rows)
     ]

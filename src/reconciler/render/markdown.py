@@ -35,15 +35,15 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
     head_text = "\n".join(head) + "\n"
     tail = _tail(plan)
     blocks = [_block(change) for change in shown]
-    body, cut = _fit(head_text, blocks, tail, limit, full_plan_hint)
-    return body
+    return _fit(head_text, blocks, tail, limit, full_plan_hint)
 
 
 def _block(change: ResourceChange) -> str:
-    lines = [f"{MARKERS[change.action]} {change.address}: {describe(change)}"]
+    lines = [f"{change.address}: {describe(change)}"]
     lines += [f"    {field_line(change, f)}" for f in change.fields]
     fence = _fence("\n".join(lines))
-    summary = f"{MARKERS[change.action]} <code>{_escape(change.address)}</code> {_escape(describe(change))}"
+    marker, what = MARKERS[change.action], _escape(describe(change))
+    summary = f"{marker} <code>{_escape(change.address)}</code> {what}"
     return (
         f"<details><summary>{summary}</summary>\n\n{fence}diff\n"
         + "\n".join(_diff_prefix(change, line) for line in lines)
@@ -72,12 +72,10 @@ def _tail(plan: Plan) -> str:
     return ("\n" + "\n".join(lines) + "\n") if lines else ""
 
 
-def _fit(
-    head: str, blocks: list[str], tail: str, limit: int, hint: str | None
-) -> tuple[str, bool]:
+def _fit(head: str, blocks: list[str], tail: str, limit: int, hint: str | None) -> str:
     total = head + "".join(blocks) + tail
     if len(total) <= limit:
-        return total, False
+        return total
     where = hint or "run `reconcile plan` or download the plan artifact for the full plan"
     kept: list[str] = []
     size = len(head) + len(tail) + 400 + len(where)
@@ -90,7 +88,7 @@ def _fit(
         f"\n> [!NOTE]\n> Truncated: {len(blocks) - len(kept)} of {len(blocks)} changed "
         f"resources are not shown here to stay under GitHub's comment size limit; {where}.\n"
     )
-    return head + "".join(kept) + note + tail, True
+    return head + "".join(kept) + note + tail
 
 
 def _fence(text: str) -> str:

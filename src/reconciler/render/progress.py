@@ -40,14 +40,20 @@ class ConsoleReporter:
             self._last_draw = 0.0
         seconds = time.monotonic() - self._started
         detail = f": {result.message}" if result.message else ""
-        self._out(f"  {_SYMBOL[result.status]} {step.address} {result.status} ({seconds:.1f}s){detail}\n")
+        self._out(
+            f"  {_SYMBOL[result.status]} {step.address} {result.status} ({seconds:.1f}s){detail}\n"
+        )
 
     def close(self) -> None:
         pass
 
 
 def render_apply_summary(result: ApplyResult) -> str:
-    applied, failed, skipped = result.count("applied"), result.count("failed"), result.count("skipped")
+    applied, failed, skipped = (
+        result.count("applied"),
+        result.count("failed"),
+        result.count("skipped"),
+    )
     head = "Apply complete" if result.ok else "Apply failed part-way"
     lines = [f"\n{head}: {applied} applied, {failed} failed, {skipped} skipped."]
     for item in result.results:

@@ -12,7 +12,9 @@ from reconciler.resources import LiveAsset, LiveResource
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
 
@@ -52,15 +54,22 @@ def _trigger(spec: dict[str, Any]) -> str:
     enabled = "" if spec.get("enabled", True) else " (disabled)"
     if trigger.get("type") == "cron":
         return f"cron '{trigger.get('expression')}' {trigger.get('time_zone', 'UTC')}{enabled}"
-    return f"every {trigger.get('interval')} {trigger.get('frequency')}(s) {trigger.get('time_zone', 'UTC')}{enabled}"
+    every = f"every {trigger.get('interval')} {trigger.get('frequency')}(s)"
+    return f"{every} {trigger.get('time_zone', 'UTC')}{enabled}"
 
 
 def render_dataset(name: str, version: str, summary: DatasetSummary) -> str:
-    out = [f"Data asset {name}, version {version}: {summary.rows:,} rows in {summary.files} file(s)\n"]
+    out = [
+        f"Data asset {name}, version {version}: {summary.rows:,} rows in {summary.files} file(s)\n"
+    ]
     out.append("\nSchema\n" + table(["COLUMN", "TYPE"], summary.schema))
-    out.append(f"\nFirst {len(summary.head)} rows\n" + table([c for c, _ in summary.schema], summary.head))
+    out.append(
+        f"\nFirst {len(summary.head)} rows\n" + table([c for c, _ in summary.schema], summary.head)
+    )
     if summary.numeric:
-        rows = [[stat, *(_num(summary.numeric[c][stat]) for c in summary.numeric)] for stat in STATS]
+        rows = [
+            [stat, *(_num(summary.numeric[c][stat]) for c in summary.numeric)] for stat in STATS
+        ]
         out.append("\nNumeric summary\n" + table(["", *summary.numeric], rows))
     return "".join(out)
 

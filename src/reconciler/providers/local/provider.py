@@ -68,7 +68,10 @@ class LocalWorkspace:
     # --- reads -------------------------------------------------------------------------------
 
     def list_resources(self, kind: Kind) -> list[LiveResource]:
-        return [self._live(kind, record.name, record.body, record.system) for record in self.store.list(kind)]
+        return [
+            self._live(kind, record.name, record.body, record.system)
+            for record in self.store.list_objects(kind)
+        ]
 
     @staticmethod
     def _live(kind: Kind, name: str, body: dict[str, Any], system: bool) -> LiveResource:
@@ -181,7 +184,11 @@ class LocalWorkspace:
                     "type": spec["type"],
                     "description": spec.get("description"),
                     "tags": {**dict(spec.get("tags") or {}), MANAGED_BY_TAG: MANAGED_BY_VALUE},
-                    "properties": {**properties, "reconciler.job": job_id, "rows": str(result.rows)},
+                    "properties": {
+                        **properties,
+                        "reconciler.job": job_id,
+                        "rows": str(result.rows),
+                    },
                 },
             )
         except ImportFailed as exc:

@@ -105,7 +105,7 @@ class Store:
 
     # --- connections, datastores, schedules --------------------------------------------------
 
-    def list(self, kind: str) -> list[Record]:
+    def list_objects(self, kind: str) -> list[Record]:
         with self._tx() as db:
             rows = db.execute(
                 "SELECT kind, name, body, system, created_at, updated_at FROM objects "
@@ -121,7 +121,11 @@ class Store:
                 "WHERE kind = ? AND name = ?",
                 (kind, name),
             ).fetchone()
-        return Record(row[0], row[1], json.loads(row[2]), bool(row[3]), row[4], row[5]) if row else None
+        return (
+            Record(row[0], row[1], json.loads(row[2]), bool(row[3]), row[4], row[5])
+            if row
+            else None
+        )
 
     def put(self, kind: str, name: str, body: dict[str, Any], secrets: dict[str, str]) -> bool:
         """Create or replace; returns True when it created. Secrets are kept apart."""
@@ -193,7 +197,9 @@ class Store:
 
     # --- import jobs -------------------------------------------------------------------------
 
-    def create_job(self, job_id: str, asset: str, version: str, body: dict[str, Any], pid: int) -> None:
+    def create_job(
+        self, job_id: str, asset: str, version: str, body: dict[str, Any], pid: int
+    ) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO jobs (id, asset, version, body, status, created_at, pid) "
@@ -219,7 +225,9 @@ class Store:
             if asset is None:
                 rows = db.execute(query + " ORDER BY created_at, id").fetchall()
             else:
-                rows = db.execute(query + " WHERE asset = ? ORDER BY created_at, id", (asset,)).fetchall()
+                rows = db.execute(
+                    query + " WHERE asset = ? ORDER BY created_at, id", (asset,)
+                ).fetchall()
         return [
             JobRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10])
             for r in rows

@@ -1,0 +1,142 @@
+"""Renderers against golden files. Regenerate with UPDATE_GOLDEN=1 and review the diff."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from reconciler.plan import (
+    SENSITIVE,
+    Action,
+    Change,
+    FieldChange,
+    IgnoredResource,
+    Plan,
+    ResourceChange,
+)
+from reconciler.render import markdown, terminal
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def change(address: str, action: Action, *fields: FieldChange, **extra: object) -> ResourceChange:
+    kind, name = address.split(".", 1)
+    before = None if action in (Action.CREATE,) else {"x": 1}
+    after = None if action is Action.DELETE else {"x": 2}
+    return ResourceChange(
+        address=address,
+        type=kind,
+        name=name,
+        action=action,
+        change=Change(
+            actions=action.terraform_actions,
+            before=before,
+            after=after,
+            replace_paths=tuple(f.path for f in fields if f.forces_replacement),
+        ),
+        fields=fields,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def sample_plan() -> Plan:
+    return Plan(
+        environment="dev",
+        workspace="local:.reconcile/local",
+        resource_changes=(
+            change(
+                "connection.snowflake_globorealty",
+                Action.CREATE,
+                FieldChange(path="credentials.password", after=SENSITIVE, sensitive=True),
+                FieldChange(path="target", after="jdbc:snowflake://acme.snowflakecomputing.com/"),
+            ),
+            change(
+                "connection.sql_sales",
+                Action.UPDATE,
+                FieldChange(
+                    path="credentials.password", before=SENSITIVE, after=SENSITIVE, sensitive=True
+                ),
+                FieldChange(path="tags.owner", before=None, after="data-platform"),
+            ),
+            change(
+                "datastore.rawdata",
+                Action.REPLACE,
+                FieldChange(
+                    path="account_name", before="old", after="new", forces_replacement=True
+                ),
+            ),
+            change(
+                "import.raw_house_data",
+                Action.MATERIALIZE,
+                FieldChange(path="source.query", before="SELECT 1", after="SELECT `a` <b>"),
+                version="2",
+                action_reason="definition changed since version 1",
+            ),
+            change(
+                "import.prices",
+                Action.IN_PROGRESS,
+                version="4",
+                action_reason="import job j1 is running",
+            ),
+            change("import.unchanged", Action.NOOP),
+            change("schedule.old-schedule", Action.DELETE),
+        ),
+        ignored=(
+            IgnoredResource(address="datastore.workspaceblobstore", reason="system resource"),
+        ),
+        desired_digest="sha256:d",
+        live_digest="sha256:l",
+    )
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_terminal_plan_matches_golden() -> None:
+    golden("plan.txt", terminal.render_plan(sample_plan()))
+
+
+def test_markdown_plan_matches_golden() -> None:
+    golden("plan.md", markdown.render_plan(sample_plan()))
+
+
+def test_json_plan_matches_golden_and_round_trips() -> None:
+    text = sample_plan().to_json()
+    golden("plan.json", text)
+    assert Plan.from_json(text) == sample_plan()
+
+
+def test_summary_counts_materialize_as_add_and_ignores_in_progress() -> None:
+    assert sample_plan().summary.line() == (
+        "Plan: 2 to add, 1 to change, 1 to replace, 1 to destroy."
+    )
+
+
+def test_colour_output_has_ansi_codes_and_plain_has_none() -> None:
+    assert "\x1b[" in terminal.render_plan(sample_plan(), color=True)
+    assert "\x1b[" not in terminal.render_plan(sample_plan(), color=False)
+
+
+@pytest.mark.parametrize("count", [2_000])
+def test_a_huge_markdown_plan_is_truncated_under_the_limit_with_a_visible_note(count: int) -> None:
+    changes = tuple(
+        change(
+            f"datastore.store_{i:05d}",
+            Action.CREATE,
+            FieldChange(path="account_name", after=f"account{i}"),
+            FieldChange(path="container_name", after=f"container{i}"),
+        )
+        for i in range(count)
+    )
+    plan = sample_plan().model_copy(update={"resource_changes": changes})
+    text = markdown.render_plan(plan)
+    assert len(text) < 60_000
+    assert "**Plan: 2000 to add, 0 to change, 0 to replace, 0 to destroy.**" in text
+    assert "Truncated:" in text and "of 2000 changed resources are not shown" in text
+    assert text.count("<details>") == text.count("</details>")
