@@ -193,7 +193,19 @@ def plan(
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False, exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--prune", is_flag=True, help="Delete managed resources no longer declared.")
-def apply(environment: str | None, plan_file: str | None, auto_approve: bool, prune: bool) -> None:
+@click.option(
+    "--summary-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write a markdown summary (applied, failed, skipped steps) to FILE.",
+)
+def apply(
+    environment: str | None,
+    plan_file: str | None,
+    auto_approve: bool,
+    prune: bool,
+    summary_file: str | None,
+) -> None:
     """Make the workspace match the desired state (or apply a saved PLAN_FILE exactly)."""
     from reconciler.apply import apply_plan, check_fresh
     from reconciler.planner import build_plan
@@ -224,13 +236,20 @@ def apply(environment: str | None, plan_file: str | None, auto_approve: bool, pr
         if not click.confirm("\nApply these changes?", default=False):
             session.out("Apply cancelled; nothing was changed.\n")
             return
-    from reconciler.render.progress import ConsoleReporter, render_apply_summary
+    from reconciler.render.progress import (
+        ConsoleReporter,
+        render_apply_markdown,
+        render_apply_summary,
+    )
 
     session.out("\n")
     reporter = ConsoleReporter(session.out, color=session.color)
     outcome = apply_plan(the_plan, config, workspace, reporter, hasher)
     reporter.close()
     session.out(render_apply_summary(outcome))
+    if summary_file:
+        text = render_apply_markdown(the_plan, outcome)
+        Path(summary_file).write_text(session.redact(text), encoding="utf-8")
     if not outcome.ok:
         raise SystemExit(EXIT_APPLY_FAILED)
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from reconciler.apply import ApplyResult, StepResult
-from reconciler.plan import ResourceChange
+from reconciler.plan import Plan, ResourceChange
 from reconciler.render.common import describe
 
 _SYMBOL = {"applied": "✓", "failed": "✗", "skipped": "↷"}
@@ -61,4 +61,26 @@ def render_apply_summary(result: ApplyResult) -> str:
             lines.append(f"  {item.status}: {item.address}: {item.message}")
     if not result.ok:
         lines.append("Fix the cause and run apply again: it re-plans and finishes what is left.")
+    return "\n".join(lines) + "\n"
+
+
+def render_apply_markdown(plan: Plan, result: ApplyResult) -> str:
+    """The apply outcome for a CI job summary: every step applied, failed or not reached."""
+    done = {r.address: r for r in result.results}
+    head = "Apply complete" if result.ok else "Apply failed part-way"
+    lines = [
+        f"### reconciler apply · `{plan.environment}`",
+        "",
+        f"**{head}: {result.count('applied')} applied, {result.count('failed')} failed, "
+        f"{result.count('skipped')} skipped.**",
+        "",
+        "| step | action | result |",
+        "|---|---|---|",
+    ]
+    for step in plan.steps:
+        item = done.get(step.address)
+        status = "pending" if item is None else item.status
+        message = f": {item.message}" if item and item.message else ""
+        cell = f"{status}{message}".replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| `{step.address}` | {describe(step)} | {cell} |")
     return "\n".join(lines) + "\n"

@@ -151,16 +151,25 @@ class LocalWorkspace:
         self.store.create_version(name, version, body)
 
     def materialize(
-        self, name: str, version: str, spec: Mapping[str, Any], progress: Progress | None = None
+        self,
+        name: str,
+        version: str,
+        spec: Mapping[str, Any],
+        progress: Progress | None = None,
+        *,
+        job_id: str | None = None,
+        job_extra: Mapping[str, Any] | None = None,
     ) -> ImportJob:
-        job_id = f"import_{name}_{uuid.uuid4().hex[:10]}"
+        """Run the import now, in this thread. ``job_id`` and ``job_extra`` (merged into the
+        stored job body) let the Azure ML emulator run jobs that a client named and shaped."""
+        job_id = job_id or f"import_{name}_{uuid.uuid4().hex[:10]}"
         definition = {k: spec[k] for k in DEFINITION_FIELDS}
         properties = {
             FINGERPRINT_PROPERTY: spec["fingerprint"],
             DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
             "azureml.materializationAssetName": name,
         }
-        job_body = definition | {"properties": properties}
+        job_body = {**dict(job_extra or {}), **definition, "properties": properties}
         self.store.create_job(job_id, name, version, job_body, os.getpid())
         datastore, folder = _split_path(spec["path"])
         final = self.root / "datastores" / datastore / folder / version
