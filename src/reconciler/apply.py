@@ -19,6 +19,7 @@ from reconciler.plan import Action, Plan, ResourceChange
 from reconciler.planner import build_plan
 from reconciler.providers.base import Workspace
 from reconciler.resources import (
+    CREDENTIAL_TAG_PREFIX,
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
     SECRET_TAG_PREFIX,
@@ -65,6 +66,13 @@ class _Context:
 
     def tags(self, step: ResourceChange) -> dict[str, str]:
         tags = {MANAGED_BY_TAG: MANAGED_BY_VALUE}
+        if step.type == "connection":
+            # Azure ML never returns a connection's credentials, not even the user name: keep
+            # the non-secret ones readable beside it.
+            credentials = (step.change.after or {}).get("credentials") or {}
+            for key, value in sorted(credentials.items()):
+                if key != "type":
+                    tags[CREDENTIAL_TAG_PREFIX + key] = str(value)
         for path in step.secret_refs:
             value = self.secrets[(step.address, path)]
             tags[SECRET_TAG_PREFIX + path] = self.hasher.hash(value, self.salt)

@@ -30,6 +30,7 @@ CONFIG_SECTION = {"connection": "connections", "datastore": "datastores", "impor
 MANAGED_BY_TAG = "managed-by"
 MANAGED_BY_VALUE = "reconciler"
 SECRET_TAG_PREFIX = "reconciler.secret."
+CREDENTIAL_TAG_PREFIX = "reconciler.credential."  # non-secret credential fields (user name)
 FINGERPRINT_PROPERTY = "reconciler.fingerprint"
 DEFINITION_PROPERTY = "reconciler.definition"
 DEFINITION_FIELDS = ("type", "source", "path")
