@@ -9,6 +9,7 @@ because planning is idempotent, re-running after any failure converges.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -114,24 +115,52 @@ def apply_plan(
     workspace: Workspace,
     reporter: Reporter,
     hasher: SecretHasher | None = None,
+    parallelism: int = 1,
 ) -> ApplyResult:
+    """Run the plan's steps. Up to ``parallelism`` independent steps run at once; a step waits
+    for the steps it depends on; deletions run last, one by one, in plan order."""
     hasher = hasher or SecretHasher()
     secrets = resolve_secrets(desired_resources(config.platform), config)
     context = _Context(workspace, secrets, hasher, new_salt(), reporter)
-    result = ApplyResult()
+    steps = plan.steps
+    forward = [s for s in steps if s.action is not Action.DELETE]
+    outcomes: dict[str, StepResult] = {}
     failed: set[str] = set()
-    for step in plan.steps:
-        blocker = blocked_by(step, failed)
-        reporter.step_started(step)
-        if blocker is not None:
-            outcome = StepResult(step.address, step.action, "skipped", f"{blocker} did not apply")
-        else:
-            outcome = _run(step, context)
+
+    def finish(step: ResourceChange, outcome: StepResult) -> None:
         if outcome.status != "applied":
             failed.add(step.address)
-        result.results.append(outcome)
+        outcomes[step.address] = outcome
         reporter.step_finished(step, outcome)
-    return result
+
+    planned = {s.address for s in steps}
+    pending = list(forward)
+    running: dict[Future[StepResult], ResourceChange] = {}
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        while pending or running:
+            for step in list(pending):
+                waiting = [d for d in step.depends_on if d in planned and d not in outcomes]
+                blocker = blocked_by(step, failed)
+                if blocker is not None and not waiting:
+                    pending.remove(step)
+                    reporter.step_started(step)
+                    message = f"{blocker} did not apply"
+                    finish(step, StepResult(step.address, step.action, "skipped", message))
+                elif not waiting and len(running) < max(1, parallelism):
+                    pending.remove(step)
+                    reporter.step_started(step)
+                    running[pool.submit(_run, step, context)] = step
+            if running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    finish(running.pop(future), future.result())
+            elif pending:  # every pending step waits on a step that is not in the plan
+                raise AssertionError(f"unsatisfiable dependencies: {[s.address for s in pending]}")
+    for step in steps:
+        if step.action is Action.DELETE:
+            reporter.step_started(step)
+            finish(step, _run(step, context))
+    return ApplyResult([outcomes[s.address] for s in steps])
 
 
 def _run(step: ResourceChange, context: _Context) -> StepResult:

@@ -194,6 +194,10 @@ def plan(
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--prune", is_flag=True, help="Delete managed resources no longer declared.")
 @click.option(
+    "--parallelism", default=8, show_default=True, type=click.IntRange(1, 64),
+    help="How many independent steps run at once.",
+)
+@click.option(
     "--summary-file",
     type=click.Path(dir_okay=False),
     default=None,
@@ -204,6 +208,7 @@ def apply(
     plan_file: str | None,
     auto_approve: bool,
     prune: bool,
+    parallelism: int,
     summary_file: str | None,
 ) -> None:
     """Make the workspace match the desired state (or apply a saved PLAN_FILE exactly)."""
@@ -244,7 +249,7 @@ def apply(
 
     session.out("\n")
     reporter = ConsoleReporter(session.out, color=session.color)
-    outcome = apply_plan(the_plan, config, workspace, reporter, hasher)
+    outcome = apply_plan(the_plan, config, workspace, reporter, hasher, parallelism)
     reporter.close()
     session.out(render_apply_summary(outcome))
     if summary_file:

@@ -199,7 +199,7 @@ def _plan_import(desired: DesiredResource, asset: LiveAsset | None) -> ResourceC
     version = pinned or (asset.next_version() if asset else "1")
     last = next((j for j in reversed(jobs) if j.fingerprint == fingerprint), None)
     before = current.definition if current else None
-    if last is not None and last.status == "Failed":
+    if last is not None and last.status in ("Failed", "Canceled"):
         reason = f"retry: the last import of this definition failed: {last.error}"
     elif current is None:
         reason = "no version yet"

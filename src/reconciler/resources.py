@@ -95,6 +95,7 @@ class ImportJob:
     ended_at: str = ""
     rows: int | None = None
     error: str | None = None
+    definition: dict[str, Any] | None = None
 
     @property
     def active(self) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from reconciler.config import LoadedConfig
-from reconciler.errors import ReconcileError
 from reconciler.model import AzureWorkspace, LocalWorkspace
 from reconciler.providers.base import Workspace
 
@@ -15,8 +14,6 @@ def open_workspace(config: LoadedConfig) -> Workspace:
 
         return Local(config.project_dir / target.path, label=target.path)
     assert isinstance(target, AzureWorkspace)
-    raise ReconcileError(
-        f"environment {config.environment!r} targets Azure ML workspace "
-        f"{target.workspace_name!r}, but the Azure ML provider is not available in this version",
-        hint="use --env local for the embedded workspace",
-    )
+    from reconciler.providers.azureml.provider import AzureWorkspace as Azure
+
+    return Azure(target.subscription_id, target.resource_group, target.workspace_name)

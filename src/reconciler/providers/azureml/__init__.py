@@ -1,0 +1,1 @@
+"""The Azure ML provider: the only package that imports azure.*, and only when it is used."""
