@@ -167,8 +167,18 @@ def schema() -> None:
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
 @click.option("--prune", is_flag=True, help="Delete managed resources no longer declared.")
+@click.option(
+    "--check-sources",
+    is_flag=True,
+    help="Run each new or changed import query with zero rows returned (LIMIT 0).",
+)
 def plan(
-    environment: str | None, out_file: str | None, fmt: str, detailed_exitcode: bool, prune: bool
+    environment: str | None,
+    out_file: str | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    prune: bool,
+    check_sources: bool,
 ) -> None:
     """Show what apply would change in the workspace."""
     from reconciler.planner import build_plan
@@ -178,9 +188,18 @@ def plan(
     config = session.load(environment)
     workspace = open_workspace(config)
     result = build_plan(config, workspace, prune=prune)
+    session.out(_render(result, fmt, session))
+    if check_sources:
+        from reconciler.checks import check_sources as run_checks
+
+        problems = run_checks(result, config)
+        if problems:
+            raise ReconcileError(
+                "source check failed:\n" + "\n".join(f"  {p}" for p in problems),
+                hint="fix the query or the connection's credentials; nothing was changed",
+            )
     if out_file:
         Path(out_file).write_text(session.redact(result.to_json()), encoding="utf-8")
-    session.out(_render(result, fmt, session))
     if out_file and fmt == "text":
         session.out(f"\nSaved the plan to {out_file}; apply it with: reconcile apply {out_file}\n")
     if detailed_exitcode and result.has_changes:
@@ -194,7 +213,10 @@ def plan(
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--prune", is_flag=True, help="Delete managed resources no longer declared.")
 @click.option(
-    "--parallelism", default=8, show_default=True, type=click.IntRange(1, 64),
+    "--parallelism",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
     help="How many independent steps run at once.",
 )
 @click.option(

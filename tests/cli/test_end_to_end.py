@@ -136,3 +136,57 @@ def test_apply_without_a_terminal_needs_auto_approve(globorealty: Path, run_cli:
     assert "no terminal is attached" in result.stderr
     assert "--auto-approve" in result.stderr
     assert not (globorealty / ".reconcile/local/datastores").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "cause"),
+    [
+        ("REAL_ESTATE.RAW", "REAL_ESTATE.NO_SUCH_TABLE", "NO_SUCH_TABLE"),
+        ("REAL_ESTATE.RAW", "REAL_ESTATE.RAW WHERE 1 = 0", "no rows"),
+    ],
+    ids=["sql-error", "no-rows"],
+)
+def test_a_failing_import_leaves_nothing_behind_and_is_retried(
+    globorealty: Path, run_cli: RunCli, old: str, new: str, cause: str
+) -> None:
+    edit(globorealty, old, new)
+    checked = run_cli("plan", "--check-sources", cwd=globorealty)
+    if cause == "no rows":
+        assert checked.code == 0, checked.output  # LIMIT 0 cannot tell an empty result
+    else:
+        assert checked.code == 1
+        assert "source check failed" in checked.stderr and "raw_house_data" in checked.stderr
+        assert cause in checked.stderr
+
+    failed = run_cli("apply", "--auto-approve", cwd=globorealty)
+    assert failed.code == 3, failed.output
+    assert "import raw_house_data failed" in failed.stdout
+    assert cause in failed.stdout
+    status = run_cli("status", cwd=globorealty).stdout
+    assert "raw_house_data  -               Failed" in status
+    assert not list((globorealty / ".reconcile/local").rglob("*.parquet"))
+    assert not list((globorealty / ".reconcile/local/staging").iterdir())
+    plan = run_cli("plan", "--detailed-exitcode", cwd=globorealty)
+    assert plan.code == 2 and "materialize version 1: retry" in plan.stdout
+
+
+def test_check_sources_passes_for_a_good_query(globorealty: Path, run_cli: RunCli) -> None:
+    result = run_cli("plan", "--check-sources", "--detailed-exitcode", cwd=globorealty)
+    assert result.code == 2, result.output
+    assert "Plan: 3 to add" in result.stdout
+
+
+def test_an_unreachable_snowflake_fails_the_import_quickly_with_a_clear_message(
+    globorealty: Path, run_cli: RunCli
+) -> None:
+    overlay = globorealty / "environments/local.yaml"
+    text = overlay.read_text()
+    start = text.index("target: ") + len("target: ")
+    end = text.index("\n", start)
+    overlay.write_text(
+        text[:start] + "jdbc:snowflake://127.0.0.1:9/?db=GLOBOREALTY&protocol=http" + text[end:]
+    )
+    failed = run_cli("apply", "--auto-approve", cwd=globorealty)
+    assert failed.code == 3
+    assert "import raw_house_data failed" in failed.stdout
+    assert "127.0.0.1:9" in failed.stdout

@@ -48,7 +48,7 @@ def call(
     for attempt in range(1, attempts + 1):
         try:
             return func()
-        except Exception as exc:  # noqa: BLE001 - every exception is mapped below
+        except Exception as exc:  # every exception is mapped below
             error = translate(exc, what, target)
             if not error.transient or attempt == attempts:
                 if error.transient:
@@ -67,7 +67,7 @@ def _delay(exc: BaseException, attempt: int) -> float:
             return min(MAX_DELAY, max(0.0, float(retry_after)))
         except ValueError:
             pass
-    return min(MAX_DELAY, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
+    return min(MAX_DELAY, 0.5 * float(2 ** (attempt - 1))) * (0.5 + random.random() / 2)
 
 
 def translate(exc: BaseException, what: str, target: Target) -> ProviderError:
@@ -80,7 +80,11 @@ def translate(exc: BaseException, what: str, target: Target) -> ProviderError:
     reason = _reason(exc)
     if isinstance(exc, ProviderError):
         return exc
-    if _is_credential_error(exc) or isinstance(exc, core.ClientAuthenticationError) or status == 401:
+    if (
+        _is_credential_error(exc)
+        or isinstance(exc, core.ClientAuthenticationError)
+        or status == 401
+    ):
         return ProviderError(
             f"cannot {what}: not logged in to Azure ({reason})",
             hint="run `az login` (and `az account set --subscription ...`) on a laptop; in GitHub "
@@ -104,7 +108,10 @@ def translate(exc: BaseException, what: str, target: Target) -> ProviderError:
         return ProviderError(f"cannot {what}: Azure ML did not answer ({reason})", transient=True)
     if isinstance(exc, core.ResourceNotFoundError) or status == 404:
         return ProviderError(f"cannot {what}: not found ({reason})")
-    if isinstance(exc, core.ResourceExistsError | core.ResourceModifiedError) or status in (409, 412):
+    if isinstance(exc, core.ResourceExistsError | core.ResourceModifiedError) or status in (
+        409,
+        412,
+    ):
         return ProviderError(
             f"cannot {what}: it was changed concurrently ({reason})",
             hint="run reconcile plan again",
@@ -152,4 +159,3 @@ def mapped_types() -> list[type[BaseException]]:
 
 def is_mapped(kind: type[BaseException]) -> bool:
     return any(issubclass(kind, base) for base in mapped_types())
-

@@ -19,7 +19,9 @@ from reconciler.resources import (
     split_tags,
 )
 
-START_TIME_TAG = "reconciler.start-time"  # the start time the user asked for (the service fills one in)
+START_TIME_TAG = (
+    "reconciler.start-time"  # the start time the user asked for (the service fills one in)
+)
 ASSET_TYPE_TAG = "reconciler.asset-type"  # schedules: the service rewrites dataType
 _DATASTORE_TARGET = {
     "azure_blob": "container_name",

@@ -168,9 +168,7 @@ class AzureWorkspace:
         elif kind == "datastore":
             self._call(f"delete datastore {name}", lambda: ml.datastores.delete(name))
         elif kind == "schedule":
-            self._call(
-                f"delete schedule {name}", lambda: ml.schedules.begin_delete(name).result()
-            )
+            self._call(f"delete schedule {name}", lambda: ml.schedules.begin_delete(name).result())
         else:
             raise ProviderError(f"cannot delete a {kind}")
 
@@ -200,7 +198,10 @@ class AzureWorkspace:
             if not current.active:
                 return current
             time.sleep(self.poll_seconds)
-            job = self._call(f"read import job {job.name}", lambda: self.client.jobs.get(job.name))
+            job_name = str(job.name)
+            job = self._call(
+                f"read import job {job_name}", lambda: self.client.jobs.get(job_name)
+            )
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
