@@ -193,15 +193,13 @@ class AzureWorkspace:
         job = self._call(
             f"submit the import of {name}", lambda: self.client.data.import_data(request)
         )
+        job_name = str(job.name)
         while True:
             current = _job(job, name)
             if not current.active:
                 return current
             time.sleep(self.poll_seconds)
-            job_name = str(job.name)
-            job = self._call(
-                f"read import job {job_name}", lambda: self.client.jobs.get(job_name)
-            )
+            job = self._call(f"read import job {job_name}", lambda: self.client.jobs.get(job_name))
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
