@@ -120,6 +120,11 @@ def translate(exc: BaseException, what: str, target: Target) -> ProviderError:
         return ProviderError(f"cannot {what}: Azure ML refused it ({reason})")
     if isinstance(exc, core.AzureError):
         return ProviderError(f"cannot {what}: {reason}")
+    if isinstance(exc, core.DeserializationError | core.SerializationError):
+        return ProviderError(
+            f"cannot {what}: Azure ML sent something azure-ai-ml could not read ({reason})",
+            hint="check for a newer reconciler; rerun with --debug and report it",
+        )
     ml_error = _ml_error(exc)
     if ml_error is not None:
         return ProviderError(f"cannot {what}: {ml_error}")
@@ -154,7 +159,14 @@ def mapped_types() -> list[type[BaseException]]:
     from azure.core import exceptions as core
     from azure.identity import CredentialUnavailableError
 
-    return [core.AzureError, MlException, CredentialUnavailableError, ProviderError]
+    return [
+        core.AzureError,
+        core.DeserializationError,
+        core.SerializationError,
+        MlException,
+        CredentialUnavailableError,
+        ProviderError,
+    ]
 
 
 def is_mapped(kind: type[BaseException]) -> bool:

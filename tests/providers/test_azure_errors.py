@@ -1,0 +1,93 @@
+"""Every exception azure-ai-ml can raise maps to an actionable error; transient ones retry."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from azure.ai.ml import exceptions as ml_exceptions
+from azure.core import exceptions as core
+from azure.core.pipeline.transport import HttpResponse
+from azure.core.rest import HttpRequest
+from azure.identity import CredentialUnavailableError
+
+from reconciler.errors import ProviderError
+from reconciler.providers.azureml.errors import Target, call, is_mapped, translate
+
+TARGET = Target("sub-1", "rg-1", "ws-1")
+
+
+def exception_types() -> list[type[BaseException]]:
+    found = []
+    for module in (core, ml_exceptions):
+        for _, member in inspect.getmembers(module, inspect.isclass):
+            if issubclass(member, Exception) and member.__module__.startswith("azure"):
+                found.append(member)
+    return found
+
+
+def test_every_azure_exception_type_is_mapped() -> None:
+    unmapped = [t.__name__ for t in exception_types() if not is_mapped(t)]
+    assert unmapped == []
+
+
+class _Response(HttpResponse):  # type: ignore[misc]
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        super().__init__(HttpRequest("GET", "https://example.invalid/"), None)
+        self.status_code = status
+        self.headers = headers or {}
+        self.reason = "reason"
+
+    def body(self) -> bytes:
+        return b'{"error": {"code": "UserError", "message": "Workspace ws-1 not found"}}'
+
+
+def http_error(status: int, headers: dict[str, str] | None = None) -> core.HttpResponseError:
+    return core.HttpResponseError(response=_Response(status, headers))
+
+
+@pytest.mark.parametrize(
+    ("exc", "message", "hint"),
+    [
+        (CredentialUnavailableError("no az login"), "not logged in to Azure", "az login"),
+        (core.ClientAuthenticationError("expired"), "not logged in to Azure", "OIDC"),
+        (http_error(403), "access denied to workspace 'ws-1'", "AzureML Data Scientist"),
+        (http_error(404), "workspace 'ws-1' in resource group 'rg-1'", "workspace_name"),
+        (core.ResourceExistsError("conflict"), "changed concurrently", "plan again"),
+    ],
+)
+def test_errors_say_what_to_do(exc: BaseException, message: str, hint: str) -> None:
+    error = translate(exc, "list datastores", TARGET)
+    assert isinstance(error, ProviderError)
+    assert message in error.message
+    assert error.hint is not None and hint in error.hint
+
+
+def test_throttling_is_retried_honouring_retry_after_then_succeeds() -> None:
+    waits: list[float] = []
+    outcomes: list[BaseException | str] = [
+        http_error(429, {"Retry-After": "7"}),
+        http_error(503),
+        core.ServiceRequestError("connection dropped"),
+        "ok",
+    ]
+
+    def flaky() -> str:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    assert call("list datastores", TARGET, flaky, sleep=waits.append) == "ok"
+    assert waits[0] == 7.0
+    assert len(waits) == 3 and all(w <= 30 for w in waits)
+
+
+def test_a_persistent_transient_failure_is_reported_after_the_retry_budget() -> None:
+    def always() -> None:
+        raise http_error(503)
+
+    with pytest.raises(ProviderError) as caught:
+        call("list datastores", TARGET, always, sleep=lambda _: None, attempts=3)
+    assert "Azure ML did not answer" in caught.value.message
+    assert "gave up after 3 attempts" in caught.value.message

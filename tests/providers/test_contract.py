@@ -1,0 +1,142 @@
+"""The provider contract: the same behaviour from the embedded workspace and from Azure ML."""
+
+from __future__ import annotations
+
+from tests.providers.conftest import Harness
+
+GLOBOREALTY = """\
+connections:
+  snowflake_globorealty:
+    type: snowflake
+    target: ${TARGET}
+    credentials:
+      type: username_password
+      username: ${SNOWFLAKE_USER}
+      password: ${env:SNOWFLAKE_PASSWORD}
+    tags: {owner: data-platform}
+datastores:
+  rawdata:
+    type: azure_blob
+    description: Raw data
+    account_name: globorealtydata
+    container_name: rawdata
+    credentials:
+      account_key: ${env:STORAGE_ACCOUNT_KEY}
+    tags: {layer: bronze}
+imports:
+  raw_house_data:
+    description: House sales
+    source:
+      type: database
+      connection: azureml:snowflake_globorealty
+      query: SELECT * FROM GLOBOREALTY.REAL_ESTATE.RAW
+    path: azureml://datastores/rawdata/paths/raw_house_data
+    tags: {layer: bronze}
+    schedule:
+      trigger:
+        type: cron
+        expression: "0 3 * * *"
+        time_zone: UTC
+"""
+
+
+def write_globorealty(h: Harness, **overrides: str) -> None:
+    variables = {
+        "TARGET": h.snowflake.jdbc_target,
+        "SNOWFLAKE_USER": h.snowflake.username,
+        "SNOWFLAKE_PASSWORD": h.snowflake.password,
+        "STORAGE_ACCOUNT_KEY": "account-key-1",
+    }
+    variables.update(overrides)
+    h.write(GLOBOREALTY, **variables)
+
+
+def actions(h: Harness, prune: bool = False) -> dict[str, str]:
+    return {
+        c.address: c.action.value
+        for c in h.plan(prune).resource_changes
+        if c.action.value != "no-op"
+    }
+
+
+def test_globorealty_converges_and_then_plans_no_changes(harness: Harness) -> None:
+    write_globorealty(harness)
+    assert actions(harness) == {
+        "connection.snowflake_globorealty": "create",
+        "datastore.rawdata": "create",
+        "import.raw_house_data": "materialize",
+        "schedule.raw_house_data-schedule": "create",
+    }
+    result = harness.apply()
+    assert result.ok, result.results
+    plan = harness.plan()
+    assert not plan.has_changes, [(c.address, c.fields) for c in plan.resource_changes if c.fields]
+    (asset,) = harness.workspace().list_assets(["raw_house_data"])
+    assert [v.version for v in asset.versions] == ["1"]
+    assert asset.jobs[-1].status == "Completed"
+
+
+def test_a_system_datastore_is_listed_as_ignored_and_never_planned(harness: Harness) -> None:
+    write_globorealty(harness)
+    plan = harness.plan(prune=True)
+    assert "datastore.workspaceblobstore" in [i.address for i in plan.ignored]
+    assert "datastore.workspaceblobstore" not in [c.address for c in plan.resource_changes]
+
+
+def test_secrets_are_never_read_back_but_a_rotation_is_detected(harness: Harness) -> None:
+    write_globorealty(harness)
+    assert harness.apply().ok
+    live = {
+        r.address: r
+        for k in ("connection", "datastore")
+        for r in harness.workspace().list_resources(k)
+    }  # type: ignore[arg-type]
+    assert "account-key-1" not in repr(live)
+    assert harness.snowflake.password not in repr(live)
+    write_globorealty(harness, STORAGE_ACCOUNT_KEY="account-key-2")
+    plan = harness.plan()
+    (change,) = [c for c in plan.resource_changes if c.action.value != "no-op"]
+    assert change.address == "datastore.rawdata"
+    assert [(f.path, f.sensitive) for f in change.fields] == [("credentials.account_key", True)]
+    assert harness.apply().ok
+    assert not harness.plan().has_changes
+
+
+def test_a_changed_query_materializes_version_2_and_keeps_version_1(harness: Harness) -> None:
+    write_globorealty(harness)
+    assert harness.apply().ok
+    harness.write(GLOBOREALTY.replace("REAL_ESTATE.RAW", "REAL_ESTATE.RAW WHERE BEDROOMS > 2"))
+    plan = harness.plan()
+    changed = {
+        c.address: (c.action.value, c.version)
+        for c in plan.resource_changes
+        if c.action.value != "no-op"
+    }
+    assert changed == {
+        "import.raw_house_data": ("materialize", "2"),
+        "schedule.raw_house_data-schedule": ("update", None),
+    }
+    assert harness.apply().ok
+    (asset,) = harness.workspace().list_assets(["raw_house_data"])
+    assert sorted(v.version for v in asset.versions) == ["1", "2"]
+    assert not harness.plan().has_changes
+
+
+def test_removed_resources_are_deleted_only_with_prune(harness: Harness) -> None:
+    write_globorealty(harness)
+    assert harness.apply().ok
+    text = GLOBOREALTY[: GLOBOREALTY.index("    schedule:")]
+    harness.write(text)
+    assert actions(harness) == {}
+    assert actions(harness, prune=True) == {"schedule.raw_house_data-schedule": "delete"}
+    assert harness.apply(prune=True).ok
+    assert actions(harness, prune=True) == {}
+
+
+def test_tags_and_descriptions_update_in_place(harness: Harness) -> None:
+    write_globorealty(harness)
+    assert harness.apply().ok
+    harness.write(GLOBOREALTY.replace("tags: {layer: bronze}\n", "tags: {layer: silver}\n", 1))
+    assert actions(harness) == {"datastore.rawdata": "update"}
+    assert harness.apply().ok
+    assert actions(harness) == {}
