@@ -270,7 +270,7 @@ def apply(
     )
 
     session.out("\n")
-    reporter = ConsoleReporter(session.out, color=session.color)
+    reporter = ConsoleReporter(session.out, color=session.color, redact=session.redact)
     outcome = apply_plan(the_plan, config, workspace, reporter, hasher, parallelism)
     reporter.close()
     session.out(render_apply_summary(outcome))
