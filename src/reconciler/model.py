@@ -47,11 +47,11 @@ def _interpolate(value: str, info: ValidationInfo) -> str:
         escaped, name = match.group(1), match.group(2)
         if escaped:
             return "${" + name + "}"
-        if name not in env:
+        if not env.get(name):  # CI systems turn an unset variable into "": treat both alike
             raise PydanticCustomError(
                 "missing_variable",
-                "variable ${{name}} is not set; export {name} or add it to the environment's "
-                "env_file",
+                "variable ${{name}} is not set (or empty); export {name} or add it to the "
+                "environment's env_file",
                 {"name": name},
             )
         return env[name]

@@ -13,6 +13,7 @@ from reconciler.plan import Action, Plan, ResourceChange
 from reconciler.render.common import MARKERS, describe, field_line, visible
 
 LIMIT = 60_000
+RISKY_LISTED = 20
 MARKER_COMMENT = "<!-- reconciler-plan:{environment} -->"
 
 
@@ -28,8 +29,10 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
     ]
     risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
     if risky:
-        head += ["> [!WARNING]", "> This plan deletes or replaces resources:"]
-        head += [f"> - `{c.address}`: {c.action.value}" for c in risky]
+        head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]
+        head += [f"> - `{c.address}`: {c.action.value}" for c in risky[:RISKY_LISTED]]
+        if len(risky) > RISKY_LISTED:
+            head.append(f"> - … and {len(risky) - RISKY_LISTED} more (see below)")
         head.append("")
     shown = visible(plan.resource_changes)
     head_text = "\n".join(head) + "\n"

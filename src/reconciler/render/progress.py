@@ -96,7 +96,9 @@ def render_apply_summary(result: ApplyResult) -> str:
         if item.status != "applied":
             lines.append(f"  {item.status}: {item.address}: {item.message}")
     if not result.ok:
-        lines.append("Fix the cause and run apply again: it re-plans and finishes what is left.")
+        lines.append(
+            "Fix the cause, then plan and apply again: the new plan finishes what is left."
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,107 @@
+"""Unit tests of scripts/ci/reconciler_ci.py's pure parts and of the harness's expressions."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+import pytest
+
+from tests.workflows.harness import REPO_ROOT, ExpressionError, condition, evaluate, substitute
+
+
+def load_ci() -> ModuleType:
+    path = REPO_ROOT / "scripts" / "ci" / "reconciler_ci.py"
+    spec = importlib.util.spec_from_file_location("reconciler_ci", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["reconciler_ci"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+ci = load_ci()
+
+
+def test_fit_keeps_what_fits_untouched() -> None:
+    assert ci.fit("body\n", "tail\n", 100, "NOTE\n") == "body\ntail\n"
+
+
+def test_fit_cuts_at_a_line_and_closes_open_markup() -> None:
+    block = "<details><summary>x</summary>\n\n````diff\n" + "+ line\n" * 500
+    body = "# head\n" + block + "````\n\n</details>\n"
+    cut = ci.fit(body, "\n---\ntail\n", 1_000, "> [!NOTE]\n> cut\n")
+    assert len(cut) <= 1_000
+    assert cut.startswith("# head\n<details>")
+    assert cut.endswith("> [!NOTE]\n> cut\n\n---\ntail\n")
+    assert cut.count("````") == 2  # the open fence is closed with the same fence
+    assert cut.count("<details>") == cut.count("</details>") == 1
+    assert cut.index("````\n", cut.index("diff")) < cut.index("</details>")
+
+
+def test_code_block_fences_outlast_the_text() -> None:
+    assert ci.code_block("a ``` b") == "````text\na ``` b\n````\n"
+
+
+def test_compare_plans_tells_same_stale_and_different() -> None:
+    plan = {
+        "environment": "dev",
+        "workspace": "w",
+        "desired_digest": "d",
+        "live_digest": "l",
+        "resource_changes": [{"address": "datastore.x", "action": "create"}],
+    }
+    assert ci.compare_plans(plan, dict(plan)) == ci.SAME
+    assert ci.compare_plans(plan, {**plan, "desired_digest": "d2"}) == ci.STALE
+    assert ci.compare_plans(plan, {**plan, "live_digest": "l2"}) == ci.STALE
+    assert ci.compare_plans(plan, {**plan, "resource_changes": []}) == ci.DIFFERENT
+
+
+def test_an_error_report_fences_the_error_and_links_nothing_it_lacks() -> None:
+    outcome = ci.PlanOutcome("dev", 1, "", "Error: platform.yaml:3:5: bad ```")
+    text = ci.plan_report(outcome, limit=65_000)
+    assert text.startswith("<!-- reconciler-plan:dev -->\n### reconciler plan · `dev` · failed")
+    assert "````text\nError: platform.yaml:3:5: bad ```\n````" in text
+    assert "plan file" not in text
+
+
+def test_a_plan_that_did_not_run_says_so() -> None:
+    text = ci.plan_report(ci.PlanOutcome("prod", None, "", ""), limit=65_000)
+    assert "### reconciler plan · `prod` · did not run" in text
+
+
+# --- the harness's expressions behave like GitHub's ---------------------------------------
+
+CONTEXT = {
+    "steps": {"plan": {"outputs": {"exitcode": "0", "file": ""}}, "skipped": {}},
+    "inputs": {"flag": "true"},
+}
+OK = {"success": True, "failure": False, "always": True, "cancelled": False}
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("steps.skipped.outputs.x != ''", False),  # null and '' are both 0
+        ("steps.plan.outputs.exitcode || 'none'", "0"),  # '0' is a non-empty string: truthy
+        ("steps.plan.outputs.file || 'none'", "none"),
+        ("inputs.flag == 'TRUE'", True),  # strings compare ignoring case
+        ("!cancelled() && inputs.flag == 'true'", True),
+        ("inputs.flag == 'true' && 'yes' || 'no'", "yes"),
+        ("steps['plan'].outputs.exitcode == 0", True),
+    ],
+)
+def test_expressions(expression: str, expected: object) -> None:
+    assert evaluate(expression, CONTEXT, OK) == expected
+
+
+def test_if_gets_an_implicit_success_and_unknowns_are_errors() -> None:
+    failed = {**OK, "success": False, "failure": True}
+    assert condition("inputs.flag == 'true'", CONTEXT, failed) is False
+    assert condition("${{ always() }}", CONTEXT, failed) is True
+    assert substitute("plan-${{ inputs.flag }}.json", CONTEXT, OK) == "plan-true.json"
+    with pytest.raises(ExpressionError):
+        evaluate("secrets.X", CONTEXT, OK)
+    with pytest.raises(ExpressionError):
+        evaluate("toJSON(inputs)", CONTEXT, OK)
