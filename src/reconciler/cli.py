@@ -324,6 +324,23 @@ def show(environment: str | None, asset: str, version: str | None, head_rows: in
     session.out(render_dataset(asset, chosen, summary))
 
 
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def emulator(args: tuple[str, ...]) -> None:
+    """Run an Azure ML management API emulator (try any azure-ai-ml code offline).
+
+    Prints the environment variables that point azure-ai-ml at it. See --help.
+    """
+    from reconciler.emulator import main as emulator_main
+
+    code = emulator_main(list(args))
+    if code:
+        raise SystemExit(code)
+
+
 def _read_plan(path: Path) -> Plan:
     from pydantic import ValidationError
 

@@ -84,7 +84,7 @@ def _text(props: JSON, key: str, what: str) -> str:
     return value
 
 
-def _tags(value: Any) -> dict[str, str]:
+def tags_of(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in (value or {}).items()}
 
 
@@ -104,7 +104,8 @@ AUTH_TYPES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 }
 
 
-def connection_from_rest(body: JSON) -> tuple[JSON, dict[str, str]]:
+def connection_from_rest(body: JSON, *, strict: bool = True) -> tuple[JSON, dict[str, str]]:
+    """Store body and secrets of a PUT body; ``strict=False`` accepts a GET body (no secrets)."""
     props = properties_of(body)
     category = props.get("category")
     if category not in CONNECTION_TYPES and category != "ApiKey":
@@ -114,25 +115,23 @@ def connection_from_rest(body: JSON) -> tuple[JSON, dict[str, str]]:
     if auth not in AUTH_TYPES:
         raise bad_request(f"Connection authType {auth!r} is not supported.")
     cred_type, plain, secret = AUTH_TYPES[auth]
-    rest_creds = props.get("credentials") or {}
-    credentials: JSON = {"type": cred_type}
-    credentials.update({ours: rest_creds[theirs] for theirs, ours in plain.items()})
-    secrets = {f"credentials.{ours}": str(rest_creds[t]) for t, ours in secret.items()}
-    missing = [t for t in [*plain, *secret] if rest_creds.get(t) in (None, "")]
-    if missing:
+    given = {k: v for k, v in (props.get("credentials") or {}).items() if v not in (None, "")}
+    missing = [field for field in [*plain, *secret] if field not in given]
+    if strict and missing:
         raise bad_request(f"Connection credentials of type {auth} need {', '.join(missing)}.")
+    credentials: JSON = {"type": cred_type}
+    credentials.update({ours: given[theirs] for theirs, ours in plain.items() if theirs in given})
+    secrets = {f"credentials.{o}": str(given[t]) for t, o in secret.items() if t in given}
     store_body = {
         "type": CONNECTION_TYPES.get(category, "api_key"),
         "target": _text(props, "target", "Connection"),
         "credentials": credentials,
-        "tags": _tags(props.get("metadata")),
+        "tags": tags_of(props.get("metadata")),
     }
     return store_body, secrets
 
 
-def connection_to_rest(
-    scope: Scope, record: Record, secrets: dict[str, str] | None = None
-) -> JSON:
+def connection_to_rest(scope: Scope, record: Record, secrets: dict[str, str] | None = None) -> JSON:
     """The resource as GET answers it (``credentials: null``) or, given ``secrets``, as
     ``listsecrets`` does."""
     body = record.body
@@ -187,11 +186,14 @@ SP_FIELDS = {
 }
 
 
-def datastore_from_rest(body: JSON) -> tuple[JSON, dict[str, str]]:
+def datastore_from_rest(body: JSON, *, strict: bool = True) -> tuple[JSON, dict[str, str]]:
+    """Store body and secrets of a PUT body; ``strict=False`` accepts a GET body (no secrets)."""
     props = properties_of(body)
     kind = props.get("datastoreType")
     if kind not in DATASTORE_TYPES:
-        raise bad_request(f"Datastore type {kind!r} is not supported ({', '.join(DATASTORE_TYPES)}).")
+        raise bad_request(
+            f"Datastore type {kind!r} is not supported ({', '.join(DATASTORE_TYPES)})."
+        )
     store_type, rest_field, store_field = DATASTORE_TYPES[kind]
     rest_creds = props.get("credentials") or {"credentialsType": "None"}
     cred_kind = rest_creds.get("credentialsType")
@@ -206,9 +208,10 @@ def datastore_from_rest(body: JSON) -> tuple[JSON, dict[str, str]]:
     secrets: dict[str, str] = {}
     if secret_field and secret_key:
         value = (rest_creds.get("secrets") or {}).get(secret_field)
-        if not value:
+        if value:
+            secrets[secret_key] = str(value)
+        elif strict:
             raise bad_request(f"Datastore credentials of type {cred_kind} need '{secret_field}'.")
-        secrets[secret_key] = str(value)
     store_body = {
         "type": store_type,
         "account_name": _text(props, "accountName", "Datastore"),
@@ -217,7 +220,7 @@ def datastore_from_rest(body: JSON) -> tuple[JSON, dict[str, str]]:
         "protocol": props.get("protocol") or "https",
         "description": props.get("description"),
         "credentials": credentials,
-        "tags": _tags(props.get("tags")),
+        "tags": tags_of(props.get("tags")),
     }
     return store_body, secrets
 
@@ -276,7 +279,7 @@ def data_version_from_rest(body: JSON) -> JSON:
         "path": normalise_datastore_path(uri) or uri,
         "type": props.get("dataType") or "uri_folder",
         "description": props.get("description"),
-        "tags": _tags(props.get("tags")),
+        "tags": tags_of(props.get("tags")),
         "properties": dict(props.get("properties") or {}),
     }
     if props.get("isArchived"):

@@ -100,9 +100,7 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "UserError", message, "BadArgument")
 
 
-def page(
-    request: Request, items: Sequence[T], size: int, render: Callable[[T], JSON]
-) -> Response:
+def page(request: Request, items: Sequence[T], size: int, render: Callable[[T], JSON]) -> Response:
     """One page of ``items`` from ``$skipToken`` on, with an absolute nextLink if more remain.
 
     The nextLink repeats the request's own query (filters included) so the client, which

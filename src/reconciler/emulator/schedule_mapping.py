@@ -12,14 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.emulator.mapping import NAME_SUFFIX, Scope, _tags, properties_of, system_data
+from reconciler.emulator.mapping import NAME_SUFFIX, Scope, properties_of, system_data, tags_of
 from reconciler.emulator.protocol import JSON, bad_request
 from reconciler.names import normalise_datastore_path
 from reconciler.providers.local.store import Record
 
 ASSET_PROPERTY = "azureml.materializationAssetName"
-PATTERN_FIELDS = {"hours": "hours", "minutes": "minutes", "weekDays": "week_days"}
-PATTERN_FIELDS["monthDays"] = "month_days"
+PATTERN_FIELDS = {
+    "hours": "hours",
+    "minutes": "minutes",
+    "weekDays": "week_days",
+    "monthDays": "month_days",
+}
 DATABASE_NULLS = {"tableName": None, "storedProcedure": None, "storedProcedureParams": None}
 
 
@@ -37,7 +41,7 @@ def schedule_from_rest(body: JSON) -> JSON:
         "enabled": props.get("isEnabled", True) is not False,
         "description": props.get("description"),
         "import_definition": {},
-        "tags": _tags(props.get("tags")),
+        "tags": tags_of(props.get("tags")),
     }
     definition = action.get("dataImportDefinition") or {}
     store_body["import"] = definition.get("assetName") or ""
@@ -61,9 +65,9 @@ def trigger_from_rest(trigger: JSON) -> JSON:
         if not frequency or not isinstance(interval, int):
             raise bad_request("Recurrence trigger: 'frequency' and 'interval' are required.")
         out = {"type": "recurrence", "frequency": str(frequency).lower(), "interval": interval}
-        pattern = {ours: list(trigger.get("schedule", {}).get(theirs) or []) for theirs, ours in
-                   PATTERN_FIELDS.items()} if trigger.get("schedule") else {}
-        if any(pattern.values()):
+        given = trigger.get("schedule") or {}
+        pattern = {ours: list(given.get(theirs) or []) for theirs, ours in PATTERN_FIELDS.items()}
+        if any(pattern.values()):  # the SDK sends an empty pattern for "no schedule"
             out["schedule"] = pattern
     else:
         raise bad_request(f"Trigger type {kind!r} is not supported (Cron, Recurrence).")
@@ -158,8 +162,9 @@ def trigger_to_rest(trigger: JSON, record: Record, with_start: bool) -> JSON:
             "triggerType": "Recurrence",
             "frequency": trigger.get("frequency"),
             "interval": trigger.get("interval"),
-            "schedule": {theirs: list(pattern.get(ours) or []) for theirs, ours in
-                         PATTERN_FIELDS.items()},
+            "schedule": {
+                theirs: list(pattern.get(ours) or []) for theirs, ours in PATTERN_FIELDS.items()
+            },
         }
     )
     return out

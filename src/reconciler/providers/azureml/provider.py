@@ -262,13 +262,18 @@ def _with_job_fingerprint(version: AssetVersion, job: ImportJob | None) -> Asset
 
 def _job(job: Any, asset: str) -> ImportJob:
     properties = dict(getattr(job, "properties", None) or {})
-    status = str(job.status or "Running")
+    raw = getattr(job.status, "value", job.status)  # JobStatus is a (str, Enum)
+    status = str(raw or "Running")
     status = _DONE.get(status) or _FAILED_LIKE.get(status) or "Running"
     version = properties.get(VERSION_PROPERTY) or _sink_version(job) or ""
     context = getattr(job, "creation_context", None)
     error = None
     if status in ("Failed", "Canceled"):
-        error = properties.get("azureml.error") or f"the import job ended {status.lower()}"
+        error = (
+            properties.get("azureml.error")
+            or properties.get("emulator.error")
+            or f"the import job ended {status.lower()}"
+        )
     return ImportJob(
         id=str(job.name),
         asset=asset,

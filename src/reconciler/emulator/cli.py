@@ -1,0 +1,112 @@
+"""Command line: serve an emulated workspace and print how to point azure-ai-ml at it.
+
+``python -m reconciler.emulator --dir D`` (and ``reconcile emulator``) starts the emulator,
+prints ``export NAME=value`` lines for the shell and serves until Ctrl-C or SIGTERM. Point the
+local provider at the same folder (``path: D`` in an environment file) to see one workspace
+through both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from reconciler.emulator.recordings import seed_from_recordings
+from reconciler.emulator.server import Emulator
+from reconciler.emulator.settings import FAULT_KINDS, Settings
+
+DEFAULT_DIR = ".reconcile/emulator"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m reconciler.emulator",
+        description="Serve an emulated Azure ML workspace (management API) over HTTPS.",
+    )
+    p.add_argument("--dir", type=Path, default=Path(DEFAULT_DIR), help="workspace folder")
+    p.add_argument("--host", default=Settings.host, help="address to listen on")
+    p.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    p.add_argument("--subscription", default=Settings.subscription_id)
+    p.add_argument("--resource-group", default=Settings.resource_group)
+    p.add_argument("--workspace", default=Settings.workspace_name)
+    p.add_argument("--location", default=Settings.location)
+    p.add_argument("--page-size", type=int, default=Settings.page_size)
+    p.add_argument("--latency-ms", type=float, default=0.0, help="delay every API request")
+    p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
+    p.add_argument(
+        "--faults", default=",".join(FAULT_KINDS), help="fault kinds: 429,503,drop (comma list)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the fault sequence")
+    p.add_argument("--lro", choices=("sync", "async"), default="sync", help="schedule LRO style")
+    p.add_argument("--plain-http", action="store_true", help="serve HTTP (the SDK needs HTTPS)")
+    p.add_argument(
+        "--recordings", type=Path, nargs="*", default=[], help="seed from recording files"
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    args = parser().parse_args(argv)
+    out = out or sys.stdout
+    try:
+        emulator = Emulator(
+            args.dir,
+            subscription_id=args.subscription,
+            resource_group=args.resource_group,
+            workspace_name=args.workspace,
+            location=args.location,
+            host=args.host,
+            port=args.port,
+            tls=not args.plain_http,
+            page_size=args.page_size,
+            latency_ms=args.latency_ms,
+            fault_rate=args.fault_rate,
+            faults=tuple(k for k in args.faults.split(",") if k),
+            seed=args.seed,
+            lro=args.lro,
+        )
+        if args.recordings:
+            seed_from_recordings(args.dir, args.recordings)
+        emulator.start()
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print(banner(emulator), file=out, flush=True)
+        _serve_until_signalled()
+    finally:
+        emulator.stop()
+    return 0
+
+
+def banner(emulator: Emulator) -> str:
+    scope = emulator.scope
+    lines = [
+        f"# Azure ML emulator serving {emulator.base_url} (state: {emulator.root})",
+        f"# workspace: subscription {scope.subscription_id}, resource group "
+        f"{scope.resource_group}, name {scope.workspace_name}",
+        *(f"export {name}={shlex.quote(value)}" for name, value in emulator.env().items()),
+        "# reconcile itself: use the emulator's credential instead of DefaultAzureCredential",
+        "export RECONCILER_AZURE_CREDENTIAL=emulator RECONCILER_AZURE_POLL_SECONDS=0.2",
+        "# Python: MLClient(FakeCredential(), subscription, resource group, workspace) with",
+        "#   from reconciler.emulator.credential import FakeCredential",
+        "# Ctrl-C stops it.",
+    ]
+    return "\n".join(lines)
+
+
+def _serve_until_signalled() -> None:
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,84 @@
+"""Injected trouble and request accounting: latency, 429s, 503s, dropped connections.
+
+Clients must survive a throttled or flaky service; these knobs make that testable. A fault is
+drawn per API request from a seeded generator, so a given seed and request sequence always
+meets the same faults. Admin routes (``/_emulator/*``) are never faulted or delayed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from typing import Any
+
+from reconciler.emulator.protocol import Response, error_body
+
+DROP = "drop"
+
+
+class FaultInjector:
+    """Decides, per request, whether to fail it and how."""
+
+    def __init__(self, rate: float, kinds: tuple[str, ...], seed: int) -> None:
+        self._lock = threading.Lock()
+        self.configure(rate, kinds, seed)
+
+    def configure(self, rate: float, kinds: tuple[str, ...], seed: int) -> None:
+        with self._lock:
+            self.rate = rate
+            self.kinds = kinds
+            self._random = random.Random(seed)
+
+    def draw(self) -> str | None:
+        """The fault for the next request (``"429"``, ``"503"``, ``"drop"``) or None."""
+        with self._lock:
+            if self.rate <= 0 or not self.kinds:
+                return None
+            if self._random.random() >= self.rate:
+                return None
+            return self._random.choice(self.kinds)
+
+
+def fault_response(kind: str) -> Response:
+    if kind == "429":
+        body = error_body("TooManyRequests", "The request was throttled (injected fault).", "")
+        return Response(429, body, {"Retry-After": "1", "x-ms-response-type": "error"})
+    body = error_body("ServiceUnavailable", "The service is unavailable (injected fault).", "")
+    return Response(503, body, {"x-ms-response-type": "error"})
+
+
+class Stats:
+    """Thread-safe counters of what the emulator served."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests = 0
+            self._routes: Counter[str] = Counter()
+            self._statuses: Counter[int] = Counter()
+            self._faults: Counter[str] = Counter()
+
+    def record(self, route: str, status: int | None, fault: str | None = None) -> None:
+        with self._lock:
+            self._requests += 1
+            self._routes[route] += 1
+            if status is not None:
+                self._statuses[status] += 1
+            if fault is not None:
+                self._faults[fault] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """``requests`` total, per ``routes`` ("GET /connections/{name}"), ``statuses`` and
+        injected ``faults`` (kind -> count, plus ``total``)."""
+        with self._lock:
+            faults = dict(self._faults)
+            return {
+                "requests": self._requests,
+                "routes": dict(sorted(self._routes.items())),
+                "statuses": dict(sorted(self._statuses.items())),
+                "faults": {**faults, "total": sum(faults.values())},
+            }

@@ -1,0 +1,209 @@
+"""Import pipeline jobs: the PUT body -> an import spec, and job records -> REST jobs.
+
+``data.import_data`` submits a Pipeline job with one ``import_data`` node (research 3.4). The
+emulator turns that node into the import spec `LocalWorkspace.materialize` runs, and renders
+the store's job records back in the service's job shape: the client's body echoed, plus
+``status``, the system properties Azure adds and the import's own properties. Jobs run by the
+local provider (no REST body stored) get a body synthesised from their import definition, so
+both sides list the same jobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.emulator.mapping import NAME_SUFFIX, Scope, properties_of
+from reconciler.emulator.protocol import JSON, bad_request
+from reconciler.names import normalise_datastore_path
+from reconciler.providers.local.store import JobRecord
+from reconciler.resources import FINGERPRINT_PROPERTY, fingerprint
+
+ASSET_PROPERTY = "azureml.materializationAssetName"
+ERROR_PROPERTY = "emulator.error"
+ROWS_PROPERTY = "emulator.rows"
+COMPONENT = "azureml://registries/azureml/components/import_data_{}/versions/0.0.1"
+SYSTEM_PROPERTIES = {
+    "azureml.DevPlatv2": "true",
+    "azureml.DatasetAccessMode": "Asset",
+    "azureml.runsource": "azureml.PipelineRun",
+    "runSource": "MFE",
+    "runType": "HTTP",
+    "azureml.parameters": "{}",
+    "azureml.continue_on_step_failure": "True",
+    "azureml.continue_on_failed_optional_input": "True",
+    "azureml.enforceRerun": "True",
+    "azureml.defaultDataStoreName": "workspaceblobstore",
+    "azureml.pipelineComponent": "pipelinerun",
+}
+
+
+@dataclass(frozen=True)
+class ImportOrder:
+    """What a submitted import pipeline asks for."""
+
+    asset: str
+    version: str | None  # None: the container's next version when it runs
+    spec: JSON
+
+
+def import_order(body: JSON) -> ImportOrder:
+    props = properties_of(body)
+    if props.get("jobType") != "Pipeline":
+        raise bad_request(
+            f"Job type {props.get('jobType')!r} is not supported by the emulator: it runs data "
+            "import pipelines (data.import_data) only."
+        )
+    node = next(
+        (n for n in (props.get("jobs") or {}).values() if _is_import(n)),
+        None,
+    )
+    if node is None:
+        raise bad_request("The pipeline has no import_data step; the emulator runs imports only.")
+    source = node.get("source") or {}
+    kind = source.get("type")
+    field = "query" if kind == "database" else "path"
+    connection = str(source.get("connection") or "").removeprefix("azureml:")
+    if kind not in ("database", "file_system") or not connection or not source.get(field):
+        raise bad_request(
+            "import_data source needs type database|file_system, a connection "
+            "and a query (database) or path (file_system)."
+        )
+    sink = (node.get("outputs") or {}).get("sink") or {}
+    path = normalise_datastore_path(str(sink.get("uri") or ""))
+    if path is None:
+        raise bad_request(f"import_data sink uri {sink.get('uri')!r} is not a datastore URI.")
+    client_properties = props.get("properties") or {}
+    asset = sink.get("name") or client_properties.get(ASSET_PROPERTY)
+    if not asset:
+        raise bad_request("import_data sink has no asset name.")
+    spec: JSON = {
+        "type": sink.get("job_output_type") or ("mltable" if kind == "database" else "uri_folder"),
+        "source": {"type": kind, "connection": connection, field: source[field]},
+        "path": path,
+    }
+    spec["fingerprint"] = client_properties.get(FINGERPRINT_PROPERTY) or fingerprint(spec)
+    description = props.get("description")
+    # the SDK describes the job with its experiment name when the import has no description
+    spec["description"] = None if description == props.get("experimentName") else description
+    spec["tags"] = {str(k): str(v) for k, v in (props.get("tags") or {}).items()}
+    version = sink.get("version")
+    return ImportOrder(str(asset), str(version) if version else None, spec)
+
+
+def _is_import(node: Any) -> bool:
+    return isinstance(node, dict) and node.get("task") == "import_data"
+
+
+def job_to_rest(scope: Scope, record: JobRecord) -> JSON:
+    rest = record.body.get("rest") or synthesised_body(scope, record)
+    extra = {ASSET_PROPERTY: record.asset}
+    extra.update(record.body.get("properties") or {})
+    if record.error:
+        extra[ERROR_PROPERTY] = record.error
+    if record.rows is not None:
+        extra[ROWS_PROPERTY] = str(record.rows)
+    return render(scope, record.id, rest, record.status, record.created_at, extra)
+
+
+def render(
+    scope: Scope, job_id: str, rest: JSON, status: str, created: str, extra: JSON | None = None
+) -> JSON:
+    """The job resource as the service answers it: the submitted body plus server fields."""
+    props = dict(rest.get("properties") or {})
+    studio = f"https://ml.azure.com/runs/{job_id}?wsid={scope.workspace_path}"
+    props.update(
+        {
+            "status": status,
+            "properties": {
+                **SYSTEM_PROPERTIES,
+                **(props.get("properties") or {}),
+                **(extra or {}),
+            },
+            "services": {
+                "Tracking": _service(
+                    "Tracking", f"azureml://emulator/mlflow/v1.0{scope.workspace_path}?"
+                ),
+                "Studio": _service("Studio", studio),
+            },
+            "computeId": None,
+            "identity": None,
+            "componentId": None,
+            "notificationSetting": None,
+            "secretsConfiguration": None,
+            "sourceJobId": None,
+        }
+    )
+    props.setdefault("isArchived", False)
+    return {
+        **scope.resource(f"jobs/{job_id}", job_id, "jobs"),
+        "properties": props,
+        "systemData": {"createdAt": created, "createdBy": "emulator", "createdByType": "User"},
+    }
+
+
+def _service(kind: str, endpoint: str) -> JSON:
+    return {
+        "jobServiceType": kind,
+        "port": None,
+        "endpoint": endpoint,
+        "status": None,
+        "errorMessage": None,
+        "properties": None,
+        "nodes": None,
+    }
+
+
+def synthesised_body(scope: Scope, record: JobRecord) -> JSON:
+    """A pipeline body like the SDK's for a job the local provider ran (it sent none)."""
+    source = dict(record.body.get("source") or {})
+    kind = source.get("type", "database")
+    step = f"data_import_{record.asset}"
+    rest_source = {**source, "connection": f"azureml:{source.get('connection', '')}"}
+    node = {
+        "type": "data_transfer",
+        "task": "import_data",
+        "_source": "BUILTIN",
+        "source": rest_source,
+        "display_name": step,
+        "computeId": f"{scope.workspace_path}/computes/serverless",
+        "outputs": {
+            "sink": {
+                "uri": str(record.body.get("path", "")) + NAME_SUFFIX,
+                "job_output_type": record.body.get("type", "mltable"),
+                "name": record.asset,
+                "version": record.version,
+            }
+        },
+        "componentId": COMPONENT.format(kind),
+    }
+    return {
+        "properties": {
+            "jobType": "Pipeline",
+            "displayName": step,
+            "experimentName": step,
+            "description": step,
+            "tags": {},
+            "isArchived": False,
+            "inputs": {},
+            "outputs": {},
+            "properties": {},
+            "settings": {"force_rerun": True, "_source": "CLASS"},
+            "jobs": {step: node},
+        }
+    }
+
+
+def matches(job: JSON, asset: str, query: dict[str, str | None]) -> bool:
+    """The ``GET jobs`` filters: jobType, listViewType, assetName, scheduleId."""
+    props = job["properties"]
+    if query.get("jobType") and props.get("jobType") != query["jobType"]:
+        return False
+    view = query.get("listViewType") or "ActiveOnly"
+    archived = bool(props.get("isArchived"))
+    if (view == "ActiveOnly" and archived) or (view == "ArchivedOnly" and not archived):
+        return False
+    if query.get("assetName") and asset != query["assetName"]:
+        return False
+    schedule = query.get("scheduleId")
+    return not schedule or props["properties"].get("azureml.scheduleId") == schedule
