@@ -33,10 +33,15 @@ _DATASTORE_TARGET = {
 # --- reading ----------------------------------------------------------------------------------
 
 
+def text(value: Any) -> str:
+    """The plain string of an SDK value: its enums are (str, Enum), whose str() is the name."""
+    return str(getattr(value, "value", value))
+
+
 def connection_live(entity: Any) -> LiveResource:
     metadata = dict(getattr(entity, "metadata", None) or {})
     tags, managed, hashes = split_tags(metadata)
-    kind = str(entity.type)
+    kind = text(entity.type)
     credentials: dict[str, Any] = {"type": _credential_type(entity.credentials)}
     for key, value in sorted(metadata.items()):
         if key.startswith(CREDENTIAL_TAG_PREFIX):
@@ -46,13 +51,20 @@ def connection_live(entity: Any) -> LiveResource:
 
 
 def _credential_type(credentials: Any) -> str:
-    kind = str(getattr(credentials, "type", "") or "none")
+    kind = text(getattr(credentials, "type", "") or "none")
     return {"account_key": "account_key", "sas": "sas", "none": "none"}.get(kind, kind)
+
+
+_DATASTORE_TYPES = {
+    "AzureBlob": "azure_blob",
+    "AzureDataLakeGen2": "azure_data_lake_gen2",
+    "AzureFile": "azure_file",
+}
 
 
 def datastore_live(entity: Any) -> LiveResource:
     tags, managed, hashes = split_tags(dict(entity.tags or {}))
-    kind = str(entity.type)
+    kind = _DATASTORE_TYPES.get(text(entity.type), text(entity.type))
     spec: dict[str, Any] = {
         "type": kind,
         "account_name": entity.account_name,
@@ -70,7 +82,7 @@ def datastore_live(entity: Any) -> LiveResource:
 
 
 def datastore_credentials(credentials: Any) -> dict[str, Any]:
-    kind = str(getattr(credentials, "type", None) or "none")
+    kind = text(getattr(credentials, "type", None) or "none")
     if kind == "service_principal":
         return {
             "type": "service_principal",
@@ -115,7 +127,7 @@ def schedule_live(entity: Any) -> LiveResource | None:
 
 
 def trigger_spec(trigger: Any, start_time: str | None) -> dict[str, Any]:
-    time_zone = str(getattr(trigger.time_zone, "value", trigger.time_zone) or "UTC")
+    time_zone = text(trigger.time_zone or "UTC")
     if getattr(trigger, "expression", None) is not None:
         spec: dict[str, Any] = {
             "type": "cron",
@@ -125,7 +137,7 @@ def trigger_spec(trigger: Any, start_time: str | None) -> dict[str, Any]:
     else:
         spec = {
             "type": "recurrence",
-            "frequency": str(trigger.frequency).lower(),
+            "frequency": text(trigger.frequency).lower(),
             "interval": int(trigger.interval),
             "time_zone": time_zone,
         }
@@ -134,7 +146,7 @@ def trigger_spec(trigger: Any, start_time: str | None) -> dict[str, Any]:
             spec["schedule"] = {
                 "hours": _ints(pattern.hours),
                 "minutes": _ints(pattern.minutes),
-                "week_days": [str(d).lower() for d in _list(pattern.week_days)],
+                "week_days": [text(d).lower() for d in _list(pattern.week_days)],
                 "month_days": _ints(pattern.month_days),
             }
     if start_time:

@@ -42,6 +42,14 @@ _FAILED_LIKE = {"NotResponding": "Failed", "CancelRequested": "Canceled"}
 READ_PARALLELISM = 8
 
 
+def _quiet_sdk() -> None:
+    """azure-ai-ml logs a warning for every experimental class it builds (DataImport,
+    ImportDataSchedule): noise in a plan, so keep only its errors."""
+    import logging
+
+    logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
+
+
 def credential() -> Any:
     """DefaultAzureCredential (az login, OIDC in CI, managed identity); ``emulator`` for ours."""
     if os.environ.get("RECONCILER_AZURE_CREDENTIAL") == "emulator":
@@ -59,6 +67,7 @@ class AzureWorkspace:
     def __init__(self, subscription_id: str, resource_group: str, workspace_name: str) -> None:
         from azure.ai.ml import MLClient
 
+        _quiet_sdk()
         self.target = Target(subscription_id, resource_group, workspace_name)
         self.client = MLClient(
             credential(),
