@@ -1,0 +1,160 @@
+"""The Azure provider end to end: cross-checks with the embedded provider on one store, the
+recorded real workspace, transient faults, and the CLI against `reconcile emulator`."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.config import load
+from reconciler.planner import build_plan
+from reconciler.providers.local.provider import LocalWorkspace
+from tests.conftest import write_project
+from tests.providers.conftest import Harness
+from tests.providers.test_contract import GLOBOREALTY, write_globorealty
+from tests.snowflake_fixture import LocalSnowflake
+
+RECORDINGS = Path(__file__).resolve().parents[1] / "emulator" / "recordings"
+
+
+def local_plan_on(root: Path) -> Any:
+    """Plan the harness's desired state with the embedded provider on the emulator's store."""
+    overlay = root / "environments/test.yaml"
+    saved = overlay.read_text()
+    overlay.write_text("env_file: environments/test.env\nworkspace: {provider: local, path: ws}\n")
+    try:
+        config = load(root, "test")
+        return build_plan(config, LocalWorkspace(root / "ws", label="ws"))
+    finally:
+        overlay.write_text(saved)
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_applied_through_azure_the_embedded_provider_plans_no_changes(harness: Harness) -> None:
+    write_globorealty(harness)
+    assert harness.apply().ok
+    plan = local_plan_on(harness.root)
+    assert not plan.has_changes, [(c.address, c.fields) for c in plan.resource_changes if c.fields]
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_applied_locally_the_azure_provider_plans_no_changes(harness: Harness) -> None:
+    write_globorealty(harness)
+    overlay = harness.root / "environments/test.yaml"
+    azure = overlay.read_text()
+    overlay.write_text("env_file: environments/test.env\nworkspace: {provider: local, path: ws}\n")
+    assert harness.apply().ok  # through the embedded provider, on the emulator's store
+    overlay.write_text(azure)
+    plan = harness.plan()
+    assert not plan.has_changes, [(c.address, c.fields) for c in plan.resource_changes if c.fields]
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_a_recorded_real_workspace_plans_cleanly(harness: Harness, emulator: Any) -> None:
+    from reconciler.emulator import seed_from_recordings
+
+    counts = seed_from_recordings(emulator.root, sorted(RECORDINGS.glob("*.json")))
+    assert counts["connection"] >= 1 and counts["datastore"] >= 4 and counts["data_version"] >= 1
+    harness.write("{}\n")
+    plan = harness.plan(prune=True)
+    assert plan.resource_changes == ()
+    ignored = {i.address: i.reason for i in plan.ignored}
+    assert ignored["datastore.workspaceblobstore"] == "system resource"
+    assert any(a.startswith("connection.") for a in ignored)
+    assert set(ignored.values()) <= {"system resource", "not managed by reconciler"}
+    names = {v for v in _recorded_data_names()}
+    assets = harness.workspace().list_assets(names)
+    paths = [v.path for a in assets for v in a.versions]
+    assert sorted(paths) == ["http://bla/", "https://bla/"]  # the recorded versions' URIs
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_long_data_uri_forms_read_back_in_the_short_form(harness: Harness, emulator: Any) -> None:
+    write_globorealty(harness)
+    assert harness.apply().ok
+    (asset,) = harness.workspace().list_assets(["raw_house_data"])
+    assert [v.path for v in asset.versions] == [
+        "azureml://datastores/rawdata/paths/raw_house_data/1"
+    ]
+
+
+def _recorded_data_names() -> set[str]:
+    text = (RECORDINGS / "data-list.json").read_text()
+    return set(re.findall(r"/data/([A-Za-z0-9_.-]+)/versions", text))
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_with_20_percent_transient_faults_apply_converges(harness: Harness, emulator: Any) -> None:
+    write_globorealty(harness)
+    emulator.set_faults(0.2, seed=7)
+    result = harness.apply()
+    assert result.ok, result.results
+    assert emulator.stats()["faults"]["total"] > 0
+    assert not harness.plan().has_changes
+    emulator.set_faults(0.0)
+
+
+def test_the_cli_plans_and_applies_dev_against_reconcile_emulator(
+    tmp_path: Path, local_snowflake: LocalSnowflake
+) -> None:
+    """The acceptance run: `reconcile emulator`, its printed variables, `plan --env dev`."""
+    root = Path(__file__).resolve().parents[2]
+    project = write_project(
+        tmp_path / "project",
+        {
+            "platform.yaml": (root / "platform.yaml").read_text(),
+            "environments/dev.yaml": (root / "environments/dev.yaml").read_text()
+            + "connections:\n  snowflake_globorealty:\n"
+            f"    target: {local_snowflake.jdbc_target}\n",
+        },
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "emulator", "--dir", str(tmp_path / "ws"),
+         "--subscription", "sub-dev", "--resource-group", "rg-globorealty-dev",
+         "--workspace", "mlw-globorealty-dev"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        env = dict(os.environ)
+        assert server.stdout is not None
+        while True:
+            line = server.stdout.readline()
+            assert line, server.stderr.read() if server.stderr else "emulator exited"
+            for name, value in re.findall(r"(\w+)=('[^']*'|\S+)", line.removeprefix("export ")):
+                if line.startswith("export "):
+                    env[name] = value.strip("'")
+            if "Ctrl-C" in line:
+                break
+        env.update(
+            AZURE_SUBSCRIPTION_ID="sub-dev",
+            SNOWFLAKE_ACCOUNT="unused",
+            SNOWFLAKE_USER=local_snowflake.username,
+            SNOWFLAKE_PASSWORD=local_snowflake.password,
+            STORAGE_ACCOUNT="globorealtydev",
+            STORAGE_ACCOUNT_KEY="dev-account-key",
+            NO_COLOR="1",
+        )
+
+        def reconcile(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "reconciler", *args], cwd=project, env=env,
+                capture_output=True, text=True, timeout=300,
+            )
+
+        first = reconcile("plan", "--env", "dev", "--detailed-exitcode")
+        assert first.returncode == 2, first.stdout + first.stderr
+        assert "Plan: 3 to add, 0 to change, 0 to replace, 0 to destroy." in first.stdout
+        applied = reconcile("apply", "--env", "dev", "--auto-approve")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        again = reconcile("plan", "--env", "dev", "--detailed-exitcode")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "dev-account-key" not in first.stdout + applied.stdout + again.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
