@@ -17,7 +17,7 @@ from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
 from tests.conftest import write_project
 from tests.providers.conftest import Harness
-from tests.providers.test_contract import GLOBOREALTY, write_globorealty
+from tests.providers.test_contract import write_globorealty
 from tests.snowflake_fixture import LocalSnowflake
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "emulator" / "recordings"
@@ -115,10 +115,23 @@ def test_the_cli_plans_and_applies_dev_against_reconcile_emulator(
         },
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "--dir", str(tmp_path / "ws"),
-         "--subscription", "sub-dev", "--resource-group", "rg-globorealty-dev",
-         "--workspace", "mlw-globorealty-dev"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "emulator",
+            "--dir",
+            str(tmp_path / "ws"),
+            "--subscription",
+            "sub-dev",
+            "--resource-group",
+            "rg-globorealty-dev",
+            "--workspace",
+            "mlw-globorealty-dev",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         env = dict(os.environ)
@@ -143,8 +156,12 @@ def test_the_cli_plans_and_applies_dev_against_reconcile_emulator(
 
         def reconcile(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
-                [sys.executable, "-m", "reconciler", *args], cwd=project, env=env,
-                capture_output=True, text=True, timeout=300,
+                [sys.executable, "-m", "reconciler", *args],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
             )
 
         first = reconcile("plan", "--env", "dev", "--detailed-exitcode")
