@@ -42,6 +42,7 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/emulator_bench.py
 
 clean:
 	rm -rf .reconcile $(VENV) .pytest_cache .mypy_cache .ruff_cache
