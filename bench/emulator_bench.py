@@ -17,12 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from plan_bench import prepare  # noqa: E402
-
-from reconciler.config import load  # noqa: E402
-from reconciler.emulator import Emulator  # noqa: E402
-from reconciler.planner import build_plan  # noqa: E402
-from reconciler.providers.azureml.provider import AzureWorkspace  # noqa: E402
+from plan_bench import prepare
+from reconciler.config import load
+from reconciler.emulator import Emulator
+from reconciler.planner import build_plan
+from reconciler.providers.azureml.provider import AzureWorkspace
 
 RESOURCES = 500
 LATENCY_MS = 50
@@ -73,7 +72,8 @@ def main() -> None:
     print(f"{RESOURCES} resources, {LATENCY_MS} ms injected latency per request\n")
     print("| reads | requests | wall s |")
     print("|---|---:|---:|")
-    print(f"| reconcile plan (lists + parallel asset lookups) | {plan_requests} | {plan_seconds:.2f} |")
+    label = "reconcile plan (lists + parallel asset lookups)"
+    print(f"| {label} | {plan_requests} | {plan_seconds:.2f} |")
     print(f"| naive GET per resource, sequential | {naive_requests} | {naive_seconds:.2f} |")
     print("\nplan requests by route:")
     for route, count in plan_stats["routes"].items():
