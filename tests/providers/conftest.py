@@ -91,14 +91,53 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         instance.stop()
 
 
-@pytest.fixture(params=["local", "azureml"])
+LIVE_VARIABLES = ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZURE_ML_WORKSPACE")
+LIVE_SNOWFLAKE = ("LIVE_SNOWFLAKE_TARGET", "LIVE_SNOWFLAKE_USER", "LIVE_SNOWFLAKE_PASSWORD")
+
+
+def _live(local_snowflake: LocalSnowflake) -> tuple[str, LocalSnowflake]:
+    """The opt-in live run: a real, dedicated, empty test workspace (az login first), and a
+    Snowflake that Azure ML can reach (the local one cannot be)."""
+    missing = [v for v in (*LIVE_VARIABLES, *LIVE_SNOWFLAKE) if not os.environ.get(v)]
+    if missing:
+        pytest.skip(f"live Azure ML run: set {', '.join(missing)}")
+    overlay = (
+        "env_file: environments/test.env\nworkspace:\n  provider: azureml\n"
+        f"  subscription_id: {os.environ['AZURE_SUBSCRIPTION_ID']}\n"
+        f"  resource_group: {os.environ['AZURE_RESOURCE_GROUP']}\n"
+        f"  workspace_name: {os.environ['AZURE_ML_WORKSPACE']}\n"
+    )
+    snowflake = LocalSnowflake(
+        host="",
+        port=0,
+        jdbc_target=os.environ["LIVE_SNOWFLAKE_TARGET"],
+        username=os.environ["LIVE_SNOWFLAKE_USER"],
+        password=os.environ["LIVE_SNOWFLAKE_PASSWORD"],
+        state_dir=local_snowflake.state_dir,
+        pid=0,
+    )
+    return overlay, snowflake
+
+
+@pytest.fixture(
+    params=["local", "azureml", pytest.param("live", marks=pytest.mark.live)],
+)
 def harness(
     request: pytest.FixtureRequest, tmp_path: Path, local_snowflake: LocalSnowflake
-) -> Harness:
+) -> Iterator[Harness]:
     kind = request.param
+    snowflake = local_snowflake
     if kind == "azureml":
         request.getfixturevalue("emulator")
-    overlay = _local_overlay() if kind == "local" else _azure_overlay()
+        overlay = _azure_overlay()
+    elif kind == "live":
+        overlay, snowflake = _live(local_snowflake)
+    else:
+        overlay = _local_overlay()
     write_project(tmp_path, {"environments/test.yaml": overlay})
     os.environ.pop("SNOWFLAKE_PASSWORD", None)
-    return Harness(tmp_path, kind, local_snowflake)
+    harness = Harness(tmp_path, kind, snowflake)
+    yield harness
+    if kind == "live":  # leave the workspace as found (data versions are kept, as in AML)
+        harness.write("{}\n")
+        harness.apply(prune=True)
