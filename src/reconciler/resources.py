@@ -139,6 +139,17 @@ def split_tags(tags: dict[str, str] | None) -> tuple[dict[str, str], bool, dict[
     return user, managed, hashes
 
 
+def json_object(text: Any) -> dict[str, Any] | None:
+    """A JSON object stored as a string property (e.g. ``reconciler.definition``), or None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def fingerprint(spec: dict[str, Any]) -> str:
     """What makes two imports produce the same data: connection, query/path, target, type."""
     source = spec["source"]

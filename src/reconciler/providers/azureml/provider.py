@@ -32,6 +32,7 @@ from reconciler.resources import (
     Kind,
     LiveAsset,
     LiveResource,
+    json_object,
     split_tags,
 )
 
@@ -256,7 +257,7 @@ def _version(data: Any) -> AssetVersion:
         tags=tags,
         managed=managed,
         created_at=str(getattr(getattr(data, "creation_context", None), "created_at", "") or ""),
-        definition=_json(definition),
+        definition=json_object(definition),
     )
 
 
@@ -291,7 +292,7 @@ def _job(job: Any, asset: str) -> ImportJob:
         status=status,  # type: ignore[arg-type]
         started_at=str(getattr(context, "created_at", "") or ""),
         error=error,
-        definition=_json(properties.get(DEFINITION_PROPERTY)),
+        definition=json_object(properties.get(DEFINITION_PROPERTY)),
     )
 
 
@@ -302,15 +303,3 @@ def _sink_version(job: Any) -> str | None:
         if version:
             return str(version)
     return None
-
-
-def _json(text: Any) -> dict[str, Any] | None:
-    import json
-
-    if not isinstance(text, str):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None

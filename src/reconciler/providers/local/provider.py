@@ -31,6 +31,7 @@ from reconciler.resources import (
     Kind,
     LiveAsset,
     LiveResource,
+    json_object,
     split_tags,
 )
 
@@ -103,7 +104,7 @@ class LocalWorkspace:
             tags=user_tags,
             managed=managed,
             created_at=created,
-            definition=_json_or_none((body.get("properties") or {}).get(DEFINITION_PROPERTY)),
+            definition=json_object((body.get("properties") or {}).get(DEFINITION_PROPERTY)),
         )
 
     def _job(self, record: JobRecord) -> ImportJob:
@@ -262,13 +263,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _json_or_none(text: Any) -> dict[str, Any] | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
