@@ -186,3 +186,15 @@ def test_pinned_numeric_version_is_text_and_schedule_is_parsed(tmp_path: Path) -
     assert item.version == "3"
     assert item.schedule is not None
     assert item.schedule.trigger.model_dump()["expression"] == "0 3 * * *"
+
+
+def test_the_committed_json_schema_is_current() -> None:
+    from reconciler.schema import schema_json
+
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "platform.schema.json").read_text() == schema_json(), (
+        "run `make schema` and commit platform.schema.json"
+    )
+    assert (root / "platform.yaml").read_text().startswith(
+        "# yaml-language-server: $schema=./platform.schema.json"
+    )
