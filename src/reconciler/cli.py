@@ -344,15 +344,22 @@ def emulator(args: tuple[str, ...]) -> None:
 def _read_plan(path: Path) -> Plan:
     from pydantic import ValidationError
 
-    from reconciler.plan import Plan
+    from reconciler.plan import FORMAT_VERSION, Plan
 
     try:
-        return Plan.from_json(path.read_text(encoding="utf-8"))
+        saved = Plan.from_json(path.read_text(encoding="utf-8"))
     except (ValidationError, ValueError) as exc:
         raise ReconcileError(
-            f"{path} is not a reconciler plan file",
+            f"{path} is not a reconciler plan file (or one from an incompatible version)",
             hint="create one with: reconcile plan --out FILE",
         ) from exc
+    if saved.format_version != FORMAT_VERSION:
+        raise ReconcileError(
+            f"{path} has plan format {saved.format_version}; this reconciler reads "
+            f"{FORMAT_VERSION}",
+            hint="plan again with this version of reconciler",
+        )
+    return saved
 
 
 def _render(result: Plan, fmt: str, session: Session) -> str:

@@ -120,3 +120,11 @@ def test_help_and_a_local_plan_do_not_import_azure_or_snowflake(project: Path) -
             [sys.executable, "-c", script, *args], cwd=project, capture_output=True, text=True
         )
         assert "HEAVY []" in proc.stderr, proc.stderr
+
+
+def test_apply_refuses_a_file_that_is_not_a_plan(project: Path, run_cli: RunCli) -> None:
+    (project / "notaplan.json").write_text('{"resource_changes": "nope"}')
+    result = run_cli("apply", "notaplan.json", cwd=project)
+    assert result.code == 1
+    assert "notaplan.json is not a reconciler plan file" in result.stderr
+    assert "Traceback" not in result.stderr
