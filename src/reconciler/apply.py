@@ -145,6 +145,8 @@ def apply_plan(
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         while pending or running:
             for step in list(pending):
+                if len(running) >= max(1, parallelism):
+                    break  # scan again when a slot frees up
                 waiting = [d for d in step.depends_on if d in planned and d not in outcomes]
                 blocker = blocked_by(step, failed)
                 if blocker is not None and not waiting:
