@@ -195,6 +195,8 @@ def test_the_committed_json_schema_is_current() -> None:
     assert (root / "platform.schema.json").read_text() == schema_json(), (
         "run `make schema` and commit platform.schema.json"
     )
-    assert (root / "platform.yaml").read_text().startswith(
-        "# yaml-language-server: $schema=./platform.schema.json"
+    assert (
+        (root / "platform.yaml")
+        .read_text()
+        .startswith("# yaml-language-server: $schema=./platform.schema.json")
     )
