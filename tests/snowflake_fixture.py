@@ -9,6 +9,7 @@ results do.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,9 @@ class LocalSnowflake:
 @pytest.fixture(scope="session")
 def local_snowflake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSnowflake]:
     state_dir = tmp_path_factory.mktemp("local-snowflake")
-    info = local_server.start(state_dir, port=0, seed_rows=SEED_ROWS, chunk_rows=CHUNK_ROWS)
+    info = local_server.start(
+        state_dir, port=0, seed_rows=SEED_ROWS, chunk_rows=CHUNK_ROWS, exit_with=os.getpid()
+    )
     try:
         yield LocalSnowflake(
             host=info.host,

@@ -31,6 +31,7 @@ import urllib.request
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reconciler.errors import ReconcileError
 from reconciler.localsnow import (
@@ -88,8 +89,12 @@ def start(
     username: str = DEMO_USERNAME,
     password: str = DEMO_PASSWORD,
     chunk_rows: int = CHUNK_ROWS,
+    exit_with: int | None = None,
 ) -> ServerInfo:
     """Start the server (or reuse the running one) and seed the table if it is missing or empty.
+
+    ``exit_with`` is a process id the server watches: it stops when that process is gone (test
+    fixtures pass their own, so a killed test run leaves no server behind).
 
     ``port=0`` picks a free port. ``seed_rows=0`` skips seeding. ``chunk_rows`` is how many
     rows a result chunk holds (tests lower it to exercise chunked results on small tables).
@@ -99,7 +104,7 @@ def start(
     info = status(state)
     if info is None:
         stop(state)  # clear stale files from a crashed run
-        info = _spawn(state, port, username, password, chunk_rows)
+        info = _spawn(state, port, username, password, chunk_rows, exit_with)
     if seed_rows > 0:
         _seed_if_empty(info, seed_rows, username, password)
     return info
@@ -117,12 +122,21 @@ def stop(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     return running
 
 
-def _spawn(state: Path, port: int, username: str, password: str, chunk_rows: int) -> ServerInfo:
+def _spawn(
+    state: Path,
+    port: int,
+    username: str,
+    password: str,
+    chunk_rows: int,
+    exit_with: int | None = None,
+) -> ServerInfo:
     state.mkdir(parents=True, exist_ok=True)
     (state / PORT_FILE).unlink(missing_ok=True)
     env = {**os.environ, USERNAME_ENV: username, PASSWORD_ENV: password}
     command = [sys.executable, "-m", "reconciler.localsnow.server", "serve"]
     command += ["--state-dir", str(state), "--port", str(port), "--chunk-rows", str(chunk_rows)]
+    if exit_with is not None:
+        command += ["--exit-with", str(exit_with)]
     with open(state / LOG_FILE, "ab") as log:
         child = subprocess.Popen(
             command,
@@ -226,7 +240,11 @@ def _log_tail(state: Path, lines: int = 15) -> str:
 
 
 def serve(
-    state_dir: Path, port: int, chunk_rows: int = CHUNK_ROWS, host: str = DEFAULT_HOST
+    state_dir: Path,
+    port: int,
+    chunk_rows: int = CHUNK_ROWS,
+    host: str = DEFAULT_HOST,
+    exit_with: int | None = None,
 ) -> None:
     """Run the server in this process until SIGTERM/SIGINT (the child side of `start`)."""
     import uvicorn
@@ -244,10 +262,30 @@ def serve(
     # would kill us before the checkpoint below, so make the re-raised signal a no-op
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: None)
+    if exit_with is not None:
+        _watch(exit_with, server)
     try:
         server.run(sockets=[sock])
     finally:
         checkpoint_storage()
+
+
+def _watch(pid: int, server: Any) -> None:
+    """Ask uvicorn to shut down (cleanly, with the checkpoint) once ``pid`` has gone."""
+    import threading
+
+    def watch() -> None:
+        while not server.should_exit:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                server.should_exit = True
+                return
+            except PermissionError:
+                pass
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="exit-with", daemon=True).start()
 
 
 def _bind(host: str, port: int, port_file: Path) -> socket.socket:
@@ -268,6 +306,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR))
     parser.add_argument("--seed-rows", type=int, default=DEFAULT_SEED_ROWS)
     parser.add_argument("--chunk-rows", type=int, default=CHUNK_ROWS, help=argparse.SUPPRESS)
+    parser.add_argument("--exit-with", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -283,7 +322,7 @@ def _describe(info: ServerInfo) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        serve(args.state_dir, args.port, args.chunk_rows)
+        serve(args.state_dir, args.port, args.chunk_rows, exit_with=args.exit_with)
         return 0
     if args.command == "stop":
         print("stopped" if stop(args.state_dir) else "not running")
