@@ -21,6 +21,7 @@ from reconciler.errors import EXIT_APPLY_FAILED, EXIT_CHANGES, EXIT_ERROR, EXIT_
 if TYPE_CHECKING:
     from reconciler.config import LoadedConfig
     from reconciler.plan import Plan
+    from reconciler.providers.base import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +42,13 @@ class Session:
 
     def out(self, text: str, *, err: bool = False) -> None:
         click.echo(self.redact(text), nl=False, err=err)
+
+    def open(self, environment: str | None) -> tuple[LoadedConfig, Workspace]:
+        """The environment's validated desired state and the workspace it targets."""
+        from reconciler.providers.factory import open_workspace
+
+        config = self.load(environment)
+        return config, open_workspace(config)
 
     def load(self, environment: str | None) -> LoadedConfig:
         from reconciler.config import load
@@ -182,11 +190,9 @@ def plan(
 ) -> None:
     """Show what apply would change in the workspace."""
     from reconciler.planner import build_plan
-    from reconciler.providers.factory import open_workspace
 
     session = _session()
-    config = session.load(environment)
-    workspace = open_workspace(config)
+    config, workspace = session.open(environment)
     result = build_plan(config, workspace, prune=prune)
     session.out(_render(result, fmt, session))
     if check_sources:
@@ -236,20 +242,17 @@ def apply(
     """Make the workspace match the desired state (or apply a saved PLAN_FILE exactly)."""
     from reconciler.apply import apply_plan, check_fresh
     from reconciler.planner import build_plan
-    from reconciler.providers.factory import open_workspace
     from reconciler.secrets import SecretHasher
 
     session = _session()
     hasher = SecretHasher()
     if plan_file:
         saved = _read_plan(Path(plan_file))
-        config = session.load(environment or saved.environment)
-        workspace = open_workspace(config)
+        config, workspace = session.open(environment or saved.environment)
         check_fresh(saved, config, workspace, hasher)
         the_plan = saved
     else:
-        config = session.load(environment)
-        workspace = open_workspace(config)
+        config, workspace = session.open(environment)
         the_plan = build_plan(config, workspace, prune=prune, hasher=hasher)
     session.out(_render(the_plan, "text", session))
     if not the_plan.steps:
@@ -286,12 +289,10 @@ def apply(
 @env_option
 def status(environment: str | None) -> None:
     """Show each import's latest version, last job, rows and schedule."""
-    from reconciler.providers.factory import open_workspace
     from reconciler.render.tables import render_status
 
     session = _session()
-    config = session.load(environment)
-    workspace = open_workspace(config)
+    config, workspace = session.open(environment)
     names = sorted(config.platform.imports)
     assets = workspace.list_assets(names)
     schedules = workspace.list_resources("schedule")
@@ -307,12 +308,10 @@ def status(environment: str | None) -> None:
 def show(environment: str | None, asset: str, version: str | None, head_rows: int) -> None:
     """Look at an imported data asset: schema, rows, first rows, numeric summary."""
     from reconciler.dataset import summarize
-    from reconciler.providers.factory import open_workspace
     from reconciler.render.tables import render_dataset
 
     session = _session()
-    config = session.load(environment)
-    workspace = open_workspace(config)
+    _, workspace = session.open(environment)
     found = workspace.list_assets([asset])
     if not found or not found[0].versions:
         raise ReconcileError(
