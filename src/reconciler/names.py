@@ -7,6 +7,7 @@ way before they are compared.
 from __future__ import annotations
 
 import re
+from pathlib import Path, PurePosixPath
 
 from pydantic_core import PydanticCustomError
 
@@ -50,8 +51,27 @@ def normalise_datastore_path(uri: str) -> str | None:
     return f"azureml://datastores/{datastore}/paths/{path}"
 
 
+def unsafe_path_reason(path: str) -> str | None:
+    """Why a folder path inside a datastore could escape it, or None when it cannot."""
+    if "%" in path:
+        return "percent-encoding is not allowed (write the folder name as plain text)"
+    if any(ord(c) < 32 or c == "\x7f" for c in path):
+        return "control characters are not allowed"
+    if "\\" in path:
+        return "backslashes are not allowed (separate folders with '/')"
+    segments = path.strip("/").split("/")
+    if any(s in (".", "..") for s in segments):
+        return "'.' and '..' segments are not allowed"
+    if "" in segments and path.strip("/"):
+        return "empty segments ('//') are not allowed"
+    if ":" in segments[0]:
+        return "drive letters and schemes are not allowed"
+    return None
+
+
 def canonical_datastore_path(uri: str) -> str:
-    """Pydantic validator form of `normalise_datastore_path`."""
+    """Pydantic validator form of `normalise_datastore_path`; refuses paths that could escape
+    their datastore (``..``, percent-encoded forms, backslashes, control characters)."""
     canonical = normalise_datastore_path(uri)
     if canonical is None or canonical.endswith("/paths/"):
         raise PydanticCustomError(
@@ -59,7 +79,36 @@ def canonical_datastore_path(uri: str) -> str:
             "expected azureml://datastores/<datastore>/paths/<folder>, e.g. "
             "azureml://datastores/rawdata/paths/raw_house_data",
         )
+    datastore, _, folder = canonical.removeprefix("azureml://datastores/").partition("/paths/")
+    reason = unsafe_path_reason(folder) or (
+        None if DATASTORE_NAME.match(datastore) else "the datastore name is not valid"
+    )
+    if reason:
+        raise PydanticCustomError(
+            "datastore_path",
+            "the folder must stay inside its datastore: {reason}; write a plain relative folder "
+            "such as raw_house_data or bronze/raw_house_data",
+            {"reason": reason},
+        )
     return canonical
+
+
+class PathEscape(ValueError):
+    """A path that would leave the folder it must stay in."""
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """``root / parts`` resolved, refusing anything that leaves ``root`` (``..``, absolute parts,
+    symlinks pointing out, percent-encoded escapes)."""
+    for part in parts:
+        reason = unsafe_path_reason(part)
+        if reason or PurePosixPath(part).is_absolute():
+            raise PathEscape(f"unsafe path {part!r}: {reason or 'absolute paths are not allowed'}")
+    base = root.resolve()
+    candidate = base.joinpath(*(p.strip("/") for p in parts)).resolve()
+    if candidate != base and base not in candidate.parents:
+        raise PathEscape(f"path {'/'.join(parts)!r} leaves {root}")
+    return candidate
 
 
 def connection_ref(value: str) -> str:

@@ -135,3 +135,35 @@ def test_a_job_name_is_run_once(
     assert again.status == 200
     assert wait_for(ml, name).status == "Completed"
     assert [d.version for d in ml.data.list(name="houses")] == ["1"]
+
+
+def test_an_sdk_request_cannot_make_the_emulator_write_outside_its_folder(
+    make_emulator: Any, tmp_path: Any
+) -> None:
+    import json
+
+    from tests.emulator.conftest import RECORDINGS
+
+    victim = tmp_path / "victim" / "src"
+    victim.mkdir(parents=True)
+    (victim / "keep.txt").write_text("precious")
+    entries = json.loads((RECORDINGS / "data-import-job.json").read_text())["Entries"]
+    (put,) = [e for e in entries if e["RequestMethod"] == "PUT"]
+    emulator = make_emulator(root=tmp_path / "ws")
+    escaping_sink = json.loads(json.dumps(put["RequestBody"]))
+    for node in escaping_sink["properties"]["jobs"].values():
+        node["outputs"]["sink"]["uri"] = (
+            "azureml://datastores/workspaceblobstore/paths/../../victim"
+        )
+        node["outputs"]["sink"]["version"] = "src"
+
+    call(emulator, "PUT", "/jobs/escaping_sink?api-version=x", escaping_sink)
+    call(emulator, "PUT", "/jobs/..%2F..%2Fvictim?api-version=x", put["RequestBody"])
+    emulator.wait_for_jobs(30)
+
+    for name in ("escaping_sink", "..%2F..%2Fvictim"):
+        job = call(emulator, "GET", f"/jobs/{name}?api-version=x").body["properties"]
+        assert job["status"] == "Failed"
+        assert "outside the workspace folder" in job["properties"]["emulator.error"]
+    assert (victim / "keep.txt").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["victim", "ws"]

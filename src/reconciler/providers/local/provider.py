@@ -18,6 +18,7 @@ from typing import Any
 
 from reconciler.errors import ImportFailed, ProviderError
 from reconciler.imports.base import ImportRequest, ImportRunner
+from reconciler.names import PathEscape, inside
 from reconciler.providers.base import Progress
 from reconciler.providers.local.store import JobRecord, Store, now
 from reconciler.resources import (
@@ -173,10 +174,12 @@ class LocalWorkspace:
         job_body = {**dict(job_extra or {}), **definition, "properties": properties}
         self.store.create_job(job_id, name, version, job_body, os.getpid())
         datastore, folder = _split_path(spec["path"])
-        final = self.root / "datastores" / datastore / folder / version
-        staging = self.root / "staging" / job_id
         self.store.update_job(job_id, status="Running", started_at=now())
+        staging: Path | None = None
         try:
+            # every write stays under the workspace folder, whatever a client sent
+            final = _inside(self.root, "datastores", datastore, folder, version)
+            staging = _inside(self.root, "staging", job_id)
             request = self._request(name, version, spec)
             staging.mkdir(parents=True)
             if self._runner is None:
@@ -215,10 +218,14 @@ class LocalWorkspace:
         if body is None:
             raise ProviderError(f"data asset {name} has no version {version}")
         datastore, folder = _split_path(body["path"])
-        return self.root / "datastores" / datastore / folder
+        try:
+            return _inside(self.root, "datastores", datastore, folder)
+        except ImportFailed as exc:
+            raise ProviderError(exc.message) from None
 
-    def _fail(self, job_id: str, staging: Path, error: str) -> ImportJob:
-        shutil.rmtree(staging, ignore_errors=True)
+    def _fail(self, job_id: str, staging: Path | None, error: str) -> ImportJob:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         self.store.update_job(job_id, status="Failed", ended_at=now(), error=error)
         record = self.store.get_job(job_id)
         assert record is not None
@@ -245,6 +252,13 @@ class LocalWorkspace:
             query=source.get("query"),
             path=source.get("path"),
         )
+
+
+def _inside(root: Path, *parts: str) -> Path:
+    try:
+        return inside(root, *parts)
+    except PathEscape as exc:
+        raise ImportFailed(f"refused to write outside the workspace folder: {exc}") from None
 
 
 def _split_path(uri: str) -> tuple[str, str]:
