@@ -34,7 +34,7 @@ COMMENT_LIMIT = 65_000
 SUMMARY_LIMIT = 900_000
 STDERR_LIMIT = 20_000
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_APPLY_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_APPLY_FAILED, EXIT_PLAN_DIFFERS = 0, 1, 2, 3, 4
 STALE_MARKERS = ("changed since this plan was made", "the workspace changed since")
 
 REPLAN_HOW = (
@@ -422,9 +422,9 @@ def apply_report(
             "(see the failed step's message). Re-running this job is refused, since the "
             "workspace changed under the plan. " + REPLAN_HOW + "\n"
         )
-    stale = any(marker in stderr for marker in STALE_MARKERS)
+    stale = exitcode == EXIT_PLAN_DIFFERS or any(marker in stderr for marker in STALE_MARKERS)
     lead = (
-        "**The reviewed plan is stale: it no longer matches the desired state or the "
+        "**The reviewed plan no longer agrees with a plan made now from this commit and the "
         "workspace, so reconciler refused it. Nothing was applied.**"
         if stale
         else f"**reconcile apply failed before changing anything (exit code {exitcode}).** "

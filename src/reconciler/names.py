@@ -11,20 +11,14 @@ from pathlib import Path, PurePosixPath
 
 from pydantic_core import PydanticCustomError
 
+from reconciler.vocabulary import NAME_PLACEHOLDER
+
 # Azure ML rules: datastores lowercase letters, digits and underscores; connections and assets
 # start with a letter or digit and use letters, digits, '-', '_' (assets also '.').
 DATASTORE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
 ASSET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 
-SYSTEM_DATASTORES = frozenset(
-    {
-        "workspaceblobstore",
-        "workspacefilestore",
-        "workspaceartifactstore",
-        "workspaceworkingdirectory",
-    }
-)
 
 _SHORT_PATH = re.compile(r"^azureml://datastores/([^/]+)/paths/(.*)$")
 # Long forms the service returns: azureml://subscriptions/<s>/resourcegroups/<rg>/workspaces/<w>/
@@ -33,7 +27,6 @@ _LONG_PATH = re.compile(
     r"^azureml://(?:subscriptions/[^/]+/resource[gG]roups/[^/]+/)?workspaces/[^/]+/"
     r"datastores/([^/]+)/paths/(.*)$"
 )
-_NAME_PLACEHOLDER = "${{name}}"
 
 
 def normalise_datastore_path(uri: str) -> str | None:
@@ -46,8 +39,8 @@ def normalise_datastore_path(uri: str) -> str | None:
         return None
     datastore, path = match.group(1), match.group(2)
     path = path.strip("/")
-    if path.endswith(_NAME_PLACEHOLDER):
-        path = path[: -len(_NAME_PLACEHOLDER)].rstrip("/")
+    if path.endswith(NAME_PLACEHOLDER):
+        path = path[: -len(NAME_PLACEHOLDER)].rstrip("/")
     return f"azureml://datastores/{datastore}/paths/{path}"
 
 

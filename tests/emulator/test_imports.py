@@ -66,7 +66,8 @@ def test_import_runs_and_registers_the_version(
         "houses from Snowflake",
     )
     assert version.path.endswith("/datastores/workspaceblobstore/paths/houses/1")
-    assert version.tags == {"team": "data", "managed-by": "reconciler"}
+    assert version.tags == {"team": "data"}  # no reconciler bookkeeping: plain SDK code
+    assert "reconciler.fingerprint" not in (version.properties or {})
     files = emulator.root / "datastores/workspaceblobstore/houses/1"
     assert (files / "MLTable").is_file() and list(files.glob("*.parquet"))
     assert [j.name for j in ml.jobs.list(job_type="Pipeline")] == [submitted.name]
@@ -88,7 +89,8 @@ def test_the_local_provider_sees_the_job_and_version(
         (name, "Completed", local_snowflake.rows)
     ]
     assert [(v.version, v.path) for v in asset.versions] == [("1", PATH + "/1")]
-    assert asset.versions[0].definition == {
+    definition = asset.versions[0].definition
+    assert definition is not None and definition.to_dict() == {
         "type": "mltable",
         "source": {"type": "database", "connection": "snowflake_globorealty", "query": QUERY},
         "path": PATH,

@@ -3,7 +3,6 @@ workspace folder whatever a client (the CLI, or an SDK request to the emulator) 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from reconciler.config import load
 from reconciler.errors import ConfigError
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import fingerprint
+from reconciler.resources import ImportEssence, Source, fingerprint
 from tests.conftest import LOCAL, PLATFORM, local_env, write_project
 
 ESCAPES = [
@@ -69,15 +68,6 @@ class _NeverRuns:
     def check(self, *args: object) -> None: ...
 
 
-SPEC = {
-    "type": "mltable",
-    "source": {"type": "database", "connection": "c", "query": "SELECT 1"},
-    "path": "azureml://datastores/rawdata/paths/ok",
-    "description": None,
-    "tags": {},
-}
-
-
 @pytest.mark.parametrize(
     ("path", "version", "job_id"),
     [
@@ -94,8 +84,13 @@ def test_the_embedded_workspace_never_writes_or_deletes_outside_its_folder(
     victim.mkdir(parents=True)
     (victim / "keep.txt").write_text("precious")
     workspace = LocalWorkspace(tmp_path / "ws", runner_factory=_NeverRuns)
-    spec = copy.deepcopy(SPEC) | {"path": path}
-    spec["fingerprint"] = fingerprint(spec)
+    spec = ImportEssence(
+        type="mltable",
+        source=Source(type="database", connection="c", query="SELECT 1"),
+        path=path,
+        fingerprint="sha256:x",
+    )
+    spec = spec.model_copy(update={"fingerprint": fingerprint(spec.definition)})
 
     job = workspace.materialize("asset", version, spec, job_id=job_id)
 

@@ -50,7 +50,7 @@ def test_a_plan_with_changes_comments_uploads_and_passes(github: GitHub, project
     files = artifact_files(runner)
     assert set(files) == {"plan-local.json", "plan-local.md"}
     saved = json.loads(files["plan-local.json"])
-    assert saved["environment"] == "local" and saved["format_version"] == "1.0"
+    assert saved["environment"] == "local" and saved["format_version"] == "2.0"
     assert len([c for c in saved["resource_changes"] if c["action"] != "no-op"]) == 3
 
     assert "**Plan: 3 to add" in job.summary  # the markdown plan is in the job summary
