@@ -45,7 +45,7 @@ def test_emulator_answers_as_recorded_except_documented_gaps(recording: Recordin
     fixed = [f"  [{i}] {documented[i]}" for i in sorted(documented.keys() - mismatched.keys())]
     assert not new, "answers that differ from the recording (regressions):\n" + "\n".join(new)
     assert not fixed, (
-        "documented gaps that now match: delete them from EXCEPTIONS and raise MATCHING["
+        "documented gaps that no longer differ: delete them from EXCEPTIONS and raise MATCHING["
         f"{recording.key!r}]:\n" + "\n".join(fixed)
     )
     assert result.matching >= MATCHING[recording.key]
