@@ -88,7 +88,7 @@ def serve(handler: Handler, folder: Path) -> Iterator[FakeServer]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certs.cert, certs.key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield FakeServer(f"https://127.0.0.1:{server.server_address[1]}", certs.bundle, calls)
