@@ -14,7 +14,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -247,6 +247,21 @@ def _check_sources(result: Plan, desired: DesiredState) -> None:
     "applies nothing.",
 )
 @click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0, 24 * 3600),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another apply to release the workspace's lock.",
+)
+@click.option(
+    "--lock/--no-lock",
+    default=True,
+    show_default=True,
+    help="Hold the workspace's apply lock (one apply at a time). --no-lock is for a workspace "
+    "nothing else applies to.",
+)
+@click.option(
     "--fresh-plan-out",
     type=click.Path(dir_okay=False),
     default=None,
@@ -261,6 +276,8 @@ def apply(
     parallelism: int,
     summary_file: str | None,
     check_sources: bool,
+    lock_timeout: float,
+    lock: bool,
     fresh_plan_out: str | None,
 ) -> None:
     """Make the workspace match the desired state.
@@ -268,35 +285,64 @@ def apply(
     With PLAN_FILE, apply the reviewed plan: a plan is made now and applied only where it
     agrees with the reviewed one; changes nobody reviewed are left alone and listed.
     """
-    from reconciler.planner import build_plan
-
     session = _session()
     summary = session.output_file(summary_file)
     fresh_out = session.output_file(fresh_plan_out)
     if fresh_out is not None and not plan_file:
         raise click.UsageError("--fresh-plan-out goes with a PLAN_FILE")
     saved = _read_plan(Path(plan_file)) if plan_file else None
+    env = environment or (saved.environment if saved else None)
+    desired, workspace = session.open(env)
     try:
-        env = environment or (saved.environment if saved else None)
-        desired, workspace = session.open(env)
-        fresh = build_plan(desired, workspace, prune=saved.prune if saved else prune)
-        if fresh_out is not None:
-            session.write_plan(fresh_out, fresh)
-        unreviewed: tuple[ResourceChange, ...] = ()
-        if saved is not None:
-            the_plan, unreviewed = _reviewed(saved, fresh, session, summary)
-        else:
-            the_plan = fresh
-        session.out(_render(the_plan, "text", session))
-        if check_sources:
-            _check_sources(the_plan, desired)
+        with _lock(desired, workspace, lock_timeout) if lock else nullcontext():
+            _apply_locked(
+                session, desired, workspace, saved, prune, auto_approve, parallelism, summary,
+                check_sources, fresh_out,
+            )  # fmt: skip
     except PlanDiffers:
         raise  # its summary says where the plans differ
     except ReconcileError as exc:
         if summary is not None:
-            env_name = environment or (saved.environment if saved else "")
-            _refused_summary(session, summary, env_name, exc)
+            _refused_summary(session, summary, desired.environment, exc)
         raise
+
+
+def _lock(
+    desired: DesiredState, workspace: Workspace, timeout: float
+) -> AbstractContextManager[None]:
+    from reconciler import provenance
+
+    made_by = provenance.current(desired.project_dir)
+    holder = made_by.get("run") or f"{made_by.get('by', 'someone')} (pid {os.getpid()})"
+    return workspace.lock(f"reconcile apply by {holder}", timeout)
+
+
+def _apply_locked(
+    session: Session,
+    desired: DesiredState,
+    workspace: Workspace,
+    saved: Plan | None,
+    prune: bool,
+    auto_approve: bool,
+    parallelism: int,
+    summary: Path | None,
+    check_sources: bool,
+    fresh_out: Path | None,
+) -> None:
+    from reconciler.planner import build_plan
+    from reconciler.render.apply import render_apply_summary
+
+    fresh = build_plan(desired, workspace, prune=saved.prune if saved else prune)
+    if fresh_out is not None:
+        session.write_plan(fresh_out, fresh)
+    unreviewed: tuple[ResourceChange, ...] = ()
+    if saved is not None:
+        the_plan, unreviewed = _reviewed(saved, fresh, session, summary)
+    else:
+        the_plan = fresh
+    session.out(_render(the_plan, "text", session))
+    if check_sources:
+        _check_sources(the_plan, desired)
     if not the_plan.steps:
         _unreviewed_note(session, unreviewed)
         if summary is not None:
@@ -305,8 +351,6 @@ def apply(
     if saved is None and not auto_approve:
         _confirm(session)
     outcome = _run_apply(session, the_plan, desired, workspace, parallelism)
-    from reconciler.render.apply import render_apply_summary
-
     session.out(render_apply_summary(outcome, unreviewed))
     if summary is not None:
         _write_summary(session, summary, the_plan, outcome, unreviewed)

@@ -10,6 +10,7 @@ the user's.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +34,11 @@ class WorkspaceReader(Protocol):
 
 
 class Workspace(WorkspaceReader, Protocol):
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+        """Hold the workspace's apply lock (one apply at a time), waiting up to ``timeout``
+        seconds; raises `reconciler.errors.LockHeld` naming who holds it and since when."""
+        ...
+
     def put(
         self,
         kind: Kind,

@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from reconciler.errors import ProviderError
 from reconciler.names import normalise_datastore_path
 from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.errors import Target, call
+from reconciler.providers.azureml.lock import account_url, blob_lease
 from reconciler.providers.base import Progress
 from reconciler.resources import (
     AssetVersion,
@@ -123,6 +125,7 @@ class AzureWorkspace:
             enable_telemetry=False,
         )
         self.poll_seconds = poll_seconds
+        self._credential = credential
 
     def describe(self) -> str:
         t = self.target
@@ -185,6 +188,15 @@ class AzureWorkspace:
         return jobs
 
     # --- writes ------------------------------------------------------------------------------
+
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+        """A lease on a blob in the default datastore's container (see `lock.blob_lease`)."""
+        store = self._call("read the default datastore", self.client.datastores.get_default)
+        url = account_url(
+            str(store.account_name), store.endpoint or "core.windows.net", store.protocol or ""
+        )
+        container = str(getattr(store, "container_name", "") or "azureml")
+        return blob_lease(url, container, self._credential, holder, timeout)
 
     def put(
         self,

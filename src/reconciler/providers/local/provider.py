@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from reconciler.errors import ImportFailed, ProviderError
 from reconciler.imports.base import ImportRunner, import_request
 from reconciler.names import PathEscape, inside
 from reconciler.providers.base import Progress
+from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.store import HEARTBEAT_SECONDS, JobRecord, Store, now
 from reconciler.resources import (
     AssetVersion,
@@ -99,6 +101,9 @@ class LocalWorkspace:
 
     # --- writes ------------------------------------------------------------------------------
 
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+        return file_lock(self.root, holder, timeout)
+
     def put(
         self,
         kind: Kind,
@@ -154,6 +159,9 @@ class LocalWorkspace:
         job_body = {**dict(job_extra or {}), **definition, "properties": properties}
         self.store.create_job(job_id, name, version, job_body, os.getpid())
         self._sweep_staging()
+        if self._registered(name, version):
+            message = f"import {name}: version {version} already exists; versions are immutable"
+            return self._fail(job_id, None, message)
         datastore, folder = _split_path(essence.path)
         self.store.update_job(job_id, status="Running", started_at=now())
         staging: Path | None = None
@@ -169,6 +177,11 @@ class LocalWorkspace:
                 self._runner = self._runner_factory()
             with beat:
                 result = self._runner.run(request, staging, progress)
+            if self._registered(name, version):
+                raise ImportFailed(
+                    f"import {name}: version {version} was registered meanwhile (by another "
+                    "run); versions are immutable, so this run's data was discarded"
+                )
             if final.exists():  # left by a run that died before registering: never registered
                 shutil.rmtree(final)
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -217,6 +230,9 @@ class LocalWorkspace:
         record = self.store.get_job(job_id)
         assert record is not None
         return job_from_record(record)
+
+    def _registered(self, name: str, version: str) -> bool:
+        return any(v == version for v, _, _ in self.store.list_versions(name))
 
     def _sweep_staging(self) -> None:
         """Remove what interrupted imports left in staging (their jobs are no longer alive)."""
