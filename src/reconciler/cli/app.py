@@ -205,7 +205,7 @@ def plan(
         session.write_plan(out, result)
         if fmt == "text":
             session.out(f"\nSaved the plan to {out}; apply it with: reconcile apply {out}\n")
-    if detailed_exitcode and result.has_changes:
+    if detailed_exitcode and not result.converged:
         raise SystemExit(EXIT_CHANGES)
 
 
@@ -247,6 +247,13 @@ def _check_sources(result: Plan, desired: DesiredState) -> None:
     "applies nothing.",
 )
 @click.option(
+    "--wait",
+    "wait",
+    is_flag=True,
+    help="Also wait for imports already running (from an earlier, interrupted apply or a "
+    "schedule) and report how they ended.",
+)
+@click.option(
     "--lock-timeout",
     type=click.FloatRange(0, 24 * 3600),
     default=0,
@@ -276,6 +283,7 @@ def apply(
     parallelism: int,
     summary_file: str | None,
     check_sources: bool,
+    wait: bool,
     lock_timeout: float,
     lock: bool,
     fresh_plan_out: str | None,
@@ -295,10 +303,12 @@ def apply(
     desired, workspace = session.open(env)
     try:
         with _lock(desired, workspace, lock_timeout) if lock else nullcontext():
-            _apply_locked(
+            fresh = _apply_locked(
                 session, desired, workspace, saved, prune, auto_approve, parallelism, summary,
                 check_sources, fresh_out,
             )  # fmt: skip
+            if wait:
+                _wait_for_running(session, workspace, fresh)
     except PlanDiffers:
         raise  # its summary says where the plans differ
     except ReconcileError as exc:
@@ -328,7 +338,8 @@ def _apply_locked(
     summary: Path | None,
     check_sources: bool,
     fresh_out: Path | None,
-) -> None:
+) -> Plan:
+    """Plan, review (a saved plan), apply; returns the fresh plan. Exits 3 (or 1) on failure."""
     from reconciler.planner import build_plan
     from reconciler.render.apply import render_apply_summary
 
@@ -347,7 +358,7 @@ def _apply_locked(
         _unreviewed_note(session, unreviewed)
         if summary is not None:
             _write_summary(session, summary, the_plan, _empty_result(), unreviewed)
-        return
+        return fresh
     if saved is None and not auto_approve:
         _confirm(session)
     outcome = _run_apply(session, the_plan, desired, workspace, parallelism)
@@ -356,6 +367,33 @@ def _apply_locked(
         _write_summary(session, summary, the_plan, outcome, unreviewed)
     if not outcome.ok:  # 1 only when no step ran at all: then nothing was changed
         raise SystemExit(EXIT_APPLY_FAILED if outcome.results else EXIT_ERROR)
+    return fresh
+
+
+def _wait_for_running(session: Session, workspace: Workspace, fresh: Plan) -> None:
+    """``--wait``: imports that were already running when apply planned."""
+    from reconciler.apply import wait_for_imports
+    from reconciler.plan import Action
+
+    running = {
+        c.name: c.reason_detail or ""
+        for c in fresh.resource_changes
+        if c.action is Action.IN_PROGRESS
+    }
+    if not running:
+        return
+    session.out(f"\nWaiting for {len(running)} running import(s): {', '.join(running)} …\n")
+    ended = wait_for_imports(workspace, running)
+    failed = []
+    for name, job in sorted(ended.items()):
+        rows = f", {job.rows:,} rows" if job.rows is not None else ""
+        detail = f": {job.error}" if job.error else ""
+        session.out(f"  import.{name}: job {job.id} {job.status.lower()}{rows}{detail}\n")
+        if job.status != "Completed":
+            failed.append(name)
+    if failed:
+        session.out("Fix the cause, then plan and apply again: the failed import is retried.\n")
+        raise SystemExit(EXIT_APPLY_FAILED)
 
 
 def _reviewed(

@@ -32,6 +32,10 @@ class WorkspaceReader(Protocol):
         """Versions and import jobs of the named data assets (missing ones are left out)."""
         ...
 
+    def list_imported_assets(self, owner: str) -> list[str]:
+        """Names of the data assets that ``owner``'s imports made and that are not archived."""
+        ...
+
 
 class Workspace(WorkspaceReader, Protocol):
     def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
@@ -55,6 +59,10 @@ class Workspace(WorkspaceReader, Protocol):
         ...
 
     def delete(self, kind: Kind, name: str) -> None: ...
+
+    def archive_asset(self, name: str) -> None:
+        """Archive a data asset: hidden from listings, every version kept (never deleted)."""
+        ...
 
     def materialize(
         self,

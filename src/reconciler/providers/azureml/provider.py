@@ -41,6 +41,7 @@ from reconciler.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
+    OWNER_TAG,
     VERSION_PROPERTY,
 )
 
@@ -187,6 +188,22 @@ class AzureWorkspace:
                 jobs.setdefault(asset, []).append(_job(job, asset))
         return jobs
 
+    def list_imported_assets(self, owner: str) -> list[str]:
+        """Assets named by import jobs tagged with ``owner``, less the archived ones."""
+        jobs = self._call(
+            "list import jobs", lambda: list(self.client.jobs.list(job_type="Pipeline"))
+        )
+        names = {
+            str((getattr(job, "properties", None) or {}).get(MATERIALIZATION_ASSET_PROPERTY))
+            for job in jobs
+            if (getattr(job, "tags", None) or {}).get(OWNER_TAG) == owner
+        }
+        names.discard("None")
+        if not names:
+            return []
+        active = self._call("list data assets", lambda: {d.name for d in self.client.data.list()})
+        return sorted(names & active)
+
     # --- writes ------------------------------------------------------------------------------
 
     def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
@@ -213,6 +230,9 @@ class AzureWorkspace:
     def delete(self, kind: Kind, name: str) -> None:
         ops = self._ops(kind)
         self._call(f"delete {kind} {name}", lambda: ops.delete(self.client, name))
+
+    def archive_asset(self, name: str) -> None:
+        self._call(f"archive data asset {name}", lambda: self.client.data.archive(name))
 
     def materialize(
         self,

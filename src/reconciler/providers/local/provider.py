@@ -46,6 +46,7 @@ from reconciler.vocabulary import (
     FINGERPRINT_PROPERTY,
     JOB_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
+    OWNER_TAG,
     ROWS_PROPERTY,
 )
 
@@ -99,6 +100,14 @@ class LocalWorkspace:
                 assets.append(LiveAsset(name, with_job_definitions(versions, jobs), jobs))
         return assets
 
+    def list_imported_assets(self, owner: str) -> list[str]:
+        names = {
+            r.asset
+            for r in self.store.list_jobs()
+            if (r.body.get("properties") or {}).get(OWNER_TAG) == owner
+        }
+        return sorted(n for n in names if not self.store.is_archived(n))
+
     # --- writes ------------------------------------------------------------------------------
 
     def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
@@ -118,6 +127,9 @@ class LocalWorkspace:
 
     def delete(self, kind: Kind, name: str) -> None:
         self.store.delete(kind, name)
+
+    def archive_asset(self, name: str) -> None:
+        self.store.set_archived(name, True)
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
@@ -155,6 +167,7 @@ class LocalWorkspace:
             FINGERPRINT_PROPERTY: essence.fingerprint,
             DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
             MATERIALIZATION_ASSET_PROPERTY: name,
+            **{k: v for k, v in (tags or {}).items() if k == OWNER_TAG},
         }
         job_body = {**dict(job_extra or {}), **definition, "properties": properties}
         self.store.create_job(job_id, name, version, job_body, os.getpid())
@@ -283,9 +296,7 @@ class _Heartbeat:
 def live_resource(kind: Kind, name: str, body: dict[str, Any], system: bool) -> LiveResource:
     tags = split_tags(body.get("tags"))
     essence = parse_essence(kind, {**body, "tags": tags.user})
-    return LiveResource(
-        kind, name, essence, tags.managed, system, tags.hashes, tags.owner, tags.provenance
-    )
+    return LiveResource.read(kind, name, essence, tags, system)
 
 
 def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
