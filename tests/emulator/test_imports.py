@@ -59,15 +59,15 @@ def test_import_runs_and_registers_the_version(
     assert job.status == "Completed"
     assert job.properties["azureml.materializationAssetName"] == "houses"
     assert job.properties["emulator.rows"] == str(local_snowflake.rows)
+    assert job.tags == {"team": "data"} and job.description == "houses from Snowflake"
     version = ml.data.get("houses", label="latest")
-    assert (version.version, version.type, version.description) == (
-        "1",
-        "mltable",
-        "houses from Snowflake",
-    )
-    assert version.path.endswith("/datastores/workspaceblobstore/paths/houses/1")
-    assert version.tags == {"team": "data"}  # no reconciler bookkeeping: plain SDK code
-    assert "reconciler.fingerprint" not in (version.properties or {})
+    # the service registers the pipeline's output: a name, a version, a path and a type; the
+    # import's description and tags stay on the job
+    assert (version.version, version.type, version.description) == ("1", "mltable", None)
+    assert version.path.endswith("/datastores/workspaceblobstore/paths/houses/1/")
+    assert version.tags == {}
+    assert version.properties == {}
+    assert "reconciler.fingerprint" not in job.properties  # plain SDK code sent none
     files = emulator.root / "datastores/workspaceblobstore/houses/1"
     assert (files / "MLTable").is_file() and list(files.glob("*.parquet"))
     assert [j.name for j in ml.jobs.list(job_type="Pipeline")] == [submitted.name]

@@ -82,9 +82,9 @@ def test_pages_carry_absolute_next_links_with_the_filters(make_emulator: Any) ->
     while "nextLink" in pages[-1].body:
         pages.append(call(emulator, "GET", pages[-1].body["nextLink"], absolute=True))
     names = [[d["name"] for d in page.body["value"]] for page in pages]
-    assert names == [
-        ["workspaceartifactstore", "workspaceblobstore"],
-        ["workspacefilestore", "workspaceworkingdirectory"],
+    assert names == [  # oldest first: the system datastores in the order a workspace makes them
+        ["workspaceblobstore", "workspacefilestore"],
+        ["workspaceworkingdirectory", "workspaceartifactstore"],
         ["a", "b"],
         ["c", "d"],
     ]

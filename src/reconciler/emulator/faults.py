@@ -1,8 +1,14 @@
-"""Injected trouble and request accounting: latency, 429s, 503s, dropped connections.
+"""Injected trouble and request accounting: latency, 429s, 503s, dropped connections, lost
+answers.
 
 Clients must survive a throttled or flaky service; these knobs make that testable. A fault is
 drawn per API request from a seeded generator, so a given seed and request sequence always
-meets the same faults. Admin routes (``/_emulator/*``) are never faulted or delayed.
+meets the same faults. ``drop`` closes the connection before the request is processed;
+``lost`` processes it and then closes the connection without answering, so the client cannot
+tell whether it happened (what a timeout or a reset connection does on the real service, and
+the way a retried create can make a duplicate). Faults can be limited to some routes
+(``"PUT /jobs/{name}"``) and to a number of occurrences. Admin routes (``/_emulator/*``) are
+never faulted or delayed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 from reconciler.emulator.protocol import Response, error_body
 
 DROP = "drop"
+LOST = "lost"
 
 
 class FaultInjector:
@@ -24,19 +31,35 @@ class FaultInjector:
         self._lock = threading.Lock()
         self.configure(rate, kinds, seed)
 
-    def configure(self, rate: float, kinds: tuple[str, ...], seed: int) -> None:
+    def configure(
+        self,
+        rate: float,
+        kinds: tuple[str, ...],
+        seed: int,
+        routes: tuple[str, ...] | None = None,
+        limit: int | None = None,
+    ) -> None:
+        """``routes``: only requests of these route labels are faulted (None: all);
+        ``limit``: at most this many faults from now on (None: no limit)."""
         with self._lock:
             self.rate = rate
             self.kinds = kinds
+            self.routes = routes
+            self._left = limit
             self._random = random.Random(seed)
 
-    def draw(self) -> str | None:
-        """The fault for the next request (``"429"``, ``"503"``, ``"drop"``) or None."""
+    def draw(self, route: str) -> str | None:
+        """The fault for the next request (``"429"``, ``"503"``, ``"drop"``, ``"lost"``) of
+        ``route`` or None."""
         with self._lock:
-            if self.rate <= 0 or not self.kinds:
+            if self.rate <= 0 or not self.kinds or self._left == 0:
+                return None
+            if self.routes is not None and route not in self.routes:
                 return None
             if self._random.random() >= self.rate:
                 return None
+            if self._left is not None:
+                self._left -= 1
             return self._random.choice(self.kinds)
 
 

@@ -100,6 +100,10 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "UserError", message, "BadArgument")
 
 
+def conflict(message: str) -> ApiError:
+    return ApiError(409, "UserError", message, "Conflict")
+
+
 def page(request: Request, items: Sequence[T], size: int, render: Callable[[T], JSON]) -> Response:
     """One page of ``items`` from ``$skipToken`` on, with an absolute nextLink if more remain.
 

@@ -77,6 +77,13 @@ class Router:
         self.handlers = handlers
         self._routes = [_Route(m, t, _compile(t), h) for m, t, h in ROUTES]
 
+    def label(self, req: Request) -> str:
+        """The route label of ``req`` (``"PUT /jobs/{name}"``), without running it."""
+        try:
+            return self._resolve(req)[0]
+        except ApiError:
+            return f"{req.method} (unknown)"
+
     def dispatch(self, req: Request) -> tuple[str, Response]:
         """(route label, response) for one request; errors become ARM error responses."""
         label = f"{req.method} (unknown)"
