@@ -1,16 +1,25 @@
 """Azure ML through azure-ai-ml: the same `Workspace` contract as the embedded workspace.
 
 Each resource kind has one row in `_KINDS`: how to list, read, build and delete it. Reads make
-one list call per kind (the SDK follows ``nextLink`` pages) and look data assets up in bounded
-parallel; import runs are found with one ``jobs.list`` filtered on
-``azureml.materializationAssetName`` (``data.list_materialization_status`` is broken in 1.35).
-An import's fingerprint travels in its job's properties, so a version's definition is known
-even though the service creates the version itself. The credential is handed in by the caller.
+one list call per kind (the SDK follows ``nextLink`` pages; the planner reads the kinds
+concurrently), read the declared data assets' version lists in parallel, and find import runs
+with one ``jobs.list`` that the service filters on the properties reconciler gives its imports
+(``properties=azureml.materializationAssetName,reconciler.fingerprint``), so a workspace's other
+pipeline jobs, however many, cost nothing (``data.list_materialization_status`` is broken in
+1.35).
+
+The service registers an import's data version itself, with none of the import's description,
+tags or properties. So the import's job carries reconciler's fingerprint and definition, and
+once the job completes the provider writes the version's description and tags (reconciler's
+ownership tags and the fingerprint among them). Imports are submitted under a name derived
+from the asset, version and fingerprint: a submit retried after its answer was lost finds the
+job it made instead of starting a second import. The credential is handed in by the caller.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,22 +47,32 @@ from reconciler.resources import (
 from reconciler.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
+    MANAGED_BY_TAG,
     MATERIALIZATION_ASSET_PROPERTY,
     VERSION_PROPERTY,
 )
 
 _DONE = {"Completed": "Completed", "Failed": "Failed", "Canceled": "Canceled"}
 _FAILED_LIKE = {"NotResponding": "Failed", "CancelRequested": "Canceled"}
-READ_PARALLELISM = 8
+READ_PARALLELISM = 32  # concurrent version lists; each is one short request
 DEFAULT_POLL_SECONDS = 5.0
+SUBMIT_ATTEMPTS = 20  # distinct job names tried for one import before giving up
+# what the service filters import runs on: jobs that carry both properties (reconciler's imports)
+IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
 
 
 def _quiet_sdk() -> None:
     """azure-ai-ml logs a warning for every experimental class it builds (DataImport,
-    ImportDataSchedule): noise in a plan, so keep only its errors."""
+    ImportDataSchedule), and its long-running-operation poller prints a dot to stdout on every
+    poll of a schedule write: noise in a plan or an apply's output, so keep only its errors and
+    poll without the dots (azure-core's own ARM poller, which it extends only to print)."""
     import logging
 
+    from azure.ai.ml._utils._azureml_polling import AzureMLPolling
+    from azure.mgmt.core.polling.arm_polling import ARMPolling
+
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
+    AzureMLPolling.update_status = ARMPolling.update_status  # type: ignore[method-assign]
 
 
 def _list_schedules(ml: Any) -> Iterable[Any]:
@@ -147,12 +166,16 @@ class AzureWorkspace:
         return [r for r in (ops.read(item) for item in items) if r is not None]
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        """Versions and import runs of the declared assets: one filtered job list and one
+        version list per asset (the service has no list of versions across assets), all at
+        once, so the time is one page chain, not one round trip per asset."""
         wanted = sorted(set(names))
         if not wanted:
             return []
-        jobs = self._import_jobs(set(wanted))
         with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
+            jobs_read = pool.submit(self._import_jobs, set(wanted))
             versions = list(pool.map(self._versions, wanted))
+            jobs = jobs_read.result()
         assets = []
         for name, found in zip(wanted, versions, strict=True):
             asset_jobs = tuple(sorted(jobs.get(name, []), key=lambda j: (j.started_at, j.id)))
@@ -173,8 +196,11 @@ class AzureWorkspace:
         return [_version(d) for d in self._call(f"list versions of data asset {name}", read)]
 
     def _import_jobs(self, names: set[str]) -> dict[str, list[ImportJob]]:
+        """reconciler's import runs, found by the service (``properties=`` filter), so that
+        the workspace's other pipeline jobs are never read."""
         items = self._call(
-            "list import jobs", lambda: list(self.client.jobs.list(job_type="Pipeline"))
+            "list import jobs",
+            lambda: list(self.client.jobs.list(job_type="Pipeline", properties=IMPORT_JOB_FILTER)),
         )
         jobs: dict[str, list[ImportJob]] = {}
         for job in items:
@@ -211,54 +237,105 @@ class AzureWorkspace:
         *,
         tags: Mapping[str, str] | None = None,
     ) -> ImportJob:
-        definition = essence.definition
-        request = mapping.data_import(
-            name,
-            definition,
-            version=version,
-            description=essence.description,
-            tags={**essence.tags, **dict(tags or {})},
-            properties={
-                FINGERPRINT_PROPERTY: essence.fingerprint,
-                DEFINITION_PROPERTY: json.dumps(definition.to_dict(), sort_keys=True),
-                VERSION_PROPERTY: version,
-            },
-        )
-        job = self._call(
-            f"submit the import of {name}", lambda: self.client.data.import_data(request)
-        )
+        job = self._submit(name, version, essence, dict(tags or {}))
         job_name = str(job.name)
         while True:
             current = _job(job, name)
             if not current.active:
-                return current
+                break
             time.sleep(self.poll_seconds)
             job = self._call(f"read import job {job_name}", lambda: self.client.jobs.get(job_name))
+        if current.status == "Completed":  # the service registered the version bare: label it
+            labels = {**essence.tags, **dict(tags or {}), FINGERPRINT_PROPERTY: essence.fingerprint}
+            self._call(
+                f"label data asset {name}:{version}",
+                lambda: self._write_metadata(name, version, essence.description, labels, {}),
+            )
+        return current
+
+    def _submit(self, name: str, version: str, essence: ImportEssence, tags: dict[str, str]) -> Any:
+        """Start the import, or find the one an earlier attempt started. Job names are
+        ``<base>``, ``<base>_2``, ...: one that failed is passed over, one that is running or
+        completed is the import already under way (its submit's answer was lost)."""
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+
+        base = _job_name(name, version, essence.fingerprint)
+        properties = {
+            FINGERPRINT_PROPERTY: essence.fingerprint,
+            DEFINITION_PROPERTY: json.dumps(essence.definition.to_dict(), sort_keys=True),
+            VERSION_PROPERTY: version,
+        }
+        for attempt in range(1, SUBMIT_ATTEMPTS + 1):
+            job_name = base if attempt == 1 else f"{base}_{attempt}"
+
+            def existing(job_name: str = job_name) -> Any:
+                try:
+                    return self.client.jobs.get(job_name)
+                except ResourceNotFoundError:
+                    return None
+
+            found = self._call(f"read import job {job_name}", existing)
+            if found is not None and _job(found, name).status in ("Failed", "Canceled"):
+                continue
+            if found is not None:
+                return found
+            request = mapping.import_job(
+                job_name,
+                name,
+                essence.definition,
+                version=version,
+                description=essence.description,
+                tags={**essence.tags, **tags},
+                properties=properties,
+            )
+
+            def submit(request: Any = request, job_name: str = job_name) -> Any:
+                try:
+                    return self.client.jobs.create_or_update(request, skip_validation=True)
+                except ResourceExistsError:  # a retry of a submit the service already took
+                    return self.client.jobs.get(job_name)
+
+            return self._call(f"submit the import of {name}", submit)
+        raise ProviderError(
+            f"import {name}:{version} failed {SUBMIT_ATTEMPTS} times; see the jobs named "
+            f"{base}* in the workspace"
+        )
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
     ) -> None:
+        self._call(
+            f"update data asset {name}:{version}",
+            lambda: self._write_metadata(name, version, description, tags, None),
+        )
+
+    def _write_metadata(
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        keep: Mapping[str, str] | None,
+    ) -> None:
         """Read the version's REST body and write it back with new metadata: the SDK's
         ``data.create_or_update`` would first read the MLTable file from storage (84 s to fail
-        with no route to the account) to validate a path that is not changing."""
+        with no route to the account) to validate a path that is not changing. Reconciler's own
+        tags on the version are kept unless ``keep`` replaces them."""
         operations = self.client.data
         scope = {
             "resource_group_name": self.target.resource_group,
             "workspace_name": self.target.workspace,
         }
-
-        def write() -> None:
-            body = operations._operation.get(name=name, version=version, **scope)
-            kept = {
+        body = operations._operation.get(name=name, version=version, **scope)
+        if keep is None:
+            keep = {
                 k: v
                 for k, v in (body.properties.tags or {}).items()
-                if k.startswith("reconciler.") or k == "managed-by"
+                if k.startswith("reconciler.") or k == MANAGED_BY_TAG
             }
-            body.properties.description = description
-            body.properties.tags = {**dict(tags), **kept}
-            operations._operation.create_or_update(name=name, version=version, body=body, **scope)
-
-        self._call(f"update data asset {name}:{version}", write)
+        body.properties.description = description
+        body.properties.tags = {**dict(tags), **dict(keep)}
+        operations._operation.create_or_update(name=name, version=version, body=body, **scope)
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(
@@ -267,13 +344,23 @@ class AzureWorkspace:
         )
 
 
+def _job_name(asset: str, version: str, fingerprint: str) -> str:
+    """A job name the service accepts (letters, digits, '_', '-') that only this import of
+    this definition into this version has: ``import_<asset>_<version>_<fingerprint digits>``."""
+    digits = fingerprint.rpartition(":")[2][:12]
+    text = f"import_{asset}_{version}"
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:200] + f"_{digits}"
+
+
 def _version(data: Any) -> AssetVersion:
-    tags = split_tags(dict(data.tags or {}))
+    raw_tags = dict(data.tags or {})
+    tags = split_tags(raw_tags)
     properties = dict(getattr(data, "properties", None) or {})
     return AssetVersion(
         version=str(data.version),
         path=normalise_datastore_path(str(data.path)) or str(data.path),
-        fingerprint=properties.get(FINGERPRINT_PROPERTY),
+        # reconciler labels the versions its imports made (the service registers them bare)
+        fingerprint=properties.get(FINGERPRINT_PROPERTY) or raw_tags.get(FINGERPRINT_PROPERTY),
         description=data.description or None,
         tags=tags.user,
         managed=tags.managed,
