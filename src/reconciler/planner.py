@@ -117,6 +117,7 @@ def _plan_resource(
         fields.sort(key=lambda f: f.path)
         return _change(desired, Action.CREATE, None, tuple(fields), refs)
     fields = diff_specs(desired.kind, live.spec, spec)
+    fields = [f for f in fields if not (f.path in live.unreadable and f.before is None)]
     for path in sorted(desired.secrets):
         if not state.secrets.resolved:
             fields.append(secret_change(path, unknown=True))

@@ -269,6 +269,9 @@ class LiveResource:
     secret_hashes: dict[str, str] = field(default_factory=dict)
     owner: str | None = None  # <project>/<environment> from the ownership tag
     provenance: dict[str, str] = field(default_factory=dict)
+    # fields the workspace never returns (a connection's user name on Azure ML, unless
+    # reconciler wrote it beside the connection): unknown, so never planned as a change
+    unreadable: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:

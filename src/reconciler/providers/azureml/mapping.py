@@ -29,6 +29,7 @@ from reconciler.resources import (
 )
 from reconciler.vocabulary import (
     ASSET_TYPE_TAG,
+    CONNECTION_CREDENTIALS,
     CREDENTIAL_TAG_PREFIX,
     DATASTORE_KINDS,
     DEFAULT_AUTHORITY,
@@ -62,9 +63,16 @@ def connection_live(entity: Any) -> LiveResource:
         for key, value in sorted(metadata.items())
         if key.startswith(CREDENTIAL_TAG_PREFIX)
     }
-    credentials = Credentials(type=_credential_type(entity.credentials), **plain)
+    credential_type = _credential_type(entity.credentials)
+    credentials = Credentials(type=credential_type, **plain)
     essence = ConnectionEssence(
         type=text(entity.type), target=entity.target, credentials=credentials, tags=tags.user
+    )
+    # the service never returns credentials: the non-secret ones reconciler did not write
+    # beside the connection (one made by other tools) are unknown, not different
+    kind = CONNECTION_CREDENTIALS.get(credential_type)
+    unreadable = tuple(
+        f"credentials.{ours}" for _, ours in (kind.plain if kind else ()) if ours not in plain
     )
     return LiveResource(
         Kind.CONNECTION,
@@ -75,6 +83,7 @@ def connection_live(entity: Any) -> LiveResource:
         tags.hashes,
         tags.owner,
         tags.provenance,
+        unreadable,
     )
 
 
@@ -133,8 +142,11 @@ def schedule_live(entity: Any) -> LiveResource | None:
     raw_tags = dict(entity.tags or {})
     tags = split_tags(raw_tags)
     source = import_data.source
-    is_database = getattr(source, "query", None) is not None
-    source_type = "database" if is_database else "file_system"
+    # the source's own type: a database import defined by a stored procedure has no query
+    source_type = text(getattr(source, "type", None) or "")
+    if source_type not in ("database", "file_system"):
+        source_type = "database" if getattr(source, "query", None) is not None else "file_system"
+    is_database = source_type == "database"
     essence_source = Source(
         type=source_type,
         connection=str(source.connection or "").removeprefix("azureml:"),
