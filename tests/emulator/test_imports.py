@@ -169,3 +169,25 @@ def test_an_sdk_request_cannot_make_the_emulator_write_outside_its_folder(
         assert "outside the workspace folder" in job["properties"]["emulator.error"]
     assert (victim / "keep.txt").read_text() == "precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["victim", "ws"]
+
+
+def test_jobs_are_filtered_by_properties_and_tag(
+    ml: Any, emulator: Emulator, local_snowflake: LocalSnowflake
+) -> None:
+    connect(ml, local_snowflake)
+    tagged = import_houses(ml, tags={"team": "data"}).name
+    plain = import_houses(ml).name
+    for name in (tagged, plain):
+        wait_for(ml, name)
+
+    def names(query: str) -> list[str]:
+        reply = call(emulator, "GET", f"/jobs?api-version=2024-01-01-preview&{query}")
+        return sorted(j["name"] for j in reply.body["value"])
+
+    assert names("tag=team") == [tagged]
+    assert names("properties=azureml.materializationAssetName") == sorted([tagged, plain])
+    assert names("properties=azureml.materializationAssetName=houses") == sorted([tagged, plain])
+    assert names("properties=azureml.materializationAssetName=other") == []
+    assert names("properties=azureml.materializationAssetName,reconciler.fingerprint") == []
+    # the SDK forwards the filters to the service
+    assert [j.name for j in ml.jobs.list(job_type="Pipeline", tag="team")] == [tagged]

@@ -82,6 +82,14 @@ def _verbatim(
     return store_body, secrets
 
 
+def category_of(record: Record) -> str:
+    """The service's category of a stored connection."""
+    verbatim = record.body.get(VERBATIM)
+    if verbatim:
+        return str(verbatim["category"])
+    return CONNECTION_CATEGORIES[record.body["type"]]
+
+
 def connection_to_rest(scope: Scope, record: Record, secrets: dict[str, str] | None = None) -> JSON:
     """The resource as GET answers it (``credentials: null``) or, given ``secrets``, as
     ``listsecrets`` does."""

@@ -72,7 +72,7 @@ def fault_response(kind: str) -> Response:
 
 
 class Stats:
-    """Thread-safe counters of what the emulator served."""
+    """Thread-safe counters of what the emulator served, and when (for round trips)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -84,8 +84,15 @@ class Stats:
             self._routes: Counter[str] = Counter()
             self._statuses: Counter[int] = Counter()
             self._faults: Counter[str] = Counter()
+            self._spans: list[tuple[float, float]] = []
 
-    def record(self, route: str, status: int | None, fault: str | None = None) -> None:
+    def record(
+        self,
+        route: str,
+        status: int | None,
+        fault: str | None = None,
+        span: tuple[float, float] | None = None,
+    ) -> None:
         with self._lock:
             self._requests += 1
             self._routes[route] += 1
@@ -93,10 +100,14 @@ class Stats:
                 self._statuses[status] += 1
             if fault is not None:
                 self._faults[fault] += 1
+            if span is not None:
+                self._spans.append(span)
 
     def snapshot(self) -> dict[str, Any]:
-        """``requests`` total, per ``routes`` ("GET /connections/{name}"), ``statuses`` and
-        injected ``faults`` (kind -> count, plus ``total``)."""
+        """``requests`` total, per ``routes`` ("GET /connections/{name}"), ``statuses``,
+        injected ``faults`` (kind -> count, plus ``total``) and ``round_trips``: the longest
+        run of requests each of which arrived after the one before was answered, i.e. how many
+        round trips the client made one after another."""
         with self._lock:
             faults = dict(self._faults)
             return {
@@ -104,4 +115,14 @@ class Stats:
                 "routes": dict(sorted(self._routes.items())),
                 "statuses": dict(sorted(self._statuses.items())),
                 "faults": {**faults, "total": sum(faults.values())},
+                "round_trips": sequential(self._spans),
             }
+
+
+def sequential(spans: list[tuple[float, float]]) -> int:
+    """The most requests that ran strictly one after another (earliest-end-first)."""
+    count, free_at = 0, float("-inf")
+    for start, end in sorted(spans, key=lambda span: span[1]):
+        if start >= free_at:
+            count, free_at = count + 1, end
+    return count

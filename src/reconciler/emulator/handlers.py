@@ -107,15 +107,16 @@ class Handlers:
 
     def connections_list(self, req: Request) -> Response:
         category, target = req.param("category"), req.param("target")
-        records = self.store.list_objects("connection")
-        items = [cm.connection_to_rest(self.scope, r) for r in records]
-        items = [
-            i
-            for i in items
-            if (not category or i["properties"]["category"].lower() == category.lower())
-            and (not target or i["properties"]["target"] == target)
+        records = [
+            r
+            for r in self.store.list_objects("connection")
+            if (not category or cm.category_of(r).lower() == category.lower())
+            and (not target or r.body.get("target") == target)
         ]
-        return self._page(req, items)
+        return paged(req, records, self.settings.page_size, self._connection)
+
+    def _connection(self, record: Record) -> JSON:
+        return cm.connection_to_rest(self.scope, record)
 
     def connection_get(self, req: Request, name: str) -> Response:
         record = self._record("connection", name, self.connection_missing(name))
@@ -149,8 +150,10 @@ class Handlers:
         ascending = (req.param("orderByAsc") or "false").lower() == "true"
         records.sort(key=lambda r: (r.created_at, r.name), reverse=not ascending)
         count = req.param("count")
-        size = min(self.settings.page_size, int(count)) if count and count.isdigit() else None
-        return self._page(req, [dsm.datastore_to_rest(self.scope, r) for r in records], size)
+        size = self.settings.page_size
+        if count and count.isdigit():
+            size = min(size, int(count))
+        return paged(req, records, size, lambda r: dsm.datastore_to_rest(self.scope, r))
 
     def datastore_get(self, req: Request, name: str) -> Response:
         record = self._record("datastore", name, self.datastore_missing(name))
@@ -273,7 +276,9 @@ class Handlers:
             for r in self.store.list_objects("schedule")
             if view == "All" or bool(r.body.get("enabled", True)) == (view == "EnabledOnly")
         ]
-        return self._page(req, [sm.schedule_to_rest(self.scope, r) for r in records])
+        return paged(
+            req, records, self.settings.page_size, lambda r: sm.schedule_to_rest(self.scope, r)
+        )
 
     def schedule_get(self, req: Request, name: str) -> Response:
         record = self._record("schedule", name, self.schedule_missing(name))

@@ -91,6 +91,8 @@ class Router:
             label, call = self._resolve(req)
             return label, call()
         except ApiError as exc:
+            if "/connections" in label:  # connections are kept by another service (account-rp)
+                exc.component = "account-rp"
             return label, exc.response()
         except Exception:  # an emulator bug: answer like a failing service, keep serving
             log.exception("%s %s failed", req.method, req.path)

@@ -106,7 +106,8 @@ def import_definition_from_rest(definition: JSON) -> JSON:
 
 
 def schedule_to_rest(scope: Scope, record: Record, *, put_answer: str | None = None) -> JSON:
-    """GET/list shape; with ``put_answer`` (a provisioningState) the shape a PUT answers."""
+    """GET/list shape; with ``put_answer`` (a provisioningState) the shape a PUT answers (the
+    properties alone while the operation runs; a synchronous answer also names the schedule)."""
     body = record.body
     asset = body.get("import", "")
     definition = body.get("import_definition") or {}
@@ -121,36 +122,37 @@ def schedule_to_rest(scope: Scope, record: Record, *, put_answer: str | None = N
         rest_source["path"] = source.get("path")
     uri = definition.get("path", "")
     asset_props = {ASSET_PROPERTY: asset}
-    return {
-        **scope.resource(f"schedules/{record.name}", record.name, "schedules"),
-        "properties": {
-            "description": body.get("description"),
-            "tags": dict(body.get("tags") or {}),
-            "properties": {**dict(body.get("properties") or {}), **asset_props},
-            "displayName": body.get("display_name") or record.name,
-            "isEnabled": bool(body.get("enabled", True)),
-            "trigger": trigger_to_rest(body.get("trigger") or {}, record, put_answer is None),
-            "action": {
-                "actionType": "ImportData",
-                "dataImportDefinition": {
-                    "description": None,
-                    "tags": {},
-                    "properties": asset_props if put_answer else {},
-                    "isArchived": False,
-                    "isAnonymous": False,
-                    "autoDeleteSetting": None,
-                    "dataUri": uri + NAME_SUFFIX if put_answer else uri,
-                    "stage": None,
-                    "intellectualProperty": None,
-                    "dataType": definition.get("type", "uri_folder"),
-                    "assetName": asset,
-                    "source": rest_source,
-                },
+    properties = {
+        "description": body.get("description"),
+        "tags": dict(body.get("tags") or {}),
+        "properties": {**dict(body.get("properties") or {}), **asset_props},
+        "displayName": body.get("display_name") or record.name,
+        "isEnabled": bool(body.get("enabled", True)),
+        "trigger": trigger_to_rest(body.get("trigger") or {}, record, put_answer is None),
+        "action": {
+            "actionType": "ImportData",
+            "dataImportDefinition": {
+                "description": None,
+                "tags": {},
+                "properties": asset_props if put_answer else {},
+                "isArchived": False,
+                "isAnonymous": False,
+                "autoDeleteSetting": None,
+                "dataUri": uri + NAME_SUFFIX if put_answer else uri,
+                "stage": None,
+                "intellectualProperty": None,
+                "dataType": definition.get("type", "uri_folder"),
+                "assetName": asset,
+                "source": rest_source,
             },
-            "provisioningState": put_answer or "Succeeded",
         },
-        "systemData": system_data(record.created_at, record.updated_at),
+        "provisioningState": put_answer or "Succeeded",
     }
+    if put_answer and put_answer != "Succeeded":  # as recorded: a PUT answers properties alone
+        return {"properties": properties}
+    # as recorded: a GET answers name, properties and systemData (no id or type)
+    stamps = system_data(record.created_at, record.updated_at)
+    return {"name": record.name, "properties": properties, "systemData": stamps}
 
 
 def trigger_to_rest(trigger: JSON, record: Record, with_start: bool) -> JSON:

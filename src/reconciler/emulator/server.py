@@ -227,18 +227,21 @@ class Emulator:
         """The response to send, or None to drop the connection."""
         if req.path.startswith(ADMIN):
             return self._admin(req)
+        started = time.monotonic()
         if self._latency_ms > 0:
             time.sleep(self._latency_ms / 1000.0)
         fault = self._faults.draw(router.label(req))
         if fault is not None and fault != LOST:
             label = f"{req.method} (fault)"
-            self._stats.record(label, None if fault == DROP else int(fault), fault)
+            span = (started, time.monotonic())
+            self._stats.record(label, None if fault == DROP else int(fault), fault, span)
             return None if fault == DROP else fault_response(fault)
         label, response = router.dispatch(req)
+        span = (started, time.monotonic())
         if fault == LOST:  # done, but the client never hears of it
-            self._stats.record(label, None, fault)
+            self._stats.record(label, None, fault, span)
             return None
-        self._stats.record(label, response.status)
+        self._stats.record(label, response.status, None, span)
         return response
 
     def _admin(self, req: Request) -> Response:

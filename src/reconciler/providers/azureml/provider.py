@@ -19,6 +19,7 @@ job it made instead of starting a second import. The credential is handed in by 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -28,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ProviderError
-from reconciler.names import normalise_datastore_path
 from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.errors import Target, call
+from reconciler.providers.azureml.reads import RestReader, import_job
 from reconciler.providers.base import Progress
 from reconciler.resources import (
     AssetVersion,
@@ -39,26 +40,18 @@ from reconciler.resources import (
     Kind,
     LiveAsset,
     LiveResource,
-    job_status,
-    split_tags,
-    stored_definition,
     with_job_definitions,
 )
 from reconciler.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MANAGED_BY_TAG,
-    MATERIALIZATION_ASSET_PROPERTY,
     VERSION_PROPERTY,
 )
 
-_DONE = {"Completed": "Completed", "Failed": "Failed", "Canceled": "Canceled"}
-_FAILED_LIKE = {"NotResponding": "Failed", "CancelRequested": "Canceled"}
 READ_PARALLELISM = 32  # concurrent version lists; each is one short request
 DEFAULT_POLL_SECONDS = 5.0
 SUBMIT_ATTEMPTS = 20  # distinct job names tried for one import before giving up
-# what the service filters import runs on: jobs that carry both properties (reconciler's imports)
-IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
 
 
 def _quiet_sdk() -> None:
@@ -73,6 +66,29 @@ def _quiet_sdk() -> None:
 
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
     AzureMLPolling.update_status = ARMPolling.update_status  # type: ignore[method-assign]
+
+
+def _transport() -> Any:
+    """One HTTP transport for every operation group, keeping as many connections open as reads
+    run at once (requests keeps 10 per client by default: the rest would be opened, TLS
+    handshake and all, and thrown away on every parallel read). The environment's proxy and
+    CA-bundle settings are read once, here, as requests would read them, instead of on every
+    request (a scan of the whole environment each time: a plan makes hundreds of requests)."""
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from requests.adapters import HTTPAdapter
+    from requests.utils import get_environ_proxies
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=READ_PARALLELISM + 8)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    endpoint = os.environ.get("AZUREML_DEV_URL_MFE") or "https://management.azure.com"
+    session.proxies = get_environ_proxies(endpoint)
+    session.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    verify: dict[str, Any] = {"connection_verify": bundle} if bundle else {}
+    return RequestsTransport(session=session, session_owner=False, **verify)
 
 
 def _list_schedules(ml: Any) -> Iterable[Any]:
@@ -140,8 +156,14 @@ class AzureWorkspace:
             resource_group_name=resource_group,
             workspace_name=workspace_name,
             enable_telemetry=False,
+            transport=_transport(),
         )
         self.poll_seconds = poll_seconds
+        workspace_path = (
+            f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
+            f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
+        )
+        self.rest = RestReader(self.client, workspace_path)
 
     def describe(self) -> str:
         t = self.target
@@ -166,16 +188,18 @@ class AzureWorkspace:
         return [r for r in (ops.read(item) for item in items) if r is not None]
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
-        """Versions and import runs of the declared assets: one filtered job list and one
-        version list per asset (the service has no list of versions across assets), all at
-        once, so the time is one page chain, not one round trip per asset."""
+        """Versions and import runs of the declared assets: one import-run list the service
+        filters and one version list per asset (the service has no list of versions across
+        assets), all at once, so the time is one page chain, not one round trip per asset."""
         wanted = sorted(set(names))
         if not wanted:
             return []
         with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
-            jobs_read = pool.submit(self._import_jobs, set(wanted))
+            runs = pool.submit(self._call, "list import jobs", self.rest.import_jobs)
             versions = list(pool.map(self._versions, wanted))
-            jobs = jobs_read.result()
+            jobs: dict[str, list[ImportJob]] = {}
+            for asset, job in runs.result():
+                jobs.setdefault(asset, []).append(job)
         assets = []
         for name, found in zip(wanted, versions, strict=True):
             asset_jobs = tuple(sorted(jobs.get(name, []), key=lambda j: (j.started_at, j.id)))
@@ -185,30 +209,10 @@ class AzureWorkspace:
         return assets
 
     def _versions(self, name: str) -> list[AssetVersion]:
-        from azure.core.exceptions import ResourceNotFoundError
-
-        def read() -> list[Any]:
-            try:
-                return list(self.client.data.list(name=name))
-            except ResourceNotFoundError:
-                return []
-
-        return [_version(d) for d in self._call(f"list versions of data asset {name}", read)]
-
-    def _import_jobs(self, names: set[str]) -> dict[str, list[ImportJob]]:
-        """reconciler's import runs, found by the service (``properties=`` filter), so that
-        the workspace's other pipeline jobs are never read."""
-        items = self._call(
-            "list import jobs",
-            lambda: list(self.client.jobs.list(job_type="Pipeline", properties=IMPORT_JOB_FILTER)),
+        found: list[AssetVersion] = self._call(
+            f"list versions of data asset {name}", lambda: self.rest.versions(name)
         )
-        jobs: dict[str, list[ImportJob]] = {}
-        for job in items:
-            properties = dict(getattr(job, "properties", None) or {})
-            asset = properties.get(MATERIALIZATION_ASSET_PROPERTY)
-            if asset in names:
-                jobs.setdefault(asset, []).append(_job(job, asset))
-        return jobs
+        return found
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -352,47 +356,17 @@ def _job_name(asset: str, version: str, fingerprint: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:200] + f"_{digits}"
 
 
-def _version(data: Any) -> AssetVersion:
-    raw_tags = dict(data.tags or {})
-    tags = split_tags(raw_tags)
-    properties = dict(getattr(data, "properties", None) or {})
-    return AssetVersion(
-        version=str(data.version),
-        path=normalise_datastore_path(str(data.path)) or str(data.path),
-        # reconciler labels the versions its imports made (the service registers them bare)
-        fingerprint=properties.get(FINGERPRINT_PROPERTY) or raw_tags.get(FINGERPRINT_PROPERTY),
-        description=data.description or None,
-        tags=tags.user,
-        managed=tags.managed,
-        created_at=str(getattr(getattr(data, "creation_context", None), "created_at", "") or ""),
-        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
-        provenance=tags.provenance,
-    )
-
-
 def _job(job: Any, asset: str) -> ImportJob:
-    properties = dict(getattr(job, "properties", None) or {})
+    """An import run from the SDK's job entity (what ``jobs.get`` and a submit return)."""
     raw = getattr(job.status, "value", job.status)  # JobStatus is a (str, Enum)
-    status = str(raw or "Running")
-    status = _DONE.get(status) or _FAILED_LIKE.get(status) or "Running"
-    version = properties.get(VERSION_PROPERTY) or _sink_version(job) or ""
     context = getattr(job, "creation_context", None)
-    error = None
-    if status in ("Failed", "Canceled"):
-        error = (
-            properties.get("azureml.error")
-            or properties.get("emulator.error")
-            or f"the import job ended {status.lower()}"
-        )
-    return ImportJob(
-        id=str(job.name),
-        asset=asset,
-        version=str(version),
-        fingerprint=properties.get(FINGERPRINT_PROPERTY),
-        status=job_status(status),
-        started_at=str(getattr(context, "created_at", "") or ""),
-        error=error,
-        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
+    return import_job(
+        str(job.name),
+        asset,
+        str(raw or "Running"),
+        dict(getattr(job, "properties", None) or {}),
+        _sink_version(job),
+        str(getattr(context, "created_at", "") or ""),
     )
 
 
