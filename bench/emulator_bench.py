@@ -230,7 +230,7 @@ def measure_reads(
     for _ in range(runs):
         served.admin("DELETE", "stats")
         started, cpu = time.perf_counter(), time.process_time()
-        live = read_live(workspace, names)
+        live = read_live(workspace, names, desired.owner)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         stats = served.admin("GET", "stats")
         if not best or seconds < best["seconds"]:

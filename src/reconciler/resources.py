@@ -18,12 +18,14 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reconciler.sql import canonical
 from reconciler.vocabulary import (
     DEFAULT_ENDPOINT,
     DEFAULT_PROTOCOL,
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
     OWNER_TAG,
+    PREVENT_DESTROY_TAG,
     PROVENANCE_TAG_PREFIX,
     SECRET_TAG_PREFIX,
     version_key,
@@ -166,6 +168,11 @@ class ImportDefinition(Essence):
     def fingerprint(self) -> str:
         return fingerprint(self)
 
+    def same_data(self, other: ImportDefinition | None) -> bool:
+        """Whether ``other`` makes the same data: equal but for query layout (also true for a
+        definition fingerprinted by an older reconciler)."""
+        return other is not None and fingerprint(other) == fingerprint(self)
+
 
 class ImportEssence(Essence):
     type: str
@@ -224,12 +231,12 @@ def parse_essence(kind: Kind, data: dict[str, Any]) -> Any:
 
 def fingerprint(definition: ImportDefinition) -> str:
     """What makes two imports produce the same data: connection, query/path, target, type.
-    Whitespace in a query does not count."""
+    A query counts by its canonical form (`reconciler.sql`): layout and comments do not."""
     source = definition.source
     essential = {
         "connection": source.connection,
         "source_type": source.type,
-        "query": " ".join((source.query or "").split()),
+        "query": canonical(source.query or ""),
         "source_path": source.path or "",
         "path": definition.path,
         "type": definition.type,
@@ -249,6 +256,8 @@ class DesiredResource:
     secrets: dict[str, SecretRef] = field(default_factory=dict)  # field path -> reference
     depends_on: tuple[str, ...] = ()
     config_path: tuple[str, ...] = ()  # where it is declared, for error locations
+    prevent_destroy: bool = False
+    adopt: bool = False
 
     @property
     def address(self) -> str:
@@ -269,9 +278,34 @@ class LiveResource:
     secret_hashes: dict[str, str] = field(default_factory=dict)
     owner: str | None = None  # <project>/<environment> from the ownership tag
     provenance: dict[str, str] = field(default_factory=dict)
+    prevent_destroy: bool = False
     # fields the workspace never returns (a connection's user name on Azure ML, unless
     # reconciler wrote it beside the connection): unknown, so never planned as a change
     unreadable: tuple[str, ...] = ()
+
+    @classmethod
+    def read(
+        cls,
+        kind: Kind,
+        name: str,
+        essence: Any,
+        tags: SplitTags,
+        system: bool = False,
+        unreadable: tuple[str, ...] = (),
+    ) -> LiveResource:
+        """A live resource with what reconciler wrote beside it (see `split_tags`)."""
+        return cls(
+            kind,
+            name,
+            essence,
+            tags.managed,
+            system,
+            tags.hashes,
+            tags.owner,
+            tags.provenance,
+            tags.prevent_destroy,
+            unreadable,
+        )
 
     @property
     def address(self) -> str:
@@ -365,6 +399,7 @@ class SplitTags:
     hashes: dict[str, str]
     owner: str | None
     provenance: dict[str, str]
+    prevent_destroy: bool = False
 
 
 def split_tags(tags: dict[str, str] | None) -> SplitTags:
@@ -373,19 +408,21 @@ def split_tags(tags: dict[str, str] | None) -> SplitTags:
     user: dict[str, str] = {}
     hashes: dict[str, str] = {}
     provenance: dict[str, str] = {}
-    managed, owner = False, None
+    managed, owner, protected = False, None, False
     for key, value in sorted((tags or {}).items()):
         if key == MANAGED_BY_TAG:
             managed = value == MANAGED_BY_VALUE
         elif key == OWNER_TAG:
             owner = value
+        elif key == PREVENT_DESTROY_TAG:
+            protected = value == "true"
         elif key.startswith(SECRET_TAG_PREFIX):
             hashes[key.removeprefix(SECRET_TAG_PREFIX)] = value
         elif key.startswith(PROVENANCE_TAG_PREFIX):
             provenance[key.removeprefix(PROVENANCE_TAG_PREFIX)] = value
         elif not key.startswith("reconciler."):
             user[key] = value
-    return SplitTags(user, managed, hashes, owner, provenance)
+    return SplitTags(user, managed, hashes, owner, provenance, protected)
 
 
 def json_object(text: Any) -> dict[str, Any] | None:

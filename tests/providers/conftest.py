@@ -14,11 +14,12 @@ import pytest
 
 from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.emulator import Emulator
+from reconciler.emulator import Emulator, FakeCredential
 from reconciler.plan import ApplyResult, Plan, ResourceChange, StepResult
 from reconciler.planner import build_plan
 from reconciler.providers.base import Workspace
 from reconciler.providers.factory import open_workspace
+from tests.azurite_fixture import Azurite
 from tests.conftest import write_project
 from tests.snowflake_fixture import LocalSnowflake
 
@@ -47,16 +48,23 @@ class Harness:
         env = "".join(f"{k}={v}\n" for k, v in self.variables.items())
         write_project(self.root, {"platform.yaml": platform, "environments/test.env": env})
 
+    def credential(self) -> Any:
+        """What the CLI hands the Azure provider: the emulator's credential here (the live run
+        uses DefaultAzureCredential)."""
+        return FakeCredential() if self.kind == "azureml" else None
+
     def workspace(self) -> Workspace:
-        return open_workspace(desired_state(self.root, "test", with_secrets=False).workspace)
+        target = desired_state(self.root, "test", with_secrets=False).workspace
+        return open_workspace(target, credential=self.credential())
 
     def plan(self, prune: bool = False) -> Plan:
         desired = desired_state(self.root, "test")
-        return build_plan(desired, open_workspace(desired.workspace), prune=prune)
+        workspace = open_workspace(desired.workspace, credential=self.credential())
+        return build_plan(desired, workspace, prune=prune)
 
     def apply(self, prune: bool = False) -> ApplyResult:
         desired = desired_state(self.root, "test")
-        workspace = open_workspace(desired.workspace)
+        workspace = open_workspace(desired.workspace, credential=self.credential())
         plan = build_plan(desired, workspace, prune=prune)
         return apply_plan(plan, desired, workspace, Quiet(), parallelism=4)
 
@@ -73,8 +81,16 @@ def _azure_overlay() -> str:
     )
 
 
+def trust(bundle: Path, *certs: Path) -> Path:
+    """One CA bundle for the emulator's certificate and others (Azurite's): REQUESTS_CA_BUNDLE
+    names a single file."""
+    combined = bundle.with_name("ca-bundle-all.pem")
+    combined.write_text("".join(p.read_text() for p in (bundle, *certs)))
+    return combined
+
+
 @pytest.fixture
-def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, azurite: Azurite) -> Iterator[Any]:
     instance = Emulator(
         tmp_path / "ws",
         subscription_id=SUBSCRIPTION,
@@ -86,6 +102,9 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     try:
         for key, value in instance.env().items():
             monkeypatch.setenv(key, value)
+        assert instance.ca_bundle is not None
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(trust(instance.ca_bundle, azurite.cert)))
+        monkeypatch.setenv("RECONCILER_BLOB_URL", azurite.url)  # the apply lock's storage
         monkeypatch.setenv("RECONCILER_AZURE_CREDENTIAL", "emulator")
         monkeypatch.setenv("RECONCILER_AZURE_POLL_SECONDS", "0.2")
         yield instance

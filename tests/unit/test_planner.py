@@ -123,6 +123,10 @@ def test_a_converged_workspace_plans_no_changes(project: Path) -> None:
     assert plan.summary.line() == "No changes. The workspace matches the desired state."
 
 
+def rotate_password(project: Path, password: str) -> None:
+    (project / "environments/local.env").write_text(local_env(password=password))
+
+
 Case = tuple[str, Callable[[Path], None], dict[str, str], list[tuple[str, object, object]]]
 
 CASES: list[Case] = [
@@ -153,7 +157,7 @@ CASES: list[Case] = [
     ),
     (
         "a changed password shows as changed without either value",
-        lambda p: (p / "environments/local.env").write_text(local_env(password="rotated-pw-123")),
+        lambda p: rotate_password(p, "rotated-pw-123"),
         {"connection.snowflake_globorealty": "update"},
         [("credentials.password", "(sensitive)", "(sensitive)")],
     ),
@@ -268,7 +272,10 @@ def test_removed_managed_resources_are_deleted_only_with_prune(project: Path) ->
     edit(project, "azureml://datastores/rawdata/", "azureml://datastores/workspaceblobstore/")
     plan = plan_for(project)
     assert "datastore.rawdata" not in actions(plan)
-    assert any(i.address == "datastore.rawdata" and "--prune" in i.reason for i in plan.ignored)
+    assert [(o.address, o.with_prune) for o in plan.orphans] == [
+        ("datastore.rawdata", Action.DELETE)
+    ]
+    assert not plan.converged  # drift: --detailed-exitcode exits 2
     pruned = plan_for(project, prune=True)
     assert actions(pruned)["datastore.rawdata"] == "delete"
     assert pruned.resource_changes[-1].address == "datastore.rawdata"  # deletes come last

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.plan import SENSITIVE, Action, FieldChange, Reason, ResourceChange
+from reconciler.plan import SENSITIVE, Action, FieldChange, Plan, Reason, ResourceChange
+from reconciler.resources import Kind
 
 MARKERS = {
     Action.CREATE: "+",
@@ -13,6 +14,7 @@ MARKERS = {
     Action.UPDATE: "~",
     Action.REPLACE: "±",
     Action.DELETE: "-",
+    Action.ARCHIVE: "-",
     Action.NOOP: " ",
     Action.IN_PROGRESS: "…",
 }
@@ -25,6 +27,7 @@ REASONS = {
     Reason.RETRY_FAILED: "retry: the last import of this definition failed: {detail}",
     Reason.IMPORT_RUNNING: "import job {detail} is running",
     Reason.REPLACE_REQUESTED: "a new version was asked for (--replace)",
+    Reason.ARCHIVE_NOT_DECLARED: "no longer declared; archived, every version kept",
 }
 
 
@@ -45,6 +48,10 @@ def describe(change: ResourceChange) -> str:
         text = "replace (" + ", ".join(change.change.replace_paths) + " cannot change in place)"
     elif action is Action.UPDATE and change.action_reason is Reason.ADOPT:
         text = "update (adopt: not yet managed by reconciler)"
+    elif action is Action.UPDATE and change.action_reason is Reason.TAKE_OVER:
+        text = "update (take over: lifecycle.adopt)"
+    elif action is Action.ARCHIVE:
+        text = "archive data asset (no longer declared; every version kept)"
     elif action is Action.NOOP and change.fields:
         text = "no-op, but secrets are compared at apply"
     else:
@@ -79,6 +86,68 @@ def field_line(change: ResourceChange, field: FieldChange) -> str:
     return f"{field.path}: {value(field.before)} → {value(field.after)}{suffix}"
 
 
+DIFF_LINES = 40  # a multi-line value's diff beyond this many lines is cut, with a count
+
+
+def field_lines(plan: Plan, change: ResourceChange) -> list[str]:
+    """Every field line of ``change`` as shown to a reviewer: multi-line strings (queries) as
+    line-level diffs, and a schedule's copy of its import's definition change said once."""
+    lines: list[str] = []
+    shared = _shared_with_import(plan, change)
+    if shared:
+        lines.append(f"import_definition: same change as {shared} above")
+    for field in change.fields:
+        if shared and field.path.startswith("import_definition."):
+            continue
+        if _multiline(field) and change.action is not Action.CREATE:
+            lines.append(f"{field.path}:")
+            lines += [f"  {line}" for line in text_diff(str(field.before or ""), str(field.after))]
+        elif _multiline(field):
+            lines.append(f"{field.path}: |")
+            lines += [f"    {line}" for line in str(field.after).splitlines()]
+        else:
+            lines.append(field_line(change, field))
+    return lines
+
+
+def _multiline(field: FieldChange) -> bool:
+    return not field.sensitive and any(
+        isinstance(v, str) and "\n" in v.strip() for v in (field.before, field.after)
+    )
+
+
+def text_diff(before: str, after: str) -> list[str]:
+    """A unified line diff (context 2) without file headers; long ones are cut."""
+    import difflib
+
+    diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2))[2:]
+    if len(diff) > DIFF_LINES:
+        hidden = len(diff) - DIFF_LINES
+        diff = [*diff[:DIFF_LINES], f"… {hidden} more diff line(s)"]
+    return diff
+
+
+def _shared_with_import(plan: Plan, change: ResourceChange) -> str | None:
+    """The import whose definition change this schedule's change repeats, if any."""
+    if change.type is not Kind.SCHEDULE or not change.is_change:
+        return None
+    mine = {
+        f.path.removeprefix("import_definition."): (f.before, f.after)
+        for f in change.fields
+        if f.path.startswith("import_definition.")
+    }
+    if not mine:
+        return None
+    name = (change.change.after or {}).get("import")
+    found = next(
+        (c for c in plan.resource_changes if c.type is Kind.IMPORT and c.name == name), None
+    )
+    if found is None or not found.is_change:
+        return None
+    theirs = {f.path: (f.before, f.after) for f in found.fields}
+    return found.address if all(theirs.get(p) == v for p, v in mine.items()) else None
+
+
 def visible(changes: tuple[ResourceChange, ...]) -> list[ResourceChange]:
     """Changes worth a line: everything but no-ops with nothing to say (a no-op whose secrets
     are compared at apply still says so)."""
@@ -89,3 +158,30 @@ NO_SECRETS_NOTE = (
     "Planned without secrets: secret fields show as (sensitive, compared at apply); "
     "apply compares them."
 )
+
+
+def context_lines(change: ResourceChange) -> list[str]:
+    """What else a reviewer should know: who changed it last, what a delete would affect."""
+    lines = []
+    made = change.last_changed_by
+    if made and change.is_change:
+        who = made.get("by") or made.get("run") or "?"
+        where = f" (pull request #{made['pull-request']})" if made.get("pull-request") else ""
+        commit = f" at {made['commit'][:12]}" if made.get("commit") else ""
+        when = f" on {made['at']}" if made.get("at") else ""
+        lines.append(f"# last changed by {who}{where}{commit}{when}")
+    for dependent in change.dependents:
+        lines.append(f"# affects: {dependent}")
+    return lines
+
+
+def orphan_line(address: str, with_prune: Action) -> str:
+    what = "archived (data kept)" if with_prune is Action.ARCHIVE else "deleted"
+    return f"{address}: no longer declared; would be {what} with --prune"
+
+
+def not_converged_note(plan: Plan) -> str | None:
+    running = [c.address for c in plan.resource_changes if c.action is Action.IN_PROGRESS]
+    if not running:
+        return None
+    return f"Not converged yet: {', '.join(running)} still running (apply --wait waits for it)."

@@ -21,9 +21,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,8 @@ from typing import Any
 from reconciler.errors import ProviderError
 from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.errors import Target, call
-from reconciler.providers.azureml.reads import RestReader, import_job
+from reconciler.providers.azureml.lock import account_url, blob_lease
+from reconciler.providers.azureml.reads import ImportRun, RestReader, import_job
 from reconciler.providers.base import Progress
 from reconciler.resources import (
     AssetVersion,
@@ -159,11 +162,14 @@ class AzureWorkspace:
             transport=_transport(),
         )
         self.poll_seconds = poll_seconds
+        self._credential = credential
         workspace_path = (
             f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
             f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
         )
         self.rest = RestReader(self.client, workspace_path)
+        self._runs_lock = threading.Lock()
+        self._runs_reading: Future[list[ImportRun]] | None = None
 
     def describe(self) -> str:
         t = self.target
@@ -195,11 +201,11 @@ class AzureWorkspace:
         if not wanted:
             return []
         with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
-            runs = pool.submit(self._call, "list import jobs", self.rest.import_jobs)
+            runs = pool.submit(self._import_runs)
             versions = list(pool.map(self._versions, wanted))
             jobs: dict[str, list[ImportJob]] = {}
-            for asset, job in runs.result():
-                jobs.setdefault(asset, []).append(job)
+            for run in runs.result():
+                jobs.setdefault(run.asset, []).append(run.job)
         assets = []
         for name, found in zip(wanted, versions, strict=True):
             asset_jobs = tuple(sorted(jobs.get(name, []), key=lambda j: (j.started_at, j.id)))
@@ -214,7 +220,45 @@ class AzureWorkspace:
         )
         return found
 
+    def list_imported_assets(self, owner: str) -> list[str]:
+        """Assets named by ``owner``'s import runs, less the archived ones (two lists the
+        service filters: the import runs, shared with `list_assets`, and the active assets)."""
+        names = {run.asset for run in self._import_runs() if run.owner == owner}
+        if not names:
+            return []
+        active = self._call("list data assets", self.rest.asset_names)
+        return sorted(names & set(active))
+
+    def _import_runs(self) -> list[ImportRun]:
+        """reconciler's import runs, read once for callers that ask at the same time (a plan's
+        `list_assets` and `list_imported_assets` run together)."""
+        with self._runs_lock:
+            reading, first = self._runs_reading, self._runs_reading is None
+            if reading is None:
+                reading = self._runs_reading = Future()
+        if not first:
+            return reading.result()
+        try:
+            runs: list[ImportRun] = self._call("list import jobs", self.rest.import_runs)
+            reading.set_result(runs)
+            return runs
+        except BaseException as exc:
+            reading.set_exception(exc)
+            raise
+        finally:
+            with self._runs_lock:
+                self._runs_reading = None
+
     # --- writes ------------------------------------------------------------------------------
+
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+        """A lease on a blob in the default datastore's container (see `lock.blob_lease`)."""
+        store = self._call("read the default datastore", self.client.datastores.get_default)
+        url = account_url(
+            str(store.account_name), store.endpoint or "core.windows.net", store.protocol or ""
+        )
+        container = str(getattr(store, "container_name", "") or "azureml")
+        return blob_lease(url, container, self._credential, holder, timeout)
 
     def put(
         self,
@@ -231,6 +275,9 @@ class AzureWorkspace:
     def delete(self, kind: Kind, name: str) -> None:
         ops = self._ops(kind)
         self._call(f"delete {kind} {name}", lambda: ops.delete(self.client, name))
+
+    def archive_asset(self, name: str) -> None:
+        self._call(f"archive data asset {name}", lambda: self.client.data.archive(name))
 
     def materialize(
         self,

@@ -16,6 +16,7 @@ many, are never sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.names import normalise_datastore_path
@@ -30,6 +31,7 @@ from reconciler.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
+    OWNER_TAG,
     VERSION_PROPERTY,
 )
 
@@ -37,6 +39,15 @@ from reconciler.vocabulary import (
 IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
 _DONE = {"Completed": "Completed", "Failed": "Failed", "Canceled": "Canceled"}
 _FAILED_LIKE = {"NotResponding": "Failed", "CancelRequested": "Canceled"}
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """An import run with the asset it makes and the owner its job was tagged with."""
+
+    asset: str
+    job: ImportJob
+    owner: str | None
 
 
 class RestReader:
@@ -93,8 +104,8 @@ class RestReader:
             return []
         return [version_from_json(item) for item in items]
 
-    def import_jobs(self) -> list[tuple[str, ImportJob]]:
-        """(asset, run) of every import run reconciler made in the workspace."""
+    def import_runs(self) -> list[ImportRun]:
+        """Every import run reconciler made in the workspace."""
         params = {
             "api-version": self.jobs_api,
             "jobType": "Pipeline",
@@ -107,8 +118,14 @@ class RestReader:
             properties = props.get("properties") or {}
             asset = properties.get(MATERIALIZATION_ASSET_PROPERTY)
             if isinstance(asset, str) and asset:
-                found.append((asset, job_from_json(item, asset)))
+                owner = (props.get("tags") or {}).get(OWNER_TAG)
+                found.append(ImportRun(asset, job_from_json(item, asset), owner))
         return found
+
+    def asset_names(self) -> list[str]:
+        """The names of the workspace's data assets that are not archived."""
+        params = {"api-version": self.data_api, "listViewType": "ActiveOnly"}
+        return [str(item.get("name")) for item in self.pages("/data", params)]
 
 
 def version_from_json(item: Mapping[str, Any]) -> AssetVersion:
