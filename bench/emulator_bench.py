@@ -276,10 +276,10 @@ def main() -> None:
         served = serve(root)
         try:
             os.environ.update(served.env)
-            os.environ["RECONCILER_AZURE_CREDENTIAL"] = "emulator"
+            from reconciler.emulator import FakeCredential
             from reconciler.providers.factory import open_workspace
 
-            workspace = open_workspace(desired.workspace)
+            workspace = open_workspace(desired.workspace, credential=FakeCredential())
             assert not build_plan(desired, workspace).has_changes, "should be converged"
             rows = []
             made = 0

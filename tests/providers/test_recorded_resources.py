@@ -142,7 +142,7 @@ imports:
 
 def apply_all_but_imports(harness: Harness) -> Any:
     desired = desired_state(harness.root, "test")
-    workspace = open_workspace(desired.workspace)
+    workspace = open_workspace(desired.workspace, credential=harness.credential())
     plan = build_plan(desired, workspace)
     steps = tuple(c for c in plan.resource_changes if c.type is not Kind.IMPORT)
     return apply_plan(
