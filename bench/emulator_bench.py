@@ -45,6 +45,8 @@ from reconciler.vocabulary import (
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
     MATERIALIZATION_ASSET_PROPERTY,
+    OWNER_TAG,
+    VERSION_PROPERTY,
 )
 
 CONNECTIONS, DATASTORES, IMPORTS = 350, 350, 300
@@ -117,14 +119,21 @@ def converge(root: Path, desired: DesiredState) -> None:
             FINGERPRINT_PROPERTY: spec.fingerprint,
             DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
             MATERIALIZATION_ASSET_PROPERTY: item.name,
+            VERSION_PROPERTY: "1",
         }
-        jobs.append(
-            (
-                f"import_{item.name}_1",
-                item.name,
-                json.dumps({**definition, "properties": properties}),
-            )
-        )
+        rest = {  # what the Azure provider submits (its job tags carry the owner)
+            "properties": {
+                "jobType": "Pipeline",
+                "displayName": f"data_import_{item.name}",
+                "experimentName": f"data_import_{item.name}",
+                "properties": properties,
+                "tags": {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: desired.owner},
+                "settings": {"force_rerun": True, "_source": "CLASS"},
+                "jobs": {},
+            }
+        }
+        body = {**definition, "properties": properties, "rest": rest}
+        jobs.append((f"import_{item.name}_1", item.name, json.dumps(body)))
     with workspace.store.transaction() as db:
         db.executemany(
             "INSERT INTO data_versions VALUES (?, '1', ?, ?, NULL)",

@@ -122,9 +122,10 @@ class RestReader:
                 found.append(ImportRun(asset, job_from_json(item, asset), owner))
         return found
 
-    def asset_names(self) -> list[str]:
-        """The names of the workspace's data assets that are not archived."""
-        params = {"api-version": self.data_api, "listViewType": "ActiveOnly"}
+    def archived_asset_names(self) -> list[str]:
+        """The names of the workspace's archived data assets (usually few, unlike the active
+        ones, whose number a workspace's other users decide)."""
+        params = {"api-version": self.data_api, "listViewType": "ArchivedOnly"}
         return [str(item.get("name")) for item in self.pages("/data", params)]
 
 
