@@ -19,7 +19,6 @@ job it made instead of starting a second import. The credential is handed in by 
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import Any
 
 from reconciler.errors import ProviderError
 from reconciler.providers.azureml import mapping
+from reconciler.providers.azureml.client import ml_client
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.lock import account_url, blob_lease
 from reconciler.providers.azureml.reads import ImportRun, RestReader, import_job
@@ -55,43 +55,6 @@ from reconciler.vocabulary import (
 READ_PARALLELISM = 32  # concurrent version lists; each is one short request
 DEFAULT_POLL_SECONDS = 5.0
 SUBMIT_ATTEMPTS = 20  # distinct job names tried for one import before giving up
-
-
-def _quiet_sdk() -> None:
-    """azure-ai-ml logs a warning for every experimental class it builds (DataImport,
-    ImportDataSchedule), and its long-running-operation poller prints a dot to stdout on every
-    poll of a schedule write: noise in a plan or an apply's output, so keep only its errors and
-    poll without the dots (azure-core's own ARM poller, which it extends only to print)."""
-    import logging
-
-    from azure.ai.ml._utils._azureml_polling import AzureMLPolling
-    from azure.mgmt.core.polling.arm_polling import ARMPolling
-
-    logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
-    AzureMLPolling.update_status = ARMPolling.update_status  # type: ignore[method-assign]
-
-
-def _transport() -> Any:
-    """One HTTP transport for every operation group, keeping as many connections open as reads
-    run at once (requests keeps 10 per client by default: the rest would be opened, TLS
-    handshake and all, and thrown away on every parallel read). The environment's proxy and
-    CA-bundle settings are read once, here, as requests would read them, instead of on every
-    request (a scan of the whole environment each time: a plan makes hundreds of requests)."""
-    import requests
-    from azure.core.pipeline.transport import RequestsTransport
-    from requests.adapters import HTTPAdapter
-    from requests.utils import get_environ_proxies
-
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=READ_PARALLELISM + 8)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    endpoint = os.environ.get("AZUREML_DEV_URL_MFE") or "https://management.azure.com"
-    session.proxies = get_environ_proxies(endpoint)
-    session.trust_env = False
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    verify: dict[str, Any] = {"connection_verify": bundle} if bundle else {}
-    return RequestsTransport(session=session, session_owner=False, **verify)
 
 
 def _list_schedules(ml: Any) -> Iterable[Any]:
@@ -149,17 +112,9 @@ class AzureWorkspace:
         credential: Any,
         poll_seconds: float = DEFAULT_POLL_SECONDS,
     ) -> None:
-        from azure.ai.ml import MLClient
-
-        _quiet_sdk()
         self.target = Target(subscription_id, resource_group, workspace_name)
-        self.client = MLClient(
-            credential,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group,
-            workspace_name=workspace_name,
-            enable_telemetry=False,
-            transport=_transport(),
+        self.client = ml_client(
+            credential, subscription_id, resource_group, workspace_name, READ_PARALLELISM
         )
         self.poll_seconds = poll_seconds
         self._credential = credential
