@@ -15,16 +15,19 @@ import re
 
 # --- reading ---------------------------------------------------------------------------------
 
-MAX_FILE_BYTES = 1024 * 1024
-"""platform.yaml, an overlay or an env file: 1 MiB (the GloboRealty example is 1.3 KB)."""
-MAX_NODES = 100_000
-"""Values in one YAML file, each use of an alias counting every value it repeats."""
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""platform.yaml, an overlay or an env file: 4 MiB (5,000 resources take about 1 MiB)."""
+MAX_NODES = 150_000
+"""Keys and values in one YAML file (5,000 resources take about 70,000)."""
+MAX_ALIAS_VALUES = 10_000
+"""Values repeated through aliases in one YAML file: what makes an alias bomb, refused early."""
 MAX_DEPTH = 32
 """Nested mappings and lists in one YAML file (platform.yaml needs 7)."""
 MAX_SCALAR_CHARS = 65_536
 """Characters in one YAML value or key, before any field's own limit applies."""
-MAX_RESOURCES = 1_000
-"""Connections, datastores or imports in one section of the merged desired state."""
+MAX_RESOURCES = 5_000
+"""Connections, datastores or imports in one section of the merged desired state (the plan
+benchmark's largest desired state holds 5,000 resources in all)."""
 
 # --- Azure ML's limits -----------------------------------------------------------------------
 # ARM resource types Microsoft.MachineLearningServices/workspaces/* (REST API 2024-04-01):

@@ -28,6 +28,8 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.limits import (
     MAX_DESCRIPTION,
+    MAX_FOLDER,
+    MAX_NAME,
     MAX_QUERY,
     MAX_TAG_KEY,
     MAX_TAG_VALUE,
@@ -460,12 +462,13 @@ class ImportSchedule(Strict):
     description: Prose | None = Field(None, description="Description.")
 
 
+_MAX_DATASTORE_URI = len("azureml://datastores//paths/") + MAX_NAME + MAX_FOLDER
 DatastorePath = Annotated[
     str,
-    Field(max_length=MAX_TEXT),
+    Field(max_length=_MAX_DATASTORE_URI),
     AfterValidator(_interpolate),
     AfterValidator(canonical_datastore_path),  # first: it explains why a path could escape
-    _bounded(MAX_TEXT),
+    _bounded(_MAX_DATASTORE_URI),
 ]
 
 

@@ -21,7 +21,7 @@ from reconciler.config.references import check_references
 from reconciler.config.yamlfile import YamlDocument, quote_hint, read_yaml, shown
 from reconciler.desired import PLATFORM_FILE, Locator
 from reconciler.errors import ConfigError, FieldPath, Position, Problem, ReconcileError, dotted
-from reconciler.limits import MAX_RESOURCES
+from reconciler.limits import MAX_RESOURCES, MAX_VERSION
 from reconciler.model import Platform
 
 ENVIRONMENTS_DIR = "environments"
@@ -175,7 +175,7 @@ def _variables(
                     _located(
                         positions,
                         ("env_file",),
-                        f"env_file must stay inside the project: {reason}",
+                        f"must stay inside the project: {reason}",
                         "write a path relative to the folder of platform.yaml, such as "
                         "environments/local.env",
                     )
@@ -188,7 +188,7 @@ def _variables(
                     _located(
                         positions,
                         ("env_file",),
-                        f"env_file {env_file!r} does not exist",
+                        f"{env_file!r} does not exist",
                         "fix the path or remove env_file",
                     )
                 ]
@@ -305,4 +305,31 @@ def _message(error: Any) -> str:
         return f"unknown type; expected one of: {expected}"
     if kind == "union_tag_not_found":
         return "a 'type' field is required here"
-    return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "string_too_long":
+        limit = error.get("ctx", {}).get("max_length", 0)
+        what = "tag key" if error["loc"][-1:] == ("[key]",) else "value"
+        return f"this {what} is longer than the {limit:,} characters allowed"
+    if kind == "string_pattern_mismatch" and error["loc"][-1:] == ("version",):
+        return (
+            f"a version is 1-{MAX_VERSION} letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit"
+        )
+    if kind in _EXPECTED:
+        return _EXPECTED[kind]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return (
+        "expected " + message.removeprefix("Input should be ")
+        if message.startswith("Input should be ")
+        else message
+    )
+
+
+_EXPECTED = {
+    "dict_type": "expected a mapping (indented 'key: value' lines)",
+    "list_type": "expected a list",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+}

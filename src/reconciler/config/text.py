@@ -42,7 +42,7 @@ def read_text(path: Path, display: str, limit: int = MAX_FILE_BYTES) -> str:
         raise _error(
             display,
             (line, None),
-            f"is larger than {limit // 1024} KiB; reading stopped at this line",
+            f"is larger than {_size(limit)}; reading stopped at this line",
             "split the desired state, or check that this is the file you meant",
         )
     return decode(data, display)
@@ -85,6 +85,10 @@ def decode(data: bytes, display: str) -> str:
             "remove it (editors can show invisible characters; `cat -A FILE` does too)",
         )
     return text
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20:,} MiB" if limit % 2**20 == 0 else f"{limit:,} bytes"
 
 
 def _where(data: bytes, offset: int) -> tuple[int, int]:

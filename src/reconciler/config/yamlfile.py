@@ -10,8 +10,9 @@ way is wrong for a desired state in four ways:
   numbers are read as numbers. Keys are always their source text (``010:`` names "010"), and
   plain timestamps stay text (no field is a date).
 - unbounded work: aliases repeat whole subtrees, so a 340-byte file can stand for billions of
-  values. Every value counts against `MAX_NODES` (an alias counts every value it repeats) and
-  nesting against `MAX_DEPTH`, checked as the events arrive: a bomb stops in milliseconds.
+  values. Values repeated through aliases count against `MAX_ALIAS_VALUES`, every key and value
+  against `MAX_NODES`, nesting against `MAX_DEPTH`, all checked as the events arrive: a bomb
+  stops in milliseconds.
 - tags: ``!!python/...``, ``!!binary``, ``!!set`` or ``!custom`` construct objects or fail. Only
   ``!!str``, ``!!map`` and ``!!seq`` are accepted.
 
@@ -34,7 +35,13 @@ from yaml.resolver import Resolver
 
 from reconciler.config.text import read_text
 from reconciler.errors import ConfigError, FieldPath, Position, Problem, dotted
-from reconciler.limits import MAX_DEPTH, MAX_NODES, MAX_SCALAR_CHARS, text_problem
+from reconciler.limits import (
+    MAX_ALIAS_VALUES,
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_SCALAR_CHARS,
+    text_problem,
+)
 from reconciler.vocabulary import SECRET_FIELDS
 
 try:
@@ -46,6 +53,12 @@ _YAML_TAG = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ = (f"{_YAML_TAG}{kind}" for kind in ("str", "map", "seq"))
 _MAX_INT_DIGITS = 18
 _CANONICAL_INT = re.compile(rf"-?(?:0|[1-9][0-9]{{0,{_MAX_INT_DIGITS - 1}}})")
+# plain scalars starting with a letter that YAML 1.1 reads as other than text
+_WORDS = frozenset(
+    variant
+    for word in ("yes", "no", "true", "false", "on", "off", "null")
+    for variant in (word, word.capitalize(), word.upper())
+)
 
 
 @dataclass
@@ -127,6 +140,7 @@ class _Composer:
         self.anchors: dict[str, _Anchor] = {}
         self.pending: set[str] = set()
         self.nodes = 0
+        self.repeated = 0
         self.resolver = Resolver()
         self.constructor = SafeConstructor()
 
@@ -238,7 +252,19 @@ class _Composer:
             why = "refers to a value that contains it" if name in self.pending else "is not defined"
             self._problem(event, path, f"the alias *{name} {why}")
             return None
-        self._count(event, anchor.end - anchor.start - 1)  # repeats every value it stands for
+        repeated = anchor.end - anchor.start
+        self.repeated += repeated
+        if self.repeated > MAX_ALIAS_VALUES:
+            raise _Stop(
+                self._make(
+                    event,
+                    path,
+                    f"aliases here repeat more than {MAX_ALIAS_VALUES:,} values in all; reading "
+                    "stopped at this alias",
+                    "this is how an alias bomb looks; write the values out, or repeat fewer",
+                )
+            )
+        self._count(event, repeated - 1)  # an alias costs every value it stands for
         cut = len(anchor.path)
         for index in range(anchor.start, anchor.end):
             old, position, text = self.entries[index]
@@ -275,6 +301,10 @@ class _Composer:
         plain = event.tag is None and event.implicit[0]
         if not plain or _is_secret(path):
             return text, None  # quoted, block, !!str, or a secret field: always the text
+        if text[:1].isalpha() and text not in _WORDS:
+            return text, None  # the common case, decided without the resolver's regexes
+        if _CANONICAL_INT.fullmatch(text):
+            return int(text), text
         tag = self.resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
         kind = str(tag).removeprefix(_YAML_TAG)
         if kind == "null":
@@ -356,10 +386,9 @@ class _Composer:
                 self._make(
                     event,
                     (),
-                    f"holds more than {MAX_NODES:,} values (an alias counts every value it "
-                    "repeats); reading stopped here",
-                    "a desired state this large is usually an alias bomb or a generated file; "
-                    "write the resources out, or split the workspace",
+                    f"holds more than {MAX_NODES:,} keys and values; reading stopped here",
+                    "split the desired state over several projects, each with its own "
+                    "platform.yaml",
                 )
             )
 
