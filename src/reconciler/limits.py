@@ -67,16 +67,20 @@ MAX_QUERY = 32_768
 
 # --- checks ----------------------------------------------------------------------------------
 
-_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_LINES = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str | None:
     """Why ``value`` cannot be a field's text (too long, a control character), or None.
 
     Control characters (an escape sequence from a double-quoted YAML string or a variable) would
-    reach the terminal and the pull-request comment that show the plan; only a multi-line field
-    (a query, a description) may hold tabs and line breaks. Never echoes the value.
+    reach the terminal and the pull-request comment that show the plan, and bidirectional
+    controls would make a reviewed value read differently from what it is; only a multi-line
+    field (a query, a description) may hold tabs and line breaks. Never echoes the value.
     """
     if len(value) > max_chars:
         return f"is {len(value):,} characters long; at most {max_chars:,} are allowed"
@@ -85,6 +89,11 @@ def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str 
         code = ord(control.group())
         if control.group() in "\n\r\u2028\u2029":
             return f"holds a line break (U+{code:04X}); it must be a single line"
+        if control.group() in _BIDI:
+            return (
+                f"holds the invisible bidirectional control U+{code:04X}, which makes text read "
+                "differently in a review than it is; remove it"
+            )
         return f"holds the control character U+{code:04X}; remove it"
     return None
 

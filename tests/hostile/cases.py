@@ -496,6 +496,12 @@ NAMES = [
         (f"{_FIELD}5", "tag 'managed-by' is reserved"),
     ),
     Case(
+        "bidi-override-in-description",
+        "names",
+        field_('description: "keep \u202eatad eht lla eteled"'),
+        (f"{_FIELD}5", "invisible bidirectional control U+202E"),
+    ),
+    Case(
         "escape-in-tag-value",
         "names",
         field_('tags: {k: "\\e]0;pwned\\a"}'),

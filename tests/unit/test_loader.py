@@ -361,6 +361,7 @@ def test_sql_statements_split_only_outside_quotes_and_comments(
         ("tab\there", False, "control character U+0009"),
         ("\x1b[2J", True, "control character U+001B"),
         ("\x85next", False, "control character U+0085"),
+        ("safe \u202eevil", True, "bidirectional control U+202E"),
         ("x" * 11, False, "is 11 characters long; at most 10 are allowed"),
     ],
 )
