@@ -802,7 +802,7 @@ ENVIRONMENT_VALUES = [
 
 SIZES = [
     Case(
-        "platform-of-2-mib",
+        "platform-over-4-mib",
         "sizes",
         {_P: PLATFORM + ("# padding " + "x" * 90 + "\n") * 42_000},
         (f"{_P}:", "is larger than 4 MiB"),
