@@ -3,9 +3,11 @@ within seconds).
 
 Every case of `tests/hostile/cases.py` is built in a temporary folder and run twice: as the real
 command in a new process (what a user or a CI job sees: interpreter start, imports and the
-work; peak RSS from that child alone) and in this process (the work alone). Prints one row per
-case and the max and median of each column; asserts nothing about time, but exits 1 when a case
-did not exit 1, so that a broken case is never timed as a refusal.
+work; peak RSS from that child alone) and in this process (the work alone). Then the largest
+inputs the limits still accept (5,000 resources, 100 queries of 32 KiB, aliases just under their
+budget, a file just under 4 MiB) are validated the same way. Prints one row per case and the max
+and median of each column; asserts nothing about time, but exits 1 when a hostile case did not
+exit 1 or a large input did not validate, so that a broken case is never timed as a result.
 
     .venv/bin/python bench/hostile_bench.py                  # every case
     .venv/bin/python bench/hostile_bench.py --filter yaml    # cases whose id or group has 'yaml'
@@ -95,13 +97,62 @@ def run_process(case: Case, project: Path, src: Path | None, timeout: float) -> 
 def run_case(case: Case, src: Path | None, timeout: float) -> Timing:
     with tempfile.TemporaryDirectory() as folder:
         timing = run_process(case, build(case, Path(folder) / "p"), src, timeout)
-    if src is None:
+    if src is None and timing.exit_code is not None:  # no in-process rerun of a timeout
         with tempfile.TemporaryDirectory() as folder:
             project = build(case, Path(folder) / "p")
             start = time.perf_counter()
             run_in_process(case.args, project, case.env)
             timing.in_process_ms = (time.perf_counter() - start) * 1000
     return timing
+
+
+def _accepted() -> list[Case]:
+    """The largest inputs the limits let through, for the time they take to validate."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from tests.conftest import PLATFORM
+
+    from plan_bench import desired_state
+
+    query = "SELECT " + "1 + " * 8_000 + "1"
+    many_queries = "".join(
+        f"  q{i}:\n    source: {{type: database, connection: snowflake_globorealty, "
+        f"query: '{query} + {i}'}}\n    path: azureml://datastores/rawdata/paths/q{i}\n"
+        for i in range(100)
+    )
+    aliases = (
+        "    tags: &t {"
+        + ", ".join(f"k{i}: v" for i in range(30))
+        + "}\n"
+        + "".join(
+            f"  a{i}:\n    source: {{type: database, connection: snowflake_globorealty, "
+            f"query: SELECT {i}}}\n    path: azureml://datastores/rawdata/paths/a{i}\n"
+            f"    tags: *t\n"
+            for i in range(300)
+        )
+    )
+    comments = PLATFORM + ("# " + "c" * 98 + "\n") * 40_000
+    validate = ("validate",)
+    return [
+        Case(
+            "5000-resources",
+            "accepted",
+            {"platform.yaml": desired_state(5_000), "environments/local.yaml": "{}\n"},
+            args=validate,
+        ),
+        Case(
+            "100-queries-of-32k",
+            "accepted",
+            {"platform.yaml": PLATFORM + many_queries},
+            args=validate,
+        ),
+        Case(
+            "aliases-repeating-9300",
+            "accepted",
+            {"platform.yaml": PLATFORM + aliases},
+            args=validate,
+        ),
+        Case("3.9-mib-of-comments", "accepted", {"platform.yaml": comments}, args=validate),
+    ]
 
 
 def report(timings: list[Timing]) -> str:
@@ -126,12 +177,12 @@ def report(timings: list[Timing]) -> str:
         f"median {statistics.median(process):.2f} s; peak RSS: max {max(peaks):,.0f} MB, "
         f"median {statistics.median(peaks):,.0f} MB",
     ]
-    work = [t for t in timings if t.in_process_ms is not None]
-    if work:
-        slowest = max(work, key=lambda t: t.in_process_ms or 0)
+    measured = [t for t in timings if t.in_process_ms is not None]
+    if measured:
+        slowest = max(measured, key=lambda t: t.in_process_ms or 0)
         lines.append(
-            f"in process: max {slowest.in_process_ms:,.1f} ms ({slowest.case}), median "
-            f"{statistics.median(t.in_process_ms or 0 for t in work):,.1f} ms"
+            f"in process: max {slowest.in_process_ms or 0:,.1f} ms ({slowest.case}), median "
+            f"{statistics.median(t.in_process_ms or 0 for t in measured):,.1f} ms"
         )
     return "\n".join(lines)
 
@@ -143,17 +194,23 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per case")
     parser.add_argument("--json", type=Path, default=None, help="also write the timings here")
     options = parser.parse_args()
-    cases = [c for c in CASES if options.filter in c.id or options.filter in c.group]
-    timings = []
-    for case in cases:
-        timing = run_case(case, options.src, options.timeout)
-        print(f"{case.id}: exit {timing.exit_code}, {timing.process_s:.2f} s", file=sys.stderr)
-        timings.append(timing)
-    print(report(timings))
+    hostile = [c for c in CASES if options.filter in c.id or options.filter in c.group]
+    accepted = [c for c in _accepted() if options.filter in c.id or options.filter in c.group]
+    timings: dict[str, list[Timing]] = {"refused": [], "accepted": []}
+    for kind, cases in (("refused", hostile), ("accepted", accepted)):
+        for case in cases:
+            timing = run_case(case, options.src, options.timeout)
+            print(f"{case.id}: exit {timing.exit_code}, {timing.process_s:.2f} s", file=sys.stderr)
+            timings[kind].append(timing)
+    for kind, title in (("refused", "Hostile inputs (exit 1)"), ("accepted", "Largest inputs")):
+        if timings[kind]:
+            print(f"## {title}\n\n{report(timings[kind])}\n")
     if options.json is not None:
-        options.json.write_text(json.dumps([asdict(t) for t in timings], indent=2) + "\n")
-    refused = all(t.exit_code == 1 and not t.internal_error for t in timings)
-    return 0 if refused or options.src is not None else 1
+        data = {kind: [asdict(t) for t in found] for kind, found in timings.items()}
+        options.json.write_text(json.dumps(data, indent=2) + "\n")
+    refused = all(t.exit_code == 1 and not t.internal_error for t in timings["refused"])
+    passed = all(t.exit_code == 0 for t in timings["accepted"])
+    return 0 if (refused and passed) or options.src is not None else 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.config import load
 from reconciler.errors import ConfigError, ReconcileError
-from reconciler.model import AzureBlobDatastore, UsernamePassword
+from reconciler.model import AzureBlobDatastore, DatabaseSource, UsernamePassword
 from tests.conftest import DEMO_PASSWORD, LOCAL, PLATFORM, local_env, write_project
 
 
@@ -283,7 +283,8 @@ def test_a_query_may_end_with_a_semicolon_and_hold_comments_and_quoted_semicolon
         tmp_path,
         platform=PLATFORM.replace("query: SELECT * FROM GLOBOREALTY.REAL_ESTATE.RAW", query),
     )
-    assert "SELECT ';'" in load(tmp_path).platform.imports["raw_house_data"].source.query
+    source = load(tmp_path).platform.imports["raw_house_data"].source
+    assert isinstance(source, DatabaseSource) and "SELECT ';'" in source.query
 
 
 def test_forty_tags_and_a_246_character_scheduled_import_fit_azure_limits(tmp_path: Path) -> None:
