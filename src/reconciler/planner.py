@@ -230,7 +230,10 @@ def _plan_import(desired: DesiredResource, asset: LiveAsset | None) -> ResourceC
         else (asset.latest_version() if asset else None)
     )
     definition = spec.definition.to_dict()
-    if current is not None and current.fingerprint == spec.fingerprint:
+    same = current is not None and (
+        current.fingerprint == spec.fingerprint or spec.definition.same_data(current.definition)
+    )
+    if current is not None and same:
         metadata = {"description": current.description, "tags": current.tags}
         wanted = {"description": spec.description, "tags": spec.tags}
         fields = tuple(diff_specs(Kind.IMPORT, metadata, wanted))

@@ -15,6 +15,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -525,7 +526,7 @@ def status(environment: str | None) -> None:
     names = sorted(r.name for r in desired.of_kind(Kind.IMPORT))
     assets = workspace.list_assets(names)
     schedules = workspace.list_resources(Kind.SCHEDULE)
-    session.out(render_status(names, assets, schedules))
+    session.out(render_status(names, assets, schedules, datetime.now(UTC)))
 
 
 @cli.command()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from reconciler.dataset import STATS, DatasetSummary
 from reconciler.resources import LiveAsset, LiveResource
+from reconciler.schedules import next_run
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -20,10 +22,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def render_status(
-    imports: Sequence[str], assets: Sequence[LiveAsset], schedules: Sequence[LiveResource]
+    imports: Sequence[str],
+    assets: Sequence[LiveAsset],
+    schedules: Sequence[LiveResource],
+    now: datetime,
 ) -> str:
     by_name = {a.name: a for a in assets}
-    by_import = {s.spec.get("import"): s for s in schedules}
+    by_import = {s.essence.import_name: s for s in schedules}
     rows = []
     for name in imports:
         asset = by_name.get(name)
@@ -38,15 +43,24 @@ def render_status(
                 f"{job.rows:,}" if job and job.rows is not None else "-",
                 (job.ended_at or job.started_at) if job else "-",
                 _trigger(schedule.spec) if schedule else "-",
+                _next(schedule, now) if schedule else "-",
             ]
         )
-    out = table(["IMPORT", "LATEST VERSION", "LAST JOB", "ROWS", "WHEN", "SCHEDULE"], rows)
+    headers = ["IMPORT", "LATEST VERSION", "LAST JOB", "ROWS", "WHEN", "SCHEDULE", "NEXT RUN"]
+    out = table(headers, rows)
     for name in imports:
         asset = by_name.get(name)
         job = asset.jobs[-1] if asset and asset.jobs else None
         if job and job.error:
             out += f"\n{name}: last job {job.id} failed: {job.error}\n"
     return out
+
+
+def _next(schedule: LiveResource, now: datetime) -> str:
+    if not schedule.essence.enabled:
+        return "-"
+    at = next_run(schedule.essence.trigger, now)
+    return at.isoformat(timespec="minutes") if at else "?"
 
 
 def _trigger(spec: dict[str, Any]) -> str:
