@@ -14,11 +14,12 @@ The connection target names the bucket (see `reconciler.imports.s3target`); the 
 * ``listings/manifest.json`` - one object, when no folder of that name exists;
 * empty or ``/`` - the whole bucket.
 
-Objects stream to disk in ``chunk_bytes`` pieces and the listing is read a page at a time, so
-memory stays bounded whatever the object sizes and counts. Progress is the number of files
-copied, and the job's row count is the number of files. Folder markers (keys ending in ``/``)
-are skipped. A key that would land outside the staging folder (``..``, an absolute path, see
-`reconciler.names.inside`) fails the whole import, before anything is registered.
+Objects stream to disk in ``chunk_bytes`` pieces, ``workers`` at a time, and the listing is read
+a page at a time, so memory stays bounded whatever the object sizes and counts. Progress is the
+number of files copied, and the job's row count is the number of files. Folder markers (keys
+ending in ``/``) are skipped. A key that would land outside the staging folder (``..``, an
+absolute path, see `reconciler.names.inside`) fails the whole import, before anything is
+registered.
 
 Every failure becomes `ImportFailed` naming the import and the cause: no such bucket, a rejected
 access key or secret, access denied, no objects under the path, an unreachable endpoint. The
@@ -30,6 +31,7 @@ from __future__ import annotations
 import fnmatch
 import threading
 from collections.abc import Generator, Iterator
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,7 @@ GLOB_CHARACTERS = frozenset("*?[")
 NOT_SECRET_KEYS = {"access_key_id"}
 REDACTED = "***"
 CHUNK_BYTES = 1 << 20
+WORKERS = 8
 AUTH_REJECTED = {
     "InvalidAccessKeyId": "access key id",
     "SignatureDoesNotMatch": "secret access key",
@@ -79,11 +82,13 @@ class S3ImportRunner:
         read_timeout: float = 60.0,
         attempts: int = 3,
         chunk_bytes: int = CHUNK_BYTES,
+        workers: int = WORKERS,
     ) -> None:
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._attempts = attempts
         self._chunk_bytes = chunk_bytes
+        self._workers = workers
         self._session: Any = None
         self._lock = threading.Lock()
 
@@ -92,16 +97,10 @@ class S3ImportRunner:
     ) -> ImportResult:
         source = _source(request)
         s3 = self._client(request, source.target)
-        files: list[str] = []
-        for key, relative in _objects(s3, source, request):
-            destination = _destination(staging_dir, key, relative, request)
-            _download(s3, source, key, destination, self._chunk_bytes, request)
-            files.append(relative)
-            if progress is not None:
-                progress(len(files))
+        files = self._copy(s3, source, request, staging_dir, progress)
         if not files:
             raise _empty(request, source)
-        return ImportResult(rows=len(files), files=tuple(files))
+        return ImportResult(rows=len(files), files=tuple(sorted(files)))
 
     def check(self, request: ImportRequest) -> None:
         """The bucket is reachable with these keys, the path holds a file, and it is readable."""
@@ -113,6 +112,44 @@ class S3ImportRunner:
             raise _empty(request, source)
         with _translated(request, source, first[0]):
             s3.head_object(Bucket=source.target.bucket, Key=first[0])
+
+    def _copy(
+        self,
+        s3: Any,
+        source: _Source,
+        request: ImportRequest,
+        staging_dir: Path,
+        progress: ProgressCallback | None,
+    ) -> list[str]:
+        """Download the objects ``workers`` at a time (small files are latency-bound), with at
+        most two per worker listed ahead. On a failure the downloads not started are dropped
+        and the running ones finish before it propagates: nothing writes into the staging
+        folder after the provider was told to delete it."""
+        files: list[str] = []
+        pending: dict[Future[None], str] = {}
+
+        def collect(return_when: str) -> None:
+            done, _ = wait(pending, return_when=return_when)
+            for future in done:
+                future.result()  # a download's ImportFailed surfaces here
+                files.append(pending.pop(future))
+                if progress is not None:
+                    progress(len(files))
+
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="s3-import") as pool:
+            try:
+                for key, relative in _objects(s3, source, request):
+                    destination = _destination(staging_dir, key, relative, request)
+                    args = (s3, source, key, destination, self._chunk_bytes, request)
+                    pending[pool.submit(_download, *args)] = relative
+                    if len(pending) >= 2 * self._workers:
+                        collect(FIRST_COMPLETED)
+                collect(ALL_COMPLETED)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+        return files
 
     def _client(self, request: ImportRequest, target: S3Target) -> Any:
         """An S3 client with this connection's keys. Clients come from one botocore session,
@@ -135,6 +172,7 @@ class S3ImportRunner:
             connect_timeout=self._connect_timeout,
             read_timeout=self._read_timeout,
             retries={"mode": "standard", "total_max_attempts": self._attempts},
+            max_pool_connections=self._workers + 2,
             s3={"addressing_style": "path" if target.custom_endpoint else "auto"},
             # the connection target says where the bucket is; AWS_ENDPOINT_URL* must not
             ignore_configured_endpoint_urls=True,
