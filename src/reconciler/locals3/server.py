@@ -263,7 +263,10 @@ def serve(
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     app = _with_health(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
+    serving = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="moto", daemon=True
+    )
+    serving.start()
     stopping = threading.Event()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: stopping.set())
@@ -271,7 +274,7 @@ def serve(
         endpoint = f"http://{host}:{server.server_port}"
         _enable_logins(endpoint)
         _publish_port(server.server_port, state_dir / PORT_FILE)
-        while not stopping.wait(0.5):
+        while not stopping.wait(0.2):
             if exit_with is not None and not _pid_exists(exit_with):
                 break
     finally:
