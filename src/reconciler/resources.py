@@ -366,6 +366,15 @@ class LiveAsset:
         return _next_version(taken)
 
 
+@dataclass(frozen=True)
+class LiveState:
+    """What a plan reads of a workspace."""
+
+    resources: tuple[LiveResource, ...]
+    assets: tuple[LiveAsset, ...]
+    imported: tuple[str, ...] = ()  # data assets this owner's imports made (not archived)
+
+
 def with_job_definitions(
     versions: tuple[AssetVersion, ...], jobs: tuple[ImportJob, ...]
 ) -> tuple[AssetVersion, ...]:

@@ -39,6 +39,7 @@ def render_status(
             [
                 name,
                 latest.version if latest else "-",
+                made_by(latest.provenance) if latest else "-",
                 job.status if job else "never run",
                 f"{job.rows:,}" if job and job.rows is not None else "-",
                 (job.ended_at or job.started_at) if job else "-",
@@ -46,7 +47,16 @@ def render_status(
                 _next(schedule, now) if schedule else "-",
             ]
         )
-    headers = ["IMPORT", "LATEST VERSION", "LAST JOB", "ROWS", "WHEN", "SCHEDULE", "NEXT RUN"]
+    headers = [
+        "IMPORT",
+        "LATEST VERSION",
+        "MADE BY",
+        "LAST JOB",
+        "ROWS",
+        "WHEN",
+        "SCHEDULE",
+        "NEXT RUN",
+    ]
     out = table(headers, rows)
     for name in imports:
         asset = by_name.get(name)
@@ -72,10 +82,14 @@ def _trigger(spec: dict[str, Any]) -> str:
     return f"{every} {trigger.get('time_zone', 'UTC')}{enabled}"
 
 
-def render_dataset(name: str, version: str, summary: DatasetSummary) -> str:
+def render_dataset(
+    name: str, version: str, summary: DatasetSummary, provenance: dict[str, str] | None = None
+) -> str:
     out = [
         f"Data asset {name}, version {version}: {summary.rows:,} rows in {summary.files} file(s)\n"
     ]
+    if provenance:
+        out.append(f"Made by: {made_by(provenance)}\n")
     out.append("\nSchema\n" + table(["COLUMN", "TYPE"], summary.schema))
     out.append(
         f"\nFirst {len(summary.head)} rows\n" + table([c for c, _ in summary.schema], summary.head)
@@ -93,3 +107,34 @@ def _num(value: float | None) -> str:
         return "-"
     text = f"{value:.2f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def made_by(provenance: dict[str, str]) -> str:
+    """``octocat, PR #12, 0123abcd4567, 2026-11-30T10:00:00Z`` (what is known of it)."""
+    parts = [provenance.get("by", "")]
+    if provenance.get("pull-request"):
+        parts.append(f"PR #{provenance['pull-request']}")
+    if provenance.get("commit"):
+        parts.append(provenance["commit"][:12])
+    parts.append(provenance.get("at", ""))
+    return ", ".join(p for p in parts if p) or "-"
+
+
+def render_list(owner: str, resources: Sequence[LiveResource], assets: Sequence[LiveAsset]) -> str:
+    """The resources ``owner`` manages, with what made them last (and imports' versions)."""
+    rows: list[list[Any]] = [
+        [r.address, "-", made_by(r.provenance)]
+        for r in sorted(resources, key=lambda r: (r.kind, r.name))
+    ]
+    for asset in sorted(assets, key=lambda a: a.name):
+        latest = asset.latest_version()
+        rows.append(
+            [
+                f"import.{asset.name}",
+                latest.version if latest else "-",
+                made_by(latest.provenance) if latest else "-",
+            ]
+        )
+    if not rows:
+        return f"Nothing is managed for {owner} in this workspace yet.\n"
+    return f"Managed for {owner}:\n\n" + table(["ADDRESS", "VERSION", "LAST WRITTEN BY"], rows)
