@@ -18,10 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from plan_bench import prepare
-from reconciler.config import load
-from reconciler.emulator import Emulator
+from reconciler.config import desired_state
+from reconciler.emulator import Emulator, FakeCredential
 from reconciler.planner import build_plan
 from reconciler.providers.azureml.provider import AzureWorkspace
+from reconciler.resources import Kind
 
 RESOURCES = 500
 LATENCY_MS = 50
@@ -45,12 +46,11 @@ def main() -> None:
         ).start()
         try:
             os.environ.update(emulator.env())
-            os.environ["RECONCILER_AZURE_CREDENTIAL"] = "emulator"
-            config = load(root, "azure")
-            workspace = AzureWorkspace(SUB, RG, WS)
+            desired = desired_state(root, "azure")
+            workspace = AzureWorkspace(SUB, RG, WS, credential=FakeCredential())
             emulator.reset_stats()
             start = time.perf_counter()
-            plan = build_plan(config, workspace)
+            plan = build_plan(desired, workspace)
             plan_seconds = time.perf_counter() - start
             plan_stats = emulator.stats()
             plan_requests = plan_stats["requests"]
@@ -59,12 +59,13 @@ def main() -> None:
             emulator.reset_stats()
             start = time.perf_counter()
             ml = workspace.client
-            for name in config.platform.connections:
-                ml.connections.get(name)
-            for name in config.platform.datastores:
-                ml.datastores.get(name)
-            for name in config.platform.imports:
-                ml.data.get(name, version="1")
+            for item in desired.resources:
+                if item.kind is Kind.CONNECTION:
+                    ml.connections.get(item.name)
+                elif item.kind is Kind.DATASTORE:
+                    ml.datastores.get(item.name)
+                elif item.kind is Kind.IMPORT:
+                    ml.data.get(item.name, version="1")
             naive_seconds = time.perf_counter() - start
             naive_requests = emulator.stats()["requests"]
         finally:

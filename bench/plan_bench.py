@@ -20,15 +20,11 @@ import time
 from pathlib import Path
 
 from reconciler.apply import apply_plan
-from reconciler.config import load
+from reconciler.config import desired_state as load_desired
 from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import (
-    DEFINITION_PROPERTY,
-    FINGERPRINT_PROPERTY,
-    MANAGED_BY_TAG,
-    import_spec,
-)
+from reconciler.resources import Kind
+from reconciler.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
 
 SIZES = (100, 1_000, 5_000)
 RUNS = 3
@@ -76,11 +72,11 @@ def prepare(root: Path, total: int) -> None:
     (root / "environments").mkdir(parents=True)
     (root / "platform.yaml").write_text(desired_state(total))
     (root / "environments/local.yaml").write_text("workspace: {provider: local}\n")
-    env = {f"PASSWORD_{i}": f"pw-{i}" for i in range(5)} | {
-        f"KEY_{i}": f"key-{i}" for i in range(5)
+    env = {f"PASSWORD_{i}": f"bench-password-{i}" for i in range(5)} | {
+        f"KEY_{i}": f"bench-account-key-{i}" for i in range(5)
     }
     os.environ.update(env)
-    config = load(root)
+    desired = load_desired(root)
     workspace = LocalWorkspace(root / ".reconcile/local")
 
     class Quiet:
@@ -88,23 +84,22 @@ def prepare(root: Path, total: int) -> None:
         def step_progress(self, step: object, rows: int) -> None: ...
         def step_finished(self, step: object, result: object) -> None: ...
 
-    plan = build_plan(config, workspace)
-    steps = tuple(c for c in plan.resource_changes if c.type != "import")
-    apply_plan(plan.model_copy(update={"resource_changes": steps}), config, workspace, Quiet())
-    for name, item in config.platform.imports.items():
-        spec = import_spec(item)
-        definition = {k: spec[k] for k in ("type", "source", "path")}
+    plan = build_plan(desired, workspace)
+    steps = tuple(c for c in plan.resource_changes if c.type is not Kind.IMPORT)
+    apply_plan(plan.model_copy(update={"resource_changes": steps}), desired, workspace, Quiet())
+    for item in desired.of_kind(Kind.IMPORT):
+        spec = item.essence
         workspace.store.create_version(
-            name,
+            item.name,
             "1",
             {
-                "path": spec["path"] + "/1",
-                "type": spec["type"],
+                "path": spec.path + "/1",
+                "type": spec.type,
                 "description": None,
                 "tags": {MANAGED_BY_TAG: "reconciler"},
                 "properties": {
-                    FINGERPRINT_PROPERTY: spec["fingerprint"],
-                    DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
+                    FINGERPRINT_PROPERTY: spec.fingerprint,
+                    DEFINITION_PROPERTY: json.dumps(spec.definition.to_dict(), sort_keys=True),
                 },
             },
         )

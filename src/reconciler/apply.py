@@ -1,54 +1,34 @@
-"""apply_plan(plan, config, workspace, reporter): make the workspace match a plan.
+"""apply_plan(plan, desired, workspace, reporter): make the workspace match a plan's steps.
 
-Before writing anything it re-plans from the current desired and live state; a saved plan whose
-digests no longer match is refused (nothing unreviewed is applied). Steps run in plan order and
-dispatch through one mapping. A failed step stops the steps that depend on it, not the others;
-because planning is idempotent, re-running after any failure converges.
+The caller decides which plan: one made just now, or a fresh plan restricted to what a
+reviewed plan agrees with (`reconciler.review`). Steps dispatch through one mapping and run in
+dependency order (`reconciler.graph.run_steps`); a failed step stops the steps that depend on
+it, not the others. Because planning is idempotent, re-running after any failure converges.
+A step that raises anything is reported as failed, never lost, so the summary and the exit
+code always tell what was applied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
-from reconciler.config import LoadedConfig
-from reconciler.errors import ReconcileError, StalePlanError
-from reconciler.graph import blocked_by
-from reconciler.plan import Action, Plan, ResourceChange
-from reconciler.planner import build_plan
+from reconciler.desired import DesiredState
+from reconciler.errors import ReconcileError
+from reconciler.graph import run_steps
+from reconciler.plan import Action, ApplyResult, Plan, ResourceChange, StepResult
 from reconciler.providers.base import Workspace
-from reconciler.resources import (
+from reconciler.resources import ImportEssence, Kind, parse_essence
+from reconciler.secrets import SecretHasher, new_salt
+from reconciler.vocabulary import (
     CREDENTIAL_TAG_PREFIX,
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
+    OWNER_TAG,
+    PROVENANCE_TAG_PREFIX,
     SECRET_TAG_PREFIX,
-    desired_resources,
 )
-from reconciler.secrets import SecretHasher, SecretKey, new_salt, resolve_secrets
-
-Status = Literal["applied", "failed", "skipped"]
-
-
-@dataclass(frozen=True)
-class StepResult:
-    address: str
-    action: Action
-    status: Status
-    message: str = ""
-
-
-@dataclass
-class ApplyResult:
-    results: list[StepResult] = field(default_factory=list)
-
-    def count(self, status: Status) -> int:
-        return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def ok(self) -> bool:
-        return not any(r.status != "applied" for r in self.results)
 
 
 class Reporter(Protocol):
@@ -60,125 +40,74 @@ class Reporter(Protocol):
 @dataclass
 class _Context:
     workspace: Workspace
-    secrets: Mapping[SecretKey, str]
+    desired: DesiredState
     hasher: SecretHasher
     salt: bytes
     reporter: Reporter
+    provenance: Mapping[str, str]
 
     def tags(self, step: ResourceChange) -> dict[str, str]:
-        tags = {MANAGED_BY_TAG: MANAGED_BY_VALUE}
-        if step.type == "connection":
-            # Azure ML never returns a connection's credentials, not even the user name: keep
-            # the non-secret ones readable beside it.
+        """What reconciler writes beside a resource: ownership, secret hashes, provenance and
+        (connections) the non-secret credential fields Azure ML does not return."""
+        tags = {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: self.desired.owner}
+        tags.update({PROVENANCE_TAG_PREFIX + k: v for k, v in self.provenance.items()})
+        if step.type is Kind.CONNECTION:
             credentials = (step.change.after or {}).get("credentials") or {}
             for key, value in sorted(credentials.items()):
                 if key != "type":
                     tags[CREDENTIAL_TAG_PREFIX + key] = str(value)
-        for path in step.secret_refs:
-            value = self.secrets[(step.address, path)]
+        for path, value in self.secret_values(step).items():
             tags[SECRET_TAG_PREFIX + path] = self.hasher.hash(value, self.salt)
         return tags
 
     def secret_values(self, step: ResourceChange) -> dict[str, str]:
-        return {path: self.secrets[(step.address, path)] for path in step.secret_refs}
-
-
-def check_fresh(
-    plan: Plan, config: LoadedConfig, workspace: Workspace, hasher: SecretHasher
-) -> None:
-    """Refuse a saved plan whose desired or live state changed since it was made."""
-    if plan.environment != config.environment:
-        raise StalePlanError(
-            f"the plan is for environment {plan.environment!r}, not {config.environment!r}",
-            hint=f"apply it with --env {plan.environment}",
-        )
-    current = build_plan(config, workspace, prune=plan.prune, hasher=hasher)
-    if current.workspace != plan.workspace:
-        raise StalePlanError(f"the plan is for workspace {plan.workspace}, not {current.workspace}")
-    # live first: the desired digest reuses stored secret hashes, so it moves with them
-    if current.live_digest != plan.live_digest:
-        raise StalePlanError(
-            "the workspace changed since this plan was made; nothing was applied",
-            hint="run reconcile plan again and review the new plan",
-        )
-    if current.desired_digest != plan.desired_digest:
-        raise StalePlanError(
-            "the desired state (platform.yaml, the environment file or a secret) changed since "
-            "this plan was made; nothing was applied",
-            hint="run reconcile plan again and review the new plan",
-        )
-    if current.resource_changes != plan.resource_changes or current.ignored != plan.ignored:
-        raise StalePlanError(
-            "the plan file's steps differ from what this desired state and workspace give "
-            "(the file was edited, or made by another reconciler version); nothing was applied",
-            hint="run reconcile plan again and review the new plan",
-        )
+        values = self.desired.secrets.of(step.address)
+        missing = [p for p in step.secret_refs if p not in values]
+        if missing:  # a plan made without secrets can be shown, never applied
+            raise ReconcileError(f"{step.address}: secret {missing[0]} was not resolved")
+        return {path: values[path] for path in step.secret_refs}
 
 
 def apply_plan(
     plan: Plan,
-    config: LoadedConfig,
+    desired: DesiredState,
     workspace: Workspace,
     reporter: Reporter,
+    *,
     hasher: SecretHasher | None = None,
     parallelism: int = 1,
+    provenance: Mapping[str, str] | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> ApplyResult:
-    """Run the plan's steps. Up to ``parallelism`` independent steps run at once; a step waits
-    for the steps it depends on; deletions run last, one by one, in plan order."""
-    hasher = hasher or SecretHasher()
-    secrets = resolve_secrets(desired_resources(config.platform), config)
-    context = _Context(workspace, secrets, hasher, new_salt(), reporter)
+    """Run the plan's steps: up to ``parallelism`` independent ones at once, each after the
+    steps it depends on, deletions last and one by one. Once ``stopping()`` is true no new
+    step starts; the result lists those never started."""
+    context = _Context(
+        workspace, desired, hasher or SecretHasher(), new_salt(), reporter, provenance or {}
+    )
     steps = plan.steps
-    forward = [s for s in steps if s.action is not Action.DELETE]
-    outcomes: dict[str, StepResult] = {}
-    failed: set[str] = set()
-
-    def finish(step: ResourceChange, outcome: StepResult) -> None:
-        if outcome.status != "applied":
-            failed.add(step.address)
-        outcomes[step.address] = outcome
-        reporter.step_finished(step, outcome)
-
-    planned = {s.address for s in steps}
-    pending = list(forward)
-    running: dict[Future[StepResult], ResourceChange] = {}
-    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        while pending or running:
-            for step in list(pending):
-                if len(running) >= max(1, parallelism):
-                    break  # scan again when a slot frees up
-                waiting = [d for d in step.depends_on if d in planned and d not in outcomes]
-                blocker = blocked_by(step, failed)
-                if blocker is not None and not waiting:
-                    pending.remove(step)
-                    reporter.step_started(step)
-                    message = f"{blocker} did not apply"
-                    finish(step, StepResult(step.address, step.action, "skipped", message))
-                elif not waiting and len(running) < max(1, parallelism):
-                    pending.remove(step)
-                    reporter.step_started(step)
-                    running[pool.submit(_run, step, context)] = step
-            if running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    finish(running.pop(future), future.result())
-            elif pending:  # every pending step waits on a step that is not in the plan
-                raise AssertionError(f"unsatisfiable dependencies: {[s.address for s in pending]}")
-    for step in steps:
-        if step.action is Action.DELETE:
-            reporter.step_started(step)
-            finish(step, _run(step, context))
-    return ApplyResult([outcomes[s.address] for s in steps])
+    outcomes, not_started = run_steps(
+        steps,
+        lambda step: _run(step, context),
+        parallelism=parallelism,
+        started=reporter.step_started,
+        finished=reporter.step_finished,
+        stopping=stopping,
+    )
+    return ApplyResult([outcomes[s.address] for s in steps if s.address in outcomes], not_started)
 
 
 def _run(step: ResourceChange, context: _Context) -> StepResult:
     handler = _HANDLERS.get(step.action)
-    if handler is None:
-        raise ValueError(f"no handler for action {step.action}")  # a bug, not a user error
     try:
+        if handler is None:
+            raise ValueError(f"no handler for action {step.action}")  # a bug, not a user error
         message = handler(step, context)
     except ReconcileError as exc:
         return StepResult(step.address, step.action, "failed", exc.message)
+    except Exception as exc:  # a bug or an unmapped library error: still a reported failure
+        text = f"internal error ({type(exc).__name__}); rerun with --debug and report it"
+        return StepResult(step.address, step.action, "failed", text)
     if message is not None:
         return StepResult(step.address, step.action, "failed", message)
     return StepResult(step.address, step.action, "applied")
@@ -186,18 +115,15 @@ def _run(step: ResourceChange, context: _Context) -> StepResult:
 
 def _put(step: ResourceChange, context: _Context) -> str | None:
     assert step.change.after is not None
+    essence = parse_essence(step.type, step.change.after)
     context.workspace.put(
-        step.type,  # type: ignore[arg-type]
-        step.name,
-        step.change.after,
-        context.secret_values(step),
-        context.tags(step),
+        step.type, step.name, essence, context.secret_values(step), context.tags(step)
     )
     return None
 
 
 def _delete(step: ResourceChange, context: _Context) -> str | None:
-    context.workspace.delete(step.type, step.name)  # type: ignore[arg-type]
+    context.workspace.delete(step.type, step.name)
     return None
 
 
@@ -207,7 +133,7 @@ def _replace(step: ResourceChange, context: _Context) -> str | None:
 
 
 def _update(step: ResourceChange, context: _Context) -> str | None:
-    if step.type != "import":
+    if step.type is not Kind.IMPORT:
         return _put(step, context)
     after = step.change.after or {}
     assert step.version is not None
@@ -219,11 +145,13 @@ def _update(step: ResourceChange, context: _Context) -> str | None:
 
 def _materialize(step: ResourceChange, context: _Context) -> str | None:
     assert step.change.after is not None and step.version is not None
+    essence: ImportEssence = parse_essence(Kind.IMPORT, step.change.after)
     job = context.workspace.materialize(
         step.name,
         step.version,
-        step.change.after,
+        essence,
         lambda rows: context.reporter.step_progress(step, rows),
+        tags=context.tags(step),
     )
     if job.status != "Completed":
         return f"import {step.name} failed (job {job.id}): {job.error or job.status}"

@@ -1,70 +1,57 @@
-"""``plan --check-sources``: run each new or changed import query with zero rows returned.
+"""Source checks: run each new or changed import query with zero rows returned.
 
-A SQL error or bad credentials then surface in the pull request, not after the merge. The
-check runs from where ``plan`` runs (a laptop, a CI runner) with the desired connection and
-secrets, since the connection itself may be new in the same plan.
+A SQL error or bad credentials then surface before anything changes (``apply --check-sources``)
+or in a review (``plan --check-sources``), not half-way through an apply. The check runs from
+where reconciler runs, with the desired connection and its secrets, since the connection itself
+may be new in the same plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
-from reconciler.config import LoadedConfig
-from reconciler.errors import ImportFailed
-from reconciler.imports.base import ImportRequest, ImportRunner
+from reconciler.desired import DesiredState
+from reconciler.errors import ImportFailed, ReconcileError
+from reconciler.imports.base import ImportRunner, import_request
 from reconciler.plan import Action, Plan
-from reconciler.resources import address, desired_resources
-from reconciler.secrets import resolve_secrets
+from reconciler.resources import Kind, address
 
 
 def _default_runner() -> ImportRunner:
-    from reconciler.imports.database import DatabaseImportRunner
+    from reconciler.imports.runners import default_runner
 
-    return DatabaseImportRunner()
+    return default_runner()
 
 
 def check_sources(
     plan: Plan,
-    config: LoadedConfig,
+    desired: DesiredState,
     runner_factory: Callable[[], ImportRunner] = _default_runner,
 ) -> list[str]:
     """One message per import whose source cannot run; empty when all can."""
-    platform = config.platform
+    if not desired.secrets.resolved:
+        raise ReconcileError(
+            "source checks need the connections' secrets, and this plan reads none",
+            hint="drop --no-secrets, or check sources in the trusted apply job",
+        )
     to_check = [
         c.name
         for c in plan.resource_changes
-        if c.type == "import" and c.action is Action.MATERIALIZE
+        if c.type is Kind.IMPORT and c.action is Action.MATERIALIZE
     ]
     if not to_check:
         return []
-    secrets = resolve_secrets(desired_resources(platform), config)
     runner = runner_factory()
     problems = []
     for name in to_check:
-        item = platform.imports[name]
-        connection = platform.connections[item.source.connection]
-        conn_address = address("connection", item.source.connection)
-        credentials: Mapping[str, str] = {
-            k.removeprefix("credentials."): v
-            for (owner, k), v in secrets.items()
-            if owner == conn_address
-        } | {
-            k: str(v)
-            for k, v in connection.credentials.model_dump().items()
-            if k not in ("type", "password", "secret_access_key")
-        }
-        request = ImportRequest(
-            asset_name=name,
-            version="check",
-            source_type=item.source.type,
-            connection_name=item.source.connection,
-            connection_type=connection.type,
-            connection_target=connection.target,
-            credentials=credentials,
-            asset_type=item.asset_type,  # type: ignore[arg-type]
-            query=getattr(item.source, "query", None),
-            path=getattr(item.source, "path", None),
-        )
+        item = desired.get(address(Kind.IMPORT, name))
+        assert item is not None
+        definition = item.essence.definition
+        conn_address = address(Kind.CONNECTION, definition.source.connection)
+        connection = desired.get(conn_address)
+        assert connection is not None
+        secrets = desired.secrets.of(conn_address)
+        request = import_request(name, "check", definition, connection.essence, secrets)
         try:
             runner.check(request)
         except ImportFailed as exc:

@@ -12,15 +12,14 @@ from typing import Any
 
 from reconciler.plan import SENSITIVE, FieldChange
 from reconciler.resources import Kind
+from reconciler.vocabulary import DATASTORE_CONTAINER_FIELDS
 
 # Fields Azure ML cannot update in place: changing one means delete + create.
 REPLACE_FIELDS: Mapping[Kind, frozenset[str]] = {
-    "connection": frozenset({"type"}),
-    "datastore": frozenset(
-        {"type", "account_name", "container_name", "filesystem", "file_share_name", "endpoint"}
-    ),
-    "import": frozenset(),
-    "schedule": frozenset(),
+    Kind.CONNECTION: frozenset({"type"}),
+    Kind.DATASTORE: frozenset({"type", "account_name", "endpoint", *DATASTORE_CONTAINER_FIELDS}),
+    Kind.IMPORT: frozenset(),
+    Kind.SCHEDULE: frozenset(),
 }
 _MISSING = object()
 
@@ -54,8 +53,12 @@ def diff_specs(kind: Kind, before: dict[str, Any], after: dict[str, Any]) -> lis
     return changes
 
 
-def secret_change(path: str) -> FieldChange:
-    return FieldChange(path=path, before=SENSITIVE, after=SENSITIVE, sensitive=True)
+def secret_change(path: str, *, unknown: bool = False) -> FieldChange:
+    """A secret field that changed, or (``unknown``) that could not be compared: the plan was
+    made without secrets, so apply compares it."""
+    return FieldChange(
+        path=path, before=SENSITIVE, after=SENSITIVE, sensitive=True, unknown=unknown
+    )
 
 
 def _get(data: Any, path: tuple[str, ...]) -> Any:

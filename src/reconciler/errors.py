@@ -14,6 +14,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_APPLY_FAILED = 3
+EXIT_PLAN_DIFFERS = 4
 
 
 class ReconcileError(Exception):
@@ -28,6 +29,24 @@ class ReconcileError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+FieldPath = tuple[str | int, ...]
+
+
+def dotted(path: FieldPath) -> str:
+    """``imports.raw.source[0]`` from a field path."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass(frozen=True)
+class Position:
+    file: str
+    line: int
+    column: int
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,14 @@ class ConfigError(ReconcileError):
 
 
 class StalePlanError(ReconcileError):
-    """A saved plan no longer matches the desired or live state it was computed from."""
+    """A saved plan cannot be applied here (another environment or workspace, another format)."""
+
+
+class PlanDiffers(ReconcileError):
+    """A plan made now disagrees with the reviewed plan where it changes something: nothing
+    was applied; the fresh plan needs a review (or an approval) of its own."""
+
+    exit_code = EXIT_PLAN_DIFFERS
 
 
 class ProviderError(ReconcileError):

@@ -26,15 +26,25 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from reconciler.names import (
-    SYSTEM_DATASTORES,
-    canonical_datastore_path,
-    connection_ref,
-)
+from reconciler.names import canonical_datastore_path, connection_ref
+from reconciler.resources import SecretRef
+from reconciler.vocabulary import RESERVED_TAG_PREFIXES, SYSTEM_DATASTORES, default_asset_type
 
 _VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SECRET_REF = re.compile(r"^\$\{(env):([A-Za-z_][A-Za-z0-9_]*)\}$")
-RESERVED_TAG_PREFIXES = ("reconciler.", "managed-by")
+_ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+# Key Vault names: 3-24 letters, digits, '-'; secret names: 1-127 letters, digits, '-'
+_VAULT = r"[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]"
+_KV_SECRET = r"[A-Za-z0-9-]{1,127}"
+_ENV_REF = re.compile(rf"^\$\{{env:({_ENV_NAME})\}}$")
+_KEYVAULT_REF = re.compile(
+    rf"^\$\{{keyvault:({_VAULT})/({_KV_SECRET})(?:/([0-9a-fA-F]{{32}}))?\}}$"
+)
+_SECRET_FORMS = (
+    "${env:VARIABLE} or ${keyvault:VAULT/SECRET} (optionally ${keyvault:VAULT/SECRET/VERSION})"
+)
+_SECRET_PATTERN = (
+    rf"^\$\{{(env:{_ENV_NAME}|keyvault:{_VAULT}/{_KV_SECRET}(/[0-9a-fA-F]{{32}})?)\}}$"
+)
 
 
 def _interpolate(value: str, info: ValidationInfo) -> str:
@@ -56,11 +66,11 @@ def _interpolate(value: str, info: ValidationInfo) -> str:
             )
         return env[name]
 
-    if "${env:" in value:
+    if "${env:" in value or "${keyvault:" in value:
         raise PydanticCustomError(
             "secret_ref_in_plain_field",
-            "${env:...} marks a secret reference, but this field is not a secret; "
-            "write ${NAME} to insert a variable's value",
+            "${env:...} and ${keyvault:...} mark secret references, but this field is not a "
+            "secret; write ${NAME} to insert a variable's value",
         )
     return _VAR.sub(substitute, value)
 
@@ -69,37 +79,44 @@ Text = Annotated[str, AfterValidator(_interpolate)]
 """A plain string in which ``${NAME}`` is replaced from the environment."""
 
 
-class SecretRef(BaseModel):
-    """A reference to a secret, never the secret itself: ``${env:NAME}`` (more sources later)."""
-
-    model_config = ConfigDict(frozen=True)
-    source: Literal["env"]
-    name: str
-
-    def __str__(self) -> str:
-        return f"${{{self.source}:{self.name}}}"
-
-
 def _parse_secret(value: Any, handler: Any) -> SecretRef:
+    """A secret reference from its one written form. Errors never echo the value: it may be a
+    real secret pasted by mistake."""
     if isinstance(value, SecretRef):
         return value
-    if isinstance(value, dict):
-        return SecretRef.model_validate(value)
-    match = _SECRET_REF.match(value) if isinstance(value, str) else None
-    if match is None:
-        # Never echo the value: it may be a real secret pasted by mistake.
-        raise PydanticCustomError(
-            "literal_secret",
-            "this field is a secret and must be a reference, not a literal value; write "
-            "${env:VARIABLE} and set VARIABLE in the environment (e.g. a CI secret)",
+    text = value if isinstance(value, str) else None
+    env = _ENV_REF.match(text) if text else None
+    if env:
+        return SecretRef(source="env", name=env.group(1))
+    vault = _KEYVAULT_REF.match(text) if text else None
+    if vault:
+        return SecretRef(
+            source="keyvault", vault=vault.group(1), name=vault.group(2), version=vault.group(3)
         )
-    return SecretRef(source="env", name=match.group(2))
+    raise PydanticCustomError("secret_reference", _secret_problem(text))
+
+
+def _secret_problem(text: str | None) -> str:
+    accepted = f"write {_SECRET_FORMS}"
+    if text is None:
+        return f"this field is a secret and takes a reference written as a string; {accepted}"
+    if re.fullmatch(rf"\$\{{{_ENV_NAME}\}}", text.strip()):
+        return (
+            "${NAME} inserts a plain variable, but this field is a secret: secret fields take a "
+            f"secret reference; {accepted}"
+        )
+    scheme = re.fullmatch(r"\$\{([A-Za-z_-]+):.*\}", text.strip())
+    if scheme and scheme.group(1) in ("env", "keyvault"):
+        return f"this {scheme.group(1)} secret reference is malformed; {accepted}"
+    if scheme:
+        return f"unknown secret source {scheme.group(1)!r}; {accepted}"
+    return f"this field is a secret and must be a reference, not a literal value; {accepted}"
 
 
 Secret = Annotated[
     SecretRef,
     WrapValidator(_parse_secret),
-    Field(json_schema_extra={"type": "string", "pattern": _SECRET_REF.pattern}),
+    Field(json_schema_extra={"type": "string", "pattern": _SECRET_PATTERN}),
 ]
 
 
@@ -204,8 +221,6 @@ class S3Connection(_Connection):
 Connection = Annotated[
     SnowflakeConnection | AzureSqlDbConnection | S3Connection, Field(discriminator="type")
 ]
-DATABASE_CONNECTION_TYPES = ("snowflake", "azure_sql_db")
-FILE_CONNECTION_TYPES = ("s3",)
 
 
 # --- datastores -----------------------------------------------------------------------------
@@ -394,8 +409,7 @@ class DataImport(Strict):
     @model_validator(mode="after")
     def _default_type(self) -> DataImport:
         if self.type is None:
-            default = "mltable" if self.source.type == "database" else "uri_folder"
-            object.__setattr__(self, "type", default)
+            object.__setattr__(self, "type", default_asset_type(self.source.type))
         return self
 
     @property
@@ -420,6 +434,13 @@ class Settings(Strict):
 class Platform(Strict):
     """platform.yaml: one workspace's connections, datastores and data imports."""
 
+    project: str = Field(
+        "default",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
+        description="This project's name. Resources it creates carry it (with the environment) "
+        "in their ownership tag, so that several projects or environments can share one "
+        "workspace without pruning or replacing each other's resources.",
+    )
     default_environment: str = Field(
         "local", description="Environment used when --env is not given."
     )

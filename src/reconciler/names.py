@@ -7,8 +7,11 @@ way before they are compared.
 from __future__ import annotations
 
 import re
+from pathlib import Path, PurePosixPath
 
 from pydantic_core import PydanticCustomError
+
+from reconciler.vocabulary import NAME_PLACEHOLDER
 
 # Azure ML rules: datastores lowercase letters, digits and underscores; connections and assets
 # start with a letter or digit and use letters, digits, '-', '_' (assets also '.').
@@ -16,14 +19,6 @@ DATASTORE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
 ASSET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 
-SYSTEM_DATASTORES = frozenset(
-    {
-        "workspaceblobstore",
-        "workspacefilestore",
-        "workspaceartifactstore",
-        "workspaceworkingdirectory",
-    }
-)
 
 _SHORT_PATH = re.compile(r"^azureml://datastores/([^/]+)/paths/(.*)$")
 # Long forms the service returns: azureml://subscriptions/<s>/resourcegroups/<rg>/workspaces/<w>/
@@ -32,7 +27,6 @@ _LONG_PATH = re.compile(
     r"^azureml://(?:subscriptions/[^/]+/resource[gG]roups/[^/]+/)?workspaces/[^/]+/"
     r"datastores/([^/]+)/paths/(.*)$"
 )
-_NAME_PLACEHOLDER = "${{name}}"
 
 
 def normalise_datastore_path(uri: str) -> str | None:
@@ -45,13 +39,32 @@ def normalise_datastore_path(uri: str) -> str | None:
         return None
     datastore, path = match.group(1), match.group(2)
     path = path.strip("/")
-    if path.endswith(_NAME_PLACEHOLDER):
-        path = path[: -len(_NAME_PLACEHOLDER)].rstrip("/")
+    if path.endswith(NAME_PLACEHOLDER):
+        path = path[: -len(NAME_PLACEHOLDER)].rstrip("/")
     return f"azureml://datastores/{datastore}/paths/{path}"
 
 
+def unsafe_path_reason(path: str) -> str | None:
+    """Why a folder path inside a datastore could escape it, or None when it cannot."""
+    if "%" in path:
+        return "percent-encoding is not allowed (write the folder name as plain text)"
+    if any(ord(c) < 32 or c == "\x7f" for c in path):
+        return "control characters are not allowed"
+    if "\\" in path:
+        return "backslashes are not allowed (separate folders with '/')"
+    segments = path.strip("/").split("/")
+    if any(s in (".", "..") for s in segments):
+        return "'.' and '..' segments are not allowed"
+    if "" in segments and path.strip("/"):
+        return "empty segments ('//') are not allowed"
+    if ":" in segments[0]:
+        return "drive letters and schemes are not allowed"
+    return None
+
+
 def canonical_datastore_path(uri: str) -> str:
-    """Pydantic validator form of `normalise_datastore_path`."""
+    """Pydantic validator form of `normalise_datastore_path`; refuses paths that could escape
+    their datastore (``..``, percent-encoded forms, backslashes, control characters)."""
     canonical = normalise_datastore_path(uri)
     if canonical is None or canonical.endswith("/paths/"):
         raise PydanticCustomError(
@@ -59,7 +72,36 @@ def canonical_datastore_path(uri: str) -> str:
             "expected azureml://datastores/<datastore>/paths/<folder>, e.g. "
             "azureml://datastores/rawdata/paths/raw_house_data",
         )
+    datastore, _, folder = canonical.removeprefix("azureml://datastores/").partition("/paths/")
+    reason = unsafe_path_reason(folder) or (
+        None if DATASTORE_NAME.match(datastore) else "the datastore name is not valid"
+    )
+    if reason:
+        raise PydanticCustomError(
+            "datastore_path",
+            "the folder must stay inside its datastore: {reason}; write a plain relative folder "
+            "such as raw_house_data or bronze/raw_house_data",
+            {"reason": reason},
+        )
     return canonical
+
+
+class PathEscape(ValueError):
+    """A path that would leave the folder it must stay in."""
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """``root / parts`` resolved, refusing anything that leaves ``root`` (``..``, absolute parts,
+    symlinks pointing out, percent-encoded escapes)."""
+    for part in parts:
+        reason = unsafe_path_reason(part)
+        if reason or PurePosixPath(part).is_absolute():
+            raise PathEscape(f"unsafe path {part!r}: {reason or 'absolute paths are not allowed'}")
+    base = root.resolve()
+    candidate = base.joinpath(*(p.strip("/") for p in parts)).resolve()
+    if candidate != base and base not in candidate.parents:
+        raise PathEscape(f"path {'/'.join(parts)!r} leaves {root}")
+    return candidate
 
 
 def connection_ref(value: str) -> str:

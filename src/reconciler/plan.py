@@ -3,18 +3,22 @@
 Its shape follows Terraform's JSON plan where one exists (``resource_changes`` items with
 ``address`` and ``change.actions``), so plan tooling that reads Terraform plans can read ours.
 ``reconcile plan --out`` writes exactly this document and ``reconcile apply FILE`` reads it
-back; the digests let apply refuse a plan whose desired or live state has moved on.
-Plans hold no secret values: secret fields appear only as references and as "(sensitive)".
+back and applies it only where a fresh plan agrees with it (see `reconciler.review`).
+Plans hold no secret values and nothing derived from one: secret fields appear only as
+references and as "(sensitive)". The outcome of applying a plan (`ApplyResult`) lives here too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT_VERSION = "1.0"
+from reconciler.resources import Kind
+
+FORMAT_VERSION = "2.0"
 SENSITIVE = "(sensitive)"
 
 
@@ -47,6 +51,19 @@ _TERRAFORM_ACTIONS = {
 }
 
 
+class Reason(StrEnum):
+    """Why a resource gets its action (Terraform's ActionReason); prose lives in the renderers."""
+
+    ADOPT = "adopt_unmanaged"
+    REPLACE_CANNOT_UPDATE = "replace_because_cannot_update"
+    REPLACE_REQUESTED = "replace_by_request"
+    DELETE_NOT_DECLARED = "delete_because_no_resource_config"
+    FIRST_VERSION = "no_version_yet"
+    DEFINITION_CHANGED = "definition_changed"
+    RETRY_FAILED = "retry_after_failure"
+    IMPORT_RUNNING = "import_running"
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -58,6 +75,7 @@ class FieldChange(Frozen):
     before: Any = None
     after: Any = None
     sensitive: bool = False
+    unknown: bool = False  # a secret not compared (plan made without secrets): known at apply
     forces_replacement: bool = False
 
 
@@ -70,18 +88,25 @@ class Change(Frozen):
 
 class ResourceChange(Frozen):
     address: str
-    type: str
+    type: Kind
     name: str
     mode: str = "managed"
     action: Action
     change: Change
-    action_reason: str | None = None
+    action_reason: Reason | None = None
+    reason_detail: str | None = Field(
+        None, description="Specifics of the reason: a job id, an error, a version."
+    )
     fields: tuple[FieldChange, ...] = ()
     depends_on: tuple[str, ...] = ()
     version: str | None = Field(None, description="Data asset version an import registers.")
     secret_refs: dict[str, str] = Field(
         default_factory=dict, description="Secret field -> reference, e.g. ${env:NAME}."
     )
+
+    @property
+    def is_change(self) -> bool:
+        return self.action.is_change
 
 
 class IgnoredResource(Frozen):
@@ -113,10 +138,11 @@ class Plan(Frozen):
     environment: str
     workspace: str
     prune: bool = False
+    secrets_compared: bool = Field(
+        True, description="False when planned without secrets: secret fields compared at apply."
+    )
     resource_changes: tuple[ResourceChange, ...] = ()
     ignored: tuple[IgnoredResource, ...] = ()
-    desired_digest: str
-    live_digest: str
 
     @property
     def summary(self) -> Summary:
@@ -151,3 +177,33 @@ _SUMMARY_KEY = {
     Action.REPLACE: "replace",
     Action.DELETE: "destroy",
 }
+
+
+# --- the outcome of applying a plan ------------------------------------------------------------
+
+Status = Literal["applied", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    address: str
+    action: Action
+    status: Status
+    message: str = ""
+
+
+@dataclass
+class ApplyResult:
+    results: list[StepResult] = field(default_factory=list)
+    not_started: list[str] = field(default_factory=list)  # addresses never reached (interrupted)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return not self.not_started and all(r.status == "applied" for r in self.results)
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(r.status == "applied" for r in self.results)

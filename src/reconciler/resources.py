@@ -1,42 +1,53 @@
-"""Resources in their comparable form: the essence both sides of a diff are reduced to.
+"""Core values: resources in their comparable form, the essences both sides of a diff are reduced
+to, with a frozen type per kind.
 
-An essence is a plain, JSON-able dict per resource, in az ml YAML field names, with defaults
+An essence is what reconciler manages of a resource, in az ml YAML field names, with defaults
 filled in, canonical path forms, sorted tags and no secrets. Secret fields are kept aside as
 `SecretRef` values keyed by their field path; only their salted hashes are ever compared.
-Providers produce `LiveResource` values of the same shape for what the workspace holds.
+Providers read what the workspace holds into `LiveResource` values of the same types. This
+module does no I/O and imports neither the config loader nor any provider.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
 
-from reconciler.model import (
-    AccessKey,
-    AccountKeyCredentials,
-    DataImport,
-    Platform,
-    SasCredentials,
-    SecretRef,
-    ServicePrincipalCredentials,
+from pydantic import BaseModel, ConfigDict, Field
+
+from reconciler.vocabulary import (
+    DEFAULT_ENDPOINT,
+    DEFAULT_PROTOCOL,
+    MANAGED_BY_TAG,
+    MANAGED_BY_VALUE,
+    OWNER_TAG,
+    PROVENANCE_TAG_PREFIX,
+    SECRET_TAG_PREFIX,
+    version_key,
 )
+from reconciler.vocabulary import next_version as _next_version
 
-Kind = Literal["connection", "datastore", "import", "schedule"]
-KINDS: tuple[Kind, ...] = ("connection", "datastore", "import", "schedule")
-CONFIG_SECTION = {"connection": "connections", "datastore": "datastores", "import": "imports"}
 
-MANAGED_BY_TAG = "managed-by"
-MANAGED_BY_VALUE = "reconciler"
-SECRET_TAG_PREFIX = "reconciler.secret."
-CREDENTIAL_TAG_PREFIX = "reconciler.credential."  # non-secret credential fields (user name)
-FINGERPRINT_PROPERTY = "reconciler.fingerprint"
-DEFINITION_PROPERTY = "reconciler.definition"
+class Kind(StrEnum):
+    CONNECTION = "connection"
+    DATASTORE = "datastore"
+    IMPORT = "import"
+    SCHEDULE = "schedule"
+
+
+KINDS: tuple[Kind, ...] = tuple(Kind)
+CONFIG_SECTION = {
+    Kind.CONNECTION: "connections",
+    Kind.DATASTORE: "datastores",
+    Kind.IMPORT: "imports",
+}
 DEFINITION_FIELDS = ("type", "source", "path")
 
 
-def address(kind: str, name: str) -> str:
+def address(kind: Kind | str, name: str) -> str:
     return f"{kind}.{name}"
 
 
@@ -44,12 +55,198 @@ def schedule_name(import_name: str) -> str:
     return f"{import_name}-schedule"
 
 
+# --- secret references -------------------------------------------------------------------------
+
+
+class SecretRef(BaseModel):
+    """Where a secret comes from, never the secret: ``${env:NAME}`` or
+    ``${keyvault:VAULT/SECRET}`` (optionally ``/VERSION``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    source: Literal["env", "keyvault"]
+    name: str
+    vault: str | None = None
+    version: str | None = None
+
+    def __str__(self) -> str:
+        if self.source == "keyvault":
+            tail = f"/{self.version}" if self.version else ""
+            return f"${{keyvault:{self.vault}/{self.name}{tail}}}"
+        return f"${{{self.source}:{self.name}}}"
+
+
+# --- essences ----------------------------------------------------------------------------------
+
+
+class Essence(BaseModel):
+    """Base of every essence: frozen, one JSON-able dict form. Fields a workspace returns that
+    reconciler does not model are ignored when reading (mypy, with the pydantic plugin, still
+    rejects a mistyped field name in our own code)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    OMIT_NONE: ClassVar[frozenset[str]] = frozenset()  # fields left out of the dict when None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain form diffs and plan files use (alias names, optional fields left out)."""
+        out: dict[str, Any] = {}
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is None and name in self.OMIT_NONE:
+                continue
+            out[info.alias or name] = _plain(value)
+        return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Essence):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class Credentials(Essence):
+    """The non-secret part of a connection's or datastore's credentials."""
+
+    OMIT_NONE = frozenset({"username", "access_key_id", "tenant_id", "client_id", "authority_url"})
+    type: str
+    username: str | None = None
+    access_key_id: str | None = None
+    tenant_id: str | None = None
+    client_id: str | None = None
+    authority_url: str | None = None
+
+
+Tags = dict[str, str]
+
+
+_NO_CREDENTIALS = Credentials(type="none")
+
+
+class ConnectionEssence(Essence):
+    type: str
+    target: str = ""
+    credentials: Credentials = _NO_CREDENTIALS
+    tags: Tags = Field(default_factory=dict)
+
+
+class DatastoreEssence(Essence):
+    OMIT_NONE = frozenset({"container_name", "filesystem", "file_share_name"})
+    type: str
+    account_name: str | None = None
+    container_name: str | None = None
+    filesystem: str | None = None
+    file_share_name: str | None = None
+    endpoint: str = DEFAULT_ENDPOINT
+    protocol: str = DEFAULT_PROTOCOL
+    description: str | None = None
+    tags: Tags = Field(default_factory=dict)
+    credentials: Credentials = _NO_CREDENTIALS
+
+
+class Source(Essence):
+    OMIT_NONE = frozenset({"query", "path"})
+    type: str
+    connection: str
+    query: str | None = None
+    path: str | None = None
+
+
+class ImportDefinition(Essence):
+    """What makes an import's data: source, target path and asset type. Versions are immutable,
+    so a change here means a new version."""
+
+    type: str
+    source: Source
+    path: str
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self)
+
+
+class ImportEssence(Essence):
+    type: str
+    source: Source
+    path: str
+    version: str | None = None
+    description: str | None = None
+    tags: Tags = Field(default_factory=dict)
+    fingerprint: str
+
+    @property
+    def definition(self) -> ImportDefinition:
+        return ImportDefinition(type=self.type, source=self.source, path=self.path)
+
+
+class RecurrencePattern(Essence):
+    hours: list[int] = Field(default_factory=list)
+    minutes: list[int] = Field(default_factory=list)
+    week_days: list[str] = Field(default_factory=list)
+    month_days: list[int] = Field(default_factory=list)
+
+
+class Trigger(Essence):
+    OMIT_NONE = frozenset({"expression", "frequency", "interval", "schedule", "start_time"})
+    type: Literal["cron", "recurrence"]
+    expression: str | None = None
+    frequency: str | None = None
+    interval: int | None = None
+    schedule: RecurrencePattern | None = None
+    time_zone: str = "UTC"
+    start_time: str | None = None
+
+
+class ScheduleEssence(Essence):
+    import_name: str = Field(alias="import")
+    trigger: Trigger
+    enabled: bool = True
+    description: str | None = None
+    import_definition: ImportDefinition
+    tags: Tags = Field(default_factory=dict)
+
+
+AnyEssence = ConnectionEssence | DatastoreEssence | ImportEssence | ScheduleEssence
+_ESSENCE_TYPES: dict[Kind, type[Essence]] = {
+    Kind.CONNECTION: ConnectionEssence,
+    Kind.DATASTORE: DatastoreEssence,
+    Kind.IMPORT: ImportEssence,
+    Kind.SCHEDULE: ScheduleEssence,
+}
+
+
+def parse_essence(kind: Kind, data: dict[str, Any]) -> Any:
+    """The typed essence of a dict form (as found in a plan file)."""
+    return _ESSENCE_TYPES[kind].model_validate(data)
+
+
+def fingerprint(definition: ImportDefinition) -> str:
+    """What makes two imports produce the same data: connection, query/path, target, type.
+    Whitespace in a query does not count."""
+    source = definition.source
+    essential = {
+        "connection": source.connection,
+        "source_type": source.type,
+        "query": " ".join((source.query or "").split()),
+        "source_path": source.path or "",
+        "path": definition.path,
+        "type": definition.type,
+    }
+    text = json.dumps(essential, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# --- desired and live resources ----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class DesiredResource:
     kind: Kind
     name: str
-    spec: dict[str, Any]
-    secrets: dict[str, SecretRef] = field(default_factory=dict)
+    essence: Any  # the kind's essence type (see `AnyEssence`)
+    secrets: dict[str, SecretRef] = field(default_factory=dict)  # field path -> reference
     depends_on: tuple[str, ...] = ()
     config_path: tuple[str, ...] = ()  # where it is declared, for error locations
 
@@ -57,19 +254,40 @@ class DesiredResource:
     def address(self) -> str:
         return address(self.kind, self.name)
 
+    @property
+    def spec(self) -> dict[str, Any]:
+        return dict(self.essence.to_dict())
+
 
 @dataclass(frozen=True)
 class LiveResource:
     kind: Kind
     name: str
-    spec: dict[str, Any]
+    essence: Any  # the kind's essence type
     managed: bool
     system: bool = False
     secret_hashes: dict[str, str] = field(default_factory=dict)
+    owner: str | None = None  # <project>/<environment> from the ownership tag
+    provenance: dict[str, str] = field(default_factory=dict)
 
     @property
     def address(self) -> str:
         return address(self.kind, self.name)
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return dict(self.essence.to_dict())
+
+
+JobStatus = Literal["Preparing", "Running", "Completed", "Failed", "Canceled"]
+JOB_STATUSES: tuple[JobStatus, ...] = ("Preparing", "Running", "Completed", "Failed", "Canceled")
+
+
+def job_status(text: str) -> JobStatus:
+    for status in JOB_STATUSES:
+        if status == text:
+            return status
+    raise ValueError(f"unknown job status {text!r}")
 
 
 @dataclass(frozen=True)
@@ -81,7 +299,8 @@ class AssetVersion:
     tags: dict[str, str]
     managed: bool
     created_at: str = ""
-    definition: dict[str, Any] | None = None  # type/source/path it was imported with
+    definition: ImportDefinition | None = None  # what it was imported with
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,12 +309,12 @@ class ImportJob:
     asset: str
     version: str
     fingerprint: str | None
-    status: Literal["Preparing", "Running", "Completed", "Failed", "Canceled"]
+    status: JobStatus
     started_at: str = ""
     ended_at: str = ""
     rows: int | None = None
     error: str | None = None
-    definition: dict[str, Any] | None = None
+    definition: ImportDefinition | None = None
 
     @property
     def active(self) -> bool:
@@ -111,32 +330,59 @@ class LiveAsset:
     jobs: tuple[ImportJob, ...] = ()
 
     def latest_version(self) -> AssetVersion | None:
-        return max(self.versions, key=lambda v: _version_key(v.version), default=None)
+        return max(self.versions, key=lambda v: version_key(v.version), default=None)
 
     def next_version(self) -> str:
         """After the highest registered or running version; a failed run's number is reused."""
-        numbers = [int(v.version) for v in self.versions if v.version.isdigit()]
-        numbers += [int(j.version) for j in self.jobs if j.version.isdigit() and j.active]
-        return str(max(numbers, default=0) + 1)
+        taken = [v.version for v in self.versions]
+        taken += [j.version for j in self.jobs if j.active]
+        return _next_version(taken)
 
 
-def _version_key(version: str) -> tuple[int, int, str]:
-    return (1, int(version), "") if version.isdigit() else (0, 0, version)
+def with_job_definitions(
+    versions: tuple[AssetVersion, ...], jobs: tuple[ImportJob, ...]
+) -> tuple[AssetVersion, ...]:
+    """Versions whose fingerprint is unknown take it from the completed job that made them:
+    Azure ML registers an import's version itself, with none of reconciler's properties."""
+    done = {j.version: j for j in jobs if j.status == "Completed"}
+
+    def resolved(version: AssetVersion) -> AssetVersion:
+        job = done.get(version.version)
+        if version.fingerprint is not None or job is None:
+            return version
+        return replace(version, fingerprint=job.fingerprint, definition=job.definition)
+
+    return tuple(resolved(v) for v in versions)
 
 
-def split_tags(tags: dict[str, str] | None) -> tuple[dict[str, str], bool, dict[str, str]]:
-    """User tags, whether reconciler manages the resource, and the stored secret hashes."""
+@dataclass(frozen=True)
+class SplitTags:
+    user: dict[str, str]
+    managed: bool
+    hashes: dict[str, str]
+    owner: str | None
+    provenance: dict[str, str]
+
+
+def split_tags(tags: dict[str, str] | None) -> SplitTags:
+    """User tags, whether reconciler manages the resource (and for whom), stored secret hashes
+    and provenance, from the tags (or metadata) of a resource."""
     user: dict[str, str] = {}
     hashes: dict[str, str] = {}
-    managed = False
+    provenance: dict[str, str] = {}
+    managed, owner = False, None
     for key, value in sorted((tags or {}).items()):
         if key == MANAGED_BY_TAG:
             managed = value == MANAGED_BY_VALUE
+        elif key == OWNER_TAG:
+            owner = value
         elif key.startswith(SECRET_TAG_PREFIX):
             hashes[key.removeprefix(SECRET_TAG_PREFIX)] = value
+        elif key.startswith(PROVENANCE_TAG_PREFIX):
+            provenance[key.removeprefix(PROVENANCE_TAG_PREFIX)] = value
         elif not key.startswith("reconciler."):
             user[key] = value
-    return user, managed, hashes
+    return SplitTags(user, managed, hashes, owner, provenance)
 
 
 def json_object(text: Any) -> dict[str, Any] | None:
@@ -150,100 +396,12 @@ def json_object(text: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def fingerprint(spec: dict[str, Any]) -> str:
-    """What makes two imports produce the same data: connection, query/path, target, type."""
-    source = spec["source"]
-    essential = {
-        "connection": source["connection"],
-        "source_type": source["type"],
-        "query": " ".join(source.get("query", "").split()),
-        "source_path": source.get("path", ""),
-        "path": spec["path"],
-        "type": spec["type"],
-    }
-    text = json.dumps(essential, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def desired_resources(platform: Platform) -> list[DesiredResource]:
-    resources: list[DesiredResource] = []
-    for name, connection in platform.connections.items():
-        creds = connection.credentials
-        if isinstance(creds, AccessKey):
-            cred_spec: dict[str, Any] = {"type": creds.type, "access_key_id": creds.access_key_id}
-            secrets = {"credentials.secret_access_key": creds.secret_access_key}
-        else:
-            cred_spec = {"type": creds.type, "username": creds.username}
-            secrets = {"credentials.password": creds.password}
-        spec = {
-            "type": connection.type,
-            "target": connection.target,
-            "credentials": cred_spec,
-            "tags": dict(connection.tags),
-        }
-        resources.append(
-            DesiredResource("connection", name, spec, secrets, (), ("connections", name))
-        )
-    for name, store in platform.datastores.items():
-        spec = store.model_dump(exclude={"credentials"}, exclude_none=False)
-        spec["tags"] = dict(store.tags)
-        cred_spec, secrets = _datastore_credentials(store.credentials)
-        spec["credentials"] = cred_spec
-        resources.append(
-            DesiredResource("datastore", name, spec, secrets, (), ("datastores", name))
-        )
-    for name, item in platform.imports.items():
-        spec = import_spec(item)
-        deps = [address("connection", item.source.connection)]
-        if item.datastore in platform.datastores:
-            deps.append(address("datastore", item.datastore))
-        resources.append(DesiredResource("import", name, spec, {}, tuple(deps), ("imports", name)))
-        if item.schedule is not None:
-            schedule = {
-                "import": name,
-                "trigger": item.schedule.trigger.model_dump(exclude_none=True),
-                "enabled": item.schedule.enabled,
-                "description": item.schedule.description,
-                "import_definition": {k: spec[k] for k in ("type", "source", "path")},
-                "tags": {},
-            }
-            resources.append(
-                DesiredResource(
-                    "schedule",
-                    schedule_name(name),
-                    schedule,
-                    {},
-                    (*deps, address("import", name)),
-                    ("imports", name, "schedule"),
-                )
-            )
-    return resources
-
-
-def import_spec(item: DataImport) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "type": item.asset_type,
-        "source": item.source.model_dump(),
-        "path": item.path,
-        "version": item.version,
-        "description": item.description,
-        "tags": dict(item.tags),
-    }
-    spec["fingerprint"] = fingerprint(spec)
-    return spec
-
-
-def _datastore_credentials(creds: Any) -> tuple[dict[str, Any], dict[str, SecretRef]]:
-    if isinstance(creds, AccountKeyCredentials):
-        return {"type": "account_key"}, {"credentials.account_key": creds.account_key}
-    if isinstance(creds, SasCredentials):
-        return {"type": "sas"}, {"credentials.sas_token": creds.sas_token}
-    if isinstance(creds, ServicePrincipalCredentials):
-        spec = {
-            "type": "service_principal",
-            "tenant_id": creds.tenant_id,
-            "client_id": creds.client_id,
-            "authority_url": creds.authority_url,
-        }
-        return spec, {"credentials.client_secret": creds.client_secret}
-    return {"type": "none"}, {}
+def stored_definition(text: Any) -> ImportDefinition | None:
+    """An import definition stored as a JSON string property, or None when absent or unreadable."""
+    data = json_object(text)
+    if data is None:
+        return None
+    try:
+        return ImportDefinition.model_validate(data)
+    except ValueError:
+        return None

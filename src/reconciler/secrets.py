@@ -3,7 +3,8 @@
 Azure ML never returns connection secrets, and returns datastore secrets stripped, so a plan
 cannot compare values. Instead each secret we write is stored beside the resource as a scrypt
 hash (tag ``reconciler.secret.<field>``) with a random salt; planning hashes the desired value
-with the same salt and compares. Values never leave this module except to a provider's write.
+with the same salt and compares. Nothing derived from a secret goes into a plan: a plan file
+must not let anyone test a guess offline.
 """
 
 from __future__ import annotations
@@ -11,15 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from reconciler.config import LoadedConfig
-from reconciler.errors import ConfigError, Problem
-from reconciler.resources import DesiredResource
+from typing import Protocol
 
 _N, _R, _P = 2**13, 8, 1  # 8 MiB and ~20 ms per hash: slow for guessing, fine for a plan
-SecretKey = tuple[str, str]  # (resource address, field path)
 
 
 @dataclass
@@ -52,31 +48,16 @@ def new_salt() -> bytes:
     return os.urandom(16)
 
 
-def stable_salt(scope: str) -> bytes:
-    """A salt fixed per workspace, for hashes that must repeat (plan fingerprints)."""
-    return hashlib.sha256(f"reconciler-plan:{scope}".encode()).digest()[:16]
+class KeyVaultError(Exception):
+    """A Key Vault read failed; ``message`` names the vault and secret (never a value)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
-def resolve_secrets(
-    resources: Iterable[DesiredResource], config: LoadedConfig
-) -> dict[SecretKey, str]:
-    """Every secret value the resources reference; all missing variables reported at once."""
-    values: dict[SecretKey, str] = {}
-    problems: list[Problem] = []
-    for resource in resources:
-        for path, ref in resource.secrets.items():
-            value = config.variables.get(ref.name)
-            if not value:
-                problems.append(
-                    config.problem(
-                        (*resource.config_path, *path.split(".")),
-                        f"secret variable {ref.name} is not set (used by {resource.address})",
-                        f"export {ref.name}=... (in CI: from a secret store), or add it to the "
-                        "environment's env_file for local use",
-                    )
-                )
-                continue
-            values[(resource.address, path)] = value
-    if problems:
-        raise ConfigError(problems=problems)
-    return values
+class KeyVaultReader(Protocol):
+    def read(self, vault: str, name: str, version: str | None) -> str:
+        """The secret's value; raises `KeyVaultError` when it cannot be read."""
+        ...

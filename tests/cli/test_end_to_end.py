@@ -107,27 +107,45 @@ def test_a_wrong_password_fails_the_import_and_a_fixed_one_converges(
     assert "cron '0 3 * * *' UTC" in run_cli("status", cwd=globorealty).stdout
 
 
-def test_a_saved_plan_is_applied_exactly_and_refused_when_stale(
+def test_a_saved_plan_applies_only_where_a_fresh_plan_agrees(
     globorealty: Path, run_cli: RunCli
 ) -> None:
     assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
     edit(globorealty, "container_name: rawdata", "container_name: rawdata\n    tags: {x: y}")
-    stale = run_cli("apply", "plan.json", cwd=globorealty)
-    assert stale.code == 1
-    assert "the desired state (platform.yaml, the environment file or a secret) changed" in (
-        stale.stderr
-    )
-    assert "nothing was applied" in stale.stderr
+    differs = run_cli("apply", "plan.json", "--fresh-plan-out", "fresh.json", cwd=globorealty)
+    assert differs.code == 4, differs.output
+    assert "datastore.rawdata: reviewed: create" in differs.stdout
+    assert "nothing was applied" in differs.stderr
+    assert "reconcile apply FILE" in differs.stderr
+    assert not (globorealty / ".reconcile/local/datastores").exists()
 
+    # the fresh plan, once reviewed, applies
+    applied = run_cli("apply", "fresh.json", cwd=globorealty)
+    assert applied.code == 0, applied.output
+    assert "Apply complete: 3 applied, 0 failed, 0 skipped." in applied.stdout
+
+    # a reviewed change applies even when something else changed meanwhile; the unreviewed
+    # change is listed and left alone
+    edit(globorealty, "tags: {x: y}", "tags: {x: z}")
+    assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
+    edit(
+        globorealty,
+        "password: ${env:SNOWFLAKE_PASSWORD}",
+        "password: ${env:SNOWFLAKE_PASSWORD}\n    tags: {owner: someone}",
+    )
+    partial = run_cli("apply", "plan.json", cwd=globorealty)
+    assert partial.code == 0, partial.output
+    assert "Apply complete: 1 applied" in partial.stdout
+    assert "Not applied: 1 change(s)" in partial.stdout
+    assert "connection.snowflake_globorealty: update" in partial.stdout
+    after = run_cli("plan", "--detailed-exitcode", cwd=globorealty)
+    assert after.code == 2 and "tags.owner" in after.stdout and "tags.x" not in after.stdout
+
+    # a plan whose changes were all made meanwhile has nothing left to do
     assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
     assert run_cli("apply", "--auto-approve", cwd=globorealty).code == 0  # someone else applied
-    moved = run_cli("apply", "plan.json", cwd=globorealty)
-    assert moved.code == 1
-    assert "the workspace changed since this plan was made" in moved.stderr
-
-    assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
-    fresh = run_cli("apply", "plan.json", cwd=globorealty)
-    assert fresh.code == 0 and "Apply" not in fresh.stdout  # nothing left to do
+    converged = run_cli("apply", "plan.json", cwd=globorealty)
+    assert converged.code == 0 and "Apply" not in converged.stdout
 
 
 def test_apply_without_a_terminal_needs_auto_approve(globorealty: Path, run_cli: RunCli) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from reconciler.emulator import Emulator
 from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.vocabulary import SYSTEM_DATASTORES
 
 
 def datastores() -> list[Any]:
@@ -126,7 +127,7 @@ def test_system_datastore_is_listed_default_and_undeletable(ml: Any) -> None:
 
     ml.datastores.create_or_update(datastores()[2])
 
-    assert {d.name for d in ml.datastores.list()} == {"blob_none", "workspaceblobstore"}
+    assert {d.name for d in ml.datastores.list()} == {"blob_none", *SYSTEM_DATASTORES}
     assert ml.datastores.get_default().name == "workspaceblobstore"
     with pytest.raises(HttpResponseError, match="system datastore") as raised:
         ml.datastores.delete("workspaceblobstore")
@@ -145,5 +146,5 @@ def test_list_pages_follow_next_links(make_emulator: Any, make_client: Any) -> N
 
     names = [d.name for d in ml.datastores.list()]
 
-    assert sorted(names) == sorted([d.name for d in datastores()] + ["workspaceblobstore"])
-    assert emulator.stats()["routes"]["GET /datastores"] == 4  # 7 datastores, 2 per page
+    assert sorted(names) == sorted([d.name for d in datastores()] + [*SYSTEM_DATASTORES])
+    assert emulator.stats()["routes"]["GET /datastores"] == 5  # 10 datastores, 2 per page

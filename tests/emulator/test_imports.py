@@ -66,7 +66,8 @@ def test_import_runs_and_registers_the_version(
         "houses from Snowflake",
     )
     assert version.path.endswith("/datastores/workspaceblobstore/paths/houses/1")
-    assert version.tags == {"team": "data", "managed-by": "reconciler"}
+    assert version.tags == {"team": "data"}  # no reconciler bookkeeping: plain SDK code
+    assert "reconciler.fingerprint" not in (version.properties or {})
     files = emulator.root / "datastores/workspaceblobstore/houses/1"
     assert (files / "MLTable").is_file() and list(files.glob("*.parquet"))
     assert [j.name for j in ml.jobs.list(job_type="Pipeline")] == [submitted.name]
@@ -88,7 +89,8 @@ def test_the_local_provider_sees_the_job_and_version(
         (name, "Completed", local_snowflake.rows)
     ]
     assert [(v.version, v.path) for v in asset.versions] == [("1", PATH + "/1")]
-    assert asset.versions[0].definition == {
+    definition = asset.versions[0].definition
+    assert definition is not None and definition.to_dict() == {
         "type": "mltable",
         "source": {"type": "database", "connection": "snowflake_globorealty", "query": QUERY},
         "path": PATH,
@@ -135,3 +137,35 @@ def test_a_job_name_is_run_once(
     assert again.status == 200
     assert wait_for(ml, name).status == "Completed"
     assert [d.version for d in ml.data.list(name="houses")] == ["1"]
+
+
+def test_an_sdk_request_cannot_make_the_emulator_write_outside_its_folder(
+    make_emulator: Any, tmp_path: Any
+) -> None:
+    import json
+
+    from tests.emulator.conftest import RECORDINGS
+
+    victim = tmp_path / "victim" / "src"
+    victim.mkdir(parents=True)
+    (victim / "keep.txt").write_text("precious")
+    entries = json.loads((RECORDINGS / "data-import-job.json").read_text())["Entries"]
+    (put,) = [e for e in entries if e["RequestMethod"] == "PUT"]
+    emulator = make_emulator(root=tmp_path / "ws")
+    escaping_sink = json.loads(json.dumps(put["RequestBody"]))
+    for node in escaping_sink["properties"]["jobs"].values():
+        node["outputs"]["sink"]["uri"] = (
+            "azureml://datastores/workspaceblobstore/paths/../../victim"
+        )
+        node["outputs"]["sink"]["version"] = "src"
+
+    call(emulator, "PUT", "/jobs/escaping_sink?api-version=x", escaping_sink)
+    call(emulator, "PUT", "/jobs/..%2F..%2Fvictim?api-version=x", put["RequestBody"])
+    emulator.wait_for_jobs(30)
+
+    for name in ("escaping_sink", "..%2F..%2Fvictim"):
+        job = call(emulator, "GET", f"/jobs/{name}?api-version=x").body["properties"]
+        assert job["status"] == "Failed"
+        assert "outside the workspace folder" in job["properties"]["emulator.error"]
+    assert (victim / "keep.txt").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["victim", "ws"]

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from reconciler.config.desired import import_essence
 from reconciler.emulator import Emulator
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import MANAGED_BY_TAG, MANAGED_BY_VALUE, import_spec
+from reconciler.resources import ConnectionEssence, Credentials, Kind
+from reconciler.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE
 from tests.emulator.conftest import call
 
 PATH = "azureml://datastores/workspaceblobstore/paths/houses"
@@ -34,14 +36,14 @@ def test_local_writes_are_served_to_the_sdk(
     from reconciler.model import DatabaseSource, DataImport
 
     local = LocalWorkspace(tmp_path / "ws", runner_factory=FakeRunner)
-    spec = {
-        "type": "snowflake",
-        "target": "jdbc:snowflake://acme.snowflakecomputing.com/",
-        "credentials": {"type": "username_password", "username": "loader"},
-        "tags": {"team": "data"},
-    }
+    spec = ConnectionEssence(
+        type="snowflake",
+        target="jdbc:snowflake://acme.snowflakecomputing.com/",
+        credentials=Credentials(type="username_password", username="loader"),
+        tags={"team": "data"},
+    )
     local.put(
-        "connection",
+        Kind.CONNECTION,
         "sf_conn",
         spec,
         {"credentials.password": "pw"},
@@ -50,7 +52,7 @@ def test_local_writes_are_served_to_the_sdk(
     item = DataImport(
         source=DatabaseSource(type="database", connection="sf_conn", query="SELECT 1"), path=PATH
     )
-    job = local.materialize("houses", "1", import_spec(item))
+    job = local.materialize("houses", "1", import_essence(item))
     local.close()
     ml = make_client(make_emulator(root=tmp_path / "ws"))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.config import load
+from reconciler.config import desired_state
 from reconciler.emulator import Emulator, seed_from_recordings
 from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
@@ -75,10 +75,10 @@ def test_the_sdk_reads_a_recorded_workspace(
 
 def test_a_recorded_workspace_plans_cleanly(project: Path) -> None:
     seed_from_recordings(project / ".reconcile/local", FILES)
-    config = load(project)
+    desired = desired_state(project)
     workspace = LocalWorkspace(project / ".reconcile/local")
     try:
-        plan = build_plan(config, workspace)
+        plan = build_plan(desired, workspace)
     finally:
         workspace.close()
 

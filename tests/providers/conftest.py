@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import ApplyResult, StepResult, apply_plan
-from reconciler.config import load
-from reconciler.plan import Plan, ResourceChange
+from reconciler.apply import apply_plan
+from reconciler.config import desired_state
+from reconciler.emulator import Emulator
+from reconciler.plan import ApplyResult, Plan, ResourceChange, StepResult
 from reconciler.planner import build_plan
 from reconciler.providers.base import Workspace
 from reconciler.providers.factory import open_workspace
@@ -47,16 +48,17 @@ class Harness:
         write_project(self.root, {"platform.yaml": platform, "environments/test.env": env})
 
     def workspace(self) -> Workspace:
-        return open_workspace(load(self.root, "test"))
+        return open_workspace(desired_state(self.root, "test", with_secrets=False).workspace)
 
     def plan(self, prune: bool = False) -> Plan:
-        return build_plan(load(self.root, "test"), self.workspace(), prune=prune)
+        desired = desired_state(self.root, "test")
+        return build_plan(desired, open_workspace(desired.workspace), prune=prune)
 
     def apply(self, prune: bool = False) -> ApplyResult:
-        config = load(self.root, "test")
-        workspace = open_workspace(config)
-        plan = build_plan(config, workspace, prune=prune)
-        return apply_plan(plan, config, workspace, Quiet(), parallelism=4)
+        desired = desired_state(self.root, "test")
+        workspace = open_workspace(desired.workspace)
+        plan = build_plan(desired, workspace, prune=prune)
+        return apply_plan(plan, desired, workspace, Quiet(), parallelism=4)
 
 
 def _local_overlay() -> str:
@@ -73,8 +75,7 @@ def _azure_overlay() -> str:
 
 @pytest.fixture
 def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    emulator_module = pytest.importorskip("reconciler.emulator")
-    instance = emulator_module.Emulator(
+    instance = Emulator(
         tmp_path / "ws",
         subscription_id=SUBSCRIPTION,
         resource_group=RESOURCE_GROUP,

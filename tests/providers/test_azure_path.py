@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.config import load
+from reconciler.config import desired_state
 from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
 from tests.conftest import write_project
@@ -29,8 +29,8 @@ def local_plan_on(root: Path) -> Any:
     saved = overlay.read_text()
     overlay.write_text("env_file: environments/test.env\nworkspace: {provider: local, path: ws}\n")
     try:
-        config = load(root, "test")
-        return build_plan(config, LocalWorkspace(root / "ws", label="ws"))
+        desired = desired_state(root, "test")
+        return build_plan(desired, LocalWorkspace(root / "ws", label="ws"))
     finally:
         overlay.write_text(saved)
 

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from reconciler.apply import ApplyResult, StepResult, apply_plan
-from reconciler.config import load
+from reconciler.apply import apply_plan
+from reconciler.config import desired_state
 from reconciler.errors import ConfigError
-from reconciler.plan import Action, Plan, ResourceChange
+from reconciler.plan import Action, ApplyResult, Plan, ResourceChange, StepResult
 from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import (
-    DEFINITION_PROPERTY,
-    FINGERPRINT_PROPERTY,
-    MANAGED_BY_TAG,
-    import_spec,
-)
+from reconciler.render.common import reason_text
+from reconciler.resources import ImportEssence, Kind
+from reconciler.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
 from tests.conftest import PLATFORM, local_env, write_project
 
 
@@ -41,10 +39,10 @@ class Recorder:
 
 
 def plan_for(project: Path, prune: bool = False) -> Plan:
-    config = load(project)
+    desired = desired_state(project)
     workspace = LocalWorkspace(project / ".reconcile/local", label=".reconcile/local")
     try:
-        return build_plan(config, workspace, prune=prune)
+        return build_plan(desired, workspace, prune=prune)
     finally:
         workspace.close()
 
@@ -55,35 +53,41 @@ def actions(plan: Plan) -> dict[str, str]:
 
 def apply_all_but_imports(project: Path) -> ApplyResult:
     """Apply connection and datastore steps; register import versions as a completed job would."""
-    config = load(project)
+    desired = desired_state(project)
     workspace = LocalWorkspace(project / ".reconcile/local")
-    plan = build_plan(config, workspace)
-    steps = tuple(c for c in plan.resource_changes if c.type != "import")
+    plan = build_plan(desired, workspace)
+    steps = tuple(c for c in plan.resource_changes if c.type is not Kind.IMPORT)
     result = apply_plan(
-        plan.model_copy(update={"resource_changes": steps}), config, workspace, Recorder()
+        plan.model_copy(update={"resource_changes": steps}), desired, workspace, Recorder()
     )
-    for name, item in config.platform.imports.items():
-        register(workspace, name, item.version or "1", import_spec(item))
+    for item in desired.of_kind(Kind.IMPORT):
+        register(workspace, item.name, item.essence.version or "1", item.essence)
     workspace.close()
     return result
 
 
-def register(workspace: LocalWorkspace, name: str, version: str, spec: dict[str, object]) -> None:
-    definition = {k: spec[k] for k in ("type", "source", "path")}
+def register(workspace: LocalWorkspace, name: str, version: str, spec: ImportEssence) -> None:
     workspace.store.create_version(
         name,
         version,
         {
-            "path": f"{spec['path']}/{version}",
-            "type": spec["type"],
-            "description": spec.get("description"),
-            "tags": {**dict(spec.get("tags") or {}), MANAGED_BY_TAG: "reconciler"},  # type: ignore[call-overload]
+            "path": f"{spec.path}/{version}",
+            "type": spec.type,
+            "description": spec.description,
+            "tags": {**spec.tags, MANAGED_BY_TAG: "reconciler"},
             "properties": {
-                FINGERPRINT_PROPERTY: spec["fingerprint"],
-                DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
+                FINGERPRINT_PROPERTY: spec.fingerprint,
+                DEFINITION_PROPERTY: json.dumps(spec.definition.to_dict(), sort_keys=True),
             },
         },
     )
+
+
+def imported(project: Path) -> ImportEssence:
+    found = desired_state(project, with_secrets=False).get("import.raw_house_data")
+    assert found is not None
+    essence: ImportEssence = found.essence
+    return essence
 
 
 def edit(project: Path, old: str, new: str) -> None:
@@ -102,8 +106,13 @@ def test_an_empty_workspace_plans_every_resource(project: Path) -> None:
     }
     assert plan.summary.line() == "Plan: 3 to add, 0 to change, 0 to replace, 0 to destroy."
     materialize = plan.resource_changes[2]
-    assert materialize.version == "1" and materialize.action_reason == "no version yet"
-    assert [i.address for i in plan.ignored] == ["datastore.workspaceblobstore"]
+    assert materialize.version == "1" and reason_text(materialize) == "no version yet"
+    assert [i.address for i in plan.ignored] == [
+        "datastore.workspaceartifactstore",
+        "datastore.workspaceblobstore",
+        "datastore.workspacefilestore",
+        "datastore.workspaceworkingdirectory",
+    ]
 
 
 def test_a_converged_workspace_plans_no_changes(project: Path) -> None:
@@ -203,7 +212,7 @@ def test_materialize_after_a_change_names_the_version_it_replaces(project: Path)
     edit(project, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW LIMIT 10")
     step = next(c for c in plan_for(project).resource_changes if c.type == "import")
     assert step.version == "2"
-    assert step.action_reason == "definition changed since version 1"
+    assert reason_text(step) == "definition changed since version 1"
     assert step.change.actions == ("create",)
 
 
@@ -222,35 +231,33 @@ def test_a_pinned_version_with_another_definition_is_an_error_that_says_bump(pro
 def test_a_running_import_of_the_same_definition_is_in_progress_not_resubmitted(
     project: Path,
 ) -> None:
-    config = load(project)
-    spec = import_spec(config.platform.imports["raw_house_data"])
+    spec = imported(project)
     workspace = LocalWorkspace(project / ".reconcile/local")
-    body = {k: spec[k] for k in ("type", "source", "path")} | {
-        "properties": {FINGERPRINT_PROPERTY: spec["fingerprint"]}
-    }
+    body = spec.definition.to_dict() | {"properties": {FINGERPRINT_PROPERTY: spec.fingerprint}}
     workspace.store.create_job("job_running_1", "raw_house_data", "1", body, os.getpid())
     workspace.store.update_job("job_running_1", status="Running")
     workspace.close()
     step = next(c for c in plan_for(project).resource_changes if c.type == "import")
     assert step.action is Action.IN_PROGRESS
-    assert step.action_reason == "import job job_running_1 is running"
+    assert reason_text(step) == "import job job_running_1 is running"
 
 
 def test_an_interrupted_import_is_retried_with_the_same_version(project: Path) -> None:
-    config = load(project)
-    spec = import_spec(config.platform.imports["raw_house_data"])
+    """Its process stopped renewing the job's lease (whatever its process id is now: ids are
+    reused), so the job is seen as interrupted, without anything being written by reading."""
+    spec = imported(project)
     workspace = LocalWorkspace(project / ".reconcile/local")
-    body = {k: spec[k] for k in ("type", "source", "path")} | {
-        "properties": {FINGERPRINT_PROPERTY: spec["fingerprint"]}
-    }
-    workspace.store.create_job("job_dead_1", "raw_house_data", "1", body, pid=2**22 + 12345)
-    workspace.store.update_job("job_dead_1", status="Running")
+    body = spec.definition.to_dict() | {"properties": {FINGERPRINT_PROPERTY: spec.fingerprint}}
+    workspace.store.create_job("job_dead_1", "raw_house_data", "1", body, pid=os.getpid())
+    workspace.store.update_job("job_dead_1", status="Running", heartbeat_at=time.time() - 3600)
     workspace.close()
     step = next(c for c in plan_for(project).resource_changes if c.type == "import")
     assert step.action is Action.MATERIALIZE
     assert step.version == "1"
-    assert step.action_reason is not None and "retry" in step.action_reason
-    assert "interrupted" in step.action_reason
+    assert "retry" in reason_text(step)
+    assert "interrupted" in reason_text(step)
+    records = LocalWorkspace(project / ".reconcile/local").store.list_jobs()
+    assert [r.status for r in records] == ["Running"]  # reading recorded nothing
 
 
 def test_removed_managed_resources_are_deleted_only_with_prune(project: Path) -> None:

@@ -14,9 +14,11 @@ from reconciler.plan import (
     FieldChange,
     IgnoredResource,
     Plan,
+    Reason,
     ResourceChange,
 )
 from reconciler.render import markdown, terminal
+from reconciler.resources import Kind
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
@@ -27,7 +29,7 @@ def change(address: str, action: Action, *fields: FieldChange, **extra: object) 
     after = None if action is Action.DELETE else {"x": 2}
     return ResourceChange(
         address=address,
-        type=kind,
+        type=Kind(kind),
         name=name,
         action=action,
         change=Change(
@@ -37,7 +39,7 @@ def change(address: str, action: Action, *fields: FieldChange, **extra: object) 
             replace_paths=tuple(f.path for f in fields if f.forces_replacement),
         ),
         fields=fields,
-        **extra,  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]  # a test helper passing optional fields through
     )
 
 
@@ -72,13 +74,15 @@ def sample_plan() -> Plan:
                 Action.MATERIALIZE,
                 FieldChange(path="source.query", before="SELECT 1", after="SELECT `a` <b>"),
                 version="2",
-                action_reason="definition changed since version 1",
+                action_reason=Reason.DEFINITION_CHANGED,
+                reason_detail="1",
             ),
             change(
                 "import.prices",
                 Action.IN_PROGRESS,
                 version="4",
-                action_reason="import job j1 is running",
+                action_reason=Reason.IMPORT_RUNNING,
+                reason_detail="j1",
             ),
             change("import.unchanged", Action.NOOP),
             change("schedule.old-schedule", Action.DELETE),
@@ -86,8 +90,6 @@ def sample_plan() -> Plan:
         ignored=(
             IgnoredResource(address="datastore.workspaceblobstore", reason="system resource"),
         ),
-        desired_digest="sha256:d",
-        live_digest="sha256:l",
     )
 
 

@@ -18,17 +18,17 @@ from pydantic import ValidationError
 
 from reconciler.config.dotenv import read_dotenv
 from reconciler.config.references import check_references
-from reconciler.config.yamlfile import FieldPath, Position, YamlDocument, dotted, read_yaml
-from reconciler.errors import ConfigError, Problem, ReconcileError
+from reconciler.config.yamlfile import YamlDocument, read_yaml
+from reconciler.desired import PLATFORM_FILE, Locator
+from reconciler.errors import ConfigError, FieldPath, Position, Problem, ReconcileError, dotted
 from reconciler.model import Platform
 
-PLATFORM_FILE = "platform.yaml"
 ENVIRONMENTS_DIR = "environments"
 
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """A validated desired state and everything needed to explain it."""
+    """A validated platform.yaml (+ overlay) and everything needed to explain it."""
 
     platform: Platform
     environment: str
@@ -36,24 +36,12 @@ class LoadedConfig:
     variables: Mapping[str, str]
     positions: Mapping[FieldPath, Position]
 
-    def where(self, path: FieldPath) -> Position | None:
-        """The position of ``path``, or of its nearest ancestor that has one."""
-        for end in range(len(path), -1, -1):
-            position = self.positions.get(path[:end])
-            if position is not None:
-                return position
-        return None
+    @property
+    def locator(self) -> Locator:
+        return Locator(self.positions)
 
     def problem(self, path: FieldPath, message: str, hint: str | None = None) -> Problem:
-        position = self.where(path)
-        return Problem(
-            position.file if position else PLATFORM_FILE,
-            position.line if position else None,
-            position.column if position else None,
-            dotted(path),
-            message,
-            hint,
-        )
+        return self.locator.problem(path, message, hint)
 
 
 def known_environments(project_dir: Path) -> list[str]:

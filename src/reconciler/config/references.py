@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reconciler.errors import Problem
-from reconciler.model import DATABASE_CONNECTION_TYPES, FILE_CONNECTION_TYPES
-from reconciler.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME, SYSTEM_DATASTORES
+from reconciler.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
+from reconciler.vocabulary import (
+    DATABASE_CONNECTION_TYPES,
+    FILE_CONNECTION_TYPES,
+    SYSTEM_DATASTORES,
+)
 
 _NAME_RULES = (
     (

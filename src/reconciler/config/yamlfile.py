@@ -13,21 +13,12 @@ from typing import Any
 
 import yaml
 
-from reconciler.errors import ConfigError, Problem
+from reconciler.errors import ConfigError, FieldPath, Position, Problem, dotted
 
 try:
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _Loader = yaml.SafeLoader
-
-FieldPath = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Position:
-    file: str
-    line: int
-    column: int
 
 
 @dataclass
@@ -35,13 +26,6 @@ class YamlDocument:
     data: dict[str, Any]
     positions: dict[FieldPath, Position]
     file: str
-
-
-def dotted(path: FieldPath) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def read_yaml(path: Path, display: str) -> YamlDocument:

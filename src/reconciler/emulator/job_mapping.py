@@ -17,9 +17,13 @@ from reconciler.emulator.mapping import NAME_SUFFIX, Scope, properties_of
 from reconciler.emulator.protocol import JSON, bad_request
 from reconciler.names import normalise_datastore_path
 from reconciler.providers.local.store import JobRecord
-from reconciler.resources import FINGERPRINT_PROPERTY, fingerprint
+from reconciler.resources import ImportDefinition, ImportEssence, Source, fingerprint
+from reconciler.vocabulary import (
+    FINGERPRINT_PROPERTY,
+    default_asset_type,
+)
+from reconciler.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
 
-ASSET_PROPERTY = "azureml.materializationAssetName"
 ERROR_PROPERTY = "emulator.error"
 ROWS_PROPERTY = "emulator.rows"
 COMPONENT = "azureml://registries/azureml/components/import_data_{}/versions/0.0.1"
@@ -44,7 +48,7 @@ class ImportOrder:
 
     asset: str
     version: str | None  # None: the container's next version when it runs
-    spec: JSON
+    spec: ImportEssence
 
 
 def import_order(body: JSON) -> ImportOrder:
@@ -77,18 +81,24 @@ def import_order(body: JSON) -> ImportOrder:
     asset = sink.get("name") or client_properties.get(ASSET_PROPERTY)
     if not asset:
         raise bad_request("import_data sink has no asset name.")
-    spec: JSON = {
-        "type": sink.get("job_output_type") or ("mltable" if kind == "database" else "uri_folder"),
-        "source": {"type": kind, "connection": connection, field: source[field]},
-        "path": path,
-    }
-    spec["fingerprint"] = client_properties.get(FINGERPRINT_PROPERTY) or fingerprint(spec)
+    definition = ImportDefinition(
+        type=sink.get("job_output_type") or default_asset_type(kind),
+        source=Source(type=kind, connection=connection, **{field: source[field]}),
+        path=path,
+    )
     description = props.get("description")
-    # the SDK describes the job with its experiment name when the import has no description
-    spec["description"] = None if description == props.get("experimentName") else description
-    spec["tags"] = {str(k): str(v) for k, v in (props.get("tags") or {}).items()}
     version = sink.get("version")
-    return ImportOrder(str(asset), str(version) if version else None, spec)
+    spec = ImportEssence(
+        type=definition.type,
+        source=definition.source,
+        path=definition.path,
+        version=str(version) if version else None,
+        # the SDK describes the job with its experiment name when the import has no description
+        description=None if description == props.get("experimentName") else description,
+        tags={str(k): str(v) for k, v in (props.get("tags") or {}).items()},
+        fingerprint=client_properties.get(FINGERPRINT_PROPERTY) or fingerprint(definition),
+    )
+    return ImportOrder(str(asset), spec.version, spec)
 
 
 def _is_import(node: Any) -> bool:

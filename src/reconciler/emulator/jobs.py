@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.emulator.job_mapping import ImportOrder, import_order, job_to_rest, render
 from reconciler.emulator.mapping import Scope
 from reconciler.emulator.protocol import JSON
-from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.providers.local.provider import INTERRUPTED, LocalWorkspace
 from reconciler.providers.local.store import JobRecord, now
 
 log = logging.getLogger(__name__)
@@ -86,13 +86,13 @@ class ImportJobs:
         jobs.sort(key=lambda item: item[0], reverse=True)
         return [(asset, job) for _, asset, job in jobs]
 
-    def _checked(self, record: JobRecord) -> JobRecord:
-        """A running job whose process died is Failed: the local provider's reading decides
-        (and records) that, so both sides agree."""
-        if record.status not in ACTIVE or record.pid == os.getpid():
+    @staticmethod
+    def _checked(record: JobRecord) -> JobRecord:
+        """A running job whose heartbeat stopped is Failed, as the local provider reads it, so
+        both sides agree (reading records nothing)."""
+        if not record.lease_expired():
             return record
-        self._workspace.list_assets([record.asset])
-        return self._workspace.store.get_job(record.id) or record
+        return replace(record, status="Failed", error=INTERRUPTED)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for running imports; True when none is left."""
@@ -127,8 +127,15 @@ class ImportJobs:
             message = f"data asset {order.asset}:{version} already exists"
             self._record_failure(name, order, body, message, version)
             return
+        # the version the service registers carries no reconciler bookkeeping: the client's
+        # properties stay on the job, where the real service keeps them
         self._workspace.materialize(
-            order.asset, version, order.spec, job_id=name, job_extra={"rest": body}
+            order.asset,
+            version,
+            order.spec,
+            job_id=name,
+            job_extra={"rest": body},
+            version_properties={},
         )
 
     def _record_failure(

@@ -15,14 +15,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from reconciler.emulator import mapping as m
 from reconciler.emulator import schedule_mapping as sm
 from reconciler.emulator.protocol import JSON, ApiError
-from reconciler.names import SYSTEM_DATASTORES
-from reconciler.providers.local.store import Store, now
+from reconciler.providers.local.store import Store
+from reconciler.vocabulary import SYSTEM_DATASTORES
 
 _URI = re.compile(
     r"/workspaces/[^/]+/(?P<kind>connections|datastores|data|schedules)"
@@ -96,17 +95,4 @@ def _load_datastore(store: Store, name: str, item: JSON) -> None:
         return
     if (item.get("properties") or {}).get("isDefault"):
         body["is_default"] = True
-    _put_system(store, name, body)
-
-
-def _put_system(store: Store, name: str, body: dict[str, Any]) -> None:
-    """Store has no public way to write a system datastore (it seeds only its default one);
-    this writes the row as `Store.__init__` does."""
-    stamp = now()
-    with store._tx() as db:
-        db.execute(
-            "INSERT INTO objects VALUES ('datastore', ?, ?, '{}', 1, ?, ?) "
-            "ON CONFLICT (kind, name) DO UPDATE SET body = excluded.body, system = 1, "
-            "updated_at = excluded.updated_at",
-            (name, json.dumps(body, sort_keys=True), stamp, stamp),
-        )
+    store.put_system(name, body)

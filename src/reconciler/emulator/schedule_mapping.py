@@ -16,8 +16,9 @@ from reconciler.emulator.mapping import NAME_SUFFIX, Scope, properties_of, syste
 from reconciler.emulator.protocol import JSON, bad_request
 from reconciler.names import normalise_datastore_path
 from reconciler.providers.local.store import Record
+from reconciler.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
+from reconciler.vocabulary import default_asset_type
 
-ASSET_PROPERTY = "azureml.materializationAssetName"
 PATTERN_FIELDS = {
     "hours": "hours",
     "minutes": "minutes",
@@ -93,7 +94,7 @@ def import_definition_from_rest(definition: JSON) -> JSON:
         raise bad_request(f"dataUri {uri!r} is not an azureml://datastores/<d>/paths/<p> URI.")
     return {
         # the service decides the type from the source, whatever the client sent
-        "type": "mltable" if kind == "database" else "uri_folder",
+        "type": default_asset_type(kind),
         "source": {"type": kind, "connection": connection, field: source[field]},
         "path": path,
     }

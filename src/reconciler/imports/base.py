@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
-SourceType = Literal["database", "file_system"]
-AssetType = Literal["mltable", "uri_folder"]
-ConnectionType = Literal["snowflake", "azure_sql_db", "s3"]
+from reconciler.resources import ConnectionEssence, ImportDefinition
 
 
 @dataclass(frozen=True)
@@ -26,19 +24,45 @@ class ImportRequest:
 
     asset_name: str
     version: str
-    source_type: SourceType
+    source_type: str  # database | file_system
     connection_name: str
-    connection_type: ConnectionType
+    connection_type: str  # snowflake | azure_sql_db | s3
     connection_target: str
     # e.g. {"username": ..., "password": ...} or {"access_key_id": ..., "secret_access_key": ...}
     credentials: Mapping[str, str] = field(repr=False)
-    asset_type: AssetType = "mltable"
+    asset_type: str = "mltable"
     query: str | None = None
     path: str | None = None
     batch_rows: int = 50_000
 
     def __repr__(self) -> str:  # never print credentials
         return f"ImportRequest(asset={self.asset_name!r}, version={self.version!r})"
+
+
+def import_request(
+    asset_name: str,
+    version: str,
+    definition: ImportDefinition,
+    connection: ConnectionEssence,
+    secrets: Mapping[str, str],
+) -> ImportRequest:
+    """The one way to build a request: the connection's non-secret credential fields plus its
+    secret values (``credentials.password`` -> ``password``)."""
+    credentials = {k: str(v) for k, v in connection.credentials.to_dict().items() if k != "type"}
+    credentials.update({k.removeprefix("credentials."): v for k, v in secrets.items()})
+    source = definition.source
+    return ImportRequest(
+        asset_name=asset_name,
+        version=version,
+        source_type=source.type,
+        connection_name=source.connection,
+        connection_type=connection.type,
+        connection_target=connection.target,
+        credentials=credentials,
+        asset_type=definition.type,
+        query=source.query,
+        path=source.path,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """What the planner may read and what apply may write.
 
-The planner gets a `WorkspaceReader` (reads only); apply gets a `Workspace` (reads and writes).
-Specs are essences (see `reconciler.resources`); secret values arrive separately, already
-resolved, and a provider stores them write-only plus their hashes in the resource's tags.
+The planner gets a `WorkspaceReader` (reads only, and reads never write); apply gets a
+`Workspace` (reads and writes). Resources travel as typed essences (see
+`reconciler.resources`); secret values arrive separately, already resolved, and a provider
+stores them write-only, with reconciler's tags (ownership, secret hashes, provenance) beside
+the user's.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from reconciler.resources import ImportJob, Kind, LiveAsset, LiveResource
+from reconciler.resources import ImportEssence, ImportJob, Kind, LiveAsset, LiveResource
 
 Progress = Callable[[int], None]
 
@@ -35,14 +37,14 @@ class Workspace(WorkspaceReader, Protocol):
         self,
         kind: Kind,
         name: str,
-        spec: Mapping[str, Any],
+        essence: Any,
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
         """Create or update a connection, datastore or schedule.
 
         ``secrets`` maps field paths (``credentials.password``) to values; ``tags`` are the
-        reconciler tags (managed-by, secret hashes) to store beside the user's tags.
+        reconciler tags to store beside the user's tags.
         """
         ...
 
@@ -52,17 +54,20 @@ class Workspace(WorkspaceReader, Protocol):
         self,
         name: str,
         version: str,
-        spec: Mapping[str, Any],
+        essence: ImportEssence,
         progress: Progress | None = None,
+        *,
+        tags: Mapping[str, str] | None = None,
     ) -> ImportJob:
         """Run an import and register data asset ``name:version`` when (and only if) it
-        completes. Returns the finished job (Completed or Failed)."""
+        completes, with the user's tags plus ``tags``. Returns the finished job."""
         ...
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
     ) -> None:
-        """Change the description and tags of an existing version (its data is immutable)."""
+        """Change the description and user tags of an existing version (its data and the tags
+        reconciler wrote when it made it are kept)."""
         ...
 
     def data_folder(self, name: str, version: str) -> Path:

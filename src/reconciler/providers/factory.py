@@ -1,19 +1,54 @@
-"""Open the workspace an environment targets. Azure ML is imported only when it is used."""
+"""Open the workspace a desired state targets. The composition root for providers: it chooses
+the Azure credential and hands it in; azure is imported only when an Azure workspace is used."""
 
 from __future__ import annotations
 
-from reconciler.config import LoadedConfig
-from reconciler.model import AzureWorkspace, LocalWorkspace
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.desired import WorkspaceTarget
 from reconciler.providers.base import Workspace
 
+EMULATOR_CREDENTIAL = "emulator"  # RECONCILER_AZURE_CREDENTIAL value: `reconcile emulator`'s
 
-def open_workspace(config: LoadedConfig) -> Workspace:
-    target = config.platform.workspace
-    if isinstance(target, LocalWorkspace):
-        from reconciler.providers.local.provider import LocalWorkspace as Local
 
-        return Local(config.project_dir / target.path, label=target.path)
-    assert isinstance(target, AzureWorkspace)
-    from reconciler.providers.azureml.provider import AzureWorkspace as Azure
+def open_workspace(target: WorkspaceTarget, *, credential: Any = None) -> Workspace:
+    if target.provider == "local":
+        from reconciler.providers.local.provider import LocalWorkspace
 
-    return Azure(target.subscription_id, target.resource_group, target.workspace_name)
+        assert target.path is not None
+        return LocalWorkspace(target.path, label=target.label)
+    from reconciler.providers.azureml.provider import DEFAULT_POLL_SECONDS, AzureWorkspace
+
+    poll = float(os.environ.get("RECONCILER_AZURE_POLL_SECONDS") or DEFAULT_POLL_SECONDS)
+    return AzureWorkspace(
+        target.subscription_id,
+        target.resource_group,
+        target.workspace_name,
+        credential=credential if credential is not None else azure_credential(),
+        poll_seconds=poll,
+    )
+
+
+def azure_credential(environ: Mapping[str, str] = os.environ) -> Any:
+    """The credential for Azure: the emulator's when ``reconcile emulator`` said so, GitHub
+    Actions' federated one in a workflow, DefaultAzureCredential elsewhere."""
+    if environ.get("RECONCILER_AZURE_CREDENTIAL") == EMULATOR_CREDENTIAL:
+        from reconciler.emulator.credential import FakeCredential  # test double: [local] extra
+
+        return FakeCredential()
+    from reconciler.providers.azureml.credentials import default_credential
+
+    return default_credential(environ)
+
+
+def key_vault_reader() -> Any:
+    """A Key Vault reader with the same credential as the workspace."""
+    try:
+        from reconciler.providers.azureml.keyvault import AzureKeyVault
+    except ImportError as exc:  # pragma: no cover - a broken install
+        from reconciler.errors import ReconcileError
+
+        raise ReconcileError(f"Key Vault support is not installed ({exc.name})") from None
+    return AzureKeyVault(azure_credential())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.plan import SENSITIVE, Action, FieldChange, ResourceChange
+from reconciler.plan import SENSITIVE, Action, FieldChange, Reason, ResourceChange
 
 MARKERS = {
     Action.CREATE: "+",
@@ -18,8 +18,24 @@ MARKERS = {
 }
 
 
+# The prose of each reason, in one place; ``{detail}`` is the change's reason_detail.
+REASONS = {
+    Reason.FIRST_VERSION: "no version yet",
+    Reason.DEFINITION_CHANGED: "definition changed since version {detail}",
+    Reason.RETRY_FAILED: "retry: the last import of this definition failed: {detail}",
+    Reason.IMPORT_RUNNING: "import job {detail} is running",
+    Reason.REPLACE_REQUESTED: "a new version was asked for (--replace)",
+}
+
+
+def reason_text(change: ResourceChange) -> str:
+    if change.action_reason is None or change.action_reason not in REASONS:
+        return ""
+    return REASONS[change.action_reason].format(detail=change.reason_detail or "")
+
+
 def describe(change: ResourceChange) -> str:
-    """``create``, ``materialize version 2 (definition changed since version 1)``, …"""
+    """``create``, ``materialize version 2: definition changed since version 1``, …"""
     action = change.action
     if action is Action.MATERIALIZE:
         text = f"materialize version {change.version}"
@@ -27,12 +43,15 @@ def describe(change: ResourceChange) -> str:
         text = f"in progress (version {change.version})"
     elif action is Action.REPLACE:
         text = "replace (" + ", ".join(change.change.replace_paths) + " cannot change in place)"
-    elif action is Action.UPDATE and change.action_reason == "adopt_unmanaged":
+    elif action is Action.UPDATE and change.action_reason is Reason.ADOPT:
         text = "update (adopt: not yet managed by reconciler)"
+    elif action is Action.NOOP and change.fields:
+        text = "no-op, but secrets are compared at apply"
     else:
         text = action.value
-    if change.action_reason and action in (Action.MATERIALIZE, Action.IN_PROGRESS):
-        text += f": {change.action_reason}"
+    reason = reason_text(change)
+    if reason and action in (Action.MATERIALIZE, Action.IN_PROGRESS):
+        text += f": {reason}"
     return text
 
 
@@ -49,6 +68,8 @@ def field_line(change: ResourceChange, field: FieldChange) -> str:
         change.action is Action.MATERIALIZE and change.change.before is None
     ):
         return f"{field.path}: {value(field.after)}"
+    if field.unknown:
+        return f"{field.path}: (sensitive, compared at apply)"
     if field.sensitive:
         return f"{field.path}: {SENSITIVE} (changed){suffix}"
     if field.before is None:
@@ -59,5 +80,12 @@ def field_line(change: ResourceChange, field: FieldChange) -> str:
 
 
 def visible(changes: tuple[ResourceChange, ...]) -> list[ResourceChange]:
-    """Changes worth a line: everything but plain no-ops."""
-    return [c for c in changes if c.action is not Action.NOOP]
+    """Changes worth a line: everything but no-ops with nothing to say (a no-op whose secrets
+    are compared at apply still says so)."""
+    return [c for c in changes if c.action is not Action.NOOP or c.fields]
+
+
+NO_SECRETS_NOTE = (
+    "Planned without secrets: secret fields show as (sensitive, compared at apply); "
+    "apply compares them."
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from reconciler.plan import Action, Plan, ResourceChange
-from reconciler.render.common import MARKERS, describe, field_line, visible
+from reconciler.render.common import MARKERS, NO_SECRETS_NOTE, describe, field_line, visible
 
 LIMIT = 60_000
 RISKY_LISTED = 20
@@ -27,6 +27,8 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
         f"Workspace: `{plan.workspace}`",
         "",
     ]
+    if not plan.secrets_compared:
+        head += [f"_{NO_SECRETS_NOTE}_", ""]
     risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
     if risky:
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]
@@ -36,7 +38,7 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
         head.append("")
     shown = visible(plan.resource_changes)
     head_text = "\n".join(head) + "\n"
-    tail = _tail(plan)
+    tail = _tail(plan, len(plan.resource_changes) - len(shown))
     blocks = [_block(change) for change in shown]
     return _fit(head_text, blocks, tail, limit, full_plan_hint)
 
@@ -62,9 +64,8 @@ def _diff_prefix(change: ResourceChange, line: str) -> str:
     return "! " + line
 
 
-def _tail(plan: Plan) -> str:
+def _tail(plan: Plan, unchanged: int) -> str:
     lines = []
-    unchanged = sum(1 for c in plan.resource_changes if c.action is Action.NOOP)
     if unchanged:
         lines.append(f"{unchanged} resource(s) unchanged.")
     if plan.ignored:

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from reconciler.plan import Action, Plan
-from reconciler.render.common import MARKERS, describe, field_line, visible
+from reconciler.render.common import MARKERS, NO_SECRETS_NOTE, describe, field_line, visible
 
 _STYLES = {
     Action.CREATE: "green",
@@ -42,6 +42,8 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             out.append(f"    {item.address}  ({item.reason})\n", style="dim")
     if unchanged or plan.ignored:
         out.append("\n")
+    if not plan.secrets_compared:
+        out.append(NO_SECRETS_NOTE + "\n", style="dim")
     out.append(plan.summary.line() + "\n", style="bold")
     return _export(out, color, width)
 

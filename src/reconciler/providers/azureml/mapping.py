@@ -4,7 +4,8 @@ Reading, it undoes the service's rewrites so that an untouched workspace plans n
 connection credentials come back as null (non-secret fields live in ``reconciler.credential.*``
 metadata), datastore secrets come back stripped, data URIs come back in long forms, schedules
 come back with a server-chosen ``dataType`` and ``startTime``. Writing, it builds the entities
-from an essence plus the secret values and reconciler's tags.
+from an essence plus the secret values and reconciler's tags. The type and credential tables
+are the shared vocabulary's (`reconciler.vocabulary`).
 """
 
 from __future__ import annotations
@@ -12,22 +13,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.names import SYSTEM_DATASTORES, normalise_datastore_path
+from reconciler.names import normalise_datastore_path
 from reconciler.resources import (
-    CREDENTIAL_TAG_PREFIX,
+    ConnectionEssence,
+    Credentials,
+    DatastoreEssence,
+    ImportDefinition,
+    Kind,
     LiveResource,
+    RecurrencePattern,
+    ScheduleEssence,
+    Source,
+    Trigger,
     split_tags,
 )
-
-START_TIME_TAG = (
-    "reconciler.start-time"  # the start time the user asked for (the service fills one in)
+from reconciler.vocabulary import (
+    ASSET_TYPE_TAG,
+    CREDENTIAL_TAG_PREFIX,
+    DATASTORE_KINDS,
+    DEFAULT_AUTHORITY,
+    DEFAULT_ENDPOINT,
+    DEFAULT_PROTOCOL,
+    START_TIME_TAG,
+    SYSTEM_DATASTORES,
+    default_asset_type,
 )
-ASSET_TYPE_TAG = "reconciler.asset-type"  # schedules: the service rewrites dataType
-_DATASTORE_TARGET = {
-    "azure_blob": "container_name",
-    "azure_data_lake_gen2": "filesystem",
-    "azure_file": "file_share_name",
-}
+
+_DATASTORE_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
+# the SDK's credential type names -> ours
+_SDK_CREDENTIALS = {"sas_token": "sas", "service_principal": "service_principal"}
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -40,57 +54,73 @@ def text(value: Any) -> str:
 
 def connection_live(entity: Any) -> LiveResource:
     metadata = dict(getattr(entity, "metadata", None) or {})
-    tags, managed, hashes = split_tags(metadata)
-    kind = text(entity.type)
-    credentials: dict[str, Any] = {"type": _credential_type(entity.credentials)}
-    for key, value in sorted(metadata.items()):
-        if key.startswith(CREDENTIAL_TAG_PREFIX):
-            credentials[key.removeprefix(CREDENTIAL_TAG_PREFIX)] = value
-    spec = {"type": kind, "target": entity.target, "credentials": credentials, "tags": tags}
-    return LiveResource("connection", entity.name, spec, managed, False, hashes)
+    tags = split_tags(metadata)
+    plain = {
+        key.removeprefix(CREDENTIAL_TAG_PREFIX): value
+        for key, value in sorted(metadata.items())
+        if key.startswith(CREDENTIAL_TAG_PREFIX)
+    }
+    credentials = Credentials(type=_credential_type(entity.credentials), **plain)
+    essence = ConnectionEssence(
+        type=text(entity.type), target=entity.target, credentials=credentials, tags=tags.user
+    )
+    return LiveResource(
+        Kind.CONNECTION,
+        entity.name,
+        essence,
+        tags.managed,
+        False,
+        tags.hashes,
+        tags.owner,
+        tags.provenance,
+    )
 
 
 def _credential_type(credentials: Any) -> str:
-    kind = text(getattr(credentials, "type", "") or "none")
-    return {"account_key": "account_key", "sas": "sas", "none": "none"}.get(kind, kind)
-
-
-_DATASTORE_TYPES = {
-    "AzureBlob": "azure_blob",
-    "AzureDataLakeGen2": "azure_data_lake_gen2",
-    "AzureFile": "azure_file",
-}
+    return text(getattr(credentials, "type", "") or "none").lower()
 
 
 def datastore_live(entity: Any) -> LiveResource:
-    tags, managed, hashes = split_tags(dict(entity.tags or {}))
-    kind = _DATASTORE_TYPES.get(text(entity.type), text(entity.type))
-    spec: dict[str, Any] = {
-        "type": kind,
-        "account_name": entity.account_name,
-        "endpoint": entity.endpoint or "core.windows.net",
-        "protocol": entity.protocol or "https",
-        "description": entity.description or None,
-        "tags": tags,
-        "credentials": datastore_credentials(entity.credentials),
-    }
-    target = _DATASTORE_TARGET.get(kind)
-    if target:
-        spec[target] = getattr(entity, target, None)
+    tags = split_tags(dict(entity.tags or {}))
+    rest = text(entity.type)
+    kind = _DATASTORE_BY_REST.get(rest)
+    fields: dict[str, Any] = {}
+    if kind is not None:
+        fields[kind.container] = getattr(entity, kind.container, None)
+    essence = DatastoreEssence(
+        type=kind.name if kind else rest,
+        account_name=getattr(entity, "account_name", None),
+        endpoint=getattr(entity, "endpoint", None) or DEFAULT_ENDPOINT,
+        protocol=getattr(entity, "protocol", None) or DEFAULT_PROTOCOL,
+        description=entity.description or None,
+        tags=tags.user,
+        credentials=datastore_credentials(getattr(entity, "credentials", None)),
+        **fields,
+    )
     system = entity.name in SYSTEM_DATASTORES
-    return LiveResource("datastore", entity.name, spec, managed, system, hashes)
+    return LiveResource(
+        Kind.DATASTORE,
+        entity.name,
+        essence,
+        tags.managed,
+        system,
+        tags.hashes,
+        tags.owner,
+        tags.provenance,
+    )
 
 
-def datastore_credentials(credentials: Any) -> dict[str, Any]:
-    kind = text(getattr(credentials, "type", None) or "none")
+def datastore_credentials(credentials: Any) -> Credentials:
+    # the SDK spells an identity-based datastore's credential type "None"
+    kind = text(getattr(credentials, "type", None) or "none").lower()
     if kind == "service_principal":
-        return {
-            "type": "service_principal",
-            "tenant_id": str(credentials.tenant_id),
-            "client_id": str(credentials.client_id),
-            "authority_url": credentials.authority_url or "https://login.microsoftonline.com",
-        }
-    return {"type": {"sas_token": "sas"}.get(kind, kind)}
+        return Credentials(
+            type="service_principal",
+            tenant_id=str(credentials.tenant_id),
+            client_id=str(credentials.client_id),
+            authority_url=credentials.authority_url or DEFAULT_AUTHORITY,
+        )
+    return Credentials(type=_SDK_CREDENTIALS.get(kind, kind))
 
 
 def schedule_live(entity: Any) -> LiveResource | None:
@@ -99,59 +129,66 @@ def schedule_live(entity: Any) -> LiveResource | None:
     if import_data is None:
         return None
     raw_tags = dict(entity.tags or {})
-    tags, managed, hashes = split_tags(raw_tags)
+    tags = split_tags(raw_tags)
     source = import_data.source
-    source_spec: dict[str, Any] = {
-        "type": "database" if getattr(source, "query", None) is not None else "file_system",
-        "connection": str(source.connection or "").removeprefix("azureml:"),
-    }
-    if source_spec["type"] == "database":
-        source_spec["query"] = source.query
-    else:
-        source_spec["path"] = source.path
-    default_type = "mltable" if source_spec["type"] == "database" else "uri_folder"
-    definition = {
-        "type": raw_tags.get(ASSET_TYPE_TAG, default_type),
-        "source": source_spec,
-        "path": normalise_datastore_path(str(import_data.path)) or str(import_data.path),
-    }
-    spec = {
-        "import": import_data.name,
-        "trigger": trigger_spec(entity.trigger, raw_tags.get(START_TIME_TAG)),
-        "enabled": bool(entity.is_enabled),
-        "description": entity.description or None,
-        "import_definition": definition,
-        "tags": tags,
-    }
-    return LiveResource("schedule", entity.name, spec, managed, False, hashes)
+    is_database = getattr(source, "query", None) is not None
+    source_type = "database" if is_database else "file_system"
+    essence_source = Source(
+        type=source_type,
+        connection=str(source.connection or "").removeprefix("azureml:"),
+        query=source.query if is_database else None,
+        path=None if is_database else source.path,
+    )
+    definition = ImportDefinition(
+        type=raw_tags.get(ASSET_TYPE_TAG, default_asset_type(source_type)),
+        source=essence_source,
+        path=normalise_datastore_path(str(import_data.path)) or str(import_data.path),
+    )
+    essence = ScheduleEssence(
+        import_name=import_data.name,
+        trigger=trigger_essence(entity.trigger, raw_tags.get(START_TIME_TAG)),
+        enabled=bool(entity.is_enabled),
+        description=entity.description or None,
+        import_definition=definition,
+        tags=tags.user,
+    )
+    return LiveResource(
+        Kind.SCHEDULE,
+        entity.name,
+        essence,
+        tags.managed,
+        False,
+        tags.hashes,
+        tags.owner,
+        tags.provenance,
+    )
 
 
-def trigger_spec(trigger: Any, start_time: str | None) -> dict[str, Any]:
+def trigger_essence(trigger: Any, start_time: str | None) -> Trigger:
     time_zone = text(trigger.time_zone or "UTC")
     if getattr(trigger, "expression", None) is not None:
-        spec: dict[str, Any] = {
-            "type": "cron",
-            "expression": " ".join(str(trigger.expression).split()),
-            "time_zone": time_zone,
-        }
-    else:
-        spec = {
-            "type": "recurrence",
-            "frequency": text(trigger.frequency).lower(),
-            "interval": int(trigger.interval),
-            "time_zone": time_zone,
-        }
-        pattern = getattr(trigger, "schedule", None)
-        if pattern is not None:
-            spec["schedule"] = {
-                "hours": _ints(pattern.hours),
-                "minutes": _ints(pattern.minutes),
-                "week_days": [text(d).lower() for d in _list(pattern.week_days)],
-                "month_days": _ints(pattern.month_days),
-            }
-    if start_time:
-        spec["start_time"] = start_time
-    return spec
+        return Trigger(
+            type="cron",
+            expression=" ".join(str(trigger.expression).split()),
+            time_zone=time_zone,
+            start_time=start_time or None,
+        )
+    pattern = getattr(trigger, "schedule", None)
+    return Trigger(
+        type="recurrence",
+        frequency=text(trigger.frequency).lower(),
+        interval=int(trigger.interval),
+        time_zone=time_zone,
+        start_time=start_time or None,
+        schedule=RecurrencePattern(
+            hours=_ints(pattern.hours),
+            minutes=_ints(pattern.minutes),
+            week_days=[text(d).lower() for d in _list(pattern.week_days)],
+            month_days=_ints(pattern.month_days),
+        )
+        if pattern is not None
+        else None,
+    )
 
 
 def _list(value: Any) -> list[Any]:
@@ -168,7 +205,10 @@ def _ints(value: Any) -> list[int]:
 
 
 def connection_entity(
-    name: str, spec: Mapping[str, Any], secrets: Mapping[str, str], tags: Mapping[str, str]
+    name: str,
+    essence: ConnectionEssence,
+    secrets: Mapping[str, str],
+    tags: Mapping[str, str],
 ) -> Any:
     from azure.ai.ml.entities import (
         AccessKeyConfiguration,
@@ -176,66 +216,68 @@ def connection_entity(
         WorkspaceConnection,
     )
 
-    creds = spec["credentials"]
+    creds = essence.credentials
     credentials: Any
-    if creds["type"] == "access_key":
+    if creds.type == "access_key":
         credentials = AccessKeyConfiguration(
-            access_key_id=creds["access_key_id"],
+            access_key_id=creds.access_key_id,
             secret_access_key=secrets["credentials.secret_access_key"],
         )
     else:
         credentials = UsernamePasswordConfiguration(
-            username=creds["username"], password=secrets["credentials.password"]
+            username=creds.username, password=secrets["credentials.password"]
         )
     return WorkspaceConnection(
         name=name,
-        type=spec["type"],
-        target=spec["target"],
+        type=essence.type,
+        target=essence.target,
         credentials=credentials,
-        metadata={**dict(spec.get("tags") or {}), **dict(tags)},
+        metadata={**essence.tags, **dict(tags)},
     )
 
 
 def datastore_entity(
-    name: str, spec: Mapping[str, Any], secrets: Mapping[str, str], tags: Mapping[str, str]
+    name: str,
+    essence: DatastoreEssence,
+    secrets: Mapping[str, str],
+    tags: Mapping[str, str],
 ) -> Any:
     from azure.ai.ml import entities
 
-    creds = spec["credentials"]
+    creds = essence.credentials
     credentials: Any = None
-    if creds["type"] == "account_key":
+    if creds.type == "account_key":
         credentials = entities.AccountKeyConfiguration(
             account_key=secrets["credentials.account_key"]
         )
-    elif creds["type"] == "sas":
+    elif creds.type == "sas":
         credentials = entities.SasTokenConfiguration(sas_token=secrets["credentials.sas_token"])
-    elif creds["type"] == "service_principal":
+    elif creds.type == "service_principal":
         credentials = entities.ServicePrincipalConfiguration(
-            tenant_id=creds["tenant_id"],
-            client_id=creds["client_id"],
+            tenant_id=creds.tenant_id,
+            client_id=creds.client_id,
             client_secret=secrets["credentials.client_secret"],
-            authority_url=creds.get("authority_url"),
+            authority_url=creds.authority_url,
         )
     common: dict[str, Any] = {
         "name": name,
-        "account_name": spec["account_name"],
-        "description": spec.get("description"),
-        "tags": {**dict(spec.get("tags") or {}), **dict(tags)},
-        "endpoint": spec.get("endpoint", "core.windows.net"),
-        "protocol": spec.get("protocol", "https"),
+        "account_name": essence.account_name,
+        "description": essence.description,
+        "tags": {**essence.tags, **dict(tags)},
+        "endpoint": essence.endpoint,
+        "protocol": essence.protocol,
         "credentials": credentials,
     }
-    kind = spec["type"]
-    if kind == "azure_blob":
-        return entities.AzureBlobDatastore(container_name=spec["container_name"], **common)
-    if kind == "azure_data_lake_gen2":
-        return entities.AzureDataLakeGen2Datastore(filesystem=spec["filesystem"], **common)
-    return entities.AzureFileDatastore(file_share_name=spec["file_share_name"], **common)
+    if essence.type == "azure_blob":
+        return entities.AzureBlobDatastore(container_name=str(essence.container_name), **common)
+    if essence.type == "azure_data_lake_gen2":
+        return entities.AzureDataLakeGen2Datastore(filesystem=str(essence.filesystem), **common)
+    return entities.AzureFileDatastore(file_share_name=str(essence.file_share_name), **common)
 
 
 def data_import(
     name: str,
-    definition: Mapping[str, Any],
+    definition: ImportDefinition,
     *,
     version: str | None = None,
     description: str | None = None,
@@ -245,16 +287,16 @@ def data_import(
     from azure.ai.ml.data_transfer import Database, FileSystem
     from azure.ai.ml.entities import DataImport
 
-    source = definition["source"]
-    connection = f"azureml:{source['connection']}"
+    source = definition.source
+    connection = f"azureml:{source.connection}"
     built: Any = (
-        Database(query=source["query"], connection=connection)
-        if source["type"] == "database"
-        else FileSystem(path=source["path"], connection=connection)
+        Database(query=source.query, connection=connection)
+        if source.type == "database"
+        else FileSystem(path=source.path, connection=connection)
     )
     return DataImport(
         name=name,
-        path=definition["path"],
+        path=definition.path,
         source=built,
         version=version,
         description=description,
@@ -263,7 +305,7 @@ def data_import(
     )
 
 
-def schedule_entity(name: str, spec: Mapping[str, Any], tags: Mapping[str, str]) -> Any:
+def schedule_entity(name: str, essence: ScheduleEssence, tags: Mapping[str, str]) -> Any:
     from azure.ai.ml.entities import (
         CronTrigger,
         ImportDataSchedule,
@@ -271,31 +313,28 @@ def schedule_entity(name: str, spec: Mapping[str, Any], tags: Mapping[str, str])
         RecurrenceTrigger,
     )
 
-    trigger_in = spec["trigger"]
-    all_tags = {**dict(spec.get("tags") or {}), **dict(tags)}
-    all_tags[ASSET_TYPE_TAG] = spec["import_definition"]["type"]
-    start_time = trigger_in.get("start_time")
-    if start_time:
-        all_tags[START_TIME_TAG] = start_time
+    spec = essence.trigger
+    all_tags = {**essence.tags, **dict(tags)}
+    all_tags[ASSET_TYPE_TAG] = essence.import_definition.type
+    if spec.start_time:
+        all_tags[START_TIME_TAG] = spec.start_time
     trigger: Any
-    if trigger_in["type"] == "cron":
+    if spec.type == "cron":
         trigger = CronTrigger(
-            expression=trigger_in["expression"],
-            time_zone=trigger_in.get("time_zone", "UTC"),
-            start_time=start_time,
+            expression=str(spec.expression), time_zone=spec.time_zone, start_time=spec.start_time
         )
     else:
-        pattern = trigger_in.get("schedule")
+        pattern = spec.schedule
         trigger = RecurrenceTrigger(
-            frequency=trigger_in["frequency"],
-            interval=trigger_in["interval"],
-            time_zone=trigger_in.get("time_zone", "UTC"),
-            start_time=start_time,
+            frequency=str(spec.frequency),
+            interval=int(spec.interval or 1),
+            time_zone=spec.time_zone,
+            start_time=spec.start_time,
             schedule=RecurrencePattern(
-                hours=pattern.get("hours", []),
-                minutes=pattern.get("minutes", []),
-                week_days=pattern.get("week_days") or None,
-                month_days=pattern.get("month_days") or None,
+                hours=pattern.hours,
+                minutes=pattern.minutes,
+                week_days=pattern.week_days or None,
+                month_days=pattern.month_days or None,
             )
             if pattern
             else None,
@@ -303,8 +342,8 @@ def schedule_entity(name: str, spec: Mapping[str, Any], tags: Mapping[str, str])
     return ImportDataSchedule(
         name=name,
         trigger=trigger,
-        import_data=data_import(spec["import"], spec["import_definition"]),
-        description=spec.get("description"),
+        import_data=data_import(essence.import_name, essence.import_definition),
+        description=essence.description,
         tags=all_tags,
-        is_enabled=spec.get("enabled", True),
+        is_enabled=essence.enabled,
     )

@@ -1,18 +1,20 @@
 """Azure ML through azure-ai-ml: the same `Workspace` contract as the embedded workspace.
 
-Reads make one list call per kind (the SDK follows ``nextLink`` pages) and look data assets up
-in bounded parallel; import runs are found with one ``jobs.list`` filtered on
+Each resource kind has one row in `_KINDS`: how to list, read, build and delete it. Reads make
+one list call per kind (the SDK follows ``nextLink`` pages) and look data assets up in bounded
+parallel; import runs are found with one ``jobs.list`` filtered on
 ``azureml.materializationAssetName`` (``data.list_materialization_status`` is broken in 1.35).
 An import's fingerprint travels in its job's properties, so a version's definition is known
-even though the service creates the version itself.
+even though the service creates the version itself. The credential is handed in by the caller.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +24,28 @@ from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.base import Progress
 from reconciler.resources import (
-    DEFINITION_FIELDS,
-    DEFINITION_PROPERTY,
-    FINGERPRINT_PROPERTY,
-    MANAGED_BY_TAG,
-    MANAGED_BY_VALUE,
     AssetVersion,
+    ImportEssence,
     ImportJob,
     Kind,
     LiveAsset,
     LiveResource,
-    json_object,
+    job_status,
     split_tags,
+    stored_definition,
+    with_job_definitions,
+)
+from reconciler.vocabulary import (
+    DEFINITION_PROPERTY,
+    FINGERPRINT_PROPERTY,
+    MATERIALIZATION_ASSET_PROPERTY,
+    VERSION_PROPERTY,
 )
 
-ASSET_PROPERTY = "azureml.materializationAssetName"
-VERSION_PROPERTY = "reconciler.version"
 _DONE = {"Completed": "Completed", "Failed": "Failed", "Canceled": "Canceled"}
 _FAILED_LIKE = {"NotResponding": "Failed", "CancelRequested": "Canceled"}
 READ_PARALLELISM = 8
+DEFAULT_POLL_SECONDS = 5.0
 
 
 def _quiet_sdk() -> None:
@@ -51,60 +56,95 @@ def _quiet_sdk() -> None:
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
 
-def credential() -> Any:
-    """DefaultAzureCredential (az login, OIDC in CI, managed identity); ``emulator`` for ours."""
-    if os.environ.get("RECONCILER_AZURE_CREDENTIAL") == "emulator":
-        from reconciler.emulator.credential import FakeCredential
+def _list_schedules(ml: Any) -> Iterable[Any]:
+    from azure.ai.ml._restclient.arm_ml_service.models import ScheduleListViewType
 
-        return FakeCredential()
-    from azure.identity import DefaultAzureCredential
+    found: Iterable[Any] = ml.schedules.list(list_view_type=ScheduleListViewType.ALL)
+    return found
 
-    return DefaultAzureCredential(exclude_interactive_browser_credential=True)
+
+@dataclass(frozen=True)
+class _KindOps:
+    """What the provider does with one kind of resource."""
+
+    list: Callable[[Any], Iterable[Any]]
+    read: Callable[[Any], LiveResource | None]
+    build: Callable[[str, Any, Mapping[str, str], Mapping[str, str]], Any]
+    write: Callable[[Any, Any], Any]
+    delete: Callable[[Any, str], Any]
+
+
+_KINDS: Mapping[Kind, _KindOps] = {
+    Kind.CONNECTION: _KindOps(
+        list=lambda ml: ml.connections.list(),
+        read=mapping.connection_live,
+        build=mapping.connection_entity,
+        write=lambda ml, entity: ml.connections.create_or_update(entity),
+        delete=lambda ml, name: ml.connections.delete(name),
+    ),
+    Kind.DATASTORE: _KindOps(
+        list=lambda ml: ml.datastores.list(),
+        read=mapping.datastore_live,
+        build=mapping.datastore_entity,
+        write=lambda ml, entity: ml.datastores.create_or_update(entity),
+        delete=lambda ml, name: ml.datastores.delete(name),
+    ),
+    Kind.SCHEDULE: _KindOps(
+        list=_list_schedules,
+        read=mapping.schedule_live,
+        build=lambda name, essence, _secrets, tags: mapping.schedule_entity(name, essence, tags),
+        write=lambda ml, entity: ml.schedules.begin_create_or_update(entity).result(),
+        delete=lambda ml, name: ml.schedules.begin_delete(name).result(),
+    ),
+}
 
 
 class AzureWorkspace:
     """Implements `reconciler.providers.base.Workspace` on an azure-ai-ml ``MLClient``."""
 
-    def __init__(self, subscription_id: str, resource_group: str, workspace_name: str) -> None:
+    def __init__(
+        self,
+        subscription_id: str,
+        resource_group: str,
+        workspace_name: str,
+        *,
+        credential: Any,
+        poll_seconds: float = DEFAULT_POLL_SECONDS,
+    ) -> None:
         from azure.ai.ml import MLClient
 
         _quiet_sdk()
         self.target = Target(subscription_id, resource_group, workspace_name)
         self.client = MLClient(
-            credential(),
+            credential,
             subscription_id=subscription_id,
             resource_group_name=resource_group,
             workspace_name=workspace_name,
             enable_telemetry=False,
         )
-        self.poll_seconds = float(os.environ.get("RECONCILER_AZURE_POLL_SECONDS", "5"))
+        self.poll_seconds = poll_seconds
 
     def describe(self) -> str:
         t = self.target
         return f"azureml:{t.subscription_id}/{t.resource_group}/{t.workspace}"
 
-    def _call(self, what: str, func: Any) -> Any:
+    def _call(self, what: str, func: Callable[[], Any]) -> Any:
         return call(what, self.target, func)
+
+    def _ops(self, kind: Kind) -> _KindOps:
+        ops = _KINDS.get(kind)
+        if ops is None:
+            raise ProviderError(f"cannot write or delete a {kind} directly")
+        return ops
 
     # --- reads -------------------------------------------------------------------------------
 
     def list_resources(self, kind: Kind) -> list[LiveResource]:
-        ml = self.client
-        if kind == "connection":
-            items = self._call("list connections", lambda: list(ml.connections.list()))
-            return [mapping.connection_live(c) for c in items]
-        if kind == "datastore":
-            items = self._call("list datastores", lambda: list(ml.datastores.list()))
-            return [mapping.datastore_live(d) for d in items]
-        if kind == "schedule":
-            from azure.ai.ml._restclient.arm_ml_service.models import ScheduleListViewType
-
-            items = self._call(
-                "list schedules",
-                lambda: list(ml.schedules.list(list_view_type=ScheduleListViewType.ALL)),
-            )
-            return [s for s in (mapping.schedule_live(i) for i in items) if s is not None]
-        return []
+        ops = _KINDS.get(kind)
+        if ops is None:
+            return []
+        items = self._call(f"list {kind}s", lambda: list(ops.list(self.client)))
+        return [r for r in (ops.read(item) for item in items) if r is not None]
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         wanted = sorted(set(names))
@@ -116,8 +156,7 @@ class AzureWorkspace:
         assets = []
         for name, found in zip(wanted, versions, strict=True):
             asset_jobs = tuple(sorted(jobs.get(name, []), key=lambda j: (j.started_at, j.id)))
-            by_version = {j.version: j for j in asset_jobs if j.status == "Completed"}
-            resolved = tuple(_with_job_fingerprint(v, by_version.get(v.version)) for v in found)
+            resolved = with_job_definitions(tuple(found), asset_jobs)
             if resolved or asset_jobs:
                 assets.append(LiveAsset(name, resolved, asset_jobs))
         return assets
@@ -140,7 +179,7 @@ class AzureWorkspace:
         jobs: dict[str, list[ImportJob]] = {}
         for job in items:
             properties = dict(getattr(job, "properties", None) or {})
-            asset = properties.get(ASSET_PROPERTY)
+            asset = properties.get(MATERIALIZATION_ASSET_PROPERTY)
             if asset in names:
                 jobs.setdefault(asset, []).append(_job(job, asset))
         return jobs
@@ -151,52 +190,37 @@ class AzureWorkspace:
         self,
         kind: Kind,
         name: str,
-        spec: Mapping[str, Any],
+        essence: Any,
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
-        ml = self.client
-        if kind == "connection":
-            entity = mapping.connection_entity(name, spec, secrets, tags)
-            self._call(f"write connection {name}", lambda: ml.connections.create_or_update(entity))
-        elif kind == "datastore":
-            entity = mapping.datastore_entity(name, spec, secrets, tags)
-            self._call(f"write datastore {name}", lambda: ml.datastores.create_or_update(entity))
-        elif kind == "schedule":
-            entity = mapping.schedule_entity(name, spec, tags)
-            self._call(
-                f"write schedule {name}",
-                lambda: ml.schedules.begin_create_or_update(entity).result(),
-            )
-        else:
-            raise ProviderError(f"cannot write a {kind} directly")
+        ops = self._ops(kind)
+        entity = ops.build(name, essence, secrets, tags)
+        self._call(f"write {kind} {name}", lambda: ops.write(self.client, entity))
 
     def delete(self, kind: Kind, name: str) -> None:
-        ml = self.client
-        if kind == "connection":
-            self._call(f"delete connection {name}", lambda: ml.connections.delete(name))
-        elif kind == "datastore":
-            self._call(f"delete datastore {name}", lambda: ml.datastores.delete(name))
-        elif kind == "schedule":
-            self._call(f"delete schedule {name}", lambda: ml.schedules.begin_delete(name).result())
-        else:
-            raise ProviderError(f"cannot delete a {kind}")
+        ops = self._ops(kind)
+        self._call(f"delete {kind} {name}", lambda: ops.delete(self.client, name))
 
     def materialize(
-        self, name: str, version: str, spec: Mapping[str, Any], progress: Progress | None = None
+        self,
+        name: str,
+        version: str,
+        essence: ImportEssence,
+        progress: Progress | None = None,
+        *,
+        tags: Mapping[str, str] | None = None,
     ) -> ImportJob:
-        import json
-
-        definition = {k: spec[k] for k in DEFINITION_FIELDS}
+        definition = essence.definition
         request = mapping.data_import(
             name,
             definition,
             version=version,
-            description=spec.get("description"),
-            tags={**dict(spec.get("tags") or {}), MANAGED_BY_TAG: MANAGED_BY_VALUE},
+            description=essence.description,
+            tags={**essence.tags, **dict(tags or {})},
             properties={
-                FINGERPRINT_PROPERTY: spec["fingerprint"],
-                DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
+                FINGERPRINT_PROPERTY: essence.fingerprint,
+                DEFINITION_PROPERTY: json.dumps(definition.to_dict(), sort_keys=True),
                 VERSION_PROPERTY: version,
             },
         )
@@ -214,29 +238,27 @@ class AzureWorkspace:
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
     ) -> None:
-        from azure.ai.ml.operations import _data_operations
+        """Read the version's REST body and write it back with new metadata: the SDK's
+        ``data.create_or_update`` would first read the MLTable file from storage (84 s to fail
+        with no route to the account) to validate a path that is not changing."""
+        operations = self.client.data
+        scope = {
+            "resource_group_name": self.target.resource_group,
+            "workspace_name": self.target.workspace,
+        }
 
-        data = self._call(
-            f"read data asset {name}:{version}", lambda: self.client.data.get(name, version)
-        )
-        data.description = description
-        data.tags = {**dict(tags), MANAGED_BY_TAG: MANAGED_BY_VALUE}
-        # The SDK would read the MLTable file from storage (84 s to fail with no route to the
-        # storage account) only to validate a path that is not changing: skip that read.
-        attribute = "read_remote_mltable_metadata_contents"
-        original = getattr(_data_operations, attribute)
+        def write() -> None:
+            body = operations._operation.get(name=name, version=version, **scope)
+            kept = {
+                k: v
+                for k, v in (body.properties.tags or {}).items()
+                if k.startswith("reconciler.") or k == "managed-by"
+            }
+            body.properties.description = description
+            body.properties.tags = {**dict(tags), **kept}
+            operations._operation.create_or_update(name=name, version=version, body=body, **scope)
 
-        def skip(**_: Any) -> Any:
-            raise ProviderError("skipped")
-
-        setattr(_data_operations, attribute, skip)
-        try:
-            self._call(
-                f"update data asset {name}:{version}",
-                lambda: self.client.data.create_or_update(data),
-            )
-        finally:
-            setattr(_data_operations, attribute, original)
+        self._call(f"update data asset {name}:{version}", write)
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(
@@ -246,28 +268,19 @@ class AzureWorkspace:
 
 
 def _version(data: Any) -> AssetVersion:
-    tags, managed, _ = split_tags(dict(data.tags or {}))
+    tags = split_tags(dict(data.tags or {}))
     properties = dict(getattr(data, "properties", None) or {})
-    definition = properties.get(DEFINITION_PROPERTY)
     return AssetVersion(
         version=str(data.version),
         path=normalise_datastore_path(str(data.path)) or str(data.path),
         fingerprint=properties.get(FINGERPRINT_PROPERTY),
         description=data.description or None,
-        tags=tags,
-        managed=managed,
+        tags=tags.user,
+        managed=tags.managed,
         created_at=str(getattr(getattr(data, "creation_context", None), "created_at", "") or ""),
-        definition=json_object(definition),
+        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
+        provenance=tags.provenance,
     )
-
-
-def _with_job_fingerprint(version: AssetVersion, job: ImportJob | None) -> AssetVersion:
-    """The service creates the version, so its fingerprint comes from the job that made it."""
-    if version.fingerprint is not None or job is None:
-        return version
-    from dataclasses import replace
-
-    return replace(version, fingerprint=job.fingerprint, definition=job.definition)
 
 
 def _job(job: Any, asset: str) -> ImportJob:
@@ -289,10 +302,10 @@ def _job(job: Any, asset: str) -> ImportJob:
         asset=asset,
         version=str(version),
         fingerprint=properties.get(FINGERPRINT_PROPERTY),
-        status=status,  # type: ignore[arg-type]
+        status=job_status(status),
         started_at=str(getattr(context, "created_at", "") or ""),
         error=error,
-        definition=json_object(properties.get(DEFINITION_PROPERTY)),
+        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
     )
 
 

@@ -1,9 +1,11 @@
 """The embedded workspace as a provider: essences in, essences out, imports run for real.
 
-Reads map store records to `LiveResource`/`LiveAsset`; writes keep secrets apart (write-only)
-and tag what reconciler manages. Imports run through a pluggable `ImportRunner` into a staging
-folder that is moved into place only on success; the data asset version is registered last,
-so a failed or interrupted run leaves neither files nor a version behind.
+Reads map store records to `LiveResource`/`LiveAsset` and never write: a running job whose
+heartbeat stopped is *seen* as interrupted, not recorded so. Writes keep secrets apart
+(write-only) and tag what reconciler manages. Imports run through a pluggable `ImportRunner`
+into a staging folder that is moved into place only on success; the data asset version is
+registered last, so a failed or interrupted run leaves neither files nor a version behind (and
+the next import clears what an interrupted one left in staging).
 """
 
 from __future__ import annotations
@@ -11,38 +13,47 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ImportFailed, ProviderError
-from reconciler.imports.base import ImportRequest, ImportRunner
+from reconciler.imports.base import ImportRunner, import_request
+from reconciler.names import PathEscape, inside
 from reconciler.providers.base import Progress
-from reconciler.providers.local.store import JobRecord, Store, now
+from reconciler.providers.local.store import HEARTBEAT_SECONDS, JobRecord, Store, now
 from reconciler.resources import (
-    DEFINITION_FIELDS,
-    DEFINITION_PROPERTY,
-    FINGERPRINT_PROPERTY,
-    MANAGED_BY_TAG,
-    MANAGED_BY_VALUE,
     AssetVersion,
+    ConnectionEssence,
+    ImportEssence,
     ImportJob,
     Kind,
     LiveAsset,
     LiveResource,
-    json_object,
+    job_status,
+    parse_essence,
     split_tags,
+    stored_definition,
+    with_job_definitions,
+)
+from reconciler.vocabulary import (
+    DEFINITION_PROPERTY,
+    FINGERPRINT_PROPERTY,
+    JOB_PROPERTY,
+    MATERIALIZATION_ASSET_PROPERTY,
+    ROWS_PROPERTY,
 )
 
-_ACTIVE = ("Preparing", "Running")
-_SERVER_FIELDS = ("is_default",)
+INTERRUPTED = "the import was interrupted (its process stopped sending heartbeats)"
 
 
 def _default_runner() -> ImportRunner:
-    from reconciler.imports.database import DatabaseImportRunner  # heavy: only when importing
+    from reconciler.imports.runners import default_runner  # heavy: only when importing
 
-    return DatabaseImportRunner()
+    return default_runner()
 
 
 class LocalWorkspace:
@@ -70,59 +81,21 @@ class LocalWorkspace:
 
     def list_resources(self, kind: Kind) -> list[LiveResource]:
         return [
-            self._live(kind, record.name, record.body, record.system)
+            live_resource(kind, record.name, record.body, record.system)
             for record in self.store.list_objects(kind)
         ]
-
-    @staticmethod
-    def _live(kind: Kind, name: str, body: dict[str, Any], system: bool) -> LiveResource:
-        spec = {k: v for k, v in body.items() if k not in _SERVER_FIELDS}
-        user_tags, managed, hashes = split_tags(spec.get("tags"))
-        spec["tags"] = user_tags
-        return LiveResource(kind, name, spec, managed, system, hashes)
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         assets = []
         for name in names:
             versions = tuple(
-                self._version(version, body, created)
+                _version(version, body, created)
                 for version, body, created in self.store.list_versions(name)
             )
-            jobs = tuple(self._job(record) for record in self.store.list_jobs(name))
+            jobs = tuple(job_from_record(record) for record in self.store.list_jobs(name))
             if versions or jobs:
-                assets.append(LiveAsset(name, versions, jobs))
+                assets.append(LiveAsset(name, with_job_definitions(versions, jobs), jobs))
         return assets
-
-    @staticmethod
-    def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
-        user_tags, managed, _ = split_tags(body.get("tags"))
-        return AssetVersion(
-            version=version,
-            path=body.get("path", ""),
-            fingerprint=(body.get("properties") or {}).get(FINGERPRINT_PROPERTY),
-            description=body.get("description"),
-            tags=user_tags,
-            managed=managed,
-            created_at=created,
-            definition=json_object((body.get("properties") or {}).get(DEFINITION_PROPERTY)),
-        )
-
-    def _job(self, record: JobRecord) -> ImportJob:
-        status, error = record.status, record.error
-        if status in _ACTIVE and record.pid and not _alive(record.pid):
-            status, error = "Failed", "the import was interrupted (its process ended)"
-            self.store.update_job(record.id, status=status, error=error, ended_at=now())
-        return ImportJob(
-            id=record.id,
-            asset=record.asset,
-            version=record.version,
-            fingerprint=(record.body.get("properties") or {}).get(FINGERPRINT_PROPERTY),
-            status=status,  # type: ignore[arg-type]
-            started_at=record.started_at or "",
-            ended_at=record.ended_at or "",
-            rows=record.rows,
-            error=error,
-        )
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -130,12 +103,12 @@ class LocalWorkspace:
         self,
         kind: Kind,
         name: str,
-        spec: Mapping[str, Any],
+        essence: Any,
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
-        body = dict(spec)
-        body["tags"] = {**dict(spec.get("tags") or {}), **tags}
+        body = essence.to_dict()
+        body["tags"] = {**dict(body.get("tags") or {}), **tags}
         self.store.put(kind, name, body, dict(secrets))
 
     def delete(self, kind: Kind, name: str) -> None:
@@ -147,7 +120,11 @@ class LocalWorkspace:
         current = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if current is None:
             raise ProviderError(f"data asset {name}:{version} does not exist")
-        keep = {k: v for k, v in (current.get("tags") or {}).items() if k == MANAGED_BY_TAG}
+        keep = {
+            k: v
+            for k, v in (current.get("tags") or {}).items()
+            if k.startswith("reconciler.") or k == "managed-by"
+        }
         body = {**current, "description": description, "tags": {**dict(tags), **keep}}
         self.store.create_version(name, version, body)
 
@@ -155,50 +132,63 @@ class LocalWorkspace:
         self,
         name: str,
         version: str,
-        spec: Mapping[str, Any],
+        essence: ImportEssence,
         progress: Progress | None = None,
         *,
+        tags: Mapping[str, str] | None = None,
         job_id: str | None = None,
         job_extra: Mapping[str, Any] | None = None,
+        version_properties: Mapping[str, str] | None = None,
     ) -> ImportJob:
         """Run the import now, in this thread. ``job_id`` and ``job_extra`` (merged into the
-        stored job body) let the Azure ML emulator run jobs that a client named and shaped."""
+        stored job body) let the Azure ML emulator run jobs that a client named and shaped;
+        ``version_properties`` replace reconciler's own properties on the registered version
+        (the emulator puts there only what the real service would)."""
         job_id = job_id or f"import_{name}_{uuid.uuid4().hex[:10]}"
-        definition = {k: spec[k] for k in DEFINITION_FIELDS}
+        definition = essence.definition.to_dict()
         properties = {
-            FINGERPRINT_PROPERTY: spec["fingerprint"],
+            FINGERPRINT_PROPERTY: essence.fingerprint,
             DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
-            "azureml.materializationAssetName": name,
+            MATERIALIZATION_ASSET_PROPERTY: name,
         }
         job_body = {**dict(job_extra or {}), **definition, "properties": properties}
         self.store.create_job(job_id, name, version, job_body, os.getpid())
-        datastore, folder = _split_path(spec["path"])
-        final = self.root / "datastores" / datastore / folder / version
-        staging = self.root / "staging" / job_id
+        self._sweep_staging()
+        datastore, folder = _split_path(essence.path)
         self.store.update_job(job_id, status="Running", started_at=now())
+        staging: Path | None = None
+        beat = _Heartbeat(self.store, job_id)
         try:
-            request = self._request(name, version, spec)
+            # every write stays under the workspace folder, whatever a client sent
+            final = _inside(self.root, "datastores", datastore, folder, version)
+            staging = _inside(self.root, "staging", job_id)
+            connection, secrets = self._connection(name, essence)
+            request = import_request(name, version, essence.definition, connection, secrets)
             staging.mkdir(parents=True)
             if self._runner is None:
                 self._runner = self._runner_factory()
-            result = self._runner.run(request, staging, progress)
+            with beat:
+                result = self._runner.run(request, staging, progress)
             if final.exists():  # left by a run that died before registering: never registered
                 shutil.rmtree(final)
             final.parent.mkdir(parents=True, exist_ok=True)
             staging.rename(final)
+            own = {
+                **properties,
+                JOB_PROPERTY: job_id,
+                ROWS_PROPERTY: str(result.rows),
+            }
             self.store.create_version(
                 name,
                 version,
                 {
                     "path": f"azureml://datastores/{datastore}/paths/{folder}/{version}",
-                    "type": spec["type"],
-                    "description": spec.get("description"),
-                    "tags": {**dict(spec.get("tags") or {}), MANAGED_BY_TAG: MANAGED_BY_VALUE},
-                    "properties": {
-                        **properties,
-                        "reconciler.job": job_id,
-                        "rows": str(result.rows),
-                    },
+                    "type": essence.type,
+                    "description": essence.description,
+                    "tags": {**essence.tags, **dict(tags or {})},
+                    "properties": dict(version_properties)
+                    if version_properties is not None
+                    else own,
                 },
             )
         except ImportFailed as exc:
@@ -208,58 +198,124 @@ class LocalWorkspace:
         self.store.update_job(job_id, status="Completed", ended_at=now(), rows=result.rows)
         record = self.store.get_job(job_id)
         assert record is not None
-        return self._job(record)
+        return job_from_record(record)
 
     def data_folder(self, name: str, version: str) -> Path:
         body = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if body is None:
             raise ProviderError(f"data asset {name} has no version {version}")
         datastore, folder = _split_path(body["path"])
-        return self.root / "datastores" / datastore / folder
+        try:
+            return inside(self.root, "datastores", datastore, folder)
+        except PathEscape as exc:
+            raise ProviderError(str(exc)) from None
 
-    def _fail(self, job_id: str, staging: Path, error: str) -> ImportJob:
-        shutil.rmtree(staging, ignore_errors=True)
+    def _fail(self, job_id: str, staging: Path | None, error: str) -> ImportJob:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         self.store.update_job(job_id, status="Failed", ended_at=now(), error=error)
         record = self.store.get_job(job_id)
         assert record is not None
-        return self._job(record)
+        return job_from_record(record)
 
-    def _request(self, name: str, version: str, spec: Mapping[str, Any]) -> ImportRequest:
-        source = spec["source"]
-        connection = self.store.get("connection", source["connection"])
-        if connection is None:
-            raise ImportFailed(f"import {name}: connection {source['connection']!r} not found")
-        body = connection.body
-        secrets = self.store.secrets("connection", source["connection"])
-        credentials = {k: v for k, v in body.get("credentials", {}).items() if k != "type"}
-        credentials.update({k.removeprefix("credentials."): v for k, v in secrets.items()})
-        return ImportRequest(
-            asset_name=name,
-            version=version,
-            source_type=source["type"],
-            connection_name=source["connection"],
-            connection_type=body["type"],
-            connection_target=body["target"],
-            credentials=credentials,
-            asset_type=spec["type"],
-            query=source.get("query"),
-            path=source.get("path"),
-        )
+    def _sweep_staging(self) -> None:
+        """Remove what interrupted imports left in staging (their jobs are no longer alive)."""
+        folder = self.root / "staging"
+        if not folder.is_dir():
+            return
+        alive = {r.id for r in self.store.list_jobs() if r.active and not r.lease_expired()}
+        for leftover in folder.iterdir():
+            if leftover.name not in alive:
+                shutil.rmtree(leftover, ignore_errors=True)
+
+    def _connection(
+        self, name: str, essence: ImportEssence
+    ) -> tuple[ConnectionEssence, dict[str, str]]:
+        """The connection's essence and stored secrets, for the runner."""
+        record = self.store.get("connection", essence.source.connection)
+        if record is None:
+            raise ImportFailed(f"import {name}: connection {essence.source.connection!r} not found")
+        connection = parse_essence(Kind.CONNECTION, record.body)
+        return connection, self.store.secrets("connection", essence.source.connection)
+
+
+class _Heartbeat:
+    """Renews a running job's lease every `HEARTBEAT_SECONDS` while the import runs."""
+
+    def __init__(self, store: Store, job_id: str) -> None:
+        self._store, self._job_id = store, job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._store.heartbeat(self._job_id)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                self._store.heartbeat(self._job_id)
+            except Exception:  # the database is briefly busy: the next beat retries
+                time.sleep(0.1)
+
+
+def live_resource(kind: Kind, name: str, body: dict[str, Any], system: bool) -> LiveResource:
+    tags = split_tags(body.get("tags"))
+    essence = parse_essence(kind, {**body, "tags": tags.user})
+    return LiveResource(
+        kind, name, essence, tags.managed, system, tags.hashes, tags.owner, tags.provenance
+    )
+
+
+def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
+    tags = split_tags(body.get("tags"))
+    properties = body.get("properties") or {}
+    return AssetVersion(
+        version=version,
+        path=body.get("path", ""),
+        fingerprint=properties.get(FINGERPRINT_PROPERTY),
+        description=body.get("description"),
+        tags=tags.user,
+        managed=tags.managed,
+        created_at=created,
+        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
+        provenance=tags.provenance,
+    )
+
+
+def job_from_record(record: JobRecord) -> ImportJob:
+    """The job as a reader sees it: a running job whose lease expired is interrupted."""
+    status, error = record.status, record.error
+    if record.lease_expired():
+        status, error = "Failed", INTERRUPTED
+    properties = record.body.get("properties") or {}
+    return ImportJob(
+        id=record.id,
+        asset=record.asset,
+        version=record.version,
+        fingerprint=properties.get(FINGERPRINT_PROPERTY),
+        status=job_status(status),
+        started_at=record.started_at or "",
+        ended_at=record.ended_at or "",
+        rows=record.rows,
+        error=error,
+        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
+    )
+
+
+def _inside(root: Path, *parts: str) -> Path:
+    try:
+        return inside(root, *parts)
+    except PathEscape as exc:
+        raise ImportFailed(f"refused to write outside the workspace folder: {exc}") from None
 
 
 def _split_path(uri: str) -> tuple[str, str]:
     rest = uri.removeprefix("azureml://datastores/")
     datastore, _, folder = rest.partition("/paths/")
     return datastore, folder.strip("/")
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

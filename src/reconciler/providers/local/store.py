@@ -1,18 +1,22 @@
 """The embedded workspace's store: SQLite in one folder, with Azure ML's rules.
 
-It behaves like Azure ML where a reconciler can tell the difference: the system datastore
-``workspaceblobstore`` exists from the start and cannot be deleted; connection secrets are
+It behaves like Azure ML where a reconciler can tell the difference: the system datastores
+exist from the start and cannot be modified or deleted; connection secrets are
 write-only (stored, never returned); datastore secrets come back stripped; data asset versions
 are immutable (their path cannot change). Bodies are essences in az ml YAML field names with a
-``tags`` mapping. This module knows nothing of plans; the local provider and the Azure ML
-emulator both sit on it.
+``tags`` mapping. The folder and database are readable by their owner only: they hold secrets.
+A running import proves it is alive with a heartbeat (a lease), not a process id, so a job
+whose process died, on this host or another, is seen as interrupted once its lease expires.
+This module knows nothing of plans; the local provider and the Azure ML emulator both sit on it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ProviderError
+from reconciler.errors import ProviderError, ReconcileError
+from reconciler.vocabulary import DEFAULT_DATASTORE
 
-DEFAULT_DATASTORE = "workspaceblobstore"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
     kind TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, secrets TEXT NOT NULL,
@@ -37,17 +41,33 @@ CREATE TABLE IF NOT EXISTS jobs (
     rows INTEGER, error TEXT, pid INTEGER);
 CREATE INDEX IF NOT EXISTS jobs_asset ON jobs (asset);
 """
-_SYSTEM_BLOB = {
-    "type": "azure_blob",
-    "account_name": "localworkspace",
-    "container_name": "azureml-blobstore",
-    "endpoint": "core.windows.net",
-    "protocol": "https",
-    "description": None,
-    "credentials": {"type": "account_key"},
-    "tags": {},
-    "is_default": True,
+_ACCOUNT = "localworkspace"
+# The four datastores every Azure ML workspace has from the start.
+SYSTEM_DATASTORE_BODIES: dict[str, dict[str, Any]] = {
+    DEFAULT_DATASTORE: {
+        "type": "azure_blob",
+        "container_name": "azureml-blobstore",
+        "credentials": {"type": "account_key"},
+        "is_default": True,
+    },
+    "workspacefilestore": {
+        "type": "azure_file",
+        "file_share_name": "code-share",
+        "credentials": {"type": "account_key"},
+    },
+    "workspaceartifactstore": {
+        "type": "azure_blob",
+        "container_name": "azureml",
+        "credentials": {"type": "account_key"},
+    },
+    "workspaceworkingdirectory": {
+        "type": "azure_file",
+        "file_share_name": "code-share",
+        "credentials": {"type": "account_key"},
+    },
 }
+HEARTBEAT_SECONDS = 5.0
+LEASE_SECONDS = 30.0  # a running job not heard from for this long was interrupted
 
 
 def now() -> str:
@@ -77,6 +97,16 @@ class JobRecord:
     rows: int | None
     error: str | None
     pid: int | None
+    heartbeat_at: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("Preparing", "Running")
+
+    def lease_expired(self, at: float | None = None) -> bool:
+        """A running job whose heartbeat stopped: its process died (or its host did)."""
+        last = self.heartbeat_at or 0.0
+        return self.active and (at if at is not None else time.time()) - last > LEASE_SECONDS
 
 
 class Store:
@@ -84,29 +114,52 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        database = root / "workspace.db"
+        if not database.exists():  # created owner-only; SQLite gives its WAL the same mode
+            os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(root / "workspace.db", check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO objects VALUES ('datastore', ?, ?, '{}', 1, ?, ?)",
-                (DEFAULT_DATASTORE, json.dumps(_SYSTEM_BLOB), now(), now()),
-            )
+        try:
+            self._db = sqlite3.connect(database, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            if "heartbeat_at" not in columns:
+                self._db.execute("ALTER TABLE jobs ADD COLUMN heartbeat_at REAL")
+            with self.transaction() as db:
+                for name, body in SYSTEM_DATASTORE_BODIES.items():
+                    full: dict[str, Any] = {
+                        "account_name": _ACCOUNT,
+                        "endpoint": "core.windows.net",
+                        "protocol": "https",
+                        "description": None,
+                        "tags": {},
+                        **body,
+                    }
+                    db.execute(
+                        "INSERT OR IGNORE INTO objects VALUES ('datastore', ?, ?, '{}', 1, ?, ?)",
+                        (name, json.dumps(full), now(), now()),
+                    )
+        except sqlite3.DatabaseError as exc:
+            raise ReconcileError(
+                f"the embedded workspace's database {database} cannot be read ({exc})",
+                hint="if it is damaged, move the folder aside and apply again to rebuild it "
+                "(imported data files are kept in its datastores/ folder)",
+            ) from None
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of reads and writes (also across threads of this process)."""
         with self._lock, self._db:
             yield self._db
 
     # --- connections, datastores, schedules --------------------------------------------------
 
     def list_objects(self, kind: str) -> list[Record]:
-        with self._tx() as db:
+        with self.transaction() as db:
             rows = db.execute(
                 "SELECT kind, name, body, system, created_at, updated_at FROM objects "
                 "WHERE kind = ? ORDER BY name",
@@ -115,7 +168,7 @@ class Store:
         return [Record(r[0], r[1], json.loads(r[2]), bool(r[3]), r[4], r[5]) for r in rows]
 
     def get(self, kind: str, name: str) -> Record | None:
-        with self._tx() as db:
+        with self.transaction() as db:
             row = db.execute(
                 "SELECT kind, name, body, system, created_at, updated_at FROM objects "
                 "WHERE kind = ? AND name = ?",
@@ -129,7 +182,7 @@ class Store:
 
     def put(self, kind: str, name: str, body: dict[str, Any], secrets: dict[str, str]) -> bool:
         """Create or replace; returns True when it created. Secrets are kept apart."""
-        with self._tx() as db:
+        with self.transaction() as db:
             row = db.execute(
                 "SELECT system FROM objects WHERE kind = ? AND name = ?", (kind, name)
             ).fetchone()
@@ -144,8 +197,19 @@ class Store:
             )
         return row is None
 
+    def put_system(self, name: str, body: dict[str, Any]) -> None:
+        """Write a system datastore (as a workspace's own set-up would; users cannot)."""
+        stamp = now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO objects VALUES ('datastore', ?, ?, '{}', 1, ?, ?) "
+                "ON CONFLICT (kind, name) DO UPDATE SET body = excluded.body, system = 1, "
+                "updated_at = excluded.updated_at",
+                (name, json.dumps(body, sort_keys=True), stamp, stamp),
+            )
+
     def delete(self, kind: str, name: str) -> bool:
-        with self._tx() as db:
+        with self.transaction() as db:
             row = db.execute(
                 "SELECT system FROM objects WHERE kind = ? AND name = ?", (kind, name)
             ).fetchone()
@@ -157,7 +221,7 @@ class Store:
     def secrets(self, kind: str, name: str) -> dict[str, str]:
         """The stored secret values: for the workspace's own use (running imports), never
         returned by reads, as in Azure ML."""
-        with self._tx() as db:
+        with self.transaction() as db:
             row = db.execute(
                 "SELECT secrets FROM objects WHERE kind = ? AND name = ?", (kind, name)
             ).fetchone()
@@ -166,20 +230,20 @@ class Store:
     # --- data asset versions -----------------------------------------------------------------
 
     def list_versions(self, name: str) -> list[tuple[str, dict[str, Any], str]]:
-        with self._tx() as db:
+        with self.transaction() as db:
             rows = db.execute(
                 "SELECT version, body, created_at FROM data_versions WHERE name = ?", (name,)
             ).fetchall()
         return [(r[0], json.loads(r[1]), r[2]) for r in rows]
 
     def list_asset_names(self) -> list[str]:
-        with self._tx() as db:
+        with self.transaction() as db:
             rows = db.execute("SELECT DISTINCT name FROM data_versions ORDER BY name").fetchall()
         return [r[0] for r in rows]
 
     def create_version(self, name: str, version: str, body: dict[str, Any]) -> None:
         """Register a version; an existing one is immutable (same path: metadata only)."""
-        with self._tx() as db:
+        with self.transaction() as db:
             row = db.execute(
                 "SELECT body FROM data_versions WHERE name = ? AND version = ?", (name, version)
             ).fetchone()
@@ -200,28 +264,36 @@ class Store:
     def create_job(
         self, job_id: str, asset: str, version: str, body: dict[str, Any], pid: int
     ) -> None:
-        with self._tx() as db:
+        with self.transaction() as db:
             db.execute(
-                "INSERT INTO jobs (id, asset, version, body, status, created_at, pid) "
-                "VALUES (?, ?, ?, ?, 'Preparing', ?, ?)",
-                (job_id, asset, version, json.dumps(body, sort_keys=True), now(), pid),
+                "INSERT INTO jobs (id, asset, version, body, status, created_at, pid, "
+                "heartbeat_at) VALUES (?, ?, ?, ?, 'Preparing', ?, ?, ?)",
+                (
+                    job_id,
+                    asset,
+                    version,
+                    json.dumps(body, sort_keys=True),
+                    now(),
+                    pid,
+                    time.time(),
+                ),
             )
 
     def update_job(self, job_id: str, **fields: Any) -> None:
-        allowed = {"status", "started_at", "ended_at", "rows", "error", "pid"}
+        allowed = {"status", "started_at", "ended_at", "rows", "error", "pid", "heartbeat_at"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"unknown job fields: {sorted(unknown)}")
         sets = ", ".join(f"{key} = ?" for key in fields)
-        with self._tx() as db:
+        with self.transaction() as db:
             db.execute(f"UPDATE jobs SET {sets} WHERE id = ?", (*fields.values(), job_id))
 
     def list_jobs(self, asset: str | None = None) -> list[JobRecord]:
         query = (
             "SELECT id, asset, version, body, status, created_at, started_at, ended_at, rows, "
-            "error, pid FROM jobs"
+            "error, pid, heartbeat_at FROM jobs"
         )
-        with self._tx() as db:
+        with self.transaction() as db:
             if asset is None:
                 rows = db.execute(query + " ORDER BY created_at, id").fetchall()
             else:
@@ -229,9 +301,14 @@ class Store:
                     query + " WHERE asset = ? ORDER BY created_at, id", (asset,)
                 ).fetchall()
         return [
-            JobRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+            JobRecord(
+                r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11]
+            )
             for r in rows
         ]
 
     def get_job(self, job_id: str) -> JobRecord | None:
         return next((j for j in self.list_jobs() if j.id == job_id), None)
+
+    def heartbeat(self, job_id: str) -> None:
+        self.update_job(job_id, heartbeat_at=time.time())

@@ -1,0 +1,601 @@
+"""The command line: options, exit codes and the one error handler. Wiring only.
+
+Exit codes: 0 success (no changes), 1 error (nothing changed), 2 changes present (with
+--detailed-exitcode), 3 apply changed something and something failed or was not started,
+4 a reviewed plan no longer agrees with a fresh one (nothing applied). Nothing heavy is
+imported at start-up, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from reconciler.cli.session import Session
+from reconciler.errors import (
+    EXIT_APPLY_FAILED,
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    ConfigError,
+    PlanDiffers,
+    ReconcileError,
+)
+
+if TYPE_CHECKING:
+    from reconciler.desired import DesiredState
+    from reconciler.plan import ApplyResult, Plan, ResourceChange
+    from reconciler.providers.base import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _session() -> Session:
+    return click.get_current_context().ensure_object(Session)
+
+
+def _set_dir(ctx: click.Context, _: Any, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Session).project_dir = Path(value)
+
+
+def _set_debug(ctx: click.Context, _: Any, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Session).debug = True
+
+
+def _set_no_color(ctx: click.Context, _: Any, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Session).color = False
+
+
+def common(func: F) -> F:
+    """Options accepted before or after the command name."""
+    func = click.option(
+        "-C",
+        "directory",
+        default=None,
+        expose_value=False,
+        callback=_set_dir,
+        type=click.Path(file_okay=False, exists=True),
+        is_eager=True,
+        help="Run as if started in DIR (the folder holding platform.yaml).",
+    )(func)
+    func = click.option(
+        "--debug",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_debug,
+        is_eager=True,
+        help="Show tracebacks.",
+    )(func)
+    func = click.option(
+        "--no-color",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_no_color,
+        help="Plain output (also when NO_COLOR is set).",
+    )(func)
+    return func
+
+
+def _environment(ctx: click.Context, _: Any, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("an environment name cannot be empty", ctx=ctx)
+    return value
+
+
+def env_option(func: F) -> F:
+    return click.option(
+        "--env",
+        "environment",
+        default=None,
+        metavar="NAME",
+        callback=_environment,
+        help="Environment overlay environments/NAME.yaml (default: platform.yaml's "
+        "default_environment).",
+    )(func)
+
+
+def out_path(func: F) -> F:
+    return click.option(
+        "--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan to FILE."
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@common
+@click.version_option(package_name="reconciler", prog_name="reconcile")
+def cli() -> None:
+    """Declarative GitOps for Azure Machine Learning workspaces.
+
+    Reads platform.yaml (+ environments/NAME.yaml), shows what would change in the workspace
+    (plan) and makes it so (apply).
+
+    Exit codes: 0 success/no changes, 1 error, 2 changes present (--detailed-exitcode),
+    3 apply failed part-way, 4 a reviewed plan no longer agrees (nothing applied).
+    """
+
+
+@cli.command()
+@common
+@env_option
+def validate(environment: str | None) -> None:
+    """Check the desired state without contacting the workspace or needing secrets."""
+    session = _session()
+    desired = session.load(environment, with_secrets=False)
+    counts = {kind: len(desired.of_kind(kind)) for kind in _kinds()}
+    session.out(
+        f"The desired state is valid for environment {desired.environment!r}: "
+        + ", ".join(f"{n} {kind}(s)" for kind, n in counts.items() if kind != "schedule")
+        + ".\n"
+    )
+
+
+def _kinds() -> tuple[Any, ...]:
+    from reconciler.resources import KINDS
+
+    return KINDS
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of platform.yaml (for editors and CI)."""
+    from reconciler.schema import schema_json
+
+    click.echo(schema_json(), nl=False)
+
+
+@cli.command()
+@common
+@env_option
+@out_path
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--prune", is_flag=True, help="Delete managed resources no longer declared.")
+@click.option(
+    "--check-sources",
+    is_flag=True,
+    help="Run each new or changed import query with zero rows returned (LIMIT 0).",
+)
+@click.option(
+    "--no-secrets",
+    is_flag=True,
+    help="Read no secret: secret fields show as (sensitive, compared at apply). For reviews "
+    "by jobs that must not hold secrets.",
+)
+def plan(
+    environment: str | None,
+    out_file: str | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    prune: bool,
+    check_sources: bool,
+    no_secrets: bool,
+) -> None:
+    """Show what apply would change in the workspace."""
+    from reconciler.planner import build_plan
+
+    session = _session()
+    if check_sources and no_secrets:
+        raise click.UsageError("--check-sources needs secrets; it cannot run with --no-secrets")
+    out = session.output_file(out_file)
+    desired, workspace = session.open(environment, with_secrets=not no_secrets)
+    result = build_plan(desired, workspace, prune=prune)
+    session.out(_render(result, fmt, session))
+    if check_sources:
+        _check_sources(result, desired)
+    if out is not None:
+        session.write_plan(out, result)
+        if fmt == "text":
+            session.out(f"\nSaved the plan to {out}; apply it with: reconcile apply {out}\n")
+    if detailed_exitcode and result.has_changes:
+        raise SystemExit(EXIT_CHANGES)
+
+
+def _check_sources(result: Plan, desired: DesiredState) -> None:
+    from reconciler.checks import check_sources
+
+    problems = check_sources(result, desired)
+    if problems:
+        raise ReconcileError(
+            "source check failed:\n" + "\n".join(f"  {p}" for p in problems),
+            hint="fix the query or the connection's credentials; nothing was changed",
+        )
+
+
+@cli.command()
+@common
+@env_option
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--prune", is_flag=True, help="Delete managed resources no longer declared.")
+@click.option(
+    "--parallelism",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="How many independent steps run at once.",
+)
+@click.option(
+    "--summary-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write a markdown summary (applied, failed, skipped steps, or why nothing was "
+    "applied) to FILE.",
+)
+@click.option(
+    "--check-sources",
+    is_flag=True,
+    help="Before any change, run each new or changed import query with LIMIT 0; a failure "
+    "applies nothing.",
+)
+@click.option(
+    "--fresh-plan-out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With PLAN_FILE: write the plan made now to FILE (to review or apply it when the "
+    "reviewed plan no longer agrees).",
+)
+def apply(
+    environment: str | None,
+    plan_file: str | None,
+    auto_approve: bool,
+    prune: bool,
+    parallelism: int,
+    summary_file: str | None,
+    check_sources: bool,
+    fresh_plan_out: str | None,
+) -> None:
+    """Make the workspace match the desired state.
+
+    With PLAN_FILE, apply the reviewed plan: a plan is made now and applied only where it
+    agrees with the reviewed one; changes nobody reviewed are left alone and listed.
+    """
+    from reconciler.planner import build_plan
+
+    session = _session()
+    summary = session.output_file(summary_file)
+    fresh_out = session.output_file(fresh_plan_out)
+    if fresh_out is not None and not plan_file:
+        raise click.UsageError("--fresh-plan-out goes with a PLAN_FILE")
+    saved = _read_plan(Path(plan_file)) if plan_file else None
+    try:
+        env = environment or (saved.environment if saved else None)
+        desired, workspace = session.open(env)
+        fresh = build_plan(desired, workspace, prune=saved.prune if saved else prune)
+        if fresh_out is not None:
+            session.write_plan(fresh_out, fresh)
+        unreviewed: tuple[ResourceChange, ...] = ()
+        if saved is not None:
+            the_plan, unreviewed = _reviewed(saved, fresh, session, summary)
+        else:
+            the_plan = fresh
+        session.out(_render(the_plan, "text", session))
+        if check_sources:
+            _check_sources(the_plan, desired)
+    except PlanDiffers:
+        raise  # its summary says where the plans differ
+    except ReconcileError as exc:
+        if summary is not None:
+            env_name = environment or (saved.environment if saved else "")
+            _refused_summary(session, summary, env_name, exc)
+        raise
+    if not the_plan.steps:
+        _unreviewed_note(session, unreviewed)
+        if summary is not None:
+            _write_summary(session, summary, the_plan, _empty_result(), unreviewed)
+        return
+    if saved is None and not auto_approve:
+        _confirm(session)
+    outcome = _run_apply(session, the_plan, desired, workspace, parallelism)
+    from reconciler.render.apply import render_apply_summary
+
+    session.out(render_apply_summary(outcome, unreviewed))
+    if summary is not None:
+        _write_summary(session, summary, the_plan, outcome, unreviewed)
+    if not outcome.ok:  # 1 only when no step ran at all: then nothing was changed
+        raise SystemExit(EXIT_APPLY_FAILED if outcome.results else EXIT_ERROR)
+
+
+def _reviewed(
+    saved: Plan, fresh: Plan, session: Session, summary: Path | None
+) -> tuple[Plan, tuple[ResourceChange, ...]]:
+    """The part of ``fresh`` the reviewed plan agrees with; refuses when they disagree."""
+    from reconciler.render.apply import render_differences, render_differences_markdown
+    from reconciler.review import review
+
+    verdict = review(saved, fresh)
+    if not verdict.agrees:
+        session.out(render_differences(fresh.environment, verdict.differences))
+        if summary is not None:
+            text = render_differences_markdown(fresh.environment, verdict.differences)
+            session.write_text(summary, text)
+        raise PlanDiffers(
+            f"the reviewed plan for {fresh.environment!r} no longer agrees with a plan made now "
+            f"at {len(verdict.differences)} resource(s); nothing was applied",
+            hint="review the plan made now (--fresh-plan-out FILE writes it) and apply that "
+            "file with: reconcile apply FILE",
+        )
+    agreed = {c.address for c in verdict.to_apply}
+    kept = tuple(c for c in fresh.resource_changes if c.address in agreed or not c.is_change)
+    return fresh.model_copy(update={"resource_changes": kept}), verdict.unreviewed
+
+
+def _unreviewed_note(session: Session, unreviewed: tuple[ResourceChange, ...]) -> None:
+    if unreviewed:
+        from reconciler.render.apply import render_apply_summary
+
+        session.out(render_apply_summary(_empty_result(), unreviewed))
+
+
+def _empty_result() -> ApplyResult:
+    from reconciler.plan import ApplyResult
+
+    return ApplyResult()
+
+
+def _confirm(session: Session) -> None:
+    if not sys.stdin.isatty():
+        raise ReconcileError(
+            "apply needs confirmation, but no terminal is attached",
+            hint="review the plan and pass --auto-approve, or apply a saved plan file",
+        )
+    if not click.confirm("\nApply these changes?", default=False):
+        session.out("Apply cancelled; nothing was changed.\n")
+        raise SystemExit(EXIT_OK)
+
+
+def _run_apply(
+    session: Session, the_plan: Plan, desired: DesiredState, workspace: Workspace, parallelism: int
+) -> ApplyResult:
+    from reconciler import provenance
+    from reconciler.apply import apply_plan
+    from reconciler.cli.console import ConsoleReporter
+
+    session.out("\n")
+    reporter = ConsoleReporter(session.out, color=session.color, redact=session.redact)
+    try:
+        with _interruptible(reporter) as stopping:
+            return apply_plan(
+                the_plan,
+                desired,
+                workspace,
+                reporter,
+                parallelism=parallelism,
+                provenance=provenance.current(desired.project_dir),
+                stopping=stopping,
+            )
+    finally:
+        reporter.close()
+
+
+@contextmanager
+def _interruptible(reporter: Any) -> Iterator[Callable[[], bool]]:
+    """First Ctrl-C: start no new step, let running ones finish and report. Second: stop now
+    (a running import is then seen as interrupted and retried by the next apply)."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop.is_set
+        return
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            reporter.note("\nInterrupted again: stopping now; running steps are abandoned.\n")
+            os._exit(130)
+        stop.set()
+        reporter.note(
+            "\nInterrupted: no new step will start; waiting for the running ones to finish "
+            "(Ctrl-C again to stop at once).\n"
+        )
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield stop.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _write_summary(
+    session: Session,
+    path: Path,
+    the_plan: Plan,
+    outcome: ApplyResult,
+    unreviewed: tuple[ResourceChange, ...],
+) -> None:
+    from reconciler.render.apply import render_apply_markdown
+
+    session.write_text(path, render_apply_markdown(the_plan, outcome, unreviewed))
+
+
+def _refused_summary(session: Session, path: Path, environment: str, exc: ReconcileError) -> None:
+    from reconciler.render.apply import render_refused_markdown
+
+    session.write_text(path, render_refused_markdown(environment, str(exc)))
+
+
+@cli.command()
+@common
+@env_option
+def status(environment: str | None) -> None:
+    """Show each import's latest version, last job, rows and schedule."""
+    from reconciler.render.tables import render_status
+    from reconciler.resources import Kind
+
+    session = _session()
+    desired, workspace = session.open(environment, with_secrets=False)
+    names = sorted(r.name for r in desired.of_kind(Kind.IMPORT))
+    assets = workspace.list_assets(names)
+    schedules = workspace.list_resources(Kind.SCHEDULE)
+    session.out(render_status(names, assets, schedules))
+
+
+@cli.command()
+@common
+@env_option
+@click.argument("asset")
+@click.option("--version", "version", default=None, help="Version to show (default: latest).")
+@click.option(
+    "--rows",
+    "head_rows",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
+    help="How many rows to print.",
+)
+def show(environment: str | None, asset: str, version: str | None, head_rows: int) -> None:
+    """Look at an imported data asset: schema, rows, first rows, numeric summary."""
+    from reconciler.dataset import summarize
+    from reconciler.render.tables import render_dataset
+
+    session = _session()
+    _, workspace = session.open(environment, with_secrets=False)
+    found = workspace.list_assets([asset])
+    latest = found[0].latest_version() if found else None
+    if latest is None:
+        raise ReconcileError(
+            f"data asset {asset!r} has no registered version yet",
+            hint="run reconcile apply, then reconcile status",
+        )
+    chosen = version or latest.version
+    summary = summarize(workspace.data_folder(asset, chosen), head_rows)
+    session.out(render_dataset(asset, chosen, summary))
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def emulator(args: tuple[str, ...]) -> None:
+    """Run an Azure ML management API emulator (try any azure-ai-ml code offline).
+
+    Prints the environment variables that point azure-ai-ml at it. See --help.
+    """
+    try:
+        from reconciler.emulator import main as emulator_main
+    except ImportError as exc:
+        raise ReconcileError(
+            f"the emulator is not installed ({exc.name} is missing)",
+            hint="pip install 'reconciler[local]'",
+        ) from None
+    code = emulator_main(list(args))
+    if code:
+        raise SystemExit(code)
+
+
+def _read_plan(path: Path) -> Plan:
+    from pydantic import ValidationError
+
+    from reconciler.plan import FORMAT_VERSION, Plan
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        version = _format_version(text)
+        if version is not None and version != FORMAT_VERSION:
+            raise ReconcileError(
+                f"{path} has plan format {version}; this reconciler reads {FORMAT_VERSION}",
+                hint="plan again with this version of reconciler",
+            )
+        return Plan.from_json(text)
+    except (ValidationError, ValueError, OSError) as exc:
+        raise ReconcileError(
+            f"{path} is not a reconciler plan file (or one from an incompatible version)",
+            hint="create one with: reconcile plan --out FILE",
+        ) from exc
+
+
+def _format_version(text: str) -> str | None:
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    version = data.get("format_version") if isinstance(data, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def _render(result: Plan, fmt: str, session: Session) -> str:
+    if fmt == "json":
+        return result.to_json()
+    if fmt == "markdown":
+        from reconciler.render.markdown import render_plan as markdown
+
+        return markdown(result)
+    from reconciler.render.terminal import render_plan as terminal
+
+    return terminal(result, color=session.color and _wants_color())
+
+
+def _wants_color() -> bool:
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def _annotate(session: Session, exc: ConfigError) -> None:
+    """In GitHub Actions, each located problem also becomes an error annotation on its line."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    for problem in exc.problems:
+        where = f"file={problem.file}"
+        if problem.line is not None:
+            where += f",line={problem.line}"
+            if problem.column is not None:
+                where += f",col={problem.column}"
+        text = f"{problem.path}: {problem.message}" if problem.path else problem.message
+        session.out(f"::error {where},title=reconciler::{_escape_annotation(text)}\n")
+
+
+def _escape_annotation(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def main(argv: list[str] | None = None) -> None:
+    session = Session()
+    try:
+        code = cli.main(args=argv, obj=session, standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+    except SystemExit:
+        raise
+    except ReconcileError as exc:
+        if session.debug:
+            session.out("".join(traceback.format_exception(exc)), err=True)
+        if isinstance(exc, ConfigError):
+            _annotate(session, exc)
+        session.out(f"Error: {exc}\n", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        session.out("Aborted; nothing more was changed.\n", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        session.out(f"Error: {exc.format_message()}\n", err=True)
+        context = getattr(exc, "ctx", None)
+        if context is not None:
+            session.out(f"Try '{context.command_path} --help' for help.\n", err=True)
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:
+        if session.debug:
+            session.out("".join(traceback.format_exception(exc)), err=True)
+        else:
+            session.out(
+                f"Internal error ({type(exc).__name__}): {exc}\n"
+                "  This is a bug in reconciler; rerun with --debug and report the traceback.\n",
+                err=True,
+            )
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,96 @@
+"""Per-invocation settings, the desired state and workspace a command works on, and the one
+guard on everything printed or written: secret values are masked.
+
+Secrets are masked by value. That is safe because every secret is at least
+`MIN_SECRET_LENGTH` characters (shorter ones are refused), and plans are secret-free by
+construction: a plan file that would contain a secret value is refused rather than masked, so
+a mask never changes a plan and never marks where a secret sits in ordinary text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from reconciler.errors import ReconcileError
+
+if TYPE_CHECKING:
+    from reconciler.desired import DesiredState
+    from reconciler.plan import Plan
+    from reconciler.providers.base import Workspace
+
+
+@dataclass
+class Session:
+    project_dir: Path = field(default_factory=Path.cwd)
+    debug: bool = False
+    color: bool = True
+    secrets: set[str] = field(default_factory=set)
+
+    def redact(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+    def out(self, text: str, *, err: bool = False) -> None:
+        click.echo(self.redact(text), nl=False, err=err)
+
+    def load(self, environment: str | None, *, with_secrets: bool = True) -> DesiredState:
+        from reconciler.config import desired_state
+        from reconciler.providers.factory import key_vault_reader
+
+        desired = desired_state(
+            self.project_dir,
+            environment,
+            with_secrets=with_secrets,
+            keyvault=key_vault_reader,
+        )
+        self.secrets.update(desired.secrets.values())
+        return desired
+
+    def open(
+        self, environment: str | None, *, with_secrets: bool = True
+    ) -> tuple[DesiredState, Workspace]:
+        """The environment's desired state and the workspace it targets."""
+        from reconciler.providers.factory import open_workspace
+
+        desired = self.load(environment, with_secrets=with_secrets)
+        return desired, open_workspace(desired.workspace)
+
+    # --- files we write ----------------------------------------------------------------------
+
+    def output_file(self, name: str | None) -> Path | None:
+        """Check, before anything changes, that a file can be written where asked."""
+        if name is None:
+            return None
+        path = Path(name)
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        parent = path.parent
+        if not parent.is_dir():
+            raise ReconcileError(
+                f"cannot write {name}: folder {parent} does not exist",
+                hint="create the folder first, or choose another path",
+            )
+        if path.is_dir():
+            raise ReconcileError(f"cannot write {name}: it is a folder")
+        return Path(name)
+
+    def write_text(self, path: Path, text: str) -> None:
+        try:
+            path.write_text(self.redact(text), encoding="utf-8")
+        except OSError as exc:
+            raise ReconcileError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def write_plan(self, path: Path, plan: Plan) -> None:
+        text = plan.to_json()
+        if self.redact(text) != text:  # fail closed: plans never hold a secret
+            raise ReconcileError(
+                "refusing to write a plan that contains a secret value",
+                hint="a secret's value also appears in a plain field or a resource name; "
+                "use a different secret",
+            )
+        self.write_text(path, text)

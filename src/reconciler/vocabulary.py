@@ -1,0 +1,160 @@
+"""One vocabulary: every name Azure ML defines and every name reconciler writes into a workspace.
+
+Property and tag keys, the type and credential tables (our YAML names <-> the REST API's), the
+default asset type, which credential fields are secrets, version ordering and the system
+datastores. Both providers, the emulator and the import runners import these; a second
+spelling anywhere else is a bug waiting to happen. No I/O, no third-party imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# --- what reconciler writes beside the resources it manages ---------------------------------
+
+MANAGED_BY_TAG = "managed-by"
+MANAGED_BY_VALUE = "reconciler"
+OWNER_TAG = "reconciler.owner"  # <project>/<environment> that manages the resource
+RESERVED_TAG_PREFIXES = ("reconciler.", MANAGED_BY_TAG)
+SECRET_TAG_PREFIX = "reconciler.secret."  # salted scrypt hash of each secret field
+CREDENTIAL_TAG_PREFIX = "reconciler.credential."  # non-secret credential fields (user name)
+PROVENANCE_TAG_PREFIX = "reconciler.made-by."  # commit, repository, run, who
+START_TIME_TAG = "reconciler.start-time"  # schedules: the start time asked for
+ASSET_TYPE_TAG = "reconciler.asset-type"  # schedules: the service rewrites dataType
+FINGERPRINT_PROPERTY = "reconciler.fingerprint"
+DEFINITION_PROPERTY = "reconciler.definition"
+VERSION_PROPERTY = "reconciler.version"
+JOB_PROPERTY = "reconciler.job"
+ROWS_PROPERTY = "reconciler.rows"
+
+# --- Azure ML's own names --------------------------------------------------------------------
+
+MATERIALIZATION_ASSET_PROPERTY = "azureml.materializationAssetName"
+NAME_PLACEHOLDER = "${{name}}"  # what az ml appends to an import's target path
+DEFAULT_DATASTORE = "workspaceblobstore"
+SYSTEM_DATASTORES = frozenset(
+    {
+        "workspaceblobstore",
+        "workspacefilestore",
+        "workspaceartifactstore",
+        "workspaceworkingdirectory",
+    }
+)
+
+SOURCE_TYPES = ("database", "file_system")
+ASSET_TYPES = ("mltable", "uri_folder")
+
+
+def default_asset_type(source_type: str) -> str:
+    """Azure ML's default: a query lands as ``mltable``, copied files as ``uri_folder``."""
+    return "mltable" if source_type == "database" else "uri_folder"
+
+
+# --- connections -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialKind:
+    """One credential type: its REST ``authType``/``credentialsType`` and its fields."""
+
+    name: str  # ours, as in platform.yaml and essences
+    rest: str  # the REST API's
+    plain: tuple[tuple[str, str], ...] = ()  # (REST field, our field), not secret
+    secret: tuple[tuple[str, str], ...] = ()  # (REST field, our field), write-only
+
+    @property
+    def secret_fields(self) -> tuple[str, ...]:
+        return tuple(ours for _, ours in self.secret)
+
+
+# our connection type -> REST category
+CONNECTION_CATEGORIES = {"snowflake": "Snowflake", "azure_sql_db": "AzureSqlDb", "s3": "S3"}
+DATABASE_CONNECTION_TYPES = ("snowflake", "azure_sql_db")
+FILE_CONNECTION_TYPES = ("s3",)
+CONNECTION_CREDENTIALS = {
+    kind.name: kind
+    for kind in (
+        CredentialKind(
+            "username_password",
+            "UsernamePassword",
+            (("username", "username"),),
+            (("password", "password"),),
+        ),
+        CredentialKind(
+            "access_key",
+            "AccessKey",
+            (("accessKeyId", "access_key_id"),),
+            (("secretAccessKey", "secret_access_key"),),
+        ),
+        CredentialKind("api_key", "ApiKey", (), (("key", "key"),)),
+        CredentialKind("none", "None"),
+    )
+}
+
+# --- datastores ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatastoreKind:
+    name: str  # ours
+    rest: str  # REST datastoreType (also the SDK's DatastoreType value)
+    rest_container: str  # the REST field naming the container
+    container: str  # our field naming it
+
+
+DATASTORE_KINDS = {
+    kind.name: kind
+    for kind in (
+        DatastoreKind("azure_blob", "AzureBlob", "containerName", "container_name"),
+        DatastoreKind("azure_data_lake_gen2", "AzureDataLakeGen2", "filesystem", "filesystem"),
+        DatastoreKind("azure_file", "AzureFile", "fileShareName", "file_share_name"),
+    )
+}
+DATASTORE_CONTAINER_FIELDS = tuple(kind.container for kind in DATASTORE_KINDS.values())
+DATASTORE_CREDENTIALS = {
+    kind.name: kind
+    for kind in (
+        CredentialKind("account_key", "AccountKey", (), (("key", "account_key"),)),
+        CredentialKind("sas", "Sas", (), (("sasToken", "sas_token"),)),
+        CredentialKind(
+            "service_principal",
+            "ServicePrincipal",
+            (
+                ("tenantId", "tenant_id"),
+                ("clientId", "client_id"),
+                ("authorityUrl", "authority_url"),
+            ),
+            (("clientSecret", "client_secret"),),
+        ),
+        CredentialKind("none", "None"),
+    )
+}
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
+DEFAULT_ENDPOINT = "core.windows.net"
+DEFAULT_PROTOCOL = "https"
+
+SECRET_FIELDS = frozenset(
+    field
+    for table in (CONNECTION_CREDENTIALS, DATASTORE_CREDENTIALS)
+    for kind in table.values()
+    for field in kind.secret_fields
+)
+
+
+def by_rest_name(table: dict[str, CredentialKind], rest: str) -> CredentialKind | None:
+    return next((k for k in table.values() if k.rest.lower() == rest.lower()), None)
+
+
+# --- data asset versions ---------------------------------------------------------------------
+
+
+def version_key(version: str) -> tuple[int, int, str]:
+    """Numbers in numeric order, after any non-numeric version."""
+    return (1, int(version), "") if version.isdigit() and len(version) < 19 else (0, 0, version)
+
+
+def next_version(taken: Iterable[str]) -> str:
+    """The number after the highest numeric version taken (Azure ML's ``nextVersion``)."""
+    numbers = [int(v) for v in taken if v.isdigit() and len(v) < 19]
+    return str(max(numbers, default=0) + 1)
