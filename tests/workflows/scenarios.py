@@ -3,13 +3,13 @@ and what a person sees (comments, job summaries, what is left to apply)."""
 
 from __future__ import annotations
 
-import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+from reconciler.config.desired import desired_state
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY
-from tests.workflows.conftest import GitHub, Repo
+from tests.workflows.conftest import VARS, GitHub, Repo
 from tests.workflows.engine import Job, WorkflowRun
 
 Change = Callable[[Repo], None]
@@ -36,20 +36,21 @@ def add_datastore(name: str, *, first: bool = False) -> Change:
 
 
 def scheduled_import_ran(repo: Repo, env: str, asset: str = "raw_house_data") -> str:
-    """What Azure ML's schedule does: the same import again, as the next version."""
+    """What Azure ML's schedule does: main's import again, registered as the next version."""
+    saved = dict(os.environ)
+    os.environ.update(VARS)  # the desired state's ${NAME} variables; no secret is read
+    try:
+        desired = desired_state(repo.root, env, with_secrets=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    resource = desired.get(f"import.{asset}")
+    assert resource is not None
     workspace = LocalWorkspace(repo.workspace(env))
     try:
-        versions = workspace.store.list_versions(asset)
-        latest_version, body, _ = max(versions, key=lambda v: int(v[0]))
-        properties = body["properties"]
-        spec = {
-            **json.loads(properties[DEFINITION_PROPERTY]),
-            "fingerprint": properties[FINGERPRINT_PROPERTY],
-            "description": body.get("description"),
-            "tags": {k: v for k, v in (body.get("tags") or {}).items() if k != "managed-by"},
-        }
-        version = str(int(latest_version) + 1)
-        job = workspace.materialize(asset, version, spec)
+        (live,) = workspace.list_assets([asset])
+        version = live.next_version()
+        job = workspace.materialize(asset, version, resource.essence)
         assert job.status == "Completed", job.error
         return version
     finally:
