@@ -61,6 +61,7 @@ class Repo:
     root: Path
     workspaces: Path
     snowflake_target: str
+    seed: Path | None = None  # applied workspaces to start from (see `seeded`)
 
     def write(self, relative: str, text: str) -> None:
         path = self.root / relative
@@ -206,8 +207,8 @@ def configure(sim: Sim) -> None:
         )
 
 
-@pytest.fixture
-def github(tmp_path: Path, local_snowflake: LocalSnowflake) -> Iterator[GitHub]:
+def make_repo(tmp_path: Path, snowflake: LocalSnowflake) -> Repo:
+    """The repository (one commit on main) and its two workspaces' folders."""
     root = tmp_path / "repo"
     (root / "environments").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "platform.yaml", root / "platform.yaml")
@@ -217,14 +218,32 @@ def github(tmp_path: Path, local_snowflake: LocalSnowflake) -> Iterator[GitHub]:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     workspaces = tmp_path / "workspaces"
-    repo = Repo(root, workspaces, local_snowflake.jdbc_target)
+    repo = Repo(root, workspaces, snowflake.jdbc_target)
     for env in ("dev", "prod"):
         (root / "environments" / f"{env}.yaml").write_text(
-            environment_yaml(workspaces / env, local_snowflake.jdbc_target)
+            environment_yaml(workspaces / env, snowflake.jdbc_target)
         )
     (root / ".gitignore").write_text(".reconcile/\n")
     git(root, "init", "-q", "-b", "main")
     repo.commit("base")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory, local_snowflake: LocalSnowflake) -> Path:
+    """dev and prod workspaces as main declares them, made once per session (an import runs
+    in each) and copied by the tests that start from an applied workspace."""
+    repo = make_repo(tmp_path_factory.mktemp("seed"), local_snowflake)
+    for env in ("dev", "prod"):
+        applied = repo.reconcile(env, "apply", "--auto-approve")
+        assert applied.returncode == 0, applied.stderr
+    return repo.workspaces
+
+
+@pytest.fixture
+def github(tmp_path: Path, local_snowflake: LocalSnowflake, seeded: Path) -> Iterator[GitHub]:
+    repo = make_repo(tmp_path, local_snowflake)
+    repo.seed = seeded
     home = tmp_path / "github"
     bin_dir = home / "bin"
     bin_dir.mkdir(parents=True)
@@ -233,7 +252,7 @@ def github(tmp_path: Path, local_snowflake: LocalSnowflake) -> Iterator[GitHub]:
         f'#!/bin/sh\nexec {sys.executable} {REPO_ROOT / "tests/workflows/fake_gh.py"} "$@"\n'
     )
     gh.chmod(0o755)
-    sim = Sim(root, home, REPOSITORY, bin_dir)
+    sim = Sim(repo.root, home, REPOSITORY, bin_dir)
     configure(sim)
     simulated = GitHub(sim, repo)
     yield simulated

@@ -24,12 +24,15 @@ together really compete for their concurrency groups), then they run one by one.
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +50,7 @@ from tests.workflows.harness import (
     truthy,
 )
 
+PARALLEL_JOBS = 3  # a 2-core machine: jobs mostly wait on their subprocesses
 WRITE_SCOPES = ("actions", "contents", "deployments", "issues", "pull-requests", "statuses")
 
 
@@ -178,6 +182,16 @@ class Sim:
     def save(self) -> None:
         self.state_file.write_text(json.dumps(self.state, indent=1), encoding="utf-8")
 
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The state file's lock, which the fake gh takes too (jobs run on threads)."""
+        with open(self.home / "fake-gh-state.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def load(self) -> None:
         self.state = json.loads(self.state_file.read_text(encoding="utf-8"))
 
@@ -229,6 +243,10 @@ class Sim:
         return [i for i in self.state["issues"] if state in (None, i["state"])]
 
     def register_artifact(self, runner: Runner, name: str) -> int:
+        with self.locked():
+            return self._register_artifact(runner, name)
+
+    def _register_artifact(self, runner: Runner, name: str) -> int:
         self.load()
         run = self.run_by_id(runner.run_id)
         self.state["artifacts"] = [
@@ -266,6 +284,10 @@ class Sim:
         self.save()
 
     def _record_run(self, run: WorkflowRun) -> None:
+        with self.locked():
+            self._record_run_locked(run)
+
+    def _record_run_locked(self, run: WorkflowRun) -> None:
         self.load()
         self.state["runs"] = [r for r in self.state["runs"] if r["id"] != run.id]
         head_repo = self.repository
@@ -493,8 +515,12 @@ class Sim:
                     self._prepare(job)
                     progressed = True
         ready = [j for r in self.runs for j in r.jobs if j.state == "ready"]
-        for job in ready:
-            self._execute(job)
+        if ready:  # jobs that start in the same tick run at the same time, as on GitHub
+            starts = [self._start_job(job) for job in ready]
+            with ThreadPoolExecutor(max_workers=PARALLEL_JOBS) as pool:
+                list(pool.map(lambda started: self._run_job(*started), starts))
+            for job in ready:
+                self._finish_job(job)
             progressed = True
         for run in self.runs:
             if run.state == "in_progress" and all(j.state == "completed" for j in run.jobs):
@@ -766,22 +792,16 @@ class Sim:
             permissions = {k: "read" for k, v in permissions.items() if k != "id-token"}
         return permissions
 
-    def _execute(self, job: Job) -> None:
-        started = time.monotonic()
-        try:
-            self._execute_job(job)
-        finally:
-            job.seconds = time.monotonic() - started
-
-    def _execute_job(self, job: Job) -> None:
+    def _start_job(self, job: Job) -> tuple[Job, Runner, dict[str, Any]]:
         run = job.run
         job.state = "running"
         context = self._context(run, job)
         token = context["github"]["token"]
         job.permissions = self._permissions(job)
-        self.load()
-        self.state["tokens"][token] = {"permissions": job.permissions, "run": run.id}
-        self.save()
+        with self.locked():
+            self.load()
+            self.state["tokens"][token] = {"permissions": job.permissions, "run": run.id}
+            self.save()
         workspace = self.home / "work" / f"{run.id}-{_slug(job.key)}-{run.attempt}"
         if workspace.exists():
             shutil.rmtree(workspace)
@@ -815,6 +835,12 @@ class Sim:
             sim=self,
         )
         runner.temp.mkdir(parents=True, exist_ok=True)
+        return job, runner, context
+
+    def _run_job(self, job: Job, runner: Runner, context: dict[str, Any]) -> None:
+        """A job's steps (on a worker thread): touches nothing but its own runner."""
+        started = time.monotonic()
+        run = job.run
         status = {"success": True, "failure": False, "always": True, "cancelled": False}
         env: dict[str, str] = {}
         for source in (run.document.get("env") or {}, job.definition.get("env") or {}):
@@ -836,7 +862,11 @@ class Sim:
             name: substitute(str(value), context, ok)
             for name, value in (job.definition.get("outputs") or {}).items()
         }
-        failed = result.conclusion == "failure" and not job.definition.get("continue-on-error")
+        job.seconds = time.monotonic() - started
+
+    def _finish_job(self, job: Job) -> None:
+        assert job.job is not None
+        failed = job.job.conclusion == "failure" and not job.definition.get("continue-on-error")
         self._complete(job, "failure" if failed else "success")
 
     def checkout(self, runner: Runner, ref: str) -> None:

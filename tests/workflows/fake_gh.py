@@ -7,6 +7,7 @@ cover ("Resource not accessible by integration"). Every call is logged.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -20,6 +21,12 @@ LEVEL = {"none": 0, "read": 1, "write": 2}
 
 def main(args: list[str]) -> int:
     state_file = Path(os.environ["FAKE_GH_STATE"])
+    with open(state_file.with_suffix(".lock"), "w") as lock:  # jobs run concurrently
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return locked_main(args, state_file)
+
+
+def locked_main(args: list[str], state_file: Path) -> int:
     state = json.loads(state_file.read_text())
     with open(state["log"], "a") as log:
         log.write(json.dumps(args) + "\n")

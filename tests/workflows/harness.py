@@ -458,7 +458,8 @@ def _run_steps(
     results: list[StepResult] = []
     summary_parts: list[str] = []
     context["steps"] = {}
-    files = runner.home / f"runner-files-{runner.run_id}"  # the runner's own, not RUNNER_TEMP
+    # the runner's own files (GITHUB_OUTPUT, ...), one folder per job and attempt
+    files = runner.home / f"runner-files-{runner.run_id}-{runner.job_key}-{runner.attempt}"
     files.mkdir(parents=True, exist_ok=True)
     runner.temp.mkdir(parents=True, exist_ok=True)
     for index, step in enumerate(steps):
