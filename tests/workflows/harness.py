@@ -473,7 +473,8 @@ def _run_steps(
             context["steps"][step_id] = {"outputs": {}, "outcome": "skipped"}
             continue
         step_env = {
-            str(k): substitute(str(v), context, status) for k, v in (step.get("env") or {}).items()
+            str(k): substitute(render(v), context, status)
+            for k, v in (step.get("env") or {}).items()
         }
         result.env = step_env
         if "uses" in step:
@@ -481,7 +482,7 @@ def _run_steps(
             if action not in SIMULATORS:
                 raise ExpressionError(f"no simulator for action {action!r}")
             result.inputs = {
-                str(k): substitute(str(v), context, status)
+                str(k): substitute(render(v), context, status)
                 for k, v in (step.get("with") or {}).items()
             }
             result.outcome = "success"

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from tests.workflows.harness import REPO_ROOT, ExpressionError, condition, evaluate, substitute
+from tests.workflows.harness import (
+    REPO_ROOT,
+    SIMULATORS,
+    ExpressionError,
+    Runner,
+    StepResult,
+    condition,
+    evaluate,
+    substitute,
+)
 
 
 def load_ci() -> ModuleType:
@@ -117,3 +127,18 @@ def test_functions_and_object_filters() -> None:
     assert evaluate("contains(labels.*.name, 'reconciler:check-sources')", context, OK) is True
     assert evaluate("contains(labels.*.name, 'b')", context, OK) is False
     assert evaluate("format('{0}-plan', 'prod')", context, OK) == "prod-plan"
+
+
+def test_the_simulated_upload_refuses_a_second_upload_of_a_name_unless_it_overwrites(
+    tmp_path: Path,
+) -> None:
+    """What a re-run of a job whose upload succeeded meets on GitHub (upload-artifact v4)."""
+    (tmp_path / "plan.json").write_text("{}")
+    runner = Runner(workspace=tmp_path, home=tmp_path, event_name="push", event={}, sha="x")
+    inputs = {"name": "plan-dev", "path": str(tmp_path / "plan.json")}
+    first, second, third = (StepResult("u", "upload", "success") for _ in range(3))
+    SIMULATORS["actions/upload-artifact"](runner, inputs, first)
+    SIMULATORS["actions/upload-artifact"](runner, inputs, second)
+    SIMULATORS["actions/upload-artifact"](runner, {**inputs, "overwrite": "true"}, third)
+    assert first.outcome == "success" and third.outcome == "success"
+    assert second.outcome == "failure" and "(409) Conflict" in second.stderr

@@ -45,7 +45,7 @@ from gitops.common import (
     set_outputs,
 )
 from gitops.plans import upsert_comment
-from gitops.window import Window, build_window, changed_addresses
+from gitops.window import Window, build_window, changed_addresses, reviewed_addresses
 
 
 def dispatch_how(env: str) -> str:
@@ -106,9 +106,9 @@ def classify(window: Window, fresh: dict[str, Any]) -> set[str]:
         if merged.plan_file is None:
             merged.status = "no reviewed plan"
             continue
-        addresses = changed_addresses(load(merged.plan_file))
-        covered |= addresses
-        merged.status = "to apply" if addresses & now else "applied"
+        plan = load(merged.plan_file)
+        covered |= reviewed_addresses(plan)
+        merged.status = "to apply" if reviewed_addresses(plan) & now else "applied"
     return covered
 
 

@@ -225,3 +225,13 @@ def changed_addresses(plan: dict[str, Any]) -> set[str]:
             continue
         found.add(str(change["address"]))
     return found
+
+
+def reviewed_addresses(plan: dict[str, Any]) -> set[str]:
+    """Addresses a reviewed plan covers: what it changes, and the resources whose secrets it
+    showed as compared at apply (apply converges a secret rotated in the store there)."""
+    found = changed_addresses(plan)
+    for change in plan.get("resource_changes", []):
+        if any(f.get("unknown") for f in change.get("fields") or []):
+            found.add(str(change["address"]))
+    return found
