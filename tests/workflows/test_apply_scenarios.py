@@ -203,6 +203,25 @@ def test_a_secret_rotated_in_the_store_converges_on_dispatch(github: GitHub) -> 
         assert rotated not in text
 
 
+def test_a_secret_rotated_in_the_store_converges_on_the_next_merge(github: GitHub) -> None:
+    bootstrap(github)
+    rotated = "sa-key-rotated-Tq27-never-shown"
+    for env in ("dev", "prod"):
+        github.sim.environments[env].secrets["STORAGE_ACCOUNT_KEY"] = rotated
+    github.open_pull(81, edit("owner: data-platform", "owner: ml-platform"))
+    github.sim.settle()
+    said = comment(github, 81, "<!-- reconciler-plan:dev -->")
+    assert "credentials.account_key: (sensitive, compared at apply)" in said
+    github.merge(81)
+    github.sim.settle()
+    assert github.sim.approve_all("prod") == 1
+    for env in ("dev", "prod"):
+        again = github.repo.reconcile(env, "plan", secrets={"STORAGE_ACCOUNT_KEY": rotated})
+        assert again.stdout.strip().endswith(NO_CHANGES), again.stdout
+    for text in github.everything_produced().values():
+        assert rotated not in text
+
+
 def test_a_direct_push_is_applied_only_through_the_approval_gate(github: GitHub) -> None:
     bootstrap(github)
     github.direct_push(edit("owner: data-platform", "owner: ml-platform"))
