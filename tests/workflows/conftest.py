@@ -62,6 +62,7 @@ class Repo:
     workspaces: Path
     snowflake_target: str
     seed: Path | None = None  # applied workspaces to start from (see `seeded`)
+    project: str = "."  # the folder holding platform.yaml
 
     def write(self, relative: str, text: str) -> None:
         path = self.root / relative
@@ -91,7 +92,7 @@ class Repo:
         """The CLI on main's checkout against ``env``'s workspace, as an operator would."""
         return subprocess.run(
             [str(Path(sys.executable).parent / "reconcile"), *args, "--env", env],
-            cwd=self.root,
+            cwd=self.root / self.project,
             capture_output=True,
             text=True,
             check=False,

@@ -81,6 +81,12 @@ def cmd_reapply(args: argparse.Namespace) -> int:
     return applyflow.cmd_reapply(check_env_name(args.env))
 
 
+def cmd_apply_one(args: argparse.Namespace) -> int:
+    return applyflow.cmd_apply_one(
+        check_env_name(args.env), args.plan_file, args.workflow, args.artifact
+    )
+
+
 def cmd_drift_issue(args: argparse.Namespace) -> int:
     return drift.update_issue(check_env_name(args.env), args.exitcode, args.report)
 
@@ -131,6 +137,13 @@ def parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("--env", required=True)
         p.set_defaults(func=func)
+
+    p = sub.add_parser("apply-one", help="action.yml: apply one plan file or the reviewed one")
+    p.add_argument("--env", required=True)
+    p.add_argument("--plan-file", default="")
+    p.add_argument("--workflow", default="plan.yml")
+    p.add_argument("--artifact", default="")
+    p.set_defaults(func=cmd_apply_one)
 
     p = sub.add_parser("drift-issue", help="open, update or close the environment's drift issue")
     p.add_argument("--env", required=True)

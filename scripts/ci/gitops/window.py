@@ -141,7 +141,17 @@ def _has_parent(sha: str) -> bool:
     return len(git("rev-list", "--parents", "-n", "1", sha).split()) > 1
 
 
-def reviewed_for(commit: str, environment: str, workdir: Path) -> Merged:
+def reviewed_for(
+    commit: str,
+    environment: str,
+    workdir: Path,
+    *,
+    workflow: str = "plan.yml",
+    artifact: str = "",
+) -> Merged:
+    """The plan reviewed for ``commit``: the ``plan-<env>`` artifact (or ``artifact``) of the
+    latest successful ``workflow`` run on the last commit of the pull request it merged."""
+    artifact = artifact or f"plan-{environment}"
     merged = Merged(commit)
     pulls = gh_json("api", f"repos/{repo()}/commits/{commit}/pulls") or []
     pr = next(
@@ -158,7 +168,7 @@ def reviewed_for(commit: str, environment: str, workdir: Path) -> Merged:
         "api",
         "-X",
         "GET",
-        f"repos/{repo()}/actions/workflows/plan.yml/runs",
+        f"repos/{repo()}/actions/workflows/{workflow}/runs",
         "-f",
         f"head_sha={head}",
         "-f",
@@ -194,7 +204,7 @@ def reviewed_for(commit: str, environment: str, workdir: Path) -> Merged:
             "--repo",
             repo(),
             "--name",
-            f"plan-{environment}",
+            artifact,
             "--dir",
             str(dest),
         )
