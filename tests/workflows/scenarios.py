@@ -4,6 +4,7 @@ and what a person sees (comments, job summaries, what is left to apply)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from reconciler.config.desired import desired_state
 from reconciler.providers.local.provider import LocalWorkspace
 from tests.workflows.conftest import VARS, GitHub, Repo
 from tests.workflows.engine import Job, WorkflowRun
+from tests.workflows.harness import REPO_ROOT
 
 Change = Callable[[Repo], None]
 
@@ -85,3 +87,56 @@ def artifact_files(github: GitHub, run: WorkflowRun, name: str) -> dict[str, str
     if not folder.is_dir():
         return {}
     return {f.name: f.read_text(encoding="utf-8") for f in folder.iterdir()}
+
+
+# --- the README's recovery runbook, run as written --------------------------------------------
+
+
+def runbook_commands() -> list[str]:
+    """The commands of the README's recovery runbook (its shell block), as written."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Recovery runbook") :]
+    block = section[section.index("```sh\n") + 6 :]
+    block = block[: block.index("```")]
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+APPROVE = re.compile(
+    r'^gh api -X POST "repos/\$REPO/actions/runs/\$RUN/pending_deployments" '
+    r'-F "environment_ids\[\]=\$ENV_ID" -f state=approved -f comment="[^"]*"$'
+)
+DISPATCH = re.compile(r"^gh workflow run apply\.yml -f environment=(\w+)$")
+SET_SECRET = re.compile(r'^printf %s "\$NEW_KEY" \| gh secret set (\w+) --env ([\w-]+)$')
+RERUN = re.compile(r'^gh run rerun "\$RUN" --failed$')
+RUNBOOK = (APPROVE, DISPATCH, SET_SECRET, RERUN)
+
+
+def runbook(
+    github: GitHub,
+    command: str,
+    *,
+    run: WorkflowRun | None = None,
+    environment: str = "",
+    new_key: str = "",
+) -> WorkflowRun | None:
+    """Do what the runbook's ``command`` does on GitHub, then let the simulation settle.
+    ``run`` is $RUN; ``environment`` names $ENV_ID's environment; ``new_key`` is $NEW_KEY."""
+    assert command in runbook_commands(), f"not in the README's runbook: {command}"
+    started: WorkflowRun | None = None
+    if APPROVE.match(command):
+        assert run is not None and environment
+        (waiting,) = [
+            j for j in github.sim.waiting() if j.run is run and j.environment == environment
+        ]
+        github.sim.approve(waiting)
+    elif match := DISPATCH.match(command):
+        started = github.sim.dispatch("apply.yml", {"environment": match.group(1)})
+    elif match := SET_SECRET.match(command):
+        github.sim.environments[match.group(2)].secrets[match.group(1)] = new_key
+    elif RERUN.match(command):
+        assert run is not None
+        github.sim.rerun(run, failed_only=True)
+    else:
+        raise AssertionError(f"the runbook's command is not simulated: {command}")
+    github.sim.settle()
+    return started

@@ -12,10 +12,17 @@ from tests.workflows.scenarios import (
     comment,
     edit,
     latest,
+    runbook,
     scheduled_import_ran,
 )
 
 NO_CHANGES = "No changes. The workspace matches the desired state."
+# the README's recovery runbook, verbatim (tests/workflows/test_runbook.py checks both ways)
+APPROVE = 'gh api -X POST "repos/$REPO/actions/runs/$RUN/pending_deployments" -F "environment_ids[]=$ENV_ID" -f state=approved -f comment="reviewed the fresh plan"'  # noqa: E501
+DISPATCH_DEV = "gh workflow run apply.yml -f environment=dev"
+DISPATCH_PROD = "gh workflow run apply.yml -f environment=prod"
+ROTATE_PROD = 'printf %s "$NEW_KEY" | gh secret set STORAGE_ACCOUNT_KEY --env prod'
+RERUN_FAILED = 'gh run rerun "$RUN" --failed'
 
 FIVE = {
     11: edit("owner: data-platform", "owner: ml-platform"),
@@ -109,8 +116,7 @@ def test_a_plan_that_differs_at_a_reviewed_address_waits_for_approval_of_the_fre
     run = latest(github, "apply.yml")
     (gate,) = github.sim.waiting()
     assert gate.key == "apply-prod"
-    github.sim.approve(gate)
-    github.sim.settle()
+    runbook(github, APPROVE, run=run, environment="prod")
 
     assert run.job("apply-prod").result == "success"
     assert run.job("apply-prod").outputs["verdict"] == "differs"
@@ -120,8 +126,7 @@ def test_a_plan_that_differs_at_a_reviewed_address_waits_for_approval_of_the_fre
     assert github.repo.pending("prod") != NO_CHANGES  # nothing applied yet
     (gate,) = github.sim.waiting()
     assert gate.key == "reapply-prod"
-    github.sim.approve(gate)
-    github.sim.settle()
+    runbook(github, APPROVE, run=run, environment="prod")
     assert github.repo.pending("prod") == NO_CHANGES
     assert "· applied" in comment(github, 31, "<!-- reconciler-apply:prod -->")
 
@@ -158,8 +163,8 @@ def test_a_half_way_failure_blocks_prod_and_a_dispatch_recovers_it(github: GitHu
     assert github.sim.waiting() == []
 
     blocker.unlink()  # the cause is fixed
-    dispatched = github.sim.dispatch("apply.yml", {"environment": "dev"})
-    github.sim.settle()
+    dispatched = runbook(github, DISPATCH_DEV)
+    assert dispatched is not None
     assert dispatched.job("apply-dev").result == "success"
     assert github.repo.pending("dev") == NO_CHANGES
     assert github.sim.approve_all("prod") == 1  # dev converged: prod follows, after approval
@@ -187,18 +192,18 @@ def test_a_dev_with_nothing_to_do_never_blocks_prod(github: GitHub) -> None:
 def test_a_secret_rotated_in_the_store_converges_on_dispatch(github: GitHub) -> None:
     bootstrap(github)
     rotated = "sa-key-rotated-Pz81-never-shown"
-    for env in ("dev", "prod"):
-        github.sim.environments[env].secrets["STORAGE_ACCOUNT_KEY"] = rotated
+    runbook(github, ROTATE_PROD, new_key=rotated)
     secrets = {"STORAGE_ACCOUNT_KEY": rotated}
-    plan = github.repo.reconcile("dev", "plan", secrets=secrets)
+    plan = github.repo.reconcile("prod", "plan", secrets=secrets)
     assert "credentials.account_key: (sensitive) (changed)" in plan.stdout
 
-    github.sim.dispatch("apply.yml", {"environment": "dev"})
-    github.sim.settle()
-    assert github.sim.approve_all("prod") == 1
-    for env in ("dev", "prod"):
-        again = github.repo.reconcile(env, "plan", secrets=secrets)
-        assert again.stdout.strip().endswith(NO_CHANGES), again.stdout
+    run = runbook(github, DISPATCH_PROD)
+    assert run is not None and run.job("plan-dev").result == "skipped"
+    assert "compared at apply" in run.job("plan-prod").summary
+    runbook(github, APPROVE, run=run, environment="prod")
+    again = github.repo.reconcile("prod", "plan", secrets=secrets)
+    assert again.stdout.strip().endswith(NO_CHANGES), again.stdout
+    assert github.repo.pending("dev") == NO_CHANGES  # dev's own key did not change
     for text in github.everything_produced().values():
         assert rotated not in text
 
@@ -250,7 +255,7 @@ def test_an_expired_reviewed_plan_falls_back_to_main_s_plan_behind_the_gate(
     run = latest(github, "apply.yml")
     assert "has expired or cannot be downloaded" in run.job("plan-dev").summary
     assert github.repo.pending("dev") == NO_CHANGES
-    assert github.sim.approve_all("prod") == 1
+    runbook(github, APPROVE, run=run, environment="prod")
     assert github.repo.pending("prod") == NO_CHANGES
 
 
@@ -264,10 +269,31 @@ def test_a_cancelled_run_is_recovered_by_a_dispatch(github: GitHub) -> None:
     assert run.conclusion == "cancelled"
     assert github.repo.pending("dev") != NO_CHANGES
 
-    github.sim.dispatch("apply.yml", {"environment": "dev"})
-    github.sim.settle()
+    runbook(github, DISPATCH_DEV)
     assert github.repo.pending("dev") == NO_CHANGES
     assert github.sim.approve_all("prod") == 1
+    assert github.repo.pending("prod") == NO_CHANGES
+
+
+def test_a_failed_job_re_run_finishes_what_the_failure_left(github: GitHub) -> None:
+    bootstrap(github)
+
+    def change(repo: Repo) -> None:
+        repo.edit("owner: data-platform", "owner: ml-platform")
+        repo.edit("paths/raw_house_data", "paths/raw_house_data_v2")
+
+    github.open_pull(91, change)
+    github.sim.settle()
+    blocker = block_storage(github, "dev", "raw_house_data_v2")
+    (run,) = github.merge(91)
+    github.sim.settle()
+    assert run.job("apply-dev").result == "failure"
+    blocker.unlink()  # it was passing: the storage is back
+
+    runbook(github, RERUN_FAILED, run=run)
+    assert run.attempt == 2
+    assert github.repo.pending("dev") == NO_CHANGES
+    runbook(github, APPROVE, run=run, environment="prod")
     assert github.repo.pending("prod") == NO_CHANGES
 
 
