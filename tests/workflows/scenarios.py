@@ -60,6 +60,12 @@ def scheduled_import_ran(repo: Repo, env: str, asset: str = "raw_house_data") ->
         workspace.close()
 
 
+def apply_only(github: GitHub) -> None:
+    """Leave out the workflows a scenario does not look at (the plan comments, source checks):
+    they run beside the others and change nothing the scenario checks."""
+    github.sim.ignored |= {"plan-comment.yml", "check-sources.yml"}
+
+
 def bootstrap(github: GitHub) -> None:
     """The workspaces as main declares them (an operator's first apply, made once a session)."""
     assert github.repo.seed is not None

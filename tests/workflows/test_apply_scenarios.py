@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.workflows.conftest import GitHub, Repo
 from tests.workflows.scenarios import (
     add_datastore,
+    apply_only,
     bootstrap,
     comment,
     edit,
@@ -43,6 +44,7 @@ def test_five_merges_back_to_back_with_a_scheduled_import_between_plan_and_merge
     github: GitHub,
 ) -> None:
     bootstrap(github)
+    apply_only(github)
     for number, change in FIVE.items():
         github.open_pull(number, change)
     github.sim.settle()  # every pull request planned (and commented) against main
@@ -84,6 +86,7 @@ def test_a_pending_apply_cancelled_by_a_newer_one_is_applied_by_it_and_said_so(
     github: GitHub,
 ) -> None:
     bootstrap(github)
+    apply_only(github)
     github.open_pull(21, edit("owner: data-platform", "owner: ml-platform"))
     github.open_pull(22, add_datastore("curated", first=True))
     github.open_pull(23, add_datastore("features"))
@@ -104,6 +107,7 @@ def test_a_plan_that_differs_at_a_reviewed_address_waits_for_approval_of_the_fre
     github: GitHub,
 ) -> None:
     bootstrap(github)
+    apply_only(github)
     github.open_pull(31, edit("owner: data-platform", "owner: ml-platform"))
     github.sim.settle()
     # between review and merge, someone tags prod's connection by hand
@@ -142,6 +146,7 @@ def block_storage(github: GitHub, env: str, folder: str) -> Path:
 
 def test_a_half_way_failure_blocks_prod_and_a_dispatch_recovers_it(github: GitHub) -> None:
     bootstrap(github)
+    apply_only(github)
 
     def change(repo: Repo) -> None:
         repo.edit("owner: data-platform", "owner: ml-platform")
@@ -173,6 +178,7 @@ def test_a_half_way_failure_blocks_prod_and_a_dispatch_recovers_it(github: GitHu
 
 def test_a_dev_with_nothing_to_do_never_blocks_prod(github: GitHub) -> None:
     bootstrap(github)
+    apply_only(github)
     github.open_pull(51, edit("owner: data-platform", "owner: ml-platform"))
     github.sim.settle()
     assert github.repo.reconcile("dev", "apply", "--auto-approve").returncode != 0 or True
@@ -191,6 +197,7 @@ def test_a_dev_with_nothing_to_do_never_blocks_prod(github: GitHub) -> None:
 
 def test_a_secret_rotated_in_the_store_converges_on_dispatch(github: GitHub) -> None:
     bootstrap(github)
+    apply_only(github)
     rotated = "sa-key-rotated-Pz81-never-shown"
     runbook(github, ROTATE_PROD, new_key=rotated)
     secrets = {"STORAGE_ACCOUNT_KEY": rotated}
@@ -229,6 +236,7 @@ def test_a_secret_rotated_in_the_store_converges_on_the_next_merge(github: GitHu
 
 def test_a_direct_push_is_applied_only_through_the_approval_gate(github: GitHub) -> None:
     bootstrap(github)
+    apply_only(github)
     github.direct_push(edit("owner: data-platform", "owner: ml-platform"))
     github.sim.settle()
     run = latest(github, "apply.yml")
@@ -247,6 +255,7 @@ def test_an_expired_reviewed_plan_falls_back_to_main_s_plan_behind_the_gate(
     github: GitHub,
 ) -> None:
     bootstrap(github)
+    apply_only(github)
     github.open_pull(61, edit("owner: data-platform", "owner: ml-platform"))
     github.sim.settle()
     github.sim.expire_artifacts("plan-")  # 30 days later
@@ -261,6 +270,7 @@ def test_an_expired_reviewed_plan_falls_back_to_main_s_plan_behind_the_gate(
 
 def test_a_cancelled_run_is_recovered_by_a_dispatch(github: GitHub) -> None:
     bootstrap(github)
+    apply_only(github)
     github.open_pull(71, edit("owner: data-platform", "owner: ml-platform"))
     github.sim.settle()
     (run,) = github.merge(71)
@@ -277,6 +287,7 @@ def test_a_cancelled_run_is_recovered_by_a_dispatch(github: GitHub) -> None:
 
 def test_a_failed_job_re_run_finishes_what_the_failure_left(github: GitHub) -> None:
     bootstrap(github)
+    apply_only(github)
 
     def change(repo: Repo) -> None:
         repo.edit("owner: data-platform", "owner: ml-platform")

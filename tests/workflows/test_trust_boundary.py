@@ -128,8 +128,8 @@ def test_the_jobs_that_hold_secrets_run_only_main_behind_its_environments() -> N
 
 def test_the_set_up_script_puts_secrets_only_in_the_applier_and_sources_environments() -> None:
     readme = (REPO_ROOT / "README.md").read_text()
-    setup = readme[readme.index("## GitOps set-up") :]
-    setup = setup[: setup.index("\n## ", 10)]
+    setup = readme[readme.index("### Set-up") :]
+    setup = setup[: setup.index("\n### ", 10)]
     commands = [line for line in setup.splitlines() if "gh secret set" in line]
     assert commands, "the set-up script sets the secrets"
     for line in commands:
