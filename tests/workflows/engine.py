@@ -147,6 +147,7 @@ class Sim:
 
     def __init__(self, repo: Path, home: Path, repository: str, gh_bin: Path) -> None:
         self.repo, self.home, self.repository = repo, home, repository
+        home.mkdir(parents=True, exist_ok=True)
         self.gh_bin = gh_bin
         self.environments: dict[str, Environment] = {}
         self.secrets: dict[str, str] = {}

@@ -253,3 +253,26 @@ def test_every_variable_the_desired_state_references_is_passed(
         assert env.get(name) == source, f"{workflow}:{job} must pass {name}: {source}"
         if secret:
             assert name not in definition["env"], f"{name}: only the step that needs it"
+
+
+def test_jobs_that_reach_azure_sign_in_with_a_fresh_oidc_token_each_time() -> None:
+    """No azure/login (its session cannot refresh after GitHub's assertion expires): the jobs
+    that run reconcile against a workspace grant id-token and name the identity, and
+    reconciler's ClientAssertionCredential asks GitHub for a token whenever Azure needs one
+    (tests/providers/test_github_credential.py)."""
+    for workflow in WORKFLOWS:
+        for job_id, job in load_yaml(workflow)["jobs"].items():
+            runs_reconcile = any(
+                "plan.sh" in str(s.get("run"))
+                or "reconciler_ci.py prepare" in str(s.get("run"))
+                or "reconciler_ci.py apply" in str(s.get("run"))
+                or "reconciler_ci.py reapply" in str(s.get("run"))
+                or "check-sources.sh" in str(s.get("run"))
+                for s in job["steps"]
+            )
+            assert not any("azure/login" in str(s.get("uses")) for s in job["steps"])
+            if not runs_reconcile:
+                continue
+            assert job["permissions"]["id-token"] == "write", (workflow.name, job_id)
+            for name in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"):
+                assert job["env"][name] == f"${{{{ vars.{name} }}}}", (workflow.name, job_id)
