@@ -32,7 +32,21 @@ unset_empty_variables
 rc=0
 if [[ $fork == true ]]; then
   echo "A fork's pull request: no Azure identity, so validate only."
+  # GitHub gives a fork's run no configuration variables either: placeholders let validation
+  # check everything else (a fork's plan never reaches a workspace)
+  placeholders=()
+  files=(platform.yaml)
+  [[ -f environments/$env_name.yaml ]] && files+=("environments/$env_name.yaml")
+  while IFS= read -r name; do
+    if [[ -z ${!name:-} ]]; then
+      export "$name=placeholder0"
+      placeholders+=("$name")
+    fi
+  done < <(grep -ohE '\$\{[A-Za-z_][A-Za-z0-9_]*\}' "${files[@]}" | sed -E 's/[^A-Za-z0-9_]//g' | sort -u)
   NO_COLOR=1 reconcile validate --env "$env_name" >"$validated" 2>"$errors" || rc=$?
+  if [[ ${#placeholders[@]} -gt 0 ]]; then
+    echo "(variables a fork's run does not get, validated with placeholders: ${placeholders[*]})" >>"$validated"
+  fi
   : >"$markdown"
 else
   args=(plan --env "$env_name" --detailed-exitcode --out "$plan_file" --format markdown)

@@ -544,6 +544,8 @@ class Sim:
         )
         secrets["GITHUB_TOKEN"] = f"ghs_{run.id}_{job.key if job else ''}"
         variables = {**self.vars, **(environment.vars if environment else {})}
+        if run.fork:  # a fork's run gets no configuration variables either
+            variables = {}
         needs = {}
         if job is not None:
             for need in _needs(job.definition):

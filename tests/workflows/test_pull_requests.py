@@ -90,6 +90,9 @@ def test_a_fork_pull_request_gets_a_clear_notice_and_holds_nothing(github: GitHu
     assert "not planned (fork)" in notice
     assert "GitHub gives a fork's workflows no secrets and no OIDC token" in notice
     assert "The desired state is valid" in notice
+    assert "validated with placeholders: SNOWFLAKE_ACCOUNT SNOWFLAKE_USER STORAGE_ACCOUNT" in (
+        notice
+    )
     assert "applies it after `dev`'s approval gate" in notice
 
 
