@@ -12,7 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
 	@touch $(STAMP)
 
-venv: $(STAMP)
+AZURITE := tools/azurite/node_modules/.bin/azurite-blob
+
+venv: $(STAMP) $(AZURITE)
+
+## Azurite (Azure Storage emulator, npm): the storage the Azure apply lock is tested on.
+$(AZURITE): tools/azurite/package-lock.json
+	npm ci --prefix tools/azurite --no-audit --no-fund --loglevel=error
+	@touch $(AZURITE)
 
 ## The GloboRealty scenario on the embedded workspace: local Snowflake, plan, apply, look.
 demo: $(STAMP)
@@ -32,7 +39,7 @@ workflow-lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(AZURITE)
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 

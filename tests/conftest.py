@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.snowflake_fixture"]
+pytest_plugins = ["tests.snowflake_fixture", "tests.azurite_fixture"]
 
 DEMO_PASSWORD = "pw-Zq81-unit-test-secret"
 DEMO_KEY = "key-Hh42-unit-test-account-key"
@@ -92,6 +94,34 @@ class Result:
 
 
 RunCli = Callable[..., Result]
+
+
+@pytest.fixture
+def invoke(monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """Run ``reconcile ARGS`` in this process through ``main(argv)``: the same exit code and
+    output as the real command, without paying for a new interpreter and its imports. Use
+    `run_cli` (a real process) only where the process matters (signals, --help start-up)."""
+
+    def run(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = "") -> Result:
+        from reconciler.cli import main
+
+        with monkeypatch.context() as patch:
+            for key in [k for k in os.environ if k.startswith("SNOWFLAKE_")]:
+                patch.delenv(key)
+            for key, value in {"NO_COLOR": "1", "COLUMNS": "120", **(env or {})}.items():
+                patch.setenv(key, value)
+            patch.chdir(cwd)
+            out, err = io.StringIO(), io.StringIO()
+            patch.setattr(sys, "stdin", io.StringIO(stdin))
+            code = 0
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    main(list(args))
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return Result(code, out.getvalue(), err.getvalue())
+
+    return run
 
 
 @pytest.fixture

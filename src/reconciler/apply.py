@@ -10,6 +10,7 @@ code always tell what was applied.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,14 +19,15 @@ from reconciler.desired import DesiredState
 from reconciler.errors import ReconcileError
 from reconciler.graph import run_steps
 from reconciler.plan import Action, ApplyResult, Plan, ResourceChange, StepResult
-from reconciler.providers.base import Workspace
-from reconciler.resources import ImportEssence, Kind, parse_essence
+from reconciler.providers.base import Workspace, WorkspaceReader
+from reconciler.resources import ImportEssence, ImportJob, Kind, parse_essence
 from reconciler.secrets import SecretHasher, new_salt
 from reconciler.vocabulary import (
     CREDENTIAL_TAG_PREFIX,
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
     OWNER_TAG,
+    PREVENT_DESTROY_TAG,
     PROVENANCE_TAG_PREFIX,
     SECRET_TAG_PREFIX,
 )
@@ -50,6 +52,9 @@ class _Context:
         """What reconciler writes beside a resource: ownership, secret hashes, provenance and
         (connections) the non-secret credential fields Azure ML does not return."""
         tags = {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: self.desired.owner}
+        declared = self.desired.get(step.address)
+        if declared is not None and declared.prevent_destroy:
+            tags[PREVENT_DESTROY_TAG] = "true"
         tags.update({PROVENANCE_TAG_PREFIX + k: v for k, v in self.provenance.items()})
         if step.type is Kind.CONNECTION:
             credentials = (step.change.after or {}).get("credentials") or {}
@@ -95,6 +100,32 @@ def apply_plan(
         stopping=stopping,
     )
     return ApplyResult([outcomes[s.address] for s in steps if s.address in outcomes], not_started)
+
+
+def wait_for_imports(
+    reader: WorkspaceReader,
+    running: Mapping[str, str],
+    *,
+    poll_seconds: float = 1.0,
+    timeout: float | None = None,
+    stopping: Callable[[], bool] = lambda: False,
+) -> dict[str, ImportJob]:
+    """Wait for import jobs already running (asset -> job id) to end; returns the ended jobs
+    (those still running when ``timeout`` passes are left out)."""
+    pending = dict(running)
+    ended: dict[str, ImportJob] = {}
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while pending and not stopping():
+        for asset in reader.list_assets(sorted(pending)):
+            job = next((j for j in asset.jobs if j.id == pending.get(asset.name)), None)
+            if job is not None and not job.active:
+                ended[asset.name] = job
+                del pending[asset.name]
+        if pending:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            time.sleep(poll_seconds)
+    return ended
 
 
 def _run(step: ResourceChange, context: _Context) -> StepResult:
@@ -143,6 +174,11 @@ def _update(step: ResourceChange, context: _Context) -> str | None:
     return None
 
 
+def _archive(step: ResourceChange, context: _Context) -> str | None:
+    context.workspace.archive_asset(step.name)
+    return None
+
+
 def _materialize(step: ResourceChange, context: _Context) -> str | None:
     assert step.change.after is not None and step.version is not None
     essence: ImportEssence = parse_essence(Kind.IMPORT, step.change.after)
@@ -163,5 +199,6 @@ _HANDLERS: Mapping[Action, Callable[[ResourceChange, _Context], str | None]] = {
     Action.UPDATE: _update,
     Action.REPLACE: _replace,
     Action.DELETE: _delete,
+    Action.ARCHIVE: _archive,
     Action.MATERIALIZE: _materialize,
 }

@@ -112,3 +112,15 @@ class ImportFailed(ReconcileError):
     """A data import run failed; the message says which import and why (never a secret)."""
 
     exit_code = EXIT_APPLY_FAILED
+
+
+class LockHeld(ReconcileError):
+    """Another apply holds the workspace's lock."""
+
+    def __init__(self, holder: str, waited: float) -> None:
+        waited_text = f" (waited {waited:g} s)" if waited > 0 else ""
+        super().__init__(
+            f"another apply holds this workspace's lock: {holder}{waited_text}; nothing was "
+            "changed",
+            hint="wait for it to finish, or pass --lock-timeout SECONDS to wait for it",
+        )

@@ -181,9 +181,30 @@ class AccessKey(Strict):
     secret_access_key: Secret = Field(description="Secret access key: ${env:NAME}.")
 
 
+class Lifecycle(Strict):
+    """How reconciler may treat the resource, beyond making it match (as Terraform's
+    ``lifecycle`` block)."""
+
+    prevent_destroy: bool = Field(
+        False,
+        description="Refuse any plan that would delete or replace this resource (also after it "
+        "is removed from platform.yaml: the protection is recorded on the resource).",
+    )
+    adopt: bool = Field(
+        False,
+        description="Take over a same-named resource that reconciler does not manage (made by "
+        "hand, or by another project or environment), overwriting or replacing it as planned.",
+    )
+
+
+def _lifecycle() -> Any:
+    return Field(default_factory=Lifecycle, description="Protection and adoption.")
+
+
 class _Connection(Strict):
     target: Text = Field(description="Where the connection points (a JDBC URL, server, bucket).")
     tags: Tags = Field(default_factory=dict, description="Free-form tags (connection metadata).")
+    lifecycle: Lifecycle = _lifecycle()
 
 
 class SnowflakeConnection(_Connection):
@@ -280,6 +301,7 @@ class _Datastore(Strict):
     protocol: Literal["https", "wasbs", "abfss"] = Field("https", description="Protocol.")
     description: Text | None = Field(None, description="Description.")
     tags: Tags = Field(default_factory=dict, description="Free-form tags.")
+    lifecycle: Lifecycle = _lifecycle()
 
 
 class AzureBlobDatastore(_Datastore):
@@ -399,6 +421,7 @@ class DataImport(Strict):
     )
     description: Text | None = Field(None, description="Description of the data asset.")
     tags: Tags = Field(default_factory=dict, description="Tags of the data asset.")
+    lifecycle: Lifecycle = _lifecycle()
     schedule: ImportSchedule | None = Field(None, description="Optional schedule.")
 
     @field_validator("version", mode="before")

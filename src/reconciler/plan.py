@@ -27,6 +27,7 @@ class Action(StrEnum):
     UPDATE = "update"
     REPLACE = "replace"
     DELETE = "delete"
+    ARCHIVE = "archive"  # a data asset no longer imported: hidden, every version kept
     MATERIALIZE = "materialize"  # run an import to register a new data asset version
     NOOP = "no-op"
     IN_PROGRESS = "in-progress"  # an import for this definition is already running
@@ -46,6 +47,7 @@ _TERRAFORM_ACTIONS = {
     Action.UPDATE: ("update",),
     Action.REPLACE: ("delete", "create"),
     Action.DELETE: ("delete",),
+    Action.ARCHIVE: ("update",),
     Action.NOOP: ("no-op",),
     Action.IN_PROGRESS: ("no-op",),
 }
@@ -55,9 +57,11 @@ class Reason(StrEnum):
     """Why a resource gets its action (Terraform's ActionReason); prose lives in the renderers."""
 
     ADOPT = "adopt_unmanaged"
+    TAKE_OVER = "adopt_by_request"  # lifecycle.adopt: overwrite what reconciler did not make
     REPLACE_CANNOT_UPDATE = "replace_because_cannot_update"
     REPLACE_REQUESTED = "replace_by_request"
     DELETE_NOT_DECLARED = "delete_because_no_resource_config"
+    ARCHIVE_NOT_DECLARED = "archive_because_no_import_config"
     FIRST_VERSION = "no_version_yet"
     DEFINITION_CHANGED = "definition_changed"
     RETRY_FAILED = "retry_after_failure"
@@ -103,6 +107,12 @@ class ResourceChange(Frozen):
     secret_refs: dict[str, str] = Field(
         default_factory=dict, description="Secret field -> reference, e.g. ${env:NAME}."
     )
+    dependents: tuple[str, ...] = Field(
+        (), description="What a delete or replace affects: imports writing here, versions."
+    )
+    last_changed_by: dict[str, str] = Field(
+        default_factory=dict, description="Provenance of the live resource's last write."
+    )
 
     @property
     def is_change(self) -> bool:
@@ -112,6 +122,14 @@ class ResourceChange(Frozen):
 class IgnoredResource(Frozen):
     address: str
     reason: str
+
+
+class Orphan(Frozen):
+    """A resource this project and environment manage that is no longer declared: drift. With
+    --prune it would be deleted (data assets: archived, never deleted)."""
+
+    address: str
+    with_prune: Action
 
 
 class Summary(Frozen):
@@ -143,6 +161,7 @@ class Plan(Frozen):
     )
     resource_changes: tuple[ResourceChange, ...] = ()
     ignored: tuple[IgnoredResource, ...] = ()
+    orphans: tuple[Orphan, ...] = ()
 
     @property
     def summary(self) -> Summary:
@@ -156,6 +175,22 @@ class Plan(Frozen):
     @property
     def has_changes(self) -> bool:
         return self.summary.total > 0
+
+    @property
+    def summary_line(self) -> str:
+        if not self.summary.total and self.orphans:
+            return (
+                f"No changes to make, but {len(self.orphans)} managed resource(s) are no longer "
+                "declared (drift): plan with --prune to remove them."
+            )
+        return self.summary.line()
+
+    @property
+    def converged(self) -> bool:
+        """Nothing to change, no orphan left, no import still running: what
+        ``--detailed-exitcode`` reports as 0."""
+        running = any(c.action is Action.IN_PROGRESS for c in self.resource_changes)
+        return not self.has_changes and not self.orphans and not running
 
     @property
     def steps(self) -> tuple[ResourceChange, ...]:
@@ -176,6 +211,7 @@ _SUMMARY_KEY = {
     Action.UPDATE: "change",
     Action.REPLACE: "replace",
     Action.DELETE: "destroy",
+    Action.ARCHIVE: "change",
 }
 
 

@@ -15,11 +15,13 @@ from reconciler.desired import DesiredState
 from reconciler.diff import diff_specs, secret_change
 from reconciler.errors import ConfigError, Problem
 from reconciler.graph import order
+from reconciler.guards import dependents, is_ours, owner_of, protection, takeover
 from reconciler.plan import (
     Action,
     Change,
     FieldChange,
     IgnoredResource,
+    Orphan,
     Plan,
     Reason,
     ResourceChange,
@@ -31,6 +33,7 @@ from reconciler.resources import (
     Kind,
     LiveAsset,
     LiveResource,
+    address,
 )
 from reconciler.secrets import SecretHasher
 
@@ -41,11 +44,13 @@ _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 class LiveState:
     resources: tuple[LiveResource, ...]
     assets: tuple[LiveAsset, ...]
+    imported: tuple[str, ...] = ()  # data assets this owner's imports made (not archived)
 
 
-def read_live(reader: WorkspaceReader, import_names: Iterable[str]) -> LiveState:
+def read_live(reader: WorkspaceReader, import_names: Iterable[str], owner: str) -> LiveState:
     resources = tuple(r for kind in _RESOURCE_KINDS for r in reader.list_resources(kind))
-    return LiveState(resources, tuple(reader.list_assets(sorted(import_names))))
+    assets = tuple(reader.list_assets(sorted(import_names)))
+    return LiveState(resources, assets, tuple(reader.list_imported_assets(owner)))
 
 
 def build_plan(
@@ -56,9 +61,12 @@ def build_plan(
     hasher: SecretHasher | None = None,
 ) -> Plan:
     hasher = hasher or SecretHasher()
-    live = read_live(reader, [r.name for r in desired.of_kind(Kind.IMPORT)])
+    imports = [r.name for r in desired.of_kind(Kind.IMPORT)]
+    live = read_live(reader, imports, desired.owner)
     prune = prune or desired.prune
-    changes, problems = _plan_changes(desired, live, hasher, prune)
+    changes, problems = _plan_changes(desired, live, hasher)
+    orphans, pruned, prune_problems = _orphans(desired, live, prune)
+    problems += prune_problems
     if problems:
         raise ConfigError(problems=problems)
     return Plan(
@@ -66,13 +74,14 @@ def build_plan(
         workspace=reader.describe(),
         prune=prune,
         secrets_compared=desired.secrets.resolved,
-        resource_changes=order(changes),
-        ignored=_ignored(desired.resources, live, prune),
+        resource_changes=order([*changes, *pruned]),
+        ignored=_ignored(desired, live),
+        orphans=orphans,
     )
 
 
 def _plan_changes(
-    desired: DesiredState, live: LiveState, hasher: SecretHasher, prune: bool
+    desired: DesiredState, live: LiveState, hasher: SecretHasher
 ) -> tuple[list[ResourceChange], list[Problem]]:
     by_address = {r.address: r for r in live.resources}
     assets = {a.name: a for a in live.assets}
@@ -86,15 +95,59 @@ def _plan_changes(
                 problems.append(desired.locator.problem(where, change))
                 continue
         else:
-            live_resource = by_address.get(resource.address)
-            change = _plan_resource(resource, live_resource, desired, hasher)
+            existing = by_address.get(resource.address)
+            change = _plan_resource(resource, existing, desired, hasher)
+            if existing is not None:
+                change, problem = takeover(resource, existing, change, desired)
+                if problem is not None:
+                    problems.append(problem)
+                change = change.model_copy(update={"last_changed_by": existing.provenance})
+            refusal = protection(resource, existing, change)
+            if refusal is not None:
+                where = (*resource.config_path, "lifecycle", "prevent_destroy")
+                problems.append(desired.locator.problem(where, refusal))
+            if change.action is Action.REPLACE:
+                affected = dependents(resource.kind, resource.name, desired.resources, live.assets)
+                change = change.model_copy(update={"dependents": affected})
         changes.append(change)
-    if prune:
-        wanted = {r.address for r in desired.resources}
-        for existing in live.resources:
-            if existing.managed and not existing.system and existing.address not in wanted:
-                changes.append(_delete(existing))
     return changes, problems
+
+
+def _orphans(
+    desired: DesiredState, live: LiveState, prune: bool
+) -> tuple[tuple[Orphan, ...], list[ResourceChange], list[Problem]]:
+    """What this project and environment manage but no longer declare: drift. With prune,
+    deletions (data assets: archives)."""
+    wanted = {r.address for r in desired.resources}
+    orphans: list[Orphan] = []
+    pruned: list[ResourceChange] = []
+    problems: list[Problem] = []
+    for existing in live.resources:
+        if existing.address in wanted or existing.system or not is_ours(existing, desired.owner):
+            continue
+        if not prune:
+            orphans.append(Orphan(address=existing.address, with_prune=Action.DELETE))
+            continue
+        change = _delete(existing).model_copy(
+            update={
+                "dependents": dependents(
+                    existing.kind, existing.name, desired.resources, live.assets
+                ),
+                "last_changed_by": existing.provenance,
+            }
+        )
+        refusal = protection(None, existing, change)
+        if refusal is not None:
+            problems.append(Problem("platform.yaml", None, None, existing.address, refusal))
+        pruned.append(change)
+    for name in live.imported:
+        if address(Kind.IMPORT, name) in wanted:
+            continue
+        if prune:
+            pruned.append(_archive(name))
+        else:
+            orphans.append(Orphan(address=address(Kind.IMPORT, name), with_prune=Action.ARCHIVE))
+    return tuple(sorted(orphans, key=lambda o: o.address)), pruned, problems
 
 
 def _plan_resource(
@@ -234,6 +287,17 @@ def flatten(spec: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
+def _archive(name: str) -> ResourceChange:
+    return ResourceChange(
+        address=address(Kind.IMPORT, name),
+        type=Kind.IMPORT,
+        name=name,
+        action=Action.ARCHIVE,
+        change=Change(actions=Action.ARCHIVE.terraform_actions),
+        action_reason=Reason.ARCHIVE_NOT_DECLARED,
+    )
+
+
 def _delete(live: LiveResource) -> ResourceChange:
     return ResourceChange(
         address=live.address,
@@ -245,25 +309,12 @@ def _delete(live: LiveResource) -> ResourceChange:
     )
 
 
-def _ignored(
-    desired: Iterable[DesiredResource], live: LiveState, prune: bool
-) -> tuple[IgnoredResource, ...]:
-    wanted = {r.address for r in desired}
+def _ignored(desired: DesiredState, live: LiveState) -> tuple[IgnoredResource, ...]:
+    wanted = {r.address for r in desired.resources}
     out = []
     for resource in sorted(live.resources, key=lambda r: (r.kind, r.name)):
-        if resource.address in wanted:
+        if resource.address in wanted or is_ours(resource, desired.owner):
             continue
-        if resource.system:
-            out.append(IgnoredResource(address=resource.address, reason="system resource"))
-        elif not resource.managed:
-            out.append(
-                IgnoredResource(address=resource.address, reason="not managed by reconciler")
-            )
-        elif not prune:
-            out.append(
-                IgnoredResource(
-                    address=resource.address,
-                    reason="managed but no longer declared; plan with --prune to delete it",
-                )
-            )
+        reason = "system resource" if resource.system else owner_of(resource)
+        out.append(IgnoredResource(address=resource.address, reason=reason))
     return tuple(out)

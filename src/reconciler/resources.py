@@ -24,6 +24,7 @@ from reconciler.vocabulary import (
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
     OWNER_TAG,
+    PREVENT_DESTROY_TAG,
     PROVENANCE_TAG_PREFIX,
     SECRET_TAG_PREFIX,
     version_key,
@@ -249,6 +250,8 @@ class DesiredResource:
     secrets: dict[str, SecretRef] = field(default_factory=dict)  # field path -> reference
     depends_on: tuple[str, ...] = ()
     config_path: tuple[str, ...] = ()  # where it is declared, for error locations
+    prevent_destroy: bool = False
+    adopt: bool = False
 
     @property
     def address(self) -> str:
@@ -269,6 +272,24 @@ class LiveResource:
     secret_hashes: dict[str, str] = field(default_factory=dict)
     owner: str | None = None  # <project>/<environment> from the ownership tag
     provenance: dict[str, str] = field(default_factory=dict)
+    prevent_destroy: bool = False
+
+    @classmethod
+    def read(
+        cls, kind: Kind, name: str, essence: Any, tags: SplitTags, system: bool = False
+    ) -> LiveResource:
+        """A live resource with what reconciler wrote beside it (see `split_tags`)."""
+        return cls(
+            kind,
+            name,
+            essence,
+            tags.managed,
+            system,
+            tags.hashes,
+            tags.owner,
+            tags.provenance,
+            tags.prevent_destroy,
+        )
 
     @property
     def address(self) -> str:
@@ -362,6 +383,7 @@ class SplitTags:
     hashes: dict[str, str]
     owner: str | None
     provenance: dict[str, str]
+    prevent_destroy: bool = False
 
 
 def split_tags(tags: dict[str, str] | None) -> SplitTags:
@@ -370,19 +392,21 @@ def split_tags(tags: dict[str, str] | None) -> SplitTags:
     user: dict[str, str] = {}
     hashes: dict[str, str] = {}
     provenance: dict[str, str] = {}
-    managed, owner = False, None
+    managed, owner, protected = False, None, False
     for key, value in sorted((tags or {}).items()):
         if key == MANAGED_BY_TAG:
             managed = value == MANAGED_BY_VALUE
         elif key == OWNER_TAG:
             owner = value
+        elif key == PREVENT_DESTROY_TAG:
+            protected = value == "true"
         elif key.startswith(SECRET_TAG_PREFIX):
             hashes[key.removeprefix(SECRET_TAG_PREFIX)] = value
         elif key.startswith(PROVENANCE_TAG_PREFIX):
             provenance[key.removeprefix(PROVENANCE_TAG_PREFIX)] = value
         elif not key.startswith("reconciler."):
             user[key] = value
-    return SplitTags(user, managed, hashes, owner, provenance)
+    return SplitTags(user, managed, hashes, owner, provenance, protected)
 
 
 def json_object(text: Any) -> dict[str, Any] | None:

@@ -75,13 +75,14 @@ def review(saved: Plan, fresh: Plan) -> Review:
 def _same(reviewed: ResourceChange, now: ResourceChange) -> bool:
     if reviewed.action is not now.action:
         return False
-    if reviewed.action is Action.MATERIALIZE:
-        # an automatically numbered version may move (a scheduled run took the number)
-        pinned = (reviewed.change.after or {}).get("version")
-        if pinned and reviewed.version != now.version:
-            return False
     if reviewed.change.after != now.change.after:
         return False
+    if reviewed.action is Action.MATERIALIZE:
+        # What gets imported is the same definition. An automatically numbered version may
+        # move and the field diff is against whatever version is latest, both because a
+        # scheduled run registered a version meanwhile; a pinned version may not move.
+        pinned = (reviewed.change.after or {}).get("version")
+        return not pinned or reviewed.version == now.version
     unknown = {f.path for f in reviewed.fields if f.unknown}
     return _known(reviewed.fields, unknown) == _known(now.fields, unknown)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 MANAGED_BY_TAG = "managed-by"
 MANAGED_BY_VALUE = "reconciler"
 OWNER_TAG = "reconciler.owner"  # <project>/<environment> that manages the resource
+PREVENT_DESTROY_TAG = "reconciler.prevent-destroy"  # "true": plans that delete it fail
 RESERVED_TAG_PREFIXES = ("reconciler.", MANAGED_BY_TAG)
 SECRET_TAG_PREFIX = "reconciler.secret."  # salted scrypt hash of each secret field
 CREDENTIAL_TAG_PREFIX = "reconciler.credential."  # non-secret credential fields (user name)

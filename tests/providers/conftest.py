@@ -19,6 +19,7 @@ from reconciler.plan import ApplyResult, Plan, ResourceChange, StepResult
 from reconciler.planner import build_plan
 from reconciler.providers.base import Workspace
 from reconciler.providers.factory import open_workspace
+from tests.azurite_fixture import Azurite
 from tests.conftest import write_project
 from tests.snowflake_fixture import LocalSnowflake
 
@@ -73,8 +74,16 @@ def _azure_overlay() -> str:
     )
 
 
+def trust(bundle: Path, *certs: Path) -> Path:
+    """One CA bundle for the emulator's certificate and others (Azurite's): REQUESTS_CA_BUNDLE
+    names a single file."""
+    combined = bundle.with_name("ca-bundle-all.pem")
+    combined.write_text("".join(p.read_text() for p in (bundle, *certs)))
+    return combined
+
+
 @pytest.fixture
-def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, azurite: Azurite) -> Iterator[Any]:
     instance = Emulator(
         tmp_path / "ws",
         subscription_id=SUBSCRIPTION,
@@ -85,6 +94,9 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     try:
         for key, value in instance.env().items():
             monkeypatch.setenv(key, value)
+        assert instance.ca_bundle is not None
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(trust(instance.ca_bundle, azurite.cert)))
+        monkeypatch.setenv("RECONCILER_BLOB_URL", azurite.url)  # the apply lock's storage
         monkeypatch.setenv("RECONCILER_AZURE_CREDENTIAL", "emulator")
         monkeypatch.setenv("RECONCILER_AZURE_POLL_SECONDS", "0.2")
         yield instance

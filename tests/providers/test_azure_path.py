@@ -15,8 +15,9 @@ import pytest
 from reconciler.config import desired_state
 from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
+from tests.azurite_fixture import Azurite
 from tests.conftest import write_project
-from tests.providers.conftest import Harness
+from tests.providers.conftest import Harness, trust
 from tests.providers.test_contract import write_globorealty
 from tests.snowflake_fixture import LocalSnowflake
 
@@ -101,9 +102,10 @@ def test_with_20_percent_transient_faults_apply_converges(harness: Harness, emul
 
 
 def test_the_cli_plans_and_applies_dev_against_reconcile_emulator(
-    tmp_path: Path, local_snowflake: LocalSnowflake
+    tmp_path: Path, local_snowflake: LocalSnowflake, azurite: Azurite
 ) -> None:
-    """The acceptance run: `reconcile emulator`, its printed variables, `plan --env dev`."""
+    """The acceptance run: `reconcile emulator`, its printed variables, `plan --env dev`, and
+    Azurite standing in for the storage account that holds the apply lock."""
     root = Path(__file__).resolve().parents[2]
     project = write_project(
         tmp_path / "project",
@@ -145,6 +147,8 @@ def test_the_cli_plans_and_applies_dev_against_reconcile_emulator(
             if "Ctrl-C" in line:
                 break
         env.update(
+            REQUESTS_CA_BUNDLE=str(trust(Path(env["REQUESTS_CA_BUNDLE"]), azurite.cert)),
+            RECONCILER_BLOB_URL=azurite.url,
             AZURE_SUBSCRIPTION_ID="sub-dev",
             SNOWFLAKE_ACCOUNT="unused",
             SNOWFLAKE_USER=local_snowflake.username,

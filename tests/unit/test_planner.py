@@ -268,7 +268,10 @@ def test_removed_managed_resources_are_deleted_only_with_prune(project: Path) ->
     edit(project, "azureml://datastores/rawdata/", "azureml://datastores/workspaceblobstore/")
     plan = plan_for(project)
     assert "datastore.rawdata" not in actions(plan)
-    assert any(i.address == "datastore.rawdata" and "--prune" in i.reason for i in plan.ignored)
+    assert [(o.address, o.with_prune) for o in plan.orphans] == [
+        ("datastore.rawdata", Action.DELETE)
+    ]
+    assert not plan.converged  # drift: --detailed-exitcode exits 2
     pruned = plan_for(project, prune=True)
     assert actions(pruned)["datastore.rawdata"] == "delete"
     assert pruned.resource_changes[-1].address == "datastore.rawdata"  # deletes come last

@@ -13,6 +13,7 @@ from reconciler.plan import (
     Change,
     FieldChange,
     IgnoredResource,
+    Orphan,
     Plan,
     Reason,
     ResourceChange,
@@ -68,6 +69,16 @@ def sample_plan() -> Plan:
                 FieldChange(
                     path="account_name", before="old", after="new", forces_replacement=True
                 ),
+                dependents=(
+                    "import.raw_house_data (imports to it)",
+                    "data asset raw_house_data versions 1, 2 (stored on it)",
+                ),
+                last_changed_by={
+                    "by": "octocat",
+                    "pull-request": "12",
+                    "commit": "0123456789abcdef",
+                    "at": "2026-11-30T10:00:00Z",
+                },
             ),
             change(
                 "import.raw_house_data",
@@ -89,6 +100,10 @@ def sample_plan() -> Plan:
         ),
         ignored=(
             IgnoredResource(address="datastore.workspaceblobstore", reason="system resource"),
+        ),
+        orphans=(
+            Orphan(address="connection.old_sql", with_prune=Action.DELETE),
+            Orphan(address="import.old_prices", with_prune=Action.ARCHIVE),
         ),
     )
 

@@ -14,7 +14,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -205,7 +205,7 @@ def plan(
         session.write_plan(out, result)
         if fmt == "text":
             session.out(f"\nSaved the plan to {out}; apply it with: reconcile apply {out}\n")
-    if detailed_exitcode and result.has_changes:
+    if detailed_exitcode and not result.converged:
         raise SystemExit(EXIT_CHANGES)
 
 
@@ -247,6 +247,28 @@ def _check_sources(result: Plan, desired: DesiredState) -> None:
     "applies nothing.",
 )
 @click.option(
+    "--wait",
+    "wait",
+    is_flag=True,
+    help="Also wait for imports already running (from an earlier, interrupted apply or a "
+    "schedule) and report how they ended.",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0, 24 * 3600),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another apply to release the workspace's lock.",
+)
+@click.option(
+    "--lock/--no-lock",
+    default=True,
+    show_default=True,
+    help="Hold the workspace's apply lock (one apply at a time). --no-lock is for a workspace "
+    "nothing else applies to.",
+)
+@click.option(
     "--fresh-plan-out",
     type=click.Path(dir_okay=False),
     default=None,
@@ -261,6 +283,9 @@ def apply(
     parallelism: int,
     summary_file: str | None,
     check_sources: bool,
+    wait: bool,
+    lock_timeout: float,
+    lock: bool,
     fresh_plan_out: str | None,
 ) -> None:
     """Make the workspace match the desired state.
@@ -268,50 +293,107 @@ def apply(
     With PLAN_FILE, apply the reviewed plan: a plan is made now and applied only where it
     agrees with the reviewed one; changes nobody reviewed are left alone and listed.
     """
-    from reconciler.planner import build_plan
-
     session = _session()
     summary = session.output_file(summary_file)
     fresh_out = session.output_file(fresh_plan_out)
     if fresh_out is not None and not plan_file:
         raise click.UsageError("--fresh-plan-out goes with a PLAN_FILE")
     saved = _read_plan(Path(plan_file)) if plan_file else None
+    env = environment or (saved.environment if saved else None)
+    desired, workspace = session.open(env)
     try:
-        env = environment or (saved.environment if saved else None)
-        desired, workspace = session.open(env)
-        fresh = build_plan(desired, workspace, prune=saved.prune if saved else prune)
-        if fresh_out is not None:
-            session.write_plan(fresh_out, fresh)
-        unreviewed: tuple[ResourceChange, ...] = ()
-        if saved is not None:
-            the_plan, unreviewed = _reviewed(saved, fresh, session, summary)
-        else:
-            the_plan = fresh
-        session.out(_render(the_plan, "text", session))
-        if check_sources:
-            _check_sources(the_plan, desired)
+        with _lock(desired, workspace, lock_timeout) if lock else nullcontext():
+            fresh = _apply_locked(
+                session, desired, workspace, saved, prune, auto_approve, parallelism, summary,
+                check_sources, fresh_out,
+            )  # fmt: skip
+            if wait:
+                _wait_for_running(session, workspace, fresh)
     except PlanDiffers:
         raise  # its summary says where the plans differ
     except ReconcileError as exc:
         if summary is not None:
-            env_name = environment or (saved.environment if saved else "")
-            _refused_summary(session, summary, env_name, exc)
+            _refused_summary(session, summary, desired.environment, exc)
         raise
+
+
+def _lock(
+    desired: DesiredState, workspace: Workspace, timeout: float
+) -> AbstractContextManager[None]:
+    from reconciler import provenance
+
+    made_by = provenance.current(desired.project_dir)
+    holder = made_by.get("run") or f"{made_by.get('by', 'someone')} (pid {os.getpid()})"
+    return workspace.lock(f"reconcile apply by {holder}", timeout)
+
+
+def _apply_locked(
+    session: Session,
+    desired: DesiredState,
+    workspace: Workspace,
+    saved: Plan | None,
+    prune: bool,
+    auto_approve: bool,
+    parallelism: int,
+    summary: Path | None,
+    check_sources: bool,
+    fresh_out: Path | None,
+) -> Plan:
+    """Plan, review (a saved plan), apply; returns the fresh plan. Exits 3 (or 1) on failure."""
+    from reconciler.planner import build_plan
+    from reconciler.render.apply import render_apply_summary
+
+    fresh = build_plan(desired, workspace, prune=saved.prune if saved else prune)
+    if fresh_out is not None:
+        session.write_plan(fresh_out, fresh)
+    unreviewed: tuple[ResourceChange, ...] = ()
+    if saved is not None:
+        the_plan, unreviewed = _reviewed(saved, fresh, session, summary)
+    else:
+        the_plan = fresh
+    session.out(_render(the_plan, "text", session))
+    if check_sources:
+        _check_sources(the_plan, desired)
     if not the_plan.steps:
         _unreviewed_note(session, unreviewed)
         if summary is not None:
             _write_summary(session, summary, the_plan, _empty_result(), unreviewed)
-        return
+        return fresh
     if saved is None and not auto_approve:
         _confirm(session)
     outcome = _run_apply(session, the_plan, desired, workspace, parallelism)
-    from reconciler.render.apply import render_apply_summary
-
     session.out(render_apply_summary(outcome, unreviewed))
     if summary is not None:
         _write_summary(session, summary, the_plan, outcome, unreviewed)
     if not outcome.ok:  # 1 only when no step ran at all: then nothing was changed
         raise SystemExit(EXIT_APPLY_FAILED if outcome.results else EXIT_ERROR)
+    return fresh
+
+
+def _wait_for_running(session: Session, workspace: Workspace, fresh: Plan) -> None:
+    """``--wait``: imports that were already running when apply planned."""
+    from reconciler.apply import wait_for_imports
+    from reconciler.plan import Action
+
+    running = {
+        c.name: c.reason_detail or ""
+        for c in fresh.resource_changes
+        if c.action is Action.IN_PROGRESS
+    }
+    if not running:
+        return
+    session.out(f"\nWaiting for {len(running)} running import(s): {', '.join(running)} …\n")
+    ended = wait_for_imports(workspace, running)
+    failed = []
+    for name, job in sorted(ended.items()):
+        rows = f", {job.rows:,} rows" if job.rows is not None else ""
+        detail = f": {job.error}" if job.error else ""
+        session.out(f"  import.{name}: job {job.id} {job.status.lower()}{rows}{detail}\n")
+        if job.status != "Completed":
+            failed.append(name)
+    if failed:
+        session.out("Fix the cause, then plan and apply again: the failed import is retried.\n")
+        raise SystemExit(EXIT_APPLY_FAILED)
 
 
 def _reviewed(

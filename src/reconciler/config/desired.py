@@ -18,6 +18,7 @@ from reconciler.model import (
     AccountKeyCredentials,
     AzureWorkspace,
     DataImport,
+    Lifecycle,
     Platform,
     SasCredentials,
     ServicePrincipalCredentials,
@@ -111,23 +112,40 @@ def desired_resources(platform: Platform) -> list[DesiredResource]:
         )
         resources.append(
             DesiredResource(
-                Kind.CONNECTION, name, connection_essence, secrets, (), ("connections", name)
+                Kind.CONNECTION,
+                name,
+                connection_essence,
+                secrets,
+                (),
+                ("connections", name),
+                **_lifecycle(connection.lifecycle),
             )
         )
     for name, store in platform.datastores.items():
         credentials, secrets = _datastore_credentials(store.credentials)
-        fields = store.model_dump(exclude={"credentials", "tags"})
+        fields = store.model_dump(exclude={"credentials", "tags", "lifecycle"})
         essence = DatastoreEssence(**fields, tags=dict(store.tags), credentials=credentials)
         resources.append(
-            DesiredResource(Kind.DATASTORE, name, essence, secrets, (), ("datastores", name))
+            DesiredResource(
+                Kind.DATASTORE,
+                name,
+                essence,
+                secrets,
+                (),
+                ("datastores", name),
+                **_lifecycle(store.lifecycle),
+            )
         )
     for name, item in platform.imports.items():
         spec = import_essence(item)
         deps = [address(Kind.CONNECTION, item.source.connection)]
         if item.datastore in platform.datastores:
             deps.append(address(Kind.DATASTORE, item.datastore))
+        lifecycle = _lifecycle(item.lifecycle)
         resources.append(
-            DesiredResource(Kind.IMPORT, name, spec, {}, tuple(deps), ("imports", name))
+            DesiredResource(
+                Kind.IMPORT, name, spec, {}, tuple(deps), ("imports", name), **lifecycle
+            )
         )
         if item.schedule is not None:
             schedule = ScheduleEssence(
@@ -146,9 +164,14 @@ def desired_resources(platform: Platform) -> list[DesiredResource]:
                     {},
                     (*deps, address(Kind.IMPORT, name)),
                     ("imports", name, "schedule"),
+                    **lifecycle,
                 )
             )
     return resources
+
+
+def _lifecycle(lifecycle: Lifecycle) -> dict[str, bool]:
+    return {"prevent_destroy": lifecycle.prevent_destroy, "adopt": lifecycle.adopt}
 
 
 def _trigger(item: DataImport) -> Trigger:

@@ -18,10 +18,10 @@ from reconciler.emulator.protocol import page as paged
 from reconciler.emulator.settings import Settings
 from reconciler.errors import ProviderError
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.providers.local.store import Record
+from reconciler.providers.local.store import DATA_CONTAINER, Record
 
 ASSET_PATH_ERROR = "Asset paths cannot be updated."
-CONTAINER = "data_container"  # emulator-only kind: a data container's archived flag
+CONTAINER = DATA_CONTAINER  # a data container's archived flag
 
 
 class Handlers:

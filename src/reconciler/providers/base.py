@@ -10,6 +10,7 @@ the user's.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,8 +32,17 @@ class WorkspaceReader(Protocol):
         """Versions and import jobs of the named data assets (missing ones are left out)."""
         ...
 
+    def list_imported_assets(self, owner: str) -> list[str]:
+        """Names of the data assets that ``owner``'s imports made and that are not archived."""
+        ...
+
 
 class Workspace(WorkspaceReader, Protocol):
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+        """Hold the workspace's apply lock (one apply at a time), waiting up to ``timeout``
+        seconds; raises `reconciler.errors.LockHeld` naming who holds it and since when."""
+        ...
+
     def put(
         self,
         kind: Kind,
@@ -49,6 +59,10 @@ class Workspace(WorkspaceReader, Protocol):
         ...
 
     def delete(self, kind: Kind, name: str) -> None: ...
+
+    def archive_asset(self, name: str) -> None:
+        """Archive a data asset: hidden from listings, every version kept (never deleted)."""
+        ...
 
     def materialize(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.plan import SENSITIVE, Action, FieldChange, Reason, ResourceChange
+from reconciler.plan import SENSITIVE, Action, FieldChange, Plan, Reason, ResourceChange
 
 MARKERS = {
     Action.CREATE: "+",
@@ -13,6 +13,7 @@ MARKERS = {
     Action.UPDATE: "~",
     Action.REPLACE: "±",
     Action.DELETE: "-",
+    Action.ARCHIVE: "-",
     Action.NOOP: " ",
     Action.IN_PROGRESS: "…",
 }
@@ -25,6 +26,7 @@ REASONS = {
     Reason.RETRY_FAILED: "retry: the last import of this definition failed: {detail}",
     Reason.IMPORT_RUNNING: "import job {detail} is running",
     Reason.REPLACE_REQUESTED: "a new version was asked for (--replace)",
+    Reason.ARCHIVE_NOT_DECLARED: "no longer declared; archived, every version kept",
 }
 
 
@@ -45,6 +47,10 @@ def describe(change: ResourceChange) -> str:
         text = "replace (" + ", ".join(change.change.replace_paths) + " cannot change in place)"
     elif action is Action.UPDATE and change.action_reason is Reason.ADOPT:
         text = "update (adopt: not yet managed by reconciler)"
+    elif action is Action.UPDATE and change.action_reason is Reason.TAKE_OVER:
+        text = "update (take over: lifecycle.adopt)"
+    elif action is Action.ARCHIVE:
+        text = "archive data asset (no longer declared; every version kept)"
     elif action is Action.NOOP and change.fields:
         text = "no-op, but secrets are compared at apply"
     else:
@@ -89,3 +95,30 @@ NO_SECRETS_NOTE = (
     "Planned without secrets: secret fields show as (sensitive, compared at apply); "
     "apply compares them."
 )
+
+
+def context_lines(change: ResourceChange) -> list[str]:
+    """What else a reviewer should know: who changed it last, what a delete would affect."""
+    lines = []
+    made = change.last_changed_by
+    if made and change.is_change:
+        who = made.get("by") or made.get("run") or "?"
+        where = f" (pull request #{made['pull-request']})" if made.get("pull-request") else ""
+        commit = f" at {made['commit'][:12]}" if made.get("commit") else ""
+        when = f" on {made['at']}" if made.get("at") else ""
+        lines.append(f"# last changed by {who}{where}{commit}{when}")
+    for dependent in change.dependents:
+        lines.append(f"# affects: {dependent}")
+    return lines
+
+
+def orphan_line(address: str, with_prune: Action) -> str:
+    what = "archived (data kept)" if with_prune is Action.ARCHIVE else "deleted"
+    return f"{address}: no longer declared; would be {what} with --prune"
+
+
+def not_converged_note(plan: Plan) -> str | None:
+    running = [c.address for c in plan.resource_changes if c.action is Action.IN_PROGRESS]
+    if not running:
+        return None
+    return f"Not converged yet: {', '.join(running)} still running (apply --wait waits for it)."

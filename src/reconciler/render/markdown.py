@@ -10,7 +10,16 @@ from __future__ import annotations
 import re
 
 from reconciler.plan import Action, Plan, ResourceChange
-from reconciler.render.common import MARKERS, NO_SECRETS_NOTE, describe, field_line, visible
+from reconciler.render.common import (
+    MARKERS,
+    NO_SECRETS_NOTE,
+    context_lines,
+    describe,
+    field_line,
+    not_converged_note,
+    orphan_line,
+    visible,
+)
 
 LIMIT = 60_000
 RISKY_LISTED = 20
@@ -22,19 +31,31 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
         MARKER_COMMENT.format(environment=plan.environment),
         f"### reconciler plan · `{plan.environment}`",
         "",
-        f"**{plan.summary.line()}**",
+        f"**{plan.summary_line}**",
         "",
+        *([f"**{note}**", ""] if (note := not_converged_note(plan)) else []),
         f"Workspace: `{plan.workspace}`",
         "",
     ]
     if not plan.secrets_compared:
         head += [f"_{NO_SECRETS_NOTE}_", ""]
-    risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
+    risky = [
+        c
+        for c in plan.resource_changes
+        if c.action in (Action.DELETE, Action.REPLACE, Action.ARCHIVE)
+    ]
     if risky:
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]
         head += [f"> - `{c.address}`: {c.action.value}" for c in risky[:RISKY_LISTED]]
         if len(risky) > RISKY_LISTED:
             head.append(f"> - … and {len(risky) - RISKY_LISTED} more (see below)")
+        head.append("")
+    if plan.orphans:
+        head += ["> [!CAUTION]", "> Drift: managed here but no longer declared:"]
+        head += [
+            f"> - `{o.address}`: {orphan_line(o.address, o.with_prune).split(': ', 1)[1]}"
+            for o in plan.orphans
+        ]
         head.append("")
     shown = visible(plan.resource_changes)
     head_text = "\n".join(head) + "\n"
@@ -46,6 +67,7 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
 def _block(change: ResourceChange) -> str:
     lines = [f"{change.address}: {describe(change)}"]
     lines += [f"    {field_line(change, f)}" for f in change.fields]
+    lines += [f"    {line}" for line in context_lines(change)]
     fence = _fence("\n".join(lines))
     marker, what = MARKERS[change.action], _escape(describe(change))
     summary = f"{marker} <code>{_escape(change.address)}</code> {what}"
@@ -59,7 +81,7 @@ def _block(change: ResourceChange) -> str:
 def _diff_prefix(change: ResourceChange, line: str) -> str:
     if change.action in (Action.CREATE, Action.MATERIALIZE):
         return "+ " + line
-    if change.action is Action.DELETE:
+    if change.action in (Action.DELETE, Action.ARCHIVE):
         return "- " + line
     return "! " + line
 

@@ -8,7 +8,16 @@ from rich.console import Console
 from rich.text import Text
 
 from reconciler.plan import Action, Plan
-from reconciler.render.common import MARKERS, NO_SECRETS_NOTE, describe, field_line, visible
+from reconciler.render.common import (
+    MARKERS,
+    NO_SECRETS_NOTE,
+    context_lines,
+    describe,
+    field_line,
+    not_converged_note,
+    orphan_line,
+    visible,
+)
 
 _STYLES = {
     Action.CREATE: "green",
@@ -16,6 +25,7 @@ _STYLES = {
     Action.UPDATE: "yellow",
     Action.REPLACE: "magenta",
     Action.DELETE: "red",
+    Action.ARCHIVE: "red",
     Action.IN_PROGRESS: "cyan",
     Action.NOOP: "dim",
 }
@@ -31,6 +41,8 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
         out.append(f"  {describe(change)}\n", style=style)
         for field in change.fields:
             out.append(f"      {field_line(change, field)}\n")
+        for line in context_lines(change):
+            out.append(f"      {line}\n", style="dim")
     unchanged = len(plan.resource_changes) - len(shown)
     if shown:
         out.append("\n")
@@ -40,11 +52,18 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
         out.append("  Ignored:\n", style="dim")
         for item in plan.ignored:
             out.append(f"    {item.address}  ({item.reason})\n", style="dim")
-    if unchanged or plan.ignored:
+    if plan.orphans:
+        out.append("  Drift: managed here but no longer declared:\n", style="bold red")
+        for orphan in plan.orphans:
+            out.append(f"    {orphan_line(orphan.address, orphan.with_prune)}\n", style="red")
+    if unchanged or plan.ignored or plan.orphans:
         out.append("\n")
     if not plan.secrets_compared:
         out.append(NO_SECRETS_NOTE + "\n", style="dim")
-    out.append(plan.summary.line() + "\n", style="bold")
+    out.append(plan.summary_line + "\n", style="bold")
+    note = not_converged_note(plan)
+    if note:
+        out.append(note + "\n", style="bold cyan")
     return _export(out, color, width)
 
 

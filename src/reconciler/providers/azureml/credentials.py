@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
@@ -67,8 +68,10 @@ def github_oidc_token(request_url: str, request_token: str, timeout: float = 30.
     query = [*urllib.parse.parse_qsl(parts.query), ("audience", GITHUB_AUDIENCE)]
     url = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {request_token}"})
+    # the CA bundle Azure's SDKs use (requests honours it), for proxies and tests alike
+    context = ssl.create_default_context(cafile=os.environ.get("REQUESTS_CA_BUNDLE") or None)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             value = json.load(response).get("value")
     except (OSError, ValueError) as exc:
         raise ProviderError(

@@ -64,16 +64,7 @@ def connection_live(entity: Any) -> LiveResource:
     essence = ConnectionEssence(
         type=text(entity.type), target=entity.target, credentials=credentials, tags=tags.user
     )
-    return LiveResource(
-        Kind.CONNECTION,
-        entity.name,
-        essence,
-        tags.managed,
-        False,
-        tags.hashes,
-        tags.owner,
-        tags.provenance,
-    )
+    return LiveResource.read(Kind.CONNECTION, entity.name, essence, tags, False)
 
 
 def _credential_type(credentials: Any) -> str:
@@ -98,16 +89,7 @@ def datastore_live(entity: Any) -> LiveResource:
         **fields,
     )
     system = entity.name in SYSTEM_DATASTORES
-    return LiveResource(
-        Kind.DATASTORE,
-        entity.name,
-        essence,
-        tags.managed,
-        system,
-        tags.hashes,
-        tags.owner,
-        tags.provenance,
-    )
+    return LiveResource.read(Kind.DATASTORE, entity.name, essence, tags, system)
 
 
 def datastore_credentials(credentials: Any) -> Credentials:
@@ -152,16 +134,7 @@ def schedule_live(entity: Any) -> LiveResource | None:
         import_definition=definition,
         tags=tags.user,
     )
-    return LiveResource(
-        Kind.SCHEDULE,
-        entity.name,
-        essence,
-        tags.managed,
-        False,
-        tags.hashes,
-        tags.owner,
-        tags.provenance,
-    )
+    return LiveResource.read(Kind.SCHEDULE, entity.name, essence, tags, False)
 
 
 def trigger_essence(trigger: Any, start_time: str | None) -> Trigger:

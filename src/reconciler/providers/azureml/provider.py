@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from reconciler.errors import ProviderError
 from reconciler.names import normalise_datastore_path
 from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.errors import Target, call
+from reconciler.providers.azureml.lock import account_url, blob_lease
 from reconciler.providers.base import Progress
 from reconciler.resources import (
     AssetVersion,
@@ -39,6 +41,7 @@ from reconciler.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
+    OWNER_TAG,
     VERSION_PROPERTY,
 )
 
@@ -123,6 +126,7 @@ class AzureWorkspace:
             enable_telemetry=False,
         )
         self.poll_seconds = poll_seconds
+        self._credential = credential
 
     def describe(self) -> str:
         t = self.target
@@ -184,7 +188,32 @@ class AzureWorkspace:
                 jobs.setdefault(asset, []).append(_job(job, asset))
         return jobs
 
+    def list_imported_assets(self, owner: str) -> list[str]:
+        """Assets named by import jobs tagged with ``owner``, less the archived ones."""
+        jobs = self._call(
+            "list import jobs", lambda: list(self.client.jobs.list(job_type="Pipeline"))
+        )
+        names = {
+            str((getattr(job, "properties", None) or {}).get(MATERIALIZATION_ASSET_PROPERTY))
+            for job in jobs
+            if (getattr(job, "tags", None) or {}).get(OWNER_TAG) == owner
+        }
+        names.discard("None")
+        if not names:
+            return []
+        active = self._call("list data assets", lambda: {d.name for d in self.client.data.list()})
+        return sorted(names & active)
+
     # --- writes ------------------------------------------------------------------------------
+
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+        """A lease on a blob in the default datastore's container (see `lock.blob_lease`)."""
+        store = self._call("read the default datastore", self.client.datastores.get_default)
+        url = account_url(
+            str(store.account_name), store.endpoint or "core.windows.net", store.protocol or ""
+        )
+        container = str(getattr(store, "container_name", "") or "azureml")
+        return blob_lease(url, container, self._credential, holder, timeout)
 
     def put(
         self,
@@ -201,6 +230,9 @@ class AzureWorkspace:
     def delete(self, kind: Kind, name: str) -> None:
         ops = self._ops(kind)
         self._call(f"delete {kind} {name}", lambda: ops.delete(self.client, name))
+
+    def archive_asset(self, name: str) -> None:
+        self._call(f"archive data asset {name}", lambda: self.client.data.archive(name))
 
     def materialize(
         self,

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from reconciler.errors import ImportFailed, ProviderError
 from reconciler.imports.base import ImportRunner, import_request
 from reconciler.names import PathEscape, inside
 from reconciler.providers.base import Progress
+from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.store import HEARTBEAT_SECONDS, JobRecord, Store, now
 from reconciler.resources import (
     AssetVersion,
@@ -44,6 +46,7 @@ from reconciler.vocabulary import (
     FINGERPRINT_PROPERTY,
     JOB_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
+    OWNER_TAG,
     ROWS_PROPERTY,
 )
 
@@ -97,7 +100,18 @@ class LocalWorkspace:
                 assets.append(LiveAsset(name, with_job_definitions(versions, jobs), jobs))
         return assets
 
+    def list_imported_assets(self, owner: str) -> list[str]:
+        names = {
+            r.asset
+            for r in self.store.list_jobs()
+            if (r.body.get("properties") or {}).get(OWNER_TAG) == owner
+        }
+        return sorted(n for n in names if not self.store.is_archived(n))
+
     # --- writes ------------------------------------------------------------------------------
+
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+        return file_lock(self.root, holder, timeout)
 
     def put(
         self,
@@ -113,6 +127,9 @@ class LocalWorkspace:
 
     def delete(self, kind: Kind, name: str) -> None:
         self.store.delete(kind, name)
+
+    def archive_asset(self, name: str) -> None:
+        self.store.set_archived(name, True)
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
@@ -150,10 +167,14 @@ class LocalWorkspace:
             FINGERPRINT_PROPERTY: essence.fingerprint,
             DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
             MATERIALIZATION_ASSET_PROPERTY: name,
+            **{k: v for k, v in (tags or {}).items() if k == OWNER_TAG},
         }
         job_body = {**dict(job_extra or {}), **definition, "properties": properties}
         self.store.create_job(job_id, name, version, job_body, os.getpid())
         self._sweep_staging()
+        if self._registered(name, version):
+            message = f"import {name}: version {version} already exists; versions are immutable"
+            return self._fail(job_id, None, message)
         datastore, folder = _split_path(essence.path)
         self.store.update_job(job_id, status="Running", started_at=now())
         staging: Path | None = None
@@ -169,6 +190,11 @@ class LocalWorkspace:
                 self._runner = self._runner_factory()
             with beat:
                 result = self._runner.run(request, staging, progress)
+            if self._registered(name, version):
+                raise ImportFailed(
+                    f"import {name}: version {version} was registered meanwhile (by another "
+                    "run); versions are immutable, so this run's data was discarded"
+                )
             if final.exists():  # left by a run that died before registering: never registered
                 shutil.rmtree(final)
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -217,6 +243,9 @@ class LocalWorkspace:
         record = self.store.get_job(job_id)
         assert record is not None
         return job_from_record(record)
+
+    def _registered(self, name: str, version: str) -> bool:
+        return any(v == version for v, _, _ in self.store.list_versions(name))
 
     def _sweep_staging(self) -> None:
         """Remove what interrupted imports left in staging (their jobs are no longer alive)."""
@@ -267,9 +296,7 @@ class _Heartbeat:
 def live_resource(kind: Kind, name: str, body: dict[str, Any], system: bool) -> LiveResource:
     tags = split_tags(body.get("tags"))
     essence = parse_essence(kind, {**body, "tags": tags.user})
-    return LiveResource(
-        kind, name, essence, tags.managed, system, tags.hashes, tags.owner, tags.provenance
-    )
+    return LiveResource.read(kind, name, essence, tags, system)
 
 
 def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:

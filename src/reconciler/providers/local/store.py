@@ -66,6 +66,7 @@ SYSTEM_DATASTORE_BODIES: dict[str, dict[str, Any]] = {
         "credentials": {"type": "account_key"},
     },
 }
+DATA_CONTAINER = "data_container"  # a data asset's own record: its archived flag
 HEARTBEAT_SECONDS = 5.0
 LEASE_SECONDS = 30.0  # a running job not heard from for this long was interrupted
 
@@ -257,6 +258,20 @@ class Store:
                 "INSERT INTO data_versions VALUES (?, ?, ?, ?) ON CONFLICT (name, version) DO "
                 "UPDATE SET body = excluded.body",
                 (name, version, json.dumps(body, sort_keys=True), now()),
+            )
+
+    def is_archived(self, name: str) -> bool:
+        record = self.get(DATA_CONTAINER, name)
+        return bool(record and record.body.get("is_archived"))
+
+    def set_archived(self, name: str, archived: bool) -> None:
+        """Archive (hide from default listings, keep every version) or restore a data asset."""
+        with self.transaction() as db:
+            stamp = now()
+            db.execute(
+                "INSERT INTO objects VALUES (?, ?, ?, '{}', 0, ?, ?) ON CONFLICT (kind, name) DO "
+                "UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                (DATA_CONTAINER, name, json.dumps({"is_archived": archived}), stamp, stamp),
             )
 
     # --- import jobs -------------------------------------------------------------------------
