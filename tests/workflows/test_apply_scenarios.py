@@ -127,6 +127,8 @@ def test_a_plan_that_differs_at_a_reviewed_address_waits_for_approval_of_the_fre
     said = comment(github, 31, "<!-- reconciler-apply:prod -->")
     assert "plan differs: waiting for approval of the fresh plan" in said
     assert "`connection.snowflake_globorealty`" in said
+    assert '!     tags.owner: "data-platform" → "ml-platform"' in said  # the plan made now
+    assert '!     tags.oncall: "alice" → (removed)' in said
     assert github.repo.pending("prod") != NO_CHANGES  # nothing applied yet
     (gate,) = github.sim.waiting()
     assert gate.key == "reapply-prod"

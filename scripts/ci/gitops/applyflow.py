@@ -251,20 +251,37 @@ def apply_file(
 
 
 def render_fresh(env: str, fresh: Path) -> str:
-    # planning again for markdown would race the workspace: list the saved plan's changes
+    """The plan made now, as a diff (from its JSON: planning again for markdown would race the
+    workspace). Secret values are never in a plan file; they show as (sensitive)."""
     plan = load(fresh) if fresh.is_file() else {}
     lines = []
     for change in plan.get("resource_changes", []):
         if change.get("action") in ("no-op", "in-progress"):
             continue
-        fields = ", ".join(
-            f"{f['path']}" + (" (compared at apply)" if f.get("unknown") else "")
-            for f in change.get("fields") or []
-        )
+        reason = f": {change['action_reason']}" if change.get("action_reason") else ""
         lines.append(
-            f"- `{change['address']}`: {change['action']}" + (f" ({fields})" if fields else "")
+            f"{SIGNS.get(change['action'], '!')} {change['address']}: {change['action']}{reason}"
         )
-    return "\n".join(lines) or "(no changes)"
+        for field in change.get("fields") or []:
+            lines.append(f"!     {field['path']}: {value_change(field)}")
+    body = "\n".join(lines) or "(no changes)"
+    return f"Plan made now for `{env}`:\n\n" + code_block(body, "diff")
+
+
+SIGNS = {"create": "+", "materialize": "+", "update": "!", "replace": "!", "delete": "-"}
+
+
+def value_change(field: dict[str, Any]) -> str:
+    if field.get("unknown"):
+        return "(sensitive, compared at apply)"
+    if field.get("sensitive"):
+        return "(sensitive) (changed)"
+    before, after = field.get("before"), field.get("after")
+    if before is None:
+        return json.dumps(after)
+    if after is None:
+        return f"{json.dumps(before)} → (removed)"
+    return f"{json.dumps(before)} → {json.dumps(after)}"
 
 
 def run_apply(env: str) -> Outcome:
