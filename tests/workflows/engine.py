@@ -18,131 +18,45 @@ What it models, as GitHub documents it:
 - artifacts (per run, listable by name through the API, ``overwrite``), pull requests, issues
   and comments, served to the jobs by the fake ``gh`` from one JSON state file.
 
-Time is modelled in ticks: every job that can start in a tick starts (so runs created
+Its parts: runs.py (the values), github_api.py (what the fake gh serves), jobs.py (running a
+job). Time is modelled in ticks: every job that can start in a tick starts (so runs created
 together really compete for their concurrency groups), then they run one by one.
 """
 
 from __future__ import annotations
 
-import fcntl
 import itertools
-import json
-import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.workflows.github_api import GitHubApi
 from tests.workflows.harness import (
     REPO_ROOT,
     JobResult,
-    Runner,
-    _run_steps,
     condition,
     evaluate,
     load_yaml,
-    render,
     substitute,
     truthy,
 )
+from tests.workflows.jobs import JobRunner
+from tests.workflows.runs import (
+    Environment,
+    Job,
+    WorkflowRun,
+    expand_matrix,
+    glob_match,
+    needs_of,
+    triggers_of,
+)
 
 PARALLEL_JOBS = 2  # the test machine's cores
-WRITE_SCOPES = ("actions", "contents", "deployments", "issues", "pull-requests", "statuses")
 
 
-@dataclass
-class Environment:
-    name: str
-    reviewers: bool = False
-    branches: list[str] | None = None  # deployment branch policy; None: any branch
-    secrets: dict[str, str] = field(default_factory=dict)
-    vars: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Job:
-    run: WorkflowRun
-    job_id: str
-    key: str  # job_id, plus the matrix values for a matrix leg
-    definition: dict[str, Any]
-    matrix: dict[str, Any]
-    name: str = ""
-    state: str = "new"  # new, pending, waiting, ready, completed
-    result: str = ""  # success, failure, cancelled, skipped
-    environment: str | None = None
-    group: str | None = None
-    outputs: dict[str, str] = field(default_factory=dict)
-    job: JobResult | None = None
-    permissions: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def summary(self) -> str:
-        return self.job.summary if self.job else ""
-
-    @property
-    def log(self) -> str:
-        return self.job.log if self.job else ""
-
-
-@dataclass
-class WorkflowRun:
-    id: int
-    workflow: str  # file name, e.g. apply.yml
-    name: str  # the workflow's name:
-    document: dict[str, Any]
-    event_name: str
-    event: dict[str, Any]
-    sha: str
-    ref: str
-    inputs: dict[str, Any]
-    fork: bool = False
-    jobs: list[Job] = field(default_factory=list)
-    state: str = "queued"  # queued, pending, in_progress, completed
-    cancelled: bool = False
-    group: str | None = None
-    attempt: int = 1
-
-    @property
-    def conclusion(self) -> str:
-        if self.state != "completed":
-            return ""
-        results = [j.result for j in self.jobs]
-        if "failure" in results:
-            return "failure"
-        if self.cancelled or "cancelled" in results:
-            return "cancelled"
-        return "success"
-
-    def job(self, key: str) -> Job:
-        for job in self.jobs:
-            if job.key == key or job.name == key:
-                return job
-        raise KeyError(
-            f"run {self.id} ({self.workflow}) has no job {key!r}: {[j.key for j in self.jobs]}"
-        )
-
-    @property
-    def head_branch(self) -> str:
-        return self.ref.removeprefix("refs/heads/")
-
-    def head_sha_for_api(self) -> str:
-        """The API's ``head_sha``: a pull request's run reports the pull request's head."""
-        if self.event_name == "pull_request":
-            return str(self.event["pull_request"]["head"]["sha"])
-        return self.sha
-
-    def api_head_branch(self) -> str:
-        if self.event_name == "pull_request":
-            return str(self.event["pull_request"]["head"]["ref"])
-        return self.head_branch
-
-
-class Sim:
+class Sim(GitHubApi, JobRunner):
     """The simulated GitHub repository ``repository`` around the git repository ``repo``."""
 
     def __init__(self, repo: Path, home: Path, repository: str, gh_bin: Path) -> None:
@@ -156,165 +70,10 @@ class Sim:
         self.groups: dict[str, Job | WorkflowRun] = {}  # the holder of each group
         self.pending: dict[str, Job | WorkflowRun] = {}
         self._ids = itertools.count(7001)
-        self._clock = itertools.count(1)
         self.workflow_dir = REPO_ROOT / ".github" / "workflows"
         self.ignored = {"ci.yml"}  # `make test` of this repository: not simulated
         self.extra_path: list[Path] = []
-        self.state: dict[str, Any] = {
-            "repository": repository,
-            "pulls": [],
-            "runs": [],
-            "artifacts": [],
-            "issues": [],
-            "comments": [],
-            "tokens": {},
-            "files": str(home / "artifacts"),
-            "log": str(home / "gh-calls.jsonl"),
-            "next_id": 100,
-        }
-        self.save()
-
-    # --- the API state the fake gh serves --------------------------------------------------
-
-    @property
-    def state_file(self) -> Path:
-        return self.home / "fake-gh-state.json"
-
-    def save(self) -> None:
-        self.state_file.write_text(json.dumps(self.state, indent=1), encoding="utf-8")
-
-    @contextmanager
-    def locked(self) -> Iterator[None]:
-        """The state file's lock, which the fake gh takes too (jobs run on threads)."""
-        with open(self.home / "fake-gh-state.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    def load(self) -> None:
-        self.state = json.loads(self.state_file.read_text(encoding="utf-8"))
-
-    def new_id(self) -> int:
-        self.state["next_id"] += 1
-        return int(self.state["next_id"])
-
-    def add_pull(
-        self,
-        number: int,
-        head_sha: str,
-        head_ref: str,
-        *,
-        fork: bool = False,
-        labels: list[str] | None = None,
-    ) -> dict[str, Any]:
-        owner = "contributor" if fork else self.repository.split("/")[0]
-        head_repo = f"{owner}/{self.repository.split('/')[1]}"
-        pull = {
-            "number": number,
-            "state": "open",
-            "merged_at": None,
-            "merge_commit_sha": None,
-            "head": {
-                "sha": head_sha,
-                "ref": head_ref,
-                "repo": {"full_name": head_repo},
-                "label": f"{owner}:{head_ref}",
-            },
-            "base": {"ref": "main", "repo": {"full_name": self.repository}},
-            "labels": [{"name": name} for name in labels or []],
-            "html_url": f"https://github.com/{self.repository}/pull/{number}",
-        }
-        self.state["pulls"] = [p for p in self.state["pulls"] if p["number"] != number]
-        self.state["pulls"].append(pull)
-        self.save()
-        return pull
-
-    def pull(self, number: int) -> dict[str, Any]:
-        self.load()
-        return next(p for p in self.state["pulls"] if p["number"] == number)
-
-    def comments_on(self, number: int) -> list[str]:
-        self.load()
-        return [c["body"] for c in self.state["comments"] if c["issue"] == number]
-
-    def issues(self, state: str | None = None) -> list[dict[str, Any]]:
-        self.load()
-        return [i for i in self.state["issues"] if state in (None, i["state"])]
-
-    def register_artifact(self, runner: Runner, name: str) -> int:
-        with self.locked():
-            return self._register_artifact(runner, name)
-
-    def _register_artifact(self, runner: Runner, name: str) -> int:
-        self.load()
-        run = self.run_by_id(runner.run_id)
-        self.state["artifacts"] = [
-            a
-            for a in self.state["artifacts"]
-            if not (a["name"] == name and a["workflow_run"]["id"] == runner.run_id)
-        ]
-        artifact_id = self.new_id()
-        self.state["artifacts"].append(
-            {
-                "id": artifact_id,
-                "name": name,
-                "expired": False,
-                "created_at": f"2026-01-05T10:{next(self._clock) % 60:02d}:00Z",
-                "order": next(self._clock),
-                "workflow_run": {"id": run.id, "head_branch": run.head_branch, "head_sha": run.sha},
-            }
-        )
-        self.save()
-        return artifact_id
-
-    def expire_artifacts(self, name_prefix: str) -> None:
-        """What retention does: the artifact is listed as expired and cannot be downloaded."""
-        self.load()
-        for artifact in self.state["artifacts"]:
-            if artifact["name"].startswith(name_prefix):
-                artifact["expired"] = True
-                folder = (
-                    self.home
-                    / "artifacts"
-                    / str(artifact["workflow_run"]["id"])
-                    / (artifact["name"])
-                )
-                shutil.rmtree(folder, ignore_errors=True)
-        self.save()
-
-    def _record_run(self, run: WorkflowRun) -> None:
-        with self.locked():
-            self._record_run_locked(run)
-
-    def _record_run_locked(self, run: WorkflowRun) -> None:
-        self.load()
-        self.state["runs"] = [r for r in self.state["runs"] if r["id"] != run.id]
-        head_repo = self.repository
-        if run.fork:
-            head_repo = f"contributor/{self.repository.split('/')[1]}"
-        pulls = []
-        if run.event_name == "pull_request" and not run.fork:
-            number = run.event["pull_request"]["number"]
-            pulls = [{"number": number, "head": {"sha": run.event["pull_request"]["head"]["sha"]}}]
-        self.state["runs"].append(
-            {
-                "id": run.id,
-                "name": run.name,
-                "path": f".github/workflows/{run.workflow}",
-                "event": run.event_name,
-                "head_sha": run.head_sha_for_api(),
-                "head_branch": run.api_head_branch(),
-                "status": "completed" if run.state == "completed" else run.state,
-                "conclusion": run.conclusion or None,
-                "created_at": f"2026-01-05T09:{run.id % 60:02d}:00Z",
-                "html_url": f"https://github.com/{self.repository}/actions/runs/{run.id}",
-                "head_repository": {"full_name": head_repo},
-                "pull_requests": pulls,
-            }
-        )
-        self.save()
+        self._init_api(home, repository)
 
     # --- events ----------------------------------------------------------------------------
 
@@ -392,7 +151,7 @@ class Sim:
         self, workflow: str, inputs: dict[str, str] | None = None, ref: str = "refs/heads/main"
     ) -> WorkflowRun:
         document = load_yaml(self.workflow_dir / workflow)
-        spec = _on(document).get("workflow_dispatch") or {}
+        spec = triggers_of(document).get("workflow_dispatch") or {}
         resolved: dict[str, Any] = {}
         for name, definition in (spec.get("inputs") or {}).items():
             value = (inputs or {}).get(name, definition.get("default", ""))
@@ -413,7 +172,7 @@ class Sim:
 
     def schedule(self, workflow: str) -> WorkflowRun:
         document = load_yaml(self.workflow_dir / workflow)
-        cron = _on(document)["schedule"][0]["cron"]
+        cron = triggers_of(document)["schedule"][0]["cron"]
         sha = self.git("rev-parse", "main")
         return self._start(
             workflow, document, "schedule", {"schedule": cron}, sha, "refs/heads/main", {}
@@ -432,14 +191,14 @@ class Sim:
     ) -> list[WorkflowRun]:
         started = []
         for name, document in self.workflows():
-            spec = _on(document)
+            spec = triggers_of(document)
             if event_name not in spec:
                 continue
             config = spec[event_name] or {}
             branch = (event.get("pull_request") or {}).get("base", {}).get("ref") or (
                 ref.removeprefix("refs/heads/")
             )
-            if "branches" in config and not any(_glob(p, branch) for p in config["branches"]):
+            if "branches" in config and not any(glob_match(p, branch) for p in config["branches"]):
                 continue
             if types and config.get("types") and types not in config["types"]:
                 continue
@@ -452,7 +211,7 @@ class Sim:
             if (
                 "paths" in config
                 and files is not None
-                and not any(_glob(p, f) for p in config["paths"] for f in files)
+                and not any(glob_match(p, f) for p in config["paths"] for f in files)
             ):
                 continue
             started.append(self._start(name, document, event_name, event, sha, ref, {}, fork=fork))
@@ -483,7 +242,7 @@ class Sim:
             fork=fork,
         )
         for job_id, definition in document["jobs"].items():
-            for matrix in _expand(definition):
+            for matrix in expand_matrix(definition):
                 key = job_id + "".join(f" ({v})" for v in matrix.values())
                 run.jobs.append(Job(run, job_id, key, definition, matrix))
         self.runs.append(run)
@@ -532,7 +291,7 @@ class Sim:
     def _needs_done(self, job: Job) -> bool:
         return all(
             other.state == "completed"
-            for need in _needs(job.definition)
+            for need in needs_of(job.definition)
             for other in job.run.jobs
             if other.job_id == need
         )
@@ -548,7 +307,7 @@ class Sim:
             variables = {}
         needs = {}
         if job is not None:
-            for need in _needs(job.definition):
+            for need in needs_of(job.definition):
                 legs = [j for j in run.jobs if j.job_id == need]
                 results = {j.result for j in legs}
                 result = next(
@@ -589,7 +348,7 @@ class Sim:
         }
 
     def _status(self, job: Job) -> dict[str, bool]:
-        needed = [j for j in job.run.jobs if j.job_id in _needs(job.definition)]
+        needed = [j for j in job.run.jobs if j.job_id in needs_of(job.definition)]
         failed = any(j.result in ("failure",) for j in needed)
         ok = all(j.result == "success" for j in needed)
         return {
@@ -655,7 +414,7 @@ class Sim:
         if (
             environment
             and environment.branches is not None
-            and not any(_glob(b, holder.run.head_branch) for b in environment.branches)
+            and not any(glob_match(b, holder.run.head_branch) for b in environment.branches)
         ):
             holder.job = JobResult([], "", holder.environment)
             holder.job.summary = ""
@@ -713,11 +472,11 @@ class Sim:
         if run.event_name == "workflow_run":
             return
         for name, document in self.workflows():
-            spec = _on(document).get("workflow_run")
+            spec = triggers_of(document).get("workflow_run")
             if not spec or run.name not in spec.get("workflows", []):
                 continue
             if "branches" in spec and not any(
-                _glob(b, run.api_head_branch()) for b in spec["branches"]
+                glob_match(b, run.api_head_branch()) for b in spec["branches"]
             ):
                 continue
             self.load()
@@ -747,7 +506,7 @@ class Sim:
         while changed:  # and every job that needs one of them
             changed = False
             for job in run.jobs:
-                if job.job_id not in again and set(_needs(job.definition)) & again:
+                if job.job_id not in again and set(needs_of(job.definition)) & again:
                     again.add(job.job_id)
                     changed = True
         for job in run.jobs:
@@ -781,122 +540,6 @@ class Sim:
                 count += 1
             self.settle()
 
-    # --- running a job ---------------------------------------------------------------------
-
-    def _permissions(self, job: Job) -> dict[str, str]:
-        spec = job.definition.get("permissions", job.run.document.get("permissions"))
-        if spec is None:
-            spec = {scope: "write" for scope in WRITE_SCOPES}  # the repository default
-        if spec in ("read-all", "write-all"):
-            level = spec.split("-")[0]
-            spec = {scope: level for scope in (*WRITE_SCOPES, "id-token")}
-        permissions = dict(spec)
-        if job.run.fork:  # a fork's pull request: read-only token, no OIDC token
-            permissions = {k: "read" for k, v in permissions.items() if k != "id-token"}
-        return permissions
-
-    def _start_job(self, job: Job) -> tuple[Job, Runner, dict[str, Any]]:
-        run = job.run
-        job.state = "running"
-        context = self._context(run, job)
-        token = context["github"]["token"]
-        job.permissions = self._permissions(job)
-        with self.locked():
-            self.load()
-            self.state["tokens"][token] = {"permissions": job.permissions, "run": run.id}
-            self.save()
-        workspace = self.home / "work" / f"{run.id}-{_slug(job.key)}-{run.attempt}"
-        if workspace.exists():
-            shutil.rmtree(workspace)
-        workspace.mkdir(parents=True)
-        extra = {
-            "FAKE_GH_STATE": str(self.state_file),
-            "GITHUB_JOB": job.job_id,
-            "GITHUB_WORKFLOW": run.name,
-        }
-        if job.permissions.get("id-token") == "write":
-            extra["ACTIONS_ID_TOKEN_REQUEST_URL"] = (
-                "https://pipelines.actions.githubusercontent.invalid/oidc?api-version=2.0"
-            )
-            extra["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = f"oidc-request-{run.id}-{_slug(job.key)}"
-        runner = Runner(
-            workspace=workspace,
-            home=self.home,
-            event_name=run.event_name,
-            event=run.event,
-            sha=run.sha,
-            ref=run.ref,
-            repository=self.repository,
-            run_id=run.id,
-            vars=context["vars"],
-            secrets=context["secrets"],
-            path=[*self.extra_path, self.gh_bin],
-            extra_env=extra,
-            token=token,
-            attempt=run.attempt,
-            job_key=_slug(job.key),
-            sim=self,
-        )
-        runner.temp.mkdir(parents=True, exist_ok=True)
-        return job, runner, context
-
-    def _run_job(self, job: Job, runner: Runner, context: dict[str, Any]) -> None:
-        """A job's steps (on a worker thread): touches nothing but its own runner."""
-        started = time.monotonic()
-        run = job.run
-        status = {"success": True, "failure": False, "always": True, "cancelled": False}
-        env: dict[str, str] = {}
-        for source in (run.document.get("env") or {}, job.definition.get("env") or {}):
-            for key, value in source.items():
-                context["env"] = env
-                env[str(key)] = substitute(str(value), context, status)
-        defaults = job.definition.get("defaults") or run.document.get("defaults") or {}
-        result = _run_steps(
-            runner,
-            list(job.definition["steps"]),
-            context,
-            env,
-            default_workdir=(defaults.get("run") or {}).get("working-directory"),
-        )
-        result.environment = job.environment
-        job.job = result
-        ok = {"success": True, "failure": False, "always": True, "cancelled": False}
-        job.outputs = {
-            name: substitute(str(value), context, ok)
-            for name, value in (job.definition.get("outputs") or {}).items()
-        }
-        job.seconds = time.monotonic() - started
-
-    def _finish_job(self, job: Job) -> None:
-        assert job.job is not None
-        failed = job.job.conclusion == "failure" and not job.definition.get("continue-on-error")
-        self._complete(job, "failure" if failed else "success")
-
-    def checkout(self, runner: Runner, ref: str) -> None:
-        """actions/checkout: the commit (a shared clone of the repository) in the workspace."""
-        subprocess.run(
-            [
-                "git",
-                "clone",
-                "--quiet",
-                "--shared",
-                "--no-checkout",
-                str(self.repo),
-                str(runner.workspace),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            ["git", "checkout", "--quiet", "--detach", ref],
-            cwd=runner.workspace,
-            check=True,
-            capture_output=True,
-        )
-
-    def run_by_id(self, run_id: int) -> WorkflowRun:
-        return next(r for r in self.runs if r.id == run_id)
-
     def runs_of(self, workflow: str) -> list[WorkflowRun]:
         return [r for r in self.runs if r.workflow == workflow]
 
@@ -905,40 +548,4 @@ class Sim:
             yield from run.jobs
 
 
-def _on(document: dict[Any, Any]) -> dict[str, Any]:
-    on = document.get("on", document.get(True))  # YAML 1.1 reads `on:` as True
-    if isinstance(on, str):
-        return {on: {}}
-    if isinstance(on, list):
-        return {name: {} for name in on}
-    return {k: (v or {}) for k, v in (on or {}).items()}
-
-
-def _needs(definition: dict[str, Any]) -> list[str]:
-    needs = definition.get("needs") or []
-    return [needs] if isinstance(needs, str) else list(needs)
-
-
-def _expand(definition: dict[str, Any]) -> list[dict[str, Any]]:
-    matrix = ((definition.get("strategy") or {}).get("matrix")) or {}
-    include = matrix.get("include") or []
-    axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
-    if not axes and not include:
-        return [{}]
-    combos = [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())]
-    return combos + list(include)
-
-
-def _glob(pattern: str, text: str) -> bool:
-    import fnmatch
-
-    if pattern.endswith("/**"):
-        return text.startswith(pattern[:-3] + "/") or fnmatch.fnmatch(text, pattern)
-    return fnmatch.fnmatchcase(text, pattern.replace("**", "*"))
-
-
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text).strip("-")
-
-
-__all__ = ["Environment", "Job", "Sim", "WorkflowRun", "render"]
+__all__ = ["Environment", "Job", "JobResult", "Sim", "WorkflowRun"]
