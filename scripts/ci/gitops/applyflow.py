@@ -45,21 +45,13 @@ from gitops.common import (
     set_outputs,
 )
 from gitops.plans import upsert_comment
+from gitops.reports import details, dispatch_how, render_fresh, window_table
 from gitops.window import (
     Window,
     build_window,
     changed_addresses,
     reviewed_addresses,
-    reviewed_for,
 )
-
-
-def dispatch_how(env: str) -> str:
-    return (
-        f"To apply main to `{env}`, run the apply workflow by hand: **Actions → apply → Run "
-        f"workflow → environment `{env}`** (or `gh workflow run apply.yml -f environment={env}`)."
-        f" It plans main, shows the plan, and applies it after `{env}`'s approval gate."
-    )
 
 
 @dataclass
@@ -116,23 +108,6 @@ def classify(window: Window, fresh: dict[str, Any]) -> set[str]:
         covered |= reviewed_addresses(plan)
         merged.status = "to apply" if reviewed_addresses(plan) & now else "applied"
     return covered
-
-
-def window_table(window: Window) -> str:
-    if not window.merged:
-        return ""
-    rows = ["| commit | pull request | reviewed plan | status |", "|---|---|---|---|"]
-    for m in window.merged:
-        pr = f"#{m.pr}" if m.pr else "(direct push)"
-        plan = f"[run {m.plan_run}]({m.plan_run_url})" if m.plan_run else (m.problem or "none")
-        rows.append(f"| `{m.sha[:12]}` | {pr} | {plan} | {m.status or 'to apply'} |")
-    return "\n".join(rows) + "\n"
-
-
-def details(title: str, text: str) -> str:
-    if not text.strip():
-        return ""
-    return f"<details><summary>{title}</summary>\n\n{text.strip()}\n\n</details>\n"
 
 
 def mode() -> str:
@@ -248,40 +223,6 @@ def apply_file(
         pull=pull,
     )
     return result, fresh, summary
-
-
-def render_fresh(env: str, fresh: Path) -> str:
-    """The plan made now, as a diff (from its JSON: planning again for markdown would race the
-    workspace). Secret values are never in a plan file; they show as (sensitive)."""
-    plan = load(fresh) if fresh.is_file() else {}
-    lines = []
-    for change in plan.get("resource_changes", []):
-        if change.get("action") in ("no-op", "in-progress"):
-            continue
-        reason = f": {change['action_reason']}" if change.get("action_reason") else ""
-        lines.append(
-            f"{SIGNS.get(change['action'], '!')} {change['address']}: {change['action']}{reason}"
-        )
-        for field in change.get("fields") or []:
-            lines.append(f"!     {field['path']}: {value_change(field)}")
-    body = "\n".join(lines) or "(no changes)"
-    return f"Plan made now for `{env}`:\n\n" + code_block(body, "diff")
-
-
-SIGNS = {"create": "+", "materialize": "+", "update": "!", "replace": "!", "delete": "-"}
-
-
-def value_change(field: dict[str, Any]) -> str:
-    if field.get("unknown"):
-        return "(sensitive, compared at apply)"
-    if field.get("sensitive"):
-        return "(sensitive) (changed)"
-    before, after = field.get("before"), field.get("after")
-    if before is None:
-        return json.dumps(after)
-    if after is None:
-        return f"{json.dumps(before)} → (removed)"
-    return f"{json.dumps(before)} → {json.dumps(after)}"
 
 
 def run_apply(env: str) -> Outcome:
@@ -488,42 +429,3 @@ def cmd_reapply(env: str) -> int:
         found.summary = window_table(window) + "\n" + found.summary
         pulls = window.pulls
     return finish(env, found, pulls, "apply")
-
-
-# --- the composite action's apply ------------------------------------------------------------
-
-
-def cmd_apply_one(env: str, plan_file: str, workflow: str, artifact: str) -> int:
-    """action.yml's apply: ``plan_file``, or the plan reviewed on the pull request this push
-    merged. A plan that differs applies nothing (exit 4) and leaves its fresh plan for the
-    caller's approval gate (output ``fresh-plan``)."""
-    folder = out_dir()
-    pulls: list[int] = []
-    if plan_file:
-        plan, what, pull = Path(plan_file), f"`{Path(plan_file).name}`", None
-    else:
-        merged = reviewed_for(sha(), env, folder, workflow=workflow, artifact=artifact)
-        if merged.plan_file is None:
-            found = Outcome(
-                "failed",
-                f"**No reviewed plan to apply: {merged.problem}.** Nothing was applied: this "
-                "action applies only a plan that was reviewed on a pull request, or the "
-                "`plan-file` you give it (e.g. a plan of main you reviewed in the job summary).",
-            )
-            finish(env, found, [], "apply")
-            set_outputs(exitcode="1")
-            return 1
-        plan, what, pull = merged.plan_file, f"the plan reviewed on #{merged.pr}", merged.pr
-        pulls = [merged.pr] if merged.pr else []
-    result, fresh, summary = apply_file(env, plan, folder, "action", pull)
-    found = outcome_of(env, result, fresh, summary, what)
-    if found.verdict == "differs":
-        found.summary = found.summary.replace(
-            f"the job `apply the fresh plan ({env})` in this run applies it after `{env}`'s "
-            "approval gate (approve it, or reject it and fix main)",
-            "the action's `fresh-plan` output holds it: apply it with `plan-file:` after your "
-            "approval gate",
-        )
-    code = finish(env, found, pulls, "apply")
-    set_outputs(exitcode=str(result.exitcode), summary=str(summary))
-    return code if found.verdict != "differs" else 4

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitops import applyflow, drift, plans
+from gitops import action, applyflow, drift, plans
 from gitops.common import (
     COMMENT_LIMIT,
     EXIT_CHANGES,
@@ -82,7 +82,7 @@ def cmd_reapply(args: argparse.Namespace) -> int:
 
 
 def cmd_apply_one(args: argparse.Namespace) -> int:
-    return applyflow.cmd_apply_one(
+    return action.cmd_apply_one(
         check_env_name(args.env), args.plan_file, args.workflow, args.artifact
     )
 
