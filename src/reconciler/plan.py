@@ -159,6 +159,12 @@ class Plan(Frozen):
     secrets_compared: bool = Field(
         True, description="False when planned without secrets: secret fields compared at apply."
     )
+    targets: tuple[str, ...] = Field(
+        (), description="Planned only for these addresses and what they depend on (-target)."
+    )
+    replace: tuple[str, ...] = Field(
+        (), description="Addresses asked to be replaced (imports: a new version)."
+    )
     resource_changes: tuple[ResourceChange, ...] = ()
     ignored: tuple[IgnoredResource, ...] = ()
     orphans: tuple[Orphan, ...] = ()

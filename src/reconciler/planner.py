@@ -8,7 +8,6 @@ version is materialised only when the definition changed, never twice for the sa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from reconciler.desired import DesiredState
@@ -33,18 +32,13 @@ from reconciler.resources import (
     Kind,
     LiveAsset,
     LiveResource,
+    LiveState,
     address,
 )
 from reconciler.secrets import SecretHasher
+from reconciler.targeting import Scope
 
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
-
-
-@dataclass(frozen=True)
-class LiveState:
-    resources: tuple[LiveResource, ...]
-    assets: tuple[LiveAsset, ...]
-    imported: tuple[str, ...] = ()  # data assets this owner's imports made (not archived)
 
 
 def read_live(reader: WorkspaceReader, import_names: Iterable[str], owner: str) -> LiveState:
@@ -59,12 +53,18 @@ def build_plan(
     *,
     prune: bool = False,
     hasher: SecretHasher | None = None,
+    targets: Iterable[str] = (),
+    replace: Iterable[str] = (),
 ) -> Plan:
+    """The plan for ``desired`` against what ``reader`` reads. ``targets`` limits it to those
+    addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
+    version of unchanged imports (or a delete + create of other resources)."""
     hasher = hasher or SecretHasher()
     imports = [r.name for r in desired.of_kind(Kind.IMPORT)]
     live = read_live(reader, imports, desired.owner)
     prune = prune or desired.prune
-    changes, problems = _plan_changes(desired, live, hasher)
+    scope = Scope.of(desired, live, targets, replace)
+    changes, problems = _plan_changes(desired, live, hasher, scope)
     orphans, pruned, prune_problems = _orphans(desired, live, prune)
     problems += prune_problems
     if problems:
@@ -74,22 +74,25 @@ def build_plan(
         workspace=reader.describe(),
         prune=prune,
         secrets_compared=desired.secrets.resolved,
-        resource_changes=order([*changes, *pruned]),
+        targets=scope.targets,
+        replace=scope.replace,
+        resource_changes=order(c for c in [*changes, *pruned] if scope.includes(c.address)),
         ignored=_ignored(desired, live),
-        orphans=orphans,
+        orphans=tuple(o for o in orphans if scope.includes(o.address)),
     )
 
 
 def _plan_changes(
-    desired: DesiredState, live: LiveState, hasher: SecretHasher
+    desired: DesiredState, live: LiveState, hasher: SecretHasher, scope: Scope
 ) -> tuple[list[ResourceChange], list[Problem]]:
     by_address = {r.address: r for r in live.resources}
     assets = {a.name: a for a in live.assets}
     changes: list[ResourceChange] = []
     problems: list[Problem] = []
     for resource in desired.resources:
+        again = resource.address in scope.replace
         if resource.kind is Kind.IMPORT:
-            change = _plan_import(resource, assets.get(resource.name))
+            change = _plan_import(resource, assets.get(resource.name), again)
             if isinstance(change, str):
                 where = (*resource.config_path, "version")
                 problems.append(desired.locator.problem(where, change))
@@ -97,6 +100,16 @@ def _plan_changes(
         else:
             existing = by_address.get(resource.address)
             change = _plan_resource(resource, existing, desired, hasher)
+            if again and change.action in (Action.NOOP, Action.UPDATE):
+                change = change.model_copy(
+                    update={
+                        "action": Action.REPLACE,
+                        "action_reason": Reason.REPLACE_REQUESTED,
+                        "change": change.change.model_copy(
+                            update={"actions": Action.REPLACE.terraform_actions}
+                        ),
+                    }
+                )
             if existing is not None:
                 change, problem = takeover(resource, existing, change, desired)
                 if problem is not None:
@@ -218,8 +231,11 @@ def _change(
     )
 
 
-def _plan_import(desired: DesiredResource, asset: LiveAsset | None) -> ResourceChange | str:
-    """The import's change, or a message when the plan cannot be made."""
+def _plan_import(
+    desired: DesiredResource, asset: LiveAsset | None, again: bool = False
+) -> ResourceChange | str:
+    """The import's change, or a message when the plan cannot be made. ``again``: a new
+    version of an unchanged definition was asked for (``--replace``)."""
     spec: ImportEssence = desired.essence
     versions = asset.versions if asset else ()
     jobs = asset.jobs if asset else ()
@@ -230,7 +246,26 @@ def _plan_import(desired: DesiredResource, asset: LiveAsset | None) -> ResourceC
         else (asset.latest_version() if asset else None)
     )
     definition = spec.definition.to_dict()
-    if current is not None and current.fingerprint == spec.fingerprint:
+    same = current is not None and (
+        current.fingerprint == spec.fingerprint or spec.definition.same_data(current.definition)
+    )
+    if current is not None and same and again:
+        if pinned:
+            return (
+                f"--replace {desired.address}: version {pinned} is pinned and exists; a new "
+                "snapshot needs a new version (bump it, or remove it to number automatically)"
+            )
+        assert asset is not None
+        return _change(
+            desired,
+            Action.MATERIALIZE,
+            definition,
+            (),
+            {},
+            Reason.REPLACE_REQUESTED,
+            version=asset.next_version(),
+        )
+    if current is not None and same:
         metadata = {"description": current.description, "tags": current.tags}
         wanted = {"description": spec.description, "tags": spec.tags}
         fields = tuple(diff_specs(Kind.IMPORT, metadata, wanted))

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reconciler.sql import canonical
 from reconciler.vocabulary import (
     DEFAULT_ENDPOINT,
     DEFAULT_PROTOCOL,
@@ -167,6 +168,11 @@ class ImportDefinition(Essence):
     def fingerprint(self) -> str:
         return fingerprint(self)
 
+    def same_data(self, other: ImportDefinition | None) -> bool:
+        """Whether ``other`` makes the same data: equal but for query layout (also true for a
+        definition fingerprinted by an older reconciler)."""
+        return other is not None and fingerprint(other) == fingerprint(self)
+
 
 class ImportEssence(Essence):
     type: str
@@ -225,12 +231,12 @@ def parse_essence(kind: Kind, data: dict[str, Any]) -> Any:
 
 def fingerprint(definition: ImportDefinition) -> str:
     """What makes two imports produce the same data: connection, query/path, target, type.
-    Whitespace in a query does not count."""
+    A query counts by its canonical form (`reconciler.sql`): layout and comments do not."""
     source = definition.source
     essential = {
         "connection": source.connection,
         "source_type": source.type,
-        "query": " ".join((source.query or "").split()),
+        "query": canonical(source.query or ""),
         "source_path": source.path or "",
         "path": definition.path,
         "type": definition.type,
@@ -358,6 +364,15 @@ class LiveAsset:
         taken = [v.version for v in self.versions]
         taken += [j.version for j in self.jobs if j.active]
         return _next_version(taken)
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What a plan reads of a workspace."""
+
+    resources: tuple[LiveResource, ...]
+    assets: tuple[LiveAsset, ...]
+    imported: tuple[str, ...] = ()  # data assets this owner's imports made (not archived)
 
 
 def with_job_definitions(

@@ -3,7 +3,7 @@
 ``ml`` is a real ``MLClient`` built after the emulator's environment variables were set (the
 SDK reads ``AZUREML_DEV_URL_MFE`` once, in its constructor) and talks HTTPS to the emulator,
 trusting its self-signed certificate through ``REQUESTS_CA_BUNDLE``. Tests that need the SDK
-skip when azure-ai-ml is not installed; raw-HTTP tests use `call` (urllib) instead.
+need azure-ai-ml, a hard dependency; raw-HTTP tests use `call` (urllib) instead.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def emulator(make_emulator: MakeEmulator) -> Emulator:
 @pytest.fixture
 def make_client(monkeypatch: pytest.MonkeyPatch) -> MakeClient:
     """An MLClient for an emulator: its env vars set first, as a user would export them."""
-    azure_ml = pytest.importorskip("azure.ai.ml")
+    import azure.ai.ml as azure_ml
 
     def make(emulator: Emulator) -> Any:
         for name, value in emulator.env().items():

@@ -8,6 +8,7 @@ import pytest
 
 from reconciler.emulator import Emulator
 from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.resources import Kind
 from reconciler.vocabulary import SYSTEM_DATASTORES
 
 
@@ -87,7 +88,7 @@ def test_store_bodies_are_the_local_provider_essences(ml: Any, emulator: Emulato
 
     local = LocalWorkspace(emulator.root)
     try:
-        live = {r.name: r for r in local.list_resources("datastore")}
+        live = {r.name: r for r in local.list_resources(Kind.DATASTORE)}
         secrets = local.store.secrets("datastore", "adls_sp")
     finally:
         local.close()

@@ -44,7 +44,7 @@ def test_other_workspaces_are_not_found(emulator: Emulator) -> None:
 
 
 def test_sdk_for_another_workspace_gets_resource_not_found(emulator: Emulator) -> None:
-    azure_ml = pytest.importorskip("azure.ai.ml")
+    import azure.ai.ml as azure_ml
     from azure.core.exceptions import ResourceNotFoundError
 
     from reconciler.emulator import FakeCredential

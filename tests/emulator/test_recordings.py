@@ -13,6 +13,7 @@ from reconciler.config import desired_state
 from reconciler.emulator import Emulator, seed_from_recordings
 from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.resources import Kind
 from tests.emulator.conftest import RECORDINGS, call
 
 FILES = sorted(RECORDINGS.glob("*.json"))
@@ -36,9 +37,9 @@ def test_seeding_loads_every_recorded_read(tmp_path: Path) -> None:
 
     local = LocalWorkspace(tmp_path)
     try:
-        connections = {r.name: r for r in local.list_resources("connection")}
-        datastores = {r.name: r for r in local.list_resources("datastore")}
-        schedules = [r.name for r in local.list_resources("schedule")]
+        connections = {r.name: r for r in local.list_resources(Kind.CONNECTION)}
+        datastores = {r.name: r for r in local.list_resources(Kind.DATASTORE)}
+        schedules = [r.name for r in local.list_resources(Kind.SCHEDULE)]
         (asset,) = local.list_assets(["list_data_v2_test"])
     finally:
         local.close()

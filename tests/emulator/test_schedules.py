@@ -9,6 +9,7 @@ import pytest
 
 from reconciler.emulator import Emulator
 from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.resources import Kind
 from tests.emulator.conftest import call
 
 PATH = "azureml://datastores/workspaceblobstore/paths/houses"
@@ -92,7 +93,7 @@ def test_store_body_is_the_local_schedule_essence(ml: Any, emulator: Emulator) -
 
     local = LocalWorkspace(emulator.root)
     try:
-        (live,) = local.list_resources("schedule")
+        (live,) = local.list_resources(Kind.SCHEDULE)
     finally:
         local.close()
     assert live.spec == {

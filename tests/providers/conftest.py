@@ -14,7 +14,7 @@ import pytest
 
 from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.emulator import Emulator
+from reconciler.emulator import Emulator, FakeCredential
 from reconciler.plan import ApplyResult, Plan, ResourceChange, StepResult
 from reconciler.planner import build_plan
 from reconciler.providers.base import Workspace
@@ -48,16 +48,23 @@ class Harness:
         env = "".join(f"{k}={v}\n" for k, v in self.variables.items())
         write_project(self.root, {"platform.yaml": platform, "environments/test.env": env})
 
+    def credential(self) -> Any:
+        """What the CLI hands the Azure provider: the emulator's credential here (the live run
+        uses DefaultAzureCredential)."""
+        return FakeCredential() if self.kind == "azureml" else None
+
     def workspace(self) -> Workspace:
-        return open_workspace(desired_state(self.root, "test", with_secrets=False).workspace)
+        target = desired_state(self.root, "test", with_secrets=False).workspace
+        return open_workspace(target, credential=self.credential())
 
     def plan(self, prune: bool = False) -> Plan:
         desired = desired_state(self.root, "test")
-        return build_plan(desired, open_workspace(desired.workspace), prune=prune)
+        workspace = open_workspace(desired.workspace, credential=self.credential())
+        return build_plan(desired, workspace, prune=prune)
 
     def apply(self, prune: bool = False) -> ApplyResult:
         desired = desired_state(self.root, "test")
-        workspace = open_workspace(desired.workspace)
+        workspace = open_workspace(desired.workspace, credential=self.credential())
         plan = build_plan(desired, workspace, prune=prune)
         return apply_plan(plan, desired, workspace, Quiet(), parallelism=4)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import pytest
 from azure.ai.ml import exceptions as ml_exceptions
@@ -18,7 +19,7 @@ TARGET = Target("sub-1", "rg-1", "ws-1")
 
 
 def exception_types() -> list[type[BaseException]]:
-    found = []
+    found: list[type[BaseException]] = []
     for module in (core, ml_exceptions):
         for _, member in inspect.getmembers(module, inspect.isclass):
             if issubclass(member, Exception) and member.__module__.startswith("azure"):
@@ -31,9 +32,10 @@ def test_every_azure_exception_type_is_mapped() -> None:
     assert unmapped == []
 
 
-class _Response(HttpResponse):  # type: ignore[misc]
+class _Response(HttpResponse):
     def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
-        super().__init__(HttpRequest("GET", "https://example.invalid/"), None)
+        request: Any = HttpRequest("GET", "https://example.invalid/")
+        super().__init__(request, None)
         self.status_code = status
         self.headers = headers or {}
         self.reason = "reason"

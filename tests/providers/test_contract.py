@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.resources import Kind
 from tests.providers.conftest import Harness
 
 GLOBOREALTY = """\
@@ -88,9 +89,9 @@ def test_secrets_are_never_read_back_but_a_rotation_is_detected(harness: Harness
     assert harness.apply().ok
     live = {
         r.address: r
-        for k in ("connection", "datastore")
+        for k in (Kind.CONNECTION, Kind.DATASTORE)
         for r in harness.workspace().list_resources(k)
-    }  # type: ignore[arg-type]
+    }
     assert "account-key-1" not in repr(live)
     assert harness.snowflake.password not in repr(live)
     write_globorealty(harness, STORAGE_ACCOUNT_KEY="account-key-2")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +22,8 @@ CLIENT = "00000000-0000-0000-0000-00000000000c"
 REQUEST_TOKEN = "gh-request-token-value"
 
 
-def _jwt(claims: dict[str, object]) -> str:
-    def part(data: dict[str, object]) -> str:
+def _jwt(claims: Mapping[str, object]) -> str:
+    def part(data: Mapping[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
     return f"{part({'alg': 'none'})}.{part(claims)}."

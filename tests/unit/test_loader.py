@@ -8,6 +8,7 @@ import pytest
 
 from reconciler.config import load
 from reconciler.errors import ConfigError, ReconcileError
+from reconciler.model import AzureBlobDatastore, UsernamePassword
 from tests.conftest import DEMO_PASSWORD, LOCAL, PLATFORM, local_env, write_project
 
 
@@ -27,6 +28,7 @@ def errors_of(tmp_path: Path, environment: str | None = None) -> str:
 def test_loads_the_globorealty_example_with_variables_filled(project: Path) -> None:
     config = load(project)
     connection = config.platform.connections["snowflake_globorealty"]
+    assert isinstance(connection.credentials, UsernamePassword)
     assert config.environment == "local"
     assert connection.target.startswith("jdbc:snowflake://acme.snowflakecomputing.com/")
     assert connection.credentials.username == "globorealty"
@@ -46,6 +48,7 @@ def test_overlay_merges_mappings_by_key_and_replaces_scalars(tmp_path: Path) -> 
     overlay = LOCAL + "datastores:\n  rawdata:\n    container_name: other\n    tags: {a: b}\n"
     make(tmp_path, local=overlay)
     store = load(tmp_path).platform.datastores["rawdata"]
+    assert isinstance(store, AzureBlobDatastore)
     assert store.container_name == "other"
     assert store.account_name == "globorealtydata"  # kept from platform.yaml
     assert store.tags == {"a": "b"}
@@ -170,9 +173,9 @@ def test_process_environment_wins_over_env_file(
 ) -> None:
     monkeypatch.setenv("SNOWFLAKE_USER", "from-process")
     config = load(project)
-    assert config.platform.connections["snowflake_globorealty"].credentials.username == (
-        "from-process"
-    )
+    credentials = config.platform.connections["snowflake_globorealty"].credentials
+    assert isinstance(credentials, UsernamePassword)
+    assert credentials.username == "from-process"
     assert config.variables["SNOWFLAKE_PASSWORD"] == DEMO_PASSWORD
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from reconciler.config import load
 from reconciler.errors import ConfigError
+from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.resources import ImportEssence, Source, fingerprint
 from tests.conftest import LOCAL, PLATFORM, local_env, write_project
@@ -62,10 +63,12 @@ def test_a_plain_nested_folder_is_fine(tmp_path: Path) -> None:
 
 
 class _NeverRuns:
-    def run(self, *args: object, **kwargs: object) -> object:
+    def run(
+        self, request: ImportRequest, staging_dir: Path, progress: ProgressCallback | None = None
+    ) -> ImportResult:
         raise AssertionError("the runner must not be reached for an escaping path")
 
-    def check(self, *args: object) -> None: ...
+    def check(self, request: ImportRequest) -> None: ...
 
 
 @pytest.mark.parametrize(

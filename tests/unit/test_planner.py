@@ -123,6 +123,10 @@ def test_a_converged_workspace_plans_no_changes(project: Path) -> None:
     assert plan.summary.line() == "No changes. The workspace matches the desired state."
 
 
+def rotate_password(project: Path, password: str) -> None:
+    (project / "environments/local.env").write_text(local_env(password=password))
+
+
 Case = tuple[str, Callable[[Path], None], dict[str, str], list[tuple[str, object, object]]]
 
 CASES: list[Case] = [
@@ -153,7 +157,7 @@ CASES: list[Case] = [
     ),
     (
         "a changed password shows as changed without either value",
-        lambda p: (p / "environments/local.env").write_text(local_env(password="rotated-pw-123")),
+        lambda p: rotate_password(p, "rotated-pw-123"),
         {"connection.snowflake_globorealty": "update"},
         [("credentials.password", "(sensitive)", "(sensitive)")],
     ),

@@ -15,6 +15,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -106,6 +107,25 @@ def env_option(func: F) -> F:
     )(func)
 
 
+def scope_options(func: F) -> F:
+    func = click.option(
+        "--replace",
+        "replace",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Import a new version of this unchanged import (import.NAME), or delete and "
+        "re-create this resource. Repeatable.",
+    )(func)
+    func = click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Plan only this resource (KIND.NAME) and what it depends on. Repeatable.",
+    )(func)
+    return func
+
+
 def out_path(func: F) -> F:
     return click.option(
         "--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan to FILE."
@@ -180,6 +200,7 @@ def schema() -> None:
     help="Read no secret: secret fields show as (sensitive, compared at apply). For reviews "
     "by jobs that must not hold secrets.",
 )
+@scope_options
 def plan(
     environment: str | None,
     out_file: str | None,
@@ -188,6 +209,8 @@ def plan(
     prune: bool,
     check_sources: bool,
     no_secrets: bool,
+    targets: tuple[str, ...],
+    replace: tuple[str, ...],
 ) -> None:
     """Show what apply would change in the workspace."""
     from reconciler.planner import build_plan
@@ -197,7 +220,7 @@ def plan(
         raise click.UsageError("--check-sources needs secrets; it cannot run with --no-secrets")
     out = session.output_file(out_file)
     desired, workspace = session.open(environment, with_secrets=not no_secrets)
-    result = build_plan(desired, workspace, prune=prune)
+    result = build_plan(desired, workspace, prune=prune, targets=targets, replace=replace)
     session.out(_render(result, fmt, session))
     if check_sources:
         _check_sources(result, desired)
@@ -275,6 +298,7 @@ def _check_sources(result: Plan, desired: DesiredState) -> None:
     help="With PLAN_FILE: write the plan made now to FILE (to review or apply it when the "
     "reviewed plan no longer agrees).",
 )
+@scope_options
 def apply(
     environment: str | None,
     plan_file: str | None,
@@ -287,6 +311,8 @@ def apply(
     lock_timeout: float,
     lock: bool,
     fresh_plan_out: str | None,
+    targets: tuple[str, ...],
+    replace: tuple[str, ...],
 ) -> None:
     """Make the workspace match the desired state.
 
@@ -299,13 +325,19 @@ def apply(
     if fresh_out is not None and not plan_file:
         raise click.UsageError("--fresh-plan-out goes with a PLAN_FILE")
     saved = _read_plan(Path(plan_file)) if plan_file else None
+    if saved is not None and (targets or replace or prune):
+        raise click.UsageError(
+            "a saved plan carries its own --target, --replace and --prune; plan again to change "
+            "them"
+        )
+    scope = (saved.targets, saved.replace) if saved is not None else (targets, replace)
     env = environment or (saved.environment if saved else None)
     desired, workspace = session.open(env)
     try:
         with _lock(desired, workspace, lock_timeout) if lock else nullcontext():
             fresh = _apply_locked(
                 session, desired, workspace, saved, prune, auto_approve, parallelism, summary,
-                check_sources, fresh_out,
+                check_sources, fresh_out, scope,
             )  # fmt: skip
             if wait:
                 _wait_for_running(session, workspace, fresh)
@@ -338,12 +370,20 @@ def _apply_locked(
     summary: Path | None,
     check_sources: bool,
     fresh_out: Path | None,
+    scope: tuple[tuple[str, ...], tuple[str, ...]],
 ) -> Plan:
     """Plan, review (a saved plan), apply; returns the fresh plan. Exits 3 (or 1) on failure."""
     from reconciler.planner import build_plan
     from reconciler.render.apply import render_apply_summary
 
-    fresh = build_plan(desired, workspace, prune=saved.prune if saved else prune)
+    targets, replace = scope
+    fresh = build_plan(
+        desired,
+        workspace,
+        prune=saved.prune if saved else prune,
+        targets=targets,
+        replace=replace,
+    )
     if fresh_out is not None:
         session.write_plan(fresh_out, fresh)
     unreviewed: tuple[ResourceChange, ...] = ()
@@ -525,7 +565,7 @@ def status(environment: str | None) -> None:
     names = sorted(r.name for r in desired.of_kind(Kind.IMPORT))
     assets = workspace.list_assets(names)
     schedules = workspace.list_resources(Kind.SCHEDULE)
-    session.out(render_status(names, assets, schedules))
+    session.out(render_status(names, assets, schedules, datetime.now(UTC)))
 
 
 @cli.command()
@@ -556,8 +596,35 @@ def show(environment: str | None, asset: str, version: str | None, head_rows: in
             hint="run reconcile apply, then reconcile status",
         )
     chosen = version or latest.version
+    picked = next((v for v in found[0].versions if v.version == chosen), None)
+    if picked is None:
+        known = ", ".join(v.version for v in found[0].versions)
+        raise ReconcileError(f"data asset {asset!r} has no version {chosen!r} (it has: {known})")
     summary = summarize(workspace.data_folder(asset, chosen), head_rows)
-    session.out(render_dataset(asset, chosen, summary))
+    session.out(render_dataset(asset, chosen, summary, picked.provenance))
+
+
+@cli.command(name="list")
+@common
+@env_option
+def list_managed(environment: str | None) -> None:
+    """List what this project and environment manage, with versions and who wrote them last."""
+    from reconciler.guards import is_ours
+    from reconciler.render.tables import render_list
+    from reconciler.resources import Kind
+
+    session = _session()
+    desired, workspace = session.open(environment, with_secrets=False)
+    resources = [
+        r
+        for kind in (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
+        for r in workspace.list_resources(kind)
+        if is_ours(r, desired.owner)
+    ]
+    names = {r.name for r in desired.of_kind(Kind.IMPORT)}
+    names |= set(workspace.list_imported_assets(desired.owner))
+    assets = workspace.list_assets(sorted(names))
+    session.out(render_list(desired.owner, resources, assets))
 
 
 @cli.command(

@@ -9,13 +9,16 @@ a mask never changes a plan and never marks where a secret sits in ordinary text
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler.errors import ReconcileError
+
+EMULATOR_CREDENTIAL_VARIABLE = "RECONCILER_AZURE_CREDENTIAL"
 
 if TYPE_CHECKING:
     from reconciler.desired import DesiredState
@@ -29,6 +32,7 @@ class Session:
     debug: bool = False
     color: bool = True
     secrets: set[str] = field(default_factory=set)
+    _credential: Any = field(default=None, repr=False)
 
     def redact(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
@@ -46,7 +50,7 @@ class Session:
             self.project_dir,
             environment,
             with_secrets=with_secrets,
-            keyvault=key_vault_reader,
+            keyvault=lambda: key_vault_reader(self.credential()),
         )
         self.secrets.update(desired.secrets.values())
         return desired
@@ -58,7 +62,22 @@ class Session:
         from reconciler.providers.factory import open_workspace
 
         desired = self.load(environment, with_secrets=with_secrets)
-        return desired, open_workspace(desired.workspace)
+        credential = self.credential() if desired.workspace.provider == "azureml" else None
+        return desired, open_workspace(desired.workspace, credential=credential)
+
+    def credential(self) -> Any:
+        """The Azure credential, chosen once per command: the emulator's when
+        ``reconcile emulator`` said so (``RECONCILER_AZURE_CREDENTIAL=emulator``)."""
+        if self._credential is None:
+            if os.environ.get(EMULATOR_CREDENTIAL_VARIABLE) == "emulator":
+                from reconciler.emulator.credential import FakeCredential  # the [local] extra
+
+                self._credential = FakeCredential()
+            else:
+                from reconciler.providers.factory import azure_credential
+
+                self._credential = azure_credential()
+        return self._credential
 
     # --- files we write ----------------------------------------------------------------------
 

@@ -10,8 +10,6 @@ from typing import Any
 from reconciler.desired import WorkspaceTarget
 from reconciler.providers.base import Workspace
 
-EMULATOR_CREDENTIAL = "emulator"  # RECONCILER_AZURE_CREDENTIAL value: `reconcile emulator`'s
-
 
 def open_workspace(target: WorkspaceTarget, *, credential: Any = None) -> Workspace:
     if target.provider == "local":
@@ -32,23 +30,14 @@ def open_workspace(target: WorkspaceTarget, *, credential: Any = None) -> Worksp
 
 
 def azure_credential(environ: Mapping[str, str] = os.environ) -> Any:
-    """The credential for Azure: the emulator's when ``reconcile emulator`` said so, GitHub
-    Actions' federated one in a workflow, DefaultAzureCredential elsewhere."""
-    if environ.get("RECONCILER_AZURE_CREDENTIAL") == EMULATOR_CREDENTIAL:
-        from reconciler.emulator.credential import FakeCredential  # test double: [local] extra
-
-        return FakeCredential()
+    """GitHub Actions' federated credential in a workflow, DefaultAzureCredential elsewhere."""
     from reconciler.providers.azureml.credentials import default_credential
 
     return default_credential(environ)
 
 
-def key_vault_reader() -> Any:
+def key_vault_reader(credential: Any = None) -> Any:
     """A Key Vault reader with the same credential as the workspace."""
-    try:
-        from reconciler.providers.azureml.keyvault import AzureKeyVault
-    except ImportError as exc:  # pragma: no cover - a broken install
-        from reconciler.errors import ReconcileError
+    from reconciler.providers.azureml.keyvault import AzureKeyVault
 
-        raise ReconcileError(f"Key Vault support is not installed ({exc.name})") from None
-    return AzureKeyVault(azure_credential())
+    return AzureKeyVault(credential if credential is not None else azure_credential())

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from reconciler.plan import SENSITIVE, Action, FieldChange, Plan, Reason, ResourceChange
+from reconciler.resources import Kind
 
 MARKERS = {
     Action.CREATE: "+",
@@ -83,6 +84,68 @@ def field_line(change: ResourceChange, field: FieldChange) -> str:
     if field.after is None:
         return f"{field.path}: {value(field.before)} → (none){suffix}"
     return f"{field.path}: {value(field.before)} → {value(field.after)}{suffix}"
+
+
+DIFF_LINES = 40  # a multi-line value's diff beyond this many lines is cut, with a count
+
+
+def field_lines(plan: Plan, change: ResourceChange) -> list[str]:
+    """Every field line of ``change`` as shown to a reviewer: multi-line strings (queries) as
+    line-level diffs, and a schedule's copy of its import's definition change said once."""
+    lines: list[str] = []
+    shared = _shared_with_import(plan, change)
+    if shared:
+        lines.append(f"import_definition: same change as {shared} above")
+    for field in change.fields:
+        if shared and field.path.startswith("import_definition."):
+            continue
+        if _multiline(field) and change.action is not Action.CREATE:
+            lines.append(f"{field.path}:")
+            lines += [f"  {line}" for line in text_diff(str(field.before or ""), str(field.after))]
+        elif _multiline(field):
+            lines.append(f"{field.path}: |")
+            lines += [f"    {line}" for line in str(field.after).splitlines()]
+        else:
+            lines.append(field_line(change, field))
+    return lines
+
+
+def _multiline(field: FieldChange) -> bool:
+    return not field.sensitive and any(
+        isinstance(v, str) and "\n" in v.strip() for v in (field.before, field.after)
+    )
+
+
+def text_diff(before: str, after: str) -> list[str]:
+    """A unified line diff (context 2) without file headers; long ones are cut."""
+    import difflib
+
+    diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2))[2:]
+    if len(diff) > DIFF_LINES:
+        hidden = len(diff) - DIFF_LINES
+        diff = [*diff[:DIFF_LINES], f"… {hidden} more diff line(s)"]
+    return diff
+
+
+def _shared_with_import(plan: Plan, change: ResourceChange) -> str | None:
+    """The import whose definition change this schedule's change repeats, if any."""
+    if change.type is not Kind.SCHEDULE or not change.is_change:
+        return None
+    mine = {
+        f.path.removeprefix("import_definition."): (f.before, f.after)
+        for f in change.fields
+        if f.path.startswith("import_definition.")
+    }
+    if not mine:
+        return None
+    name = (change.change.after or {}).get("import")
+    found = next(
+        (c for c in plan.resource_changes if c.type is Kind.IMPORT and c.name == name), None
+    )
+    if found is None or not found.is_change:
+        return None
+    theirs = {f.path: (f.before, f.after) for f in found.fields}
+    return found.address if all(theirs.get(p) == v for p, v in mine.items()) else None
 
 
 def visible(changes: tuple[ResourceChange, ...]) -> list[ResourceChange]:

@@ -15,7 +15,7 @@ from reconciler.render.common import (
     NO_SECRETS_NOTE,
     context_lines,
     describe,
-    field_line,
+    field_lines,
     not_converged_note,
     orphan_line,
     visible,
@@ -60,13 +60,13 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
     shown = visible(plan.resource_changes)
     head_text = "\n".join(head) + "\n"
     tail = _tail(plan, len(plan.resource_changes) - len(shown))
-    blocks = [_block(change) for change in shown]
+    blocks = [_block(plan, change) for change in shown]
     return _fit(head_text, blocks, tail, limit, full_plan_hint)
 
 
-def _block(change: ResourceChange) -> str:
+def _block(plan: Plan, change: ResourceChange) -> str:
     lines = [f"{change.address}: {describe(change)}"]
-    lines += [f"    {field_line(change, f)}" for f in change.fields]
+    lines += [f"    {line}" for line in field_lines(plan, change)]
     lines += [f"    {line}" for line in context_lines(change)]
     fence = _fence("\n".join(lines))
     marker, what = MARKERS[change.action], _escape(describe(change))

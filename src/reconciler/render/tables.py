@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from reconciler.dataset import STATS, DatasetSummary
 from reconciler.resources import LiveAsset, LiveResource
+from reconciler.schedules import next_run
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -20,10 +22,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def render_status(
-    imports: Sequence[str], assets: Sequence[LiveAsset], schedules: Sequence[LiveResource]
+    imports: Sequence[str],
+    assets: Sequence[LiveAsset],
+    schedules: Sequence[LiveResource],
+    now: datetime,
 ) -> str:
     by_name = {a.name: a for a in assets}
-    by_import = {s.spec.get("import"): s for s in schedules}
+    by_import = {s.essence.import_name: s for s in schedules}
     rows = []
     for name in imports:
         asset = by_name.get(name)
@@ -34,19 +39,38 @@ def render_status(
             [
                 name,
                 latest.version if latest else "-",
+                made_by(latest.provenance) if latest else "-",
                 job.status if job else "never run",
                 f"{job.rows:,}" if job and job.rows is not None else "-",
                 (job.ended_at or job.started_at) if job else "-",
                 _trigger(schedule.spec) if schedule else "-",
+                _next(schedule, now) if schedule else "-",
             ]
         )
-    out = table(["IMPORT", "LATEST VERSION", "LAST JOB", "ROWS", "WHEN", "SCHEDULE"], rows)
+    headers = [
+        "IMPORT",
+        "LATEST VERSION",
+        "MADE BY",
+        "LAST JOB",
+        "ROWS",
+        "WHEN",
+        "SCHEDULE",
+        "NEXT RUN",
+    ]
+    out = table(headers, rows)
     for name in imports:
         asset = by_name.get(name)
         job = asset.jobs[-1] if asset and asset.jobs else None
         if job and job.error:
             out += f"\n{name}: last job {job.id} failed: {job.error}\n"
     return out
+
+
+def _next(schedule: LiveResource, now: datetime) -> str:
+    if not schedule.essence.enabled:
+        return "-"
+    at = next_run(schedule.essence.trigger, now)
+    return at.isoformat(timespec="minutes") if at else "?"
 
 
 def _trigger(spec: dict[str, Any]) -> str:
@@ -58,10 +82,14 @@ def _trigger(spec: dict[str, Any]) -> str:
     return f"{every} {trigger.get('time_zone', 'UTC')}{enabled}"
 
 
-def render_dataset(name: str, version: str, summary: DatasetSummary) -> str:
+def render_dataset(
+    name: str, version: str, summary: DatasetSummary, provenance: dict[str, str] | None = None
+) -> str:
     out = [
         f"Data asset {name}, version {version}: {summary.rows:,} rows in {summary.files} file(s)\n"
     ]
+    if provenance:
+        out.append(f"Made by: {made_by(provenance)}\n")
     out.append("\nSchema\n" + table(["COLUMN", "TYPE"], summary.schema))
     out.append(
         f"\nFirst {len(summary.head)} rows\n" + table([c for c, _ in summary.schema], summary.head)
@@ -79,3 +107,34 @@ def _num(value: float | None) -> str:
         return "-"
     text = f"{value:.2f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def made_by(provenance: dict[str, str]) -> str:
+    """``octocat, PR #12, 0123abcd4567, 2026-11-30T10:00:00Z`` (what is known of it)."""
+    parts = [provenance.get("by", "")]
+    if provenance.get("pull-request"):
+        parts.append(f"PR #{provenance['pull-request']}")
+    if provenance.get("commit"):
+        parts.append(provenance["commit"][:12])
+    parts.append(provenance.get("at", ""))
+    return ", ".join(p for p in parts if p) or "-"
+
+
+def render_list(owner: str, resources: Sequence[LiveResource], assets: Sequence[LiveAsset]) -> str:
+    """The resources ``owner`` manages, with what made them last (and imports' versions)."""
+    rows: list[list[Any]] = [
+        [r.address, "-", made_by(r.provenance)]
+        for r in sorted(resources, key=lambda r: (r.kind, r.name))
+    ]
+    for asset in sorted(assets, key=lambda a: a.name):
+        latest = asset.latest_version()
+        rows.append(
+            [
+                f"import.{asset.name}",
+                latest.version if latest else "-",
+                made_by(latest.provenance) if latest else "-",
+            ]
+        )
+    if not rows:
+        return f"Nothing is managed for {owner} in this workspace yet.\n"
+    return f"Managed for {owner}:\n\n" + table(["ADDRESS", "VERSION", "LAST WRITTEN BY"], rows)

@@ -13,7 +13,7 @@ from reconciler.render.common import (
     NO_SECRETS_NOTE,
     context_lines,
     describe,
-    field_line,
+    field_lines,
     not_converged_note,
     orphan_line,
     visible,
@@ -39,8 +39,8 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
         style = _STYLES[change.action]
         out.append(f"  {MARKERS[change.action]} {change.address}", style=f"bold {style}")
         out.append(f"  {describe(change)}\n", style=style)
-        for field in change.fields:
-            out.append(f"      {field_line(change, field)}\n")
+        for line in field_lines(plan, change):
+            out.append(f"      {line}\n")
         for line in context_lines(change):
             out.append(f"      {line}\n", style="dim")
     unchanged = len(plan.resource_changes) - len(shown)

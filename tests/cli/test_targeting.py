@@ -1,0 +1,111 @@
+"""Plan or apply one resource (-target, with what it depends on), a new snapshot of an
+unchanged import (--replace), and what this project manages (reconcile list)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LOCAL, PLATFORM, RunCli, local_env, write_project
+from tests.snowflake_fixture import LocalSnowflake
+
+GITHUB = {
+    "GITHUB_ACTIONS": "true",
+    "GITHUB_SHA": "abcdef0123456789",
+    "GITHUB_REPOSITORY": "globorealty/platform",
+    "GITHUB_RUN_ID": "9",
+    "GITHUB_ACTOR": "octocat",
+    "RECONCILER_PULL_REQUEST": "31",
+}
+
+
+@pytest.fixture
+def globorealty(tmp_path: Path, local_snowflake: LocalSnowflake) -> Path:
+    overlay = LOCAL + (
+        f"connections:\n  snowflake_globorealty:\n    target: {local_snowflake.jdbc_target}\n"
+    )
+    return write_project(
+        tmp_path,
+        {
+            "platform.yaml": PLATFORM,
+            "environments/local.yaml": overlay,
+            "environments/local.env": local_env(
+                user=local_snowflake.username, password=local_snowflake.password
+            ),
+        },
+    )
+
+
+def changed(result_json: str) -> list[str]:
+    plan = json.loads(result_json)
+    return [c["address"] for c in plan["resource_changes"] if c["change"]["actions"] != ["no-op"]]
+
+
+def test_a_target_brings_what_it_depends_on_and_nothing_else(
+    globorealty: Path, invoke: RunCli
+) -> None:
+    only_store = invoke(
+        "plan", "--target", "datastore.rawdata", "--format", "json", cwd=globorealty
+    )
+    assert only_store.code == 0
+    assert changed(only_store.stdout) == ["datastore.rawdata"]
+
+    the_import = invoke(
+        "plan", "--target", "import.raw_house_data", "--format", "json", cwd=globorealty
+    )
+    assert changed(the_import.stdout) == [
+        "connection.snowflake_globorealty",
+        "datastore.rawdata",
+        "import.raw_house_data",
+    ]
+
+    applied = invoke("apply", "--auto-approve", "--target", "datastore.rawdata", cwd=globorealty)
+    assert applied.code == 0, applied.output
+    assert "Apply complete: 1 applied" in applied.stdout
+    rest = invoke("plan", "--format", "json", cwd=globorealty)
+    assert changed(rest.stdout) == ["connection.snowflake_globorealty", "import.raw_house_data"]
+
+
+def test_an_unknown_target_lists_what_exists(globorealty: Path, invoke: RunCli) -> None:
+    result = invoke("plan", "--target", "datastore.nope", cwd=globorealty)
+    assert result.code == 1
+    assert "--target datastore.nope: no such resource" in result.stderr
+    assert "datastore.rawdata" in result.stderr
+
+
+def test_replace_takes_a_new_snapshot_of_an_unchanged_import(
+    globorealty: Path, invoke: RunCli
+) -> None:
+    assert invoke("apply", "--auto-approve", cwd=globorealty, env=GITHUB).code == 0
+    assert invoke("plan", "--detailed-exitcode", cwd=globorealty).code == 0
+
+    again = invoke("plan", "--replace", "import.raw_house_data", "--out", "p.json", cwd=globorealty)
+    assert again.code == 0, again.output
+    assert "import.raw_house_data  materialize version 2: a new version was asked for" in (
+        again.stdout
+    )
+    applied = invoke("apply", "p.json", cwd=globorealty)
+    assert applied.code == 0, applied.output
+    status = invoke("status", cwd=globorealty)
+    assert "raw_house_data  2 " in status.stdout
+
+
+def test_list_shows_what_is_managed_with_versions_and_provenance(
+    globorealty: Path, invoke: RunCli
+) -> None:
+    assert invoke("apply", "--auto-approve", cwd=globorealty, env=GITHUB).code == 0
+    listed = invoke("list", cwd=globorealty)
+    assert listed.code == 0, listed.output
+    assert "Managed for default/local:" in listed.stdout
+    assert "connection.snowflake_globorealty  -        octocat, PR #31, abcdef012345" in (
+        listed.stdout
+    )
+    assert "import.raw_house_data             1        octocat, PR #31, abcdef012345" in (
+        listed.stdout
+    )
+    shown = invoke("show", "raw_house_data", "--rows", "1", cwd=globorealty)
+    assert "Made by: octocat, PR #31, abcdef012345" in shown.stdout
+    status = invoke("status", cwd=globorealty)
+    assert "octocat, PR #31" in status.stdout
