@@ -32,7 +32,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from tests.workflows.github_api import GitHubApi
 from tests.workflows.harness import (
     REPO_ROOT,
     JobResult,
@@ -56,7 +55,7 @@ from tests.workflows.runs import (
 PARALLEL_JOBS = 2  # the test machine's cores
 
 
-class Sim(GitHubApi, JobRunner):
+class Sim(JobRunner):
     """The simulated GitHub repository ``repository`` around the git repository ``repo``."""
 
     def __init__(self, repo: Path, home: Path, repository: str, gh_bin: Path) -> None:

@@ -9,23 +9,26 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.workflows.github_api import GitHubApi
 from tests.workflows.harness import Runner, _run_steps, substitute
 from tests.workflows.runs import Environment, Job, WorkflowRun, slug
 
 WRITE_SCOPES = ("actions", "contents", "deployments", "issues", "pull-requests", "statuses")
 
 
-class JobRunner:
-    """The engine's half that runs jobs (`engine.Sim` is one)."""
+class JobRunner(GitHubApi):
+    """The engine's half that runs jobs (`engine.Sim` is one, and schedules them)."""
 
-    home: Path
     repo: Path
-    repository: str
     gh_bin: Path
     extra_path: list[Path]
     environments: dict[str, Environment]
-    runs: list[WorkflowRun]
-    state: dict[str, Any]
+
+    def _context(self, run: WorkflowRun, job: Job | None) -> dict[str, Any]:
+        raise NotImplementedError  # the engine's: contexts depend on scheduling
+
+    def _complete(self, job: Job, result: str, message: str = "") -> None:
+        raise NotImplementedError  # the engine's: completing a job releases its group
 
     def _permissions(self, job: Job) -> dict[str, str]:
         spec = job.definition.get("permissions", job.run.document.get("permissions"))

@@ -11,6 +11,13 @@ from gitops.common import out_dir, set_outputs
 from gitops.window import reviewed_for
 
 
+def action_how(env: str) -> str:
+    return (
+        f"To apply main to `{env}`: plan it with this action (`command: plan`), review the plan, "
+        "and apply that file with `command: apply` and `plan-file:` behind your approval gate."
+    )
+
+
 def cmd_apply_one(env: str, plan_file: str, workflow: str, artifact: str) -> int:
     """action.yml's apply: ``plan_file``, or the plan reviewed on the pull request this push
     merged. A plan that differs applies nothing (exit 4) and leaves its fresh plan for the
@@ -28,13 +35,13 @@ def cmd_apply_one(env: str, plan_file: str, workflow: str, artifact: str) -> int
                 "action applies only a plan that was reviewed on a pull request, or the "
                 "`plan-file` you give it (e.g. a plan of main you reviewed in the job summary).",
             )
-            finish(env, found, [], "apply")
+            finish(env, found, [], "apply", action_how)
             set_outputs(exitcode="1")
             return 1
         plan, what, pull = merged.plan_file, f"the plan reviewed on #{merged.pr}", merged.pr
         pulls = [merged.pr] if merged.pr else []
     result, fresh, summary = apply_file(env, plan, folder, "action", pull)
-    found = outcome_of(env, result, fresh, summary, what)
+    found = outcome_of(env, result, fresh, summary, what, action_how)
     if found.verdict == "differs":
         found.summary = found.summary.replace(
             f"the job `apply the fresh plan ({env})` in this run applies it after `{env}`'s "
@@ -42,6 +49,6 @@ def cmd_apply_one(env: str, plan_file: str, workflow: str, artifact: str) -> int
             "the action's `fresh-plan` output holds it: apply it with `plan-file:` after your "
             "approval gate",
         )
-    code = finish(env, found, pulls, "apply")
+    code = finish(env, found, pulls, "apply", action_how)
     set_outputs(exitcode=str(result.exitcode), summary=str(summary))
     return code if found.verdict != "differs" else 4

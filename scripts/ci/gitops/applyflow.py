@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -288,7 +289,14 @@ def _run_apply(env: str) -> tuple[Outcome, Window | None]:
     return Outcome("applied", text), window
 
 
-def outcome_of(env: str, result: Reconcile, fresh: Path, summary: Path, what: str) -> Outcome:
+def outcome_of(
+    env: str,
+    result: Reconcile,
+    fresh: Path,
+    summary: Path,
+    what: str,
+    how: Callable[[str], str] = dispatch_how,
+) -> Outcome:
     cli = read_text(str(summary)).strip()
     if result.exitcode == EXIT_OK:
         return Outcome("applied", f"#### Applied {what}\n\n{cli}\n")
@@ -299,7 +307,12 @@ def outcome_of(env: str, result: Reconcile, fresh: Path, summary: Path, what: st
             "from the reviewed plan at the addresses it reviewed, so nothing was applied.** "
             f"The fresh plan is below; the job `apply the fresh plan ({env})` in this run "
             f"applies it after `{env}`'s approval gate (approve it, or reject it and fix "
-            "main).\n\n" + details("the fresh plan", render_fresh(env, fresh)) + "\n" + cli,
+            "main). If it is rejected or never approved: "
+            + how(env)
+            + "\n\n"
+            + details("the fresh plan", render_fresh(env, fresh))
+            + "\n"
+            + cli,
             fresh if fresh.is_file() else None,
         )
     lead = (
@@ -311,7 +324,7 @@ def outcome_of(env: str, result: Reconcile, fresh: Path, summary: Path, what: st
     )
     return Outcome(
         "failed",
-        f"#### Failed: {what}\n\n{lead} {dispatch_how(env)}\n\n{cli}\n\n"
+        f"#### Failed: {what}\n\n{lead} {how(env)}\n\n{cli}\n\n"
         + code_block(clip(result.stderr.strip() or "(no error output)", STDERR_LIMIT)),
     )
 
@@ -339,7 +352,13 @@ HEADINGS = {
 }
 
 
-def finish(env: str, found: Outcome, pulls: list[int], stage: str) -> int:
+def finish(
+    env: str,
+    found: Outcome,
+    pulls: list[int],
+    stage: str,
+    how: Callable[[str], str] = dispatch_how,
+) -> int:
     run = run_link(os.environ.get("GITHUB_RUN_ID", ""))
     title = f"### reconciler apply · `{env}` · {HEADINGS[found.verdict]}\n\n"
     body = fit(
@@ -389,7 +408,7 @@ def finish(env: str, found: Outcome, pulls: list[int], stage: str) -> int:
             f"fresh plan ({env})` to apply the fresh plan"
         )
     if found.verdict == "failed":
-        print(f"::error title=Apply failed ({env})::see the job summary. {dispatch_how(env)}")
+        print(f"::error title=Apply failed ({env})::see the job summary. {how(env)}")
         return 1
     return 0
 
