@@ -1,4 +1,6 @@
-"""The CLI end to end, as a user runs it: real processes, a real local Snowflake."""
+"""The CLI end to end, as a user runs it, on a real local Snowflake: one run in real processes,
+the rest through `main(argv)` in this process (same exit codes and output, no interpreter
+start-up each)."""
 
 from __future__ import annotations
 
@@ -83,11 +85,11 @@ def test_plan_apply_plan_converges_and_a_query_edit_plans_version_2(
 
 
 def test_a_wrong_password_fails_the_import_and_a_fixed_one_converges(
-    globorealty: Path, run_cli: RunCli, local_snowflake: LocalSnowflake
+    globorealty: Path, invoke: RunCli, local_snowflake: LocalSnowflake
 ) -> None:
     edit(globorealty, "    path: azureml://", SCHEDULE + "    path: azureml://")
     set_password(globorealty, "Wr0ng-Passw0rd-42", local_snowflake.username)
-    failed = run_cli("apply", "--auto-approve", cwd=globorealty)
+    failed = invoke("apply", "--auto-approve", cwd=globorealty)
     assert failed.code == 3, failed.output
     assert "Apply failed part-way: 2 applied, 1 failed, 1 skipped." in failed.stdout
     assert "failed: import.raw_house_data: import raw_house_data failed" in failed.stdout
@@ -97,22 +99,22 @@ def test_a_wrong_password_fails_the_import_and_a_fixed_one_converges(
     assert "Wr0ng-Passw0rd-42" not in failed.output
     assert not list((globorealty / ".reconcile/local/datastores").rglob("*.parquet"))
 
-    retry = run_cli("plan", cwd=globorealty)
+    retry = invoke("plan", cwd=globorealty)
     assert "retry: the last import of this definition failed" in retry.stdout
 
     set_password(globorealty, local_snowflake.password, local_snowflake.username)
-    fixed = run_cli("apply", "--auto-approve", cwd=globorealty)
+    fixed = invoke("apply", "--auto-approve", cwd=globorealty)
     assert fixed.code == 0, fixed.output
-    assert run_cli("plan", "--detailed-exitcode", cwd=globorealty).code == 0
-    assert "cron '0 3 * * *' UTC" in run_cli("status", cwd=globorealty).stdout
+    assert invoke("plan", "--detailed-exitcode", cwd=globorealty).code == 0
+    assert "cron '0 3 * * *' UTC" in invoke("status", cwd=globorealty).stdout
 
 
 def test_a_saved_plan_applies_only_where_a_fresh_plan_agrees(
-    globorealty: Path, run_cli: RunCli
+    globorealty: Path, invoke: RunCli
 ) -> None:
-    assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
+    assert invoke("plan", "--out", "plan.json", cwd=globorealty).code == 0
     edit(globorealty, "container_name: rawdata", "container_name: rawdata\n    tags: {x: y}")
-    differs = run_cli("apply", "plan.json", "--fresh-plan-out", "fresh.json", cwd=globorealty)
+    differs = invoke("apply", "plan.json", "--fresh-plan-out", "fresh.json", cwd=globorealty)
     assert differs.code == 4, differs.output
     assert "datastore.rawdata: reviewed: create" in differs.stdout
     assert "nothing was applied" in differs.stderr
@@ -120,36 +122,36 @@ def test_a_saved_plan_applies_only_where_a_fresh_plan_agrees(
     assert not (globorealty / ".reconcile/local/datastores").exists()
 
     # the fresh plan, once reviewed, applies
-    applied = run_cli("apply", "fresh.json", cwd=globorealty)
+    applied = invoke("apply", "fresh.json", cwd=globorealty)
     assert applied.code == 0, applied.output
     assert "Apply complete: 3 applied, 0 failed, 0 skipped." in applied.stdout
 
     # a reviewed change applies even when something else changed meanwhile; the unreviewed
     # change is listed and left alone
     edit(globorealty, "tags: {x: y}", "tags: {x: z}")
-    assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
+    assert invoke("plan", "--out", "plan.json", cwd=globorealty).code == 0
     edit(
         globorealty,
         "password: ${env:SNOWFLAKE_PASSWORD}",
         "password: ${env:SNOWFLAKE_PASSWORD}\n    tags: {owner: someone}",
     )
-    partial = run_cli("apply", "plan.json", cwd=globorealty)
+    partial = invoke("apply", "plan.json", cwd=globorealty)
     assert partial.code == 0, partial.output
     assert "Apply complete: 1 applied" in partial.stdout
     assert "Not applied: 1 change(s)" in partial.stdout
     assert "connection.snowflake_globorealty: update" in partial.stdout
-    after = run_cli("plan", "--detailed-exitcode", cwd=globorealty)
+    after = invoke("plan", "--detailed-exitcode", cwd=globorealty)
     assert after.code == 2 and "tags.owner" in after.stdout and "tags.x" not in after.stdout
 
     # a plan whose changes were all made meanwhile has nothing left to do
-    assert run_cli("plan", "--out", "plan.json", cwd=globorealty).code == 0
-    assert run_cli("apply", "--auto-approve", cwd=globorealty).code == 0  # someone else applied
-    converged = run_cli("apply", "plan.json", cwd=globorealty)
+    assert invoke("plan", "--out", "plan.json", cwd=globorealty).code == 0
+    assert invoke("apply", "--auto-approve", cwd=globorealty).code == 0  # someone else applied
+    converged = invoke("apply", "plan.json", cwd=globorealty)
     assert converged.code == 0 and "Apply" not in converged.stdout
 
 
-def test_apply_without_a_terminal_needs_auto_approve(globorealty: Path, run_cli: RunCli) -> None:
-    result = run_cli("apply", cwd=globorealty)
+def test_apply_without_a_terminal_needs_auto_approve(globorealty: Path, invoke: RunCli) -> None:
+    result = invoke("apply", cwd=globorealty)
     assert result.code == 1
     assert "no terminal is attached" in result.stderr
     assert "--auto-approve" in result.stderr
@@ -165,10 +167,10 @@ def test_apply_without_a_terminal_needs_auto_approve(globorealty: Path, run_cli:
     ids=["sql-error", "no-rows"],
 )
 def test_a_failing_import_leaves_nothing_behind_and_is_retried(
-    globorealty: Path, run_cli: RunCli, old: str, new: str, cause: str
+    globorealty: Path, invoke: RunCli, old: str, new: str, cause: str
 ) -> None:
     edit(globorealty, old, new)
-    checked = run_cli("plan", "--check-sources", cwd=globorealty)
+    checked = invoke("plan", "--check-sources", cwd=globorealty)
     if cause == "no rows":
         assert checked.code == 0, checked.output  # LIMIT 0 cannot tell an empty result
     else:
@@ -176,26 +178,26 @@ def test_a_failing_import_leaves_nothing_behind_and_is_retried(
         assert "source check failed" in checked.stderr and "raw_house_data" in checked.stderr
         assert cause in checked.stderr
 
-    failed = run_cli("apply", "--auto-approve", cwd=globorealty)
+    failed = invoke("apply", "--auto-approve", cwd=globorealty)
     assert failed.code == 3, failed.output
     assert "import raw_house_data failed" in failed.stdout
     assert cause in failed.stdout
-    status = run_cli("status", cwd=globorealty).stdout
+    status = invoke("status", cwd=globorealty).stdout
     assert "raw_house_data  -               Failed" in status
     assert not list((globorealty / ".reconcile/local").rglob("*.parquet"))
     assert not list((globorealty / ".reconcile/local/staging").iterdir())
-    plan = run_cli("plan", "--detailed-exitcode", cwd=globorealty)
+    plan = invoke("plan", "--detailed-exitcode", cwd=globorealty)
     assert plan.code == 2 and "materialize version 1: retry" in plan.stdout
 
 
-def test_check_sources_passes_for_a_good_query(globorealty: Path, run_cli: RunCli) -> None:
-    result = run_cli("plan", "--check-sources", "--detailed-exitcode", cwd=globorealty)
+def test_check_sources_passes_for_a_good_query(globorealty: Path, invoke: RunCli) -> None:
+    result = invoke("plan", "--check-sources", "--detailed-exitcode", cwd=globorealty)
     assert result.code == 2, result.output
     assert "Plan: 3 to add" in result.stdout
 
 
 def test_an_unreachable_snowflake_fails_the_import_quickly_with_a_clear_message(
-    globorealty: Path, run_cli: RunCli
+    globorealty: Path, invoke: RunCli
 ) -> None:
     overlay = globorealty / "environments/local.yaml"
     text = overlay.read_text()
@@ -204,7 +206,7 @@ def test_an_unreachable_snowflake_fails_the_import_quickly_with_a_clear_message(
     overlay.write_text(
         text[:start] + "jdbc:snowflake://127.0.0.1:9/?db=GLOBOREALTY&protocol=http" + text[end:]
     )
-    failed = run_cli("apply", "--auto-approve", cwd=globorealty)
+    failed = invoke("apply", "--auto-approve", cwd=globorealty)
     assert failed.code == 3
     assert "import raw_house_data failed" in failed.stdout
     assert "127.0.0.1:9" in failed.stdout

@@ -34,37 +34,37 @@ from tests.conftest import DEMO_KEY, DEMO_PASSWORD, PLATFORM, RunCli
     ],
 )
 def test_bad_input_exits_1_naming_file_and_line_without_a_traceback(
-    project: Path, run_cli: RunCli, old: str, new: str, expected: str
+    project: Path, invoke: RunCli, old: str, new: str, expected: str
 ) -> None:
     (project / "platform.yaml").write_text(PLATFORM.replace(old, new))
     for command in ("validate", "plan"):
-        result = run_cli(command, cwd=project)
+        result = invoke(command, cwd=project)
         assert result.code == 1
         assert expected in result.stderr
         assert "Traceback" not in result.output
         assert "pl41n-text-pw" not in result.output
 
 
-def test_debug_shows_the_traceback(project: Path, run_cli: RunCli) -> None:
+def test_debug_shows_the_traceback(project: Path, invoke: RunCli) -> None:
     (project / "platform.yaml").write_text(PLATFORM.replace("type: azure_blob", "type: nope"))
-    result = run_cli("--debug", "plan", cwd=project)
+    result = invoke("--debug", "plan", cwd=project)
     assert result.code == 1
     assert "Traceback" in result.stderr
 
 
-def test_usage_errors_exit_1_not_2(project: Path, run_cli: RunCli) -> None:
-    result = run_cli("plan", "--format", "yaml", cwd=project)
+def test_usage_errors_exit_1_not_2(project: Path, invoke: RunCli) -> None:
+    result = invoke("plan", "--format", "yaml", cwd=project)
     assert result.code == 1
     assert "Invalid value for '--format'" in result.stderr
 
 
-def test_unknown_environment_lists_known_ones(project: Path, run_cli: RunCli) -> None:
-    result = run_cli("plan", "--env", "qa", cwd=project)
+def test_unknown_environment_lists_known_ones(project: Path, invoke: RunCli) -> None:
+    result = invoke("plan", "--env", "qa", cwd=project)
     assert result.code == 1
     assert "unknown environment 'qa'; known environments: local" in result.stderr
 
 
-def test_no_secret_value_appears_in_any_output_or_file(project: Path, run_cli: RunCli) -> None:
+def test_no_secret_value_appears_in_any_output_or_file(project: Path, invoke: RunCli) -> None:
     outputs = []
     for args in (
         ("validate",),
@@ -76,7 +76,7 @@ def test_no_secret_value_appears_in_any_output_or_file(project: Path, run_cli: R
         ("status",),
         ("--debug", "plan"),
     ):
-        result = run_cli(*args, cwd=project)
+        result = invoke(*args, cwd=project)
         assert result.code in (0, 2, 3), result.output
         outputs.append(result.output)
     # Every file but the env file (the input) and the workspace's own store, which keeps
@@ -94,8 +94,8 @@ def test_no_secret_value_appears_in_any_output_or_file(project: Path, run_cli: R
     assert creds["secret_refs"] == {"credentials.password": "${env:SNOWFLAKE_PASSWORD}"}
 
 
-def test_secrets_are_write_only_in_the_embedded_workspace(project: Path, run_cli: RunCli) -> None:
-    run_cli("apply", "--auto-approve", cwd=project)
+def test_secrets_are_write_only_in_the_embedded_workspace(project: Path, invoke: RunCli) -> None:
+    invoke("apply", "--auto-approve", cwd=project)
     script = (
         "from pathlib import Path; from reconciler.providers.local.provider import LocalWorkspace;"
         "w = LocalWorkspace(Path('.reconcile/local'));"
@@ -122,9 +122,9 @@ def test_help_and_a_local_plan_do_not_import_azure_or_snowflake(project: Path) -
         assert "HEAVY []" in proc.stderr, proc.stderr
 
 
-def test_apply_refuses_a_file_that_is_not_a_plan(project: Path, run_cli: RunCli) -> None:
+def test_apply_refuses_a_file_that_is_not_a_plan(project: Path, invoke: RunCli) -> None:
     (project / "notaplan.json").write_text('{"resource_changes": "nope"}')
-    result = run_cli("apply", "notaplan.json", cwd=project)
+    result = invoke("apply", "notaplan.json", cwd=project)
     assert result.code == 1
     assert "notaplan.json is not a reconciler plan file" in result.stderr
     assert "Traceback" not in result.stderr

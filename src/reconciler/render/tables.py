@@ -39,23 +39,23 @@ def render_status(
             [
                 name,
                 latest.version if latest else "-",
-                made_by(latest.provenance) if latest else "-",
                 job.status if job else "never run",
                 f"{job.rows:,}" if job and job.rows is not None else "-",
                 (job.ended_at or job.started_at) if job else "-",
                 _trigger(schedule.spec) if schedule else "-",
                 _next(schedule, now) if schedule else "-",
+                made_by(latest.provenance) if latest else "-",
             ]
         )
     headers = [
         "IMPORT",
         "LATEST VERSION",
-        "MADE BY",
         "LAST JOB",
         "ROWS",
         "WHEN",
         "SCHEDULE",
         "NEXT RUN",
+        "MADE BY",
     ]
     out = table(headers, rows)
     for name in imports:
