@@ -10,6 +10,7 @@ from tests.workflows.conftest import GitHub, git
 from tests.workflows.engine import Job
 from tests.workflows.scenarios import add_datastore, artifact_files, bootstrap, comment, edit
 
+NO_CHANGES = "No changes. The workspace matches the desired state."
 SECRET_NAMES = ("SNOWFLAKE_PASSWORD", "STORAGE_ACCOUNT_KEY")
 
 
@@ -94,6 +95,16 @@ def test_a_fork_pull_request_gets_a_clear_notice_and_holds_nothing(github: GitHu
         notice
     )
     assert "applies it after `dev`'s approval gate" in notice
+
+    github.merge(7)  # reviewed as code, never planned: main's plan goes behind the gate
+    github.sim.settle()
+    apply = github.sim.runs_of("apply.yml")[-1]
+    assert "pull request #7 comes from a fork, so it could not be planned" in (
+        apply.job("plan-dev").summary
+    )
+    assert github.repo.pending("dev") == NO_CHANGES  # dev's gate is open
+    (gate,) = github.sim.waiting()
+    assert gate.key == "apply-prod" and "datastore.curated" in apply.job("plan-prod").summary
 
 
 def test_an_invalid_desired_state_annotates_the_line_and_the_comment_shows_where(
