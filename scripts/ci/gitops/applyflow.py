@@ -361,6 +361,11 @@ def finish(
 ) -> int:
     run = run_link(os.environ.get("GITHUB_RUN_ID", ""))
     title = f"### reconciler apply · `{env}` · {HEADINGS[found.verdict]}\n\n"
+    if found.verdict == "failed":  # the promotion rule: later environments wait for this one
+        title += (
+            f"> [!CAUTION]\n> **`{env}` did not converge, so the environments promoted after it "
+            "are skipped in this run.**\n\n"
+        )
     body = fit(
         title + found.summary + f"\n\n<sub>[{stage} run]({run}) · commit `{sha()[:12]}`</sub>\n",
         "",
