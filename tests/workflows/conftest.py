@@ -238,6 +238,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, local_snowflake: LocalSnowf
     for env in ("dev", "prod"):
         applied = repo.reconcile(env, "apply", "--auto-approve")
         assert applied.returncode == 0, applied.stderr
+        assert repo.pending(env) == "No changes. The workspace matches the desired state."
     return repo.workspaces
 
 
