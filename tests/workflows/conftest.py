@@ -19,7 +19,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from reconciler.localsnow import DEMO_PASSWORD, DEMO_USERNAME
 from tests.snowflake_fixture import LocalSnowflake
 from tests.workflows.engine import Environment, Sim, WorkflowRun
 from tests.workflows.harness import REPO_ROOT
+from tests.workflows.preload import write_client
 
 REPOSITORY = "globorealty/platform"
 STORAGE_ACCOUNT_KEY = "sa-key-Lm4Rz9-never-shown"
@@ -63,6 +64,7 @@ class Repo:
     snowflake_target: str
     seed: Path | None = None  # applied workspaces to start from (see `seeded`)
     project: str = "."  # the folder holding platform.yaml
+    launcher: dict[str, str] = field(default_factory=dict)  # the preloaded CLI (preload.py)
 
     def write(self, relative: str, text: str) -> None:
         path = self.root / relative
@@ -90,8 +92,9 @@ class Repo:
         self, env: str, *args: str, secrets: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """The CLI on main's checkout against ``env``'s workspace, as an operator would."""
+        program = self.launcher.get("program") or str(Path(sys.executable).parent / "reconcile")
         return subprocess.run(
-            [str(Path(sys.executable).parent / "reconcile"), *args, "--env", env],
+            [program, *args, "--env", env],
             cwd=self.root / self.project,
             capture_output=True,
             text=True,
@@ -103,6 +106,7 @@ class Repo:
                 **VARS,
                 "SNOWFLAKE_PASSWORD": DEMO_PASSWORD,
                 "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY,
+                **{k: v for k, v in self.launcher.items() if k != "program"},
                 **(secrets or {}),
             },
         )
@@ -231,10 +235,15 @@ def make_repo(tmp_path: Path, snowflake: LocalSnowflake) -> Repo:
 
 
 @pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory, local_snowflake: LocalSnowflake) -> Path:
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory,
+    local_snowflake: LocalSnowflake,
+    preloaded: tuple[Path, Path],
+) -> Path:
     """dev and prod workspaces as main declares them, made once per session (an import runs
     in each) and copied by the tests that start from an applied workspace."""
     repo = make_repo(tmp_path_factory.mktemp("seed"), local_snowflake)
+    repo.launcher = launcher(preloaded)
     for env in ("dev", "prod"):
         applied = repo.reconcile(env, "apply", "--auto-approve")
         assert applied.returncode == 0, applied.stderr
@@ -242,10 +251,45 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, local_snowflake: LocalSnowf
     return repo.workspaces
 
 
+def launcher(preloaded: tuple[Path, Path]) -> dict[str, str]:
+    return {
+        "program": str(preloaded[0] / "reconcile"),
+        "RECONCILE_PRELOAD_SOCKET": str(preloaded[1]),
+    }
+
+
+@pytest.fixture(scope="session")
+def preloaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """A `reconcile` that starts in milliseconds: the real CLI, imported once (preload.py).
+    Yields the folder to put first on the runners' PATH and the server's socket."""
+    folder = tmp_path_factory.mktemp("preload")
+    socket_path = folder / "reconcile.sock"
+    real = Path(sys.executable).parent / "reconcile"
+    write_client(folder / "bin", real)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.workflows.preload", "serve", str(socket_path)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+    try:
+        yield folder / "bin", socket_path
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @pytest.fixture
-def github(tmp_path: Path, local_snowflake: LocalSnowflake, seeded: Path) -> Iterator[GitHub]:
+def github(
+    tmp_path: Path,
+    local_snowflake: LocalSnowflake,
+    seeded: Path,
+    preloaded: tuple[Path, Path],
+) -> Iterator[GitHub]:
     repo = make_repo(tmp_path, local_snowflake)
     repo.seed = seeded
+    repo.launcher = launcher(preloaded)
     home = tmp_path / "github"
     bin_dir = home / "bin"
     bin_dir.mkdir(parents=True)
@@ -255,6 +299,8 @@ def github(tmp_path: Path, local_snowflake: LocalSnowflake, seeded: Path) -> Ite
     )
     gh.chmod(0o755)
     sim = Sim(repo.root, home, REPOSITORY, bin_dir)
+    sim.extra_path = [preloaded[0]]
+    sim.extra_env = {"RECONCILE_PRELOAD_SOCKET": str(preloaded[1])}
     configure(sim)
     simulated = GitHub(sim, repo)
     yield simulated

@@ -71,7 +71,8 @@ class Sim(JobRunner):
         self._ids = itertools.count(7001)
         self.workflow_dir = REPO_ROOT / ".github" / "workflows"
         self.ignored = {"ci.yml"}  # `make test` of this repository: not simulated
-        self.extra_path: list[Path] = []
+        self.extra_path: list[Path] = []  # first on the runners' PATH
+        self.extra_env: dict[str, str] = {}  # in every job's environment
         self._init_api(home, repository)
 
     # --- events ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ class JobRunner(GitHubApi):
     repo: Path
     gh_bin: Path
     extra_path: list[Path]
+    extra_env: dict[str, str]
     environments: dict[str, Environment]
 
     def _context(self, run: WorkflowRun, job: Job | None) -> dict[str, Any]:
@@ -57,6 +58,7 @@ class JobRunner(GitHubApi):
             shutil.rmtree(workspace)
         workspace.mkdir(parents=True)
         extra = {
+            **self.extra_env,
             "FAKE_GH_STATE": str(self.state_file),
             "GITHUB_JOB": job.job_id,
             "GITHUB_WORKFLOW": run.name,
