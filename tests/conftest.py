@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.snowflake_fixture", "tests.azurite_fixture"]
+pytest_plugins = ["tests.snowflake_fixture", "tests.azurite_fixture", "tests.s3_fixture"]
 
 DEMO_PASSWORD = "pw-Zq81-unit-test-secret"
 DEMO_KEY = "key-Hh42-unit-test-account-key"

@@ -26,7 +26,20 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from reconciler.names import canonical_datastore_path, connection_ref
+from reconciler.limits import (
+    MAX_DESCRIPTION,
+    MAX_FOLDER,
+    MAX_NAME,
+    MAX_QUERY,
+    MAX_TAG_KEY,
+    MAX_TAG_VALUE,
+    MAX_TAGS,
+    MAX_TEXT,
+    MAX_VERSION,
+    sql_statements,
+    text_problem,
+)
+from reconciler.names import canonical_datastore_path, connection_ref, project_folder
 from reconciler.resources import SecretRef
 from reconciler.schedules import cron_problem, time_zone_problem
 from reconciler.vocabulary import RESERVED_TAG_PREFIXES, SYSTEM_DATASTORES, default_asset_type
@@ -76,8 +89,55 @@ def _interpolate(value: str, info: ValidationInfo) -> str:
     return _VAR.sub(substitute, value)
 
 
-Text = Annotated[str, AfterValidator(_interpolate)]
-"""A plain string in which ``${NAME}`` is replaced from the environment."""
+def _bounded(max_chars: int, *, multiline: bool = False) -> AfterValidator:
+    """Checked after ``${NAME}`` is filled: a variable's value counts, and may not smuggle in a
+    control character either."""
+
+    def check(value: str) -> str:
+        problem = text_problem(value, max_chars, multiline=multiline)
+        if problem is not None:
+            raise PydanticCustomError("text", "this value {problem}", {"problem": problem})
+        return value
+
+    return AfterValidator(check)
+
+
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_interpolate), _bounded(MAX_TEXT)]
+"""A one-line string in which ``${NAME}`` is replaced from the environment."""
+Prose = Annotated[
+    str,
+    Field(max_length=MAX_DESCRIPTION),
+    AfterValidator(_interpolate),
+    _bounded(MAX_DESCRIPTION, multiline=True),
+]
+"""A description: ``${NAME}`` filled, line breaks allowed, Azure ML's 5,000 characters."""
+
+
+def _one_query(query: str) -> str:
+    statements = sql_statements(query)
+    if not statements:
+        raise PydanticCustomError(
+            "empty_query",
+            "the query is empty; write the SELECT whose result becomes the data asset",
+        )
+    if len(statements) > 1:
+        raise PydanticCustomError(
+            "several_statements",
+            "the query holds {count} SQL statements; a data import runs exactly one query "
+            "(remove what follows the first ';')",
+            {"count": len(statements)},
+        )
+    return query
+
+
+Query = Annotated[
+    str,
+    Field(max_length=MAX_QUERY),
+    AfterValidator(_interpolate),
+    _bounded(MAX_QUERY, multiline=True),
+    AfterValidator(_one_query),
+]
+"""One SQL statement (a trailing ';' and comments are fine), at most `MAX_QUERY` characters."""
 
 
 def _parse_secret(value: Any, handler: Any) -> SecretRef:
@@ -86,10 +146,10 @@ def _parse_secret(value: Any, handler: Any) -> SecretRef:
     if isinstance(value, SecretRef):
         return value
     text = value if isinstance(value, str) else None
-    env = _ENV_REF.match(text) if text else None
+    env = _ENV_REF.fullmatch(text) if text else None
     if env:
         return SecretRef(source="env", name=env.group(1))
-    vault = _KEYVAULT_REF.match(text) if text else None
+    vault = _KEYVAULT_REF.fullmatch(text) if text else None
     if vault:
         return SecretRef(
             source="keyvault", vault=vault.group(1), name=vault.group(2), version=vault.group(3)
@@ -122,6 +182,13 @@ Secret = Annotated[
 
 
 def _check_tags(tags: dict[str, str]) -> dict[str, str]:
+    if len(tags) > MAX_TAGS:
+        raise PydanticCustomError(
+            "too_many_tags",
+            "{count} tags; at most {limit} are allowed (Azure ML keeps 50 per resource and "
+            "reconciler writes up to {reserved} of its own)",
+            {"count": len(tags), "limit": MAX_TAGS, "reserved": 50 - MAX_TAGS},
+        )
     for key in tags:
         if key.startswith(RESERVED_TAG_PREFIXES):
             raise PydanticCustomError(
@@ -133,7 +200,18 @@ def _check_tags(tags: dict[str, str]) -> dict[str, str]:
     return dict(sorted(tags.items()))
 
 
-Tags = Annotated[dict[str, Text], AfterValidator(_check_tags)]
+def _tag_key(key: str) -> str:
+    problem = "is empty" if not key else text_problem(key, MAX_TAG_KEY)
+    if problem is not None:
+        raise PydanticCustomError("tag_key", "this tag key {problem}", {"problem": problem})
+    return key
+
+
+TagKey = Annotated[str, Field(max_length=MAX_TAG_KEY), AfterValidator(_tag_key)]
+TagValue = Annotated[
+    str, Field(max_length=MAX_TAG_VALUE), AfterValidator(_interpolate), _bounded(MAX_TAG_VALUE)
+]
+Tags = Annotated[dict[TagKey, TagValue], AfterValidator(_check_tags)]
 
 
 class Strict(BaseModel):
@@ -149,7 +227,7 @@ class LocalWorkspace(Strict):
     """The embedded workspace: a folder under the project that behaves like Azure ML."""
 
     provider: Literal["local"] = Field(description="Use the embedded local workspace.")
-    path: Text = Field(
+    path: Annotated[Text, AfterValidator(project_folder)] = Field(
         ".reconcile/local",
         description="Folder (relative to the project) that holds the workspace's store and data.",
     )
@@ -300,7 +378,7 @@ class _Datastore(Strict):
     account_name: Text = Field(description="Storage account name.")
     endpoint: Text = Field("core.windows.net", description="Storage endpoint suffix.")
     protocol: Literal["https", "wasbs", "abfss"] = Field("https", description="Protocol.")
-    description: Text | None = Field(None, description="Description.")
+    description: Prose | None = Field(None, description="Description.")
     tags: Tags = Field(default_factory=dict, description="Free-form tags.")
     lifecycle: Lifecycle = _lifecycle()
 
@@ -350,7 +428,7 @@ ConnectionRef = Annotated[Text, AfterValidator(connection_ref)]
 class DatabaseSource(Strict):
     type: Literal["database"] = Field(description="Run a query on a database connection.")
     connection: ConnectionRef = Field(description="Connection name (azureml:<name> also works).")
-    query: Text = Field(description="SQL query whose result becomes the data asset.")
+    query: Query = Field(description="SQL query whose result becomes the data asset.")
 
 
 class FileSystemSource(Strict):
@@ -433,7 +511,17 @@ class ImportSchedule(Strict):
 
     trigger: Trigger = Field(description="When to run, as in az ml schedule YAML.")
     enabled: bool = Field(True, description="Whether the schedule is enabled.")
-    description: Text | None = Field(None, description="Description.")
+    description: Prose | None = Field(None, description="Description.")
+
+
+_MAX_DATASTORE_URI = len("azureml://datastores//paths/") + MAX_NAME + MAX_FOLDER
+DatastorePath = Annotated[
+    str,
+    Field(max_length=_MAX_DATASTORE_URI),
+    AfterValidator(_interpolate),
+    AfterValidator(canonical_datastore_path),  # first: it explains why a path could escape
+    _bounded(_MAX_DATASTORE_URI),
+]
 
 
 class DataImport(Strict):
@@ -443,13 +531,13 @@ class DataImport(Strict):
         None, description="Asset type; defaults to mltable for database, uri_folder for files."
     )
     source: Source = Field(description="Where the data comes from.")
-    path: Annotated[Text, AfterValidator(canonical_datastore_path)] = Field(
+    path: DatastorePath = Field(
         description="Target: azureml://datastores/<datastore>/paths/<folder>."
     )
-    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$")] | None = Field(
-        None, description="Pin the asset version; omit to number versions automatically."
-    )
-    description: Text | None = Field(None, description="Description of the data asset.")
+    version: (
+        Annotated[str, Field(pattern=rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_VERSION - 1}}}$")] | None
+    ) = Field(None, description="Pin the asset version; omit to number versions automatically.")
+    description: Prose | None = Field(None, description="Description of the data asset.")
     tags: Tags = Field(default_factory=dict, description="Tags of the data asset.")
     lifecycle: Lifecycle = _lifecycle()
     schedule: ImportSchedule | None = Field(None, description="Optional schedule.")

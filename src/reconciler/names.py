@@ -11,13 +11,15 @@ from pathlib import Path, PurePosixPath
 
 from pydantic_core import PydanticCustomError
 
+from reconciler.limits import MAX_FOLDER, MAX_NAME, MAX_SEGMENT
 from reconciler.vocabulary import NAME_PLACEHOLDER
 
-# Azure ML rules: datastores lowercase letters, digits and underscores; connections and assets
-# start with a letter or digit and use letters, digits, '-', '_' (assets also '.').
-DATASTORE_NAME = re.compile(r"^[a-z0-9_]{1,255}$")
-CONNECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
-ASSET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+# Azure ML rules (see reconciler.limits for the sources): datastores lowercase letters, digits
+# and underscores; connections and assets start with a letter or digit and use letters, digits,
+# '-', '_' (assets also '.'). Use them with fullmatch: '$' also matches before a final newline.
+DATASTORE_NAME = re.compile(rf"[a-z0-9_]{{1,{MAX_NAME}}}")
+CONNECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,32}")
+ASSET_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME - 1}}}")
 
 
 _SHORT_PATH = re.compile(r"^azureml://datastores/([^/]+)/paths/(.*)$")
@@ -59,6 +61,10 @@ def unsafe_path_reason(path: str) -> str | None:
         return "empty segments ('//') are not allowed"
     if ":" in segments[0]:
         return "drive letters and schemes are not allowed"
+    if len(path) > MAX_FOLDER:
+        return f"it is {len(path):,} characters long (at most {MAX_FOLDER:,})"
+    if any(len(s) > MAX_SEGMENT for s in segments):
+        return f"a folder name is longer than {MAX_SEGMENT} characters"
     return None
 
 
@@ -74,7 +80,7 @@ def canonical_datastore_path(uri: str) -> str:
         )
     datastore, _, folder = canonical.removeprefix("azureml://datastores/").partition("/paths/")
     reason = unsafe_path_reason(folder) or (
-        None if DATASTORE_NAME.match(datastore) else "the datastore name is not valid"
+        None if DATASTORE_NAME.fullmatch(datastore) else "the datastore name is not valid"
     )
     if reason:
         raise PydanticCustomError(
@@ -107,10 +113,28 @@ def inside(root: Path, *parts: str) -> Path:
 def connection_ref(value: str) -> str:
     """``azureml:<name>`` and ``<name>`` both name a workspace connection."""
     name = value.removeprefix("azureml:")
-    if not CONNECTION_NAME.match(name):
+    if not CONNECTION_NAME.fullmatch(name):
         raise PydanticCustomError(
             "connection_ref",
-            "connection '{name}' is not a valid connection name ({rule})",
-            {"name": name, "rule": CONNECTION_NAME.pattern},
+            "{name} is not a valid connection name ({rule})",
+            {"name": repr(name) if len(name) <= 64 else "this", "rule": CONNECTION_RULE},
         )
     return name
+
+
+CONNECTION_RULE = "3-33 letters, digits, '_' or '-', starting with a letter or digit"
+
+
+def project_folder(value: str) -> str:
+    """A folder inside the project: relative, no '..', '/' between folders."""
+    reason = unsafe_path_reason(value.removeprefix("./")) or (
+        "absolute paths are not allowed" if PurePosixPath(value).is_absolute() else None
+    )
+    if reason:
+        raise PydanticCustomError(
+            "project_folder",
+            "the folder must stay inside the project: {reason}; write a relative folder such "
+            "as .reconcile/local",
+            {"reason": reason},
+        )
+    return value

@@ -8,6 +8,7 @@ version is materialised only when the definition changed, never twice for the sa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reconciler.desired import DesiredState
@@ -42,9 +43,15 @@ _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 
 
 def read_live(reader: WorkspaceReader, import_names: Iterable[str], owner: str) -> LiveState:
-    resources = tuple(r for kind in _RESOURCE_KINDS for r in reader.list_resources(kind))
-    assets = tuple(reader.list_assets(sorted(import_names)))
-    return LiveState(resources, assets, tuple(reader.list_imported_assets(owner)))
+    """Every kind, the declared imports and the owner's imported assets, read at once: against
+    a remote workspace each is a chain of page requests, and the longest chain, not their sum,
+    should bound the time."""
+    with ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 2) as pool:
+        kinds = [pool.submit(reader.list_resources, kind) for kind in _RESOURCE_KINDS]
+        assets = pool.submit(reader.list_assets, sorted(import_names))
+        imported = pool.submit(reader.list_imported_assets, owner)
+        resources = tuple(r for read in kinds for r in read.result())
+        return LiveState(resources, tuple(assets.result()), tuple(imported.result()))
 
 
 def build_plan(
@@ -177,6 +184,7 @@ def _plan_resource(
         fields.sort(key=lambda f: f.path)
         return _change(desired, Action.CREATE, None, tuple(fields), refs)
     fields = diff_specs(desired.kind, live.spec, spec)
+    fields = [f for f in fields if not (f.path in live.unreadable and f.before is None)]
     for path in sorted(desired.secrets):
         if not state.secrets.resolved:
             fields.append(secret_change(path, unknown=True))

@@ -279,10 +279,19 @@ class LiveResource:
     owner: str | None = None  # <project>/<environment> from the ownership tag
     provenance: dict[str, str] = field(default_factory=dict)
     prevent_destroy: bool = False
+    # fields the workspace never returns (a connection's user name on Azure ML, unless
+    # reconciler wrote it beside the connection): unknown, so never planned as a change
+    unreadable: tuple[str, ...] = ()
 
     @classmethod
     def read(
-        cls, kind: Kind, name: str, essence: Any, tags: SplitTags, system: bool = False
+        cls,
+        kind: Kind,
+        name: str,
+        essence: Any,
+        tags: SplitTags,
+        system: bool = False,
+        unreadable: tuple[str, ...] = (),
     ) -> LiveResource:
         """A live resource with what reconciler wrote beside it (see `split_tags`)."""
         return cls(
@@ -295,6 +304,7 @@ class LiveResource:
             tags.owner,
             tags.provenance,
             tags.prevent_destroy,
+            unreadable,
         )
 
     @property

@@ -186,6 +186,31 @@ AZURE_TIME_ZONES = (
 
 
 ASSET_TYPES = ("mltable", "uri_folder")
+DATA_TYPES = ("uri_file", "uri_folder", "mltable")  # what a data asset version can be
+FOLDER_DATA_TYPES = ("uri_folder", "mltable")  # the service ends their URIs with '/'
+RECURRENCE_FREQUENCIES = ("Minute", "Hour", "Day", "Week", "Month")
+
+
+def snake_case(rest_name: str) -> str:
+    """azure-ai-ml's spelling of a REST enum value: ``AzureOpenAI`` -> ``azure_open_ai``,
+    ``PAT`` -> ``pat``, ``ADLSGen2`` -> ``adls_gen2``."""
+    out: list[str] = []
+    for index, char in enumerate(rest_name):
+        before = rest_name[index - 1] if index else ""
+        after = rest_name[index + 1] if index + 1 < len(rest_name) else ""
+        upper_run_ends = before.isupper() and after.islower()
+        if char.isupper() and index and (before.islower() or before.isdigit() or upper_run_ends):
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def canonical(names: Iterable[str], given: object) -> str | None:
+    """The service's spelling of ``given`` among ``names`` (it matches case-insensitively and
+    answers in its own casing: ``AzureOpenAi`` is stored as ``AzureOpenAI``), or None."""
+    if not isinstance(given, str):
+        return None
+    return next((name for name in names if name.lower() == given.lower()), None)
 
 
 def default_asset_type(source_type: str) -> str:
@@ -210,8 +235,39 @@ class CredentialKind:
         return tuple(ours for _, ours in self.secret)
 
 
-# our connection type -> REST category
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# our connection type -> REST category (the ones reconciler models)
 CONNECTION_CATEGORIES = {"snowflake": "Snowflake", "azure_sql_db": "AzureSqlDb", "s3": "S3"}
+# Every category and authType the service accepts (its ConnectionCategory and
+# ConnectionAuthType enums, as azure-ai-ml 1.35's REST client lists them). Connections of the
+# others are stored and answered verbatim by the emulator; reconciler leaves them alone.
+SERVICE_CONNECTION_CATEGORIES = _names(
+    """PythonFeed ContainerRegistry Git S3 Snowflake AzureKeyVault AzureSqlDb
+    AzureSynapseAnalytics AzureMySqlDb AzurePostgresDb ADLSGen2 AzureContainerAppEnvironment
+    Redis ApiKey AzureOpenAI AIServices CognitiveSearch CognitiveService CustomKeys AzureBlob
+    AzureStorageAccount AzureOneLake CosmosDb CosmosDbMongoDbApi AzureDataExplorer AzureMariaDb
+    AzureDatabricksDeltaLake AzureSqlMi AzureTableStorage AmazonRdsForOracle
+    AmazonRdsForSqlServer AmazonRedshift Db2 Drill GoogleBigQuery Greenplum Hbase Hive Impala
+    Informix MariaDb MicrosoftAccess MySql Netezza Oracle Phoenix PostgreSql Presto SapOpenHub
+    SapBw SapHana SapTable Spark SqlServer Sybase Teradata Vertica Pinecone Databricks
+    Cassandra Couchbase MongoDbV2 MongoDbAtlas AmazonS3Compatible FileServer FtpServer
+    GoogleCloudStorage Hdfs OracleCloudStorage Sftp GenericHttp ODataRest Odbc GenericRest
+    RemoteTool AmazonMws Concur Dynamics DynamicsAx DynamicsCrm GoogleAdWords Hubspot Jira
+    Magento Marketo Office365 Eloqua Responsys OracleServiceCloud PayPal QuickBooks Salesforce
+    SalesforceServiceCloud SalesforceMarketingCloud SapCloudForCustomer SapEcc ServiceNow
+    SharePointOnlineList Shopify Square WebTable Xero Zoho GenericContainerRegistry
+    Elasticsearch AppInsights AppConfig OpenAI Serp BingLLMSearch Serverless
+    ManagedOnlineEndpoint ApiManagement ModelGateway GroundingWithBingSearch
+    GroundingWithCustomSearch Sharepoint MicrosoftFabric PowerPlatformEnvironment RemoteA2A"""
+)
+SERVICE_CONNECTION_AUTH_TYPES = _names(
+    """PAT ManagedIdentity UsernamePassword None SAS AccountKey ServicePrincipal AccessKey ApiKey
+    CustomKeys OAuth2 AAD DelegatedSAS ProjectManagedIdentity AccountManagedIdentity
+    UserEntraToken AgentUserImpersonation AgenticIdentityToken AgenticUser"""
+)
 DATABASE_CONNECTION_TYPES = ("snowflake", "azure_sql_db")
 FILE_CONNECTION_TYPES = ("s3",)
 CONNECTION_CREDENTIALS = {
@@ -254,6 +310,15 @@ DATASTORE_KINDS = {
     )
 }
 DATASTORE_CONTAINER_FIELDS = tuple(kind.container for kind in DATASTORE_KINDS.values())
+# every datastoreType / credentialsType the service accepts (others than ours: stored verbatim)
+SERVICE_DATASTORE_TYPES = (
+    "AzureBlob",
+    "AzureDataLakeGen1",
+    "AzureDataLakeGen2",
+    "AzureFile",
+    "OneLake",
+)
+SERVICE_DATASTORE_CREDENTIALS = ("AccountKey", "Certificate", "None", "Sas", "ServicePrincipal")
 DATASTORE_CREDENTIALS = {
     kind.name: kind
     for kind in (

@@ -1,5 +1,8 @@
 """Emulator fixtures: a running emulator per test and the real azure-ai-ml SDK pointed at it.
 
+Emulators run with their default knobs (long-running operations polled, as on the service)
+except that polls are 20 ms apart instead of a second, to keep the tests fast.
+
 ``ml`` is a real ``MLClient`` built after the emulator's environment variables were set (the
 SDK reads ``AZUREML_DEV_URL_MFE`` once, in its constructor) and talks HTTPS to the emulator,
 trusting its self-signed certificate through ``REQUESTS_CA_BUNDLE``. Tests that need the SDK
@@ -37,6 +40,7 @@ def make_emulator(tmp_path: Path) -> Iterator[MakeEmulator]:
 
     def make(**knobs: Any) -> Emulator:
         root = knobs.pop("root", tmp_path / f"workspace{len(started)}")
+        knobs.setdefault("lro_retry_after", 0.02)  # polled as the service is, 20 ms apart
         emulator = Emulator(
             root, subscription_id=SUB, resource_group=RG, workspace_name=WS, **knobs
         ).start()

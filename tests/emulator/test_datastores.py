@@ -149,3 +149,59 @@ def test_list_pages_follow_next_links(make_emulator: Any, make_client: Any) -> N
 
     assert sorted(names) == sorted([d.name for d in datastores()] + [*SYSTEM_DATASTORES])
     assert emulator.stats()["routes"]["GET /datastores"] == 5  # 10 datastores, 2 per page
+
+
+@pytest.mark.parametrize(
+    ("name", "properties"),
+    [
+        (
+            "gen1_store",
+            {
+                "datastoreType": "AzureDataLakeGen1",
+                "storeName": "gen1account",
+                "credentials": {
+                    "credentialsType": "ServicePrincipal",
+                    "tenantId": "t",
+                    "clientId": "c",
+                    "authorityUrl": "https://login.microsoftonline.com",
+                    "secrets": {"secretsType": "ServicePrincipal", "clientSecret": "cs-9"},
+                },
+            },
+        ),
+        (
+            "onelake_store",
+            {
+                "datastoreType": "OneLake",
+                "oneLakeWorkspaceName": "fabric-ws",
+                "endpoint": "onelake.dfs.fabric.microsoft.com",
+                "artifact": {"artifactType": "LakeHouse", "artifactName": "lh"},
+                "credentials": {"credentialsType": "None"},
+            },
+        ),
+    ],
+)
+def test_types_reconciler_does_not_model_are_kept_verbatim(
+    emulator: Emulator, name: str, properties: dict[str, Any]
+) -> None:
+    from tests.emulator.conftest import call
+
+    path = f"/datastores/{name}?api-version=2024-10-01-preview"
+    put = call(emulator, "PUT", path, {"properties": {**properties, "tags": {"k": "v"}}})
+
+    assert put.status == 201
+    got = call(emulator, "GET", path).body["properties"]
+    expected = {k: v for k, v in properties.items() if k != "credentials"}
+    assert {k: got[k] for k in expected} == expected
+    assert got["tags"] == {"k": "v"}
+    assert "secrets" not in got["credentials"]  # stripped, as the service does
+    assert got["credentials"]["credentialsType"] == properties["credentials"]["credentialsType"]
+
+
+def test_the_sdk_reads_an_adls_gen1_datastore(ml: Any) -> None:
+    from azure.ai.ml.entities import AzureDataLakeGen1Datastore
+
+    ml.datastores.create_or_update(AzureDataLakeGen1Datastore(name="gen1", store_name="acct1"))
+
+    got = ml.datastores.get("gen1")
+    assert (type(got).__name__, got.store_name) == ("AzureDataLakeGen1Datastore", "acct1")
+    assert sorted(d.name for d in ml.datastores.list()) == sorted({"gen1", *SYSTEM_DATASTORES})

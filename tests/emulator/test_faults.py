@@ -18,14 +18,14 @@ def test_sdk_retries_survive_injected_faults(make_emulator: Any, make_client: An
     # GET/PUT/DELETE only: azure-core does not retry a POST that got a 429 or lost its answer
     for store in datastores()[:3]:
         ml.datastores.create_or_update(store)
-    for name in ("sf_a", "sf_b"):
+    for name in ("sf_a1", "sf_b1"):
         connection = WorkspaceConnection(
             name=name, type="snowflake", target="jdbc:snowflake://a", credentials=credentials
         )
         ml.connections.create_or_update(connection)
     assert len(list(ml.datastores.list())) == 3 + 4  # and the four system datastores
-    assert sorted(c.name for c in ml.connections.list()) == ["sf_a", "sf_b"]
-    ml.connections.delete("sf_a")
+    assert sorted(c.name for c in ml.connections.list()) == ["sf_a1", "sf_b1"]
+    ml.connections.delete("sf_a1")
     assert ml.datastores.get("blob_sas").account_name == "acct"
 
     faults = emulator.stats()["faults"]

@@ -59,15 +59,15 @@ def test_import_runs_and_registers_the_version(
     assert job.status == "Completed"
     assert job.properties["azureml.materializationAssetName"] == "houses"
     assert job.properties["emulator.rows"] == str(local_snowflake.rows)
+    assert job.tags == {"team": "data"} and job.description == "houses from Snowflake"
     version = ml.data.get("houses", label="latest")
-    assert (version.version, version.type, version.description) == (
-        "1",
-        "mltable",
-        "houses from Snowflake",
-    )
-    assert version.path.endswith("/datastores/workspaceblobstore/paths/houses/1")
-    assert version.tags == {"team": "data"}  # no reconciler bookkeeping: plain SDK code
-    assert "reconciler.fingerprint" not in (version.properties or {})
+    # the service registers the pipeline's output: a name, a version, a path and a type; the
+    # import's description and tags stay on the job
+    assert (version.version, version.type, version.description) == ("1", "mltable", None)
+    assert version.path.endswith("/datastores/workspaceblobstore/paths/houses/1/")
+    assert version.tags == {}
+    assert version.properties == {}
+    assert "reconciler.fingerprint" not in job.properties  # plain SDK code sent none
     files = emulator.root / "datastores/workspaceblobstore/houses/1"
     assert (files / "MLTable").is_file() and list(files.glob("*.parquet"))
     assert [j.name for j in ml.jobs.list(job_type="Pipeline")] == [submitted.name]
@@ -169,3 +169,25 @@ def test_an_sdk_request_cannot_make_the_emulator_write_outside_its_folder(
         assert "outside the workspace folder" in job["properties"]["emulator.error"]
     assert (victim / "keep.txt").read_text() == "precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["victim", "ws"]
+
+
+def test_jobs_are_filtered_by_properties_and_tag(
+    ml: Any, emulator: Emulator, local_snowflake: LocalSnowflake
+) -> None:
+    connect(ml, local_snowflake)
+    tagged = import_houses(ml, tags={"team": "data"}).name
+    plain = import_houses(ml).name
+    for name in (tagged, plain):
+        wait_for(ml, name)
+
+    def names(query: str) -> list[str]:
+        reply = call(emulator, "GET", f"/jobs?api-version=2024-01-01-preview&{query}")
+        return sorted(j["name"] for j in reply.body["value"])
+
+    assert names("tag=team") == [tagged]
+    assert names("properties=azureml.materializationAssetName") == sorted([tagged, plain])
+    assert names("properties=azureml.materializationAssetName=houses") == sorted([tagged, plain])
+    assert names("properties=azureml.materializationAssetName=other") == []
+    assert names("properties=azureml.materializationAssetName,reconciler.fingerprint") == []
+    # the SDK forwards the filters to the service
+    assert [j.name for j in ml.jobs.list(job_type="Pipeline", tag="team")] == [tagged]

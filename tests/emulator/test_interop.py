@@ -58,7 +58,7 @@ def test_local_writes_are_served_to_the_sdk(
 
     connection = ml.connections.get("sf_conn")
     assert connection.metadata == {"team": "data", MANAGED_BY_TAG: MANAGED_BY_VALUE}
-    assert ml.data.get("houses", version="1").path.endswith("/paths/houses/1")
+    assert ml.data.get("houses", version="1").path.endswith("/paths/houses/1/")
     got = ml.jobs.get(job.id)
     assert (got.status, got.properties["azureml.materializationAssetName"]) == (
         "Completed",

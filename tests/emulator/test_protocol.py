@@ -82,9 +82,9 @@ def test_pages_carry_absolute_next_links_with_the_filters(make_emulator: Any) ->
     while "nextLink" in pages[-1].body:
         pages.append(call(emulator, "GET", pages[-1].body["nextLink"], absolute=True))
     names = [[d["name"] for d in page.body["value"]] for page in pages]
-    assert names == [
-        ["workspaceartifactstore", "workspaceblobstore"],
-        ["workspacefilestore", "workspaceworkingdirectory"],
+    assert names == [  # oldest first: the system datastores in the order a workspace makes them
+        ["workspaceblobstore", "workspacefilestore"],
+        ["workspaceworkingdirectory", "workspaceartifactstore"],
         ["a", "b"],
         ["c", "d"],
     ]
@@ -180,3 +180,37 @@ def test_stats_count_routes_and_reset(emulator: Emulator) -> None:
     assert stats["statuses"] == {200: 1, 201: 1, 404: 1}
     emulator.reset_stats()
     assert emulator.stats()["requests"] == 0
+
+
+def test_a_lost_answer_was_processed(make_emulator: Any) -> None:
+    """``lost``: the request is carried out, then the connection closes without an answer."""
+    emulator = make_emulator()
+    emulator.set_faults(1.0, ("lost",), routes=("PUT /datastores/{name}",), limit=1)
+
+    with pytest.raises((urllib.error.URLError, http.client.HTTPException, ConnectionError)):
+        call(emulator, "PUT", "/datastores/a?api-version=x", blob("a"))
+    again = call(emulator, "PUT", "/datastores/a?api-version=x", blob("a"))
+
+    assert again.status == 200  # an update: the lost create had happened
+    assert call(emulator, "GET", "/datastores/a?api-version=x").status == 200
+    assert emulator.stats()["faults"] == {"lost": 1, "total": 1}
+
+
+def test_faults_can_be_limited_to_routes_and_a_count(make_emulator: Any) -> None:
+    emulator = make_emulator()
+    emulator.set_faults(1.0, ("503",), routes=("GET /datastores",), limit=2)
+
+    assert call(emulator, "GET", "/datastores/workspaceblobstore?api-version=x").status == 200
+    assert [call(emulator, "GET", DATASTORES).status for _ in range(3)] == [503, 503, 200]
+
+
+def test_round_trips_count_requests_made_one_after_another(make_emulator: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    emulator = make_emulator(latency_ms=50)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: call(emulator, "GET", DATASTORES), range(4)))
+    call(emulator, "GET", DATASTORES)
+
+    stats = emulator.stats()
+    assert (stats["requests"], stats["round_trips"]) == (5, 2)

@@ -122,3 +122,19 @@ def test_job_answer_has_the_recorded_shape(emulator: Emulator) -> None:
     final = call(emulator, "GET", "/jobs/recorded_job?api-version=x").body["properties"]
     assert final["status"] == "Failed"
     assert "my_azuresqldb_connection" in final["properties"]["emulator.error"]
+
+
+def test_recordings_of_any_connection_category_seed(
+    tmp_path: Path, make_emulator: Any, make_client: Any
+) -> None:
+    """``--recordings`` used to refuse a recording holding a Git or PythonFeed connection."""
+    from tests.fidelity.recording import PUBLIC
+
+    files = sorted(PUBLIC.glob("workspace/e2etests/*git_pat.json"))
+    files += sorted(PUBLIC.glob("workspace/e2etests/*python_feed.json"))
+    counts = seed_from_recordings(tmp_path / "recorded", files)
+
+    assert counts["connection"] == 2
+    ml = make_client(make_emulator(root=tmp_path / "recorded"))
+    found = {c.name: (c.type, c.credentials.type) for c in ml.connections.list()}
+    assert sorted(found.values()) == [("git", "pat"), ("python_feed", "pat")]

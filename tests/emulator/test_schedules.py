@@ -64,7 +64,8 @@ def test_create_list_disable_delete(ml: Any, emulator: Emulator) -> None:
     ]
     ml.schedules.begin_delete("nightly").result()
     assert names(ml.schedules.list(list_view_type=ScheduleListViewType.ALL)) == ["daily"]
-    assert "GET /operations/{id}" not in emulator.stats()["routes"]  # sync: nothing to poll
+    # four long-running operations (two creates, a disable, a delete), each polled twice
+    assert emulator.stats()["routes"]["GET /operations/{id}"] == 8
 
 
 def test_the_service_rewrites_are_mimicked(ml: Any, emulator: Emulator) -> None:
@@ -120,9 +121,10 @@ def test_store_body_is_the_local_schedule_essence(ml: Any, emulator: Emulator) -
     }
 
 
-def test_async_operations_are_polled_with_retry_after(make_emulator: Any, make_client: Any) -> None:
-    emulator = make_emulator(lro="async")
+def test_operations_are_polled_as_recorded(make_emulator: Any, make_client: Any) -> None:
+    emulator = make_emulator(lro_retry_after=0.3)
     ml = make_client(emulator)
+    url = "/schedules/nightly?api-version=2023-06-01-preview"
 
     started = time.monotonic()
     created = ml.schedules.begin_create_or_update(cron()).result()
@@ -131,9 +133,86 @@ def test_async_operations_are_polled_with_retry_after(make_emulator: Any, make_c
 
     assert created.provisioning_state == "Succeeded"
     routes = emulator.stats()["routes"]
-    assert routes["GET /operations/{id}"] == 4  # InProgress then Succeeded, twice
-    assert 2.0 <= elapsed < 4.5  # Retry-After: 1 honoured (not the SDK's 5 s default)
+    assert routes["GET /operations/{id}"] == 4  # running then Succeeded, twice
+    assert 0.6 <= elapsed < 3.0  # retry-after-ms honoured (not the SDK's 5 s default)
     assert emulator.stats()["statuses"][202] == 1
+    put = call(emulator, "PUT", url, {"properties": _body(ml)})
+    assert put.status == 201 and put.body["properties"]["provisioningState"] == "Creating"
+    assert put.headers["x-ms-async-operation-timeout"] == "PT30M"
+    assert put.headers["location"].startswith(emulator.workspace_url + "/schedules/nightly?")
+    poll = call(emulator, "GET", put.headers["azure-asyncoperation"], absolute=True)
+    assert poll.body["status"] == "Creating"  # as recorded, then Succeeded
+    assert (
+        call(emulator, "GET", put.headers["azure-asyncoperation"], absolute=True).body["status"]
+        == "Succeeded"
+    )
+
+
+def _body(ml: Any) -> dict[str, Any]:
+    """A schedule PUT's properties as azure-ai-ml 1.35 sends them (research notes 3.5)."""
+    return {
+        "description": "nightly",
+        "properties": {},
+        "tags": {},
+        "trigger": {"triggerType": "Cron", "expression": "15 3 * * *", "timeZone": "UTC"},
+        "action": {
+            "actionType": "ImportData",
+            "dataImportDefinition": {
+                "assetName": "houses",
+                "dataType": "uri_folder",
+                "dataUri": PATH,
+                "source": {
+                    "sourceType": "database",
+                    "connection": "azureml:snowflake_globorealty",
+                    "query": "SELECT 1",
+                },
+            },
+        },
+    }
+
+
+def test_the_sync_knob_answers_at_once(make_emulator: Any, make_client: Any) -> None:
+    emulator = make_emulator(lro="sync")
+    ml = make_client(emulator)
+
+    assert ml.schedules.begin_create_or_update(cron()).result().provisioning_state == "Succeeded"
+    ml.schedules.begin_delete("nightly").result()
+
+    assert "GET /operations/{id}" not in emulator.stats()["routes"]
+
+
+def test_display_name_is_kept(ml: Any) -> None:
+    nightly = cron()
+    nightly.display_name = "Nightly houses"
+    ml.schedules.begin_create_or_update(nightly).result()
+
+    assert ml.schedules.get("nightly").display_name == "Nightly houses"
+
+
+@pytest.mark.parametrize(
+    ("trigger", "message"),
+    [
+        ({"triggerType": "Cron", "expression": "61 3 * * *"}, "'61' is not a valid minute"),
+        ({"triggerType": "Cron", "expression": "every night"}, "needs 5 fields"),
+        (
+            {"triggerType": "Recurrence", "frequency": "fortnight", "interval": 1},
+            "frequency 'fortnight' is not valid",
+        ),
+        ({"triggerType": "Recurrence", "frequency": "Day", "interval": 0}, "interval '0'"),
+    ],
+)
+def test_invalid_triggers_are_user_errors(
+    ml: Any, emulator: Emulator, trigger: dict[str, Any], message: str
+) -> None:
+    body = _body(ml)
+    body["trigger"] = {**trigger, "timeZone": "UTC"}
+    reply = call(
+        emulator, "PUT", "/schedules/bad?api-version=2023-06-01-preview", {"properties": body}
+    )
+
+    assert reply.status == 400
+    assert message in reply.body["error"]["message"]
+    assert call(emulator, "GET", "/schedules/bad?api-version=2023-06-01-preview").status == 404
 
 
 def test_missing_schedule_is_not_found(ml: Any) -> None:

@@ -4,15 +4,15 @@ The recorded SDK (0.0.139) found a data asset's latest version with
 ``GET .../versions?$orderBy=createdtime desc&$top=1``; 1.35 reads the container's
 ``latestVersion`` instead (research notes, section 2). The replay checks the first; these probes
 ask the second the same question. A probe of a known gap is a strict xfail: when the emulator
-is fixed it starts passing, fails as XPASS, and the marker has to go (GAPS.md says which).
+is fixed it starts passing, fails as XPASS, and the marker has to go (GAPS.md says which); the
+one probe here ([G10], ``latest``) passes since the container's ``latestVersion`` became the
+version created last.
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-
-import pytest
 
 from reconciler.emulator import Emulator
 from tests.fidelity.normalise import Target, rescope
@@ -22,9 +22,6 @@ from tests.fidelity.replay import RG, SUB, WS, send
 LATEST = PUBLIC / "dataset/e2etests/test_data.pyTestDatatest_data_get_latest_label.json"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="[G10] latestVersion is the highest version, not the newest (GAPS.md)"
-)
 def test_latest_version_is_the_most_recently_created_one() -> None:
     recording = load(LATEST)
     puts = [e for e in recording.entries if e.method == "PUT" and "/data/" in e.path]

@@ -96,6 +96,7 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, azurite: Azurite) 
         subscription_id=SUBSCRIPTION,
         resource_group=RESOURCE_GROUP,
         workspace_name=WORKSPACE,
+        lro_retry_after=0.02,  # long-running operations polled as on Azure, 20 ms apart
     )
     instance.start()
     try:

@@ -17,6 +17,7 @@ from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
 from tests.azurite_fixture import Azurite
 from tests.conftest import write_project
+from tests.emulator.conftest import call
 from tests.providers.conftest import Harness, trust
 from tests.providers.test_contract import write_globorealty
 from tests.snowflake_fixture import LocalSnowflake
@@ -179,3 +180,47 @@ def test_the_cli_plans_and_applies_dev_against_reconcile_emulator(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_a_lost_submit_answer_starts_no_second_import(harness: Harness, emulator: Any) -> None:
+    """The service takes the import but its answer never arrives, four times running:
+    azure-core retries three times, then the provider retries the submit itself. The job name
+    is the same every time, so the retries find the first job instead of starting others."""
+    write_globorealty(harness)
+    emulator.set_faults(1.0, ("lost",), routes=("PUT /jobs/{name}",), limit=4)
+
+    result = harness.apply()
+
+    assert result.ok, result.results
+    assert emulator.stats()["faults"]["lost"] == 4
+    jobs = call(emulator, "GET", "/jobs?api-version=2024-01-01-preview&jobType=Pipeline").body
+    assert [
+        j["properties"]["properties"]["azureml.materializationAssetName"] for j in jobs["value"]
+    ] == ["raw_house_data"]
+    assert not harness.plan().has_changes
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_unrelated_pipeline_jobs_are_never_read(harness: Harness, emulator: Any) -> None:
+    write_globorealty(harness)
+    assert harness.apply().ok
+    seed_pipeline_jobs(emulator.workspace.store, 300)
+
+    emulator.reset_stats()
+    assert not harness.plan().has_changes
+
+    assert emulator.stats()["routes"]["GET /jobs"] == 1  # one page: the service filtered
+
+
+def seed_pipeline_jobs(store: Any, count: int) -> None:
+    """``count`` finished pipeline jobs that are not imports, written as the service's history."""
+    import json
+
+    body = {"rest": {"properties": {"jobType": "Pipeline", "properties": {}, "tags": {}}}}
+    with store.transaction() as db:
+        db.executemany(
+            "INSERT INTO jobs (id, asset, version, body, status, created_at) "
+            "VALUES (?, '', '', ?, 'Completed', '2024-01-01T00:00:00.000Z')",
+            [(f"train_{i:06d}", json.dumps(body)) for i in range(count)],
+        )

@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.config import load
 from reconciler.errors import ConfigError, ReconcileError
-from reconciler.model import AzureBlobDatastore, UsernamePassword
+from reconciler.model import AzureBlobDatastore, DatabaseSource, UsernamePassword
 from tests.conftest import DEMO_PASSWORD, LOCAL, PLATFORM, local_env, write_project
 
 
@@ -203,3 +203,203 @@ def test_the_committed_json_schema_is_current() -> None:
         .read_text()
         .startswith("# yaml-language-server: $schema=./platform.schema.json")
     )
+
+
+# --- YAML read as people mean it -------------------------------------------------------------
+
+
+def test_a_utf8_byte_order_mark_is_fine(tmp_path: Path) -> None:
+    make(tmp_path)
+    (tmp_path / "platform.yaml").write_bytes(b"\xef\xbb\xbf" + PLATFORM.encode())
+    assert set(load(tmp_path).platform.imports) == {"raw_house_data"}
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("'010'", "010"), ('"1.10"', "1.10"), ("!!str 0x1F", "0x1F"), ("3", "3"), ("08", "08")],
+)
+def test_a_quoted_or_plain_decimal_version_is_read_as_written(
+    tmp_path: Path, written: str, read: str
+) -> None:
+    make(tmp_path, platform=PLATFORM + f"    version: {written}\n")
+    assert load(tmp_path).platform.imports["raw_house_data"].version == read
+
+
+def test_keys_are_their_source_text_and_timestamps_stay_text(tmp_path: Path) -> None:
+    platform = PLATFORM.replace("  raw_house_data:", "  010:") + (
+        "    tags: {2024: yes-really, true: 'x'}\n"
+        "    schedule:\n"
+        "      trigger: {type: cron, expression: '0 3 * * *', start_time: 2024-01-01T03:00:00}\n"
+    )
+    make(tmp_path, platform=platform)
+    item = load(tmp_path).platform.imports["010"]
+    assert item.tags == {"2024": "yes-really", "true": "x"}
+    assert item.schedule is not None
+    assert item.schedule.trigger.model_dump()["start_time"] == "2024-01-01T03:00:00"
+
+
+def test_plain_numbers_and_booleans_are_still_read_where_a_field_wants_them(
+    tmp_path: Path,
+) -> None:
+    extra = (
+        "    schedule:\n      enabled: no\n      trigger:\n        type: recurrence\n"
+        "        frequency: hour\n        interval: 2\n        schedule: {minutes: [0, 30]}\n"
+    )
+    make(tmp_path, platform=PLATFORM + extra)
+    schedule = load(tmp_path).platform.imports["raw_house_data"].schedule
+    assert schedule is not None and schedule.enabled is False
+    assert schedule.trigger.model_dump()["interval"] == 2
+
+
+def test_aliases_repeat_values_and_errors_inside_them_point_at_the_anchor(
+    tmp_path: Path,
+) -> None:
+    platform = (
+        PLATFORM.replace(
+            "    source:\n      type: database", "    source: &source\n      type: database"
+        )
+        + "    tags: &shared {team: data}\n"
+        + "  other_copy:\n    source: *source\n    tags: *shared\n"
+        + "    path: azureml://datastores/rawdata/paths/o\n"
+    )
+    make(tmp_path, platform=platform)
+    imports = load(tmp_path).platform.imports
+    assert imports["other_copy"].source == imports["raw_house_data"].source
+    assert imports["other_copy"].tags == {"team": "data"}
+
+    make(tmp_path, platform=platform.replace("{team: data}", "{team: data, owner: ~}"))
+    message = errors_of(tmp_path)
+    assert "platform.yaml:24:32: imports.raw_house_data.tags.owner: this field is text" in message
+    assert "platform.yaml:24:32: imports.other_copy.tags.owner: this field is text" in message
+
+
+def test_a_query_may_end_with_a_semicolon_and_hold_comments_and_quoted_semicolons(
+    tmp_path: Path,
+) -> None:
+    query = (
+        "query: |\n        -- the raw table; all of it\n        SELECT ';' AS x /* ; */ FROM RAW;\n"
+    )
+    make(
+        tmp_path,
+        platform=PLATFORM.replace("query: SELECT * FROM GLOBOREALTY.REAL_ESTATE.RAW", query),
+    )
+    source = load(tmp_path).platform.imports["raw_house_data"].source
+    assert isinstance(source, DatabaseSource) and "SELECT ';'" in source.query
+
+
+def test_forty_tags_and_a_246_character_scheduled_import_fit_azure_limits(tmp_path: Path) -> None:
+    name = "a" * 246
+    tags = "{" + ", ".join(f"t{i}: v" for i in range(40)) + "}"
+    platform = PLATFORM.replace("  raw_house_data:", f"  {name}:") + (
+        f"    tags: {tags}\n    schedule:\n      trigger: {{type: cron, expression: '0 3 * * *'}}\n"
+    )
+    make(tmp_path, platform=platform)
+    assert len(load(tmp_path).platform.imports[name].tags) == 40
+    make(tmp_path, platform=platform.replace(name, name + "b"))
+    assert "Azure ML schedule names have at most 255" in errors_of(tmp_path)
+
+
+def test_an_env_file_written_with_a_leading_dot_slash_is_inside_the_project(
+    tmp_path: Path,
+) -> None:
+    make(tmp_path, local=LOCAL.replace("env_file: environments", "env_file: ./environments"))
+    assert load(tmp_path).variables["SNOWFLAKE_PASSWORD"] == DEMO_PASSWORD
+
+
+def test_a_variable_is_filled_once_never_expanded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTE", "${SNOWFLAKE_USER} and $${X}")
+    make(tmp_path, platform=PLATFORM + "    description: ${NOTE}\n")
+    assert load(tmp_path).platform.imports["raw_house_data"].description == (
+        "${SNOWFLAKE_USER} and $${X}"
+    )
+
+
+def test_a_multi_line_description_may_hold_line_breaks_but_no_control_characters(
+    tmp_path: Path,
+) -> None:
+    make(tmp_path, platform=PLATFORM + '    description: "two\\n\\tlines"\n')
+    assert load(tmp_path).platform.imports["raw_house_data"].description == "two\n\tlines"
+    make(tmp_path, platform=PLATFORM + '    description: "bell\\a"\n')
+    assert "control character U+0007" in errors_of(tmp_path)
+
+
+# --- the limits themselves -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "statements"),
+    [
+        ("SELECT 1", ["SELECT 1"]),
+        ("SELECT 1;", ["SELECT 1"]),
+        ("SELECT 1;\n-- done\n", ["SELECT 1"]),
+        ("SELECT 1; DROP TABLE x", ["SELECT 1", "DROP TABLE x"]),
+        ("SELECT ';' AS a", ["SELECT ';' AS a"]),
+        ("SELECT 'it''s; fine'", ["SELECT 'it''s; fine'"]),
+        ("SELECT 'a\\'; b'", ["SELECT 'a\\'; b'"]),
+        ('SELECT "odd;name" FROM t', ['SELECT "odd;name" FROM t']),
+        ("SELECT $$ a; b $$", ["SELECT $$ a; b $$"]),
+        ("SELECT 1 /* ; */ // ;\n", ["SELECT 1"]),
+        ("", []),
+        ("  \n\t", []),
+        ("-- nothing", []),
+        (";;", []),
+    ],
+)
+def test_sql_statements_split_only_outside_quotes_and_comments(
+    query: str, statements: list[str]
+) -> None:
+    from reconciler.limits import sql_statements
+
+    assert sql_statements(query) == statements
+
+
+@pytest.mark.parametrize(
+    ("value", "multiline", "problem"),
+    [
+        ("plain", False, None),
+        ("two\nlines", True, None),
+        ("two\nlines", False, "holds a line break (U+000A)"),
+        ("tab\there", True, None),
+        ("tab\there", False, "control character U+0009"),
+        ("\x1b[2J", True, "control character U+001B"),
+        ("\x85next", False, "control character U+0085"),
+        ("safe \u202eevil", True, "bidirectional control U+202E"),
+        ("x" * 11, False, "is 11 characters long; at most 10 are allowed"),
+    ],
+)
+def test_text_problem_names_length_and_control_characters_without_echoing(
+    value: str, multiline: bool, problem: str | None
+) -> None:
+    from reconciler.limits import text_problem
+
+    found = text_problem(value, 10, multiline=multiline)
+    assert found == problem if problem is None else (found is not None and problem in found)
+    if found is not None:
+        assert value not in found
+
+
+def test_an_alias_bomb_is_refused_before_it_expands() -> None:
+    from reconciler.config.yamlfile import parse_yaml
+    from tests.hostile.cases import BOMB
+
+    assert len(BOMB) < 400
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(BOMB, "bomb.yaml")
+    assert "bomb.yaml:5:8: e[0]: aliases here repeat more than 10,000 values" in str(caught.value)
+
+
+def test_limits_admit_the_largest_benchmarked_desired_state() -> None:
+    """The plan benchmark's 5,000 resources fit every reading limit with room to spare."""
+    import sys
+
+    from reconciler.config.yamlfile import parse_yaml
+    from reconciler.limits import MAX_FILE_BYTES
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from plan_bench import desired_state as benchmark_state
+
+    text = benchmark_state(5_000)
+    assert len(text.encode()) < MAX_FILE_BYTES / 2
+    assert len(parse_yaml(text, "platform.yaml").data["imports"]) > 1_600

@@ -508,6 +508,12 @@ def _run_apply(
         reporter.close()
 
 
+_INTERRUPTED = (
+    "\nInterrupted: no new step will start; waiting for the running ones to finish "
+    "(Ctrl-C again to stop at once).\n"
+)
+
+
 @contextmanager
 def _interruptible(reporter: Any) -> Iterator[Callable[[], bool]]:
     """First Ctrl-C: start no new step, let running ones finish and report. Second: stop now
@@ -518,14 +524,13 @@ def _interruptible(reporter: Any) -> Iterator[Callable[[], bool]]:
         return
 
     def on_interrupt(signum: int, frame: Any) -> None:
+        # A signal handler runs between two bytecodes of the main thread, which may be holding
+        # the console's lock mid-write: take no lock here.
         if stop.is_set():
-            reporter.note("\nInterrupted again: stopping now; running steps are abandoned.\n")
+            os.write(2, b"\nInterrupted again: stopping now; running steps are abandoned.\n")
             os._exit(130)
         stop.set()
-        reporter.note(
-            "\nInterrupted: no new step will start; waiting for the running ones to finish "
-            "(Ctrl-C again to stop at once).\n"
-        )
+        threading.Thread(target=reporter.note, args=(_INTERRUPTED,), daemon=True).start()
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
@@ -732,6 +737,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         session.out("Aborted; nothing more was changed.\n", err=True)
         sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:  # outside apply's own handling: nothing was being changed
+        session.out("\nInterrupted.\n", err=True)
+        sys.exit(130)
     except click.ClickException as exc:
         session.out(f"Error: {exc.format_message()}\n", err=True)
         context = getattr(exc, "ctx", None)

@@ -1,10 +1,15 @@
-"""A small dotenv reader: ``KEY=VALUE`` lines, ``#`` comments, optional quotes and ``export``."""
+"""A small dotenv reader: ``KEY=VALUE`` lines, ``#`` comments, optional quotes and ``export``.
+
+The file is read like every desired-state file (`reconciler.config.text`): bounded, UTF-8, no
+control characters. Problems name the line, never its content: the file holds secrets.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from reconciler.config.text import read_text
 from reconciler.errors import ConfigError, Problem
 
 _LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
@@ -13,7 +18,7 @@ _LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 def read_dotenv(path: Path, display: str) -> dict[str, str]:
     values: dict[str, str] = {}
     problems = []
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(read_text(path, display).splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

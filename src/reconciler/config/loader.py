@@ -11,16 +11,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
 
 from reconciler.config.dotenv import read_dotenv
 from reconciler.config.references import check_references
-from reconciler.config.yamlfile import YamlDocument, read_yaml
+from reconciler.config.yamlfile import YamlDocument, quote_hint, read_yaml, shown
 from reconciler.desired import PLATFORM_FILE, Locator
 from reconciler.errors import ConfigError, FieldPath, Position, Problem, ReconcileError, dotted
+from reconciler.limits import MAX_RESOURCES, MAX_VERSION
 from reconciler.model import Platform
 
 ENVIRONMENTS_DIR = "environments"
@@ -52,25 +53,57 @@ def known_environments(project_dir: Path) -> list[str]:
 def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
     """Load and validate; raise `ConfigError` listing every problem found."""
     platform_path = project_dir / PLATFORM_FILE
-    if not platform_path.is_file():
+    if not platform_path.exists() and not platform_path.is_symlink():
         raise ReconcileError(
             f"no {PLATFORM_FILE} in {project_dir}",
             hint="run reconcile in the repository that holds platform.yaml, or pass -C DIR",
         )
     base = read_yaml(platform_path, PLATFORM_FILE)
-    name = environment or str(base.data.get("default_environment") or "local")
+    name = environment or _default_environment(project_dir, base)
     overlay = _read_overlay(project_dir, name)
-    data, positions = _merge(base, overlay)
-    variables = _variables(project_dir, data.get("env_file"))
+    data, positions, texts = _merge(base, overlay)
+    too_many = _too_many(data, positions)
+    if too_many:
+        raise ConfigError(problems=too_many)
+    variables = _variables(project_dir, data.get("env_file"), positions)
     try:
         platform = Platform.model_validate(data, context={"env": variables})
     except ValidationError as exc:
-        raise ConfigError(problems=_problems(exc, data, positions)) from None
+        raise ConfigError(problems=_problems(exc, data, positions, texts)) from None
     loaded = LoadedConfig(platform, name, project_dir, variables, positions)
     problems = check_references(loaded)
     if problems:
         raise ConfigError(problems=problems)
     return loaded
+
+
+def _default_environment(project_dir: Path, base: YamlDocument) -> str:
+    """``default_environment`` of platform.yaml, checked where it is written."""
+    value = base.data.get("default_environment")
+    if value is None:
+        return "local"
+    known = known_environments(project_dir)
+    if isinstance(value, str) and value in known:
+        return value
+    where = base.positions.get(("default_environment",))
+    listed = ", ".join(known) if known else "none"
+    message = (
+        f"default_environment {value!r} has no {ENVIRONMENTS_DIR}/{value}.yaml"
+        if isinstance(value, str)
+        else "default_environment must be the name of an environment"
+    )
+    raise ConfigError(
+        problems=[
+            Problem(
+                PLATFORM_FILE,
+                where.line if where else None,
+                where.column if where else None,
+                "default_environment",
+                f"{message}; known environments: {listed}",
+                f"create {ENVIRONMENTS_DIR}/<name>.yaml or name a known environment",
+            )
+        ]
+    )
 
 
 def _read_overlay(project_dir: Path, name: str) -> YamlDocument | None:
@@ -87,10 +120,11 @@ def _read_overlay(project_dir: Path, name: str) -> YamlDocument | None:
 
 def _merge(
     base: YamlDocument, overlay: YamlDocument | None
-) -> tuple[dict[str, Any], dict[FieldPath, Position]]:
+) -> tuple[dict[str, Any], dict[FieldPath, Position], dict[FieldPath, str]]:
     positions = dict(base.positions)
+    texts = dict(base.texts)
     if overlay is None:
-        return base.data, positions
+        return base.data, positions, texts
 
     def merge(left: Any, right: Any, path: FieldPath) -> Any:
         if isinstance(left, dict) and isinstance(right, dict):
@@ -105,48 +139,115 @@ def _merge(
 
     data = merge(base.data, overlay.data, ())
     positions.update({p: pos for p, pos in overlay.positions.items() if p})
-    return data, positions
+    texts.update(overlay.texts)
+    return data, positions, texts
 
 
-def _variables(project_dir: Path, env_file: Any) -> dict[str, str]:
+def _too_many(data: dict[str, Any], positions: Mapping[FieldPath, Position]) -> list[Problem]:
+    """Sections larger than `MAX_RESOURCES`, refused before anything validates them."""
+    problems = []
+    for section in ("connections", "datastores", "imports"):
+        items = data.get(section)
+        if isinstance(items, dict) and len(items) > MAX_RESOURCES:
+            problems.append(
+                _located(
+                    positions,
+                    (section,),
+                    f"{len(items):,} {section}; at most {MAX_RESOURCES:,} fit one desired state",
+                    "split the resources over several projects (each with its own platform.yaml)",
+                )
+            )
+    return problems
+
+
+def _variables(
+    project_dir: Path, env_file: Any, positions: Mapping[FieldPath, Position]
+) -> dict[str, str]:
     variables: dict[str, str] = {}
     dotenv = project_dir / ".env"
-    if dotenv.is_file():
+    if dotenv.exists() or dotenv.is_symlink():
         variables.update(read_dotenv(dotenv, ".env"))
     if isinstance(env_file, str) and env_file:
+        reason = _escapes(project_dir, env_file)
+        if reason:
+            raise ConfigError(
+                problems=[
+                    _located(
+                        positions,
+                        ("env_file",),
+                        f"must stay inside the project: {reason}",
+                        "write a path relative to the folder of platform.yaml, such as "
+                        "environments/local.env",
+                    )
+                ]
+            )
         path = project_dir / env_file
-        if not path.is_file():
-            raise ReconcileError(
-                f"env_file {env_file!r} does not exist", hint="fix the path or remove env_file"
+        if not path.exists() and not path.is_symlink():
+            raise ConfigError(
+                problems=[
+                    _located(
+                        positions,
+                        ("env_file",),
+                        f"{env_file!r} does not exist",
+                        "fix the path or remove env_file",
+                    )
+                ]
             )
         variables.update(read_dotenv(path, env_file))
     variables.update(os.environ)
     return variables
 
 
+def _escapes(project_dir: Path, relative: str) -> str | None:
+    """Why ``relative`` would leave the project folder (symlinks included), or None."""
+    if "\\" in relative or PurePosixPath(relative).is_absolute():
+        return "write it relative to the project, with '/' between folders"
+    if ".." in PurePosixPath(relative).parts:
+        return "'..' is not allowed"
+    root = project_dir.resolve()
+    target = (project_dir / relative).resolve()
+    if target != root and root not in target.parents:
+        return "it is a symlink that points outside the project"
+    return None
+
+
+def _located(
+    positions: Mapping[FieldPath, Position], path: FieldPath, message: str, hint: str | None = None
+) -> Problem:
+    position = _nearest(positions, path)
+    return Problem(
+        position.file if position else PLATFORM_FILE,
+        position.line if position else None,
+        position.column if position else None,
+        dotted(path),
+        message,
+        hint,
+    )
+
+
+def _nearest(positions: Mapping[FieldPath, Position], path: FieldPath) -> Position | None:
+    for end in range(len(path), -1, -1):
+        position = positions.get(path[:end])
+        if position is not None:
+            return position
+    return None
+
+
 def _problems(
-    exc: ValidationError, data: dict[str, Any], positions: Mapping[FieldPath, Position]
+    exc: ValidationError,
+    data: dict[str, Any],
+    positions: Mapping[FieldPath, Position],
+    texts: Mapping[FieldPath, str],
 ) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         path = _real_path(error["loc"], data)
         if error["type"] == "union_tag_invalid":
             path = (*path, str(error.get("ctx", {}).get("discriminator", "type")).strip("'"))
-        position = None
-        for end in range(len(path), -1, -1):
-            position = positions.get(path[:end])
-            if position is not None:
-                break
-        message = _message(error)
-        problems.append(
-            Problem(
-                position.file if position else PLATFORM_FILE,
-                position.line if position else None,
-                position.column if position else None,
-                dotted(path),
-                message,
-            )
-        )
+        message, hint = _message(error), None
+        if error["type"] == "string_type":
+            message, hint = _not_text(path, data, texts)
+        problems.append(_located(positions, path, message, hint))
     problems.sort(key=lambda p: (p.file != PLATFORM_FILE, p.file, p.line or 0, p.column or 0))
     return problems
 
@@ -166,6 +267,33 @@ def _real_path(loc: tuple[int | str, ...], data: Any) -> FieldPath:
     return tuple(path)
 
 
+def _not_text(
+    path: FieldPath, data: dict[str, Any], texts: Mapping[FieldPath, str]
+) -> tuple[str, str | None]:
+    """A text field holding something else: say what YAML read, and how to quote it."""
+    value: Any = data
+    for part in path:
+        value = value[part] if isinstance(value, dict | list) else None  # type: ignore[index]
+    text = texts.get(path)
+    if isinstance(value, dict):
+        return "expected text, found a mapping", None
+    if isinstance(value, list):
+        return "expected text, found a list", None
+    if text is None:
+        return "expected text", None
+    read = (
+        "null (no value)"
+        if value is None
+        else "true/false"
+        if isinstance(value, bool)
+        else "a number"
+    )
+    return (
+        f"this field is text, but YAML reads the unquoted {shown(text)} as {read}",
+        quote_hint(path, text),
+    )
+
+
 def _message(error: Any) -> str:
     kind = error["type"]
     if kind == "missing":
@@ -177,4 +305,31 @@ def _message(error: Any) -> str:
         return f"unknown type; expected one of: {expected}"
     if kind == "union_tag_not_found":
         return "a 'type' field is required here"
-    return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "string_too_long":
+        limit = error.get("ctx", {}).get("max_length", 0)
+        what = "tag key" if error["loc"][-1:] == ("[key]",) else "value"
+        return f"this {what} is longer than the {limit:,} characters allowed"
+    if kind == "string_pattern_mismatch" and error["loc"][-1:] == ("version",):
+        return (
+            f"a version is 1-{MAX_VERSION} letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit"
+        )
+    if kind in _EXPECTED:
+        return _EXPECTED[kind]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return (
+        "expected " + message.removeprefix("Input should be ")
+        if message.startswith("Input should be ")
+        else message
+    )
+
+
+_EXPECTED = {
+    "dict_type": "expected a mapping (indented 'key: value' lines)",
+    "list_type": "expected a list",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reconciler.errors import Problem
-from reconciler.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
+from reconciler.limits import MAX_NAME
+from reconciler.names import ASSET_NAME, CONNECTION_NAME, CONNECTION_RULE, DATASTORE_NAME
+from reconciler.resources import schedule_name
 from reconciler.vocabulary import (
     DATABASE_CONNECTION_TYPES,
     FILE_CONNECTION_TYPES,
@@ -13,18 +15,18 @@ from reconciler.vocabulary import (
 )
 
 _NAME_RULES = (
+    ("connections", "connection", CONNECTION_NAME, CONNECTION_RULE),
     (
-        "connections",
-        "connection",
-        CONNECTION_NAME,
-        "3-33 letters, digits, '_' or '-', starting with a letter or digit",
+        "datastores",
+        "datastore",
+        DATASTORE_NAME,
+        f"1-{MAX_NAME} lowercase letters, digits and '_'",
     ),
-    ("datastores", "datastore", DATASTORE_NAME, "lowercase letters, digits and '_' only"),
     (
         "imports",
         "data asset",
         ASSET_NAME,
-        "letters, digits, '.', '_' or '-', starting with a letter or digit",
+        f"1-{MAX_NAME} letters, digits, '.', '_' or '-', starting with a letter or digit",
     ),
 )
 
@@ -37,10 +39,24 @@ def check_references(config: LoadedConfig) -> list[Problem]:
     problems: list[Problem] = []
     for section, what, pattern, rule in _NAME_RULES:
         for name in getattr(platform, section):
-            if not pattern.match(name):
+            if not pattern.fullmatch(name):
+                shown = repr(name) if len(name) <= 64 else f"of {len(name)} characters"
                 problems.append(
-                    config.problem((section, name), f"{what} name {name!r} is not valid: {rule}")
+                    config.problem((section, name), f"{what} name {shown} is not valid: {rule}")
                 )
+    for name, item in platform.imports.items():
+        scheduled = schedule_name(name)
+        if item.schedule is not None and len(scheduled) > MAX_NAME and len(name) <= MAX_NAME:
+            problems.append(
+                config.problem(
+                    ("imports", name, "schedule"),
+                    f"the schedule of this import would be named {name[:20]}…"
+                    f"{scheduled[len(name) :]} ({len(scheduled)} characters), but Azure ML "
+                    f"schedule names have at most {MAX_NAME}",
+                    f"shorten the data asset name to {MAX_NAME - len(scheduled) + len(name)} "
+                    "characters or fewer",
+                )
+            )
     for name, item in platform.imports.items():
         here = ("imports", name)
         connection = platform.connections.get(item.source.connection)

@@ -40,10 +40,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--latency-ms", type=float, default=0.0, help="delay every API request")
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
     p.add_argument(
-        "--faults", default=",".join(FAULT_KINDS), help="fault kinds: 429,503,drop (comma list)"
+        "--faults",
+        default=",".join(FAULT_KINDS),
+        help="fault kinds: 429,503,drop,lost (comma list; lost: processed, then not answered)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the fault sequence")
-    p.add_argument("--lro", choices=("sync", "async"), default="sync", help="schedule LRO style")
+    p.add_argument(
+        "--lro",
+        choices=("sync", "async"),
+        default=Settings.lro,
+        help="schedule long-running operations: async (as the service) or sync (answer at once)",
+    )
+    p.add_argument(
+        "--lro-retry-after",
+        type=float,
+        default=Settings.lro_retry_after,
+        help="seconds between operation polls (0: no Retry-After, as the service: the SDK "
+        "then waits 5 s)",
+    )
     p.add_argument("--plain-http", action="store_true", help="serve HTTP (the SDK needs HTTPS)")
     p.add_argument(
         "--recordings", type=Path, nargs="*", default=[], help="seed from recording files"
@@ -70,6 +84,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             faults=tuple(k for k in args.faults.split(",") if k),
             seed=args.seed,
             lro=args.lro,
+            lro_retry_after=args.lro_retry_after,
         )
         if args.recordings:
             seed_from_recordings(args.dir, args.recordings)

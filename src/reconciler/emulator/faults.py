@@ -1,8 +1,14 @@
-"""Injected trouble and request accounting: latency, 429s, 503s, dropped connections.
+"""Injected trouble and request accounting: latency, 429s, 503s, dropped connections, lost
+answers.
 
 Clients must survive a throttled or flaky service; these knobs make that testable. A fault is
 drawn per API request from a seeded generator, so a given seed and request sequence always
-meets the same faults. Admin routes (``/_emulator/*``) are never faulted or delayed.
+meets the same faults. ``drop`` closes the connection before the request is processed;
+``lost`` processes it and then closes the connection without answering, so the client cannot
+tell whether it happened (what a timeout or a reset connection does on the real service, and
+the way a retried create can make a duplicate). Faults can be limited to some routes
+(``"PUT /jobs/{name}"``) and to a number of occurrences. Admin routes (``/_emulator/*``) are
+never faulted or delayed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 from reconciler.emulator.protocol import Response, error_body
 
 DROP = "drop"
+LOST = "lost"
 
 
 class FaultInjector:
@@ -24,19 +31,35 @@ class FaultInjector:
         self._lock = threading.Lock()
         self.configure(rate, kinds, seed)
 
-    def configure(self, rate: float, kinds: tuple[str, ...], seed: int) -> None:
+    def configure(
+        self,
+        rate: float,
+        kinds: tuple[str, ...],
+        seed: int,
+        routes: tuple[str, ...] | None = None,
+        limit: int | None = None,
+    ) -> None:
+        """``routes``: only requests of these route labels are faulted (None: all);
+        ``limit``: at most this many faults from now on (None: no limit)."""
         with self._lock:
             self.rate = rate
             self.kinds = kinds
+            self.routes = routes
+            self._left = limit
             self._random = random.Random(seed)
 
-    def draw(self) -> str | None:
-        """The fault for the next request (``"429"``, ``"503"``, ``"drop"``) or None."""
+    def draw(self, route: str) -> str | None:
+        """The fault for the next request (``"429"``, ``"503"``, ``"drop"``, ``"lost"``) of
+        ``route`` or None."""
         with self._lock:
-            if self.rate <= 0 or not self.kinds:
+            if self.rate <= 0 or not self.kinds or self._left == 0:
+                return None
+            if self.routes is not None and route not in self.routes:
                 return None
             if self._random.random() >= self.rate:
                 return None
+            if self._left is not None:
+                self._left -= 1
             return self._random.choice(self.kinds)
 
 
@@ -49,7 +72,7 @@ def fault_response(kind: str) -> Response:
 
 
 class Stats:
-    """Thread-safe counters of what the emulator served."""
+    """Thread-safe counters of what the emulator served, and when (for round trips)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -61,8 +84,15 @@ class Stats:
             self._routes: Counter[str] = Counter()
             self._statuses: Counter[int] = Counter()
             self._faults: Counter[str] = Counter()
+            self._spans: list[tuple[float, float]] = []
 
-    def record(self, route: str, status: int | None, fault: str | None = None) -> None:
+    def record(
+        self,
+        route: str,
+        status: int | None,
+        fault: str | None = None,
+        span: tuple[float, float] | None = None,
+    ) -> None:
         with self._lock:
             self._requests += 1
             self._routes[route] += 1
@@ -70,10 +100,14 @@ class Stats:
                 self._statuses[status] += 1
             if fault is not None:
                 self._faults[fault] += 1
+            if span is not None:
+                self._spans.append(span)
 
     def snapshot(self) -> dict[str, Any]:
-        """``requests`` total, per ``routes`` ("GET /connections/{name}"), ``statuses`` and
-        injected ``faults`` (kind -> count, plus ``total``)."""
+        """``requests`` total, per ``routes`` ("GET /connections/{name}"), ``statuses``,
+        injected ``faults`` (kind -> count, plus ``total``) and ``round_trips``: the longest
+        run of requests each of which arrived after the one before was answered, i.e. how many
+        round trips the client made one after another."""
         with self._lock:
             faults = dict(self._faults)
             return {
@@ -81,4 +115,14 @@ class Stats:
                 "routes": dict(sorted(self._routes.items())),
                 "statuses": dict(sorted(self._statuses.items())),
                 "faults": {**faults, "total": sum(faults.values())},
+                "round_trips": sequential(self._spans),
             }
+
+
+def sequential(spans: list[tuple[float, float]]) -> int:
+    """The most requests that ran strictly one after another (earliest-end-first)."""
+    count, free_at = 0, float("-inf")
+    for start, end in sorted(spans, key=lambda span: span[1]):
+        if start >= free_at:
+            count, free_at = count + 1, end
+    return count

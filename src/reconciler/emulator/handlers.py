@@ -1,24 +1,38 @@
 """What each API route does: store reads and writes with Azure ML's status codes.
 
 Connections answer PUT with 200 only (the SDK rejects 201); datastores, data versions and
-schedules answer 201 when they create and 200 when they update; DELETE answers 200, or 204 when
-there was nothing to delete. Rules the store enforces (system datastores are read-only, data
-asset paths are immutable) come back as 400 UserError with the service's wording.
+schedules answer 201 with a ``Location`` when they create and 200 when they update; DELETE
+answers 200, or 204 when there was nothing to delete. Schedules are long-running operations
+(see `reconciler.emulator.lro`). Rules the store enforces (system datastores are read-only,
+data asset paths are immutable) come back as UserError with the service's wording: 400, or
+409 for a version that already exists with another path (azure-ai-ml answers that by retrying an
+auto-versioned create with the next version, which is how concurrent creates all land).
 """
 
 from __future__ import annotations
 
+from reconciler.emulator import connection_mapping as cm
+from reconciler.emulator import data_mapping as dm
+from reconciler.emulator import datastore_mapping as dsm
 from reconciler.emulator import mapping as m
 from reconciler.emulator import schedule_mapping as sm
-from reconciler.emulator.job_mapping import matches
+from reconciler.emulator.job_mapping import JobQuery
 from reconciler.emulator.jobs import ImportJobs
 from reconciler.emulator.lro import Operations
-from reconciler.emulator.protocol import JSON, Request, Response, bad_request, not_found
+from reconciler.emulator.protocol import (
+    JSON,
+    Request,
+    Response,
+    bad_request,
+    conflict,
+    not_found,
+)
 from reconciler.emulator.protocol import page as paged
 from reconciler.emulator.settings import Settings
+from reconciler.emulator.validation import check_name
 from reconciler.errors import ProviderError
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.providers.local.store import DATA_CONTAINER, Record
+from reconciler.providers.local.store import DATA_CONTAINER, Record, VersionRecord
 
 ASSET_PATH_ERROR = "Asset paths cannot be updated."
 CONTAINER = DATA_CONTAINER  # a data container's archived flag
@@ -87,29 +101,33 @@ class Handlers:
 
     # --- connections -------------------------------------------------------------------------
 
-    def connection_missing(self, name: str) -> str:
+    @staticmethod
+    def connection_missing(name: str) -> str:
         return f"Connection {name} can't be found in this workspace"
 
     def connections_list(self, req: Request) -> Response:
         category, target = req.param("category"), req.param("target")
-        items = [m.connection_to_rest(self.scope, r) for r in self.store.list_objects("connection")]
-        items = [
-            i
-            for i in items
-            if (not category or i["properties"]["category"].lower() == category.lower())
-            and (not target or i["properties"]["target"] == target)
+        records = [
+            r
+            for r in self.store.list_objects("connection")
+            if (not category or cm.category_of(r).lower() == category.lower())
+            and (not target or r.body.get("target") == target)
         ]
-        return self._page(req, items)
+        return paged(req, records, self.settings.page_size, self._connection)
+
+    def _connection(self, record: Record) -> JSON:
+        return cm.connection_to_rest(self.scope, record)
 
     def connection_get(self, req: Request, name: str) -> Response:
         record = self._record("connection", name, self.connection_missing(name))
-        return Response(200, m.connection_to_rest(self.scope, record))
+        return Response(200, cm.connection_to_rest(self.scope, record))
 
     def connection_put(self, req: Request, name: str) -> Response:
-        body, secrets = m.connection_from_rest(req.json_body())
+        check_name("connection", name)
+        body, secrets = cm.connection_from_rest(req.json_body())
         self._put("connection", name, body, secrets)
         record = self._record("connection", name, self.connection_missing(name))
-        return Response(200, m.connection_to_rest(self.scope, record))
+        return Response(200, cm.connection_to_rest(self.scope, record))
 
     def connection_delete(self, req: Request, name: str) -> Response:
         return self._delete("connection", name)
@@ -117,7 +135,7 @@ class Handlers:
     def connection_secrets(self, req: Request, name: str) -> Response:
         record = self._record("connection", name, self.connection_missing(name))
         secrets = self.store.secrets("connection", name)
-        return Response(200, m.connection_to_rest(self.scope, record, secrets))
+        return Response(200, cm.connection_to_rest(self.scope, record, secrets))
 
     # --- datastores --------------------------------------------------------------------------
 
@@ -132,26 +150,29 @@ class Handlers:
         ascending = (req.param("orderByAsc") or "false").lower() == "true"
         records.sort(key=lambda r: (r.created_at, r.name), reverse=not ascending)
         count = req.param("count")
-        size = min(self.settings.page_size, int(count)) if count and count.isdigit() else None
-        return self._page(req, [m.datastore_to_rest(self.scope, r) for r in records], size)
+        size = self.settings.page_size
+        if count and count.isdigit():
+            size = min(size, int(count))
+        return paged(req, records, size, lambda r: dsm.datastore_to_rest(self.scope, r))
 
     def datastore_get(self, req: Request, name: str) -> Response:
         record = self._record("datastore", name, self.datastore_missing(name))
-        return Response(200, m.datastore_to_rest(self.scope, record))
+        return Response(200, dsm.datastore_to_rest(self.scope, record))
 
     def datastore_put(self, req: Request, name: str) -> Response:
-        body, secrets = m.datastore_from_rest(req.json_body())
+        check_name("datastore", name)
+        body, secrets = dsm.datastore_from_rest(req.json_body())
         created = self._put("datastore", name, body, secrets)
         record = self._record("datastore", name, self.datastore_missing(name))
-        headers = {"Location": f"{req.base_url}{req.path}"} if created else {}
-        return Response(201 if created else 200, m.datastore_to_rest(self.scope, record), headers)
+        headers = {"Location": _location(req)} if created else {}
+        return Response(201 if created else 200, dsm.datastore_to_rest(self.scope, record), headers)
 
     def datastore_delete(self, req: Request, name: str) -> Response:
         return self._delete("datastore", name)
 
     def datastore_secrets(self, req: Request, name: str) -> Response:
         record = self._record("datastore", name, self.datastore_missing(name))
-        return Response(200, m.datastore_secrets(record, self.store.secrets("datastore", name)))
+        return Response(200, dsm.datastore_secrets(record, self.store.secrets("datastore", name)))
 
     # --- data assets -------------------------------------------------------------------------
 
@@ -160,10 +181,13 @@ class Handlers:
         return bool(record and record.body.get("is_archived"))
 
     def _container(self, name: str) -> JSON | None:
-        versions = self.store.list_versions(name)
+        versions = self.store.version_records(name)
         if not versions:
             return None
-        return m.data_container_to_rest(self.scope, name, versions, self._archived(name))
+        return dm.data_container_to_rest(self.scope, name, versions, self._archived(name))
+
+    def _version(self, name: str, version: str) -> VersionRecord | None:
+        return next((v for v in self.store.version_records(name) if v.version == version), None)
 
     def data_list(self, req: Request) -> Response:
         view = _view(req)
@@ -187,42 +211,43 @@ class Handlers:
 
     def data_versions_list(self, req: Request, name: str) -> Response:
         view = _view(req)
-        versions = sorted(
-            self.store.list_versions(name),
-            key=lambda v: (v[2], m.version_key(v[0])),
-            reverse=True,
-        )
+        versions = reversed(self.store.version_records(name))  # newest first
         items = [
-            m.data_version_to_rest(self.scope, name, v, body, created, listing=True)
-            for v, body, created in versions
-            if _visible(view, bool(body.get("is_archived")))
+            dm.data_version_to_rest(self.scope, name, v, listing=True)
+            for v in versions
+            if _visible(view, bool(v.body.get("is_archived")))
         ]
         top = req.param("$top")
         return self._page(req, items[: int(top)] if top and top.isdigit() else items)
 
     def data_version_get(self, req: Request, name: str, version: str) -> Response:
-        for v, body, created in self.store.list_versions(name):
-            if v == version:
-                return Response(200, m.data_version_to_rest(self.scope, name, v, body, created))
-        raise not_found(f"Could not find data asset {name} version {version}.")
+        record = self._version(name, version)
+        if record is None:
+            raise not_found(f"Could not find data asset {name} version {version}.")
+        return Response(200, dm.data_version_to_rest(self.scope, name, record))
 
     def data_version_put(self, req: Request, name: str, version: str) -> Response:
-        body = m.data_version_from_rest(req.json_body())
-        existed = any(v == version for v, _, _ in self.store.list_versions(name))
+        check_name("data asset", name)
+        body = dm.data_version_from_rest(req.json_body())
+        existed = self._version(name, version) is not None
         try:
             self.store.create_version(name, version, body)
         except ProviderError:
-            raise bad_request(ASSET_PATH_ERROR) from None
+            # 409, not 400: azure-ai-ml retries an auto-versioned create on 409 with the next
+            # version, so concurrent creates of one asset all land, as they do on the service
+            raise conflict(ASSET_PATH_ERROR) from None
         response = self.data_version_get(req, name, version)
-        response.status = 200 if existed else 201
+        if not existed:
+            response.status = 201
+            response.headers["Location"] = _location(req)
         return response
 
     # --- jobs --------------------------------------------------------------------------------
 
     def jobs_list(self, req: Request) -> Response:
-        query = {k: req.param(k) for k in ("jobType", "listViewType", "assetName", "scheduleId")}
-        items = [job for asset, job in self.jobs.list() if matches(job, asset, query)]
-        return self._page(req, items)
+        names = ("jobType", "listViewType", "tag", "properties", "scheduleId", "assetName")
+        query = JobQuery.parse({k: req.param(k) for k in names})
+        return paged(req, self.jobs.list(query), self.settings.page_size, self.jobs.render)
 
     def job_get(self, req: Request, name: str) -> Response:
         job = self.jobs.get(name)
@@ -232,7 +257,9 @@ class Handlers:
 
     def job_put(self, req: Request, name: str) -> Response:
         created, job = self.jobs.submit(name, req.json_body())
-        return Response(201 if created else 200, job)
+        if not created:
+            return Response(200, job)
+        return Response(201, job, {"Location": _location(req)})
 
     # --- schedules ---------------------------------------------------------------------------
 
@@ -249,7 +276,9 @@ class Handlers:
             for r in self.store.list_objects("schedule")
             if view == "All" or bool(r.body.get("enabled", True)) == (view == "EnabledOnly")
         ]
-        return self._page(req, [sm.schedule_to_rest(self.scope, r) for r in records])
+        return paged(
+            req, records, self.settings.page_size, lambda r: sm.schedule_to_rest(self.scope, r)
+        )
 
     def schedule_get(self, req: Request, name: str) -> Response:
         record = self._record("schedule", name, self.schedule_missing(name))
@@ -261,13 +290,11 @@ class Handlers:
         if self.settings.lro == "sync":
             body = sm.schedule_to_rest(self.scope, record, put_answer="Succeeded")
             return Response(201 if created else 200, body)
+        # as recorded: 201 (updates too), provisioningState Creating, polled until Succeeded
         body = sm.schedule_to_rest(self.scope, record, put_answer="Creating")
-        location = f"{req.base_url}{req.path}?api-version={_api(req)}"
-        return Response(
-            201,
-            body,
-            self.operations.headers(req.base_url, self.operations.start(), _api(req), location),
-        )
+        operation = self.operations.start("Creating")
+        headers = self.operations.headers(req.base_url, operation, _api(req), _location(req))
+        return Response(201, body, headers)
 
     def schedule_delete(self, req: Request, name: str) -> Response:
         response = self._delete("schedule", name)
@@ -281,8 +308,7 @@ class Handlers:
         if polled is None:
             raise not_found(f"Operation {op_id} not found.")
         body, finished = polled
-        headers = {} if finished else {"Retry-After": str(self.operations.retry_after)}
-        return Response(200, body, headers)
+        return Response(200, body, {} if finished else self.operations.wait_headers())
 
     def operation_result(self, req: Request, op_id: str) -> Response:
         if self.operations.poll(op_id) is None:
@@ -292,6 +318,11 @@ class Handlers:
 
 def _api(req: Request) -> str:
     return req.param("api-version") or "2023-06-01-preview"
+
+
+def _location(req: Request) -> str:
+    """The created resource's URL, as the service's ``Location`` header gives it."""
+    return f"{req.base_url}{req.path}?api-version={_api(req)}"
 
 
 def _view(req: Request) -> str:

@@ -10,6 +10,7 @@ both sides list the same jobs.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,14 +107,29 @@ def _is_import(node: Any) -> bool:
 
 
 def job_to_rest(scope: Scope, record: JobRecord) -> JSON:
-    rest = record.body.get("rest") or synthesised_body(scope, record)
-    extra = {ASSET_PROPERTY: record.asset}
-    extra.update(record.body.get("properties") or {})
+    rest = record.body.get("rest")
+    return render(
+        scope,
+        record.id,
+        rest or synthesised_body(scope, record),
+        record.status,
+        record.created_at,
+        answered_properties(record),
+    )
+
+
+def answered_properties(record: JobRecord) -> JSON:
+    """What the service adds to a job's properties beside the client's: the import's asset and,
+    here, its outcome (``emulator.*``). A job the local provider ran (no REST body) carries the
+    properties reconciler gave it there."""
+    extra: JSON = {ASSET_PROPERTY: record.asset} if record.asset else {}
+    if "rest" not in record.body:
+        extra.update(record.body.get("properties") or {})
     if record.error:
         extra[ERROR_PROPERTY] = record.error
     if record.rows is not None:
         extra[ROWS_PROPERTY] = str(record.rows)
-    return render(scope, record.id, rest, record.status, record.created_at, extra)
+    return extra
 
 
 def render(
@@ -204,16 +220,70 @@ def synthesised_body(scope: Scope, record: JobRecord) -> JSON:
     }
 
 
-def matches(job: JSON, asset: str, query: dict[str, str | None]) -> bool:
-    """The ``GET jobs`` filters: jobType, listViewType, assetName, scheduleId."""
-    props = job["properties"]
-    if query.get("jobType") and props.get("jobType") != query["jobType"]:
-        return False
-    view = query.get("listViewType") or "ActiveOnly"
-    archived = bool(props.get("isArchived"))
-    if (view == "ActiveOnly" and archived) or (view == "ArchivedOnly" and not archived):
-        return False
-    if query.get("assetName") and asset != query["assetName"]:
-        return False
-    schedule = query.get("scheduleId")
-    return not schedule or props["properties"].get("azureml.scheduleId") == schedule
+@dataclass(frozen=True)
+class JobQuery:
+    """The ``GET jobs`` filters the service takes: ``jobType``, ``listViewType``, ``tag`` (jobs
+    with this tag key), ``properties`` ("Comma-separated list of user property names (and
+    optionally values). Example: prop1,prop2=value2": a job must have them all), and the
+    ``scheduleId`` and legacy ``assetName`` azure-ai-ml still sends."""
+
+    job_type: str | None = None
+    view: str = "ActiveOnly"
+    tag: str | None = None
+    properties: tuple[tuple[str, str | None], ...] = ()
+    schedule: str | None = None
+    asset: str | None = None
+
+    @classmethod
+    def parse(cls, params: dict[str, str | None]) -> JobQuery:
+        view = params.get("listViewType") or "ActiveOnly"
+        if view not in ("ActiveOnly", "ArchivedOnly", "All"):
+            raise bad_request(f"listViewType {view!r} is not one of ActiveOnly, ArchivedOnly, All.")
+        wanted: list[tuple[str, str | None]] = []
+        for item in (params.get("properties") or "").split(","):
+            name, sep, value = item.strip().partition("=")
+            if name.strip():
+                wanted.append((name.strip(), value.strip() if sep else None))
+        return cls(
+            job_type=params.get("jobType") or None,
+            view=view,
+            tag=params.get("tag") or None,
+            properties=tuple(wanted),
+            schedule=params.get("scheduleId") or None,
+            asset=params.get("assetName") or None,
+        )
+
+    @property
+    def imports_only(self) -> bool:
+        """Only import jobs can match (they alone name an asset)."""
+        return self.asset is not None or any(n == ASSET_PROPERTY for n, _ in self.properties)
+
+    @property
+    def stored_text(self) -> tuple[str, ...]:
+        """Strings a matching job's stored body must contain: client property names and the
+        tag key (system and emulator properties are added when answering, not stored)."""
+        names = [n for n, _ in self.properties if n not in _ADDED and not n.startswith("emulator.")]
+        names += [self.tag] if self.tag else []
+        return tuple(json.dumps(n) for n in names)
+
+    def matches(self, job: JSON, asset: str) -> bool:
+        props = job["properties"]
+        if self.job_type and props.get("jobType") != self.job_type:
+            return False
+        archived = bool(props.get("isArchived"))
+        if (self.view == "ActiveOnly" and archived) or (
+            self.view == "ArchivedOnly" and not archived
+        ):
+            return False
+        if self.asset and asset != self.asset:
+            return False
+        if self.tag and self.tag not in (props.get("tags") or {}):
+            return False
+        answered = props.get("properties") or {}
+        for name, value in self.properties:
+            if name not in answered or (value is not None and str(answered[name]) != value):
+                return False
+        return not self.schedule or answered.get("azureml.scheduleId") == self.schedule
+
+
+_ADDED = frozenset({*SYSTEM_PROPERTIES, ASSET_PROPERTY})

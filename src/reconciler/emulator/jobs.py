@@ -15,7 +15,13 @@ import os
 import threading
 from dataclasses import dataclass, replace
 
-from reconciler.emulator.job_mapping import ImportOrder, import_order, job_to_rest, render
+from reconciler.emulator.job_mapping import (
+    ImportOrder,
+    JobQuery,
+    import_order,
+    job_to_rest,
+    render,
+)
 from reconciler.emulator.mapping import Scope
 from reconciler.emulator.protocol import JSON
 from reconciler.providers.local.provider import INTERRUPTED, LocalWorkspace
@@ -32,6 +38,16 @@ class _Pending:
     created_at: str
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One job of a listing: a stored record, or a pending job already rendered."""
+
+    created_at: str
+    name: str
+    record: JobRecord | None
+    pending: JSON | None = None
+
+
 class ImportJobs:
     """Submit, look up and list import jobs of one workspace."""
 
@@ -42,6 +58,8 @@ class ImportJobs:
         self._asset_locks: dict[str, threading.Lock] = {}
         self._pending: dict[str, _Pending] = {}
         self._threads: list[threading.Thread] = []
+        # the last listing's matches, reused while neither the store nor the query changes
+        self._listed: tuple[tuple[object, ...], list[Listed]] | None = None
 
     def submit(self, name: str, body: JSON) -> tuple[bool, JSON]:
         """Start job ``name``; returns (created, REST job). An existing job is answered as is."""
@@ -69,22 +87,41 @@ class ImportJobs:
             return None
         return render(self._scope, name, pending.body, "Preparing", pending.created_at)
 
-    def list(self) -> list[tuple[str, JSON]]:
-        """(asset, REST job) of every job, newest first."""
-        jobs = [
-            (r.created_at, r.asset, job_to_rest(self._scope, self._checked(r)))
-            for r in self._workspace.store.list_jobs()
-        ]
-        known = {job["name"] for _, _, job in jobs}
+    def list(self, query: JobQuery) -> list[Listed]:
+        """The jobs ``query`` selects, newest first, unrendered (`render` one to answer it).
+
+        The store pre-filters (only imports, only bodies naming the wanted properties) and what
+        matched is kept while the store does not change, so a workspace's unrelated job history
+        costs a filtered query little and paging through a long list reads it once."""
+        store = self._workspace.store
+        key = (store.generation(), query)
+        with self._lock:
+            cached = self._listed if self._listed and self._listed[0] == key else None
+        if cached is None:
+            records = store.find_jobs(imports_only=query.imports_only, text=query.stored_text)
+            matched = [
+                Listed(r.created_at, r.id, r)
+                for r in records
+                if query.matches(job_to_rest(self._scope, self._checked(r)), r.asset)
+            ]
+            with self._lock:
+                self._listed = cached = (key, matched)
+        found = list(cached[1])
+        known = {item.name for item in found}
         with self._lock:
             pending = dict(self._pending)
-        jobs += [
-            (p.created_at, p.asset, render(self._scope, n, p.body, "Preparing", p.created_at))
-            for n, p in pending.items()
-            if n not in known
-        ]
-        jobs.sort(key=lambda item: item[0], reverse=True)
-        return [(asset, job) for _, asset, job in jobs]
+        for name, p in pending.items():
+            job = render(self._scope, name, p.body, "Preparing", p.created_at)
+            if name not in known and query.matches(job, p.asset):
+                found.append(Listed(p.created_at, name, None, job))
+        found.sort(key=lambda item: (item.created_at, item.name), reverse=True)
+        return found
+
+    def render(self, item: Listed) -> JSON:
+        if item.record is None:
+            assert item.pending is not None
+            return item.pending
+        return job_to_rest(self._scope, self._checked(item.record))
 
     @staticmethod
     def _checked(record: JobRecord) -> JobRecord:
@@ -127,12 +164,14 @@ class ImportJobs:
             message = f"data asset {order.asset}:{version} already exists"
             self._record_failure(name, order, body, message, version)
             return
-        # the version the service registers carries no reconciler bookkeeping: the client's
-        # properties stay on the job, where the real service keeps them
+        # the version the service registers is the pipeline output's: a name, a version, a
+        # path and a type. The import's description, tags and properties (reconciler's among
+        # them) stay on the job, where the real service keeps them.
+        bare = order.spec.model_copy(update={"description": None, "tags": {}})
         self._workspace.materialize(
             order.asset,
             version,
-            order.spec,
+            bare,
             job_id=name,
             job_extra={"rest": body},
             version_properties={},

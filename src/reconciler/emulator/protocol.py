@@ -60,11 +60,13 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.inner = inner or _INNER.get(status, "BadArgument")
+        self.component = "managementfrontend"  # connections: "account-rp"
 
     def response(self) -> Response:
+        shape = account_rp_error if self.component == "account-rp" else error_body
         return Response(
             self.status,
-            error_body(self.code, self.message, self.inner),
+            shape(self.code, self.message, self.inner),
             {"x-ms-response-type": "error"},
         )
 
@@ -92,12 +94,42 @@ def error_body(code: str, message: str, inner: str = "NotFoundError") -> JSON:
     }
 
 
+def account_rp_error(code: str, message: str, inner: str = "NotFoundError") -> JSON:
+    """The shape of the service that keeps connections (connection-snowflake-crud.json, the
+    404): the same code, message and inner code, laid out differently."""
+    return {
+        "error": {
+            "code": code,
+            "severity": None,
+            "message": message,
+            "messageFormat": None,
+            "messageParameters": None,
+            "referenceCode": None,
+            "detailsUri": None,
+            "target": None,
+            "details": [],
+            "innerError": {"code": inner, "innerError": None},
+            "debugInfo": None,
+            "additionalInfo": None,
+        },
+        "correlation": {"operation": uuid.uuid4().hex, "request": uuid.uuid4().hex[:16]},
+        "environment": "emulator",
+        "location": "local",
+        "time": now(),
+        "componentName": "account-rp",
+    }
+
+
 def not_found(message: str) -> ApiError:
     return ApiError(404, "UserError", message, "NotFoundError")
 
 
 def bad_request(message: str) -> ApiError:
     return ApiError(400, "UserError", message, "BadArgument")
+
+
+def conflict(message: str) -> ApiError:
+    return ApiError(409, "UserError", message, "Conflict")
 
 
 def page(request: Request, items: Sequence[T], size: int, render: Callable[[T], JSON]) -> Response:

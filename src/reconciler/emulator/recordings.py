@@ -17,8 +17,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from reconciler.emulator import mapping as m
 from reconciler.emulator import schedule_mapping as sm
+from reconciler.emulator.connection_mapping import connection_from_rest
+from reconciler.emulator.data_mapping import data_version_from_rest
+from reconciler.emulator.datastore_mapping import datastore_from_rest
 from reconciler.emulator.protocol import JSON, ApiError
 from reconciler.providers.local.store import Store
 from reconciler.vocabulary import SYSTEM_DATASTORES
@@ -76,12 +78,12 @@ def _load(store: Store, kind: str, asset: str | None, item: JSON) -> None:
     name = str(item["name"])
     try:
         if kind == "connection":
-            body, secrets = m.connection_from_rest(item, strict=False)
+            body, secrets = connection_from_rest(item, strict=False)
             store.put("connection", name, body, secrets)
         elif kind == "datastore":
             _load_datastore(store, name, item)
         elif kind == "data_version" and asset is not None:
-            store.create_version(asset, name, m.data_version_from_rest(item))
+            store.create_version(asset, name, data_version_from_rest(item))
         elif kind == "schedule":
             store.put("schedule", name, sm.schedule_from_rest(item), {})
     except ApiError as exc:
@@ -89,7 +91,7 @@ def _load(store: Store, kind: str, asset: str | None, item: JSON) -> None:
 
 
 def _load_datastore(store: Store, name: str, item: JSON) -> None:
-    body, secrets = m.datastore_from_rest(item, strict=False)
+    body, secrets = datastore_from_rest(item, strict=False)
     if name not in SYSTEM_DATASTORES:
         store.put("datastore", name, body, secrets)
         return

@@ -77,6 +77,13 @@ class Router:
         self.handlers = handlers
         self._routes = [_Route(m, t, _compile(t), h) for m, t, h in ROUTES]
 
+    def label(self, req: Request) -> str:
+        """The route label of ``req`` (``"PUT /jobs/{name}"``), without running it."""
+        try:
+            return self._resolve(req)[0]
+        except ApiError:
+            return f"{req.method} (unknown)"
+
     def dispatch(self, req: Request) -> tuple[str, Response]:
         """(route label, response) for one request; errors become ARM error responses."""
         label = f"{req.method} (unknown)"
@@ -84,6 +91,8 @@ class Router:
             label, call = self._resolve(req)
             return label, call()
         except ApiError as exc:
+            if "/connections" in label:  # connections are kept by another service (account-rp)
+                exc.component = "account-rp"
             return label, exc.response()
         except Exception:  # an emulator bug: answer like a failing service, keep serving
             log.exception("%s %s failed", req.method, req.path)

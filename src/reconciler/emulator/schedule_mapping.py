@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler.emulator.mapping import NAME_SUFFIX, Scope, properties_of, system_data, tags_of
 from reconciler.emulator.protocol import JSON, bad_request
+from reconciler.emulator.validation import check_cron, check_recurrence
 from reconciler.names import normalise_datastore_path
 from reconciler.providers.local.store import Record
 from reconciler.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
@@ -44,6 +45,8 @@ def schedule_from_rest(body: JSON) -> JSON:
         "import_definition": {},
         "tags": tags_of(props.get("tags")),
     }
+    if props.get("displayName"):
+        store_body["display_name"] = str(props["displayName"])
     definition = action.get("dataImportDefinition") or {}
     store_body["import"] = definition.get("assetName") or ""
     if not store_body["import"]:
@@ -60,12 +63,14 @@ def trigger_from_rest(trigger: JSON) -> JSON:
     if kind == "Cron":
         if not trigger.get("expression"):
             raise bad_request("Cron trigger: 'expression' is required.")
+        check_cron(str(trigger["expression"]))
         out: JSON = {"type": "cron", "expression": trigger["expression"]}
     elif kind == "Recurrence":
         frequency, interval = trigger.get("frequency"), trigger.get("interval")
-        if not frequency or not isinstance(interval, int):
+        if not frequency or interval is None:
             raise bad_request("Recurrence trigger: 'frequency' and 'interval' are required.")
-        out = {"type": "recurrence", "frequency": str(frequency).lower(), "interval": interval}
+        frequency = check_recurrence(frequency, interval)
+        out = {"type": "recurrence", "frequency": frequency.lower(), "interval": interval}
         given = trigger.get("schedule") or {}
         pattern = {ours: list(given.get(theirs) or []) for theirs, ours in PATTERN_FIELDS.items()}
         if any(pattern.values()):  # the SDK sends an empty pattern for "no schedule"
@@ -101,7 +106,8 @@ def import_definition_from_rest(definition: JSON) -> JSON:
 
 
 def schedule_to_rest(scope: Scope, record: Record, *, put_answer: str | None = None) -> JSON:
-    """GET/list shape; with ``put_answer`` (a provisioningState) the shape a PUT answers."""
+    """GET/list shape; with ``put_answer`` (a provisioningState) the shape a PUT answers (the
+    properties alone while the operation runs; a synchronous answer also names the schedule)."""
     body = record.body
     asset = body.get("import", "")
     definition = body.get("import_definition") or {}
@@ -116,36 +122,37 @@ def schedule_to_rest(scope: Scope, record: Record, *, put_answer: str | None = N
         rest_source["path"] = source.get("path")
     uri = definition.get("path", "")
     asset_props = {ASSET_PROPERTY: asset}
-    return {
-        **scope.resource(f"schedules/{record.name}", record.name, "schedules"),
-        "properties": {
-            "description": body.get("description"),
-            "tags": dict(body.get("tags") or {}),
-            "properties": {**dict(body.get("properties") or {}), **asset_props},
-            "displayName": record.name,
-            "isEnabled": bool(body.get("enabled", True)),
-            "trigger": trigger_to_rest(body.get("trigger") or {}, record, put_answer is None),
-            "action": {
-                "actionType": "ImportData",
-                "dataImportDefinition": {
-                    "description": None,
-                    "tags": {},
-                    "properties": asset_props if put_answer else {},
-                    "isArchived": False,
-                    "isAnonymous": False,
-                    "autoDeleteSetting": None,
-                    "dataUri": uri + NAME_SUFFIX if put_answer else uri,
-                    "stage": None,
-                    "intellectualProperty": None,
-                    "dataType": definition.get("type", "uri_folder"),
-                    "assetName": asset,
-                    "source": rest_source,
-                },
+    properties = {
+        "description": body.get("description"),
+        "tags": dict(body.get("tags") or {}),
+        "properties": {**dict(body.get("properties") or {}), **asset_props},
+        "displayName": body.get("display_name") or record.name,
+        "isEnabled": bool(body.get("enabled", True)),
+        "trigger": trigger_to_rest(body.get("trigger") or {}, record, put_answer is None),
+        "action": {
+            "actionType": "ImportData",
+            "dataImportDefinition": {
+                "description": None,
+                "tags": {},
+                "properties": asset_props if put_answer else {},
+                "isArchived": False,
+                "isAnonymous": False,
+                "autoDeleteSetting": None,
+                "dataUri": uri + NAME_SUFFIX if put_answer else uri,
+                "stage": None,
+                "intellectualProperty": None,
+                "dataType": definition.get("type", "uri_folder"),
+                "assetName": asset,
+                "source": rest_source,
             },
-            "provisioningState": put_answer or "Succeeded",
         },
-        "systemData": system_data(record.created_at, record.updated_at),
+        "provisioningState": put_answer or "Succeeded",
     }
+    if put_answer and put_answer != "Succeeded":  # as recorded: a PUT answers properties alone
+        return {"properties": properties}
+    # as recorded: a GET answers name, properties and systemData (no id or type)
+    stamps = system_data(record.created_at, record.updated_at)
+    return {"name": record.name, "properties": properties, "systemData": stamps}
 
 
 def trigger_to_rest(trigger: JSON, record: Record, with_start: bool) -> JSON:

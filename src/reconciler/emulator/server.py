@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from reconciler.emulator.faults import DROP, FaultInjector, Stats, fault_response
+from reconciler.emulator.faults import DROP, LOST, FaultInjector, Stats, fault_response
 from reconciler.emulator.handlers import Handlers
 from reconciler.emulator.jobs import ImportJobs
 from reconciler.emulator.mapping import Scope
@@ -60,9 +60,9 @@ class Emulator:
         fault_rate: float = 0.0,
         faults: tuple[str, ...] = FAULT_KINDS,
         seed: int = 0,
-        lro: LroMode = "sync",
+        lro: LroMode = Settings.lro,
         lro_polls: int = Settings.lro_polls,
-        lro_retry_after: int = Settings.lro_retry_after,
+        lro_retry_after: float = Settings.lro_retry_after,
         runner_factory: Callable[[], ImportRunner] | None = None,
     ) -> None:
         self.root = Path(root)
@@ -202,11 +202,17 @@ class Emulator:
         rate: float,
         kinds: tuple[str, ...] | None = None,
         seed: int | None = None,
+        *,
+        routes: tuple[str, ...] | None = None,
+        limit: int | None = None,
     ) -> None:
-        """Change fault injection while running (the seed restarts the fault sequence)."""
+        """Change fault injection while running (the seed restarts the fault sequence);
+        ``routes`` limits it to some route labels (as in ``stats()``), ``limit`` to a number of
+        faults."""
         kinds = tuple(kinds) if kinds is not None else self._faults.kinds
         Settings(fault_rate=rate, faults=kinds)  # validates
-        self._faults.configure(rate, kinds, self.settings.seed if seed is None else seed)
+        seed = self.settings.seed if seed is None else seed
+        self._faults.configure(rate, kinds, seed, routes, limit)
 
     def set_latency(self, latency_ms: float) -> None:
         self._latency_ms = latency_ms
@@ -221,15 +227,21 @@ class Emulator:
         """The response to send, or None to drop the connection."""
         if req.path.startswith(ADMIN):
             return self._admin(req)
+        started = time.monotonic()
         if self._latency_ms > 0:
             time.sleep(self._latency_ms / 1000.0)
-        fault = self._faults.draw()
-        if fault is not None:
+        fault = self._faults.draw(router.label(req))
+        if fault is not None and fault != LOST:
             label = f"{req.method} (fault)"
-            self._stats.record(label, None if fault == DROP else int(fault), fault)
+            span = (started, time.monotonic())
+            self._stats.record(label, None if fault == DROP else int(fault), fault, span)
             return None if fault == DROP else fault_response(fault)
         label, response = router.dispatch(req)
-        self._stats.record(label, response.status)
+        span = (started, time.monotonic())
+        if fault == LOST:  # done, but the client never hears of it
+            self._stats.record(label, None, fault, span)
+            return None
+        self._stats.record(label, response.status, None, span)
         return response
 
     def _admin(self, req: Request) -> Response:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FAULT_KINDS = ("429", "503", "drop")
+# "drop": close the connection before processing the request; "lost": process it, then close
+# the connection without answering (the client cannot tell whether it happened)
+FAULT_KINDS = ("429", "503", "drop", "lost")
 LroMode = Literal["sync", "async"]
 
 
@@ -28,11 +30,13 @@ class Settings:
     fault_rate: float = 0.0
     faults: tuple[str, ...] = FAULT_KINDS
     seed: int = 0
-    # "sync": schedule PUT/DELETE finish in their answer; "async": the real 201/202 +
-    # Azure-AsyncOperation style, polled ``lro_polls`` times with ``Retry-After: lro_retry_after``
-    lro: LroMode = "sync"
+    # "async" (as the service): schedule PUT/DELETE answer 201/202 + Azure-AsyncOperation,
+    # reported running for ``lro_polls`` polls, each ``lro_retry_after`` seconds apart (the
+    # service sends no Retry-After: 0 does the same, and azure-core then waits 5 s);
+    # "sync": they finish in their answer (fast, but not what the service does)
+    lro: LroMode = "async"
     lro_polls: int = 1
-    lro_retry_after: int = 1
+    lro_retry_after: float = 1.0
 
     def __post_init__(self) -> None:
         unknown = set(self.faults) - set(FAULT_KINDS)
@@ -44,3 +48,5 @@ class Settings:
             raise ValueError("page_size must be at least 1")
         if self.lro not in ("sync", "async"):
             raise ValueError("lro must be 'sync' or 'async'")
+        if self.lro_polls < 0 or self.lro_retry_after < 0:
+            raise ValueError("lro_polls and lro_retry_after must not be negative")

@@ -1,8 +1,8 @@
 """The import runner the embedded workspace uses: each source type to its runner.
 
 Database sources go to the Snowflake runner; file-system sources to the S3 runner. Runners are
-imported only when an import runs (pyarrow and the connectors are heavy, and they come with the
-``reconciler[local]`` extra).
+imported only when an import runs (pyarrow and the connectors are heavy; pyarrow comes with the
+``reconciler[local]`` extra, botocore with the Snowflake connector).
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ def _make(kind: str, request: ImportRequest) -> ImportRunner:
             from reconciler.imports.database import DatabaseImportRunner
 
             return DatabaseImportRunner()
+        if kind == "file_system":
+            from reconciler.imports.s3 import S3ImportRunner
+
+            return S3ImportRunner()
     except ImportError as exc:
         raise ImportFailed(
             f"import {request.asset_name!r}: the local import runner is not installed "

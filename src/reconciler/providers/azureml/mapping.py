@@ -29,11 +29,14 @@ from reconciler.resources import (
 )
 from reconciler.vocabulary import (
     ASSET_TYPE_TAG,
+    CONNECTION_CREDENTIALS,
     CREDENTIAL_TAG_PREFIX,
     DATASTORE_KINDS,
     DEFAULT_AUTHORITY,
     DEFAULT_ENDPOINT,
     DEFAULT_PROTOCOL,
+    MATERIALIZATION_ASSET_PROPERTY,
+    NAME_PLACEHOLDER,
     START_TIME_TAG,
     SYSTEM_DATASTORES,
     default_asset_type,
@@ -60,11 +63,18 @@ def connection_live(entity: Any) -> LiveResource:
         for key, value in sorted(metadata.items())
         if key.startswith(CREDENTIAL_TAG_PREFIX)
     }
-    credentials = Credentials(type=_credential_type(entity.credentials), **plain)
+    credential_type = _credential_type(entity.credentials)
+    credentials = Credentials(type=credential_type, **plain)
     essence = ConnectionEssence(
         type=text(entity.type), target=entity.target, credentials=credentials, tags=tags.user
     )
-    return LiveResource.read(Kind.CONNECTION, entity.name, essence, tags, False)
+    # the service never returns credentials: the non-secret ones reconciler did not write
+    # beside the connection (one made by other tools) are unknown, not different
+    kind = CONNECTION_CREDENTIALS.get(credential_type)
+    unreadable = tuple(
+        f"credentials.{ours}" for _, ours in (kind.plain if kind else ()) if ours not in plain
+    )
+    return LiveResource.read(Kind.CONNECTION, entity.name, essence, tags, False, unreadable)
 
 
 def _credential_type(credentials: Any) -> str:
@@ -113,8 +123,11 @@ def schedule_live(entity: Any) -> LiveResource | None:
     raw_tags = dict(entity.tags or {})
     tags = split_tags(raw_tags)
     source = import_data.source
-    is_database = getattr(source, "query", None) is not None
-    source_type = "database" if is_database else "file_system"
+    # the source's own type: a database import defined by a stored procedure has no query
+    source_type = text(getattr(source, "type", None) or "")
+    if source_type not in ("database", "file_system"):
+        source_type = "database" if getattr(source, "query", None) is not None else "file_system"
+    is_database = source_type == "database"
     essence_source = Source(
         type=source_type,
         connection=str(source.connection or "").removeprefix("azureml:"),
@@ -248,33 +261,67 @@ def datastore_entity(
     return entities.AzureFileDatastore(file_share_name=str(essence.file_share_name), **common)
 
 
-def data_import(
-    name: str,
-    definition: ImportDefinition,
-    *,
-    version: str | None = None,
-    description: str | None = None,
-    tags: Mapping[str, str] | None = None,
-    properties: Mapping[str, str] | None = None,
-) -> Any:
+def _source(definition: ImportDefinition) -> Any:
     from azure.ai.ml.data_transfer import Database, FileSystem
-    from azure.ai.ml.entities import DataImport
 
     source = definition.source
     connection = f"azureml:{source.connection}"
-    built: Any = (
-        Database(query=source.query, connection=connection)
-        if source.type == "database"
-        else FileSystem(path=source.path, connection=connection)
+    if source.type == "database":
+        return Database(query=source.query, connection=connection)
+    return FileSystem(path=source.path, connection=connection)
+
+
+def data_import(name: str, definition: ImportDefinition) -> Any:
+    """The ``DataImport`` a schedule runs."""
+    from azure.ai.ml.entities import DataImport
+
+    return DataImport(name=name, path=definition.path, source=_source(definition))
+
+
+def import_job(
+    job_name: str,
+    asset: str,
+    definition: ImportDefinition,
+    *,
+    version: str,
+    description: str | None,
+    tags: Mapping[str, str],
+    properties: Mapping[str, str],
+) -> Any:
+    """The pipeline job ``data.import_data`` would submit, under a name of our choosing.
+
+    ``data.import_data`` always names its job at random, so a submit retried after its answer
+    was lost makes a second import. This builds the same job (azure-ai-ml 1.35's
+    ``DataOperations.import_data``: one ``import_data`` step, serverless, output type from the
+    source, ``${{name}}`` appended to the path) with ``job_name``, so a retry finds the first.
+    """
+    from azure.ai.ml import Output
+    from azure.ai.ml.data_transfer import import_data
+    from azure.ai.ml.entities import PipelineJob
+    from azure.ai.ml.entities._job.pipeline.pipeline_job_settings import PipelineJobSettings
+
+    step = f"data_import_{asset}"
+    path = definition.path.rstrip("/")
+    if NAME_PLACEHOLDER not in path:
+        path += "/" + NAME_PLACEHOLDER
+    output_type = default_asset_type(definition.source.type)
+    node = import_data(
+        description=description or step,
+        display_name=step,
+        experiment_name=step,
+        compute="serverless",
+        source=_source(definition),
+        outputs={"sink": Output(type=output_type, path=path, name=asset, version=version)},
     )
-    return DataImport(
-        name=name,
-        path=definition.path,
-        source=built,
-        version=version,
-        description=description,
-        tags=dict(tags or {}),
-        properties=dict(properties or {}),
+    return PipelineJob(
+        name=job_name,
+        description=description or step,
+        tags=dict(tags),
+        display_name=step,
+        experiment_name=step,
+        properties={**dict(properties), MATERIALIZATION_ASSET_PROPERTY: asset},
+        settings=PipelineJobSettings(force_rerun=True),
+        jobs={step: node},
     )
 
 

@@ -1,29 +1,40 @@
 """Azure ML through azure-ai-ml: the same `Workspace` contract as the embedded workspace.
 
 Each resource kind has one row in `_KINDS`: how to list, read, build and delete it. Reads make
-one list call per kind (the SDK follows ``nextLink`` pages) and look data assets up in bounded
-parallel; import runs are found with one ``jobs.list`` filtered on
-``azureml.materializationAssetName`` (``data.list_materialization_status`` is broken in 1.35).
-An import's fingerprint travels in its job's properties, so a version's definition is known
-even though the service creates the version itself. The credential is handed in by the caller.
+one list call per kind (the SDK follows ``nextLink`` pages; the planner reads the kinds
+concurrently), read the declared data assets' version lists in parallel, and find import runs
+with one ``jobs.list`` that the service filters on the properties reconciler gives its imports
+(``properties=azureml.materializationAssetName,reconciler.fingerprint``), so a workspace's other
+pipeline jobs, however many, cost nothing (``data.list_materialization_status`` is broken in
+1.35).
+
+The service registers an import's data version itself, with none of the import's description,
+tags or properties. So the import's job carries reconciler's fingerprint and definition, and
+once the job completes the provider writes the version's description and tags (reconciler's
+ownership tags and the fingerprint among them). Imports are submitted under a name derived
+from the asset, version and fingerprint: a submit retried after its answer was lost finds the
+job it made instead of starting a second import. The credential is handed in by the caller.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ProviderError
-from reconciler.names import normalise_datastore_path
 from reconciler.providers.azureml import mapping
+from reconciler.providers.azureml.client import ml_client
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.lock import account_url, blob_lease
+from reconciler.providers.azureml.reads import ImportRun, RestReader, import_job
 from reconciler.providers.base import Progress
 from reconciler.resources import (
     AssetVersion,
@@ -32,31 +43,18 @@ from reconciler.resources import (
     Kind,
     LiveAsset,
     LiveResource,
-    job_status,
-    split_tags,
-    stored_definition,
     with_job_definitions,
 )
 from reconciler.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
-    MATERIALIZATION_ASSET_PROPERTY,
-    OWNER_TAG,
+    MANAGED_BY_TAG,
     VERSION_PROPERTY,
 )
 
-_DONE = {"Completed": "Completed", "Failed": "Failed", "Canceled": "Canceled"}
-_FAILED_LIKE = {"NotResponding": "Failed", "CancelRequested": "Canceled"}
-READ_PARALLELISM = 8
+READ_PARALLELISM = 32  # concurrent version lists; each is one short request
 DEFAULT_POLL_SECONDS = 5.0
-
-
-def _quiet_sdk() -> None:
-    """azure-ai-ml logs a warning for every experimental class it builds (DataImport,
-    ImportDataSchedule): noise in a plan, so keep only its errors."""
-    import logging
-
-    logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
+SUBMIT_ATTEMPTS = 20  # distinct job names tried for one import before giving up
 
 
 def _list_schedules(ml: Any) -> Iterable[Any]:
@@ -114,19 +112,19 @@ class AzureWorkspace:
         credential: Any,
         poll_seconds: float = DEFAULT_POLL_SECONDS,
     ) -> None:
-        from azure.ai.ml import MLClient
-
-        _quiet_sdk()
         self.target = Target(subscription_id, resource_group, workspace_name)
-        self.client = MLClient(
-            credential,
-            subscription_id=subscription_id,
-            resource_group_name=resource_group,
-            workspace_name=workspace_name,
-            enable_telemetry=False,
+        self.client = ml_client(
+            credential, subscription_id, resource_group, workspace_name, READ_PARALLELISM
         )
         self.poll_seconds = poll_seconds
         self._credential = credential
+        workspace_path = (
+            f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
+            f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
+        )
+        self.rest = RestReader(self.client, workspace_path)
+        self._runs_lock = threading.Lock()
+        self._runs_reading: Future[list[ImportRun]] | None = None
 
     def describe(self) -> str:
         t = self.target
@@ -151,12 +149,18 @@ class AzureWorkspace:
         return [r for r in (ops.read(item) for item in items) if r is not None]
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        """Versions and import runs of the declared assets: one import-run list the service
+        filters and one version list per asset (the service has no list of versions across
+        assets), all at once, so the time is one page chain, not one round trip per asset."""
         wanted = sorted(set(names))
         if not wanted:
             return []
-        jobs = self._import_jobs(set(wanted))
         with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
+            runs = pool.submit(self._import_runs)
             versions = list(pool.map(self._versions, wanted))
+            jobs: dict[str, list[ImportJob]] = {}
+            for run in runs.result():
+                jobs.setdefault(run.asset, []).append(run.job)
         assets = []
         for name, found in zip(wanted, versions, strict=True):
             asset_jobs = tuple(sorted(jobs.get(name, []), key=lambda j: (j.started_at, j.id)))
@@ -166,43 +170,41 @@ class AzureWorkspace:
         return assets
 
     def _versions(self, name: str) -> list[AssetVersion]:
-        from azure.core.exceptions import ResourceNotFoundError
-
-        def read() -> list[Any]:
-            try:
-                return list(self.client.data.list(name=name))
-            except ResourceNotFoundError:
-                return []
-
-        return [_version(d) for d in self._call(f"list versions of data asset {name}", read)]
-
-    def _import_jobs(self, names: set[str]) -> dict[str, list[ImportJob]]:
-        items = self._call(
-            "list import jobs", lambda: list(self.client.jobs.list(job_type="Pipeline"))
+        found: list[AssetVersion] = self._call(
+            f"list versions of data asset {name}", lambda: self.rest.versions(name)
         )
-        jobs: dict[str, list[ImportJob]] = {}
-        for job in items:
-            properties = dict(getattr(job, "properties", None) or {})
-            asset = properties.get(MATERIALIZATION_ASSET_PROPERTY)
-            if asset in names:
-                jobs.setdefault(asset, []).append(_job(job, asset))
-        return jobs
+        return found
 
     def list_imported_assets(self, owner: str) -> list[str]:
-        """Assets named by import jobs tagged with ``owner``, less the archived ones."""
-        jobs = self._call(
-            "list import jobs", lambda: list(self.client.jobs.list(job_type="Pipeline"))
-        )
-        names = {
-            str((getattr(job, "properties", None) or {}).get(MATERIALIZATION_ASSET_PROPERTY))
-            for job in jobs
-            if (getattr(job, "tags", None) or {}).get(OWNER_TAG) == owner
-        }
-        names.discard("None")
-        if not names:
-            return []
-        active = self._call("list data assets", lambda: {d.name for d in self.client.data.list()})
-        return sorted(names & active)
+        """Assets named by ``owner``'s import runs, less the archived ones (as the embedded
+        workspace answers): the import runs (the list `list_assets` reads too) and the archived
+        assets, both lists the service filters, read at once."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            archived = pool.submit(
+                self._call, "list archived data assets", self.rest.archived_asset_names
+            )
+            names = {run.asset for run in self._import_runs() if run.owner == owner}
+            return sorted(names - set(archived.result()))
+
+    def _import_runs(self) -> list[ImportRun]:
+        """reconciler's import runs, read once for callers that ask at the same time (a plan's
+        `list_assets` and `list_imported_assets` run together)."""
+        with self._runs_lock:
+            reading, first = self._runs_reading, self._runs_reading is None
+            if reading is None:
+                reading = self._runs_reading = Future()
+        if not first:
+            return reading.result()
+        try:
+            runs: list[ImportRun] = self._call("list import jobs", self.rest.import_runs)
+            reading.set_result(runs)
+            return runs
+        except BaseException as exc:
+            reading.set_exception(exc)
+            raise
+        finally:
+            with self._runs_lock:
+                self._runs_reading = None
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -243,54 +245,105 @@ class AzureWorkspace:
         *,
         tags: Mapping[str, str] | None = None,
     ) -> ImportJob:
-        definition = essence.definition
-        request = mapping.data_import(
-            name,
-            definition,
-            version=version,
-            description=essence.description,
-            tags={**essence.tags, **dict(tags or {})},
-            properties={
-                FINGERPRINT_PROPERTY: essence.fingerprint,
-                DEFINITION_PROPERTY: json.dumps(definition.to_dict(), sort_keys=True),
-                VERSION_PROPERTY: version,
-            },
-        )
-        job = self._call(
-            f"submit the import of {name}", lambda: self.client.data.import_data(request)
-        )
+        job = self._submit(name, version, essence, dict(tags or {}))
         job_name = str(job.name)
         while True:
             current = _job(job, name)
             if not current.active:
-                return current
+                break
             time.sleep(self.poll_seconds)
             job = self._call(f"read import job {job_name}", lambda: self.client.jobs.get(job_name))
+        if current.status == "Completed":  # the service registered the version bare: label it
+            labels = {**essence.tags, **dict(tags or {}), FINGERPRINT_PROPERTY: essence.fingerprint}
+            self._call(
+                f"label data asset {name}:{version}",
+                lambda: self._write_metadata(name, version, essence.description, labels, {}),
+            )
+        return current
+
+    def _submit(self, name: str, version: str, essence: ImportEssence, tags: dict[str, str]) -> Any:
+        """Start the import, or find the one an earlier attempt started. Job names are
+        ``<base>``, ``<base>_2``, ...: one that failed is passed over, one that is running or
+        completed is the import already under way (its submit's answer was lost)."""
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+
+        base = _job_name(name, version, essence.fingerprint)
+        properties = {
+            FINGERPRINT_PROPERTY: essence.fingerprint,
+            DEFINITION_PROPERTY: json.dumps(essence.definition.to_dict(), sort_keys=True),
+            VERSION_PROPERTY: version,
+        }
+        for attempt in range(1, SUBMIT_ATTEMPTS + 1):
+            job_name = base if attempt == 1 else f"{base}_{attempt}"
+
+            def existing(job_name: str = job_name) -> Any:
+                try:
+                    return self.client.jobs.get(job_name)
+                except ResourceNotFoundError:
+                    return None
+
+            found = self._call(f"read import job {job_name}", existing)
+            if found is not None and _job(found, name).status in ("Failed", "Canceled"):
+                continue
+            if found is not None:
+                return found
+            request = mapping.import_job(
+                job_name,
+                name,
+                essence.definition,
+                version=version,
+                description=essence.description,
+                tags={**essence.tags, **tags},
+                properties=properties,
+            )
+
+            def submit(request: Any = request, job_name: str = job_name) -> Any:
+                try:
+                    return self.client.jobs.create_or_update(request, skip_validation=True)
+                except ResourceExistsError:  # a retry of a submit the service already took
+                    return self.client.jobs.get(job_name)
+
+            return self._call(f"submit the import of {name}", submit)
+        raise ProviderError(
+            f"import {name}:{version} failed {SUBMIT_ATTEMPTS} times; see the jobs named "
+            f"{base}* in the workspace"
+        )
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
     ) -> None:
+        self._call(
+            f"update data asset {name}:{version}",
+            lambda: self._write_metadata(name, version, description, tags, None),
+        )
+
+    def _write_metadata(
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        keep: Mapping[str, str] | None,
+    ) -> None:
         """Read the version's REST body and write it back with new metadata: the SDK's
         ``data.create_or_update`` would first read the MLTable file from storage (84 s to fail
-        with no route to the account) to validate a path that is not changing."""
+        with no route to the account) to validate a path that is not changing. Reconciler's own
+        tags on the version are kept unless ``keep`` replaces them."""
         operations = self.client.data
         scope = {
             "resource_group_name": self.target.resource_group,
             "workspace_name": self.target.workspace,
         }
-
-        def write() -> None:
-            body = operations._operation.get(name=name, version=version, **scope)
-            kept = {
+        body = operations._operation.get(name=name, version=version, **scope)
+        if keep is None:
+            keep = {
                 k: v
                 for k, v in (body.properties.tags or {}).items()
-                if k.startswith("reconciler.") or k == "managed-by"
+                if k.startswith("reconciler.") or k == MANAGED_BY_TAG
             }
-            body.properties.description = description
-            body.properties.tags = {**dict(tags), **kept}
-            operations._operation.create_or_update(name=name, version=version, body=body, **scope)
-
-        self._call(f"update data asset {name}:{version}", write)
+        body.properties.description = description
+        body.properties.tags = {**dict(tags), **dict(keep)}
+        operations._operation.create_or_update(name=name, version=version, body=body, **scope)
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(
@@ -299,45 +352,25 @@ class AzureWorkspace:
         )
 
 
-def _version(data: Any) -> AssetVersion:
-    tags = split_tags(dict(data.tags or {}))
-    properties = dict(getattr(data, "properties", None) or {})
-    return AssetVersion(
-        version=str(data.version),
-        path=normalise_datastore_path(str(data.path)) or str(data.path),
-        fingerprint=properties.get(FINGERPRINT_PROPERTY),
-        description=data.description or None,
-        tags=tags.user,
-        managed=tags.managed,
-        created_at=str(getattr(getattr(data, "creation_context", None), "created_at", "") or ""),
-        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
-        provenance=tags.provenance,
-    )
+def _job_name(asset: str, version: str, fingerprint: str) -> str:
+    """A job name the service accepts (letters, digits, '_', '-') that only this import of
+    this definition into this version has: ``import_<asset>_<version>_<fingerprint digits>``."""
+    digits = fingerprint.rpartition(":")[2][:12]
+    text = f"import_{asset}_{version}"
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:200] + f"_{digits}"
 
 
 def _job(job: Any, asset: str) -> ImportJob:
-    properties = dict(getattr(job, "properties", None) or {})
+    """An import run from the SDK's job entity (what ``jobs.get`` and a submit return)."""
     raw = getattr(job.status, "value", job.status)  # JobStatus is a (str, Enum)
-    status = str(raw or "Running")
-    status = _DONE.get(status) or _FAILED_LIKE.get(status) or "Running"
-    version = properties.get(VERSION_PROPERTY) or _sink_version(job) or ""
     context = getattr(job, "creation_context", None)
-    error = None
-    if status in ("Failed", "Canceled"):
-        error = (
-            properties.get("azureml.error")
-            or properties.get("emulator.error")
-            or f"the import job ended {status.lower()}"
-        )
-    return ImportJob(
-        id=str(job.name),
-        asset=asset,
-        version=str(version),
-        fingerprint=properties.get(FINGERPRINT_PROPERTY),
-        status=job_status(status),
-        started_at=str(getattr(context, "created_at", "") or ""),
-        error=error,
-        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
+    return import_job(
+        str(job.name),
+        asset,
+        str(raw or "Running"),
+        dict(getattr(job, "properties", None) or {}),
+        _sink_version(job),
+        str(getattr(context, "created_at", "") or ""),
     )
 
 

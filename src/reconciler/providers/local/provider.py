@@ -26,7 +26,7 @@ from reconciler.imports.base import ImportRunner, import_request
 from reconciler.names import PathEscape, inside
 from reconciler.providers.base import Progress
 from reconciler.providers.local.lock import file_lock
-from reconciler.providers.local.store import HEARTBEAT_SECONDS, JobRecord, Store, now
+from reconciler.providers.local.store import JobRecord, Store, lease_seconds, now
 from reconciler.resources import (
     AssetVersion,
     ConnectionEssence,
@@ -269,7 +269,7 @@ class LocalWorkspace:
 
 
 class _Heartbeat:
-    """Renews a running job's lease every `HEARTBEAT_SECONDS` while the import runs."""
+    """Renews a running job's lease six times per lease while the import runs."""
 
     def __init__(self, store: Store, job_id: str) -> None:
         self._store, self._job_id = store, job_id
@@ -286,7 +286,7 @@ class _Heartbeat:
         self._thread.join()
 
     def _beat(self) -> None:
-        while not self._stop.wait(HEARTBEAT_SECONDS):
+        while not self._stop.wait(lease_seconds() / 6):
             try:
                 self._store.heartbeat(self._job_id)
             except Exception:  # the database is briefly busy: the next beat retries

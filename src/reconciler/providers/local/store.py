@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS objects (
     PRIMARY KEY (kind, name));
 CREATE TABLE IF NOT EXISTS data_versions (
     name TEXT NOT NULL, version TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,
-    PRIMARY KEY (name, version));
+    updated_at TEXT, PRIMARY KEY (name, version));
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, asset TEXT NOT NULL, version TEXT NOT NULL, body TEXT NOT NULL,
     status TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT,
@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_asset ON jobs (asset);
 """
 _ACCOUNT = "localworkspace"
-# The four datastores every Azure ML workspace has from the start.
+# The four datastores every Azure ML workspace has from the start, in the order a new
+# workspace creates them (as three of the four recorded workspaces list them).
 SYSTEM_DATASTORE_BODIES: dict[str, dict[str, Any]] = {
     DEFAULT_DATASTORE: {
         "type": "azure_blob",
@@ -55,24 +56,33 @@ SYSTEM_DATASTORE_BODIES: dict[str, dict[str, Any]] = {
         "file_share_name": "code-share",
         "credentials": {"type": "account_key"},
     },
-    "workspaceartifactstore": {
-        "type": "azure_blob",
-        "container_name": "azureml",
-        "credentials": {"type": "account_key"},
-    },
     "workspaceworkingdirectory": {
         "type": "azure_file",
         "file_share_name": "code-share",
         "credentials": {"type": "account_key"},
     },
+    "workspaceartifactstore": {
+        "type": "azure_blob",
+        "container_name": "azureml",
+        "credentials": {"type": "account_key"},
+    },
 }
 DATA_CONTAINER = "data_container"  # a data asset's own record: its archived flag
-HEARTBEAT_SECONDS = 5.0
-LEASE_SECONDS = 30.0  # a running job not heard from for this long was interrupted
+LEASE_SECONDS = 30.0
+
+
+def lease_seconds() -> float:
+    """A running job not heard from for this long was interrupted (it renews its lease six
+    times per lease). RECONCILER_JOB_LEASE_SECONDS changes it (tests; a slow shared disk)."""
+    return float(os.environ.get("RECONCILER_JOB_LEASE_SECONDS") or LEASE_SECONDS)
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return timestamp(datetime.now(UTC))
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,16 @@ class Record:
     system: bool
     created_at: str
     updated_at: str
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """A data asset version; ``updated_at`` is None until its metadata is first changed."""
+
+    version: str
+    body: dict[str, Any]
+    created_at: str
+    updated_at: str | None
 
 
 @dataclass(frozen=True)
@@ -107,7 +127,7 @@ class JobRecord:
     def lease_expired(self, at: float | None = None) -> bool:
         """A running job whose heartbeat stopped: its process died (or its host did)."""
         last = self.heartbeat_at or 0.0
-        return self.active and (at if at is not None else time.time()) - last > LEASE_SECONDS
+        return self.active and (at if at is not None else time.time()) - last > lease_seconds()
 
 
 class Store:
@@ -127,8 +147,12 @@ class Store:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
             if "heartbeat_at" not in columns:
                 self._db.execute("ALTER TABLE jobs ADD COLUMN heartbeat_at REAL")
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(data_versions)")}
+            if "updated_at" not in columns:
+                self._db.execute("ALTER TABLE data_versions ADD COLUMN updated_at TEXT")
             with self.transaction() as db:
-                for name, body in SYSTEM_DATASTORE_BODIES.items():
+                start = datetime.now(UTC) - timedelta(seconds=1)  # before anything users make
+                for index, (name, body) in enumerate(SYSTEM_DATASTORE_BODIES.items()):
                     full: dict[str, Any] = {
                         "account_name": _ACCOUNT,
                         "endpoint": "core.windows.net",
@@ -137,9 +161,10 @@ class Store:
                         "tags": {},
                         **body,
                     }
+                    created = timestamp(start + timedelta(milliseconds=index))  # distinct, ordered
                     db.execute(
                         "INSERT OR IGNORE INTO objects VALUES ('datastore', ?, ?, '{}', 1, ?, ?)",
-                        (name, json.dumps(full), now(), now()),
+                        (name, json.dumps(full), created, created),
                     )
         except sqlite3.DatabaseError as exc:
             raise ReconcileError(
@@ -150,6 +175,13 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever the database does (from this connection or another process's): a
+        reader may reuse what it parsed while this stays the same."""
+        with self._lock:
+            (data_version,) = self._db.execute("PRAGMA data_version").fetchone()
+            return int(data_version), self._db.total_changes
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -237,6 +269,16 @@ class Store:
             ).fetchall()
         return [(r[0], json.loads(r[1]), r[2]) for r in rows]
 
+    def version_records(self, name: str) -> list[VersionRecord]:
+        """The versions of ``name`` in the order they were created, with their update times."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT version, body, created_at, updated_at FROM data_versions WHERE name = ? "
+                "ORDER BY created_at, rowid",
+                (name,),
+            ).fetchall()
+        return [VersionRecord(r[0], json.loads(r[1]), r[2], r[3]) for r in rows]
+
     def list_asset_names(self) -> list[str]:
         with self.transaction() as db:
             rows = db.execute("SELECT DISTINCT name FROM data_versions ORDER BY name").fetchall()
@@ -255,8 +297,8 @@ class Store:
                     hint="bump the version",
                 )
             db.execute(
-                "INSERT INTO data_versions VALUES (?, ?, ?, ?) ON CONFLICT (name, version) DO "
-                "UPDATE SET body = excluded.body",
+                "INSERT INTO data_versions VALUES (?, ?, ?, ?, NULL) ON CONFLICT (name, version) "
+                "DO UPDATE SET body = excluded.body, updated_at = excluded.created_at",
                 (name, version, json.dumps(body, sort_keys=True), now()),
             )
 
@@ -315,15 +357,51 @@ class Store:
                 rows = db.execute(
                     query + " WHERE asset = ? ORDER BY created_at, id", (asset,)
                 ).fetchall()
-        return [
-            JobRecord(
-                r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11]
-            )
-            for r in rows
-        ]
+        return [_job_record(r) for r in rows]
+
+    def find_jobs(
+        self, *, imports_only: bool = False, text: tuple[str, ...] = ()
+    ) -> list[JobRecord]:
+        """Jobs, newest first: only imports (they name an asset) and only those whose stored
+        body contains every string of ``text`` (a cheap pre-filter: callers check the parsed
+        body). Indexed on the asset, so unrelated jobs cost nothing when ``imports_only``."""
+        where = ["asset > ''"] if imports_only else []
+        where += ["instr(body, ?) > 0" for _ in text]
+        query = (
+            "SELECT id, asset, version, body, status, created_at, started_at, ended_at, rows, "
+            "error, pid, heartbeat_at FROM jobs"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY created_at DESC, id DESC"
+        )
+        with self.transaction() as db:
+            rows = db.execute(query, text).fetchall()
+        return [_job_record(r) for r in rows]
 
     def get_job(self, job_id: str) -> JobRecord | None:
-        return next((j for j in self.list_jobs() if j.id == job_id), None)
+        query = (
+            "SELECT id, asset, version, body, status, created_at, started_at, ended_at, rows, "
+            "error, pid, heartbeat_at FROM jobs WHERE id = ?"
+        )
+        with self.transaction() as db:
+            row = db.execute(query, (job_id,)).fetchone()
+        return _job_record(row) if row else None
 
     def heartbeat(self, job_id: str) -> None:
         self.update_job(job_id, heartbeat_at=time.time())
+
+
+def _job_record(row: Any) -> JobRecord:
+    return JobRecord(
+        row[0],
+        row[1],
+        row[2],
+        json.loads(row[3]),
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+    )

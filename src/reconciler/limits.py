@@ -1,0 +1,141 @@
+"""Every bound reconciler puts on its input, with where each number comes from.
+
+Two kinds. Reading bounds keep every command answered in seconds whatever the input (a 340-byte
+YAML alias bomb stands for billions of values; a 1 MB query keeps a database busy for minutes):
+they are far above what a reviewed desired state needs. Azure ML's own limits on names,
+versions, tags and descriptions are checked at validate, so that a plan never proposes what the
+service (or the embedded workspace, which mirrors it) would refuse half-way through an apply.
+
+Pure functions and constants: no I/O, no third-party imports.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- reading ---------------------------------------------------------------------------------
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""platform.yaml, an overlay or an env file: 4 MiB (5,000 resources take about 1 MiB)."""
+MAX_NODES = 150_000
+"""Keys and values in one YAML file (5,000 resources take about 70,000)."""
+MAX_ALIAS_VALUES = 10_000
+"""Values repeated through aliases in one YAML file: what makes an alias bomb, refused early."""
+MAX_DEPTH = 32
+"""Nested mappings and lists in one YAML file (platform.yaml needs 7)."""
+MAX_SCALAR_CHARS = 65_536
+"""Characters in one YAML value or key, before any field's own limit applies."""
+MAX_RESOURCES = 5_000
+"""Connections, datastores or imports in one section of the merged desired state (the plan
+benchmark's largest desired state holds 5,000 resources in all)."""
+
+# --- Azure ML's limits -----------------------------------------------------------------------
+# ARM resource types Microsoft.MachineLearningServices/workspaces/* (REST API 2024-04-01):
+#   data, datastores, schedules, jobs: name ^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$ (255 characters)
+#   connections:                       name ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$  (3-33 characters)
+# Data asset versions: "Argument 'version' exceeded maximum length of 30 for DatasetId"
+# (the service's error, quoted in Azure/azureml-assets#295).
+# Tags and descriptions: "Service limits in Azure Machine Learning" (learn.microsoft.com,
+# resource-limits-capacity): 50 tags, tag keys of 100 characters, tag values of 1,000 characters,
+# descriptions of 5,000 characters (the limits documented for runs; none are documented for data
+# assets, datastores or connections, so the strictest documented ones apply).
+
+MAX_NAME = 255
+"""Data asset, datastore and schedule names."""
+MAX_VERSION = 30
+"""A pinned data asset version."""
+MAX_DESCRIPTION = 5_000
+MAX_TAG_KEY = 100
+MAX_TAG_VALUE = 1_000
+RESERVED_TAGS = 10
+"""Tags reconciler writes beside the user's (ownership, provenance, secret hashes, ...)."""
+MAX_TAGS = 50 - RESERVED_TAGS
+"""User tags per resource: Azure ML's 50, less what reconciler reserves."""
+
+# --- Azure Storage's limits on a folder inside a datastore -----------------------------------
+# Blob names: at most 1,024 characters; Azure Files and ADLS Gen2: 255 per path segment.
+
+MAX_FOLDER = 1_024
+MAX_SEGMENT = 255
+
+# --- reconciler's own ------------------------------------------------------------------------
+
+MAX_TEXT = 1_024
+"""Any other single-line field (a target, a user name, a container, a time zone)."""
+MAX_QUERY = 32_768
+"""A data import's query: one SELECT (a 500-line query fits; larger ones belong in a view)."""
+
+# --- checks ----------------------------------------------------------------------------------
+
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_LINES = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be a field's text (too long, a control character), or None.
+
+    Control characters (an escape sequence from a double-quoted YAML string or a variable) would
+    reach the terminal and the pull-request comment that show the plan, and bidirectional
+    controls would make a reviewed value read differently from what it is; only a multi-line
+    field (a query, a description) may hold tabs and line breaks. Never echoes the value.
+    """
+    if len(value) > max_chars:
+        return f"is {len(value):,} characters long; at most {max_chars:,} are allowed"
+    control = (_CONTROL_LINES if multiline else _CONTROL_LINE).search(value)
+    if control is not None:
+        code = ord(control.group())
+        if control.group() in "\n\r\u2028\u2029":
+            return f"holds a line break (U+{code:04X}); it must be a single line"
+        if control.group() in _BIDI:
+            return (
+                f"holds the invisible bidirectional control U+{code:04X}, which makes text read "
+                "differently in a review than it is; remove it"
+            )
+        return f"holds the control character U+{code:04X}; remove it"
+    return None
+
+
+def sql_statements(query: str) -> list[str]:
+    """The statements of ``query``: split at ``;`` outside quotes and comments, each without its
+    comments and surrounding space, empty ones dropped."""
+    statements: list[str] = []
+    current: list[str] = []
+    i, n = 0, len(query)
+    while i < n:
+        c = query[i]
+        if c in "'\"":  # a string or quoted identifier: a doubled quote or \ escapes
+            end = i + 1
+            while end < n:
+                if query[end] == "\\" or query.startswith(c * 2, end):
+                    end += 2
+                elif query[end] == c:
+                    break
+                else:
+                    end += 1
+            current.append(query[i : end + 1])
+            i = end + 1
+        elif query.startswith("$$", i):  # Snowflake's dollar-quoted string
+            end = query.find("$$", i + 2)
+            end = n if end < 0 else end + 2
+            current.append(query[i:end])
+            i = end
+        elif query.startswith("--", i) or query.startswith("//", i):
+            end = query.find("\n", i)
+            i = n if end < 0 else end
+            current.append(" ")
+        elif query.startswith("/*", i):
+            end = query.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            current.append(" ")
+        elif c == ";":
+            statements.append("".join(current))
+            current = []
+            i += 1
+        else:
+            current.append(c)
+            i += 1
+    statements.append("".join(current))
+    return [s.strip() for s in statements if s.strip()]

@@ -1,0 +1,64 @@
+"""How the provider builds its azure-ai-ml client: one transport for every operation group, and
+the SDK's noise kept out of reconciler's output.
+
+Only this package imports azure (see the import contracts).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def ml_client(
+    credential: Any, subscription_id: str, resource_group: str, workspace: str, parallel: int
+) -> Any:
+    """An ``MLClient`` whose requests share one connection pool holding ``parallel`` reads."""
+    from azure.ai.ml import MLClient
+
+    _quiet_sdk()
+    return MLClient(
+        credential,
+        subscription_id=subscription_id,
+        resource_group_name=resource_group,
+        workspace_name=workspace,
+        enable_telemetry=False,
+        transport=_transport(parallel + 8),
+    )
+
+
+def _quiet_sdk() -> None:
+    """azure-ai-ml logs a warning for every experimental class it builds (DataImport,
+    ImportDataSchedule), and its long-running-operation poller prints a dot to stdout on every
+    poll of a schedule write: noise in a plan or an apply's output, so keep only its errors and
+    poll without the dots (azure-core's own ARM poller, which it extends only to print)."""
+    import logging
+
+    from azure.ai.ml._utils._azureml_polling import AzureMLPolling
+    from azure.mgmt.core.polling.arm_polling import ARMPolling
+
+    logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
+    AzureMLPolling.update_status = ARMPolling.update_status  # type: ignore[method-assign]
+
+
+def _transport(connections: int) -> Any:
+    """One HTTP transport for every operation group, keeping as many connections open as reads
+    run at once (requests keeps 10 per client by default: the rest would be opened, TLS
+    handshake and all, and thrown away on every parallel read). The environment's proxy and
+    CA-bundle settings are read once, here, as requests would read them, instead of on every
+    request (a scan of the whole environment each time: a plan makes hundreds of requests)."""
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from requests.adapters import HTTPAdapter
+    from requests.utils import get_environ_proxies
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=connections)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    endpoint = os.environ.get("AZUREML_DEV_URL_MFE") or "https://management.azure.com"
+    session.proxies = get_environ_proxies(endpoint)
+    session.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    verify: dict[str, Any] = {"connection_verify": bundle} if bundle else {}
+    return RequestsTransport(session=session, session_owner=False, **verify)

@@ -1,0 +1,79 @@
+"""Hostile inputs whose fix lies outside the config layer: each is a strict xfail until the
+owner of that code fixes it (then the xfail marker comes off)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.imports.base import ImportResult
+from reconciler.limits import MAX_NAME
+from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.resources import (
+    ConnectionEssence,
+    Credentials,
+    ImportEssence,
+    Kind,
+    Source,
+    fingerprint,
+)
+from tests.conftest import RunCli
+from tests.hostile.cases import Case, build
+from tests.hostile.runner import snapshot
+
+
+class _WritesOneFile:
+    def run(self, request: object, staging: Path, progress: object = None) -> ImportResult:
+        (staging / "part-0.parquet").write_bytes(b"rows")
+        return ImportResult(rows=1, files=("part-0.parquet",))
+
+    def check(self, *args: object) -> None: ...
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="providers/local names import jobs import_<asset>_<10 hex> and uses the job id as "
+    "a staging folder name: for an asset name of 238-255 characters (valid for Azure ML, which "
+    "allows 255) that folder name exceeds 255 characters, so the import fails (an OSError "
+    "before; now refused by names.inside's segment limit as 'outside the workspace folder')",
+)
+def test_the_embedded_workspace_imports_an_asset_with_the_longest_name_azure_allows(
+    tmp_path: Path,
+) -> None:
+    workspace = LocalWorkspace(tmp_path / "ws", runner_factory=_WritesOneFile)
+    connection = ConnectionEssence(
+        type="snowflake",
+        target="jdbc:snowflake://acme.snowflakecomputing.com/?db=X",
+        credentials=Credentials(type="username_password", username="u"),
+    )
+    workspace.put(Kind.CONNECTION, "conn", connection, {"credentials.password": "p" * 12}, {})
+    spec = ImportEssence(
+        type="mltable",
+        source=Source(type="database", connection="conn", query="SELECT 1"),
+        path="azureml://datastores/workspaceblobstore/paths/long",
+        fingerprint="sha256:x",
+    )
+    spec = spec.model_copy(update={"fingerprint": fingerprint(spec.definition)})
+
+    job = workspace.materialize("a" * MAX_NAME, "1", spec)
+
+    assert job.status == "Completed", job.error
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli/app.py _read_plan catches ValueError and OSError but not the RecursionError "
+    "json.loads raises on deeply nested JSON: an internal error instead of 'not a plan file'",
+)
+def test_a_deeply_nested_plan_file_is_refused_as_not_a_plan(tmp_path: Path, invoke: RunCli) -> None:
+    case = Case("plan-file-nesting-bomb", "plan files", {"plan.json": "[" * 100_000})
+    project = build(case, tmp_path)
+    before = snapshot(project)
+
+    result = invoke("apply", "plan.json", cwd=project)
+
+    assert "Internal error" not in result.output
+    assert result.code == 1
+    assert "plan.json is not a reconciler plan file" in result.stderr
+    assert snapshot(project) == before
