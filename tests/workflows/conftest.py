@@ -41,7 +41,7 @@ VARS = {
     "STORAGE_ACCOUNT": "devstoreaccount1",
 }
 PLANNER, APPLIER = "00000000-0000-0000-0000-00000000p1an", "00000000-0000-0000-0000-0000000app1y"
-UNREACHABLE_SNOWFLAKE = "jdbc:snowflake://127.0.0.1:9/?db=X&warehouse=W&protocol=http"
+WORKSPACES = ".workspaces"  # in the repository: a symlink to the shared workspaces
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -118,7 +118,7 @@ class Repo:
         return plan.stdout.strip().splitlines()[-1]
 
 
-def environment_yaml(workspace: Path, target: str) -> str:
+def environment_yaml(workspace: str, target: str) -> str:
     return (
         f"workspace:\n  provider: local\n  path: {workspace}\n"
         f"connections:\n  snowflake_globorealty:\n    target: {target}\n"
@@ -224,9 +224,13 @@ def make_repo(tmp_path: Path, snowflake: LocalSnowflake) -> Repo:
     )
     workspaces = tmp_path / "workspaces"
     repo = Repo(root, workspaces, snowflake.jdbc_target)
+    # The "Azure" every job sees, whatever it checked out: a committed symlink out of the
+    # repository (a workspace folder itself must be a relative folder inside the project)
+    workspaces.mkdir()
+    (root / WORKSPACES).symlink_to(workspaces)
     for env in ("dev", "prod"):
         (root / "environments" / f"{env}.yaml").write_text(
-            environment_yaml(workspaces / env, snowflake.jdbc_target)
+            environment_yaml(f"{WORKSPACES}/{env}", snowflake.jdbc_target)
         )
     (root / ".gitignore").write_text(".reconcile/\n")
     git(root, "init", "-q", "-b", "main")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.workflows.conftest import STORAGE_ACCOUNT_KEY, VARS, GitHub
+from tests.workflows.conftest import STORAGE_ACCOUNT_KEY, VARS, WORKSPACES, GitHub
 from tests.workflows.harness import JobResult, Runner, run_action
 from tests.workflows.scenarios import bootstrap
 
@@ -25,6 +25,7 @@ def infra(github: GitHub) -> Path:
     (root / "infra").mkdir()
     shutil.move(root / "platform.yaml", root / "infra" / "platform.yaml")
     shutil.move(root / "environments", root / "infra" / "environments")
+    shutil.move(root / WORKSPACES, root / "infra" / WORKSPACES)
     github.repo.commit("the project lives in infra/")
     github.repo.project = "infra"
     return root / "infra"
