@@ -30,6 +30,7 @@ from reconciler.providers.base import WorkspaceReader
 from reconciler.resources import (
     DesiredResource,
     ImportEssence,
+    ImportJob,
     Kind,
     LiveAsset,
     LiveResource,
@@ -285,7 +286,10 @@ def _plan_import(
             "definition, and versions are immutable; bump the version (or remove it to number "
             "versions automatically)"
         )
-    running = next((j for j in jobs if j.active and j.fingerprint == spec.fingerprint), None)
+    running = next(
+        (j for j in jobs if j.active and _same_job(j, spec)),
+        None,
+    )
     if running is not None:
         return _change(
             desired,
@@ -315,6 +319,10 @@ def _plan_import(
     return _change(
         desired, Action.MATERIALIZE, before, fields, {}, reason, version=version, detail=detail
     )
+
+
+def _same_job(job: ImportJob, spec: ImportEssence) -> bool:
+    return job.fingerprint == spec.fingerprint or spec.definition.same_data(job.definition)
 
 
 def flatten(spec: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -169,9 +169,21 @@ class ImportDefinition(Essence):
         return fingerprint(self)
 
     def same_data(self, other: ImportDefinition | None) -> bool:
-        """Whether ``other`` makes the same data: equal but for query layout (also true for a
-        definition fingerprinted by an older reconciler)."""
-        return other is not None and fingerprint(other) == fingerprint(self)
+        """Whether ``other`` makes the same data: equal, or equal but for how the query is
+        written (layout, keyword and identifier case, comments: compared parsed, by
+        `reconciler.sql.canonical`, and only when the fingerprints differ)."""
+        if other is None:
+            return False
+        if fingerprint(other) == fingerprint(self):
+            return True
+        mine, theirs = self.source, other.source
+        return (self.type, self.path, mine.type, mine.connection, mine.path) == (
+            other.type,
+            other.path,
+            theirs.type,
+            theirs.connection,
+            theirs.path,
+        ) and canonical(mine.query or "") == canonical(theirs.query or "")
 
 
 class ImportEssence(Essence):
@@ -230,13 +242,14 @@ def parse_essence(kind: Kind, data: dict[str, Any]) -> Any:
 
 
 def fingerprint(definition: ImportDefinition) -> str:
-    """What makes two imports produce the same data: connection, query/path, target, type.
-    A query counts by its canonical form (`reconciler.sql`): layout and comments do not."""
+    """What makes two imports produce the same data: connection, query/path, target, type;
+    whitespace in a query does not count. Cheap on purpose (every load computes it): a layout
+    that changes more than whitespace is recognised by `ImportDefinition.same_data`."""
     source = definition.source
     essential = {
         "connection": source.connection,
         "source_type": source.type,
-        "query": canonical(source.query or ""),
+        "query": " ".join((source.query or "").split()),
         "source_path": source.path or "",
         "path": definition.path,
         "type": definition.type,

@@ -1,11 +1,9 @@
-"""Hostile inputs whose fix lies outside the config layer: each is a strict xfail until the
-owner of that code fixes it (then the xfail marker comes off)."""
+"""Hostile inputs whose fix lies outside the config layer: the longest asset name Azure ML
+allows imports on the embedded workspace; a deeply nested plan file is 'not a plan file'."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from reconciler.imports.base import ImportResult
 from reconciler.limits import MAX_NAME
@@ -31,13 +29,6 @@ class _WritesOneFile:
     def check(self, *args: object) -> None: ...
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="providers/local names import jobs import_<asset>_<10 hex> and uses the job id as "
-    "a staging folder name: for an asset name of 238-255 characters (valid for Azure ML, which "
-    "allows 255) that folder name exceeds 255 characters, so the import fails (an OSError "
-    "before; now refused by names.inside's segment limit as 'outside the workspace folder')",
-)
 def test_the_embedded_workspace_imports_an_asset_with_the_longest_name_azure_allows(
     tmp_path: Path,
 ) -> None:
@@ -61,11 +52,6 @@ def test_the_embedded_workspace_imports_an_asset_with_the_longest_name_azure_all
     assert job.status == "Completed", job.error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/app.py _read_plan catches ValueError and OSError but not the RecursionError "
-    "json.loads raises on deeply nested JSON: an internal error instead of 'not a plan file'",
-)
 def test_a_deeply_nested_plan_file_is_refused_as_not_a_plan(tmp_path: Path, invoke: RunCli) -> None:
     case = Case("plan-file-nesting-bomb", "plan files", {"plan.json": "[" * 100_000})
     project = build(case, tmp_path)

@@ -76,7 +76,6 @@ class _NeverRuns:
     [
         ("azureml://datastores/rawdata/paths/../../../../victim", "src", None),
         ("azureml://datastores/rawdata/paths/ok", "../../../victim", None),
-        ("azureml://datastores/rawdata/paths/ok", "1", "../../victim"),
         ("azureml://datastores/../paths/victim", "1", None),
     ],
 )
@@ -102,3 +101,12 @@ def test_the_embedded_workspace_never_writes_or_deletes_outside_its_folder(
     assert (victim / "keep.txt").read_text() == "precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["victim", "ws"]
     assert workspace.list_assets(["asset"])[0].versions == ()
+
+
+def test_a_hostile_job_name_cannot_place_staging_outside(tmp_path: Path) -> None:
+    """Staging folders are named by a hash of the job's name, whatever a client called it."""
+    from reconciler.providers.local.provider import staging_name
+
+    for job_id in ("../../victim", "/etc/passwd", "x" * 400):
+        name = staging_name(job_id)
+        assert len(name) == 24 and name.isalnum()

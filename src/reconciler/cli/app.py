@@ -668,7 +668,7 @@ def _read_plan(path: Path) -> Plan:
                 hint="plan again with this version of reconciler",
             )
         return Plan.from_json(text)
-    except (ValidationError, ValueError, OSError) as exc:
+    except (ValidationError, ValueError, OSError, RecursionError) as exc:
         raise ReconcileError(
             f"{path} is not a reconciler plan file (or one from an incompatible version)",
             hint="create one with: reconcile plan --out FILE",
@@ -680,7 +680,7 @@ def _format_version(text: str) -> str | None:
 
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     version = data.get("format_version") if isinstance(data, dict) else None
     return version if isinstance(version, str) else None

@@ -29,16 +29,11 @@ def ml_client(
 
 def _quiet_sdk() -> None:
     """azure-ai-ml logs a warning for every experimental class it builds (DataImport,
-    ImportDataSchedule), and its long-running-operation poller prints a dot to stdout on every
-    poll of a schedule write: noise in a plan or an apply's output, so keep only its errors and
-    poll without the dots (azure-core's own ARM poller, which it extends only to print)."""
+    ImportDataSchedule): noise in a plan or an apply's output, so keep only its errors. (Its
+    poller's dots are avoided where schedules are written, see ``provider._quiet_polling``.)"""
     import logging
 
-    from azure.ai.ml._utils._azureml_polling import AzureMLPolling
-    from azure.mgmt.core.polling.arm_polling import ARMPolling
-
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
-    AzureMLPolling.update_status = ARMPolling.update_status  # type: ignore[method-assign]
 
 
 def _transport(connections: int) -> Any:

@@ -10,6 +10,7 @@ the next import clears what an interrupted one left in staging).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -182,7 +183,7 @@ class LocalWorkspace:
         try:
             # every write stays under the workspace folder, whatever a client sent
             final = _inside(self.root, "datastores", datastore, folder, version)
-            staging = _inside(self.root, "staging", job_id)
+            staging = _inside(self.root, "staging", staging_name(job_id))
             connection, secrets = self._connection(name, essence)
             request = import_request(name, version, essence.definition, connection, secrets)
             staging.mkdir(parents=True)
@@ -252,7 +253,9 @@ class LocalWorkspace:
         folder = self.root / "staging"
         if not folder.is_dir():
             return
-        alive = {r.id for r in self.store.list_jobs() if r.active and not r.lease_expired()}
+        alive = {
+            staging_name(r.id) for r in self.store.list_jobs() if r.active and not r.lease_expired()
+        }
         for leftover in folder.iterdir():
             if leftover.name not in alive:
                 shutil.rmtree(leftover, ignore_errors=True)
@@ -333,6 +336,11 @@ def job_from_record(record: JobRecord) -> ImportJob:
         error=error,
         definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
     )
+
+
+def staging_name(job_id: str) -> str:
+    """A job's staging folder: short whatever the job's name (asset names reach 255)."""
+    return hashlib.sha256(job_id.encode()).hexdigest()[:24]
 
 
 def _inside(root: Path, *parts: str) -> Path:
