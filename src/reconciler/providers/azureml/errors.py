@@ -45,22 +45,23 @@ def call(
     attempts: int = MAX_ATTEMPTS,
 ) -> T:
     """Run ``func``; ``what`` says what it does (``list datastores``) for messages."""
+    unanswered = 0
     for attempt in range(1, attempts + 1):
         try:
             return func()
         except Exception as exc:  # every exception is mapped below
             error = translate(exc, what, target)
-            if _no_answer(exc):  # azure-core already retried the connection: not again here
-                attempts = min(attempts, NO_ANSWER_ATTEMPTS)
-            if not error.transient or attempt >= attempts:
+            if _no_answer(exc):  # azure-core already retried the connection: once more here
+                unanswered += 1
+            if not error.transient or attempt >= attempts or unanswered > NO_ANSWER_RETRIES:
                 if error.transient:
-                    error.message += f" (gave up after {attempts} attempts)"
+                    error.message += f" (gave up after {attempt} attempts)"
                 raise error from exc
             sleep(_delay(exc, attempt))
     raise AssertionError("unreachable")
 
 
-NO_ANSWER_ATTEMPTS = 1
+NO_ANSWER_RETRIES = 1  # requests that got no answer at all: azure-core retried them already
 
 
 def _no_answer(exc: BaseException) -> bool:
