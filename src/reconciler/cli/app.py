@@ -638,6 +638,57 @@ def show(environment: str | None, asset: str, version: str | None, head_rows: in
     session.out(render_dataset(asset, chosen, summary, picked.provenance))
 
 
+@cli.command()
+@common
+@env_option
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["connection", "datastore", "import"]),
+    help="Export only these kinds (repeatable; default: all). Imports bring their schedules.",
+)
+@click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False), help="Write to FILE (default: stdout)."
+)
+def export(environment: str | None, kinds: tuple[str, ...], out_file: str | None) -> None:
+    """Write what the live workspace holds as platform.yaml sections, to adopt it.
+
+    Secrets become ${env:NAME} references (their names are listed); what reconciler cannot
+    declare is listed as comments. Then: plan (adoption only), apply, plan (no changes).
+    """
+    from reconciler.export import export_yaml
+    from reconciler.resources import Kind
+
+    session = _session()
+    out = session.output_file(out_file)
+    if out is not None and out.exists():
+        raise ReconcileError(f"{out} exists", hint="choose another path: export never overwrites")
+    _, workspace = session.open(environment, with_secrets=False)
+    resources = [
+        r
+        for kind in (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
+        for r in workspace.list_resources(kind)
+    ]
+    imports = workspace.list_import_definitions()
+    latest = {
+        a.name: v for a in workspace.list_assets(sorted(imports)) if (v := a.latest_version())
+    }
+    chosen = [Kind(k) for k in kinds] or [Kind.CONNECTION, Kind.DATASTORE, Kind.IMPORT]
+    result = export_yaml(resources, imports, latest, chosen)
+    if out is None:
+        session.out(result.text)
+    else:
+        session.write_text(out, result.text)
+    names = sorted(set(result.secrets) | set(result.variables))
+    what = f"Exported to {out}." if out else "Exported."
+    if names:
+        what += " Set before planning: " + ", ".join(names) + "."
+    if result.skipped:
+        what += f" {len(result.skipped)} resource(s) not exported (listed in the file's header)."
+    session.out(what + "\n", err=True)
+
+
 @cli.command(name="list")
 @common
 @env_option

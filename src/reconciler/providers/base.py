@@ -14,7 +14,14 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
-from reconciler.resources import ImportEssence, ImportJob, Kind, LiveAsset, LiveResource
+from reconciler.resources import (
+    ImportDefinition,
+    ImportEssence,
+    ImportJob,
+    Kind,
+    LiveAsset,
+    LiveResource,
+)
 
 Progress = Callable[[int], None]
 
@@ -34,6 +41,11 @@ class WorkspaceReader(Protocol):
 
     def list_imported_assets(self, owner: str) -> list[str]:
         """Names of the data assets that ``owner``'s imports made and that are not archived."""
+        ...
+
+    def list_import_definitions(self) -> dict[str, ImportDefinition]:
+        """Every data asset an import made (by anyone), with the definition of the latest
+        completed run that made it: what ``reconcile export`` recovers imports from."""
         ...
 
 

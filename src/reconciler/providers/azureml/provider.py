@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from reconciler.providers.azureml.reads import ImportRun, RestReader, import_job
 from reconciler.providers.base import Progress
 from reconciler.resources import (
     AssetVersion,
+    ImportDefinition,
     ImportEssence,
     ImportJob,
     Kind,
@@ -198,13 +199,44 @@ class AzureWorkspace:
             resolved = with_job_definitions(tuple(found), asset_jobs)
             if resolved or asset_jobs:
                 assets.append(LiveAsset(name, resolved, asset_jobs))
-        return assets
+        return self._with_foreign_definitions(assets)
+
+    def _with_foreign_definitions(self, assets: list[LiveAsset]) -> list[LiveAsset]:
+        """A latest version no reconciler run made (plain SDK code, the studio) takes the
+        definition of the import run that made it, so adopting it plans no new import. Read
+        only when such a version exists: the service filters the runs to import runs."""
+        bare = [
+            a
+            for a in assets
+            if (latest := a.latest_version()) and not latest.fingerprint and not latest.definition
+        ]
+        if not bare:
+            return assets
+        definitions = self._call("list import runs", self.rest.import_definitions)
+        out = []
+        for asset in assets:
+            latest = asset.latest_version()
+            definition = definitions.get(asset.name)
+            if asset in bare and latest is not None and definition is not None:
+                versions = tuple(
+                    replace(v, definition=definition) if v is latest else v for v in asset.versions
+                )
+                asset = replace(asset, versions=versions)
+            out.append(asset)
+        return out
 
     def _versions(self, name: str) -> list[AssetVersion]:
         found: list[AssetVersion] = self._call(
             f"list versions of data asset {name}", lambda: self.rest.versions(name)
         )
         return found
+
+    def list_import_definitions(self) -> dict[str, ImportDefinition]:
+        found: dict[str, ImportDefinition] = self._call(
+            "list import runs", self.rest.import_definitions
+        )
+        archived = set(self._call("list archived data assets", self.rest.archived_asset_names))
+        return {name: d for name, d in found.items() if name not in archived}
 
     def list_imported_assets(self, owner: str) -> list[str]:
         """Assets named by ``owner``'s import runs, less the archived ones (as the embedded

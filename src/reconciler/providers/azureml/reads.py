@@ -22,7 +22,9 @@ from typing import Any
 from reconciler.names import normalise_datastore_path
 from reconciler.resources import (
     AssetVersion,
+    ImportDefinition,
     ImportJob,
+    Source,
     job_status,
     split_tags,
     stored_definition,
@@ -33,6 +35,7 @@ from reconciler.vocabulary import (
     MATERIALIZATION_ASSET_PROPERTY,
     OWNER_TAG,
     VERSION_PROPERTY,
+    default_asset_type,
 )
 
 # the service filters import runs on these: jobs that carry both (reconciler's imports)
@@ -122,11 +125,60 @@ class RestReader:
                 found.append(ImportRun(asset, job_from_json(item, asset), owner))
         return found
 
+    def import_definitions(self) -> dict[str, ImportDefinition]:
+        """Every data asset an import run made (reconciler's or not) with the definition of
+        its latest completed run, read off the run's import step."""
+        params = {
+            "api-version": self.jobs_api,
+            "jobType": "Pipeline",
+            "listViewType": "ActiveOnly",
+            "properties": MATERIALIZATION_ASSET_PROPERTY,
+        }
+        runs = []
+        for item in self.pages("/jobs", params):
+            props = item.get("properties") or {}
+            asset = (props.get("properties") or {}).get(MATERIALIZATION_ASSET_PROPERTY)
+            definition = definition_from_job(props)
+            if props.get("status") == "Completed" and isinstance(asset, str) and definition:
+                created = str((item.get("systemData") or {}).get("createdAt") or "")
+                runs.append((created, asset, definition))
+        return {asset: definition for _, asset, definition in sorted(runs, key=lambda r: r[0])}
+
     def archived_asset_names(self) -> list[str]:
         """The names of the workspace's archived data assets (usually few, unlike the active
         ones, whose number a workspace's other users decide)."""
         params = {"api-version": self.data_api, "listViewType": "ArchivedOnly"}
         return [str(item.get("name")) for item in self.pages("/data", params)]
+
+
+def definition_from_job(props: Mapping[str, Any]) -> ImportDefinition | None:
+    """The import definition of a data import pipeline job (its ``import_data`` step)."""
+    stored = stored_definition((props.get("properties") or {}).get(DEFINITION_PROPERTY))
+    if stored is not None:
+        return stored
+    for node in (props.get("jobs") or {}).values():
+        if not isinstance(node, dict) or node.get("task") != "import_data":
+            continue
+        source = node.get("source") or {}
+        sink = (node.get("outputs") or {}).get("sink") or {}
+        path = normalise_datastore_path(str(sink.get("uri") or ""))
+        kind = source.get("type")
+        if path is None or kind not in ("database", "file_system"):
+            return None
+        try:
+            return ImportDefinition(
+                type=str(sink.get("job_output_type") or default_asset_type(kind)),
+                source=Source(
+                    type=kind,
+                    connection=str(source.get("connection") or "").removeprefix("azureml:"),
+                    query=source.get("query"),
+                    path=source.get("path"),
+                ),
+                path=path,
+            )
+        except ValueError:
+            return None
+    return None
 
 
 def version_from_json(item: Mapping[str, Any]) -> AssetVersion:

@@ -31,6 +31,7 @@ from reconciler.providers.local.store import JobRecord, Store, lease_seconds, no
 from reconciler.resources import (
     AssetVersion,
     ConnectionEssence,
+    ImportDefinition,
     ImportEssence,
     ImportJob,
     Kind,
@@ -108,6 +109,20 @@ class LocalWorkspace:
             if (r.body.get("properties") or {}).get(OWNER_TAG) == owner
         }
         return sorted(n for n in names if not self.store.is_archived(n))
+
+    def list_import_definitions(self) -> dict[str, ImportDefinition]:
+        found: dict[str, ImportDefinition] = {}
+        for record in self.store.list_jobs():  # oldest first: the latest run wins
+            if record.status != "Completed" or self.store.is_archived(record.asset):
+                continue
+            body = record.body
+            try:
+                found[record.asset] = ImportDefinition.model_validate(
+                    {k: body[k] for k in ("type", "source", "path")}
+                )
+            except (KeyError, ValueError):
+                continue
+        return found
 
     # --- writes ------------------------------------------------------------------------------
 

@@ -1,0 +1,67 @@
+"""Adopting a workspace made with plain azure-ai-ml code, through the emulator: export, plan
+(adoption only), apply, plan (no changes). The user name of a connection is not returned by
+Azure ML, so export asks for it as a variable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from reconciler.emulator import FakeCredential
+from tests.conftest import RunCli
+from tests.emulator.test_imports import connect, import_houses, wait_for
+from tests.providers.conftest import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, Harness
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_a_workspace_made_with_the_sdk_is_exported_and_adopted(
+    harness: Harness, emulator: Any, invoke: RunCli
+) -> None:
+    from azure.ai.ml import MLClient
+    from azure.ai.ml.entities import AccountKeyConfiguration, AzureBlobDatastore
+
+    ml = MLClient(FakeCredential(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE)
+    connect(ml, harness.snowflake)
+    ml.datastores.create_or_update(
+        AzureBlobDatastore(
+            name="bronze",
+            account_name="globorealtydata",
+            container_name="bronze",
+            credentials=AccountKeyConfiguration(account_key="sdk-made-account-key-1234"),
+            tags={"layer": "bronze"},
+        )
+    )
+    submitted = import_houses(ml)
+    assert wait_for(ml, submitted.name).status == "Completed"
+    harness.write("{}\n")
+
+    exported = invoke("export", "--env", "test", cwd=harness.root)
+    assert exported.code == 0, exported.output
+    data = yaml.safe_load(exported.stdout)
+    credentials = data["connections"]["snowflake_globorealty"]["credentials"]
+    assert credentials["username"] == "${SNOWFLAKE_GLOBOREALTY_USERNAME}"  # never returned
+    assert credentials["password"] == "${env:SNOWFLAKE_GLOBOREALTY_PASSWORD}"
+    assert data["datastores"]["bronze"]["credentials"] == {
+        "account_key": "${env:BRONZE_ACCOUNT_KEY}"
+    }
+    assert (
+        data["imports"]["houses"]["path"] == "azureml://datastores/workspaceblobstore/paths/houses"
+    )
+
+    harness.write(
+        exported.stdout,
+        SNOWFLAKE_GLOBOREALTY_USERNAME=harness.snowflake.username,
+        SNOWFLAKE_GLOBOREALTY_PASSWORD=harness.snowflake.password,
+        BRONZE_ACCOUNT_KEY="sdk-made-account-key-1234",
+    )
+    plan = harness.plan()
+    changed = {c.address: c.action_reason for c in plan.resource_changes if c.is_change}
+    assert changed == {
+        "connection.snowflake_globorealty": "adopt_unmanaged",
+        "datastore.bronze": "adopt_unmanaged",
+    }
+    assert harness.apply().ok
+    after = harness.plan()
+    assert not after.has_changes, [(c.address, c.fields) for c in after.resource_changes]
