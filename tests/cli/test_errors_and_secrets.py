@@ -128,3 +128,11 @@ def test_apply_refuses_a_file_that_is_not_a_plan(project: Path, invoke: RunCli) 
     assert result.code == 1
     assert "notaplan.json is not a reconciler plan file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reading_commands_create_nothing(project: Path, invoke: RunCli) -> None:
+    """plan, status, list and export on a workspace that does not exist yet read it as empty;
+    only apply creates it."""
+    for args in (("plan",), ("status",), ("list",), ("export",), ("plan", "--no-secrets")):
+        assert invoke(*args, cwd=project).code == 0
+    assert not (project / ".reconcile").exists()

@@ -350,7 +350,7 @@ def apply(
         )
     scope = (saved.targets, saved.replace) if saved is not None else (targets, replace)
     env = environment or (saved.environment if saved else None)
-    desired, workspace = session.open(env)
+    desired, workspace = session.open(env, read_only=False)
     try:
         with _lock(desired, workspace, lock_timeout) if lock else nullcontext():
             fresh = _apply_locked(

@@ -66,14 +66,17 @@ class Session:
         return desired
 
     def open(
-        self, environment: str | None, *, with_secrets: bool = True
+        self, environment: str | None, *, with_secrets: bool = True, read_only: bool = True
     ) -> tuple[DesiredState, Workspace]:
-        """The environment's desired state and the workspace it targets."""
+        """The environment's desired state and the workspace it targets (opened for writing
+        only by commands that write: ``read_only=False``)."""
         from reconciler.providers.factory import open_workspace
 
         desired = self.load(environment, with_secrets=with_secrets)
         credential = self.credential() if desired.workspace.provider == "azureml" else None
-        return desired, open_workspace(desired.workspace, credential=credential)
+        return desired, open_workspace(
+            desired.workspace, credential=credential, read_only=read_only
+        )
 
     def credential(self) -> Any:
         """The Azure credential, chosen once per command: the emulator's when

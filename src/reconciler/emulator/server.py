@@ -106,8 +106,12 @@ class Emulator:
     def start(self) -> Emulator:
         if self._server is not None:
             return self
-        kwargs = {"runner_factory": self._runner_factory} if self._runner_factory else {}
-        self.workspace = LocalWorkspace(self.root, label="emulator", **kwargs)
+        if self._runner_factory is not None:
+            self.workspace = LocalWorkspace(
+                self.root, label="emulator", runner_factory=self._runner_factory
+            )
+        else:
+            self.workspace = LocalWorkspace(self.root, label="emulator")
         self.jobs = ImportJobs(self.workspace, self.scope)
         router = Router(Handlers(self.workspace, self.scope, self.settings, self.jobs))
         try:

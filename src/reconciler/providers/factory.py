@@ -11,12 +11,16 @@ from reconciler.desired import WorkspaceTarget
 from reconciler.providers.base import Workspace
 
 
-def open_workspace(target: WorkspaceTarget, *, credential: Any = None) -> Workspace:
+def open_workspace(
+    target: WorkspaceTarget, *, credential: Any = None, read_only: bool = False
+) -> Workspace:
+    """``read_only``: the command only reads (an embedded workspace that does not exist yet is
+    then read as empty, not created)."""
     if target.provider == "local":
         from reconciler.providers.local.provider import LocalWorkspace
 
         assert target.path is not None
-        return LocalWorkspace(target.path, label=target.label)
+        return LocalWorkspace(target.path, label=target.label, read_only=read_only)
     from reconciler.providers.azureml.provider import DEFAULT_POLL_SECONDS, AzureWorkspace
 
     poll = float(os.environ.get("RECONCILER_AZURE_POLL_SECONDS") or DEFAULT_POLL_SECONDS)

@@ -69,8 +69,10 @@ class LocalWorkspace:
         root: Path,
         label: str | None = None,
         runner_factory: Callable[[], ImportRunner] = _default_runner,
+        *,
+        read_only: bool = False,
     ) -> None:
-        self.store = Store(root)
+        self.store = Store(root, read_only=read_only)
         self.root = root
         self._label = label or str(root)
         self._runner_factory = runner_factory

@@ -133,15 +133,21 @@ class JobRecord:
 class Store:
     """Thread-safe access to one workspace folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, read_only: bool = False) -> None:
+        """Open (or create) the workspace in ``root``. ``read_only``: a workspace that does not
+        exist yet is read as a new, empty one, and nothing is created (reads never write)."""
         self.root = root
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
         database = root / "workspace.db"
-        if not database.exists():  # created owner-only; SQLite gives its WAL the same mode
-            os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        target: Path | str = database
+        if read_only and not database.exists():
+            target = ":memory:"
+        else:
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not database.exists():  # created owner-only; SQLite gives its WAL the same mode
+                os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(database, check_same_thread=False, timeout=30)
+            self._db = sqlite3.connect(target, check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
