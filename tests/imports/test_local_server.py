@@ -158,6 +158,6 @@ def test_data_survives_a_restart_and_is_only_seeded_when_empty(tmp_path: Path) -
 
 
 def test_a_port_in_use_is_reported(local_snowflake: LocalSnowflake, tmp_path: Path) -> None:
-    with pytest.raises(local_server.LocalServerError, match="exited during start-up"):
+    with pytest.raises(local_server.PortInUse, match=f"port {local_snowflake.port} on 127.0.0.1"):
         local_server.start(tmp_path, port=local_snowflake.port, seed_rows=0)
     assert local_server.status(tmp_path) is None
