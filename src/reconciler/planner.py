@@ -47,12 +47,15 @@ def read_live(reader: WorkspaceReader, import_names: Iterable[str], owner: str) 
     """Every kind, the declared imports and the owner's imported assets, read at once: against
     a remote workspace each is a chain of page requests, and the longest chain, not their sum,
     should bound the time."""
-    with ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 2) as pool:
+    pool = ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 2)
+    try:
         kinds = [pool.submit(reader.list_resources, kind) for kind in _RESOURCE_KINDS]
         assets = pool.submit(reader.list_assets, sorted(import_names))
         imported = pool.submit(reader.list_imported_assets, owner)
         resources = tuple(r for read in kinds for r in read.result())
         return LiveState(resources, tuple(assets.result()), tuple(imported.result()))
+    finally:  # a failed or timed-out read does not wait for the others to give up
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def build_plan(

@@ -58,4 +58,4 @@ def test_a_lease_whose_holder_died_expires_and_a_waiting_apply_goes_ahead(
     with harness.workspace().lock("the next apply", 30):
         waited = time.monotonic() - start
         assert lock_blob(azurite).get_blob_properties().metadata["holder"] == "the next apply"
-    assert 5 < waited < 30
+    assert waited > 5  # it waited for the dead holder's lease to run out

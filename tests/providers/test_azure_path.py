@@ -224,3 +224,14 @@ def seed_pipeline_jobs(store: Any, count: int) -> None:
             "VALUES (?, '', '', ?, 'Completed', '2024-01-01T00:00:00.000Z')",
             [(f"train_{i:06d}", json.dumps(body)) for i in range(count)],
         )
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_writing_a_schedule_prints_nothing_of_the_sdks(
+    harness: Harness, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """azure-ai-ml's own poller prints a dot per poll; reconciler's output stays its own."""
+    write_globorealty(harness)
+    assert harness.apply().ok
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""

@@ -59,6 +59,11 @@ def _set_no_color(ctx: click.Context, _: Any, value: bool) -> None:
         ctx.ensure_object(Session).color = False
 
 
+def _set_timeout(ctx: click.Context, _: Any, value: float | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Session).timeout = value
+
+
 def common(func: F) -> F:
     """Options accepted before or after the command name."""
     func = click.option(
@@ -85,6 +90,16 @@ def common(func: F) -> F:
         expose_value=False,
         callback=_set_no_color,
         help="Plain output (also when NO_COLOR is set).",
+    )(func)
+    func = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=None,
+        expose_value=False,
+        callback=_set_timeout,
+        metavar="SECONDS",
+        help="Give up after SECONDS: before apply starts changing anything, nothing is changed; "
+        "during apply, no new step starts and the summary says what was applied.",
     )(func)
     return func
 
@@ -494,7 +509,7 @@ def _run_apply(
     session.out("\n")
     reporter = ConsoleReporter(session.out, color=session.color, redact=session.redact)
     try:
-        with _interruptible(reporter) as stopping:
+        with _interruptible(reporter, session) as stopping:
             return apply_plan(
                 the_plan,
                 desired,
@@ -515,9 +530,10 @@ _INTERRUPTED = (
 
 
 @contextmanager
-def _interruptible(reporter: Any) -> Iterator[Callable[[], bool]]:
-    """First Ctrl-C: start no new step, let running ones finish and report. Second: stop now
-    (a running import is then seen as interrupted and retried by the next apply)."""
+def _interruptible(reporter: Any, session: Session) -> Iterator[Callable[[], bool]]:
+    """First Ctrl-C (or the --timeout running out): start no new step, let running ones finish
+    and report. Second Ctrl-C: stop now (a running import is then seen as interrupted and
+    retried by the next apply)."""
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield stop.is_set
@@ -526,17 +542,27 @@ def _interruptible(reporter: Any) -> Iterator[Callable[[], bool]]:
     def on_interrupt(signum: int, frame: Any) -> None:
         # A signal handler runs between two bytecodes of the main thread, which may be holding
         # the console's lock mid-write: take no lock here.
-        if stop.is_set():
+        if stop.is_set() and signum == signal.SIGINT:
             os.write(2, b"\nInterrupted again: stopping now; running steps are abandoned.\n")
             os._exit(130)
-        stop.set()
-        threading.Thread(target=reporter.note, args=(_INTERRUPTED,), daemon=True).start()
+        if not stop.is_set():
+            stop.set()
+            note = _INTERRUPTED if signum == signal.SIGINT else _TIMED_OUT
+            threading.Thread(target=reporter.note, args=(note,), daemon=True).start()
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous_alarm = signal.signal(signal.SIGALRM, on_interrupt)
     try:
         yield stop.is_set
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)  # the steps are over: nothing left to cut short
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGALRM, previous_alarm)
+
+
+_TIMED_OUT = (
+    "\nThe --timeout ran out: no new step will start; waiting for the running ones to finish.\n"
+)
 
 
 def _write_summary(
@@ -720,7 +746,30 @@ def _escape_annotation(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise TimedOut()
+
+
+class TimedOut(ReconcileError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the --timeout ran out before anything was changed; nothing was changed",
+            hint="check that the workspace (and the sources) answer, or allow more time",
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        _main(argv)
+    finally:
+        if in_main_thread:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _main(argv: list[str] | None) -> None:
     session = Session()
     try:
         code = cli.main(args=argv, obj=session, standalone_mode=False)
@@ -733,6 +782,11 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, ConfigError):
             _annotate(session, exc)
         session.out(f"Error: {exc}\n", err=True)
+        if isinstance(exc, TimedOut) and argv is None:
+            # a request still hanging in a worker thread would hold the exit until it gives up
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.exit_code)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         session.out("Aborted; nothing more was changed.\n", err=True)

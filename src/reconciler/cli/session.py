@@ -10,6 +10,7 @@ a mask never changes a plan and never marks where a secret sits in ordinary text
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,15 @@ class Session:
     debug: bool = False
     color: bool = True
     secrets: set[str] = field(default_factory=set)
+    timeout: float | None = None
     _credential: Any = field(default=None, repr=False)
+    _armed: bool = field(default=False, repr=False)
+
+    def arm_timeout(self) -> None:
+        """Start the --timeout clock (once): SIGALRM when it runs out."""
+        if self.timeout is not None and not self._armed:
+            signal.setitimer(signal.ITIMER_REAL, self.timeout)
+            self._armed = True
 
     def redact(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
@@ -46,6 +55,7 @@ class Session:
         from reconciler.config import desired_state
         from reconciler.providers.factory import key_vault_reader
 
+        self.arm_timeout()
         desired = desired_state(
             self.project_dir,
             environment,

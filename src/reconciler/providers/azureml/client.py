@@ -24,21 +24,22 @@ def ml_client(
         workspace_name=workspace,
         enable_telemetry=False,
         transport=_transport(parallel + 8),
+        # azure-core retries a request 10 times by default, and reconciler's `errors.call`
+        # retries throttling and 5xx itself, honouring Retry-After: a silent endpoint must not
+        # cost the product of both
+        retry_total=3,
+        retry_connect=2,
+        retry_read=2,
     )
 
 
 def _quiet_sdk() -> None:
     """azure-ai-ml logs a warning for every experimental class it builds (DataImport,
-    ImportDataSchedule), and its long-running-operation poller prints a dot to stdout on every
-    poll of a schedule write: noise in a plan or an apply's output, so keep only its errors and
-    poll without the dots (azure-core's own ARM poller, which it extends only to print)."""
+    ImportDataSchedule): noise in a plan or an apply's output, so keep only its errors. (Its
+    poller's dots are avoided where schedules are written, see ``provider._quiet_polling``.)"""
     import logging
 
-    from azure.ai.ml._utils._azureml_polling import AzureMLPolling
-    from azure.mgmt.core.polling.arm_polling import ARMPolling
-
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
-    AzureMLPolling.update_status = ARMPolling.update_status  # type: ignore[method-assign]
 
 
 def _transport(connections: int) -> Any:
@@ -61,4 +62,20 @@ def _transport(connections: int) -> Any:
     session.trust_env = False
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     verify: dict[str, Any] = {"connection_verify": bundle} if bundle else {}
-    return RequestsTransport(session=session, session_owner=False, **verify)
+    return RequestsTransport(
+        session=session,
+        session_owner=False,
+        connection_timeout=min(CONNECT_TIMEOUT, read_timeout()),
+        read_timeout=read_timeout(),
+        **verify,
+    )
+
+
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection (azure-core's default: 300)
+
+
+def read_timeout() -> float:
+    """Seconds to wait for an answer (azure-core's default: 300): an endpoint that accepts a
+    connection and never answers must not hold a plan for hours. RECONCILER_AZURE_READ_TIMEOUT
+    changes it."""
+    return float(os.environ.get("RECONCILER_AZURE_READ_TIMEOUT") or 60.0)

@@ -50,12 +50,23 @@ def call(
             return func()
         except Exception as exc:  # every exception is mapped below
             error = translate(exc, what, target)
-            if not error.transient or attempt == attempts:
+            if _no_answer(exc):  # azure-core already retried the connection: not again here
+                attempts = min(attempts, NO_ANSWER_ATTEMPTS)
+            if not error.transient or attempt >= attempts:
                 if error.transient:
                     error.message += f" (gave up after {attempts} attempts)"
                 raise error from exc
             sleep(_delay(exc, attempt))
     raise AssertionError("unreachable")
+
+
+NO_ANSWER_ATTEMPTS = 1
+
+
+def _no_answer(exc: BaseException) -> bool:
+    from azure.core import exceptions as core
+
+    return isinstance(exc, core.ServiceRequestError | core.ServiceResponseError)
 
 
 def _delay(exc: BaseException, attempt: int) -> float:

@@ -19,6 +19,7 @@ job it made instead of starting a second import. The credential is handed in by 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -75,6 +76,36 @@ class _KindOps:
     delete: Callable[[Any, str], Any]
 
 
+def _quiet_polling() -> Any:
+    """azure-core's ARM poller: the SDK's own (AzureMLPolling) prints a dot to stdout on every
+    poll, which would land in a plan's or an apply's output. The schedule operations are called
+    on the SDK's service client with this poller instead (nothing of the SDK is patched)."""
+    from azure.mgmt.core.polling.arm_polling import ARMPolling
+
+    return ARMPolling(float(os.environ.get("RECONCILER_AZURE_POLL_SECONDS") or 5))
+
+
+def _write_schedule(ml: Any, entity: Any) -> Any:
+    poller = ml.schedules.service_client.begin_create_or_update(
+        resource_group_name=ml.resource_group_name,
+        workspace_name=ml.workspace_name,
+        name=entity.name,
+        body=entity._to_rest_object(),
+        polling=_quiet_polling(),
+    )
+    return poller.result()
+
+
+def _delete_schedule(ml: Any, name: str) -> Any:
+    poller = ml.schedules.service_client.begin_delete(
+        resource_group_name=ml.resource_group_name,
+        workspace_name=ml.workspace_name,
+        name=name,
+        polling=_quiet_polling(),
+    )
+    return poller.result()
+
+
 _KINDS: Mapping[Kind, _KindOps] = {
     Kind.CONNECTION: _KindOps(
         list=lambda ml: ml.connections.list(),
@@ -94,8 +125,8 @@ _KINDS: Mapping[Kind, _KindOps] = {
         list=_list_schedules,
         read=mapping.schedule_live,
         build=lambda name, essence, _secrets, tags: mapping.schedule_entity(name, essence, tags),
-        write=lambda ml, entity: ml.schedules.begin_create_or_update(entity).result(),
-        delete=lambda ml, name: ml.schedules.begin_delete(name).result(),
+        write=lambda ml, entity: _write_schedule(ml, entity),
+        delete=lambda ml, name: _delete_schedule(ml, name),
     ),
 }
 
