@@ -8,13 +8,19 @@ machine swaps. This script starts a server in a temporary state directory (free 
 times, and reads the server's resident memory (``VmRSS``) after each import and its peak
 (``VmHWM``) at the end. It prints a Markdown table.
 
-    python bench/localsnow_bench.py [--rows 1000000] [--imports 10]
+``--abandon`` replaces each import by a client that runs the query, reads the first chunk and
+dies without logging out (``os._exit``): the worst case, where the server cannot tell that a
+result is done with and only its chunk budget bounds what it holds.
+
+    python bench/localsnow_bench.py [--rows 1000000] [--imports 10] [--abandon]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,8 +61,23 @@ def one_import(port: int, out_dir: Path) -> int:
         shutil.rmtree(out_dir)
 
 
-def bench(rows: int, imports: int) -> list[str]:
-    lines = ["| after | import (s) | server RSS (MB) |", "|---|---:|---:|"]
+def abandoned_import(port: int) -> int:
+    """Run the query in a child that reads one chunk and dies without logging out."""
+    command = [sys.executable, __file__, "--child-abandon", "--port", str(port)]
+    subprocess.run(command, check=True, timeout=600)
+    return -1
+
+
+def child_abandon(port: int) -> None:
+    conn = connect("127.0.0.1", port)
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT * FROM {QUALIFIED_TABLE}")
+    next(iter(cursor.fetch_arrow_batches()))
+    os._exit(0)  # no close(), no logout: as if killed
+
+
+def bench(rows: int, imports: int, abandon: bool = False) -> list[str]:
+    lines = ["| after | seconds | server RSS (MB) |", "|---|---:|---:|"]
     with tempfile.TemporaryDirectory(prefix="localsnow-bench-") as tmp:
         state = Path(tmp) / "state"
         info = local_server.start(state, port=0, seed_rows=0)
@@ -73,21 +94,26 @@ def bench(rows: int, imports: int) -> list[str]:
             rss = []
             for number in range(1, imports + 1):
                 started = time.perf_counter()
-                got = one_import(info.port, Path(tmp) / f"import-{number}")
+                if abandon:
+                    got = abandoned_import(info.port)
+                else:
+                    got = one_import(info.port, Path(tmp) / f"import-{number}")
                 seconds = time.perf_counter() - started
-                if got != rows:
+                if got != rows and not abandon:
                     raise SystemExit(f"import {number} read {got:,} rows, expected {rows:,}")
                 rss.append(server_memory_mb(info.pid)["VmRSS"])
-                lines.append(f"| import {number} | {seconds:.2f} | {rss[-1]:.0f} |")
+                label = "abandoned query" if abandon else "import"
+                lines.append(f"| {label} {number} | {seconds:.2f} | {rss[-1]:.0f} |")
                 print(lines[-1], file=sys.stderr)
             peak = server_memory_mb(info.pid)["VmHWM"]
         finally:
             local_server.stop(state)
     growth = (rss[-1] - rss[0]) / max(imports - 1, 1)
     lines.append("")
+    what = "abandoned queries" if abandon else "imports"
     lines.append(
-        f"{imports} imports of {rows:,} rows: server RSS {rss[0]:.0f} MB after the first, "
-        f"{rss[-1]:.0f} MB after the last ({growth:+.0f} MB per import); peak {peak:.0f} MB"
+        f"{imports} {what} of {rows:,} rows: server RSS {rss[0]:.0f} MB after the first, "
+        f"{rss[-1]:.0f} MB after the last ({growth:+.0f} MB per run on average); peak {peak:.0f} MB"
     )
     return lines
 
@@ -96,8 +122,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--imports", type=int, default=10)
+    parser.add_argument("--abandon", action="store_true", help="clients die without logging out")
+    parser.add_argument("--child-abandon", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print("\n".join(bench(args.rows, args.imports)))
+    if args.child_abandon:
+        child_abandon(args.port)
+    print("\n".join(bench(args.rows, args.imports, args.abandon)))
     return 0
 
 

@@ -9,7 +9,8 @@ server gained ~100 MB per 1M-row import and never gave it back):
   downloadable until the caller is done with the result: here, until the session that ran the
   query logs out (``connection.close()``, the normal end of an import), until the result has not
   been read for `CHUNK_IDLE_SECONDS` (a client that died without logging out), or until newer
-  results need the room (`CHUNK_BUDGET_BYTES`, least recently read results go first). Chunks
+  results need the room (`CHUNK_BUDGET_BYTES`, least recently read results go first; idleness
+  is checked whenever the store is used, so an idle server may hold up to the budget). Chunks
   are zero-copy slices of the one Arrow table the query produced; each download serialises its
   slice afresh.
 * **fakesnow's results cache** (`BoundedResults`). fakesnow 0.12 keeps every query's whole Arrow
