@@ -12,6 +12,7 @@ default_paths=(
   'environments/**'
   'src/**'
   pyproject.toml
+  requirements.lock
   action.yml
   'scripts/ci/**'
   .github/workflows/plan.yml
@@ -22,6 +23,11 @@ else
   paths=("${default_paths[@]}")
 fi
 
+if [[ ${EVENT_NAME:-} == merge_group ]]; then
+  echo "Merge queue: planning what would land on main."
+  set_output relevant true
+  exit 0
+fi
 if ! git rev-parse --verify --quiet HEAD^1 >/dev/null; then
   echo "No parent commit to compare with (fetch-depth 1?): planning to be safe."
   set_output relevant true

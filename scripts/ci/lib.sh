@@ -37,6 +37,7 @@ commands_on() {
 
 # print_untrusted TITLE FILE: show FILE in a collapsed log group, workflow commands off.
 print_untrusted() {
+  [[ -s $2 ]] || return 0
   echo "::group::$1"
   commands_off
   cat -- "$2"
@@ -69,4 +70,21 @@ out_dir() {
   local dir="${RECONCILE_OUT_DIR:-${RUNNER_TEMP:?RUNNER_TEMP is not set}/reconciler}"
   mkdir -p "$dir"
   (cd "$dir" && pwd)
+}
+
+# emit_annotations FILE...: reconciler prints each located problem of an invalid desired state
+# as `::error file=F,line=L,col=C,title=reconciler::...` on stdout when GITHUB_ACTIONS=true.
+# Move those lines out of FILE and print them as workflow commands (only that exact form), with
+# the file made relative to the repository root (RECONCILE_WORKDIR), so they annotate the
+# changed line of the pull request.
+emit_annotations() {
+  local file prefix="${RECONCILE_WORKDIR:-.}"
+  prefix="${prefix#./}"
+  [[ $prefix == . || -z $prefix ]] && prefix="" || prefix="${prefix%/}/"
+  for file in "$@"; do
+    [[ -f $file ]] || continue
+    grep -E '^::error file=[^,:]+,line=[0-9]+,col=[0-9]+,title=reconciler::' "$file" |
+      sed -E "s#^::error file=#::error file=${prefix//#/\\#}#" || true
+    sed -i -E '/^::error file=[^,:]+,line=[0-9]+,col=[0-9]+,title=reconciler::/d' "$file"
+  done
 }

@@ -9,10 +9,11 @@ may be new in the same plan.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from reconciler.desired import DesiredState
 from reconciler.errors import ImportFailed, ReconcileError
-from reconciler.imports.base import ImportRunner, import_request
+from reconciler.imports.base import ImportRunner, SourceSize, import_request
 from reconciler.plan import Action, Plan
 from reconciler.resources import Kind, address
 
@@ -23,12 +24,18 @@ def _default_runner() -> ImportRunner:
     return default_runner()
 
 
+@dataclass(frozen=True)
+class SourceReport:
+    problems: list[str]  # one message per import whose source cannot run
+    sizes: dict[str, SourceSize]  # import name -> what the check learned of its size
+
+
 def check_sources(
     plan: Plan,
     desired: DesiredState,
     runner_factory: Callable[[], ImportRunner] = _default_runner,
-) -> list[str]:
-    """One message per import whose source cannot run; empty when all can."""
+) -> SourceReport:
+    """Check every new or changed import's source; problems are empty when all can run."""
     if not desired.secrets.resolved:
         raise ReconcileError(
             "source checks need the connections' secrets, and this plan reads none",
@@ -40,9 +47,10 @@ def check_sources(
         if c.type is Kind.IMPORT and c.action is Action.MATERIALIZE
     ]
     if not to_check:
-        return []
+        return SourceReport([], {})
     runner = runner_factory()
     problems = []
+    sizes: dict[str, SourceSize] = {}
     for name in to_check:
         item = desired.get(address(Kind.IMPORT, name))
         assert item is not None
@@ -53,7 +61,7 @@ def check_sources(
         secrets = desired.secrets.of(conn_address)
         request = import_request(name, "check", definition, connection.essence, secrets)
         try:
-            runner.check(request)
+            sizes[name] = runner.check(request) or SourceSize()
         except ImportFailed as exc:
             problems.append(exc.message)
-    return problems
+    return SourceReport(problems, sizes)

@@ -190,10 +190,28 @@ def test_a_failing_import_leaves_nothing_behind_and_is_retried(
     assert plan.code == 2 and "materialize version 1: retry" in plan.stdout
 
 
-def test_check_sources_passes_for_a_good_query(globorealty: Path, invoke: RunCli) -> None:
+def test_check_sources_passes_for_a_good_query_and_says_how_big(
+    globorealty: Path, invoke: RunCli
+) -> None:
     result = invoke("plan", "--check-sources", "--detailed-exitcode", cwd=globorealty)
     assert result.code == 2, result.output
     assert "Plan: 3 to add" in result.stdout
+    assert "Source checks passed:\n  import.raw_house_data: ok, 10,000 rows" in result.stdout
+    edit(globorealty, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW WHERE BEDROOMS >= 4")
+    smaller = invoke("plan", "--check-sources", cwd=globorealty)
+    rows = smaller.stdout.split("import.raw_house_data: ok, ")[1].split(" rows")[0]
+    assert 0 < int(rows.replace(",", "")) < 10_000
+
+
+def test_apply_check_sources_applies_nothing_when_a_query_fails(
+    globorealty: Path, invoke: RunCli
+) -> None:
+    edit(globorealty, "REAL_ESTATE.RAW", "REAL_ESTATE.NO_SUCH_TABLE")
+    result = invoke("apply", "--auto-approve", "--check-sources", cwd=globorealty)
+    assert result.code == 1, result.output
+    assert "source check failed" in result.stderr and "NO_SUCH_TABLE" in result.stderr
+    assert invoke("plan", "--detailed-exitcode", cwd=globorealty).code == 2
+    assert "Plan: 3 to add" in invoke("plan", cwd=globorealty).stdout  # nothing was applied
 
 
 def test_an_unreachable_snowflake_fails_the_import_quickly_with_a_clear_message(

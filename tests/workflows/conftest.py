@@ -1,15 +1,19 @@
-"""Fixtures for the workflow tests: a git checkout of the project, a simulated runner, a fake `gh`.
+"""Fixtures for the workflow tests: a repository on a simulated GitHub (tests/workflows/engine.py).
 
-The project is a copy of the repository's own platform.yaml and environments/ (environment
-`local`: the embedded workspace, demo credentials from environments/local.env). Every test's
-comments, job summaries, logs and artifacts are checked at teardown for the distinctive secret
-values the simulated `secrets` context holds: none may appear anywhere.
+The repository is the project's own platform.yaml and scripts/ci with `environments/dev.yaml`
+and `prod.yaml` rewritten to embedded local workspaces outside every checkout (each job checks
+out its own commit; the workspaces are the "Azure" both see) and to the test session's local
+Snowflake. GitHub's environments are set up as the README says: `dev-plan`/`prod-plan` (planner
+variables, no secrets), `dev`/`prod` (applier, secrets, `main` only; `prod` needs a reviewer),
+`dev-sources`/`prod-sources` (the database password, a reviewer).
+
+Every test's comments, issues, job summaries, logs and artifacts are checked at teardown for the
+secret values: none may appear anywhere.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -21,67 +25,23 @@ from typing import Any
 
 import pytest
 
-from tests.workflows.harness import REPO_ROOT, JobResult, Runner, run_action, run_job
+from reconciler.localsnow import DEMO_PASSWORD, DEMO_USERNAME
+from tests.snowflake_fixture import LocalSnowflake
+from tests.workflows.engine import Environment, Sim, WorkflowRun
+from tests.workflows.harness import REPO_ROOT
+from tests.workflows.preload import write_client
 
-SNOWFLAKE_PASSWORD = "sf-pw-Qx7Vt2-never-shown"
+REPOSITORY = "globorealty/platform"
 STORAGE_ACCOUNT_KEY = "sa-key-Lm4Rz9-never-shown"
-SECRETS = {"SNOWFLAKE_PASSWORD": SNOWFLAKE_PASSWORD, "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY}
+SOURCES_PASSWORD = DEMO_PASSWORD  # the local Snowflake's; a read-only user's in real life
 VARS = {
-    "AZURE_CLIENT_ID": "00000000-0000-0000-0000-00000000c11e",
-    "AZURE_TENANT_ID": "00000000-0000-0000-0000-0000000000te",
     "AZURE_SUBSCRIPTION_ID": "00000000-0000-0000-0000-0000000005ub",
     "SNOWFLAKE_ACCOUNT": "localhost",
-    "SNOWFLAKE_USER": "globorealty_loader",
+    "SNOWFLAKE_USER": DEMO_USERNAME,
     "STORAGE_ACCOUNT": "devstoreaccount1",
 }
-REPOSITORY = "globorealty/platform"
-UNREACHABLE_SNOWFLAKE = "jdbc:snowflake://127.0.0.1:9/?db=X&warehouse=W&protocol=http"
-
-FAKE_GH = '''\
-"""A fake `gh` for the workflow tests: answers the calls scripts/ci makes from a JSON state."""
-import json, os, shutil, sys
-from pathlib import Path
-
-state = json.loads(Path(os.environ["FAKE_GH_STATE"]).read_text())
-args = sys.argv[1:]
-with open(state["log"], "a") as log:
-    log.write(json.dumps(args) + "\\n")
-if not os.environ.get("GH_TOKEN"):
-    sys.exit("gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN variable.")
-
-def fields(rest):
-    return dict(rest[i + 1].split("=", 1) for i, a in enumerate(rest) if a == "-f")
-
-if args[:1] == ["api"]:
-    rest = [a for a in args[1:]]
-    if rest[:2] == ["-X", "GET"]:
-        rest = rest[2:]
-    path, query = rest[0], fields(rest[1:])
-    parts = path.split("/")
-    if parts[3:4] == ["commits"] and parts[5:] == ["pulls"]:
-        print(json.dumps(state["pulls"].get(parts[4], [])))
-    elif parts[3:5] == ["actions", "workflows"] and parts[6:] == ["runs"]:
-        runs = [
-            r for r in state["runs"].get(parts[5], [])
-            if r["head_sha"] == query.get("head_sha", r["head_sha"])
-            and r["event"] == query.get("event", r["event"])
-            and r["conclusion"] == query.get("status", r["conclusion"])
-        ]
-        print(json.dumps({"total_count": len(runs), "workflow_runs": runs}))
-    else:
-        sys.exit(f"gh: fake: unknown API path {path}")
-elif args[:2] == ["run", "download"]:
-    run_id = args[2]
-    opts = dict(zip(args[3::2], args[4::2]))
-    source = Path(state["artifacts"]) / run_id / opts["--name"]
-    if not source.is_dir():
-        sys.exit("no artifact matches any of the names or patterns provided")
-    Path(opts["--dir"]).mkdir(parents=True, exist_ok=True)
-    for file in source.iterdir():
-        shutil.copy(file, Path(opts["--dir"]) / file.name)
-else:
-    sys.exit(f"gh: fake: unknown command {args}")
-'''
+PLANNER, APPLIER = "00000000-0000-0000-0000-00000000p1an", "00000000-0000-0000-0000-0000000app1y"
+WORKSPACES = ".workspaces"  # in the repository: a symlink to the shared workspaces
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -96,14 +56,15 @@ def git(cwd: Path, *args: str) -> str:
 
 
 @dataclass
-class Project:
-    """A git checkout of the project (base commit: the repository's own desired state)."""
+class Repo:
+    """The repository's working copy (the `main` branch and pull request branches)."""
 
     root: Path
-
-    @property
-    def platform(self) -> Path:
-        return self.root / "platform.yaml"
+    workspaces: Path
+    snowflake_target: str
+    seed: Path | None = None  # applied workspaces to start from (see `seeded`)
+    project: str = "."  # the folder holding platform.yaml
+    launcher: dict[str, str] = field(default_factory=dict)  # the preloaded CLI (preload.py)
 
     def write(self, relative: str, text: str) -> None:
         path = self.root / relative
@@ -114,204 +75,250 @@ class Project:
         path = self.root / relative
         text = path.read_text(encoding="utf-8")
         assert old in text, f"{old!r} not in {relative}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-
-    def point_snowflake_at(self, target: str) -> None:
-        """Point the local environment's Snowflake connection(s) at ``target``."""
-        path = self.root / "environments" / "local.yaml"
-        text, count = re.subn(
-            r"(?m)^(\s+target: )jdbc:snowflake://\S+$",
-            rf"\g<1>{target}",
-            path.read_text(encoding="utf-8"),
-        )
-        assert count, "environments/local.yaml sets no Snowflake target"
-        path.write_text(text, encoding="utf-8")
-
-    def without_imports(self) -> None:
-        """Drop the import (it needs a reachable Snowflake to apply)."""
-        text = self.platform.read_text(encoding="utf-8")
-        self.platform.write_text(text[: text.index("imports:")], encoding="utf-8")
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
     def commit(self, message: str) -> str:
         git(self.root, "add", "-A")
         git(self.root, "commit", "--allow-empty", "-q", "-m", message)
         return git(self.root, "rev-parse", "HEAD")
 
-    def reconcile(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run the CLI in the checkout, as an operator would (not through a workflow)."""
+    def head(self, ref: str = "HEAD") -> str:
+        return git(self.root, "rev-parse", ref)
+
+    def workspace(self, env: str) -> Path:
+        return self.workspaces / env
+
+    def reconcile(
+        self, env: str, *args: str, secrets: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """The CLI on main's checkout against ``env``'s workspace, as an operator would."""
+        program = self.launcher.get("program") or str(Path(sys.executable).parent / "reconcile")
         return subprocess.run(
-            [str(Path(sys.executable).parent / "reconcile"), *args],
-            cwd=self.root,
+            [program, *args, "--env", env],
+            cwd=self.root / self.project,
             capture_output=True,
             text=True,
+            check=False,
             env={
                 "PATH": str(Path(sys.executable).parent),
                 "NO_COLOR": "1",
                 "HOME": str(self.root),
                 **VARS,
-                **SECRETS,  # the values the workflows pass: the same desired state
+                "SNOWFLAKE_PASSWORD": DEMO_PASSWORD,
+                "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY,
+                **{k: v for k, v in self.launcher.items() if k != "program"},
+                **(secrets or {}),
             },
-            check=False,
         )
 
+    def pending(self, env: str) -> str:
+        """The last line of a plan of main against ``env``: what is not applied."""
+        plan = self.reconcile(env, "plan")
+        assert plan.returncode == 0, plan.stderr
+        return plan.stdout.strip().splitlines()[-1]
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    root = tmp_path / "checkout"
-    root.mkdir()
-    shutil.copy(REPO_ROOT / "platform.yaml", root / "platform.yaml")
-    shutil.copytree(REPO_ROOT / "environments", root / "environments")
-    shutil.copytree(REPO_ROOT / "scripts" / "ci", root / "scripts" / "ci")  # the checkout's own
-    (root / "README.md").write_text("# GloboRealty's Azure ML platform\n")
-    (root / ".gitignore").write_text(".reconcile/\n")
-    git(root, "init", "-q", "-b", "main")
-    checkout = Project(root)
-    checkout.commit("base")
-    return checkout
+
+def environment_yaml(workspace: str, target: str) -> str:
+    return (
+        f"workspace:\n  provider: local\n  path: {workspace}\n"
+        f"connections:\n  snowflake_globorealty:\n    target: {target}\n"
+    )
 
 
 @dataclass
 class GitHub:
-    """The simulated GitHub: runners, the fake gh's state, and everything the jobs produced."""
+    """The simulated GitHub and the repository on it, with helpers for pull requests."""
 
-    home: Path
-    project: Project
-    runners: list[Runner] = field(default_factory=list)
-    results: list[JobResult] = field(default_factory=list)
-    state: dict[str, Any] = field(default_factory=dict)
-    comments: dict[str, str] = field(default_factory=dict)  # the pull request's, by header
+    sim: Sim
+    repo: Repo
 
-    def __post_init__(self) -> None:
-        bin_dir = self.home / "bin"
-        bin_dir.mkdir(parents=True, exist_ok=True)
-        gh = bin_dir / "gh"
-        gh.write_text(f"#!{sys.executable}\n{FAKE_GH}", encoding="utf-8")
-        gh.chmod(0o755)
-        self.state = {
-            "pulls": {},
-            "runs": {},
-            "artifacts": str(self.home / "artifacts"),
-            "log": str(self.home / "gh-calls.jsonl"),
-        }
-        self.save_state()
-
-    @property
-    def state_file(self) -> Path:
-        return self.home / "fake-gh-state.json"
-
-    def save_state(self) -> None:
-        self.state_file.write_text(json.dumps(self.state), encoding="utf-8")
-
-    def runner(self, event_name: str, event: dict[str, Any], sha: str, run_id: int) -> Runner:
-        runner = Runner(
-            workspace=self.project.root,
-            home=self.home,
-            event_name=event_name,
-            event=event,
-            sha=sha,
-            repository=REPOSITORY,
-            run_id=run_id,
-            vars=dict(VARS),
-            secrets=dict(SECRETS),
-            path=[self.home / "bin"],
-            extra_env={"FAKE_GH_STATE": str(self.state_file)},
-            comments=self.comments,
-        )
-        self.runners.append(runner)
-        return runner
-
-    def pull_request_runner(self, number: int, head_sha: str, run_id: int) -> Runner:
-        event = {
-            "action": "synchronize",
-            "number": number,
-            "pull_request": {
-                "number": number,
-                "head": {"sha": head_sha, "ref": "feature", "repo": {"full_name": REPOSITORY}},
-                "base": {"ref": "main", "repo": {"full_name": REPOSITORY}},
-            },
-            "repository": {"full_name": REPOSITORY, "default_branch": "main"},
-        }
-        return self.runner("pull_request", event, head_sha, run_id)
-
-    def push_runner(self, sha: str, run_id: int) -> Runner:
-        event = {
-            "ref": "refs/heads/main",
-            "after": sha,
-            "head_commit": {"id": sha, "message": "Merge pull request #5 from feature"},
-            "repository": {"full_name": REPOSITORY, "default_branch": "main"},
-        }
-        return self.runner("push", event, sha, run_id)
-
-    def record_merge(self, number: int, head_sha: str, merge_sha: str) -> None:
-        self.state["pulls"][merge_sha] = [
-            {
-                "number": number,
-                "state": "closed",
-                "merged_at": "2026-01-05T10:00:00Z",
-                "merge_commit_sha": merge_sha,
-                "head": {"sha": head_sha},
-                "base": {"ref": "main"},
-            }
-        ]
-        self.save_state()
-
-    def record_plan_run(self, run_id: int, head_sha: str, conclusion: str = "success") -> None:
-        self.state["runs"].setdefault("plan.yml", []).append(
-            {
-                "id": run_id,
-                "head_sha": head_sha,
-                "event": "pull_request",
-                "status": "completed",
-                "conclusion": conclusion,
-                "created_at": f"2026-01-05T09:{run_id % 60:02d}:00Z",
-                "html_url": f"https://github.com/{REPOSITORY}/actions/runs/{run_id}",
-                "head_repository": {"full_name": REPOSITORY},
-            }
-        )
-        self.save_state()
-
-    def run(
+    def open_pull(
         self,
-        runner: Runner,
-        workflow: str,
-        job: str,
-        matrix: dict[str, str] | None = None,
-        env: dict[str, str] | None = None,
-    ) -> JobResult:
-        result = run_job(runner, workflow, job, matrix, env)
-        self.results.append(result)
-        return result
+        number: int,
+        change: Any = None,
+        *,
+        fork: bool = False,
+        labels: list[str] | None = None,
+    ) -> list[WorkflowRun]:
+        """Branch from main, apply ``change(repo)``, commit, open the pull request: its runs."""
+        git(self.repo.root, "checkout", "-q", "-B", f"pr-{number}", "main")
+        if change is not None:
+            change(self.repo)
+        head = self.repo.commit(f"pull request #{number}")
+        git(self.repo.root, "checkout", "-q", "main")
+        self.sim.add_pull(number, head, f"pr-{number}", fork=fork, labels=labels)
+        return self.sim.pull_request(number, "opened")
 
-    def run_action(
-        self, runner: Runner, inputs: dict[str, str], env: dict[str, str] | None = None
-    ) -> JobResult:
-        result = run_action(runner, inputs, env)
-        self.results.append(result)
-        return result
+    def merge(self, number: int) -> list[WorkflowRun]:
+        """Merge the pull request (a merge commit on main): the push's runs."""
+        pull = self.sim.pull(number)
+        before = self.repo.head("main")
+        git(
+            self.repo.root,
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            f"Merge pull request #{number} from pr-{number}",
+            pull["head"]["sha"],
+        )
+        after = self.repo.head("main")
+        self.sim.load()
+        for p in self.sim.state["pulls"]:
+            if p["number"] == number:
+                p.update(state="closed", merged_at="2026-01-05T10:00:00Z", merge_commit_sha=after)
+        self.sim.save()
+        return self.sim.push(before, after)
 
-    def gh_calls(self) -> list[list[str]]:
-        log = Path(self.state["log"])
-        if not log.is_file():
-            return []
-        return [json.loads(line) for line in log.read_text().splitlines()]
+    def direct_push(self, change: Any) -> list[WorkflowRun]:
+        before = self.repo.head("main")
+        change(self.repo)
+        after = self.repo.commit("a direct push")
+        return self.sim.push(before, after)
 
     def everything_produced(self) -> dict[str, str]:
-        """Every comment, job summary, log and artifact file the jobs produced."""
-        produced = {f"comment {header}": body for header, body in self.comments.items()}
-        for number, result in enumerate(self.results):
-            produced[f"job summary {number}"] = result.summary
-            produced[f"job log {number}"] = result.log
-        for file in (self.home / "artifacts").rglob("*"):
+        self.sim.load()
+        produced = {f"comment {c['id']}": c["body"] for c in self.sim.state["comments"]}
+        produced.update({f"issue {i['number']}": i["body"] for i in self.sim.state["issues"]})
+        for job in self.sim.jobs():
+            produced[f"summary {job.run.id} {job.key}"] = job.summary
+            produced[f"log {job.run.id} {job.key}"] = job.log
+        for file in (self.sim.home / "artifacts").rglob("*"):
             if file.is_file():
                 produced[f"artifact {file}"] = file.read_text(encoding="utf-8", errors="replace")
         return produced
 
 
+def configure(sim: Sim) -> None:
+    """GitHub's settings as the README's set-up script makes them."""
+    sim.vars["AZURE_TENANT_ID"] = "00000000-0000-0000-0000-0000000000te"
+    secrets = {"SNOWFLAKE_PASSWORD": DEMO_PASSWORD, "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY}
+    for env in ("dev", "prod"):
+        sim.environments[f"{env}-plan"] = Environment(
+            f"{env}-plan", vars={**VARS, "AZURE_CLIENT_ID": PLANNER}
+        )
+        sim.environments[env] = Environment(
+            env,
+            reviewers=env == "prod",
+            branches=["main"],
+            vars={**VARS, "AZURE_CLIENT_ID": APPLIER},
+            secrets=dict(secrets),
+        )
+        sim.environments[f"{env}-sources"] = Environment(
+            f"{env}-sources",
+            reviewers=True,
+            vars={**VARS, "AZURE_CLIENT_ID": PLANNER},
+            secrets={"SNOWFLAKE_PASSWORD": SOURCES_PASSWORD},
+        )
+
+
+def make_repo(tmp_path: Path, snowflake: LocalSnowflake) -> Repo:
+    """The repository (one commit on main) and its two workspaces' folders."""
+    root = tmp_path / "repo"
+    (root / "environments").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "platform.yaml", root / "platform.yaml")
+    shutil.copytree(
+        REPO_ROOT / "scripts" / "ci",
+        root / "scripts" / "ci",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    workspaces = tmp_path / "workspaces"
+    repo = Repo(root, workspaces, snowflake.jdbc_target)
+    # The "Azure" every job sees, whatever it checked out: a committed symlink out of the
+    # repository (a workspace folder itself must be a relative folder inside the project)
+    workspaces.mkdir()
+    (root / WORKSPACES).symlink_to(workspaces)
+    for env in ("dev", "prod"):
+        (root / "environments" / f"{env}.yaml").write_text(
+            environment_yaml(f"{WORKSPACES}/{env}", snowflake.jdbc_target)
+        )
+    (root / ".gitignore").write_text(".reconcile/\n")
+    git(root, "init", "-q", "-b", "main")
+    repo.commit("base")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory,
+    local_snowflake: LocalSnowflake,
+    preloaded: tuple[Path, Path],
+) -> Path:
+    """dev and prod workspaces as main declares them, made once per session (an import runs
+    in each) and copied by the tests that start from an applied workspace."""
+    repo = make_repo(tmp_path_factory.mktemp("seed"), local_snowflake)
+    repo.launcher = launcher(preloaded)
+    for env in ("dev", "prod"):
+        applied = repo.reconcile(env, "apply", "--auto-approve")
+        assert applied.returncode == 0, applied.stderr
+        assert repo.pending(env) == "No changes. The workspace matches the desired state."
+    return repo.workspaces
+
+
+def launcher(preloaded: tuple[Path, Path]) -> dict[str, str]:
+    return {
+        "program": str(preloaded[0] / "reconcile"),
+        "RECONCILE_PRELOAD_SOCKET": str(preloaded[1]),
+    }
+
+
+@pytest.fixture(scope="session")
+def preloaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """A `reconcile` that starts in milliseconds: the real CLI, imported once (preload.py).
+    Yields the folder to put first on the runners' PATH and the server's socket."""
+    folder = tmp_path_factory.mktemp("preload")
+    socket_path = folder / "reconcile.sock"
+    real = Path(sys.executable).parent / "reconcile"
+    write_client(folder / "bin", real)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.workflows.preload", "serve", str(socket_path)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+    try:
+        yield folder / "bin", socket_path
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @pytest.fixture
-def github(tmp_path: Path, project: Project) -> Iterator[GitHub]:
-    simulated = GitHub(home=tmp_path / "github", project=project)
+def github(
+    tmp_path: Path,
+    local_snowflake: LocalSnowflake,
+    seeded: Path,
+    preloaded: tuple[Path, Path],
+) -> Iterator[GitHub]:
+    repo = make_repo(tmp_path, local_snowflake)
+    repo.seed = seeded
+    repo.launcher = launcher(preloaded)
+    home = tmp_path / "github"
+    bin_dir = home / "bin"
+    bin_dir.mkdir(parents=True)
+    gh = bin_dir / "gh"
+    gh.write_text(
+        f'#!/bin/sh\nexec {sys.executable} {REPO_ROOT / "tests/workflows/fake_gh.py"} "$@"\n'
+    )
+    gh.chmod(0o755)
+    sim = Sim(repo.root, home, REPOSITORY, bin_dir)
+    sim.extra_path = [preloaded[0]]
+    sim.extra_env = {"RECONCILE_PRELOAD_SOCKET": str(preloaded[1])}
+    configure(sim)
+    simulated = GitHub(sim, repo)
     yield simulated
-    # The property every scenario must keep: no secret value in anything GitHub would show.
     for where, text in simulated.everything_produced().items():
-        for name, value in SECRETS.items():
+        for name, value in (
+            ("SNOWFLAKE_PASSWORD", DEMO_PASSWORD),
+            ("STORAGE_ACCOUNT_KEY", STORAGE_ACCOUNT_KEY),
+        ):
             assert value not in text, f"secret {name} leaked into {where}"
+
+
+def run_summary(run: WorkflowRun) -> str:
+    return "\n".join(f"== {j.key}: {j.result or j.state}\n{j.summary}" for j in run.jobs)
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -45,7 +45,7 @@ class ExpressionError(Exception):
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<op>==|!=|&&|\|\||[!()\[\].,])"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*))"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*|\*))"
 )
 
 
@@ -165,21 +165,58 @@ class _Parser:
             return None
         if self._peek() == "(":
             self._take("(")
+            args: list[Any] = []
+            while self._peek() != ")":
+                args.append(self._or())
+                if self._peek() == ",":
+                    self._take(",")
             self._take(")")
-            if text not in self.status:
+            if text in self.status and not args:
+                return self.status[text]
+            if text not in FUNCTIONS:
                 raise ExpressionError(f"function {text}() is not simulated ({self.text!r})")
-            return self.status[text]
+            return FUNCTIONS[text](*args)
         if text not in self.context:
             raise ExpressionError(f"unknown context {text!r} in {self.text!r}")
         value: Any = self.context[text]
         while self._peek() in (".", "["):
             if self._take()[1] == ".":
                 key = self._take()[1]
+                if key == "*":  # object filter: the property of every element
+                    rest = self._take()[1] if self._peek() == "." else None
+                    name = self._take()[1] if rest else None
+                    items = value if isinstance(value, list) else []
+                    value = [i.get(name) if isinstance(i, Mapping) else None for i in items]
+                    continue
             else:
                 key = str(self._or())
                 self._take("]")
             value = value.get(key) if isinstance(value, Mapping) else None
         return value
+
+
+def _contains(haystack: Any, needle: Any) -> bool:
+    if isinstance(haystack, list):
+        return any(_loose_equal(item, needle) for item in haystack)
+    return render(needle).lower() in render(haystack).lower()
+
+
+def _format(template: Any, *args: Any) -> str:
+    text = str(template)
+    for index, arg in enumerate(args):
+        text = text.replace("{" + str(index) + "}", render(arg))
+    return text
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "contains": _contains,
+    "startsWith": lambda a, b: render(a).lower().startswith(render(b).lower()),
+    "endsWith": lambda a, b: render(a).lower().endswith(render(b).lower()),
+    "format": _format,
+    "toJSON": lambda value: json.dumps(value, indent=2),
+    "fromJSON": lambda text: json.loads(str(text)),
+    "join": lambda items, sep=",": render(sep).join(render(i) for i in (items or [])),
+}
 
 
 def evaluate(text: str, context: Mapping[str, Any], status: Mapping[str, bool]) -> Any:
@@ -268,10 +305,16 @@ class Runner:
     comments: dict[str, str] = field(default_factory=dict)  # sticky comments by header
     comment_writes: int = 0
     uploads: list[dict[str, str]] = field(default_factory=list)  # name, id, url, run_id
+    token: str = "ghs_simulated-github-token"
+    actor: str = "octocat"
+    attempt: int = 1
+    job_key: str = ""  # the engine's job (one runner per job); "" for a lone job
+    sim: Any = None  # the engine (tests/workflows/engine.py) that started this job, if any
 
     @property
     def temp(self) -> Path:
-        return self.home / f"runner-temp-{self.run_id}"
+        suffix = f"-{self.job_key}" if self.job_key else ""
+        return self.home / f"runner-temp-{self.run_id}{suffix}"
 
     @property
     def artifacts(self) -> Path:
@@ -288,14 +331,18 @@ class Runner:
             "ref": self.ref,
             "repository": self.repository,
             "run_id": str(self.run_id),
-            "token": "ghs_simulated-github-token",
+            "token": self.token,
+            "actor": self.actor,
+            "run_attempt": str(self.attempt),
+            "ref_name": self.ref.removeprefix("refs/heads/"),
+            "workflow": "",
             "workspace": str(self.workspace),
             "server_url": "https://github.com",
             "api_url": "https://api.github.com",
         }
 
     def base_env(self) -> dict[str, str]:
-        event_path = self.home / f"event-{self.run_id}.json"
+        event_path = self.home / f"event-{self.run_id}-{self.job_key}.json"
         event_path.write_text(json.dumps(self.event), encoding="utf-8")
         self.temp.mkdir(parents=True, exist_ok=True)
         path = [*map(str, self.path), str(VENV_BIN), os.environ.get("PATH", "/usr/bin:/bin")]
@@ -312,7 +359,9 @@ class Runner:
             "GITHUB_SHA": self.sha,
             "GITHUB_REF": self.ref,
             "GITHUB_RUN_ID": str(self.run_id),
-            "GITHUB_RUN_ATTEMPT": "1",
+            "GITHUB_RUN_ATTEMPT": str(self.attempt),
+            "GITHUB_ACTOR": self.actor,
+            "GITHUB_REF_NAME": self.ref.removeprefix("refs/heads/"),
             "GITHUB_SERVER_URL": "https://github.com",
             "GITHUB_API_URL": "https://api.github.com",
             "RUNNER_TEMP": str(self.temp),
@@ -325,21 +374,43 @@ ActionSimulator = Callable[[Runner, dict[str, str], StepResult], None]
 
 
 def _sim_noop(runner: Runner, inputs: dict[str, str], result: StepResult) -> None:
-    """checkout (the test prepared the workspace), setup-python (the venv), azure/login."""
+    """setup-python: the tests' venv is the runner's Python."""
+
+
+def _sim_checkout(runner: Runner, inputs: dict[str, str], result: StepResult) -> None:
+    """Under the engine: a real checkout of ``ref`` (default: the run's commit) into the job's
+    own workspace. A lone job (run_job) runs in the test's prepared checkout."""
+    if runner.sim is not None:
+        runner.sim.checkout(runner, inputs.get("ref") or runner.sha)
 
 
 def _sim_upload_artifact(runner: Runner, inputs: dict[str, str], result: StepResult) -> None:
     name = inputs["name"]
-    files = [Path(p.strip()) for p in inputs.get("path", "").splitlines() if p.strip()]
-    found = [f for f in files if f.is_file()]
+    paths = [Path(p.strip()) for p in inputs.get("path", "").splitlines() if p.strip()]
+    found: list[Path] = []
+    for path in paths:  # a folder uploads every file in it
+        found += sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+    found = [f for f in found if f.is_file()]
     if not found and inputs.get("if-no-files-found", "warn") == "error":
         result.outcome, result.stderr = "failure", f"no files found for artifact {name}"
         return
     target = runner.artifact_dir(runner.run_id, name)
+    if target.is_dir() and inputs.get("overwrite", "false") != "true":
+        # what upload-artifact v4 gets from GitHub on a re-run that uploads the same name
+        result.outcome = "failure"
+        result.stderr = (
+            "Failed to CreateArtifact: Received non-retryable error: (409) Conflict: an "
+            "artifact with this name already exists on the workflow run\n"
+        )
+        return
+    if target.is_dir():
+        shutil.rmtree(target)
     target.mkdir(parents=True, exist_ok=True)
     for file in found:
         shutil.copy2(file, target / file.name)
     artifact_id = str(9000 + len(runner.uploads))
+    if runner.sim is not None:
+        artifact_id = str(runner.sim.register_artifact(runner, name))
     run = f"https://github.com/{runner.repository}/actions/runs/{runner.run_id}"
     url = f"{run}/artifacts/{artifact_id}"
     runner.uploads.append(
@@ -362,9 +433,8 @@ def _sim_sticky_comment(runner: Runner, inputs: dict[str, str], result: StepResu
 SIMULATED_RUN_STEPS = {"install": "reconciler is the venv's (pip install is not re-run)"}
 
 SIMULATORS: dict[str, ActionSimulator] = {
-    "actions/checkout": _sim_noop,
+    "actions/checkout": _sim_checkout,
     "actions/setup-python": _sim_noop,
-    "azure/login": _sim_noop,
     "actions/upload-artifact": _sim_upload_artifact,
     "marocchino/sticky-pull-request-comment": _sim_sticky_comment,
 }
@@ -388,7 +458,8 @@ def _run_steps(
     results: list[StepResult] = []
     summary_parts: list[str] = []
     context["steps"] = {}
-    files = runner.home / f"runner-files-{runner.run_id}"  # the runner's own, not RUNNER_TEMP
+    # the runner's own files (GITHUB_OUTPUT, ...), one folder per job and attempt
+    files = runner.home / f"runner-files-{runner.run_id}-{runner.job_key}-{runner.attempt}"
     files.mkdir(parents=True, exist_ok=True)
     runner.temp.mkdir(parents=True, exist_ok=True)
     for index, step in enumerate(steps):
@@ -402,7 +473,8 @@ def _run_steps(
             context["steps"][step_id] = {"outputs": {}, "outcome": "skipped"}
             continue
         step_env = {
-            str(k): substitute(str(v), context, status) for k, v in (step.get("env") or {}).items()
+            str(k): substitute(render(v), context, status)
+            for k, v in (step.get("env") or {}).items()
         }
         result.env = step_env
         if "uses" in step:
@@ -410,7 +482,7 @@ def _run_steps(
             if action not in SIMULATORS:
                 raise ExpressionError(f"no simulator for action {action!r}")
             result.inputs = {
-                str(k): substitute(str(v), context, status)
+                str(k): substitute(render(v), context, status)
                 for k, v in (step.get("with") or {}).items()
             }
             result.outcome = "success"

@@ -1,101 +1,130 @@
 """The composite action (action.yml) run as another repository's step `uses: OWNER/reconciler@REF`
-would run it: its own steps, from this repository's copy (github.action_path)."""
+would run it: its own steps, from this repository's copy (github.action_path), in a checkout
+whose project lives in a sub-folder."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
-from tests.workflows.conftest import SECRETS, VARS, GitHub, Project
-from tests.workflows.harness import JobResult
+import pytest
 
-# What a caller passes as the step's `env:` (its vars and secrets).
-CALLER_ENV = {
-    "SNOWFLAKE_ACCOUNT": VARS["SNOWFLAKE_ACCOUNT"],
-    "SNOWFLAKE_USER": VARS["SNOWFLAKE_USER"],
-    "STORAGE_ACCOUNT": VARS["STORAGE_ACCOUNT"],
-    **SECRETS,
-}
+from tests.workflows.conftest import STORAGE_ACCOUNT_KEY, VARS, WORKSPACES, GitHub
+from tests.workflows.harness import JobResult, Runner, run_action
+from tests.workflows.scenarios import bootstrap
+
+SECRETS = {"SNOWFLAKE_PASSWORD": "localsnow-demo", "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY}
+
+
+@pytest.fixture
+def infra(github: GitHub) -> Path:
+    """The project moved into `infra/` of the caller's repository."""
+    root = github.repo.root
+    (root / "infra").mkdir()
+    shutil.move(root / "platform.yaml", root / "infra" / "platform.yaml")
+    shutil.move(root / "environments", root / "infra" / "environments")
+    shutil.move(root / WORKSPACES, root / "infra" / WORKSPACES)
+    github.repo.commit("the project lives in infra/")
+    github.repo.project = "infra"
+    return root / "infra"
+
+
+def runner(github: GitHub, event_name: str, event: dict[str, Any], run_id: int) -> Runner:
+    github.sim.load()
+    token = f"ghs_action_{run_id}"
+    github.sim.state["tokens"][token] = {
+        "permissions": {"contents": "read", "pull-requests": "write", "actions": "read"},
+        "run": run_id,
+    }
+    github.sim.save()
+    return Runner(
+        workspace=github.repo.root,
+        home=github.sim.home,
+        event_name=event_name,
+        event=event,
+        sha=github.repo.head(),
+        repository=github.sim.repository,
+        run_id=run_id,
+        path=[github.sim.gh_bin],
+        extra_env={"FAKE_GH_STATE": str(github.sim.state_file)},
+        token=token,
+    )
+
+
+def pull_request_event(github: GitHub) -> dict[str, Any]:
+    repository = {"full_name": github.sim.repository}
+    return {
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "head": {"sha": github.repo.head(), "repo": repository},
+            "base": {"ref": "main", "repo": repository},
+        },
+    }
 
 
 def outputs(job: JobResult) -> dict[str, str]:
     return job.step("(outputs)").outputs
 
 
-def test_plan_on_a_pull_request_comments_uploads_and_sets_outputs(
-    github: GitHub, project: Project
+def test_a_plan_in_a_sub_folder_names_its_artifact_and_comment_after_it(
+    github: GitHub, infra: Path
 ) -> None:
-    runner = github.pull_request_runner(7, project.commit("pull request #7"), 5001)
-    job = github.run_action(runner, {"command": "plan", "environment": "local"}, CALLER_ENV)
-
-    assert job.conclusion == "success", job.log
-    out = outputs(job)
-    assert out["exitcode"] == "2" and out["has-changes"] == "true"
-    assert "**Plan: 3 to add" in Path(out["markdown"]).read_text()
-    assert Path(out["plan-file"]).name == "plan-local.json"
-    assert "**Plan: 3 to add" in github.comments["reconciler-plan-local"]
-    assert runner.uploads[0]["name"] == "plan-local"
-    assert "**Plan: 3 to add" in job.summary
-
-
-def test_plan_with_fail_on_changes_detects_drift_and_posts_no_comment_off_a_pull_request(
-    github: GitHub, project: Project
-) -> None:
-    runner = github.push_runner(project.commit("main"), 5002)
-    job = github.run_action(
-        runner,
-        {"command": "plan", "environment": "local", "fail-on-changes": "true"},
-        CALLER_ENV,
+    bootstrap(github)
+    github.repo.edit("layer: bronze", "layer: silver", "infra/platform.yaml")
+    run = runner(github, "pull_request", pull_request_event(github), 5001)
+    job = run_action(
+        run,
+        {"command": "plan", "environment": "dev", "working-directory": "infra"},
+        dict(VARS),  # a pull request's plan job: variables, no secret
     )
 
-    assert job.conclusion == "failure"
+    assert job.conclusion == "success", job.log
     assert outputs(job)["exitcode"] == "2"
-    assert github.comments == {}
-    assert "**Drift in `local`**" in job.summary
+    assert outputs(job)["artifact-name"] == "plan-infra--dev"
+    assert [u["name"] for u in run.uploads] == ["plan-infra--dev"]
+    (header,) = run.comments
+    assert header == "reconciler-plan-infra--dev"
+    body = run.comments[header]
+    assert body.startswith("<!-- reconciler-plan:infra--dev -->")
+    assert "credentials.account_key: (sensitive, compared at apply)" in body
+    assert "plan file: [`plan-infra--dev`](" in body
+    meta = json.loads((run.artifact_dir(5001, "plan-infra--dev") / "meta.json").read_text())
+    assert meta["exitcode"] == 2
 
 
-def test_plan_then_apply_the_saved_plan_from_a_subfolder(github: GitHub, project: Project) -> None:
-    infra = project.root / "infra"
-    infra.mkdir()
-    project.without_imports()
-    shutil.move(project.platform, infra / "platform.yaml")
-    shutil.move(project.root / "environments", infra / "environments")
-    runner = github.push_runner(project.commit("main"), 5003)
-    inputs = {"environment": "local", "working-directory": "infra", "upload-artifact": "false"}
-    plan = github.run_action(runner, {**inputs, "command": "plan"}, CALLER_ENV)
-    assert outputs(plan)["exitcode"] == "2" and runner.uploads == []
+def test_without_an_upload_the_comment_points_at_no_artifact(github: GitHub, infra: Path) -> None:
+    run = runner(github, "pull_request", pull_request_event(github), 5002)
+    inputs = {"command": "plan", "environment": "dev", "working-directory": "infra"}
+    job = run_action(run, {**inputs, "upload-artifact": "false"}, dict(VARS))
+
+    assert job.conclusion == "success", job.log
+    assert run.uploads == []
+    body = run.comments["reconciler-plan-infra--dev"]
+    assert "plan file" not in body and "(artifact)" not in body
+
+
+def test_plan_then_apply_the_saved_plan_from_a_sub_folder(github: GitHub, infra: Path) -> None:
+    push = {"ref": "refs/heads/main", "after": github.repo.head()}
+    run = runner(github, "push", push, 5003)
+    inputs = {"environment": "dev", "working-directory": "infra", "upload-artifact": "false"}
+    env = {**VARS, **SECRETS}  # off a pull request the plan compares secrets
+    plan = run_action(run, {**inputs, "command": "plan"}, env)
+    assert outputs(plan)["exitcode"] == "2"
+    assert "Planned without secrets" not in Path(outputs(plan)["markdown"]).read_text()
 
     saved = outputs(plan)["plan-file"]
-    apply = github.run_action(
-        runner, {**inputs, "command": "apply", "plan-file": saved}, CALLER_ENV
-    )
+    apply = run_action(run, {**inputs, "command": "apply", "plan-file": saved}, env)
     assert apply.conclusion == "success", apply.log
-    assert apply.step("find").outcome == "skipped"
     assert outputs(apply)["exitcode"] == "0"
-    assert "Apply complete: 2 applied" in Path(outputs(apply)["markdown"]).read_text()
-    assert (infra / ".reconcile/local").is_dir()
+    assert "### reconciler apply · `dev` · applied" in apply.summary
+    assert github.repo.pending("dev") == "No changes. The workspace matches the desired state."
 
 
-def test_apply_finds_the_plan_reviewed_on_the_merged_pull_request(
-    github: GitHub, project: Project
-) -> None:
-    project.without_imports()
-    head = project.commit("pull request #8")
-    pr = github.pull_request_runner(8, head, 5004)
-    assert github.run_action(pr, {"environment": "local"}, CALLER_ENV).conclusion == "success"
-    github.record_plan_run(5004, head)
-    merge = project.commit("Merge pull request #8")
-    github.record_merge(8, head, merge)
-
-    push = github.push_runner(merge, 5005)
-    job = github.run_action(push, {"command": "apply", "environment": "local"}, CALLER_ENV)
-    assert job.conclusion == "success", job.log
-    assert "Plan reviewed on pull request #8" in job.summary
-    assert outputs(job)["exitcode"] == "0"
-
-
-def test_an_unknown_command_fails(github: GitHub, project: Project) -> None:
-    runner = github.push_runner(project.commit("main"), 5006)
-    job = github.run_action(runner, {"command": "destroy", "environment": "local"}, CALLER_ENV)
+def test_an_unknown_command_fails(github: GitHub) -> None:
+    run = runner(github, "push", {}, 5004)
+    job = run_action(run, {"command": "destroy", "environment": "dev"}, {})
     assert job.conclusion == "failure"
     assert "input 'command' must be 'plan' or 'apply'" in job.steps[0].stdout

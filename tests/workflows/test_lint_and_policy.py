@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,6 @@ def test_every_action_is_pinned_to_a_commit_with_its_version() -> None:
         "actions/checkout",
         "actions/setup-python",
         "actions/upload-artifact",
-        "azure/login",
         "marocchino/sticky-pull-request-comment",
     }
 
@@ -89,18 +89,24 @@ def test_no_run_script_holds_an_expression() -> None:
 
 
 def test_permissions_are_least_privilege() -> None:
+    reader = {"contents": "read", "id-token": "write"}
+    planner = {**reader, "actions": "read", "pull-requests": "read"}
+    applier = {**reader, "actions": "read", "pull-requests": "write"}
     expected = {
-        ("plan.yml", "plan"): {"contents": "read", "id-token": "write", "pull-requests": "write"},
-        ("apply.yml", "dev"): {
-            "contents": "read",
-            "id-token": "write",
+        ("plan.yml", "plan"): reader,
+        ("check-sources.yml", "check"): reader,
+        ("plan-comment.yml", "comment"): {
             "actions": "read",
-            "pull-requests": "read",
+            "contents": "read",
+            "pull-requests": "write",
         },
-        ("drift.yml", "drift"): {"contents": "read", "id-token": "write"},
+        ("drift.yml", "drift"): {**reader, "issues": "write"},
         ("ci.yml", "test"): {"contents": "read"},
     }
-    expected[("apply.yml", "prod")] = expected[("apply.yml", "dev")]
+    for env in ("dev", "prod"):
+        expected[("apply.yml", f"plan-{env}")] = planner
+        expected[("apply.yml", f"apply-{env}")] = applier
+        expected[("apply.yml", f"reapply-{env}")] = applier
     seen = {}
     for workflow in WORKFLOWS:
         document = load_yaml(workflow)
@@ -126,9 +132,13 @@ def test_apply_triggers_on_the_paths_a_pull_request_plans_for() -> None:
     on = load_yaml(REPO_ROOT / ".github" / "workflows" / "apply.yml")[True]  # YAML 1.1: on
     assert on["push"]["paths"] == planned
     assert on["push"]["branches"] == ["main"]
+    sys.path.insert(0, str(REPO_ROOT / "scripts" / "ci"))
+    from gitops.window import PLANNED_PATHS
+
+    assert list(PLANNED_PATHS) == planned  # the apply window counts the same commits
 
 
-def test_install_sh_installs_the_checkout_or_the_requested_version(tmp_path: Path) -> None:
+def test_install_sh_installs_the_locked_product_or_the_requested_version(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "calls"
@@ -139,15 +149,42 @@ def test_install_sh_installs_the_checkout_or_the_requested_version(tmp_path: Pat
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "RECONCILER_SOURCE": str(REPO_ROOT)}
     subprocess.run(["bash", str(script)], env=env, check=True)
     requested = {**env, "RECONCILER_VERSION": "reconciler==0.2.0"}
-    subprocess.run(["bash", str(script)], env=requested, check=True)
+    subprocess.run(["bash", str(script)], env=requested, check=True, capture_output=True)
     calls = log.read_text().splitlines()
     pip = "python3 -m pip install --disable-pip-version-check --no-input --quiet"
     assert calls == [
-        f"{pip} {REPO_ROOT}[azure]",
+        f"{pip} --require-hashes --no-deps -r {REPO_ROOT}/requirements.lock",
+        f"{pip} --no-deps --no-build-isolation --no-index {REPO_ROOT}",
         "reconcile --version",
         f"{pip} reconciler==0.2.0",
         "reconcile --version",
     ]
+
+
+def test_every_workflow_installs_reconciler_with_install_sh() -> None:
+    for where, step in all_steps():
+        if step.get("id") == "install":
+            assert "install.sh" in step["run"], where
+        assert "pip install" not in str(step.get("run", "")), where
+
+
+def test_the_lock_pins_every_product_dependency_with_hashes() -> None:
+    import tomllib
+
+    lock = (REPO_ROOT / "requirements.lock").read_text()
+    pinned = {
+        m.group(1).lower().replace("_", "-")
+        for m in re.finditer(r"^([A-Za-z0-9_.-]+)==\S+ \\$", lock, re.M)
+    }
+    blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", lock.split("\n\n", 1)[-1])
+    for block in blocks:
+        if "==" in block.split("\n", 1)[0]:
+            assert "--hash=sha256:" in block, block.split("\n", 1)[0]
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"]:
+        name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower().replace("_", "-")  # type: ignore[union-attr]
+        assert name in pinned, f"{name} is not in requirements.lock: bash scripts/ci/lock.sh"
+    assert "setuptools" in pinned  # the build backend: nothing is resolved at install
 
 
 def test_changed_paths_sees_a_change_to_the_tool(tmp_path: Path) -> None:
@@ -190,22 +227,52 @@ def referenced_variables() -> dict[str, bool]:
 
 
 @pytest.mark.parametrize(
-    ("workflow", "job", "step"),
+    ("workflow", "job", "step", "with_secrets"),
     [
-        ("plan.yml", "plan", "plan"),
-        ("apply.yml", "dev", "apply"),
-        ("apply.yml", "prod", "apply"),
-        ("drift.yml", "drift", "plan"),
+        ("plan.yml", "plan", "plan", False),
+        ("drift.yml", "drift", "plan", False),
+        ("apply.yml", "plan-dev", "prepare", False),
+        ("apply.yml", "apply-dev", "apply", True),
+        ("apply.yml", "reapply-dev", "apply", True),
+        ("apply.yml", "plan-prod", "prepare", False),
+        ("apply.yml", "apply-prod", "apply", True),
+        ("apply.yml", "reapply-prod", "apply", True),
     ],
 )
 def test_every_variable_the_desired_state_references_is_passed(
-    workflow: str, job: str, step: str
+    workflow: str, job: str, step: str, with_secrets: bool
 ) -> None:
     definition = load_yaml(REPO_ROOT / ".github" / "workflows" / workflow)["jobs"][job]
     (run,) = [s for s in definition["steps"] if s.get("id") == step]
-    env = {**definition["env"], **run["env"]}
+    env = {**definition["env"], **(run.get("env") or {})}
     for name, secret in referenced_variables().items():
         source = f"${{{{ secrets.{name} }}}}" if secret else f"${{{{ vars.{name} }}}}"
+        if secret and not with_secrets:
+            assert name not in env, f"{workflow}:{job} must not hold {name}"
+            continue
         assert env.get(name) == source, f"{workflow}:{job} must pass {name}: {source}"
         if secret:
             assert name not in definition["env"], f"{name}: only the step that needs it"
+
+
+def test_jobs_that_reach_azure_sign_in_with_a_fresh_oidc_token_each_time() -> None:
+    """No azure/login (its session cannot refresh after GitHub's assertion expires): the jobs
+    that run reconcile against a workspace grant id-token and name the identity, and
+    reconciler's ClientAssertionCredential asks GitHub for a token whenever Azure needs one
+    (tests/providers/test_github_credential.py)."""
+    for workflow in WORKFLOWS:
+        for job_id, job in load_yaml(workflow)["jobs"].items():
+            runs_reconcile = any(
+                "plan.sh" in str(s.get("run"))
+                or "reconciler_ci.py prepare" in str(s.get("run"))
+                or "reconciler_ci.py apply" in str(s.get("run"))
+                or "reconciler_ci.py reapply" in str(s.get("run"))
+                or "check-sources.sh" in str(s.get("run"))
+                for s in job["steps"]
+            )
+            assert not any("azure/login" in str(s.get("uses")) for s in job["steps"])
+            if not runs_reconcile:
+                continue
+            assert job["permissions"]["id-token"] == "write", (workflow.name, job_id)
+            for name in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"):
+                assert job["env"][name] == f"${{{{ vars.{name} }}}}", (workflow.name, job_id)

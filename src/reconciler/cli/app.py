@@ -238,7 +238,7 @@ def plan(
     result = build_plan(desired, workspace, prune=prune, targets=targets, replace=replace)
     session.out(_render(result, fmt, session))
     if check_sources:
-        _check_sources(result, desired)
+        _check_sources(result, desired, session)
     if out is not None:
         session.write_plan(out, result)
         if fmt == "text":
@@ -247,15 +247,18 @@ def plan(
         raise SystemExit(EXIT_CHANGES)
 
 
-def _check_sources(result: Plan, desired: DesiredState) -> None:
+def _check_sources(result: Plan, desired: DesiredState, session: Session) -> None:
     from reconciler.checks import check_sources
 
-    problems = check_sources(result, desired)
-    if problems:
+    report = check_sources(result, desired)
+    if report.problems:
         raise ReconcileError(
-            "source check failed:\n" + "\n".join(f"  {p}" for p in problems),
+            "source check failed:\n" + "\n".join(f"  {p}" for p in report.problems),
             hint="fix the query or the connection's credentials; nothing was changed",
         )
+    if report.sizes:
+        lines = [f"  import.{name}: ok, {size.describe()}" for name, size in report.sizes.items()]
+        session.out("\nSource checks passed:\n" + "\n".join(lines) + "\n")
 
 
 @cli.command()
@@ -408,7 +411,7 @@ def _apply_locked(
         the_plan = fresh
     session.out(_render(the_plan, "text", session))
     if check_sources:
-        _check_sources(the_plan, desired)
+        _check_sources(the_plan, desired, session)
     if not the_plan.steps:
         _unreviewed_note(session, unreviewed)
         if summary is not None:

@@ -75,6 +75,25 @@ class ImportResult:
 ProgressCallback = Callable[[int], None]  # called with the running row count
 
 
+@dataclass(frozen=True)
+class SourceSize:
+    """What a source check learned of an import's size before it runs (None: unknown)."""
+
+    rows: int | None = None
+    files: int | None = None
+    bytes: int | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.rows is not None:
+            parts.append(f"{self.rows:,} rows")
+        if self.files is not None:
+            parts.append(f"{self.files:,} files")
+        if self.bytes is not None:
+            parts.append(f"{self.bytes / 1_000_000:,.1f} MB")
+        return ", ".join(parts) or "size unknown"
+
+
 class ImportRunner(Protocol):
     """Runs one import into ``staging_dir`` (which exists and is empty)."""
 
@@ -82,6 +101,7 @@ class ImportRunner(Protocol):
         self, request: ImportRequest, staging_dir: Path, progress: ProgressCallback | None = None
     ) -> ImportResult: ...
 
-    def check(self, request: ImportRequest) -> None:
-        """Run the source with zero rows returned; raise ImportFailed if it cannot run."""
+    def check(self, request: ImportRequest) -> SourceSize | None:
+        """Prove the source can run (a query with zero rows returned, a listing); raise
+        ImportFailed if it cannot. Returns its size when that is cheap to learn."""
         ...

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reconciler.errors import ImportFailed
-from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
+from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback, SourceSize
 from reconciler.imports.jdbc import InvalidJdbcUrl, parse_snowflake_jdbc
 
 MLTABLE_FILE = "MLTable"
@@ -43,27 +43,32 @@ NOT_SECRET_KEYS = {"username", "user", "access_key_id"}
 REDACTED = "***"
 
 Connect = Callable[..., Any]
+IMPORT_TIMEOUT = 6 * 3600  # seconds a query may run in an import
+CHECK_TIMEOUT = 120  # seconds a source check (probe and count) may take
 
 
 class DatabaseImportRunner:
     """Imports the result of a Snowflake query; other database kinds are not supported yet.
 
     ``login_timeout`` bounds how long an unreachable server or a failing login takes to report
-    (the connector retries until then). ``query_timeout`` becomes the connector's
-    ``network_timeout``, which also *cancels* a query running longer, so it defaults to no
-    limit: Snowflake imports may legitimately run for a long time.
+    (the connector retries until then). ``query_timeout`` bounds a query (Snowflake's
+    ``STATEMENT_TIMEOUT_IN_SECONDS`` and the connector's ``network_timeout``, which also stops
+    a connector that would retry a failing server forever): six hours for an import, which may
+    legitimately run long; ``check_timeout`` bounds a source check, which should not.
     """
 
     def __init__(
         self,
         *,
         login_timeout: int = 5,
-        query_timeout: int | None = None,
+        query_timeout: int | None = IMPORT_TIMEOUT,
+        check_timeout: int = CHECK_TIMEOUT,
         part_rows: int = 1_000_000,
         connect: Connect | None = None,
     ) -> None:
         self._login_timeout = login_timeout
         self._query_timeout = query_timeout
+        self._check_timeout = check_timeout
         self._part_rows = part_rows
         self._connect = connect
 
@@ -91,20 +96,29 @@ class DatabaseImportRunner:
             files = (*files, MLTABLE_FILE)
         return ImportResult(rows=writer.rows, files=files, schema=_describe(guard.schema))
 
-    def check(self, request: ImportRequest) -> None:
+    def check(self, request: ImportRequest) -> SourceSize | None:
+        """The query runs (with zero rows returned), and how many rows it gives (a count, when
+        that answers within the check's timeout)."""
         query = _require_snowflake_query(request)
         # newlines keep a trailing "-- comment" in the query from swallowing the parenthesis
-        probe = f"SELECT * FROM (\n{query.strip().rstrip(';')}\n) LIMIT 0"
-        with self._session(request) as cursor:
-            _execute(cursor, probe, request)
+        inner = f"(\n{query.strip().rstrip(';')}\n)"
+        with self._session(request, self._check_timeout) as cursor:
+            _execute(cursor, f"SELECT * FROM {inner} LIMIT 0", request)
+            try:
+                cursor.execute(f"SELECT COUNT(*) FROM {inner}")
+                row = cursor.fetchone()
+            except Exception:  # a count that fails or times out leaves the size unknown
+                return SourceSize()
+        count = row[0] if row else None
+        return SourceSize(rows=int(count) if isinstance(count, int | float) else None)
 
     @contextmanager
-    def _session(self, request: ImportRequest) -> Iterator[Any]:
+    def _session(self, request: ImportRequest, timeout: int | None = None) -> Iterator[Any]:
         """A cursor on a fresh connection; connector errors come out as ImportFailed."""
         import snowflake.connector
 
         connect = self._connect or snowflake.connector.connect
-        kwargs = self._connect_kwargs(request)
+        kwargs = self._connect_kwargs(request, timeout or self._query_timeout)
         try:
             conn = connect(**kwargs)
         except snowflake.connector.errors.Error as exc:
@@ -114,7 +128,7 @@ class DatabaseImportRunner:
         finally:
             conn.close()
 
-    def _connect_kwargs(self, request: ImportRequest) -> dict[str, Any]:
+    def _connect_kwargs(self, request: ImportRequest, timeout: int | None) -> dict[str, Any]:
         try:
             target = parse_snowflake_jdbc(request.connection_target)
         except InvalidJdbcUrl as exc:
@@ -129,9 +143,12 @@ class DatabaseImportRunner:
             "user": credentials.get("username", ""),
             "password": credentials.get("password", ""),
             "login_timeout": self._login_timeout,
-            "network_timeout": self._query_timeout,
+            "network_timeout": timeout,
             "application": "reconciler",
-            "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+            "session_parameters": {
+                "CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False,
+                **({"STATEMENT_TIMEOUT_IN_SECONDS": timeout} if timeout else {}),
+            },
         }
 
 

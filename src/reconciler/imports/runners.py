@@ -10,7 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.errors import ImportFailed
-from reconciler.imports.base import ImportRequest, ImportResult, ImportRunner, ProgressCallback
+from reconciler.imports.base import (
+    ImportRequest,
+    ImportResult,
+    ImportRunner,
+    ProgressCallback,
+    SourceSize,
+)
 
 
 class SourceRunner:
@@ -30,8 +36,8 @@ class SourceRunner:
     ) -> ImportResult:
         return self._for(request).run(request, staging_dir, progress)
 
-    def check(self, request: ImportRequest) -> None:
-        self._for(request).check(request)
+    def check(self, request: ImportRequest) -> SourceSize | None:
+        return self._for(request).check(request)
 
 
 def _make(kind: str, request: ImportRequest) -> ImportRunner:

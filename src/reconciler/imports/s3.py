@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ImportFailed
-from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
+from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback, SourceSize
 from reconciler.imports.s3target import InvalidS3Target, S3Target, parse_s3_target
 from reconciler.names import PathEscape, inside, unsafe_path_reason
 
@@ -102,7 +102,7 @@ class S3ImportRunner:
             raise _empty(request, source)
         return ImportResult(rows=len(files), files=tuple(sorted(files)))
 
-    def check(self, request: ImportRequest) -> None:
+    def check(self, request: ImportRequest) -> SourceSize | None:
         """The bucket is reachable with these keys, the path holds a file, and it is readable."""
         source = _source(request)
         s3 = self._client(request, source.target)
@@ -112,6 +112,7 @@ class S3ImportRunner:
             raise _empty(request, source)
         with _translated(request, source, first[0]):
             s3.head_object(Bucket=source.target.bucket, Key=first[0])
+        return None
 
     def _copy(
         self,
