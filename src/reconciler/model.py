@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -572,6 +573,56 @@ class Settings(Strict):
     )
 
 
+def _not_empty_path(path: str) -> str:
+    if not path:
+        raise PydanticCustomError("empty_path", "the path is empty")
+    return path
+
+
+class EnvFile(Strict):
+    """One dotenv file of env_file."""
+
+    path: Annotated[str, AfterValidator(_not_empty_path)] = Field(
+        max_length=MAX_FOLDER,
+        description="The file, relative to the folder of platform.yaml (and inside it).",
+    )
+    optional: bool = Field(
+        False,
+        description="Skip the file when it does not exist, for a file that a tool writes (such "
+        "as the local Snowflake's .reconcile/snowflake/server.env) rather than one you commit.",
+    )
+
+
+def _env_file_list(value: Any) -> Any:
+    """``env_file: PATH`` is short for a list of one."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise PydanticCustomError(
+            "env_file_type", "expected a path, or a list of paths and {path, optional} mappings"
+        )
+    return value
+
+
+def _env_file_entry(value: Any) -> Any:
+    """A path in the list is short for ``{path: PATH}``."""
+    if isinstance(value, str):
+        return {"path": value}
+    if not isinstance(value, dict):
+        raise PydanticCustomError(
+            "env_file_type", "expected a path, or a mapping such as {path: FILE, optional: true}"
+        )
+    return value
+
+
+EnvFiles = Annotated[
+    list[Annotated[EnvFile, BeforeValidator(_env_file_entry)]],
+    BeforeValidator(_env_file_list, json_schema_input_type=str | list[str | EnvFile] | None),
+]
+
+
 class Platform(Strict):
     """platform.yaml: one workspace's connections, datastores and data imports."""
 
@@ -585,10 +636,12 @@ class Platform(Strict):
     default_environment: str = Field(
         "local", description="Environment used when --env is not given."
     )
-    env_file: str | None = Field(
-        None,
-        description="A dotenv file (relative to the project) whose variables fill ${NAME} and "
-        "${env:NAME}; the process environment wins. Meant for the local demo credentials.",
+    env_file: EnvFiles = Field(
+        default_factory=list,
+        description="Dotenv files (relative to the project) whose variables fill ${NAME} and "
+        "${env:NAME}: one path, or a list of paths and {path, optional} mappings, later files "
+        "overriding earlier ones; the process environment wins over all. Meant for the local "
+        "demo credentials and ports.",
     )
     workspace: Workspace = Field(
         default_factory=lambda: LocalWorkspace(provider="local"),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 import snowflake.connector
 
 from reconciler.localsnow import QUALIFIED_TABLE
 from reconciler.localsnow import server as local_server
+from reconciler.localsnow.app import HEALTH_PATH
 from reconciler.localsnow.generate import connect, table_rows
 from tests.snowflake_fixture import CHUNK_ROWS, LocalSnowflake
 
@@ -79,6 +83,50 @@ def test_large_results_arrive_in_chunks(local_snowflake: LocalSnowflake) -> None
     assert max(sizes) <= CHUNK_ROWS
 
 
+def held(server: LocalSnowflake) -> dict[str, Any]:
+    """What the server holds for its clients, as its health endpoint reports it."""
+    url = f"http://{server.host}:{server.port}{HEALTH_PATH}"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        report: dict[str, Any] = json.load(response)
+    return {"sessions": report["sessions"], "results": report["chunks"]["results"]}
+
+
+def test_a_result_chunk_can_be_downloaded_again(local_snowflake: LocalSnowflake) -> None:
+    # the connector downloads a chunk again when a download fails halfway; a second GET of the
+    # same chunk URL must get the same rows, not a 404
+    conn = connect(local_snowflake.host, local_snowflake.port)
+    try:
+        cursor = conn.cursor()
+        cursor.execute(f"SELECT * FROM {QUALIFIED_TABLE} ORDER BY PROPERTY_ID")
+        batches = cursor.get_result_batches() or []
+        first = [batch.to_arrow() for batch in batches]
+        again = [batch.to_arrow() for batch in batches]
+    finally:
+        conn.close()
+
+    assert len(batches) >= local_snowflake.rows // CHUNK_ROWS
+    assert sum(table.num_rows for table in again) == local_snowflake.rows
+    assert all(a.equals(b) for a, b in zip(first, again, strict=True))
+
+
+def test_a_result_is_held_until_its_connection_closes(local_snowflake: LocalSnowflake) -> None:
+    before = held(local_snowflake)
+    conn = connect(local_snowflake.host, local_snowflake.port)
+    try:
+        cursor = conn.cursor()
+        cursor.execute(f"SELECT * FROM {QUALIFIED_TABLE}")
+        while_open = held(local_snowflake)
+        rows = sum(table.num_rows for table in cursor.fetch_arrow_batches())
+        after_reading = held(local_snowflake)
+    finally:
+        conn.close()
+
+    assert rows == local_snowflake.rows
+    assert while_open == {"sessions": before["sessions"] + 1, "results": before["results"] + 1}
+    assert after_reading == while_open  # still there for a retry
+    assert held(local_snowflake) == before  # logged out: the chunks are let go
+
+
 def test_stop_and_status_are_fine_when_nothing_runs(tmp_path: Path) -> None:
     assert local_server.status(tmp_path) is None
     assert local_server.stop(tmp_path) is False
@@ -110,6 +158,6 @@ def test_data_survives_a_restart_and_is_only_seeded_when_empty(tmp_path: Path) -
 
 
 def test_a_port_in_use_is_reported(local_snowflake: LocalSnowflake, tmp_path: Path) -> None:
-    with pytest.raises(local_server.LocalServerError, match="exited during start-up"):
+    with pytest.raises(local_server.PortInUse, match=f"port {local_snowflake.port} on 127.0.0.1"):
         local_server.start(tmp_path, port=local_snowflake.port, seed_rows=0)
     assert local_server.status(tmp_path) is None

@@ -1,20 +1,21 @@
 """Find, read, merge and validate the desired state of one environment.
 
 ``platform.yaml`` is the base; ``environments/<env>.yaml`` is deep-merged over it (mappings
-merge by key, scalars and lists replace). Variables come from the process environment, over an
-optional ``env_file`` named by the merged state, over an optional project ``.env``. Validation
-runs once, and every problem of every file is reported together with file:line:column.
+merge by key, scalars and lists replace). Variables come from the process environment, over the
+``env_file`` list named by the merged state (later files over earlier ones; an ``optional`` file
+that does not exist is skipped), over an optional project ``.env``. Validation runs once, and
+every problem of every file is reported together with file:line:column.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from reconciler.config.dotenv import read_dotenv
 from reconciler.config.references import check_references
@@ -22,9 +23,10 @@ from reconciler.config.yamlfile import YamlDocument, quote_hint, read_yaml, show
 from reconciler.desired import PLATFORM_FILE, Locator
 from reconciler.errors import ConfigError, FieldPath, Position, Problem, ReconcileError, dotted
 from reconciler.limits import MAX_RESOURCES, MAX_VERSION
-from reconciler.model import Platform
+from reconciler.model import EnvFile, EnvFiles, Platform
 
 ENVIRONMENTS_DIR = "environments"
+_ENV_FILES: TypeAdapter[list[EnvFile]] = TypeAdapter(EnvFiles)
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
     too_many = _too_many(data, positions)
     if too_many:
         raise ConfigError(problems=too_many)
-    variables = _variables(project_dir, data.get("env_file"), positions)
+    variables = _variables(project_dir, data, positions, texts)
     try:
         platform = Platform.model_validate(data, context={"env": variables})
     except ValidationError as exc:
@@ -161,41 +163,85 @@ def _too_many(data: dict[str, Any], positions: Mapping[FieldPath, Position]) -> 
 
 
 def _variables(
-    project_dir: Path, env_file: Any, positions: Mapping[FieldPath, Position]
+    project_dir: Path,
+    data: dict[str, Any],
+    positions: Mapping[FieldPath, Position],
+    texts: Mapping[FieldPath, str],
 ) -> dict[str, str]:
+    """The process environment, over the env files (later over earlier), over ``.env``."""
     variables: dict[str, str] = {}
     dotenv = project_dir / ".env"
     if dotenv.exists() or dotenv.is_symlink():
         variables.update(read_dotenv(dotenv, ".env"))
-    if isinstance(env_file, str) and env_file:
-        reason = _escapes(project_dir, env_file)
-        if reason:
-            raise ConfigError(
-                problems=[
-                    _located(
-                        positions,
-                        ("env_file",),
-                        f"must stay inside the project: {reason}",
-                        "write a path relative to the folder of platform.yaml, such as "
-                        "environments/local.env",
-                    )
-                ]
-            )
-        path = project_dir / env_file
-        if not path.exists() and not path.is_symlink():
-            raise ConfigError(
-                problems=[
-                    _located(
-                        positions,
-                        ("env_file",),
-                        f"{env_file!r} does not exist",
-                        "fix the path or remove env_file",
-                    )
-                ]
-            )
-        variables.update(read_dotenv(path, env_file))
+    problems: list[Problem] = []
+    for entry, where in _env_files(data, positions, texts):
+        try:
+            variables.update(_read_env_file(project_dir, entry, where, positions))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems=problems)
     variables.update(os.environ)
     return variables
+
+
+def _env_files(
+    data: dict[str, Any], positions: Mapping[FieldPath, Position], texts: Mapping[FieldPath, str]
+) -> list[tuple[EnvFile, FieldPath]]:
+    """``env_file`` as a list of files, each with the field path where it is written."""
+    raw = data.get("env_file")
+
+    def written(loc: tuple[int | str, ...]) -> FieldPath:
+        """Where the file at ``loc`` (of the list form) is written in the YAML."""
+        if not isinstance(raw, list):
+            return ("env_file",)  # one path: `env_file: FILE`
+        if loc and isinstance(loc[0], int) and loc[0] < len(raw) and isinstance(raw[loc[0]], str):
+            return ("env_file", loc[0])  # a path in the list
+        return ("env_file", *loc)
+
+    try:
+        files = _ENV_FILES.validate_python(raw)
+    except ValidationError as exc:
+        errors = [
+            {**error, "loc": written(error["loc"])}
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        raise ConfigError(problems=_problems_of(errors, data, positions, texts)) from None
+    return [(file, written((index, "path"))) for index, file in enumerate(files)]
+
+
+def _read_env_file(
+    project_dir: Path, entry: EnvFile, where: FieldPath, positions: Mapping[FieldPath, Position]
+) -> dict[str, str]:
+    reason = _escapes(project_dir, entry.path)
+    if reason:
+        raise ConfigError(
+            problems=[
+                _located(
+                    positions,
+                    where,
+                    f"must stay inside the project: {reason}",
+                    "write a path relative to the folder of platform.yaml, such as "
+                    "environments/local.env",
+                )
+            ]
+        )
+    path = project_dir / entry.path
+    if not path.exists() and not path.is_symlink():
+        if entry.optional:
+            return {}
+        raise ConfigError(
+            problems=[
+                _located(
+                    positions,
+                    where,
+                    f"{entry.path!r} does not exist",
+                    "fix the path, remove it from env_file, or mark it "
+                    f"{{path: {entry.path}, optional: true}} if a tool writes it",
+                )
+            ]
+        )
+    return read_dotenv(path, entry.path)
 
 
 def _escapes(project_dir: Path, relative: str) -> str | None:
@@ -239,8 +285,17 @@ def _problems(
     positions: Mapping[FieldPath, Position],
     texts: Mapping[FieldPath, str],
 ) -> list[Problem]:
+    return _problems_of(exc.errors(include_url=False, include_input=False), data, positions, texts)
+
+
+def _problems_of(
+    errors: Sequence[Any],
+    data: dict[str, Any],
+    positions: Mapping[FieldPath, Position],
+    texts: Mapping[FieldPath, str],
+) -> list[Problem]:
     problems = []
-    for error in exc.errors(include_url=False, include_input=False):
+    for error in errors:
         path = _real_path(error["loc"], data)
         if error["type"] == "union_tag_invalid":
             path = (*path, str(error.get("ctx", {}).get("discriminator", "type")).strip("'"))

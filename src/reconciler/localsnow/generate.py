@@ -32,8 +32,8 @@ import pyarrow.parquet as pq
 from reconciler.localsnow import (
     DATABASE,
     DEFAULT_HOST,
-    DEFAULT_PORT,
     DEFAULT_SEED_ROWS,
+    DEFAULT_STATE_DIR,
     DEMO_PASSWORD,
     DEMO_USERNAME,
     QUALIFIED_TABLE,
@@ -230,13 +230,25 @@ def connect(host: str, port: int, user: str = DEMO_USERNAME, password: str = DEM
     )
 
 
+def _local_server_port() -> int:
+    """The port of the server in the default state folder (it may not be 8765 if that was busy)."""
+    from reconciler.localsnow import server
+
+    running = server.status(DEFAULT_STATE_DIR)
+    return running.port if running else server.preferred_port(DEFAULT_STATE_DIR)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=f"Seed {QUALIFIED_TABLE} on a local server.")
     parser.add_argument("--rows", type=int, default=DEFAULT_SEED_ROWS)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--host", default=DEFAULT_HOST)
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--port", type=int, default=None, help="default: the port the local server runs on"
+    )
     args = parser.parse_args(argv)
+    if args.port is None:
+        args.port = _local_server_port()
     conn = connect(args.host, args.port)
     try:
         loaded = seed(conn, rows=args.rows, seed=args.seed)
