@@ -92,11 +92,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    stop = _stop_on_signals()  # before the banner: a Ctrl-C right after it is caught too
     try:
         print(banner(emulator), file=out, flush=True)
-        _serve_until_signalled()
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:  # outside the main thread's handler (embedded use)
+        pass
     finally:
-        emulator.stop()
+        emulator.stop(job_timeout=STOP_TIMEOUT)
     return 0
 
 
@@ -116,12 +120,13 @@ def banner(emulator: Emulator) -> str:
     return "\n".join(lines)
 
 
-def _serve_until_signalled() -> None:
+STOP_TIMEOUT = 10.0  # seconds running imports get to finish when the emulator stops
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM (in the main thread; elsewhere only by the caller)."""
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
