@@ -136,3 +136,13 @@ def test_reading_commands_create_nothing(project: Path, invoke: RunCli) -> None:
     for args in (("plan",), ("status",), ("list",), ("export",), ("plan", "--no-secrets")):
         assert invoke(*args, cwd=project).code == 0
     assert not (project / ".reconcile").exists()
+
+
+def test_secrets_at_rest_are_readable_by_their_owner_only(project: Path, invoke: RunCli) -> None:
+    text = (project / "platform.yaml").read_text()
+    (project / "platform.yaml").write_text(text[: text.index("imports:")])
+    assert invoke("apply", "--auto-approve", cwd=project).code == 0
+    root = project / ".reconcile/local"
+    assert root.stat().st_mode & 0o777 == 0o700
+    stores = [p for p in root.iterdir() if p.name.startswith("workspace.db")]
+    assert stores and all(p.stat().st_mode & 0o077 == 0 for p in stores)
