@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean venv schema workflow-lint
+.PHONY: demo test lint typecheck unit bench clean venv schema workflow-lint lock
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,17 +40,24 @@ workflow-lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## pytest on every core (-n auto: each worker starts its own local servers)
 unit: $(STAMP) $(AZURITE)
-	@$(BIN)/python -m pytest; rc=$$?; \
+	@$(BIN)/python -m pytest -n auto; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 schema: $(STAMP)
 	$(BIN)/reconcile schema > platform.schema.json
 
-bench: $(STAMP)
+bench: $(STAMP) $(AZURITE)
 	$(BIN)/python bench/plan_bench.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/emulator_bench.py
+	$(BIN)/python bench/localsnow_bench.py
+	$(BIN)/python bench/hostile_bench.py
+
+## requirements.lock: the product's dependencies with hashes, which CI installs (pip-tools).
+lock: $(STAMP)
+	bash scripts/ci/lock.sh
 
 clean:
 	rm -rf .reconcile $(VENV) .pytest_cache .mypy_cache .ruff_cache
