@@ -14,6 +14,7 @@ Pure: two plans in, one `Review` out.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from reconciler.errors import StalePlanError
@@ -110,6 +111,20 @@ def _secret_rotation(reviewed: ResourceChange, now: ResourceChange) -> bool:
 def _words(change: ResourceChange) -> str:
     if not change.is_change:
         return change.action.value
-    fields = ", ".join(f.path for f in change.fields if not f.unknown)
+    fields = "; ".join(_field(f) for f in change.fields if not f.unknown)
     version = f" version {change.version}" if change.action is Action.MATERIALIZE else ""
     return f"{change.action.value}{version}" + (f" ({fields})" if fields else "")
+
+
+def _field(change: FieldChange) -> str:
+    """``tags.owner: "a" → "b"`` (secrets as sensitive, long values cut)."""
+    if change.sensitive:
+        return f"{change.path}: (sensitive) changed"
+    return f"{change.path}: {_value(change.before)} → {_value(change.after)}"
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "(none)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "…"
