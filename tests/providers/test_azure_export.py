@@ -11,6 +11,7 @@ import yaml
 
 from reconciler.emulator import FakeCredential
 from tests.conftest import RunCli
+from tests.emulator.conftest import call
 from tests.emulator.test_imports import connect, import_houses, wait_for
 from tests.providers.conftest import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE, Harness
 
@@ -65,3 +66,34 @@ def test_a_workspace_made_with_the_sdk_is_exported_and_adopted(
     assert harness.apply().ok
     after = harness.plan()
     assert not after.has_changes, [(c.address, c.fields) for c in after.resource_changes]
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_connections_reconciler_does_not_model_are_listed_not_fatal(
+    harness: Harness, emulator: Any, invoke: RunCli
+) -> None:
+    """An Azure OpenAI connection as the recorded service returns it (metadata without
+    ``ResourceId``, made by another tool): azure-ai-ml's entity adds ``ResourceId: None`` on
+    reading it, which once crashed every plan of such a workspace."""
+    body = {
+        "properties": {
+            "authType": "ApiKey",
+            "category": "AzureOpenAI",
+            "target": "https://globorealty.openai.azure.com/",
+            "metadata": {"ApiType": "Azure", "ApiVersion": "2024-02-01"},
+            "credentials": {"key": "openai-key-never-shown"},
+        }
+    }
+    reply = call(emulator, "PUT", "/connections/team_openai?api-version=2024-04-01-preview", body)
+    assert reply.status in (200, 201), reply.body
+    harness.write("{}\n")
+
+    exported = invoke("export", "--env", "test", cwd=harness.root)
+    assert exported.code == 0, exported.output
+    assert "connection.team_openai" in exported.stdout  # named in the skipped list
+    assert "is not modelled by reconciler" in exported.stdout
+    assert "openai-key-never-shown" not in exported.output
+
+    planned = invoke("plan", "--env", "test", cwd=harness.root)
+    assert planned.code == 0, planned.output
+    assert "openai-key-never-shown" not in planned.output

@@ -1,9 +1,9 @@
 """azure-ai-ml entities <-> essences.
 
-Reading, it undoes the service's rewrites so that an untouched workspace plans no changes:
-connection credentials come back as null (non-secret fields live in ``reconciler.credential.*``
-metadata), datastore secrets come back stripped, data URIs come back in long forms, schedules
-come back with a server-chosen ``dataType`` and ``startTime``. Writing, it builds the entities
+Reading schedules and import jobs, it undoes the service's rewrites so that an untouched
+workspace plans no changes: data URIs come back in long forms, schedules come back with a
+server-chosen ``dataType`` and ``startTime`` (connections, datastores, data versions and import
+runs are read as JSON, in `reads`, where the same holds). Writing, it builds the entities
 from an essence plus the secret values and reconciler's tags. The type and credential tables
 are the shared vocabulary's (`reconciler.vocabulary`).
 """
@@ -16,7 +16,6 @@ from typing import Any
 from reconciler.names import normalise_datastore_path
 from reconciler.resources import (
     ConnectionEssence,
-    Credentials,
     DatastoreEssence,
     ImportDefinition,
     Kind,
@@ -29,23 +28,11 @@ from reconciler.resources import (
 )
 from reconciler.vocabulary import (
     ASSET_TYPE_TAG,
-    CONNECTION_CREDENTIALS,
-    CREDENTIAL_TAG_PREFIX,
-    DATASTORE_KINDS,
-    DEFAULT_AUTHORITY,
-    DEFAULT_ENDPOINT,
-    DEFAULT_PROTOCOL,
     MATERIALIZATION_ASSET_PROPERTY,
     NAME_PLACEHOLDER,
     START_TIME_TAG,
-    SYSTEM_DATASTORES,
     default_asset_type,
 )
-
-_DATASTORE_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
-# the SDK's credential type names -> ours
-_SDK_CREDENTIALS = {"sas_token": "sas", "service_principal": "service_principal"}
-
 
 # --- reading ----------------------------------------------------------------------------------
 
@@ -53,66 +40,6 @@ _SDK_CREDENTIALS = {"sas_token": "sas", "service_principal": "service_principal"
 def text(value: Any) -> str:
     """The plain string of an SDK value: its enums are (str, Enum), whose str() is the name."""
     return str(getattr(value, "value", value))
-
-
-def connection_live(entity: Any) -> LiveResource:
-    metadata = dict(getattr(entity, "metadata", None) or {})
-    tags = split_tags(metadata)
-    plain = {
-        key.removeprefix(CREDENTIAL_TAG_PREFIX): value
-        for key, value in sorted(metadata.items())
-        if key.startswith(CREDENTIAL_TAG_PREFIX)
-    }
-    credential_type = _credential_type(entity.credentials)
-    credentials = Credentials(type=credential_type, **plain)
-    essence = ConnectionEssence(
-        type=text(entity.type), target=entity.target, credentials=credentials, tags=tags.user
-    )
-    # the service never returns credentials: the non-secret ones reconciler did not write
-    # beside the connection (one made by other tools) are unknown, not different
-    kind = CONNECTION_CREDENTIALS.get(credential_type)
-    unreadable = tuple(
-        f"credentials.{ours}" for _, ours in (kind.plain if kind else ()) if ours not in plain
-    )
-    return LiveResource.read(Kind.CONNECTION, entity.name, essence, tags, False, unreadable)
-
-
-def _credential_type(credentials: Any) -> str:
-    return text(getattr(credentials, "type", "") or "none").lower()
-
-
-def datastore_live(entity: Any) -> LiveResource:
-    tags = split_tags(dict(entity.tags or {}))
-    rest = text(entity.type)
-    kind = _DATASTORE_BY_REST.get(rest)
-    fields: dict[str, Any] = {}
-    if kind is not None:
-        fields[kind.container] = getattr(entity, kind.container, None)
-    essence = DatastoreEssence(
-        type=kind.name if kind else rest,
-        account_name=getattr(entity, "account_name", None),
-        endpoint=getattr(entity, "endpoint", None) or DEFAULT_ENDPOINT,
-        protocol=getattr(entity, "protocol", None) or DEFAULT_PROTOCOL,
-        description=entity.description or None,
-        tags=tags.user,
-        credentials=datastore_credentials(getattr(entity, "credentials", None)),
-        **fields,
-    )
-    system = entity.name in SYSTEM_DATASTORES
-    return LiveResource.read(Kind.DATASTORE, entity.name, essence, tags, system)
-
-
-def datastore_credentials(credentials: Any) -> Credentials:
-    # the SDK spells an identity-based datastore's credential type "None"
-    kind = text(getattr(credentials, "type", None) or "none").lower()
-    if kind == "service_principal":
-        return Credentials(
-            type="service_principal",
-            tenant_id=str(credentials.tenant_id),
-            client_id=str(credentials.client_id),
-            authority_url=credentials.authority_url or DEFAULT_AUTHORITY,
-        )
-    return Credentials(type=_SDK_CREDENTIALS.get(kind, kind))
 
 
 def schedule_live(entity: Any) -> LiveResource | None:

@@ -1,9 +1,10 @@
 """Azure ML through azure-ai-ml: the same `Workspace` contract as the embedded workspace.
 
-Each resource kind has one row in `_KINDS`: how to list, read, build and delete it. Reads make
-one list call per kind (the SDK follows ``nextLink`` pages; the planner reads the kinds
-concurrently), read the declared data assets' version lists in parallel, and find import runs
-with one ``jobs.list`` that the service filters on the properties reconciler gives its imports
+Each resource kind has one row in `_KINDS`: how to list, build, write and delete it. Reads make
+one list per kind, following ``nextLink`` pages (connections and datastores as JSON, see
+`reads`; the planner reads the kinds concurrently), read the declared data assets' version
+lists in parallel, and find import runs with one ``jobs.list`` that the service filters on the
+properties reconciler gives its imports
 (``properties=azureml.materializationAssetName,reconciler.fingerprint``), so a workspace's other
 pipeline jobs, however many, cost nothing (``data.list_materialization_status`` is broken in
 1.35).
@@ -59,19 +60,18 @@ DEFAULT_POLL_SECONDS = 5.0
 SUBMIT_ATTEMPTS = 20  # distinct job names tried for one import before giving up
 
 
-def _list_schedules(ml: Any) -> Iterable[Any]:
+def _list_schedules(workspace: AzureWorkspace) -> list[LiveResource]:
     from azure.ai.ml._restclient.arm_ml_service.models import ScheduleListViewType
 
-    found: Iterable[Any] = ml.schedules.list(list_view_type=ScheduleListViewType.ALL)
-    return found
+    found = workspace.client.schedules.list(list_view_type=ScheduleListViewType.ALL)
+    return [r for r in map(mapping.schedule_live, found) if r is not None]
 
 
 @dataclass(frozen=True)
 class _KindOps:
     """What the provider does with one kind of resource."""
 
-    list: Callable[[Any], Iterable[Any]]
-    read: Callable[[Any], LiveResource | None]
+    list: Callable[[AzureWorkspace], list[LiveResource]]  # JSON (`reads`) or SDK entities
     build: Callable[[str, Any, Mapping[str, str], Mapping[str, str]], Any]
     write: Callable[[Any, Any], Any]
     delete: Callable[[Any, str], Any]
@@ -109,22 +109,19 @@ def _delete_schedule(ml: Any, name: str) -> Any:
 
 _KINDS: Mapping[Kind, _KindOps] = {
     Kind.CONNECTION: _KindOps(
-        list=lambda ml: ml.connections.list(),
-        read=mapping.connection_live,
+        list=lambda workspace: workspace.rest.connections(),
         build=mapping.connection_entity,
         write=lambda ml, entity: ml.connections.create_or_update(entity),
         delete=lambda ml, name: ml.connections.delete(name),
     ),
     Kind.DATASTORE: _KindOps(
-        list=lambda ml: ml.datastores.list(),
-        read=mapping.datastore_live,
+        list=lambda workspace: workspace.rest.datastores(),
         build=mapping.datastore_entity,
         write=lambda ml, entity: ml.datastores.create_or_update(entity),
         delete=lambda ml, name: ml.datastores.delete(name),
     ),
     Kind.SCHEDULE: _KindOps(
         list=_list_schedules,
-        read=mapping.schedule_live,
         build=lambda name, essence, _secrets, tags: mapping.schedule_entity(name, essence, tags),
         write=lambda ml, entity: _write_schedule(ml, entity),
         delete=lambda ml, name: _delete_schedule(ml, name),
@@ -154,7 +151,7 @@ class AzureWorkspace:
             f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
             f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
         )
-        self.rest = RestReader(self.client, workspace_path)
+        self.rest: RestReader = RestReader(self.client, workspace_path)
         self._runs_lock = threading.Lock()
         self._runs_reading: Future[list[ImportRun]] | None = None
 
@@ -177,8 +174,8 @@ class AzureWorkspace:
         ops = _KINDS.get(kind)
         if ops is None:
             return []
-        items = self._call(f"list {kind}s", lambda: list(ops.list(self.client)))
-        return [r for r in (ops.read(item) for item in items) if r is not None]
+        found: list[LiveResource] = self._call(f"list {kind}s", lambda: ops.list(self))
+        return found
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         """Versions and import runs of the declared assets: one import-run list the service

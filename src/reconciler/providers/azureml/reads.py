@@ -1,12 +1,14 @@
-"""The two reads a plan makes many of, as plain JSON through azure-ai-ml's own HTTP pipeline.
+"""What a plan reads, as plain JSON through azure-ai-ml's own HTTP pipeline.
 
-A plan reads one data version list per declared import and the workspace's import runs. Through
-azure-ai-ml's entities every one of those costs milliseconds of CPU (a pipeline job's entity
-walks the caller's stack for every node), which, hundreds of times over and on one
-interpreter lock, and not the network, would bound a plan's reading time. So these two lists
-are read as JSON through the SDK's management client (its authentication, retries, transport
-and error mapping) and mapped to reconciler's values here; everything else stays with the
-SDK's entities (`mapping`).
+A plan reads every connection and datastore, one data version list per declared import and the
+workspace's import runs. Through azure-ai-ml's entities every item costs milliseconds of CPU (a
+pipeline job's entity walks the caller's stack for every node; a connection's or a datastore's
+generated model deserialises field by field), which, a thousand times over and on one
+interpreter lock, and not the network, bounded a plan's reading time (bench/emulator_bench.py).
+So these lists are read as JSON through the SDK's management client (its authentication,
+retries, transport and error mapping), with the query parameters the SDK itself sends, and
+mapped to reconciler's values here; schedules and every write stay with the SDK's entities
+(`mapping`).
 
 Import runs are found by the service: ``GET jobs?jobType=Pipeline&properties=<names>`` returns
 only jobs that carry every property named, so the workspace's other pipeline jobs, however
@@ -22,26 +24,44 @@ from typing import Any
 from reconciler.names import normalise_datastore_path
 from reconciler.resources import (
     AssetVersion,
+    ConnectionEssence,
+    Credentials,
+    DatastoreEssence,
     ImportDefinition,
     ImportJob,
+    Kind,
+    LiveResource,
     Source,
     job_status,
     split_tags,
     stored_definition,
 )
 from reconciler.vocabulary import (
+    CONNECTION_CATEGORIES,
+    CONNECTION_CREDENTIALS,
+    CREDENTIAL_TAG_PREFIX,
+    DATASTORE_CREDENTIALS,
+    DATASTORE_KINDS,
+    DEFAULT_AUTHORITY,
+    DEFAULT_ENDPOINT,
+    DEFAULT_PROTOCOL,
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
     OWNER_TAG,
+    SYSTEM_DATASTORES,
     VERSION_PROPERTY,
+    by_rest_name,
     default_asset_type,
+    snake_case,
 )
 
 # the service filters import runs on these: jobs that carry both (reconciler's imports)
 IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
 _DONE = {"Completed": "Completed", "Failed": "Failed", "Canceled": "Canceled"}
 _FAILED_LIKE = {"NotResponding": "Failed", "CancelRequested": "Canceled"}
+_CONNECTION_TYPES = {rest: ours for ours, rest in CONNECTION_CATEGORIES.items()}
+_DATASTORE_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,8 @@ class RestReader:
         self._client = ml.jobs.service_client_01_2024_preview_arm
         self._path = workspace_path
         self.data_api = str(ml.data._operation._config.api_version)
+        self.connections_api = str(ml.connections._operation._config.api_version)
+        self.datastores_api = str(ml.datastores._operation._config.api_version)
         self.jobs_api = str(self._client._config.api_version)
 
     def pages(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -95,6 +117,16 @@ class RestReader:
             items.extend(body.get("value") or [])
             url, query = body.get("nextLink"), None  # absolute, with the query repeated
         return items
+
+    def connections(self) -> list[LiveResource]:
+        """The workspace's connections, as ``ml.connections.list()`` asks for them."""
+        params = {"api-version": self.connections_api, "includeAll": "false"}
+        return [connection_from_json(item) for item in self.pages("/connections", params)]
+
+    def datastores(self) -> list[LiveResource]:
+        """The workspace's datastores, as ``ml.datastores.list()`` asks for them."""
+        params = {"api-version": self.datastores_api, "count": "30", "orderByAsc": "false"}
+        return [datastore_from_json(item) for item in self.pages("/datastores", params)]
 
     def versions(self, name: str) -> list[AssetVersion]:
         """The active versions of data asset ``name`` (none when it does not exist)."""
@@ -149,6 +181,77 @@ class RestReader:
         ones, whose number a workspace's other users decide)."""
         params = {"api-version": self.data_api, "listViewType": "ArchivedOnly"}
         return [str(item.get("name")) for item in self.pages("/data", params)]
+
+
+def _strings(value: Any) -> dict[str, str]:
+    """Tags or metadata as strings; the service stores a null value as given (an Azure OpenAI
+    connection's ``ResourceId``), which is no value at all."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if v is not None}
+
+
+def connection_from_json(item: Mapping[str, Any]) -> LiveResource:
+    """A connection as the service returns it. It never returns credentials: the non-secret
+    ones reconciler writes beside the connection, in ``reconciler.credential.*`` metadata; on a
+    connection made by other tools they are unknown, not different."""
+    props = item.get("properties") or {}
+    metadata = _strings(props.get("metadata"))
+    tags = split_tags(metadata)
+    plain = {
+        key.removeprefix(CREDENTIAL_TAG_PREFIX): value
+        for key, value in sorted(metadata.items())
+        if key.startswith(CREDENTIAL_TAG_PREFIX)
+    }
+    auth = str(props.get("authType") or "None")
+    kind = by_rest_name(CONNECTION_CREDENTIALS, auth)
+    category = str(props.get("category") or "")
+    essence = ConnectionEssence(
+        type=_CONNECTION_TYPES.get(category) or snake_case(category),
+        target=str(props.get("target") or ""),
+        credentials=Credentials(type=kind.name if kind else snake_case(auth), **plain),
+        tags=tags.user,
+    )
+    unreadable = tuple(
+        f"credentials.{ours}" for _, ours in (kind.plain if kind else ()) if ours not in plain
+    )
+    name = str(item.get("name"))
+    return LiveResource.read(Kind.CONNECTION, name, essence, tags, False, unreadable)
+
+
+def datastore_from_json(item: Mapping[str, Any]) -> LiveResource:
+    """A datastore as the service returns it (its secrets never are)."""
+    props = item.get("properties") or {}
+    tags = split_tags(_strings(props.get("tags")))
+    rest = str(props.get("datastoreType") or "")
+    kind = _DATASTORE_BY_REST.get(rest)
+    fields = {kind.container: props.get(kind.rest_container)} if kind else {}
+    essence = DatastoreEssence(
+        type=kind.name if kind else rest,
+        account_name=props.get("accountName"),
+        endpoint=props.get("endpoint") or DEFAULT_ENDPOINT,
+        protocol=props.get("protocol") or DEFAULT_PROTOCOL,
+        description=props.get("description") or None,
+        tags=tags.user,
+        credentials=datastore_credentials(props.get("credentials") or {}),
+        **fields,
+    )
+    name = str(item.get("name"))
+    return LiveResource.read(Kind.DATASTORE, name, essence, tags, name in SYSTEM_DATASTORES)
+
+
+def datastore_credentials(credentials: Mapping[str, Any]) -> Credentials:
+    """Only a service principal's are readable; an identity-based datastore's type is None."""
+    rest = str(credentials.get("credentialsType") or "None")
+    kind = by_rest_name(DATASTORE_CREDENTIALS, rest)
+    if kind is not None and kind.name == "service_principal":
+        return Credentials(
+            type="service_principal",
+            tenant_id=str(credentials.get("tenantId")),
+            client_id=str(credentials.get("clientId")),
+            authority_url=credentials.get("authorityUrl") or DEFAULT_AUTHORITY,
+        )
+    return Credentials(type=kind.name if kind else snake_case(rest))
 
 
 def definition_from_job(props: Mapping[str, Any]) -> ImportDefinition | None:
