@@ -156,10 +156,15 @@ def test_a_key_that_would_leave_the_folder_fails_the_import(
 def test_an_object_and_a_folder_of_one_name_fail_clearly(
     runner: S3ImportRunner, local_s3: LocalS3, tmp_path: Path
 ) -> None:
-    bucket = local_s3.new_bucket({"data/a": b"file", "data/a/b": b"nested"})
+    bucket = local_s3.new_bucket(
+        {"data/a": b"file", "data/a-1": b"x", "data/a.csv": b"y", "data/a/b": b"nested"}
+    )
     error = failure(runner, local_s3, tmp_path, "data", target=local_s3.target(bucket))
 
-    assert "could not write object 'data/a/b'" in error.message
+    assert error.message == (
+        "import 'listing_files': object 'data/a' and object 'data/a/b' cannot both be copied: "
+        "the first would have to be a file and a folder at once; nothing was imported"
+    )
 
 
 def test_check_passes_for_a_readable_non_empty_folder(

@@ -245,9 +245,14 @@ def _selection(target: S3Target, path: str, request: ImportRequest) -> _Source:
 def _objects(
     s3: Any, source: _Source, request: ImportRequest
 ) -> Generator[tuple[str, str], None, None]:
-    """(key, path relative to the source folder) of each object to copy, a page at a time."""
+    """(key, path relative to the source folder) of each object to copy, a page at a time.
+
+    An object and a folder of one name (``a`` and ``a/b``) cannot both be files: S3 lists keys
+    in order, so the objects that are string prefixes of the current key form a stack (at most
+    one per character of the key) and the clash is found here, the same way every time."""
     found = False
     bucket = source.target.bucket
+    prefixes: list[str] = []  # earlier keys that are string prefixes of the current one
     with _translated(request, source):
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=source.prefix)
         for page in pages:
@@ -258,6 +263,12 @@ def _objects(
                     continue  # a folder marker
                 if source.pattern and not fnmatch.fnmatchcase(relative, source.pattern):
                     continue
+                while prefixes and not relative.startswith(prefixes[-1]):
+                    prefixes.pop()
+                for earlier in prefixes:
+                    if relative.startswith(earlier + "/"):
+                        raise _folder_clash(request, source, earlier, relative)
+                prefixes.append(relative)
                 found = True
                 yield key, relative
         if found or source.single is None:
@@ -267,6 +278,15 @@ def _objects(
         contents = page.get("Contents") or [{}]
         if contents[0].get("Key") == source.single:
             yield source.single, source.single.rsplit("/", 1)[-1]
+
+
+def _folder_clash(request: ImportRequest, source: _Source, file: str, nested: str) -> ImportFailed:
+    return ImportFailed(
+        f"import {request.asset_name!r}: object {source.prefix + file!r} and object "
+        f"{source.prefix + nested!r} cannot both be copied: the first would have to be a file "
+        "and a folder at once; nothing was imported",
+        hint="rename or remove one of the two objects in the bucket, or narrow the source path",
+    )
 
 
 def _destination(staging_dir: Path, key: str, relative: str, request: ImportRequest) -> Path:
