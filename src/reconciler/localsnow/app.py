@@ -27,6 +27,7 @@ persists its databases under ``data_dir``.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import gzip
 import hmac
@@ -80,6 +81,8 @@ def use_persistent_storage(data_dir: Path, bucket_dir: Path) -> None:
     """Make every session share one DuckDB whose databases live in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     bucket_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # fakesnow makes an empty one at import, never removed
+        Path(stage.LOCAL_BUCKET_PATH).rmdir()
     stage.LOCAL_BUCKET_PATH = str(bucket_dir)
     instance = FakeSnow(db_path=data_dir)
     instance.results_cache = BoundedResults()  # before any connection takes a reference to it
