@@ -159,6 +159,31 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
     assert "not valid YAML" in errors_of(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("mistake", "expected"),
+    [
+        (
+            "     description: one space too far\n",
+            "platform.yaml:24:17: not valid YAML: mapping values are not allowed in this context"
+            "\n    hint: a line is indented deeper than the key above it, or a value holding "
+            "': ' needs quotes (query: \"a: b\"); check the indentation of this line and of the "
+            "lines just above it; the last field read is imports.raw_house_data.path (line 23)",
+        ),
+        (
+            "\tdescription: a tab\n",
+            "platform.yaml:24:1: not valid YAML: found a tab character that violates indentation"
+            "\n    hint: YAML indents with spaces only: replace the tab with spaces; the last "
+            "field read is imports.raw_house_data.source.query (line 22)",
+        ),
+    ],
+)
+def test_a_yaml_syntax_error_says_what_usually_causes_it_and_where_reading_stopped(
+    tmp_path: Path, mistake: str, expected: str
+) -> None:
+    make(tmp_path, platform=PLATFORM + mistake)
+    assert expected in errors_of(tmp_path)
+
+
 def test_validation_needs_no_secret_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_project(tmp_path, {"platform.yaml": PLATFORM, "environments/local.yaml": "{}\n"})
     monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "acme")

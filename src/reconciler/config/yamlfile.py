@@ -83,7 +83,8 @@ def parse_yaml(text: str, display: str) -> YamlDocument:
     except _Stop as stop:
         raise ConfigError(problems=[*composer.problems, stop.problem]) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(problems=[*composer.problems, _syntax(exc, display)]) from None
+        problem = _syntax(exc, display, composer.entries)
+        raise ConfigError(problems=[*composer.problems, problem]) from None
     except StopIteration:  # pragma: no cover - the parser ends every stream it starts
         problem = Problem(display, None, None, "", "not valid YAML: the file ends unexpectedly")
         raise ConfigError(problems=[*composer.problems, problem]) from None
@@ -102,12 +103,42 @@ def parse_yaml(text: str, display: str) -> YamlDocument:
     return YamlDocument(data, composer.positions(), display, composer.texts())
 
 
-def _syntax(exc: yaml.YAMLError, display: str) -> Problem:
+_INDENTATION = (
+    "keys of one mapping start in the same column, and a key's value is indented further; "
+    "check the indentation of this line and of the lines just above it"
+)
+_SYNTAX_HINTS = (  # PyYAML's wording -> what usually causes it
+    ("tab character", "YAML indents with spaces only: replace the tab with spaces"),
+    ("found character '\\t'", "YAML indents with spaces only: replace the tab with spaces"),
+    (
+        "cannot start any token",
+        "YAML indents with spaces only (a tab cannot indent), and a value starting with @ or "
+        "` needs quotes",
+    ),
+    (
+        "mapping values are not allowed",
+        "a line is indented deeper than the key above it, or a value holding ': ' needs "
+        'quotes (query: "a: b"); ' + _INDENTATION.split("; ")[1],
+    ),
+    ("did not find expected key", _INDENTATION),
+    ("expected <block end>", _INDENTATION),
+    ("expected ',' or ']'", "a [list] is not closed, or an item holding ',' needs quotes"),
+    ("expected ',' or '}'", "a {mapping} is not closed, or a value holding ',' needs quotes"),
+    ("found unexpected end of stream", "a quoted string is not closed"),
+)
+
+
+def _syntax(exc: yaml.YAMLError, display: str, read: list[_Entry]) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
     column = mark.column + 1 if mark is not None else None
     detail = getattr(exc, "problem", None) or getattr(exc, "context", None) or "cannot be parsed"
-    return Problem(display, line, column, "", f"not valid YAML: {detail}")
+    hint = next((h for pattern, h in _SYNTAX_HINTS if pattern in str(detail)), None)
+    last = next((e for e in reversed(read) if e[0] and (line is None or e[1].line <= line)), None)
+    if last is not None:
+        after = f"the last field read is {'.'.join(map(str, last[0]))} (line {last[1].line})"
+        hint = f"{hint}; {after}" if hint else after
+    return Problem(display, line, column, "", f"not valid YAML: {detail}", hint)
 
 
 class _Stop(Exception):
