@@ -18,7 +18,14 @@ from typing import Protocol
 from reconciler.desired import DesiredState
 from reconciler.errors import ReconcileError
 from reconciler.graph import run_steps
-from reconciler.plan import Action, ApplyResult, Plan, ResourceChange, StepResult
+from reconciler.plan import (
+    ARCHIVED_FIELD,
+    Action,
+    ApplyResult,
+    Plan,
+    ResourceChange,
+    StepResult,
+)
 from reconciler.providers.base import Workspace, WorkspaceReader
 from reconciler.resources import ImportEssence, ImportJob, Kind, parse_essence
 from reconciler.secrets import SecretHasher, new_salt
@@ -163,9 +170,15 @@ def _replace(step: ResourceChange, context: _Context) -> str | None:
     return _put(step, context)
 
 
+def _restore_if_archived(step: ResourceChange, context: _Context) -> None:
+    if any(f.path == ARCHIVED_FIELD for f in step.fields):
+        context.workspace.restore_asset(step.name)
+
+
 def _update(step: ResourceChange, context: _Context) -> str | None:
     if step.type is not Kind.IMPORT:
         return _put(step, context)
+    _restore_if_archived(step, context)
     after = step.change.after or {}
     assert step.version is not None
     context.workspace.update_asset_metadata(
@@ -182,6 +195,7 @@ def _archive(step: ResourceChange, context: _Context) -> str | None:
 def _materialize(step: ResourceChange, context: _Context) -> str | None:
     assert step.change.after is not None and step.version is not None
     essence: ImportEssence = parse_essence(Kind.IMPORT, step.change.after)
+    _restore_if_archived(step, context)
     job = context.workspace.materialize(
         step.name,
         step.version,

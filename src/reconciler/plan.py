@@ -53,6 +53,9 @@ _TERRAFORM_ACTIONS = {
 }
 
 
+ARCHIVED_FIELD = "archived"  # an import's field when its archived data asset is restored
+
+
 class Reason(StrEnum):
     """Why a resource gets its action (Terraform's ActionReason); prose lives in the renderers."""
 
@@ -65,6 +68,7 @@ class Reason(StrEnum):
     FIRST_VERSION = "no_version_yet"
     DEFINITION_CHANGED = "definition_changed"
     RETRY_FAILED = "retry_after_failure"
+    RESTORE_ARCHIVED = "restore_archived"
     IMPORT_RUNNING = "import_running"
 
 

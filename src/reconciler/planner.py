@@ -17,6 +17,7 @@ from reconciler.errors import ConfigError, Problem
 from reconciler.graph import order
 from reconciler.guards import dependents, is_ours, owner_of, protection, takeover
 from reconciler.plan import (
+    ARCHIVED_FIELD,
     Action,
     Change,
     FieldChange,
@@ -39,6 +40,7 @@ from reconciler.resources import (
 )
 from reconciler.secrets import SecretHasher
 from reconciler.targeting import Scope
+from reconciler.vocabulary import version_key
 
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 
@@ -247,7 +249,33 @@ def _plan_import(
     desired: DesiredResource, asset: LiveAsset | None, again: bool = False
 ) -> ResourceChange | str:
     """The import's change, or a message when the plan cannot be made. ``again``: a new
-    version of an unchanged definition was asked for (``--replace``)."""
+    version of an unchanged definition was asked for (``--replace``). A data asset archived
+    (by ``--prune`` or by hand) and declared again is restored along with that change."""
+    change = _plan_import_data(desired, asset, again)
+    if isinstance(change, str) or asset is None or not asset.archived:
+        return change
+    if change.action is Action.IN_PROGRESS:
+        return change
+    restore = FieldChange(path=ARCHIVED_FIELD, before=True, after=False)
+    update: dict[str, Any] = {"fields": tuple(sorted((*change.fields, restore), key=_path))}
+    if change.action is Action.NOOP:
+        update |= {
+            "action": Action.UPDATE,
+            "action_reason": Reason.RESTORE_ARCHIVED,
+            "change": change.change.model_copy(update={"actions": Action.UPDATE.terraform_actions}),
+        }
+    elif change.action is Action.UPDATE and change.action_reason is None:
+        update["action_reason"] = Reason.RESTORE_ARCHIVED
+    return change.model_copy(update=update)
+
+
+def _path(field: FieldChange) -> str:
+    return field.path
+
+
+def _plan_import_data(
+    desired: DesiredResource, asset: LiveAsset | None, again: bool
+) -> ResourceChange | str:
     spec: ImportEssence = desired.essence
     versions = asset.versions if asset else ()
     jobs = asset.jobs if asset else ()
@@ -276,6 +304,19 @@ def _plan_import(
             {},
             Reason.REPLACE_REQUESTED,
             version=asset.next_version(),
+        )
+    unfinished = _failed_since(jobs, spec, current.version) if current and same else None
+    if unfinished is not None:  # a newer run of this definition (e.g. --replace) failed
+        assert asset is not None
+        return _change(
+            desired,
+            Action.MATERIALIZE,
+            definition,
+            (),
+            {},
+            Reason.RETRY_FAILED,
+            version=asset.next_version(),
+            detail=unfinished.error or unfinished.status.lower(),
         )
     if current is not None and same:
         metadata = {"description": current.description, "tags": current.tags}
@@ -322,6 +363,18 @@ def _plan_import(
     return _change(
         desired, Action.MATERIALIZE, before, fields, {}, reason, version=version, detail=detail
     )
+
+
+def _failed_since(
+    jobs: tuple[ImportJob, ...], spec: ImportEssence, version: str
+) -> ImportJob | None:
+    """The newest run of this definition when it failed or was cancelled after ``version``
+    was made: an asked-for new version (``--replace``) that is still owed, as Terraform keeps
+    a resource whose replacement failed tainted."""
+    newest = next((j for j in reversed(jobs) if _same_job(j, spec)), None)
+    if newest is None or newest.status not in ("Failed", "Canceled"):
+        return None
+    return newest if version_key(newest.version) > version_key(version) else None
 
 
 def _same_job(job: ImportJob, spec: ImportEssence) -> bool:

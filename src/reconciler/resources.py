@@ -378,6 +378,7 @@ class LiveAsset:
     name: str
     versions: tuple[AssetVersion, ...] = ()
     jobs: tuple[ImportJob, ...] = ()
+    archived: bool = False  # hidden from listings (by --prune or by hand), versions kept
 
     def latest_version(self) -> AssetVersion | None:
         return max(self.versions, key=lambda v: version_key(v.version), default=None)

@@ -36,6 +36,17 @@ def edit(project: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+OLD_PRICES = """\
+imports:
+  old_prices:
+    source:
+      type: database
+      connection: azureml:snowflake_globorealty
+      query: SELECT 1
+    path: azureml://datastores/rawdata/paths/old_prices
+"""
+
+
 class FakeRunner:
     """Writes one file, as an import would; enough for jobs and versions."""
 
@@ -94,6 +105,23 @@ def test_an_import_no_longer_declared_is_archived_never_deleted(
     assert after.store.is_archived("old_prices")
     assert [v for v, _, _ in after.store.list_versions("old_prices")] == ["1"]  # data kept
     assert invoke("plan", "--detailed-exitcode", cwd=project).code == 0
+
+    # declared again: the archived asset is restored, with its version, and not imported again
+    with (project / "platform.yaml").open("a") as yaml_file:
+        yaml_file.write(OLD_PRICES)
+    back = invoke("plan", "--detailed-exitcode", cwd=project)
+    assert back.code == 2, back.output
+    assert "import.raw_house_data" not in back.stdout
+    assert "~ import.old_prices  update (restore the archived data asset, every version kept)" in (
+        back.stdout
+    )
+    assert "archived: true → false" in back.stdout
+    restored = invoke("apply", "--auto-approve", cwd=project)
+    assert restored.code == 0, restored.output
+    assert not workspace(project).store.is_archived("old_prices")
+    assert invoke("plan", "--detailed-exitcode", cwd=project).code == 0
+    listed = invoke("list", cwd=project)
+    assert "import.old_prices" in listed.stdout
 
 
 def test_another_projects_and_hand_made_resources_are_never_pruned(

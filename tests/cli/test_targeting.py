@@ -109,3 +109,30 @@ def test_list_shows_what_is_managed_with_versions_and_provenance(
     assert "Made by: octocat, PR #31, abcdef012345" in shown.stdout
     status = invoke("status", cwd=globorealty)
     assert "octocat, PR #31" in status.stdout
+
+
+def test_a_replace_that_failed_is_owed_until_it_succeeds(
+    globorealty: Path, invoke: RunCli, local_snowflake: LocalSnowflake
+) -> None:
+    """As Terraform keeps a resource whose replacement failed tainted: the next plan finishes
+    what the failed apply was asked to do, as its failure message promises."""
+    env_file = globorealty / "environments/local.env"
+    assert invoke("apply", "--auto-approve", cwd=globorealty).code == 0
+    env_file.write_text(local_env(user=local_snowflake.username, password="wrong-password-1"))
+
+    failed = invoke(
+        "apply", "--replace", "import.raw_house_data", "--auto-approve", cwd=globorealty
+    )
+    assert failed.code == 3, failed.output
+    assert "plan and apply again: the new plan finishes what is left" in failed.output
+
+    env_file.write_text(local_env(user=local_snowflake.username, password=local_snowflake.password))
+    owed = invoke("plan", "--detailed-exitcode", cwd=globorealty)
+    assert owed.code == 2, owed.output
+    assert (
+        "import.raw_house_data  materialize version 2: retry: the last import of this "
+        "definition failed"
+    ) in owed.stdout
+    assert invoke("apply", "--auto-approve", cwd=globorealty).code == 0
+    assert "raw_house_data  2 " in invoke("status", cwd=globorealty).stdout
+    assert invoke("plan", "--detailed-exitcode", cwd=globorealty).code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.config import desired_state
 from reconciler.resources import Kind
 from tests.providers.conftest import Harness
 
@@ -141,3 +142,27 @@ def test_tags_and_descriptions_update_in_place(harness: Harness) -> None:
     assert actions(harness) == {"datastore.rawdata": "update"}
     assert harness.apply().ok
     assert actions(harness) == {}
+
+
+def test_a_pruned_import_declared_again_is_restored_with_its_versions(harness: Harness) -> None:
+    write_globorealty(harness)
+    assert harness.apply().ok
+    harness.write(GLOBOREALTY[: GLOBOREALTY.index("imports:")])
+    assert actions(harness, prune=True) == {
+        "import.raw_house_data": "archive",
+        "schedule.raw_house_data-schedule": "delete",
+    }
+    assert harness.apply(prune=True).ok
+    owner = desired_state(harness.root, "test", with_secrets=False).owner
+    assert harness.workspace().list_imported_assets(owner) == []
+
+    write_globorealty(harness)
+    plan = {c.address: c for c in harness.plan().resource_changes if c.is_change}
+    assert sorted(plan) == ["import.raw_house_data", "schedule.raw_house_data-schedule"]
+    restore = plan["import.raw_house_data"]
+    assert (restore.action.value, restore.action_reason) == ("update", "restore_archived")
+    assert [(f.path, f.before, f.after) for f in restore.fields] == [("archived", True, False)]
+    assert harness.apply().ok
+    (asset,) = harness.workspace().list_assets(["raw_house_data"])
+    assert (asset.archived, [v.version for v in asset.versions]) == (False, ["1"])
+    assert not harness.plan().has_changes

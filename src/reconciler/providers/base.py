@@ -36,7 +36,8 @@ class WorkspaceReader(Protocol):
         ...
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
-        """Versions and import jobs of the named data assets (missing ones are left out)."""
+        """Versions and import jobs of the named data assets, archived or not (missing ones are
+        left out)."""
         ...
 
     def list_imported_assets(self, owner: str) -> list[str]:
@@ -74,6 +75,10 @@ class Workspace(WorkspaceReader, Protocol):
 
     def archive_asset(self, name: str) -> None:
         """Archive a data asset: hidden from listings, every version kept (never deleted)."""
+        ...
+
+    def restore_asset(self, name: str) -> None:
+        """Undo `archive_asset`: the data asset is listed again, with every version."""
         ...
 
     def materialize(

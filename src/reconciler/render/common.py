@@ -28,6 +28,7 @@ REASONS = {
     Reason.IMPORT_RUNNING: "import job {detail} is running",
     Reason.REPLACE_REQUESTED: "a new version was asked for (--replace)",
     Reason.ARCHIVE_NOT_DECLARED: "no longer declared; archived, every version kept",
+    Reason.RESTORE_ARCHIVED: "archived, and declared again: restored, every version kept",
 }
 
 
@@ -50,6 +51,8 @@ def describe(change: ResourceChange) -> str:
         text = "update (adopt: not yet managed by reconciler)"
     elif action is Action.UPDATE and change.action_reason is Reason.TAKE_OVER:
         text = "update (take over: lifecycle.adopt)"
+    elif action is Action.UPDATE and change.action_reason is Reason.RESTORE_ARCHIVED:
+        text = "update (restore the archived data asset, every version kept)"
     elif action is Action.ARCHIVE:
         text = "archive data asset (no longer declared; every version kept)"
     elif action is Action.NOOP and change.fields:

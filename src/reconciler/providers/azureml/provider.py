@@ -186,16 +186,21 @@ class AzureWorkspace:
             return []
         with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
             runs = pool.submit(self._import_runs)
+            archived = pool.submit(
+                self._call, "list archived data assets", self.rest.archived_asset_names
+            )
             versions = list(pool.map(self._versions, wanted))
             jobs: dict[str, list[ImportJob]] = {}
             for run in runs.result():
                 jobs.setdefault(run.asset, []).append(run.job)
+            archived_names = set(archived.result())
         assets = []
         for name, found in zip(wanted, versions, strict=True):
             asset_jobs = tuple(sorted(jobs.get(name, []), key=lambda j: (j.started_at, j.id)))
             resolved = with_job_definitions(tuple(found), asset_jobs)
             if resolved or asset_jobs:
-                assets.append(LiveAsset(name, resolved, asset_jobs))
+                hidden = name in archived_names
+                assets.append(LiveAsset(name, resolved, asset_jobs, hidden))
         return self._with_foreign_definitions(assets)
 
     def _with_foreign_definitions(self, assets: list[LiveAsset]) -> list[LiveAsset]:
@@ -295,6 +300,9 @@ class AzureWorkspace:
 
     def archive_asset(self, name: str) -> None:
         self._call(f"archive data asset {name}", lambda: self.client.data.archive(name))
+
+    def restore_asset(self, name: str) -> None:
+        self._call(f"restore data asset {name}", lambda: self.client.data.restore(name))
 
     def materialize(
         self,

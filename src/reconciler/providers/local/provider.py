@@ -101,7 +101,8 @@ class LocalWorkspace:
             )
             jobs = tuple(job_from_record(record) for record in self.store.list_jobs(name))
             if versions or jobs:
-                assets.append(LiveAsset(name, with_job_definitions(versions, jobs), jobs))
+                resolved = with_job_definitions(versions, jobs)
+                assets.append(LiveAsset(name, resolved, jobs, self.store.is_archived(name)))
         return assets
 
     def list_imported_assets(self, owner: str) -> list[str]:
@@ -148,6 +149,9 @@ class LocalWorkspace:
 
     def archive_asset(self, name: str) -> None:
         self.store.set_archived(name, True)
+
+    def restore_asset(self, name: str) -> None:
+        self.store.set_archived(name, False)
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
