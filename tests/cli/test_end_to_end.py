@@ -118,7 +118,10 @@ def test_a_saved_plan_applies_only_where_a_fresh_plan_agrees(
     assert differs.code == 4, differs.output
     assert "datastore.rawdata: reviewed: create" in differs.stdout
     assert "nothing was applied" in differs.stderr
-    assert "reconcile apply FILE" in differs.stderr
+    assert (
+        "review the plan made now, written to fresh.json, and apply it with: reconcile apply "
+        "fresh.json"
+    ) in differs.stderr
     assert not (globorealty / ".reconcile/local/datastores").exists()
 
     # the fresh plan, once reviewed, applies

@@ -60,6 +60,12 @@ def test_a_target_brings_what_it_depends_on_and_nothing_else(
         "datastore.rawdata",
         "import.raw_house_data",
     ]
+    shown = invoke("plan", "--target", "datastore.rawdata", cwd=globorealty)
+    assert (
+        "Targeted plan: only datastore.rawdata and what they depend on. Other changes and drift "
+        "may be left out; plan without --target to see the whole workspace."
+    ) in shown.stdout
+    assert "Targeted plan" not in invoke("plan", cwd=globorealty).stdout
 
     applied = invoke("apply", "--auto-approve", "--target", "datastore.rawdata", cwd=globorealty)
     assert applied.code == 0, applied.output

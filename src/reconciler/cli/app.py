@@ -406,7 +406,7 @@ def _apply_locked(
         session.write_plan(fresh_out, fresh)
     unreviewed: tuple[ResourceChange, ...] = ()
     if saved is not None:
-        the_plan, unreviewed = _reviewed(saved, fresh, session, summary)
+        the_plan, unreviewed = _reviewed(saved, fresh, session, summary, fresh_out)
     else:
         the_plan = fresh
     session.out(_render(the_plan, "text", session))
@@ -455,7 +455,7 @@ def _wait_for_running(session: Session, workspace: Workspace, fresh: Plan) -> No
 
 
 def _reviewed(
-    saved: Plan, fresh: Plan, session: Session, summary: Path | None
+    saved: Plan, fresh: Plan, session: Session, summary: Path | None, fresh_out: Path | None
 ) -> tuple[Plan, tuple[ResourceChange, ...]]:
     """The part of ``fresh`` the reviewed plan agrees with; refuses when they disagree."""
     from reconciler.render.apply import render_differences, render_differences_markdown
@@ -470,8 +470,13 @@ def _reviewed(
         raise PlanDiffers(
             f"the reviewed plan for {fresh.environment!r} no longer agrees with a plan made now "
             f"at {len(verdict.differences)} resource(s); nothing was applied",
-            hint="review the plan made now (--fresh-plan-out FILE writes it) and apply that "
-            "file with: reconcile apply FILE",
+            hint=(
+                f"review the plan made now, written to {fresh_out}, and apply it with: "
+                f"reconcile apply {fresh_out}"
+                if fresh_out is not None
+                else "review the plan made now (--fresh-plan-out FILE writes it) and apply "
+                "that file with: reconcile apply FILE"
+            ),
         )
     agreed = {c.address for c in verdict.to_apply}
     kept = tuple(c for c in fresh.resource_changes if c.address in agreed or not c.is_change)

@@ -157,6 +157,16 @@ def visible(changes: tuple[ResourceChange, ...]) -> list[ResourceChange]:
     return [c for c in changes if c.action is not Action.NOOP or c.fields]
 
 
+def targeted_note(plan: Plan) -> str | None:
+    """Terraform's "resource targeting is in effect" warning, for ``--target`` plans."""
+    if not plan.targets:
+        return None
+    return (
+        f"Targeted plan: only {', '.join(plan.targets)} and what they depend on. Other changes "
+        "and drift may be left out; plan without --target to see the whole workspace."
+    )
+
+
 NO_SECRETS_NOTE = (
     "Planned without secrets: secret fields show as (sensitive, compared at apply); "
     "apply compares them."

@@ -18,6 +18,7 @@ from reconciler.render.common import (
     field_lines,
     not_converged_note,
     orphan_line,
+    targeted_note,
     visible,
 )
 
@@ -39,6 +40,8 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
     ]
     if not plan.secrets_compared:
         head += [f"_{NO_SECRETS_NOTE}_", ""]
+    if (targeted := targeted_note(plan)) is not None:
+        head += [f"**{targeted}**", ""]
     risky = [
         c
         for c in plan.resource_changes

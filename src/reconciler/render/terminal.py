@@ -16,6 +16,7 @@ from reconciler.render.common import (
     field_lines,
     not_converged_note,
     orphan_line,
+    targeted_note,
     visible,
 )
 
@@ -60,6 +61,8 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
         out.append("\n")
     if not plan.secrets_compared:
         out.append(NO_SECRETS_NOTE + "\n", style="dim")
+    if (targeted := targeted_note(plan)) is not None:
+        out.append(targeted + "\n", style="bold yellow")
     out.append(plan.summary_line + "\n", style="bold")
     note = not_converged_note(plan)
     if note:
