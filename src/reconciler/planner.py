@@ -252,7 +252,14 @@ def _plan_import(
     version of an unchanged definition was asked for (``--replace``). A data asset archived
     (by ``--prune`` or by hand) and declared again is restored along with that change."""
     change = _plan_import_data(desired, asset, again)
-    if isinstance(change, str) or asset is None or not asset.archived:
+    if isinstance(change, str) or asset is None:
+        return change
+    pinned = desired.essence.version
+    made = next((v for v in asset.versions if v.version == pinned), None) if pinned else None
+    made = made or asset.latest_version()
+    if made is not None and made.provenance:
+        change = change.model_copy(update={"last_changed_by": made.provenance})
+    if not asset.archived:
         return change
     if change.action is Action.IN_PROGRESS:
         return change

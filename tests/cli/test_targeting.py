@@ -142,3 +142,31 @@ def test_a_replace_that_failed_is_owed_until_it_succeeds(
     assert invoke("apply", "--auto-approve", cwd=globorealty).code == 0
     assert "raw_house_data  2 " in invoke("status", cwd=globorealty).stdout
     assert invoke("plan", "--detailed-exitcode", cwd=globorealty).code == 0
+
+
+def test_a_changed_import_says_who_made_its_current_version(
+    globorealty: Path, invoke: RunCli
+) -> None:
+    assert invoke("apply", "--auto-approve", cwd=globorealty, env=GITHUB).code == 0
+    platform = globorealty / "platform.yaml"
+    platform.write_text(platform.read_text().replace("REAL_ESTATE.RAW", "REAL_ESTATE.RAW LIMIT 5"))
+
+    planned = invoke("plan", cwd=globorealty)
+    assert "import.raw_house_data  materialize version 2: definition changed since version 1" in (
+        planned.stdout
+    )
+    assert "# last changed by octocat (pull request #31) at abcdef012345" in planned.stdout
+
+
+def test_show_tells_an_undeclared_asset_from_one_not_imported_yet(
+    globorealty: Path, invoke: RunCli
+) -> None:
+    typo = invoke("show", "raw_house", cwd=globorealty)
+    assert typo.code == 1
+    assert "no data asset 'raw_house' in this workspace, and no import of that name" in (
+        typo.stderr
+    )
+    assert "declared imports: raw_house_data" in typo.stderr
+    not_yet = invoke("show", "raw_house_data", cwd=globorealty)
+    assert not_yet.code == 1
+    assert "data asset 'raw_house_data' has no registered version yet" in not_yet.stderr

@@ -157,3 +157,11 @@ def test_a_huge_markdown_plan_is_truncated_under_the_limit_with_a_visible_note(c
     assert "**Plan: 2000 to add, 0 to change, 0 to replace, 0 to destroy.**" in text
     assert "Truncated:" in text and "of 2000 changed resources are not shown" in text
     assert text.count("<details>") == text.count("</details>")
+
+
+def test_provenance_keeps_the_dirty_mark_of_a_local_apply() -> None:
+    from reconciler.render.tables import made_by
+
+    local = {"by": "ana@laptop", "commit": "0123456789abcdef0123+dirty", "at": "2026-12-01"}
+    assert made_by(local) == "ana@laptop, 0123456789ab+dirty, 2026-12-01"
+    assert made_by({"commit": "0123456789abcdef0123"}) == "0123456789ab"

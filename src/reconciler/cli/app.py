@@ -624,11 +624,18 @@ def show(environment: str | None, asset: str, version: str | None, head_rows: in
     """Look at an imported data asset: schema, rows, first rows, numeric summary."""
     from reconciler.dataset import summarize
     from reconciler.render.tables import render_dataset
+    from reconciler.resources import Kind
 
     session = _session()
-    _, workspace = session.open(environment, with_secrets=False)
+    desired, workspace = session.open(environment, with_secrets=False)
     found = workspace.list_assets([asset])
     latest = found[0].latest_version() if found else None
+    declared = sorted(r.name for r in desired.of_kind(Kind.IMPORT))
+    if latest is None and asset not in declared:
+        raise ReconcileError(
+            f"no data asset {asset!r} in this workspace, and no import of that name is declared",
+            hint="declared imports: " + (", ".join(declared) or "none"),
+        )
     if latest is None:
         raise ReconcileError(
             f"data asset {asset!r} has no registered version yet",

@@ -173,6 +173,11 @@ NO_SECRETS_NOTE = (
 )
 
 
+def short_commit(commit: str) -> str:
+    """The first 12 hex digits, keeping the ``+dirty`` of uncommitted changes."""
+    return commit[:12] + ("+dirty" if commit.endswith("+dirty") else "")
+
+
 def context_lines(change: ResourceChange) -> list[str]:
     """What else a reviewer should know: who changed it last, what a delete would affect."""
     lines = []
@@ -180,7 +185,7 @@ def context_lines(change: ResourceChange) -> list[str]:
     if made and change.is_change:
         who = made.get("by") or made.get("run") or "?"
         where = f" (pull request #{made['pull-request']})" if made.get("pull-request") else ""
-        commit = f" at {made['commit'][:12]}" if made.get("commit") else ""
+        commit = f" at {short_commit(made['commit'])}" if made.get("commit") else ""
         when = f" on {made['at']}" if made.get("at") else ""
         lines.append(f"# last changed by {who}{where}{commit}{when}")
     for dependent in change.dependents:

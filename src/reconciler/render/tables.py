@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.dataset import STATS, DatasetSummary
+from reconciler.render.common import short_commit
 from reconciler.resources import LiveAsset, LiveResource
 from reconciler.schedules import next_run
 
@@ -115,7 +116,7 @@ def made_by(provenance: dict[str, str]) -> str:
     if provenance.get("pull-request"):
         parts.append(f"PR #{provenance['pull-request']}")
     if provenance.get("commit"):
-        parts.append(provenance["commit"][:12])
+        parts.append(short_commit(provenance["commit"]))
     parts.append(provenance.get("at", ""))
     return ", ".join(p for p in parts if p) or "-"
 
