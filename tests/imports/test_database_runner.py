@@ -139,8 +139,11 @@ def test_query_returning_no_rows_fails(local_snowflake: LocalSnowflake, tmp_path
 
 
 @pytest.mark.parametrize("query", [f"{QUERY};", f"{QUERY} -- every sale"])
-def test_check_accepts_a_good_query(local_snowflake: LocalSnowflake, query: str) -> None:
-    DatabaseImportRunner().check(request(local_snowflake, query))
+def test_check_accepts_a_good_query_and_counts_its_rows(
+    local_snowflake: LocalSnowflake, query: str
+) -> None:
+    size = DatabaseImportRunner().check(request(local_snowflake, query))
+    assert size is not None and size.rows == local_snowflake.rows
 
 
 def test_the_password_stays_out_of_debug_logs(

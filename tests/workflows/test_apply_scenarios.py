@@ -184,7 +184,6 @@ def test_a_dev_with_nothing_to_do_never_blocks_prod(github: GitHub) -> None:
     apply_only(github)
     github.open_pull(51, edit("owner: data-platform", "owner: ml-platform"))
     github.sim.settle()
-    assert github.repo.reconcile("dev", "apply", "--auto-approve").returncode != 0 or True
     # dev already has the change (someone applied main's future by hand): nothing to do
     github.merge(51)
     dev_done = github.repo.reconcile("dev", "apply", "--auto-approve")
