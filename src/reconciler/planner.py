@@ -312,7 +312,8 @@ def _plan_import_data(
             Reason.REPLACE_REQUESTED,
             version=asset.next_version(),
         )
-    unfinished = _failed_since(jobs, spec, current.version) if current and same else None
+    owed = current is not None and same and not pinned  # a pinned version is never moved
+    unfinished = _failed_since(jobs, spec, current.version) if owed and current else None
     if unfinished is not None:  # a newer run of this definition (e.g. --replace) failed
         assert asset is not None
         return _change(

@@ -264,6 +264,29 @@ def test_an_interrupted_import_is_retried_with_the_same_version(project: Path) -
     assert [r.status for r in records] == ["Running"]  # reading recorded nothing
 
 
+@pytest.mark.parametrize(("pin", "expected"), [("", "materialize"), ("    version: 1\n", "no-op")])
+def test_a_newer_failed_run_of_the_same_definition_is_owed_unless_the_version_is_pinned(
+    project: Path, pin: str, expected: str
+) -> None:
+    """Version 1 is current; a later run of the same definition (a --replace) failed. Owed:
+    the next plan retries it. A pinned version is what it is: nothing to retry."""
+    edit(project, "    path: azureml://", pin + "    path: azureml://")
+    apply_all_but_imports(project)
+    spec = imported(project)
+    workspace = LocalWorkspace(project / ".reconcile/local")
+    body = spec.definition.to_dict() | {"properties": {FINGERPRINT_PROPERTY: spec.fingerprint}}
+    workspace.store.create_job("job_failed_2", "raw_house_data", "2", body, os.getpid())
+    workspace.store.update_job("job_failed_2", status="Failed", error="warehouse suspended")
+    workspace.close()
+    step = next(c for c in plan_for(project).resource_changes if c.type == "import")
+    assert step.action.value == expected
+    if expected == "materialize":
+        assert step.version == "2"
+        assert reason_text(step) == (
+            "retry: the last import of this definition failed: warehouse suspended"
+        )
+
+
 def test_removed_managed_resources_are_deleted_only_with_prune(project: Path) -> None:
     apply_all_but_imports(project)
     text = (project / "platform.yaml").read_text()
