@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LOCAL, PLATFORM, RunCli, local_env, write_project
+from tests.conftest import RunCli, local_env
 from tests.snowflake_fixture import LocalSnowflake
 
 SCHEDULE = """\
@@ -19,23 +19,6 @@ SCHEDULE = """\
         expression: "0 3 * * *"
         time_zone: UTC
 """
-
-
-@pytest.fixture
-def globorealty(tmp_path: Path, local_snowflake: LocalSnowflake) -> Path:
-    overlay = LOCAL + (
-        f"connections:\n  snowflake_globorealty:\n    target: {local_snowflake.jdbc_target}\n"
-    )
-    return write_project(
-        tmp_path,
-        {
-            "platform.yaml": PLATFORM,
-            "environments/local.yaml": overlay,
-            "environments/local.env": local_env(
-                user=local_snowflake.username, password=local_snowflake.password
-            ),
-        },
-    )
 
 
 def set_password(project: Path, password: str, user: str) -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import LOCAL, PLATFORM, RunCli, local_env, write_project
+from tests.conftest import RunCli, local_env
 from tests.snowflake_fixture import LocalSnowflake
 
 GITHUB = {
@@ -19,23 +17,6 @@ GITHUB = {
     "GITHUB_ACTOR": "octocat",
     "RECONCILER_PULL_REQUEST": "31",
 }
-
-
-@pytest.fixture
-def globorealty(tmp_path: Path, local_snowflake: LocalSnowflake) -> Path:
-    overlay = LOCAL + (
-        f"connections:\n  snowflake_globorealty:\n    target: {local_snowflake.jdbc_target}\n"
-    )
-    return write_project(
-        tmp_path,
-        {
-            "platform.yaml": PLATFORM,
-            "environments/local.yaml": overlay,
-            "environments/local.env": local_env(
-                user=local_snowflake.username, password=local_snowflake.password
-            ),
-        },
-    )
 
 
 def changed(result_json: str) -> list[str]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler import localproc
 from reconciler.localsnow import DEFAULT_PORT
 from reconciler.localsnow import server as local_server
 from tests.conftest import RunCli
@@ -125,4 +126,4 @@ def test_an_explicit_busy_port_is_an_error_without_a_traceback(tmp_path: Path) -
         "  hint: stop what listens there, or leave out --port to let the server pick a port",
     ]
     assert local_server.status(tmp_path) is None
-    assert "Traceback" not in (tmp_path / local_server.LOG_FILE).read_text()
+    assert "Traceback" not in (tmp_path / localproc.LOG_FILE).read_text()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import snowflake.connector
 
+from reconciler import localproc
 from reconciler.localsnow import QUALIFIED_TABLE
 from reconciler.localsnow import server as local_server
 from reconciler.localsnow.app import HEALTH_PATH
@@ -144,7 +145,7 @@ def test_data_survives_a_restart_and_is_only_seeded_when_empty(tmp_path: Path) -
     finally:
         assert local_server.stop(tmp_path) is True
     assert local_server.status(tmp_path) is None
-    assert not (tmp_path / local_server.PID_FILE).exists()
+    assert not (tmp_path / localproc.PID_FILE).exists()
 
     second = local_server.start(tmp_path, port=0, seed_rows=50)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from reconciler.emulator import Emulator, FakeCredential
+from tests.emulator.test_imports import wait_for
 from tests.s3_fixture import LocalS3
 
 SUB, RG, WS = "11111111-2222-3333-4444-555555555555", "rg-s3-tests", "ws-s3-tests"
@@ -32,15 +32,6 @@ def ml(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AZUREML_CURRENT_CLOUD", "AzureCloud")
     return azure_ml.MLClient(FakeCredential(), SUB, RG, WS, enable_telemetry=False)
-
-
-def wait_for(ml: Any, name: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = ml.jobs.get(name)
-        if job.status in ("Completed", "Failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.1)
 
 
 def test_an_sdk_file_import_from_s3_copies_the_files(

@@ -21,7 +21,7 @@ from reconciler.config.dotenv import read_dotenv
 from reconciler.config.references import check_references
 from reconciler.config.yamlfile import YamlDocument, quote_hint, read_yaml, shown
 from reconciler.desired import PLATFORM_FILE, Locator
-from reconciler.errors import ConfigError, FieldPath, Position, Problem, ReconcileError, dotted
+from reconciler.errors import ConfigError, FieldPath, Position, Problem, ReconcileError
 from reconciler.limits import MAX_RESOURCES, MAX_VERSION
 from reconciler.model import EnvFile, EnvFiles, Platform
 
@@ -260,23 +260,7 @@ def _escapes(project_dir: Path, relative: str) -> str | None:
 def _located(
     positions: Mapping[FieldPath, Position], path: FieldPath, message: str, hint: str | None = None
 ) -> Problem:
-    position = _nearest(positions, path)
-    return Problem(
-        position.file if position else PLATFORM_FILE,
-        position.line if position else None,
-        position.column if position else None,
-        dotted(path),
-        message,
-        hint,
-    )
-
-
-def _nearest(positions: Mapping[FieldPath, Position], path: FieldPath) -> Position | None:
-    for end in range(len(path), -1, -1):
-        position = positions.get(path[:end])
-        if position is not None:
-            return position
-    return None
+    return Locator(positions).problem(path, message, hint)
 
 
 def _problems(

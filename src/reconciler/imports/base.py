@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from reconciler.resources import ConnectionEssence, ImportDefinition
+from reconciler.resources import ConnectionEssence, Credentials, ImportDefinition
+
+# credential fields a connection stores in the clear (user names, key ids); the rest are secrets
+PLAIN_CREDENTIALS = frozenset(Credentials.model_fields) - {"type"}
+REDACTED = "***"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,19 @@ class ImportRequest:
 
     def __repr__(self) -> str:  # never print credentials
         return f"ImportRequest(asset={self.asset_name!r}, version={self.version!r})"
+
+    def secret_values(self) -> list[str]:
+        return [v for k, v in self.credentials.items() if k not in PLAIN_CREDENTIALS and v]
+
+    def redact(self, text: str) -> str:
+        for secret in self.secret_values():
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def cause(self, exc: BaseException) -> BaseException | None:
+        """``exc`` to chain for --debug, unless its text carries a secret."""
+        text = f"{exc!s} {exc!r}"
+        return None if any(secret in text for secret in self.secret_values()) else exc
 
 
 def import_request(

@@ -39,8 +39,6 @@ transformations:
 """
 # Snowflake error codes for a rejected login (bad user/password, locked or disabled user)
 AUTH_ERROR_CODES = {390100, 390101, 390102, 390103, 390144, 394304, 394400}
-NOT_SECRET_KEYS = {"username", "user", "access_key_id"}
-REDACTED = "***"
 
 Connect = Callable[..., Any]
 IMPORT_TIMEOUT = 6 * 3600  # seconds a query may run in an import
@@ -122,7 +120,7 @@ class DatabaseImportRunner:
         try:
             conn = connect(**kwargs)
         except snowflake.connector.errors.Error as exc:
-            raise _login_failure(exc, request, kwargs) from _cause(exc, request)
+            raise _login_failure(exc, request, kwargs) from request.cause(exc)
         try:
             yield conn.cursor()
         finally:
@@ -176,13 +174,13 @@ def _execute(cursor: Any, query: str, request: ImportRequest) -> None:
     try:
         cursor.execute(query)
     except ProgrammingError as exc:
-        message = _redact(str(exc.msg or exc), request)
+        message = request.redact(str(exc.msg or exc))
         raise ImportFailed(
             f"import {request.asset_name!r}: the query failed: {message}",
             hint="check the query against the source database",
-        ) from _cause(exc, request)
+        ) from request.cause(exc)
     except Error as exc:
-        raise _unreachable(exc, request) from _cause(exc, request)
+        raise _unreachable(exc, request) from request.cause(exc)
 
 
 def _result_tables(cursor: Any, request: ImportRequest) -> Iterator[Any]:
@@ -197,7 +195,7 @@ def _result_tables(cursor: Any, request: ImportRequest) -> Iterator[Any]:
             " (is it a SELECT?)"
         ) from None
     except Error as exc:
-        raise _unreachable(exc, request) from _cause(exc, request)
+        raise _unreachable(exc, request) from request.cause(exc)
 
 
 def _rebatch(tables: Iterator[Any], rows: int) -> Iterator[Any]:
@@ -323,22 +321,6 @@ def _login_failure(
 def _unreachable(exc: Exception, request: ImportRequest) -> ImportFailed:
     return ImportFailed(
         f"import {request.asset_name!r}: could not reach Snowflake through connection "
-        f"{request.connection_name!r}: {_redact(str(exc), request)}",
+        f"{request.connection_name!r}: {request.redact(str(exc))}",
         hint="check that the server in the connection target is up and reachable",
     )
-
-
-def _secrets(request: ImportRequest) -> list[str]:
-    return [v for k, v in request.credentials.items() if k not in NOT_SECRET_KEYS and v]
-
-
-def _redact(text: str, request: ImportRequest) -> str:
-    for secret in _secrets(request):
-        text = text.replace(secret, REDACTED)
-    return text
-
-
-def _cause(exc: Exception, request: ImportRequest) -> Exception | None:
-    """Chain the library error for --debug, unless its text carries a secret."""
-    text = f"{exc!s} {exc!r}"
-    return None if any(secret in text for secret in _secrets(request)) else exc

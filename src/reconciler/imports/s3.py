@@ -43,8 +43,6 @@ from reconciler.imports.s3target import InvalidS3Target, S3Target, parse_s3_targ
 from reconciler.names import PathEscape, inside, unsafe_path_reason
 
 GLOB_CHARACTERS = frozenset("*?[")
-NOT_SECRET_KEYS = {"access_key_id"}
-REDACTED = "***"
 CHUNK_BYTES = 1 << 20
 WORKERS = 8
 AUTH_REJECTED = {
@@ -194,7 +192,7 @@ class S3ImportRunner:
         except BotoCoreError as exc:
             raise ImportFailed(
                 f"import {request.asset_name!r}: could not set up the S3 client for connection "
-                f"{request.connection_name!r}: {_redact(str(exc), request)}"
+                f"{request.connection_name!r}: {request.redact(str(exc))}"
             ) from None
 
 
@@ -341,9 +339,9 @@ def _translated(request: ImportRequest, source: _Source, key: str | None = None)
     try:
         yield
     except ClientError as exc:
-        raise _client_error(exc, request, source, key) from _cause(exc, request)
+        raise _client_error(exc, request, source, key) from request.cause(exc)
     except BotoCoreError as exc:
-        raise _transport_error(exc, request, source, key) from _cause(exc, request)
+        raise _transport_error(exc, request, source, key) from request.cause(exc)
 
 
 def _client_error(
@@ -381,7 +379,7 @@ def _client_error(
             f"target says ({code})",
             hint="name the region in the target: https://<bucket>.s3.<region>.amazonaws.com",
         )
-    message = _redact(str(error.get("Message") or exc), request)
+    message = request.redact(str(error.get("Message") or exc))
     return ImportFailed(f"import {name!r}: S3 answered {code or 'an error'}: {message}")
 
 
@@ -396,7 +394,7 @@ def _transport_error(
         ResponseStreamingError,
     )
 
-    reason = _redact(str(exc), request)
+    reason = request.redact(str(exc))
     if key and isinstance(exc, IncompleteReadError | ResponseStreamingError | ReadTimeoutError):
         return ImportFailed(
             f"import {request.asset_name!r}: the download of object {key!r} broke off: {reason}",
@@ -415,19 +413,3 @@ def _where(target: S3Target) -> str:
     if target.endpoint_url:
         return target.endpoint_url
     return f"AWS ({target.region})" if target.region else "AWS"
-
-
-def _secrets(request: ImportRequest) -> list[str]:
-    return [v for k, v in request.credentials.items() if k not in NOT_SECRET_KEYS and v]
-
-
-def _redact(text: str, request: ImportRequest) -> str:
-    for secret in _secrets(request):
-        text = text.replace(secret, REDACTED)
-    return text
-
-
-def _cause(exc: BaseException, request: ImportRequest) -> BaseException | None:
-    """Chain the SDK error for --debug, unless its text carries a secret."""
-    text = f"{exc!s} {exc!r}"
-    return None if any(secret in text for secret in _secrets(request)) else exc

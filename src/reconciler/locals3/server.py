@@ -28,7 +28,6 @@ authentication on, so a wrong secret key gets ``SignatureDoesNotMatch``, an unkn
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
@@ -42,7 +41,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler import localproc
 from reconciler.errors import ReconcileError
+from reconciler.localproc import (
+    LOG_FILE,
+    PID_FILE,
+    PORT_FILE,
+    healthy,
+    pid_exists,
+    read_int,
+    runs_module,
+    terminate,
+)
 from reconciler.locals3 import (
     BUCKET,
     DEFAULT_HOST,
@@ -57,9 +67,6 @@ from reconciler.locals3 import (
     s3_target,
 )
 
-PID_FILE = "server.pid"
-PORT_FILE = "server.port"
-LOG_FILE = "server.log"
 HEALTH_PATH = "/_reconciler/health"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -93,9 +100,9 @@ class ServerInfo:
 def status(state_dir: Path | str = DEFAULT_STATE_DIR) -> ServerInfo | None:
     """The running server recorded in ``state_dir``, or None if none answers."""
     state = Path(state_dir)
-    pid = _read_int(state / PID_FILE)
-    port = _read_int(state / PORT_FILE)
-    if pid is None or port is None or not _is_our_process(pid):
+    pid = read_int(state / PID_FILE)
+    port = read_int(state / PORT_FILE)
+    if pid is None or port is None or not runs_module(pid, MODULE):
         return None
     info = ServerInfo(DEFAULT_HOST, port, pid)
     return info if _healthy(info) else None
@@ -126,35 +133,17 @@ def start(
 
 def stop(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     """Stop the server recorded in ``state_dir``; returns whether one was running."""
-    state = Path(state_dir)
-    pid = _read_int(state / PID_FILE)
-    running = pid is not None and _is_our_process(pid)
-    if pid is not None and running:
-        _terminate(pid)
-    for name in (PID_FILE, PORT_FILE):
-        (state / name).unlink(missing_ok=True)
-    return running
+    return localproc.stop(Path(state_dir), MODULE, STOP_TIMEOUT)
 
 
 def _spawn(state: Path, port: int, exit_with: int | None) -> ServerInfo:
-    state.mkdir(parents=True, exist_ok=True)
-    (state / PORT_FILE).unlink(missing_ok=True)
     # moto reads these at import: the child decides itself when authentication starts
     env = {k: v for k, v in os.environ.items() if k != "INITIAL_NO_AUTH_ACTION_COUNT"}
     command = [sys.executable, "-m", MODULE, "serve", "--state-dir", str(state)]
     command += ["--port", str(port)]
     if exit_with is not None:
         command += ["--exit-with", str(exit_with)]
-    with open(state / LOG_FILE, "ab") as log:
-        child = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-    (state / PID_FILE).write_text(f"{child.pid}\n")
+    child = localproc.spawn(state, command, env)
     return _wait_until_up(state, child)
 
 
@@ -167,11 +156,11 @@ def _wait_until_up(state: Path, child: subprocess.Popen[bytes]) -> ServerInfo:
                 f"the local S3 server exited during start-up:\n{_log_tail(state)}",
                 hint="is the port already in use? try --port 0 for any free port",
             )
-        port = _read_int(state / PORT_FILE)
+        port = read_int(state / PORT_FILE)
         if port is not None and _healthy(ServerInfo(DEFAULT_HOST, port, child.pid)):
             return ServerInfo(DEFAULT_HOST, port, child.pid)
         time.sleep(0.05)
-    _terminate(child.pid)
+    terminate(child.pid, STOP_TIMEOUT)
     raise LocalServerError(f"the local S3 server did not answer within {START_TIMEOUT:.0f}s")
 
 
@@ -183,58 +172,11 @@ def _seed_if_missing(info: ServerInfo, listings: int) -> None:
         put_objects(s3, BUCKET, demo_objects(listings))
 
 
-# --- process bookkeeping (as reconciler.localsnow.server) ------------------------------------
-
-
-def _terminate(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.05)
-    if _alive(pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        # reap it if it is our own child, else a zombie would look alive
-        if os.waitpid(pid, os.WNOHANG) != (0, 0):
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _is_our_process(pid: int) -> bool:
-    """Whether ``pid`` is a live local S3 server (not a recycled pid of something else)."""
-    if not _alive(pid):
-        return False
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True  # no /proc (macOS): trust the pid file
-    return MODULE.encode() in cmdline
+# --- process bookkeeping (reconciler.localproc) -------------------------------------------------
 
 
 def _healthy(info: ServerInfo) -> bool:
-    try:
-        with urllib.request.urlopen(info.endpoint + HEALTH_PATH, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
-def _read_int(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
+    return healthy(info.endpoint + HEALTH_PATH)
 
 
 def _log_tail(state: Path, lines: int = 15) -> str:
@@ -275,7 +217,7 @@ def serve(
         _enable_logins(endpoint)
         _publish_port(server.server_port, state_dir / PORT_FILE)
         while not stopping.wait(0.2):
-            if exit_with is not None and not _pid_exists(exit_with):
+            if exit_with is not None and not pid_exists(exit_with):
                 break
     finally:
         server.shutdown()
@@ -342,16 +284,6 @@ def _publish_port(port: int, port_file: Path) -> None:
     scratch = port_file.with_suffix(".tmp")
     scratch.write_text(f"{port}\n")
     scratch.replace(port_file)
-
-
-def _pid_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # --- command line ------------------------------------------------------------------------------

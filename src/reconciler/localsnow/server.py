@@ -36,13 +36,22 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler import localproc
 from reconciler.errors import ReconcileError
+from reconciler.localproc import (
+    LOG_FILE,
+    PID_FILE,
+    PORT_FILE,
+    healthy,
+    read_int,
+    runs_module,
+    terminate,
+)
 from reconciler.localsnow import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -54,11 +63,8 @@ from reconciler.localsnow import (
     jdbc_target,
 )
 
-PID_FILE = "server.pid"
-PORT_FILE = "server.port"
 ENV_FILE = "server.env"
 PORT_VARIABLE = "LOCALSNOW_PORT"
-LOG_FILE = "server.log"
 PORT_IN_USE_EXIT = 98  # the child's exit code when its port is taken (Linux's EADDRINUSE)
 USERNAME_ENV = "LOCALSNOW_USERNAME"
 PASSWORD_ENV = "LOCALSNOW_PASSWORD"  # passed by environment, never on the command line
@@ -96,9 +102,9 @@ class ServerInfo:
 def status(state_dir: Path | str = DEFAULT_STATE_DIR) -> ServerInfo | None:
     """The running server recorded in ``state_dir``, or None if none answers."""
     state = Path(state_dir)
-    pid = _read_int(state / PID_FILE)
-    port = _read_int(state / PORT_FILE)
-    if pid is None or port is None or not _is_our_process(pid):
+    pid = read_int(state / PID_FILE)
+    port = read_int(state / PORT_FILE)
+    if pid is None or port is None or not runs_module(pid, "reconciler.localsnow.server"):
         return None
     info = ServerInfo(DEFAULT_HOST, port, pid)
     return info if _healthy(info) else None
@@ -184,14 +190,7 @@ def _publish_port(state: Path, port: int) -> None:
 
 def stop(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     """Stop the server recorded in ``state_dir``; returns whether one was running."""
-    state = Path(state_dir)
-    pid = _read_int(state / PID_FILE)
-    running = pid is not None and _is_our_process(pid)
-    if pid is not None and running:
-        _terminate(pid)
-    for name in (PID_FILE, PORT_FILE):
-        (state / name).unlink(missing_ok=True)
-    return running
+    return localproc.stop(Path(state_dir), "reconciler.localsnow.server", STOP_TIMEOUT)
 
 
 def _spawn(
@@ -203,23 +202,12 @@ def _spawn(
     chunk_rows: int,
     exit_with: int | None = None,
 ) -> ServerInfo:
-    state.mkdir(parents=True, exist_ok=True)
-    (state / PORT_FILE).unlink(missing_ok=True)
     env = {**os.environ, USERNAME_ENV: username, PASSWORD_ENV: password}
     command = [sys.executable, "-m", "reconciler.localsnow.server", "serve"]
     command += ["--state-dir", str(state), "--port", str(port), "--chunk-rows", str(chunk_rows)]
     if exit_with is not None:
         command += ["--exit-with", str(exit_with)]
-    with open(state / LOG_FILE, "ab") as log:
-        child = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-    (state / PID_FILE).write_text(f"{child.pid}\n")
+    child = localproc.spawn(state, command, env)
     return _wait_until_up(state, child, port)
 
 
@@ -235,11 +223,11 @@ def _wait_until_up(state: Path, child: subprocess.Popen[bytes], port: int) -> Se
                 f"{child.returncode}): {_last_log_line(state)}",
                 hint=f"its log is {state / LOG_FILE}",
             )
-        bound = _read_int(state / PORT_FILE)
+        bound = read_int(state / PORT_FILE)
         if bound is not None and _healthy(ServerInfo(DEFAULT_HOST, bound, child.pid)):
             return ServerInfo(DEFAULT_HOST, bound, child.pid)
         time.sleep(0.1)
-    _terminate(child.pid)
+    terminate(child.pid, STOP_TIMEOUT)
     raise LocalServerError(f"the local Snowflake server did not answer within {START_TIMEOUT:.0f}s")
 
 
@@ -262,58 +250,10 @@ def _seed_if_empty(info: ServerInfo, rows: int, username: str, password: str) ->
         ) from exc
 
 
-def _terminate(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.05)
-    if _alive(pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        # reap it if it is our own child, else a zombie would look alive
-        if os.waitpid(pid, os.WNOHANG) != (0, 0):
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _is_our_process(pid: int) -> bool:
-    """Whether ``pid`` is a live local server (not a recycled pid of something else)."""
-    if not _alive(pid):
-        return False
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True  # no /proc (macOS): trust the pid file
-    return b"reconciler.localsnow.server" in cmdline
-
-
 def _healthy(info: ServerInfo) -> bool:
     from reconciler.localsnow.app import HEALTH_PATH
 
-    url = f"http://{info.host}:{info.port}{HEALTH_PATH}"
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
-def _read_int(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
+    return healthy(f"http://{info.host}:{info.port}{HEALTH_PATH}")
 
 
 def _last_log_line(state: Path) -> str:
