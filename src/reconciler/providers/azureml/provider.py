@@ -152,8 +152,8 @@ class AzureWorkspace:
             f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
         )
         self.rest: RestReader = RestReader(self.client, workspace_path)
-        self._runs_lock = threading.Lock()
-        self._runs_reading: Future[list[ImportRun]] | None = None
+        self._reads_lock = threading.Lock()
+        self._reads: dict[str, Future[Any]] = {}
 
     def describe(self) -> str:
         t = self.target
@@ -186,14 +186,12 @@ class AzureWorkspace:
             return []
         with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
             runs = pool.submit(self._import_runs)
-            archived = pool.submit(
-                self._call, "list archived data assets", self.rest.archived_asset_names
-            )
+            archived = pool.submit(self._archived_names)
             versions = list(pool.map(self._versions, wanted))
             jobs: dict[str, list[ImportJob]] = {}
             for run in runs.result():
                 jobs.setdefault(run.asset, []).append(run.job)
-            archived_names = set(archived.result())
+            archived_names = archived.result()
         assets = []
         for name, found in zip(wanted, versions, strict=True):
             asset_jobs = tuple(sorted(jobs.get(name, []), key=lambda j: (j.started_at, j.id)))
@@ -237,7 +235,7 @@ class AzureWorkspace:
         found: dict[str, ImportDefinition] = self._call(
             "list import runs", self.rest.import_definitions
         )
-        archived = set(self._call("list archived data assets", self.rest.archived_asset_names))
+        archived = self._archived_names()
         return {name: d for name, d in found.items() if name not in archived}
 
     def list_imported_assets(self, owner: str) -> list[str]:
@@ -245,31 +243,38 @@ class AzureWorkspace:
         workspace answers): the import runs (the list `list_assets` reads too) and the archived
         assets, both lists the service filters, read at once."""
         with ThreadPoolExecutor(max_workers=1) as pool:
-            archived = pool.submit(
-                self._call, "list archived data assets", self.rest.archived_asset_names
-            )
+            archived = pool.submit(self._archived_names)
             names = {run.asset for run in self._import_runs() if run.owner == owner}
-            return sorted(names - set(archived.result()))
+            return sorted(names - archived.result())
 
     def _import_runs(self) -> list[ImportRun]:
-        """reconciler's import runs, read once for callers that ask at the same time (a plan's
-        `list_assets` and `list_imported_assets` run together)."""
-        with self._runs_lock:
-            reading, first = self._runs_reading, self._runs_reading is None
+        runs: list[ImportRun] = self._shared("list import jobs", self.rest.import_runs)
+        return runs
+
+    def _archived_names(self) -> set[str]:
+        return set(self._shared("list archived data assets", self.rest.archived_asset_names))
+
+    def _shared(self, what: str, read: Callable[[], Any]) -> Any:
+        """``read()``, once for the callers that ask at the same time (a plan's `list_assets`
+        and `list_imported_assets` run together and both need the import runs and the archived
+        assets); a later call reads afresh."""
+        with self._reads_lock:
+            reading = self._reads.get(what)
+            first = reading is None
             if reading is None:
-                reading = self._runs_reading = Future()
+                reading = self._reads[what] = Future()
         if not first:
             return reading.result()
         try:
-            runs: list[ImportRun] = self._call("list import jobs", self.rest.import_runs)
-            reading.set_result(runs)
-            return runs
+            found = self._call(what, read)
+            reading.set_result(found)
+            return found
         except BaseException as exc:
             reading.set_exception(exc)
             raise
         finally:
-            with self._runs_lock:
-                self._runs_reading = None
+            with self._reads_lock:
+                del self._reads[what]
 
     # --- writes ------------------------------------------------------------------------------
 
