@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,15 +33,23 @@ STATE = ".reconcile/snowflake"
 
 
 @contextlib.contextmanager
-def occupied(port: int) -> Iterator[None]:
-    """Hold ``port`` on 127.0.0.1 (if something already holds it, that does as well)."""
+def occupied(port: int, wait: float = 30.0) -> Iterator[None]:
+    """Hold ``port`` on 127.0.0.1. Another test worker may hold it for a moment (the other test
+    here that needs it busy) and then let go mid-test, so wait to own it; only something that
+    holds it all along (a developer's own local Snowflake) is taken as holding it for us."""
+    deadline = time.monotonic() + wait
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
-        try:
-            holder.bind(("127.0.0.1", port))
-            holder.listen()
-        except OSError as exc:
-            if exc.errno != errno.EADDRINUSE:
-                raise
+        while True:
+            try:
+                holder.bind(("127.0.0.1", port))
+                holder.listen()
+                break
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
         yield
 
 
