@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,16 @@ class SecretValues:
     def found_in(self, text: str) -> list[SecretKey]:
         """The secrets whose value occurs in ``text`` (their keys, never the values). Every
         secret has at least 8 characters, so containment does not fire by chance."""
-        return sorted(key for key, value in self._values.items() if value in text)
+        found = [keys for value, keys in self._holders.items() if value in text]
+        return sorted(key for keys in found for key in keys)
+
+    @cached_property
+    def _holders(self) -> dict[str, list[SecretKey]]:
+        """Each distinct value -> the secrets that hold it (many share one, as in CI)."""
+        holders: dict[str, list[SecretKey]] = {}
+        for key, value in self._values.items():
+            holders.setdefault(value, []).append(key)
+        return holders
 
     def __repr__(self) -> str:
         return f"SecretValues(resolved={self.resolved}, count={len(self._values)})"

@@ -809,6 +809,13 @@ ENVIRONMENT_VALUES = [
         never=(DEMO_KEY,),
     ),
     Case(
+        "secret-value-as-tag-key",
+        "environment",
+        field_(f"tags: {{'{DEMO_KEY}': x}}"),
+        (f"{_FIELD}12", "imports.raw_house_data.tags: a tag key contains the value of the secret"),
+        never=(DEMO_KEY,),
+    ),
+    Case(
         "secret-as-mapping",
         "environment",
         swap("${env:SNOWFLAKE_PASSWORD}", "{source: env, name: 'hunter2-literal-secret'}"),

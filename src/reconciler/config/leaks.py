@@ -5,7 +5,7 @@ field (a user name, a target, a query, a description, a tag) is plain metadata: 
 and stored where anyone who may read the workspace reads it. Two checks keep a secret's value
 out of them:
 
-- `variable_problems` reads the YAML as written and needs no secret, so ``validate`` runs it: a
+- `variable_uses` reads the YAML as written and needs no secret, so ``validate`` runs it: a
   variable that fills a secret reference (``${env:NAME}``) may not also fill a plain field
   (``${NAME}``).
 - `value_problems` runs once secrets are resolved (plan, apply): no plain field may contain a
@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from pydantic_core import to_json
 
 from reconciler.desired import PLATFORM_FILE, Locator, SecretValues, plain_strings
 from reconciler.errors import FieldPath, Problem, dotted
@@ -38,25 +40,19 @@ _NOT_FIELDS = frozenset({"fingerprint", "import", "import_definition"})
 _NAMES = {Kind.CONNECTION: "connection", Kind.DATASTORE: "datastore", Kind.IMPORT: "data asset"}
 
 
-def variable_uses(data: Mapping[str, Any]) -> dict[FieldPath, tuple[str, ...]]:
-    """Each plain field of the YAML as written -> the variables ``${NAME}`` that fill it."""
+def variable_uses(
+    data: Mapping[str, Any], locator: Locator
+) -> tuple[dict[FieldPath, tuple[str, ...]], list[Problem]]:
+    """Each plain field of the YAML as written -> the variables ``${NAME}`` that fill it; and a
+    problem, at the plain field, for each variable that fills a secret reference too."""
     uses: dict[FieldPath, tuple[str, ...]] = {}
-    for path, text in _written(data):
-        names = plain_variables(text)
-        if names and path[-1] not in SECRET_FIELDS:
-            uses[path] = names
-    return uses
-
-
-def variable_problems(
-    data: Mapping[str, Any], uses: Mapping[FieldPath, tuple[str, ...]], locator: Locator
-) -> list[Problem]:
-    """A variable that fills a secret reference and a plain field too, at the plain field."""
     secret: dict[str, FieldPath] = {}
     for path, text in _written(data):
         if path[-1] in SECRET_FIELDS:
             for name in _ENV_REF.findall(text):
                 secret.setdefault(name, path)
+        elif names := plain_variables(text):
+            uses[path] = names
     problems = []
     for path, names in uses.items():
         for name in (n for n in names if n in secret):
@@ -70,7 +66,7 @@ def variable_problems(
                     "variable may fill only secret fields",
                 )
             )
-    return problems
+    return uses, problems
 
 
 def value_problems(
@@ -92,7 +88,7 @@ def value_problems(
 
     for path, text in plain_strings(config.platform.workspace.model_dump(), ("workspace",)):
         check(path, text)
-    for resource in resources:
+    for resource in _suspects(resources, secrets):
         here = resource.config_path
         spec = resource.spec
         if resource.kind in _NAMES:
@@ -103,6 +99,23 @@ def value_problems(
         for path, text in plain_strings(fields):
             check((*here, *path), text)
     return problems
+
+
+def _suspects(
+    resources: tuple[DesiredResource, ...], secrets: SecretValues
+) -> list[DesiredResource]:
+    """The resources whose name or essence, as JSON, holds a secret's value as JSON: a quick
+    filter, sound because JSON escapes each character on its own (so a value inside a string
+    is, escaped, inside the escaped string), that spares walking every field of every one."""
+    needles = [to_json(value)[1:-1] for value in secrets.values()]
+    if not needles:
+        return []
+    found = []
+    for resource in resources:
+        blob = to_json(resource.name) + resource.essence.model_dump_json().encode()
+        if any(needle in blob for needle in needles):
+            found.append(resource)
+    return found
 
 
 def _exposed(

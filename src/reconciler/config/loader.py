@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.config.dotenv import read_dotenv
-from reconciler.config.leaks import variable_problems, variable_uses
+from reconciler.config.leaks import variable_uses
 from reconciler.config.references import check_references
 from reconciler.config.yamlfile import YamlDocument, quote_hint, read_yaml, shown
 from reconciler.desired import PLATFORM_FILE, Locator
@@ -71,8 +71,7 @@ def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
     if too_many:
         raise ConfigError(problems=too_many)
     variables = _variables(project_dir, data, positions, texts)
-    uses = variable_uses(data)
-    leaks = variable_problems(data, uses, Locator(positions))  # needs no secret: validate too
+    uses, leaks = variable_uses(data, Locator(positions))  # needs no secret: validate too
     try:
         platform = Platform.model_validate(data, context={"env": variables})
     except ValidationError as exc:
