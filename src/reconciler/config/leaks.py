@@ -82,9 +82,8 @@ def value_problems(
         if found:
             matches = sorted({refs[key] for key in found})
             uses = () if what else config.variable_uses.get(path, ())
-            # the variables holding a secret's value; all of them if it is split over several
-            uses = tuple(n for n in uses if secrets.found_in(config.variables.get(n, ""))) or uses
-            problems.append(_exposed(config.locator, path, matches, uses, what))
+            held = tuple(n for n in uses if secrets.found_in(config.variables.get(n, "")))
+            problems.append(_exposed(config.locator, path, matches, uses, held, what))
 
     for path, text in plain_strings(config.platform.workspace.model_dump(), ("workspace",)):
         check(path, text)
@@ -123,6 +122,7 @@ def _exposed(
     path: FieldPath,
     matches: list[str],
     uses: tuple[str, ...],
+    holders: tuple[str, ...],
     what: str | None,
 ) -> Problem:
     secret = f"the secret {matches[0]}" if len(matches) == 1 else f"secrets {', '.join(matches)}"
@@ -136,20 +136,22 @@ def _exposed(
             f"{what} contains the value of {secret}; it would be stored and shown in clear",
             "rename it, or give the secret another value (rotate it: it is written in a file)",
         )
-    if uses:
-        filled = ", ".join(f"${{{name}}}" for name in uses)
+    if holders:
+        filled = ", ".join(f"${{{name}}}" for name in holders)
         return locator.problem(
             path,
             f"this field, filled by {filled}, contains the value of {secret}; it would be "
             "stored and shown in clear",
-            f"{' and '.join(uses)} must not hold a secret's value: give this field a value "
+            f"{' and '.join(holders)} must not hold a secret's value: give this field a value "
             "that is not secret, or give the secret another value",
         )
+    written = ", ".join(f"${{{name}}}" for name in uses)
     return locator.problem(
         path,
         f"this field contains the value of {secret}; it would be stored and shown in clear",
-        "remove the secret's value from this field, and rotate the secret: it is written in a "
-        "reviewed file",
+        "remove the secret's value from this field"
+        + (f" (as written here, or as filled by {written})" if uses else "")
+        + "; a secret written in a file needs rotating",
     )
 
 
