@@ -5,7 +5,9 @@ reviewed plan agrees with (`reconciler.review`). Steps dispatch through one mapp
 dependency order (`reconciler.graph.run_steps`); a failed step stops the steps that depend on
 it, not the others. Because planning is idempotent, re-running after any failure converges.
 A step that raises anything is reported as failed, never lost, so the summary and the exit
-code always tell what was applied.
+code always tell what was applied. Before the first write, every plain value the steps would
+write (fields, tags, names) is checked against the resolved secrets: one holding a secret's
+value refuses the whole apply, whatever made the plan.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from reconciler.desired import DesiredState
+from reconciler.desired import DesiredState, plain_strings
 from reconciler.errors import ReconcileError
 from reconciler.graph import run_steps
 from reconciler.plan import (
@@ -58,6 +60,13 @@ class _Context:
     def tags(self, step: ResourceChange) -> dict[str, str]:
         """What reconciler writes beside a resource: ownership, secret hashes, provenance and
         (connections) the non-secret credential fields Azure ML does not return."""
+        tags = self.plain_tags(step)
+        for path, value in self.secret_values(step).items():
+            tags[SECRET_TAG_PREFIX + path] = self.hasher.hash(value, self.salt)
+        return tags
+
+    def plain_tags(self, step: ResourceChange) -> dict[str, str]:
+        """`tags` but the secrets' salted hashes."""
         tags = {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: self.desired.owner}
         declared = self.desired.get(step.address)
         if declared is not None and declared.prevent_destroy:
@@ -68,8 +77,6 @@ class _Context:
             for key, value in sorted(credentials.items()):
                 if key != "type":
                     tags[CREDENTIAL_TAG_PREFIX + key] = str(value)
-        for path, value in self.secret_values(step).items():
-            tags[SECRET_TAG_PREFIX + path] = self.hasher.hash(value, self.salt)
         return tags
 
     def secret_values(self, step: ResourceChange) -> dict[str, str]:
@@ -98,6 +105,15 @@ def apply_plan(
         workspace, desired, hasher or SecretHasher(), new_salt(), reporter, provenance or {}
     )
     steps = plan.steps
+    exposed = [where for step in steps for where in _in_clear(step, context)]
+    if exposed:  # also for a plan made elsewhere: nothing written holds a secret's value
+        raise ReconcileError(
+            "refusing to apply: a secret's value would be written in clear, in "
+            + "; ".join(exposed)
+            + "; nothing was changed",
+            hint="a secret's value may go only into secret fields: give it a value of its own "
+            "(rotate it), or change the field that holds it",
+        )
     outcomes, not_started = run_steps(
         steps,
         lambda step: _run(step, context),
@@ -133,6 +149,29 @@ def wait_for_imports(
                 break
             time.sleep(poll_seconds)
     return ended
+
+
+_WRITES = frozenset({Action.CREATE, Action.UPDATE, Action.REPLACE, Action.MATERIALIZE})
+
+
+def _in_clear(step: ResourceChange, context: _Context) -> list[str]:
+    """Where a plain value this step would write (a field, a tag, the name) holds a secret's
+    value: named by field, never by value."""
+    after = step.change.after
+    if step.action not in _WRITES or after is None:
+        return []
+    secrets = context.desired.secrets
+    if secrets.found_in(step.name):
+        return [f"the name of a {step.type}"]
+    fields = {k: v for k, v in after.items() if k != "fingerprint"}  # a digest, not a value
+    found = [".".join(path) for path, text in plain_strings(fields) if secrets.found_in(text)]
+    ours = context.plain_tags(step)
+    found += [f"tag {key}" for key, text in ours.items() if secrets.found_in(text)]
+    keys = [*(after.get("tags") or {}), *ours]
+    found = [where for where in found if not secrets.found_in(where)]  # a key holds it
+    if any(secrets.found_in(key) for key in keys):
+        found.append("a tag key")
+    return [f"{step.address}: {', '.join(sorted(set(found)))}"] if found else []
 
 
 def _run(step: ResourceChange, context: _Context) -> StepResult:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,35 @@ class SecretValues:
     def values(self) -> Iterator[str]:
         return iter(set(self._values.values()))
 
+    def found_in(self, text: str) -> list[SecretKey]:
+        """The secrets whose value occurs in ``text`` (their keys, never the values). Every
+        secret has at least 8 characters, so containment does not fire by chance."""
+        found = [keys for value, keys in self._holders.items() if value in text]
+        return sorted(key for keys in found for key in keys)
+
+    @cached_property
+    def _holders(self) -> dict[str, list[SecretKey]]:
+        """Each distinct value -> the secrets that hold it (many share one, as in CI)."""
+        holders: dict[str, list[SecretKey]] = {}
+        for key, value in self._values.items():
+            holders.setdefault(value, []).append(key)
+        return holders
+
     def __repr__(self) -> str:
         return f"SecretValues(resolved={self.resolved}, count={len(self._values)})"
+
+
+def plain_strings(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every string value in plain data (mappings, lists), with its path (list items share
+    their list's path). Keys are not included: callers check the keys that are free text."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from plain_strings(value, (*path, str(key)))
+    elif isinstance(data, list | tuple):
+        for item in data:
+            yield from plain_strings(item, path)
 
 
 @dataclass(frozen=True)

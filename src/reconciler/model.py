@@ -62,6 +62,13 @@ _SECRET_PATTERN = (
 )
 
 
+def plain_variables(text: str) -> tuple[str, ...]:
+    """The variables ``${NAME}`` that fill ``text`` (``$${NAME}`` is a literal, not one)."""
+    if "${" not in text:
+        return ()
+    return tuple(dict.fromkeys(m.group(2) for m in _VAR.finditer(text) if not m.group(1)))
+
+
 def _interpolate(value: str, info: ValidationInfo) -> str:
     """Replace ``${NAME}`` with the variable's value; ``$${NAME}`` keeps a literal ``${NAME}``."""
     if "${" not in value:

@@ -29,6 +29,7 @@ from reconciler.plan import (
 )
 from reconciler.providers.base import WorkspaceReader
 from reconciler.resources import (
+    AssetVersion,
     DesiredResource,
     ImportEssence,
     ImportJob,
@@ -327,7 +328,7 @@ def _plan_import_data(
             detail=unfinished.error or unfinished.status.lower(),
         )
     if current is not None and same:
-        metadata = {"description": current.description, "tags": current.tags}
+        metadata = _metadata(current)
         wanted = {"description": spec.description, "tags": spec.tags}
         fields = tuple(diff_specs(Kind.IMPORT, metadata, wanted))
         action = Action.UPDATE if fields else Action.NOOP
@@ -363,14 +364,20 @@ def _plan_import_data(
         reason, detail = Reason.FIRST_VERSION, None
     else:
         reason, detail = Reason.DEFINITION_CHANGED, current.version
+    # the new version is made with the declared description and tags: show them too
+    wanted = {**definition, "description": spec.description, "tags": spec.tags}
     fields = (
-        tuple(diff_specs(Kind.IMPORT, before, definition))
-        if before
-        else tuple(FieldChange(path=k, after=v) for k, v in flatten(definition))
+        tuple(diff_specs(Kind.IMPORT, {**before, **_metadata(current)}, wanted))
+        if before and current
+        else tuple(FieldChange(path=k, after=v) for k, v in flatten(wanted))
     )
     return _change(
         desired, Action.MATERIALIZE, before, fields, {}, reason, version=version, detail=detail
     )
+
+
+def _metadata(version: AssetVersion) -> dict[str, Any]:
+    return {"description": version.description, "tags": version.tags}
 
 
 def _failed_since(

@@ -136,3 +136,26 @@ def test_validate_reads_no_vault(project: Path, invoke: RunCli, vault: KeyVault)
     assert invoke("validate", cwd=project).code == 0
     assert invoke("plan", "--no-secrets", cwd=project).code == 0
     assert sum(vault.reads.values()) == 0
+
+
+def test_a_key_vault_secret_held_by_a_plain_variable_too_is_refused_where_it_is_used(
+    project: Path, invoke: RunCli, vault: KeyVault
+) -> None:
+    use_keyvault(
+        project,
+        "${keyvault:kv-globorealty/snowflake-password}",
+        "${keyvault:kv-globorealty/storage-key}",
+    )
+    env = {"SNOWFLAKE_USER": PASSWORD}  # the vault's password, pasted into a plain variable
+
+    assert invoke("validate", cwd=project, env=env).code == 0  # only the values can tell
+    result = invoke("apply", "--auto-approve", cwd=project, env=env)
+
+    assert result.code == 1, result.output
+    assert (
+        "platform.yaml:8:7: connections.snowflake_globorealty.credentials.username: this field, "
+        "filled by ${SNOWFLAKE_USER}, contains the value of the secret "
+        "${keyvault:kv-globorealty/snowflake-password}"
+    ) in result.stderr
+    assert PASSWORD not in result.output
+    assert not (project / ".reconcile").exists()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import DEMO_PASSWORD, LOCAL, PLATFORM, local_env
+from tests.conftest import DEMO_KEY, DEMO_PASSWORD, LOCAL, PLATFORM, local_env
 
 APPLY = ("apply", "--auto-approve")
 PLAN = ("plan",)
@@ -776,6 +776,44 @@ ENVIRONMENT_VALUES = [
         swap("${env:SNOWFLAKE_PASSWORD}", "${SNOWFLAKE_PASSWORD}"),
         (f"{_P}:9:7", "${env:VARIABLE}"),
         never=(DEMO_PASSWORD,),
+    ),
+    Case(
+        "secret-variable-in-user-name",
+        "environment",
+        swap("${SNOWFLAKE_USER}", "${SNOWFLAKE_PASSWORD}"),
+        (f"{_P}:8:7", "variable SNOWFLAKE_PASSWORD is a secret", "may fill only secret fields"),
+        args=VALIDATE,
+        never=(DEMO_PASSWORD,),
+    ),
+    Case(
+        "secret-variable-in-tag-without-secrets",
+        "environment",
+        field_("tags: {by: 'key ${STORAGE_ACCOUNT_KEY}'}"),
+        (f"{_FIELD}12", "variable STORAGE_ACCOUNT_KEY is a secret"),
+        args=("plan", "--no-secrets"),
+        never=(DEMO_KEY,),
+    ),
+    Case(
+        "secret-value-in-another-variable",
+        "environment",
+        field_("description: 'loaded by ${LOADER}'"),
+        (f"{_FIELD}5", "filled by ${LOADER}, contains the value of the secret"),
+        env={"LOADER": DEMO_PASSWORD},
+        never=(DEMO_PASSWORD,),
+    ),
+    Case(
+        "secret-value-as-literal-in-query",
+        "environment",
+        swap("REAL_ESTATE.RAW\n", f"REAL_ESTATE.RAW WHERE k = '{DEMO_KEY}'\n"),
+        (f"{_P}:22:7", "contains the value of the secret ${env:STORAGE_ACCOUNT_KEY}"),
+        never=(DEMO_KEY,),
+    ),
+    Case(
+        "secret-value-as-tag-key",
+        "environment",
+        field_(f"tags: {{'{DEMO_KEY}': x}}"),
+        (f"{_FIELD}12", "imports.raw_house_data.tags: a tag key contains the value of the secret"),
+        never=(DEMO_KEY,),
     ),
     Case(
         "secret-as-mapping",

@@ -15,8 +15,9 @@ import pytest
 from reconciler.config import desired_state
 from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.resources import Kind
 from tests.azurite_fixture import Azurite
-from tests.conftest import write_project
+from tests.conftest import RunCli, write_project
 from tests.emulator.conftest import call
 from tests.providers.conftest import Harness, trust
 from tests.providers.test_contract import write_globorealty
@@ -235,3 +236,25 @@ def test_writing_a_schedule_prints_nothing_of_the_sdks(
     assert harness.apply().ok
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_apply_through_azure_writes_no_secret_into_metadata(
+    harness: Harness, emulator: Any, invoke: RunCli, tmp_path: Path
+) -> None:
+    """A secret that would reach what apply writes beside a resource (here provenance from the
+    CI environment) stops apply before its first request that writes."""
+    key = "account-key-Pq52-never-in-clear"
+    write_globorealty(harness, STORAGE_ACCOUNT_KEY=key)
+    ci = {"GITHUB_ACTIONS": "true", "GITHUB_ACTOR": key, "GITHUB_REPOSITORY": "o/r"}
+
+    result = invoke("apply", "--auto-approve", "--env", "test", cwd=harness.root, env=ci)
+
+    assert result.code == 1, result.output
+    assert "refusing to apply: a secret's value would be written in clear" in result.stderr
+    assert "datastore.rawdata: tag reconciler.made-by.by" in result.stderr
+    assert key not in result.output
+    workspace = harness.workspace()
+    assert [r for k in Kind for r in workspace.list_resources(k) if not r.system] == []
+    stored = [p for p in (tmp_path / "ws").rglob("*") if p.is_file()]
+    assert stored and all(key.encode() not in p.read_bytes() for p in stored)

@@ -174,6 +174,23 @@ CASES: list[Case] = [
         ],
     ),
     (
+        "a new version shows its new description beside the definition change",
+        lambda p: edit(
+            p,
+            "REAL_ESTATE.RAW\n",
+            "REAL_ESTATE.RAW WHERE SALE_PRICE > 0\n    description: Sold houses\n",
+        ),
+        {"import.raw_house_data": "materialize"},
+        [
+            ("description", None, "Sold houses"),
+            (
+                "source.query",
+                "SELECT * FROM GLOBOREALTY.REAL_ESTATE.RAW",
+                "SELECT * FROM GLOBOREALTY.REAL_ESTATE.RAW WHERE SALE_PRICE > 0",
+            ),
+        ],
+    ),
+    (
         "whitespace in a query is not a change",
         lambda p: edit(p, "query: SELECT * FROM", "query: SELECT *   FROM"),
         {},

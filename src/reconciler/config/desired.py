@@ -2,7 +2,8 @@
 
 Each connection, datastore, import and schedule becomes a `DesiredResource` with its essence,
 its secret references (kept apart, by field path) and what it depends on. Secret values are
-resolved here, once per command, and only when the command needs them.
+resolved here, once per command, and only when the command needs them; then no plain field may
+contain one (`reconciler.config.leaks`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from reconciler.config.loader import LoadedConfig, load
+from reconciler.config.leaks import value_problems
+from reconciler.config.loader import LoadedConfig, by_location, load
 from reconciler.config.secrets import resolve_secrets
 from reconciler.desired import DesiredState, Locator, SecretValues, WorkspaceTarget
+from reconciler.errors import ConfigError
 from reconciler.model import (
     AccessKey,
     AccountKeyCredentials,
@@ -64,11 +67,12 @@ def from_config(
     platform = config.platform
     resources = tuple(desired_resources(platform))
     locator = Locator(config.positions)
-    secrets = (
-        resolve_secrets(resources, locator, config.variables, keyvault)
-        if with_secrets
-        else SecretValues(resolved=False)
-    )
+    secrets = SecretValues(resolved=False)
+    if with_secrets:
+        secrets, problems = resolve_secrets(resources, locator, config.variables, keyvault)
+        problems += value_problems(config, resources, secrets)
+        if problems:
+            raise ConfigError(problems=by_location(problems))
     return DesiredState(
         environment=config.environment,
         project_dir=config.project_dir,

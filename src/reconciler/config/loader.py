@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.config.dotenv import read_dotenv
+from reconciler.config.leaks import variable_uses
 from reconciler.config.references import check_references
 from reconciler.config.yamlfile import YamlDocument, quote_hint, read_yaml, shown
 from reconciler.desired import PLATFORM_FILE, Locator
@@ -38,6 +39,8 @@ class LoadedConfig:
     project_dir: Path
     variables: Mapping[str, str]
     positions: Mapping[FieldPath, Position]
+    variable_uses: Mapping[FieldPath, tuple[str, ...]] = field(default_factory=dict)
+    """Each plain field as written -> the variables ``${NAME}`` that fill it."""
 
     @property
     def locator(self) -> Locator:
@@ -68,15 +71,24 @@ def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
     if too_many:
         raise ConfigError(problems=too_many)
     variables = _variables(project_dir, data, positions, texts)
+    uses, leaks = variable_uses(data, Locator(positions))  # needs no secret: validate too
     try:
         platform = Platform.model_validate(data, context={"env": variables})
     except ValidationError as exc:
-        raise ConfigError(problems=_problems(exc, data, positions, texts)) from None
-    loaded = LoadedConfig(platform, name, project_dir, variables, positions)
-    problems = check_references(loaded)
+        problems = [*_problems(exc, data, positions, texts), *leaks]
+        raise ConfigError(problems=by_location(problems)) from None
+    loaded = LoadedConfig(platform, name, project_dir, variables, positions, uses)
+    problems = [*check_references(loaded), *leaks]
     if problems:
-        raise ConfigError(problems=problems)
+        raise ConfigError(problems=by_location(problems))
     return loaded
+
+
+def by_location(problems: list[Problem]) -> list[Problem]:
+    """platform.yaml first, then the overlays; by line and column within a file."""
+    return sorted(
+        problems, key=lambda p: (p.file != PLATFORM_FILE, p.file, p.line or 0, p.column or 0)
+    )
 
 
 def _default_environment(project_dir: Path, base: YamlDocument) -> str:
@@ -287,8 +299,7 @@ def _problems_of(
         if error["type"] == "string_type":
             message, hint = _not_text(path, data, texts)
         problems.append(_located(positions, path, message, hint))
-    problems.sort(key=lambda p: (p.file != PLATFORM_FILE, p.file, p.line or 0, p.column or 0))
-    return problems
+    return by_location(problems)
 
 
 def _real_path(loc: tuple[int | str, ...], data: Any) -> FieldPath:

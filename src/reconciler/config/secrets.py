@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from reconciler.desired import Locator, SecretKey, SecretValues
-from reconciler.errors import ConfigError, Problem
+from reconciler.errors import Problem
 from reconciler.resources import DesiredResource, SecretRef
 from reconciler.secrets import KeyVaultError, KeyVaultReader
 
@@ -23,7 +23,8 @@ def resolve_secrets(
     locator: Locator,
     variables: Mapping[str, str],
     keyvault: Callable[[], KeyVaultReader] | None = None,
-) -> SecretValues:
+) -> tuple[SecretValues, list[Problem]]:
+    """The values that could be read, and a located problem for each one that could not."""
     values: dict[SecretKey, str] = {}
     problems: list[Problem] = []
     cache: dict[tuple[str, str, str | None], str | KeyVaultError] = {}
@@ -73,9 +74,7 @@ def resolve_secrets(
                 )
                 continue
             values[(resource.address, path)] = value
-    if problems:
-        raise ConfigError(problems=problems)
-    return SecretValues(True, values)
+    return SecretValues(True, values), problems
 
 
 def _missing_variable(
