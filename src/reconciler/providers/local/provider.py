@@ -24,13 +24,14 @@ from typing import Any
 
 from reconciler.errors import ImportFailed, ProviderError
 from reconciler.imports.base import ImportRunner, import_request
-from reconciler.names import PathEscape, inside
+from reconciler.names import PathEscape, data_key, inside, overlaps
 from reconciler.providers.base import Progress
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.store import JobRecord, Store, lease_seconds, now
 from reconciler.resources import (
     AssetVersion,
     ConnectionEssence,
+    DataLocation,
     ImportDefinition,
     ImportEssence,
     ImportJob,
@@ -44,6 +45,7 @@ from reconciler.resources import (
     with_job_definitions,
 )
 from reconciler.vocabulary import (
+    DATA_TAGS,
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     JOB_PROPERTY,
@@ -53,6 +55,8 @@ from reconciler.vocabulary import (
 )
 
 INTERRUPTED = "the import was interrupted (its process stopped sending heartbeats)"
+MARKER = ".reconciler-job"  # in an import's data until registered: the job that wrote it
+OUTPUT_KEY = "output"  # a job record's folder its data goes to
 
 
 def _default_runner() -> ImportRunner:
@@ -104,6 +108,21 @@ class LocalWorkspace:
                 resolved = with_job_definitions(versions, jobs)
                 assets.append(LiveAsset(name, resolved, jobs, self.store.is_archived(name)))
         return assets
+
+    def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
+        skip = set(exclude)
+        found = [
+            DataLocation(asset, version, path)
+            for asset, version, path in self.store.version_paths()
+            if asset not in skip
+        ]
+        for record in self.store.find_jobs(imports_only=True):
+            if record.asset in skip or not record.active or record.lease_expired():
+                continue
+            job = job_from_record(record)
+            if job.output:
+                found.append(DataLocation(job.asset, job.version, job.output, running=True))
+        return found
 
     def list_imported_assets(self, owner: str) -> list[str]:
         names = {
@@ -159,11 +178,7 @@ class LocalWorkspace:
         current = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if current is None:
             raise ProviderError(f"data asset {name}:{version} does not exist")
-        keep = {
-            k: v
-            for k, v in (current.get("tags") or {}).items()
-            if k.startswith("reconciler.") or k == "managed-by"
-        }
+        keep = {k: v for k, v in (current.get("tags") or {}).items() if k in DATA_TAGS}
         body = {**current, "description": description, "tags": {**dict(tags), **keep}}
         self.store.create_version(name, version, body)
 
@@ -178,11 +193,14 @@ class LocalWorkspace:
         job_id: str | None = None,
         job_extra: Mapping[str, Any] | None = None,
         version_properties: Mapping[str, str] | None = None,
+        folder: str | None = None,
     ) -> ImportJob:
         """Run the import now, in this thread. ``job_id`` and ``job_extra`` (merged into the
         stored job body) let the Azure ML emulator run jobs that a client named and shaped;
         ``version_properties`` replace reconciler's own properties on the registered version
-        (the emulator puts there only what the real service would)."""
+        (the emulator puts there only what the real service would); ``folder`` is where, under
+        the import's path, the data lands (default: the version; the emulator passes the job's
+        name, as the service resolves ``${{name}}``)."""
         job_id = job_id or f"import_{name}_{uuid.uuid4().hex[:10]}"
         definition = essence.definition.to_dict()
         properties = {
@@ -191,19 +209,26 @@ class LocalWorkspace:
             MATERIALIZATION_ASSET_PROPERTY: name,
             **{k: v for k, v in (tags or {}).items() if k == OWNER_TAG},
         }
-        job_body = {**dict(job_extra or {}), **definition, "properties": properties}
+        datastore, base = _split_path(essence.path)
+        relative = "/".join(p for p in (base, version if folder is None else folder) if p)
+        output = f"azureml://datastores/{datastore}/paths/{relative}"
+        job_body = {
+            **dict(job_extra or {}),
+            **definition,
+            "properties": properties,
+            OUTPUT_KEY: output,
+        }
         self.store.create_job(job_id, name, version, job_body, os.getpid())
         self._sweep_staging()
         if self._registered(name, version):
             message = f"import {name}: version {version} already exists; versions are immutable"
             return self._fail(job_id, None, message)
-        datastore, folder = _split_path(essence.path)
         self.store.update_job(job_id, status="Running", started_at=now())
         staging: Path | None = None
         beat = _Heartbeat(self.store, job_id)
         try:
             # every write stays under the workspace folder, whatever a client sent
-            final = _inside(self.root, "datastores", datastore, folder, version)
+            final = _inside(self.root, "datastores", datastore, relative)
             staging = _inside(self.root, "staging", staging_name(job_id))
             connection, secrets = self._connection(name, essence)
             request = import_request(name, version, essence.definition, connection, secrets)
@@ -217,10 +242,14 @@ class LocalWorkspace:
                     f"import {name}: version {version} was registered meanwhile (by another "
                     "run); versions are immutable, so this run's data was discarded"
                 )
-            if final.exists():  # left by a run that died before registering: never registered
-                shutil.rmtree(final)
+            (staging / MARKER).write_text(job_id, encoding="utf-8")  # moves with the data
+            self._claim(final, output, name, version)
             final.parent.mkdir(parents=True, exist_ok=True)
-            staging.rename(final)
+            try:
+                staging.rename(final)
+            except OSError:  # another run filled the folder since the check
+                filled = _refusal(name, version, output, "was filled meanwhile")
+                raise ImportFailed(filled) from None
             own = {
                 **properties,
                 JOB_PROPERTY: job_id,
@@ -230,7 +259,7 @@ class LocalWorkspace:
                 name,
                 version,
                 {
-                    "path": f"azureml://datastores/{datastore}/paths/{folder}/{version}",
+                    "path": output,
                     "type": essence.type,
                     "description": essence.description,
                     "tags": {**essence.tags, **dict(tags or {})},
@@ -239,6 +268,7 @@ class LocalWorkspace:
                     else own,
                 },
             )
+            (final / MARKER).unlink(missing_ok=True)  # registered: no longer a leftover
         except ImportFailed as exc:
             return self._fail(job_id, staging, exc.message)
         except Exception as exc:  # a runner bug must still leave a Failed job, not a Running one
@@ -247,6 +277,45 @@ class LocalWorkspace:
         record = self.store.get_job(job_id)
         assert record is not None
         return job_from_record(record)
+
+    def _claim(self, final: Path, output: str, name: str, version: str) -> None:
+        """Make sure nothing is overwritten: the version's folder holds no data and lies in no
+        registered version's folder (of any asset, archived or not). Only what an interrupted
+        import of this workspace left there (it moved its data into place, then died before
+        registering it: its marker names a job that never completed) is cleared."""
+        for asset, other, path in self.store.version_paths():
+            if overlaps(path, output):
+                why = (
+                    f"holds data asset {asset} version {other}"
+                    if data_key(path) == data_key(output)
+                    else f"overlaps the folder of data asset {asset} version {other} ({path})"
+                )
+                raise ImportFailed(_refusal(name, version, output, why))
+        if not final.exists() and not final.is_symlink():
+            return
+        if final.is_dir() and not final.is_symlink() and not any(final.iterdir()):
+            final.rmdir()
+            return
+        if not self._left_by_interrupted_run(final):
+            raise ImportFailed(
+                _refusal(
+                    name,
+                    version,
+                    output,
+                    "already holds data that no registered version and no interrupted import "
+                    "of this workspace accounts for",
+                )
+            )
+        shutil.rmtree(final)
+
+    def _left_by_interrupted_run(self, folder: Path) -> bool:
+        marker = folder / MARKER
+        if folder.is_symlink() or not marker.is_file() or marker.is_symlink():
+            return False
+        record = self.store.get_job(marker.read_text(encoding="utf-8", errors="replace").strip())
+        if record is None:
+            return False
+        return record.status in ("Failed", "Canceled") or record.lease_expired()
 
     def data_folder(self, name: str, version: str) -> Path:
         body = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
@@ -336,6 +405,8 @@ def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
         created_at=created,
         definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
         provenance=tags.provenance,
+        owner=tags.owner,
+        prevent_destroy=tags.prevent_destroy,
     )
 
 
@@ -356,6 +427,8 @@ def job_from_record(record: JobRecord) -> ImportJob:
         rows=record.rows,
         error=error,
         definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
+        owner=properties.get(OWNER_TAG),
+        output=str(record.body.get(OUTPUT_KEY) or _default_output(record)),
     )
 
 
@@ -369,6 +442,20 @@ def _inside(root: Path, *parts: str) -> Path:
         return inside(root, *parts)
     except PathEscape as exc:
         raise ImportFailed(f"refused to write outside the workspace folder: {exc}") from None
+
+
+def _refusal(name: str, version: str, output: str, why: str) -> str:
+    return (
+        f"import {name}: refused to write version {version} to {output}: the folder {why}; "
+        "data versions are immutable, so nothing was written (give this import a path of its "
+        "own)"
+    )
+
+
+def _default_output(record: JobRecord) -> str:
+    """Where a job recorded before its folder was (the path, then the version) wrote."""
+    path = record.body.get("path")
+    return f"{path}/{record.version}" if isinstance(path, str) and path else ""
 
 
 def _split_path(uri: str) -> tuple[str, str]:
