@@ -61,9 +61,8 @@ def takeover(
         return change, None  # ours (or written before owners were recorded: adopted)
     if desired.adopt:
         if change.action in (Action.UPDATE, Action.NOOP):
-            change = change.model_copy(
-                update={"action": Action.UPDATE, "action_reason": Reason.TAKE_OVER}
-            )
+            update = {"action_reason": Reason.TAKE_OVER} | _as_update(change)
+            change = change.model_copy(update=update)
         return change, None
     if not live.managed and change.action is not Action.REPLACE and not _known(change):
         return change, None  # it already matches: adopting only adds reconciler's tags

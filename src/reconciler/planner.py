@@ -129,9 +129,9 @@ def _plan_changes(
                 problems.append(desired.locator.problem(where, change))
                 continue
             change, problem = import_guard(resource, assets.get(resource.name), change, desired)
-            found = data.around(resource.essence.path, besides=resource.name)
-            if change.action is Action.MATERIALIZE and found:
-                problem = problem or overlap_problem(resource, found, desired)
+            if problem is None and change.action is Action.MATERIALIZE:  # it would write
+                found = data.around(resource.essence.path, besides=resource.name)
+                problem = overlap_problem(resource, found, desired) if found else None
             if problem is not None:
                 problems.append(problem)
         else:
