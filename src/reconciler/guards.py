@@ -1,12 +1,12 @@
 """What a plan may touch: ownership, protection from deletion, and what a delete would break.
 
 - Ownership: a resource is this desired state's when it carries ``managed-by: reconciler`` and
-  the owner ``<project>/<environment>``; a data asset, when the version the plan acts on (the
-  pinned one, else the latest) does. Prune and replace touch only those, and versions are added
-  only to those. Taking over anything else (made by hand, or by another project or
-  environment) needs ``lifecycle.adopt: true``, except a hand-made resource or data asset that
-  already matches, whose adoption only adds reconciler's tags (and writes secrets, which nothing
-  can compare).
+  the owner ``<project>/<environment>``; a data asset, when the latest version reconciler
+  tagged does (a schedule's run registers its version bare, which changes nothing). Prune and
+  replace touch only those, and versions are added only to those. Taking over anything else
+  (made by hand, or by another project or environment) needs ``lifecycle.adopt: true``,
+  except a hand-made resource or data asset that already matches, whose adoption only adds
+  reconciler's tags (and writes secrets, which nothing can compare).
 - Protection: ``lifecycle.prevent_destroy`` (recorded on the resource, so it outlives its
   declaration; only an explicit ``false`` lifts it) makes any plan that would delete or replace
   it fail with a located error.
@@ -74,14 +74,15 @@ def import_guard(
     desired: DesiredResource, asset: LiveAsset | None, change: ResourceChange, state: DesiredState
 ) -> tuple[ResourceChange, Problem | None]:
     """An import's change with its data asset's ownership and recorded protection applied,
-    both read off the version the plan acts on (the pinned one, else the latest)."""
-    made = asset.acted_on(desired.essence.version) if asset is not None else None
-    recorded = made is not None and made.prevent_destroy
+    both read off the latest version reconciler tagged (`LiveAsset.owning_version`)."""
+    owning = asset.owning_version() if asset is not None else None
+    recorded = owning is not None and owning.prevent_destroy
     lifted = protection_change(desired, recorded)
     update: dict[str, object] = {"prevent_destroy": desired.protected(recorded)}
     if lifted is not None and change.action in (Action.NOOP, Action.UPDATE):
         update |= _as_update(change)
         update["fields"] = tuple(sorted((*change.fields, lifted), key=lambda f: f.path))
+    made = owning or (asset.latest_version() if asset is not None else None)
     return asset_takeover(desired, made, change.model_copy(update=update), state)
 
 
@@ -89,9 +90,10 @@ def asset_takeover(
     desired: DesiredResource, made: AssetVersion | None, change: ResourceChange, state: DesiredState
 ) -> tuple[ResourceChange, Problem | None]:
     """The change to a declared import whose data asset exists but is not this desired
-    state's: ``made`` is the version ownership is read from (the pinned one, else the latest).
-    Adding a version or changing metadata needs ``lifecycle.adopt``; a hand-made asset that
-    already matches is adopted by writing reconciler's tags on that version."""
+    state's: ``made`` is the version ownership is read from (the latest reconciler tagged, else
+    the latest: a hand-made asset). Adding a version or changing metadata needs
+    ``lifecycle.adopt``; a hand-made asset that already matches is adopted by writing
+    reconciler's tags on the version the plan acts on."""
     if made is None or (made.managed and made.owner in (None, state.owner)):
         return change, None
     if change.action is Action.IN_PROGRESS:

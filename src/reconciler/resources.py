@@ -405,10 +405,16 @@ class LiveAsset:
         return max(self.versions, key=lambda v: version_key(v.version), default=None)
 
     def acted_on(self, pinned: str | None) -> AssetVersion | None:
-        """The version an import's plan acts on: the pinned one when it exists, else the latest
-        (whose tags say who owns the asset and whether it is protected)."""
+        """The version an import's plan acts on: the pinned one when it exists, else the latest."""
         found = next((v for v in self.versions if v.version == pinned), None) if pinned else None
         return found or self.latest_version()
+
+    def owning_version(self) -> AssetVersion | None:
+        """The latest version reconciler tagged: its tags say who owns the asset and whether it
+        is protected. A bare version (a schedule's run, or one registered by hand) changes
+        neither; an asset with none was made by hand."""
+        managed = (v for v in self.versions if v.managed)
+        return max(managed, key=lambda v: version_key(v.version), default=None)
 
     def data(self) -> list[DataLocation]:
         """Where its data is: its versions' folders and those its running imports write to."""

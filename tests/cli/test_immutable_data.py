@@ -60,12 +60,15 @@ def essence(path: str, query: str = "SELECT 1") -> ImportEssence:
     return spec.model_copy(update={"fingerprint": fingerprint(spec.definition)})
 
 
-def seed(project: Path, name: str, path: str, owner: str | None, rows: int = 3) -> None:
-    """Import ``name`` version 1 into ``path`` as an earlier apply (of ``owner``) would."""
+def seed(
+    project: Path, name: str, path: str, owner: str | None, rows: int = 3, version: str = "1"
+) -> None:
+    """Import ``name`` ``version`` into ``path`` as an earlier apply (of ``owner``) would; with
+    no owner, as a schedule's run or a hand-made import would (no reconciler tags)."""
     tags = {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: owner} if owner else {}
     local = LocalWorkspace(project / ".reconcile/local", runner_factory=lambda: OneFile(rows))
     try:
-        job = local.materialize(name, "1", essence(path), tags=tags)
+        job = local.materialize(name, version, essence(path), tags=tags)
         assert job.status == "Completed", job.error
     finally:
         local.close()

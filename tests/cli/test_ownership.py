@@ -116,6 +116,19 @@ def test_a_hand_made_data_asset_is_adopted_only_when_it_matches(
     assert "+ import.raw_house_data  materialize version 2" in invoke("plan", cwd=project).stdout
 
 
+def test_a_schedules_bare_version_leaves_the_asset_ours(project: Path, invoke: RunCli) -> None:
+    """A schedule's run registers its version without reconciler's tags (as Azure ML does):
+    the owner stays the one the latest tagged version names."""
+    as_project(project, "billing", BASE)
+    assert invoke("apply", "--auto-approve", cwd=project).code == 0
+    seed(project, "raw_house_data", HOUSES, "billing/local")
+    seed(project, "raw_house_data", HOUSES, owner=None, version="2")  # the schedule's run
+    as_project(project, "billing", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "Z"))
+    plan = invoke("plan", cwd=project)
+    assert plan.code == 0, plan.output
+    assert "+ import.raw_house_data  materialize version 3" in plan.stdout
+
+
 # --- every lifecycle field recorded -----------------------------------------------------------
 
 
