@@ -11,7 +11,8 @@ from pathlib import Path
 
 from reconciler.config import desired_state
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
-from reconciler.providers.local.provider import MARKER, LocalWorkspace, staging_name
+from reconciler.providers.local.placement import MARKER
+from reconciler.providers.local.provider import LocalWorkspace, staging_name
 from reconciler.resources import ImportEssence, Source, fingerprint
 from reconciler.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE, OWNER_TAG
 from tests.conftest import PLATFORM, RunCli

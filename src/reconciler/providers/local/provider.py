@@ -5,7 +5,8 @@ heartbeat stopped is *seen* as interrupted, not recorded so. Writes keep secrets
 (write-only) and tag what reconciler manages. Imports run through a pluggable `ImportRunner`
 into a staging folder that is moved into place only on success; the data asset version is
 registered last, so a failed or interrupted run leaves neither files nor a version behind (and
-the next import clears what an interrupted one left in staging).
+the next import clears what an interrupted one left in staging). Data never lands over data:
+the version's folder is claimed right before the move (see `placement`).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from typing import Any
 
 from reconciler.errors import ImportFailed, ProviderError
 from reconciler.imports.base import ImportRunner, import_request
-from reconciler.names import PathEscape, data_key, inside, overlaps
+from reconciler.names import PathEscape, inside
 from reconciler.providers.base import Progress
 from reconciler.providers.local.lock import file_lock
+from reconciler.providers.local.placement import claim, mark, refusal, unmark
 from reconciler.providers.local.store import JobRecord, Store, lease_seconds, now
 from reconciler.resources import (
     AssetVersion,
@@ -55,7 +57,6 @@ from reconciler.vocabulary import (
 )
 
 INTERRUPTED = "the import was interrupted (its process stopped sending heartbeats)"
-MARKER = ".reconciler-job"  # in an import's data until registered: the job that wrote it
 OUTPUT_KEY = "output"  # a job record's folder its data goes to
 
 
@@ -242,13 +243,14 @@ class LocalWorkspace:
                     f"import {name}: version {version} was registered meanwhile (by another "
                     "run); versions are immutable, so this run's data was discarded"
                 )
-            (staging / MARKER).write_text(job_id, encoding="utf-8")  # moves with the data
-            self._claim(final, output, name, version)
+            mark(staging, job_id)  # moves with the data
+            refused = f"import {name}: refused to write version {version}"
+            claim(self.store, final, output, refused)
             final.parent.mkdir(parents=True, exist_ok=True)
             try:
                 staging.rename(final)
             except OSError:  # another run filled the folder since the check
-                filled = _refusal(name, version, output, "was filled meanwhile")
+                filled = refusal(refused, output, "was filled meanwhile")
                 raise ImportFailed(filled) from None
             own = {
                 **properties,
@@ -268,7 +270,7 @@ class LocalWorkspace:
                     else own,
                 },
             )
-            (final / MARKER).unlink(missing_ok=True)  # registered: no longer a leftover
+            unmark(final)  # registered: no longer a leftover
         except ImportFailed as exc:
             return self._fail(job_id, staging, exc.message)
         except Exception as exc:  # a runner bug must still leave a Failed job, not a Running one
@@ -277,45 +279,6 @@ class LocalWorkspace:
         record = self.store.get_job(job_id)
         assert record is not None
         return job_from_record(record)
-
-    def _claim(self, final: Path, output: str, name: str, version: str) -> None:
-        """Make sure nothing is overwritten: the version's folder holds no data and lies in no
-        registered version's folder (of any asset, archived or not). Only what an interrupted
-        import of this workspace left there (it moved its data into place, then died before
-        registering it: its marker names a job that never completed) is cleared."""
-        for asset, other, path in self.store.version_paths():
-            if overlaps(path, output):
-                why = (
-                    f"holds data asset {asset} version {other}"
-                    if data_key(path) == data_key(output)
-                    else f"overlaps the folder of data asset {asset} version {other} ({path})"
-                )
-                raise ImportFailed(_refusal(name, version, output, why))
-        if not final.exists() and not final.is_symlink():
-            return
-        if final.is_dir() and not final.is_symlink() and not any(final.iterdir()):
-            final.rmdir()
-            return
-        if not self._left_by_interrupted_run(final):
-            raise ImportFailed(
-                _refusal(
-                    name,
-                    version,
-                    output,
-                    "already holds data that no registered version and no interrupted import "
-                    "of this workspace accounts for",
-                )
-            )
-        shutil.rmtree(final)
-
-    def _left_by_interrupted_run(self, folder: Path) -> bool:
-        marker = folder / MARKER
-        if folder.is_symlink() or not marker.is_file() or marker.is_symlink():
-            return False
-        record = self.store.get_job(marker.read_text(encoding="utf-8", errors="replace").strip())
-        if record is None:
-            return False
-        return record.status in ("Failed", "Canceled") or record.lease_expired()
 
     def data_folder(self, name: str, version: str) -> Path:
         body = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
@@ -442,14 +405,6 @@ def _inside(root: Path, *parts: str) -> Path:
         return inside(root, *parts)
     except PathEscape as exc:
         raise ImportFailed(f"refused to write outside the workspace folder: {exc}") from None
-
-
-def _refusal(name: str, version: str, output: str, why: str) -> str:
-    return (
-        f"import {name}: refused to write version {version} to {output}: the folder {why}; "
-        "data versions are immutable, so nothing was written (give this import a path of its "
-        "own)"
-    )
 
 
 def _default_output(record: JobRecord) -> str:
