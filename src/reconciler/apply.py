@@ -68,8 +68,7 @@ class _Context:
     def plain_tags(self, step: ResourceChange) -> dict[str, str]:
         """`tags` but the secrets' salted hashes."""
         tags = {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: self.desired.owner}
-        declared = self.desired.get(step.address)
-        if declared is not None and declared.prevent_destroy:
+        if step.prevent_destroy:  # as declared, else as recorded: never lifted silently
             tags[PREVENT_DESTROY_TAG] = "true"
         tags.update({PROVENANCE_TAG_PREFIX + k: v for k, v in self.provenance.items()})
         if step.type is Kind.CONNECTION:
@@ -220,9 +219,8 @@ def _update(step: ResourceChange, context: _Context) -> str | None:
     _restore_if_archived(step, context)
     after = step.change.after or {}
     assert step.version is not None
-    context.workspace.update_asset_metadata(
-        step.name, step.version, after.get("description"), after.get("tags") or {}
-    )
+    tags = {**(after.get("tags") or {}), **context.tags(step)}  # ownership moves on adoption
+    context.workspace.update_asset_metadata(step.name, step.version, after.get("description"), tags)
     return None
 
 

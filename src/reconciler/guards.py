@@ -1,12 +1,17 @@
 """What a plan may touch: ownership, protection from deletion, and what a delete would break.
 
 - Ownership: a resource is this desired state's when it carries ``managed-by: reconciler`` and
-  the owner ``<project>/<environment>``. Prune and replace touch only those. Taking over
-  anything else (made by hand, or by another project or environment) needs
-  ``lifecycle.adopt: true``, except a hand-made resource that already matches, whose adoption
-  only adds reconciler's tags (and writes secrets, which nothing can compare).
+  the owner ``<project>/<environment>``; a data asset, when the latest version reconciler
+  tagged does (a schedule's run registers its version bare, which changes nothing). Prune and
+  replace touch only those, and versions are added only to those. Taking over anything else
+  (made by hand, or by another project or environment) needs ``lifecycle.adopt: true``,
+  except a hand-made resource or data asset that already matches, whose adoption only adds
+  reconciler's tags (and writes secrets, which nothing can compare).
 - Protection: ``lifecycle.prevent_destroy`` (recorded on the resource, so it outlives its
-  declaration) makes any plan that would delete or replace it fail with a located error.
+  declaration; only an explicit ``false`` lifts it) makes any plan that would delete or replace
+  it fail with a located error.
+- Immutable data: an import never writes where another data asset's data is (a version's
+  folder, or a running import's), nor around it; `DataIndex` finds such folders.
 - Dependents: deleting or replacing a connection or datastore names the imports that use it
   and the data versions stored on it.
 
@@ -15,15 +20,25 @@ Pure functions of desired and live values; the planner calls them.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from reconciler.desired import DesiredState
 from reconciler.errors import Problem
-from reconciler.plan import Action, Reason, ResourceChange
-from reconciler.resources import DesiredResource, Kind, LiveAsset, LiveResource
+from reconciler.names import data_key
+from reconciler.plan import PREVENT_DESTROY_FIELD, Action, FieldChange, Reason, ResourceChange
+from reconciler.resources import (
+    AssetVersion,
+    DataLocation,
+    DesiredResource,
+    Kind,
+    LiveAsset,
+    LiveResource,
+)
+from reconciler.vocabulary import version_key
 
 
-def owner_of(live: LiveResource) -> str:
+def owner_of(live: LiveResource | AssetVersion) -> str:
     """Who manages ``live``, in words."""
     if not live.managed:
         return "not managed by reconciler"
@@ -46,42 +61,170 @@ def takeover(
         return change, None  # ours (or written before owners were recorded: adopted)
     if desired.adopt:
         if change.action in (Action.UPDATE, Action.NOOP):
-            change = change.model_copy(
-                update={"action": Action.UPDATE, "action_reason": Reason.TAKE_OVER}
-            )
+            update = {"action_reason": Reason.TAKE_OVER} | _as_update(change)
+            change = change.model_copy(update=update)
         return change, None
-    known = [f for f in change.fields if not f.sensitive]
-    if not live.managed and change.action is not Action.REPLACE and not known:
+    if not live.managed and change.action is not Action.REPLACE and not _known(change):
         return change, None  # it already matches: adopting only adds reconciler's tags
-    what = "replace" if change.action is Action.REPLACE else "overwrite"
-    problem = state.locator.problem(
+    what = "replace it" if change.action is Action.REPLACE else "overwrite it"
+    return change, _not_yours(desired, state, f"exists and is {owner_of(live)}", what)
+
+
+def import_guard(
+    desired: DesiredResource, asset: LiveAsset | None, change: ResourceChange, state: DesiredState
+) -> tuple[ResourceChange, Problem | None]:
+    """An import's change with its data asset's ownership and recorded protection applied,
+    both read off the latest version reconciler tagged (`LiveAsset.owning_version`)."""
+    owning = asset.owning_version() if asset is not None else None
+    recorded = owning is not None and owning.prevent_destroy
+    lifted = protection_change(desired, recorded)
+    update: dict[str, object] = {"prevent_destroy": desired.protected(recorded)}
+    if lifted is not None and change.action in (Action.NOOP, Action.UPDATE):
+        update |= _as_update(change)
+        update["fields"] = tuple(sorted((*change.fields, lifted), key=lambda f: f.path))
+    made = owning or (asset.latest_version() if asset is not None else None)
+    return asset_takeover(desired, made, change.model_copy(update=update), state)
+
+
+def asset_takeover(
+    desired: DesiredResource, made: AssetVersion | None, change: ResourceChange, state: DesiredState
+) -> tuple[ResourceChange, Problem | None]:
+    """The change to a declared import whose data asset exists but is not this desired
+    state's: ``made`` is the version ownership is read from (the latest reconciler tagged, else
+    the latest: a hand-made asset). Adding a version or changing metadata needs
+    ``lifecycle.adopt``; a hand-made asset that already matches is adopted by writing
+    reconciler's tags on the version the plan acts on."""
+    if made is None or (made.managed and made.owner in (None, state.owner)):
+        return change, None
+    if change.action is Action.IN_PROGRESS:
+        return change, None  # nothing is written while its import runs
+    if desired.adopt:
+        update: dict[str, object] = {"action_reason": Reason.TAKE_OVER}
+        if change.action is Action.MATERIALIZE:
+            update["reason_detail"] = owner_of(made)
+        else:
+            update |= _as_update(change)
+        return change.model_copy(update=update), None
+    if not made.managed and change.action in (Action.NOOP, Action.UPDATE) and not _known(change):
+        update = {"action_reason": Reason.ADOPT} | _as_update(change)
+        return change.model_copy(update=update), None
+    what = {
+        Action.MATERIALIZE: f"add version {change.version} to it",
+        Action.UPDATE: "overwrite its metadata",
+    }.get(change.action, "manage it as this project's")
+    where = f"exists and is {owner_of(made)} (version {made.version})"
+    return change, _not_yours(desired, state, where, what, f"data asset {desired.name}")
+
+
+def _as_update(change: ResourceChange) -> dict[str, object]:
+    return {
+        "action": Action.UPDATE,
+        "change": change.change.model_copy(update={"actions": Action.UPDATE.terraform_actions}),
+    }
+
+
+def _known(change: ResourceChange) -> bool:
+    """Whether the change has a field that can be compared, other than the protection (which
+    adopting a matching resource writes along with reconciler's other tags)."""
+    return any(not f.sensitive and f.path != PREVENT_DESTROY_FIELD for f in change.fields)
+
+
+def _not_yours(
+    desired: DesiredResource, state: DesiredState, where: str, what: str, name: str = ""
+) -> Problem:
+    return state.locator.problem(
         desired.config_path,
-        f"{desired.address} exists and is {owner_of(live)}; this plan would {what} it",
+        f"{name or desired.address} {where}; this plan would {what}",
         "to take it over, set lifecycle: {adopt: true} on it and review the plan; or rename yours",
     )
-    return change, problem
 
 
 def protection(
     desired: DesiredResource | None, live: LiveResource | None, change: ResourceChange
 ) -> str | None:
-    """Why a delete or replace must not happen, or None."""
+    """Why a delete or replace must not happen, or None. Protected is as declared when
+    ``prevent_destroy`` is written, else as recorded on the resource."""
     if change.action not in (Action.DELETE, Action.REPLACE):
         return None
-    declared = desired is not None and desired.prevent_destroy
     recorded = live is not None and live.prevent_destroy
-    if not (declared or recorded):
+    if not (desired.protected(recorded) if desired is not None else recorded):
         return None
     verb = "delete" if change.action is Action.DELETE else "replace"
-    how = (
-        "set lifecycle.prevent_destroy: false (and apply) first if it really must go"
-        if declared
-        else "it is no longer declared, but its protection is recorded on it: declare it "
-        "again with lifecycle.prevent_destroy: false and apply, then remove it"
-    )
+    if desired is None:
+        how = (
+            "it is no longer declared, but its protection is recorded on it: declare it again "
+            "with lifecycle.prevent_destroy: false and apply, then remove it"
+        )
+    elif desired.prevent_destroy:
+        how = "set lifecycle.prevent_destroy: false on it if it really must go"
+    else:
+        how = (
+            "its protection is recorded on it, and removing the line does not lift it: set "
+            "lifecycle.prevent_destroy: false on it if it really must go"
+        )
     return (
         f"{change.address} is protected by lifecycle.prevent_destroy; this plan would {verb} "
         f"it; {how}"
+    )
+
+
+def protection_change(desired: DesiredResource, recorded: bool) -> FieldChange | None:
+    """The ``lifecycle.prevent_destroy`` field change when the declaration would change what
+    is recorded (a protection is recorded so that it outlives its declaration)."""
+    after = desired.protected(recorded)
+    if after == recorded:
+        return None
+    return FieldChange(path=PREVENT_DESTROY_FIELD, before=recorded, after=after)
+
+
+class DataIndex:
+    """Where every data asset's data is (`DataLocation`), indexed by folder, to find quickly
+    what an import writing to a folder would overwrite or write into."""
+
+    def __init__(self, locations: Iterable[DataLocation]) -> None:
+        keyed = sorted(
+            ((key, location) for location in locations if (key := data_key(location.path))),
+            key=lambda item: (item[0], item[1].asset, version_key(item[1].version)),
+        )
+        self._keys = [key for key, _ in keyed]
+        self._locations = [location for _, location in keyed]
+
+    def around(self, path: str, *, besides: str) -> list[DataLocation]:
+        """Data of assets other than ``besides`` at ``path``, inside it, or holding it."""
+        key = data_key(path)
+        if key is None:
+            return []
+        found: list[DataLocation] = []
+        cut = 0
+        while (cut := key.find("/", cut) + 1) and cut < len(key):  # the folders holding it
+            at = bisect_left(self._keys, key[:cut])
+            while at < len(self._keys) and self._keys[at] == key[:cut]:
+                found.append(self._locations[at])
+                at += 1
+        at = bisect_left(self._keys, key)  # the folder itself and everything inside it
+        while at < len(self._keys) and self._keys[at].startswith(key):
+            found.append(self._locations[at])
+            at += 1
+        return [location for location in found if location.asset != besides]
+
+
+def overlap_problem(
+    desired: DesiredResource, found: list[DataLocation], state: DesiredState
+) -> Problem:
+    """The located refusal of an import whose target holds, or lies in, other assets' data."""
+    first = found[0]
+    what = (
+        f"data asset {first.asset} version {first.version}"
+        if not first.running
+        else f"the running import of data asset {first.asset} (version {first.version})"
+    )
+    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+    return state.locator.problem(
+        (*desired.config_path, "path"),
+        f"{desired.essence.path} overlaps the data of {what}, stored at {first.path}{more}; "
+        "data versions are immutable, and this import would write there",
+        "give this import a path of its own that holds no other asset's data and lies in none "
+        "(e.g. azureml://datastores/<datastore>/paths/" + desired.name + ")",
     )
 
 

@@ -275,7 +275,8 @@ class Lifecycle(Strict):
     prevent_destroy: bool = Field(
         False,
         description="Refuse any plan that would delete or replace this resource (also after it "
-        "is removed from platform.yaml: the protection is recorded on the resource).",
+        "is removed from platform.yaml: the protection is recorded on the resource, and only an "
+        "explicit false lifts it).",
     )
     adopt: bool = Field(
         False,

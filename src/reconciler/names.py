@@ -46,6 +46,28 @@ def normalise_datastore_path(uri: str) -> str | None:
     return f"azureml://datastores/{datastore}/paths/{path}"
 
 
+def data_key(uri: str) -> str | None:
+    """``<datastore>/<folder>/`` for a datastore URI (any form), or None for another URI: two
+    folders overlap (one is the other, or holds it) exactly when one key starts with the other
+    (see `overlaps`), and sorted keys keep each folder's contents right after it."""
+    canonical = normalise_datastore_path(uri)
+    if canonical is None:
+        return None
+    datastore, _, folder = canonical.removeprefix("azureml://datastores/").partition("/paths/")
+    parts = [p for p in folder.split("/") if p]
+    return "/".join([datastore, *parts]) + "/"
+
+
+def overlaps(first: str, second: str) -> bool:
+    """Whether two datastore folders are the same or one holds the other: writing into one
+    changes what the other holds. Compared by whole folder names (``a/b`` does not hold
+    ``a/bc``); URIs outside datastores never overlap."""
+    one, other = data_key(first), data_key(second)
+    return (
+        one is not None and other is not None and (one.startswith(other) or other.startswith(one))
+    )
+
+
 def unsafe_path_reason(path: str) -> str | None:
     """Why a folder path inside a datastore could escape it, or None when it cannot."""
     if "%" in path:

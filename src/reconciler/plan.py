@@ -54,6 +54,7 @@ _TERRAFORM_ACTIONS = {
 
 
 ARCHIVED_FIELD = "archived"  # an import's field when its archived data asset is restored
+PREVENT_DESTROY_FIELD = "lifecycle.prevent_destroy"  # when the declared protection differs
 
 
 class Reason(StrEnum):
@@ -116,6 +117,11 @@ class ResourceChange(Frozen):
     )
     last_changed_by: dict[str, str] = Field(
         default_factory=dict, description="Provenance of the live resource's last write."
+    )
+    prevent_destroy: bool = Field(
+        False,
+        description="lifecycle.prevent_destroy as apply records it: as declared when written, "
+        "else as recorded on the resource.",
     )
 
     @property

@@ -15,7 +15,17 @@ from reconciler.desired import DesiredState
 from reconciler.diff import diff_specs, secret_change
 from reconciler.errors import ConfigError, Problem
 from reconciler.graph import order
-from reconciler.guards import dependents, is_ours, owner_of, protection, takeover
+from reconciler.guards import (
+    DataIndex,
+    dependents,
+    import_guard,
+    is_ours,
+    overlap_problem,
+    owner_of,
+    protection,
+    protection_change,
+    takeover,
+)
 from reconciler.plan import (
     ARCHIVED_FIELD,
     Action,
@@ -47,16 +57,23 @@ _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 
 
 def read_live(reader: WorkspaceReader, import_names: Iterable[str], owner: str) -> LiveState:
-    """Every kind, the declared imports and the owner's imported assets, read at once: against
-    a remote workspace each is a chain of page requests, and the longest chain, not their sum,
-    should bound the time."""
-    pool = ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 2)
+    """Every kind, the declared imports, the owner's imported assets and (when imports are
+    declared) where every other asset's data is, read at once: against a remote workspace each
+    is a chain of page requests, and the longest chain, not their sum, should bound the time."""
+    names = sorted(import_names)
+    pool = ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 3)
     try:
         kinds = [pool.submit(reader.list_resources, kind) for kind in _RESOURCE_KINDS]
-        assets = pool.submit(reader.list_assets, sorted(import_names))
+        assets = pool.submit(reader.list_assets, names)
         imported = pool.submit(reader.list_imported_assets, owner)
+        elsewhere = pool.submit(reader.list_other_data, names) if names else None
         resources = tuple(r for read in kinds for r in read.result())
-        return LiveState(resources, tuple(assets.result()), tuple(imported.result()))
+        return LiveState(
+            resources,
+            tuple(assets.result()),
+            tuple(imported.result()),
+            tuple(elsewhere.result()) if elsewhere else (),
+        )
     finally:  # a failed or timed-out read does not wait for the others to give up
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -101,6 +118,7 @@ def _plan_changes(
 ) -> tuple[list[ResourceChange], list[Problem]]:
     by_address = {r.address: r for r in live.resources}
     assets = {a.name: a for a in live.assets}
+    data = DataIndex((*live.elsewhere, *(d for a in live.assets for d in a.data())))
     changes: list[ResourceChange] = []
     problems: list[Problem] = []
     for resource in desired.resources:
@@ -111,6 +129,12 @@ def _plan_changes(
                 where = (*resource.config_path, "version")
                 problems.append(desired.locator.problem(where, change))
                 continue
+            change, problem = import_guard(resource, assets.get(resource.name), change, desired)
+            if problem is None and change.action is Action.MATERIALIZE:  # it would write
+                found = data.around(resource.essence.path, besides=resource.name)
+                problem = overlap_problem(resource, found, desired) if found else None
+            if problem is not None:
+                problems.append(problem)
         else:
             existing = by_address.get(resource.address)
             change = _plan_resource(resource, existing, desired, hasher)
@@ -189,8 +213,12 @@ def _plan_resource(
         fields = [FieldChange(path=k, after=v) for k, v in flatten(spec)]
         fields += [secret_change(path) for path in desired.secrets]
         fields.sort(key=lambda f: f.path)
-        return _change(desired, Action.CREATE, None, tuple(fields), refs)
+        change = _change(desired, Action.CREATE, None, tuple(fields), refs)
+        return change.model_copy(update={"prevent_destroy": desired.protected(False)})
     fields = diff_specs(desired.kind, live.spec, spec)
+    lifted = protection_change(desired, live.prevent_destroy)
+    if lifted is not None:
+        fields.append(lifted)
     fields = [f for f in fields if not (f.path in live.unreadable and f.before is None)]
     for path in sorted(desired.secrets):
         if not state.secrets.resolved:
@@ -212,7 +240,8 @@ def _plan_resource(
         action = Action.UPDATE
     else:
         action = Action.NOOP
-    return _change(desired, action, live.spec, tuple(fields), refs, reason, replace)
+    change = _change(desired, action, live.spec, tuple(fields), refs, reason, replace)
+    return change.model_copy(update={"prevent_destroy": desired.protected(live.prevent_destroy)})
 
 
 def _change(
@@ -255,9 +284,7 @@ def _plan_import(
     change = _plan_import_data(desired, asset, again)
     if isinstance(change, str) or asset is None:
         return change
-    pinned = desired.essence.version
-    made = next((v for v in asset.versions if v.version == pinned), None) if pinned else None
-    made = made or asset.latest_version()
+    made = asset.acted_on(desired.essence.version)
     if made is not None and made.provenance:
         change = change.model_copy(update={"last_changed_by": made.provenance})
     if not asset.archived:

@@ -269,8 +269,14 @@ class DesiredResource:
     secrets: dict[str, SecretRef] = field(default_factory=dict)  # field path -> reference
     depends_on: tuple[str, ...] = ()
     config_path: tuple[str, ...] = ()  # where it is declared, for error locations
-    prevent_destroy: bool = False
+    # lifecycle.prevent_destroy as written; None when not written (the recorded value stands)
+    prevent_destroy: bool | None = None
     adopt: bool = False
+
+    def protected(self, recorded: bool) -> bool:
+        """Whether it is protected once this declaration is applied: as declared when written,
+        else as recorded on the live resource (a removed line never lifts a protection)."""
+        return recorded if self.prevent_destroy is None else self.prevent_destroy
 
     @property
     def address(self) -> str:
@@ -351,6 +357,8 @@ class AssetVersion:
     created_at: str = ""
     definition: ImportDefinition | None = None  # what it was imported with
     provenance: dict[str, str] = field(default_factory=dict)
+    owner: str | None = None  # <project>/<environment> from the ownership tag
+    prevent_destroy: bool = False  # as recorded in its tags
 
 
 @dataclass(frozen=True)
@@ -365,10 +373,23 @@ class ImportJob:
     rows: int | None = None
     error: str | None = None
     definition: ImportDefinition | None = None
+    owner: str | None = None  # the owner reconciler gave the run, if it made it
+    output: str = ""  # the datastore folder the run writes its data to
 
     @property
     def active(self) -> bool:
         return self.status in ("Preparing", "Running")
+
+
+@dataclass(frozen=True)
+class DataLocation:
+    """Where data of a data asset lives: a registered version's folder, or the folder an import
+    run still running writes to (``running``). What no other import may write into."""
+
+    asset: str
+    version: str
+    path: str  # canonical azureml://datastores/<datastore>/paths/<folder> (or another URI)
+    running: bool = False
 
 
 @dataclass(frozen=True)
@@ -382,6 +403,28 @@ class LiveAsset:
 
     def latest_version(self) -> AssetVersion | None:
         return max(self.versions, key=lambda v: version_key(v.version), default=None)
+
+    def acted_on(self, pinned: str | None) -> AssetVersion | None:
+        """The version an import's plan acts on: the pinned one when it exists, else the latest."""
+        found = next((v for v in self.versions if v.version == pinned), None) if pinned else None
+        return found or self.latest_version()
+
+    def owning_version(self) -> AssetVersion | None:
+        """The latest version reconciler tagged: its tags say who owns the asset and whether it
+        is protected. A bare version (a schedule's run, or one registered by hand) changes
+        neither; an asset with none was made by hand."""
+        managed = (v for v in self.versions if v.managed)
+        return max(managed, key=lambda v: version_key(v.version), default=None)
+
+    def data(self) -> list[DataLocation]:
+        """Where its data is: its versions' folders and those its running imports write to."""
+        found = [DataLocation(self.name, v.version, v.path) for v in self.versions]
+        found += [
+            DataLocation(self.name, j.version, j.output, running=True)
+            for j in self.jobs
+            if j.active and j.output
+        ]
+        return found
 
     def next_version(self) -> str:
         """After the highest registered or running version; a failed run's number is reused."""
@@ -397,20 +440,27 @@ class LiveState:
     resources: tuple[LiveResource, ...]
     assets: tuple[LiveAsset, ...]
     imported: tuple[str, ...] = ()  # data assets this owner's imports made (not archived)
+    # the data of every other data asset (not declared here), archived or not
+    elsewhere: tuple[DataLocation, ...] = ()
 
 
 def with_job_definitions(
     versions: tuple[AssetVersion, ...], jobs: tuple[ImportJob, ...]
 ) -> tuple[AssetVersion, ...]:
-    """Versions whose fingerprint is unknown take it from the completed job that made them:
-    Azure ML registers an import's version itself, with none of reconciler's properties."""
+    """Versions whose fingerprint or owner is unknown take them from the completed job that
+    made them: Azure ML registers an import's version itself, bare, and reconciler labels it
+    only afterwards (a label that failed leaves it bare)."""
     done = {j.version: j for j in jobs if j.status == "Completed"}
 
     def resolved(version: AssetVersion) -> AssetVersion:
         job = done.get(version.version)
-        if version.fingerprint is not None or job is None:
+        if job is None:
             return version
-        return replace(version, fingerprint=job.fingerprint, definition=job.definition)
+        if version.fingerprint is None:
+            version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
+        if not version.managed and job.owner is not None:
+            version = replace(version, managed=True, owner=job.owner)
+        return version
 
     return tuple(resolved(v) for v in versions)
 

@@ -28,6 +28,9 @@ DEFINITION_PROPERTY = "reconciler.definition"
 VERSION_PROPERTY = "reconciler.version"
 JOB_PROPERTY = "reconciler.job"
 ROWS_PROPERTY = "reconciler.rows"
+# reconciler's tags on a data version that describe its data (not who manages it): kept when its
+# metadata is rewritten
+DATA_TAGS = frozenset({FINGERPRINT_PROPERTY})
 
 # --- Azure ML's own names --------------------------------------------------------------------
 

@@ -226,10 +226,11 @@ def test_prevent_destroy_refuses_a_replace_and_outlives_its_declaration(
 def test_deleting_a_datastore_names_what_depends_on_it(project: Path, invoke: RunCli) -> None:
     assert invoke("apply", "--auto-approve", cwd=project).code in (0, 3)  # the import fails
     local = workspace(project)
+    ours = {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: desired_state(project).owner}
     local.store.create_version(
         "raw_house_data",
         "1",
-        {"path": "azureml://datastores/rawdata/paths/raw_house_data/1", "tags": {}},
+        {"path": "azureml://datastores/rawdata/paths/raw_house_data/1", "tags": ours},
     )
     local.close()
     edit(project, "account_name: globorealtydata", "account_name: otheraccount")

@@ -64,11 +64,13 @@ def test_import_runs_and_registers_the_version(
     # the service registers the pipeline's output: a name, a version, a path and a type; the
     # import's description and tags stay on the job
     assert (version.version, version.type, version.description) == ("1", "mltable", None)
-    assert version.path.endswith("/datastores/workspaceblobstore/paths/houses/1/")
+    # the sink path ends in ${{name}}, which the service resolves to the job's name: each run
+    # writes to a folder of its own, and the version registers that folder
+    assert version.path.endswith(f"/datastores/workspaceblobstore/paths/houses/{job.name}/")
     assert version.tags == {}
     assert version.properties == {}
     assert "reconciler.fingerprint" not in job.properties  # plain SDK code sent none
-    files = emulator.root / "datastores/workspaceblobstore/houses/1"
+    files = emulator.root / "datastores/workspaceblobstore/houses" / job.name
     assert (files / "MLTable").is_file() and list(files.glob("*.parquet"))
     assert [j.name for j in ml.jobs.list(job_type="Pipeline")] == [submitted.name]
 
@@ -88,7 +90,7 @@ def test_the_local_provider_sees_the_job_and_version(
     assert [(j.id, j.status, j.rows) for j in asset.jobs] == [
         (name, "Completed", local_snowflake.rows)
     ]
-    assert [(v.version, v.path) for v in asset.versions] == [("1", PATH + "/1")]
+    assert [(v.version, v.path) for v in asset.versions] == [("1", f"{PATH}/{name}")]
     definition = asset.versions[0].definition
     assert definition is not None and definition.to_dict() == {
         "type": "mltable",

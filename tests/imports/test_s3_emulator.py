@@ -55,7 +55,7 @@ def test_an_sdk_file_import_from_s3_copies_the_files(
     assert job.status == "Completed"
     version = ml.data.get("listing_files", label="latest")
     assert (version.version, version.type) == ("1", "uri_folder")
-    files = emulator.root / "datastores/workspaceblobstore/listing_files/1"
+    files = emulator.root / "datastores/workspaceblobstore/listing_files" / job.name  # ${{name}}
     assert sorted(p.relative_to(files).as_posix() for p in files.rglob("*") if p.is_file()) == [
         k.removeprefix("listings/") for k in sorted(local_s3.objects)
     ]

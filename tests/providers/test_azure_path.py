@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from reconciler.config import desired_state
+from reconciler.errors import ConfigError
 from reconciler.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.resources import Kind
@@ -82,8 +83,9 @@ def test_long_data_uri_forms_read_back_in_the_short_form(harness: Harness, emula
     write_globorealty(harness)
     assert harness.apply().ok
     (asset,) = harness.workspace().list_assets(["raw_house_data"])
+    (job,) = asset.jobs  # the service writes each run to <path>/<job name>
     assert [v.path for v in asset.versions] == [
-        "azureml://datastores/rawdata/paths/raw_house_data/1"
+        f"azureml://datastores/rawdata/paths/raw_house_data/{job.id}"
     ]
 
 
@@ -258,3 +260,31 @@ def test_apply_through_azure_writes_no_secret_into_metadata(
     assert [r for k in Kind for r in workspace.list_resources(k) if not r.system] == []
     stored = [p for p in (tmp_path / "ws").rglob("*") if p.is_file()]
     assert stored and all(key.encode() not in p.read_bytes() for p in stored)
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_hand_made_data_at_or_around_the_target_is_refused_at_plan(
+    harness: Harness, emulator: Any
+) -> None:
+    """Data assets registered by hand (any tool, no reconciler tags), one archived, are read
+    with one list of names and a version list each, and refuse an import into their folders."""
+    api = "api-version=2023-04-01-preview"
+    for name, folder in (("notes", "raw_house_data/notes"), ("everything", "")):
+        body = {
+            "properties": {
+                "dataUri": f"azureml://datastores/rawdata/paths/{folder}",
+                "dataType": "uri_folder",
+            }
+        }
+        assert call(emulator, "PUT", f"/data/{name}/versions/3?{api}", body).status == 201
+    archived = {"properties": {"isArchived": True}}
+    assert call(emulator, "PUT", f"/data/everything?{api}", archived).status == 200
+    write_globorealty(harness)
+    with pytest.raises(ConfigError) as refused:
+        harness.plan()
+    (problem,) = refused.value.problems
+    assert problem.path == "imports.raw_house_data.path"
+    assert problem.message.startswith(
+        "azureml://datastores/rawdata/paths/raw_house_data overlaps the data of data asset "
+        "everything version 3, stored at azureml://datastores/rawdata/paths/ and 1 more"
+    )

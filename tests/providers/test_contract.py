@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reconciler.config import desired_state
+from reconciler.errors import ConfigError
 from reconciler.resources import Kind
 from tests.providers.conftest import Harness
 
@@ -166,3 +169,52 @@ def test_a_pruned_import_declared_again_is_restored_with_its_versions(harness: H
     (asset,) = harness.workspace().list_assets(["raw_house_data"])
     assert (asset.archived, [v.version for v in asset.versions]) == (False, ["1"])
     assert not harness.plan().has_changes
+
+
+def _import(name: str, query: str, path: str = "raw_house_data") -> str:
+    return (
+        f"  {name}:\n    source:\n      type: database\n"
+        f"      connection: azureml:snowflake_globorealty\n      query: {query}\n"
+        f"    path: azureml://datastores/rawdata/paths/{path}\n"
+    )
+
+
+def _refusals(h: Harness) -> list[str]:
+    with pytest.raises(ConfigError) as refused:
+        h.plan(prune=True)
+    return [f"{p.path}: {p.message}" for p in refused.value.problems]
+
+
+def test_no_import_writes_where_another_assets_data_is_or_into_its_asset(
+    harness: Harness,
+) -> None:
+    """Data versions are immutable and data assets owned: another asset's import at our
+    asset's path (the asset undeclared there, or archived by a rename) and another project's
+    import of our asset's name are refused at plan."""
+    write_globorealty(harness)
+    assert harness.apply().ok
+    (asset,) = harness.workspace().list_assets(["raw_house_data"])
+    stored = asset.versions[0].path  # <path>/1 embedded; <path>/<job name> on Azure ML
+    base = GLOBOREALTY[: GLOBOREALTY.index("imports:")] + "imports:\n"
+
+    harness.write(base + _import("house_sales_all", "SELECT 1"))  # raw_house_data undeclared
+    assert _refusals(harness) == [
+        "imports.house_sales_all.path: azureml://datastores/rawdata/paths/raw_house_data overlaps "
+        f"the data of data asset raw_house_data version 1, stored at {stored}; data versions "
+        "are immutable, and this import would write there"
+    ]
+
+    harness.write(f"project: billing\n{base}{_import('raw_house_data', 'SELECT 2', 'billing')}")
+    refusals = _refusals(harness)
+    assert (
+        "imports.raw_house_data: data asset raw_house_data exists and is managed by reconciler "
+        "for default/test (version 1); this plan would add version 2 to it"
+    ) in refusals  # (the connection and datastore are refused too: also not billing's)
+
+    harness.write(base.removesuffix("imports:\n"))  # renamed: the old asset archived (kept)...
+    assert harness.apply(prune=True).ok
+    assert harness.workspace().list_imported_assets("default/test") == []
+    harness.write(base + _import("raw_house_data_v2", "SELECT 1"))  # ...then the same folder
+    assert [r.split(" overlaps ")[0] for r in _refusals(harness)] == [
+        "imports.raw_house_data_v2.path: azureml://datastores/rawdata/paths/raw_house_data"
+    ]

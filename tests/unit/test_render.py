@@ -61,7 +61,9 @@ def sample_plan() -> Plan:
                 FieldChange(
                     path="credentials.password", before=SENSITIVE, after=SENSITIVE, sensitive=True
                 ),
+                FieldChange(path="lifecycle.prevent_destroy", before=False, after=True),
                 FieldChange(path="tags.owner", before=None, after="data-platform"),
+                prevent_destroy=True,
             ),
             change(
                 "datastore.rawdata",

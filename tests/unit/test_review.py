@@ -190,3 +190,17 @@ def test_a_secret_rotated_after_a_plan_with_secrets_is_not_reviewed(project: Pat
     verdict = review(reviewed, plan(project))
     assert verdict.agrees and verdict.to_apply == ()
     assert addresses(verdict.unreviewed) == ["connection.snowflake_globorealty"]
+
+
+def test_a_protection_added_after_the_review_disagrees_and_says_so(project: Path) -> None:
+    apply_all(project)
+    edit(project, "container_name: rawdata", "container_name: rawdata\n    tags: {x: y}")
+    reviewed = plan(project)
+    edit(project, "tags: {x: y}", "tags: {x: y}\n    lifecycle: {prevent_destroy: true}")
+    verdict = review(reviewed, plan(project))
+    (difference,) = verdict.differences
+    assert difference.address == "datastore.rawdata"
+    assert difference.reviewed == 'update (tags.x: (none) → "y")'
+    assert (
+        difference.now == 'update (lifecycle.prevent_destroy: false → true; tags.x: (none) → "y")'
+    )

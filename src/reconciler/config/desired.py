@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 from reconciler.config.leaks import value_problems
 from reconciler.config.loader import LoadedConfig, by_location, load
@@ -174,8 +175,18 @@ def desired_resources(platform: Platform) -> list[DesiredResource]:
     return resources
 
 
-def _lifecycle(lifecycle: Lifecycle) -> dict[str, bool]:
-    return {"prevent_destroy": lifecycle.prevent_destroy, "adopt": lifecycle.adopt}
+class _Lifecycle(TypedDict):
+    prevent_destroy: bool | None
+    adopt: bool
+
+
+def _lifecycle(lifecycle: Lifecycle) -> _Lifecycle:
+    """``prevent_destroy`` only when written: a removed line keeps the recorded protection."""
+    written = "prevent_destroy" in lifecycle.model_fields_set
+    return {
+        "prevent_destroy": lifecycle.prevent_destroy if written else None,
+        "adopt": lifecycle.adopt,
+    }
 
 
 def _trigger(item: DataImport) -> Trigger:

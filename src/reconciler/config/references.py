@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING
 
 from reconciler.errors import Problem
 from reconciler.limits import MAX_NAME
-from reconciler.names import ASSET_NAME, CONNECTION_NAME, CONNECTION_RULE, DATASTORE_NAME
+from reconciler.names import (
+    ASSET_NAME,
+    CONNECTION_NAME,
+    CONNECTION_RULE,
+    DATASTORE_NAME,
+    data_key,
+)
 from reconciler.resources import schedule_name
 from reconciler.vocabulary import (
     DATABASE_CONNECTION_TYPES,
@@ -95,4 +101,39 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                     "declare it under datastores: or target a system datastore",
                 )
             )
+    problems += _overlapping_paths(config)
     return problems
+
+
+def _overlapping_paths(config: LoadedConfig) -> list[Problem]:
+    """Imports whose target folders are the same or one inside the other: both would write
+    into the same data, and a data version is immutable. Sorted by folder, a folder's contents
+    follow it, so one pass with the enclosing folders on a stack finds every pair."""
+    keyed = sorted(
+        (key, name)
+        for name, item in config.platform.imports.items()
+        if (key := data_key(item.path))
+    )
+    problems: list[Problem] = []
+    enclosing: list[tuple[str, str]] = []
+    for key, name in keyed:
+        while enclosing and not key.startswith(enclosing[-1][0]):
+            enclosing.pop()
+        if enclosing:
+            problems.append(_overlap(config, name, enclosing[-1][1], key == enclosing[-1][0]))
+        enclosing.append((key, name))
+    return problems
+
+
+def _overlap(config: LoadedConfig, name: str, other: str, same: bool) -> Problem:
+    where = config.locator.where(("imports", other, "path"))
+    at = f" ({where.file}:{where.line})" if where else ""
+    relation = "is the same folder as" if same else "is inside"
+    return config.problem(
+        ("imports", name, "path"),
+        f"{config.platform.imports[name].path} {relation} the path of import {other!r}{at}; "
+        "two imports writing into one folder would overwrite each other's data, and data "
+        "versions are immutable",
+        f"give each import a folder of its own, e.g. azureml://datastores/"
+        f"{config.platform.imports[name].datastore}/paths/{name}",
+    )

@@ -17,10 +17,12 @@ from typing import Any
 from reconciler.emulator.mapping import NAME_SUFFIX, Scope, properties_of
 from reconciler.emulator.protocol import JSON, bad_request
 from reconciler.names import normalise_datastore_path
+from reconciler.providers.local.provider import OUTPUT_KEY
 from reconciler.providers.local.store import JobRecord
 from reconciler.resources import ImportDefinition, ImportEssence, Source, fingerprint
 from reconciler.vocabulary import (
     FINGERPRINT_PROPERTY,
+    NAME_PLACEHOLDER,
     default_asset_type,
 )
 from reconciler.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
@@ -50,6 +52,9 @@ class ImportOrder:
     asset: str
     version: str | None  # None: the container's next version when it runs
     spec: ImportEssence
+    # the sink path ends in ${{name}}, which the service resolves to the job's name: each run
+    # writes to a folder of its own (else straight into the path)
+    per_run: bool = True
 
 
 def import_order(body: JSON) -> ImportOrder:
@@ -99,7 +104,8 @@ def import_order(body: JSON) -> ImportOrder:
         tags={str(k): str(v) for k, v in (props.get("tags") or {}).items()},
         fingerprint=client_properties.get(FINGERPRINT_PROPERTY) or fingerprint(definition),
     )
-    return ImportOrder(str(asset), spec.version, spec)
+    named = str(sink.get("uri") or "").rstrip("/").endswith(NAME_PLACEHOLDER)
+    return ImportOrder(str(asset), spec.version, spec, named)
 
 
 def _is_import(node: Any) -> bool:
@@ -195,7 +201,10 @@ def synthesised_body(scope: Scope, record: JobRecord) -> JSON:
         "computeId": f"{scope.workspace_path}/computes/serverless",
         "outputs": {
             "sink": {
-                "uri": str(record.body.get("path", "")) + NAME_SUFFIX,
+                # where the local provider wrote it, else the path az ml would send
+                "uri": str(
+                    record.body.get(OUTPUT_KEY) or f"{record.body.get('path', '')}{NAME_SUFFIX}"
+                ),
                 "job_output_type": record.body.get("type", "mltable"),
                 "name": record.asset,
                 "version": record.version,

@@ -166,7 +166,9 @@ class ImportJobs:
             return
         # the version the service registers is the pipeline output's: a name, a version, a
         # path and a type. The import's description, tags and properties (reconciler's among
-        # them) stay on the job, where the real service keeps them.
+        # them) stay on the job, where the real service keeps them. The data lands where the
+        # sink says, ${{name}} resolved to the job's name (so each run has a folder of its
+        # own), and the version's dataUri is that folder.
         bare = order.spec.model_copy(update={"description": None, "tags": {}})
         self._workspace.materialize(
             order.asset,
@@ -175,6 +177,7 @@ class ImportJobs:
             job_id=name,
             job_extra={"rest": body},
             version_properties={},
+            folder=name if order.per_run else "",
         )
 
     def _record_failure(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconciler.resources import (
+    DataLocation,
     ImportDefinition,
     ImportEssence,
     ImportJob,
@@ -38,6 +39,12 @@ class WorkspaceReader(Protocol):
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         """Versions and import jobs of the named data assets, archived or not (missing ones are
         left out)."""
+        ...
+
+    def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
+        """Where the data of every data asset not named in ``exclude`` is (any project's or
+        none, archived or not): each version's folder, and the folder each of their imports
+        still running writes to."""
         ...
 
     def list_imported_assets(self, owner: str) -> list[str]:
@@ -97,8 +104,9 @@ class Workspace(WorkspaceReader, Protocol):
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
     ) -> None:
-        """Change the description and user tags of an existing version (its data and the tags
-        reconciler wrote when it made it are kept)."""
+        """Change the description and tags of an existing version: ``tags`` are the user's and
+        reconciler's (ownership, protection, provenance), which replace those it had; its data
+        and the tags that describe it (`reconciler.vocabulary.DATA_TAGS`) are kept."""
         ...
 
     def data_folder(self, name: str, version: str) -> Path:

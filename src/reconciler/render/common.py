@@ -29,6 +29,7 @@ REASONS = {
     Reason.REPLACE_REQUESTED: "a new version was asked for (--replace)",
     Reason.ARCHIVE_NOT_DECLARED: "no longer declared; archived, every version kept",
     Reason.RESTORE_ARCHIVED: "archived, and declared again: restored, every version kept",
+    Reason.TAKE_OVER: "lifecycle.adopt takes the data asset over ({detail})",
 }
 
 

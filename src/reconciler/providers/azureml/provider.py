@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,11 @@ from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.client import ml_client
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.lock import account_url, blob_lease
-from reconciler.providers.azureml.reads import ImportRun, RestReader, import_job
+from reconciler.providers.azureml.reads import ImportRun, RestReader, import_job, output_folder
 from reconciler.providers.base import Progress
 from reconciler.resources import (
     AssetVersion,
+    DataLocation,
     ImportDefinition,
     ImportEssence,
     ImportJob,
@@ -49,9 +51,10 @@ from reconciler.resources import (
     with_job_definitions,
 )
 from reconciler.vocabulary import (
+    DATA_TAGS,
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
-    MANAGED_BY_TAG,
+    OWNER_TAG,
     VERSION_PROPERTY,
 )
 
@@ -225,10 +228,34 @@ class AzureWorkspace:
             out.append(asset)
         return out
 
-    def _versions(self, name: str) -> list[AssetVersion]:
+    def _versions(self, name: str, view: str = "ActiveOnly") -> list[AssetVersion]:
         found: list[AssetVersion] = self._call(
-            f"list versions of data asset {name}", lambda: self.rest.versions(name)
+            f"list versions of data asset {name}", lambda: self.rest.versions(name, view)
         )
+        return found
+
+    def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
+        """The import runs (filtered by the service, and read by `list_assets` at the same
+        time), the data assets' names (one list, paged), and a version list for each asset
+        not in ``exclude``, in parallel: on a workspace holding only the declared assets, the
+        names are the only requests added."""
+        skip = set(exclude)
+        with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
+            runs = pool.submit(self._import_runs)
+            archived = pool.submit(self._archived_names)
+            active = self._call("list data assets", lambda: self.rest.asset_names("ActiveOnly"))
+            names = sorted((set(active) | archived.result()) - skip)
+            versions = list(pool.map(lambda name: self._versions(name, "All"), names))
+            found = [
+                DataLocation(name, v.version, v.path)
+                for name, listed in zip(names, versions, strict=True)
+                for v in listed
+            ]
+            found += [
+                DataLocation(run.asset, run.job.version, run.job.output, running=True)
+                for run in runs.result()
+                if run.asset not in skip and run.job.active and run.job.output
+            ]
         return found
 
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
@@ -244,7 +271,7 @@ class AzureWorkspace:
         assets, both lists the service filters, read at once."""
         with ThreadPoolExecutor(max_workers=1) as pool:
             archived = pool.submit(self._archived_names)
-            names = {run.asset for run in self._import_runs() if run.owner == owner}
+            names = {run.asset for run in self._import_runs() if run.job.owner == owner}
             return sorted(names - archived.result())
 
     def _import_runs(self) -> list[ImportRun]:
@@ -252,7 +279,8 @@ class AzureWorkspace:
         return runs
 
     def _archived_names(self) -> set[str]:
-        return set(self._shared("list archived data assets", self.rest.archived_asset_names))
+        read = partial(self.rest.asset_names, "ArchivedOnly")
+        return set(self._shared("list archived data assets", read))
 
     def _shared(self, what: str, read: Callable[[], Any]) -> Any:
         """``read()``, once for the callers that ask at the same time (a plan's `list_assets`
@@ -400,8 +428,8 @@ class AzureWorkspace:
     ) -> None:
         """Read the version's REST body and write it back with new metadata: the SDK's
         ``data.create_or_update`` would first read the MLTable file from storage (84 s to fail
-        with no route to the account) to validate a path that is not changing. Reconciler's own
-        tags on the version are kept unless ``keep`` replaces them."""
+        with no route to the account) to validate a path that is not changing. The tags that
+        describe its data (`DATA_TAGS`) are kept unless ``keep`` replaces them."""
         operations = self.client.data
         scope = {
             "resource_group_name": self.target.resource_group,
@@ -409,11 +437,7 @@ class AzureWorkspace:
         }
         body = operations._operation.get(name=name, version=version, **scope)
         if keep is None:
-            keep = {
-                k: v
-                for k, v in (body.properties.tags or {}).items()
-                if k.startswith("reconciler.") or k == MANAGED_BY_TAG
-            }
+            keep = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
         body.properties.description = description
         body.properties.tags = {**dict(tags), **dict(keep)}
         operations._operation.create_or_update(name=name, version=version, body=body, **scope)
@@ -437,20 +461,22 @@ def _job(job: Any, asset: str) -> ImportJob:
     """An import run from the SDK's job entity (what ``jobs.get`` and a submit return)."""
     raw = getattr(job.status, "value", job.status)  # JobStatus is a (str, Enum)
     context = getattr(job, "creation_context", None)
+    sink = _sink(job)
     return import_job(
         str(job.name),
         asset,
         str(raw or "Running"),
         dict(getattr(job, "properties", None) or {}),
-        _sink_version(job),
+        str(sink.version) if sink is not None and sink.version else None,
         str(getattr(context, "created_at", "") or ""),
+        owner=(getattr(job, "tags", None) or {}).get(OWNER_TAG),
+        output=output_folder(str(getattr(sink, "path", "") or ""), str(job.name)),
     )
 
 
-def _sink_version(job: Any) -> str | None:
+def _sink(job: Any) -> Any:
     for child in (getattr(job, "jobs", None) or {}).values():
         sink = (getattr(child, "outputs", None) or {}).get("sink")
-        version = getattr(sink, "version", None)
-        if version:
-            return str(version)
+        if sink is not None:
+            return sink
     return None

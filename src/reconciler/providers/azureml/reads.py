@@ -48,6 +48,7 @@ from reconciler.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
+    NAME_PLACEHOLDER,
     OWNER_TAG,
     SYSTEM_DATASTORES,
     VERSION_PROPERTY,
@@ -66,11 +67,10 @@ _DATASTORE_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
 
 @dataclass(frozen=True)
 class ImportRun:
-    """An import run with the asset it makes and the owner its job was tagged with."""
+    """An import run with the asset it makes."""
 
     asset: str
     job: ImportJob
-    owner: str | None
 
 
 class RestReader:
@@ -128,11 +128,12 @@ class RestReader:
         params = {"api-version": self.datastores_api, "count": "30", "orderByAsc": "false"}
         return [datastore_from_json(item) for item in self.pages("/datastores", params)]
 
-    def versions(self, name: str) -> list[AssetVersion]:
-        """The active versions of data asset ``name`` (none when it does not exist)."""
+    def versions(self, name: str, view: str = "ActiveOnly") -> list[AssetVersion]:
+        """The versions of data asset ``name`` (none when it does not exist): the active ones,
+        or as ``view`` (``All``, ``ArchivedOnly``) says."""
         from azure.core.exceptions import ResourceNotFoundError
 
-        params = {"api-version": self.data_api, "listViewType": "ActiveOnly"}
+        params = {"api-version": self.data_api, "listViewType": view}
         try:
             items = self.pages(f"/data/{name}/versions", params)
         except ResourceNotFoundError:
@@ -153,8 +154,7 @@ class RestReader:
             properties = props.get("properties") or {}
             asset = properties.get(MATERIALIZATION_ASSET_PROPERTY)
             if isinstance(asset, str) and asset:
-                owner = (props.get("tags") or {}).get(OWNER_TAG)
-                found.append(ImportRun(asset, job_from_json(item, asset), owner))
+                found.append(ImportRun(asset, job_from_json(item, asset)))
         return found
 
     def import_definitions(self) -> dict[str, ImportDefinition]:
@@ -176,10 +176,10 @@ class RestReader:
                 runs.append((created, asset, definition))
         return {asset: definition for _, asset, definition in sorted(runs, key=lambda r: r[0])}
 
-    def archived_asset_names(self) -> list[str]:
-        """The names of the workspace's archived data assets (usually few, unlike the active
-        ones, whose number a workspace's other users decide)."""
-        params = {"api-version": self.data_api, "listViewType": "ArchivedOnly"}
+    def asset_names(self, view: str) -> list[str]:
+        """The names of the workspace's data assets: ``ArchivedOnly`` (usually few) or
+        ``ActiveOnly`` (as many as a workspace's users made)."""
+        params = {"api-version": self.data_api, "listViewType": view}
         return [str(item.get("name")) for item in self.pages("/data", params)]
 
 
@@ -301,28 +301,38 @@ def version_from_json(item: Mapping[str, Any]) -> AssetVersion:
         created_at=str((item.get("systemData") or {}).get("createdAt") or ""),
         definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
         provenance=tags.provenance,
+        owner=tags.owner,
+        prevent_destroy=tags.prevent_destroy,
     )
 
 
 def job_from_json(item: Mapping[str, Any], asset: str) -> ImportJob:
     props = item.get("properties") or {}
-    sink_version = next(
-        (
-            str(version)
-            for node in (props.get("jobs") or {}).values()
-            if isinstance(node, dict)
-            and (version := ((node.get("outputs") or {}).get("sink") or {}).get("version"))
-        ),
-        None,
-    )
+    sinks = [
+        (node.get("outputs") or {}).get("sink") or {}
+        for node in (props.get("jobs") or {}).values()
+        if isinstance(node, dict)
+    ]
+    sink_version = next((str(v) for sink in sinks if (v := sink.get("version"))), None)
+    sink_uri = next((str(uri) for sink in sinks if (uri := sink.get("uri"))), "")
+    name = str(item.get("name"))
     return import_job(
-        str(item.get("name")),
+        name,
         asset,
         str(props.get("status") or ""),
         props.get("properties") or {},
         sink_version,
         str((item.get("systemData") or {}).get("createdAt") or ""),
+        owner=_strings(props.get("tags")).get(OWNER_TAG),
+        output=output_folder(sink_uri, name),
     )
+
+
+def output_folder(sink_uri: str, job_name: str) -> str:
+    """Where an import run writes: its sink URI with ``${{name}}`` resolved to the job's name, as
+    the service resolves it (each run its own folder), in the short form."""
+    uri = sink_uri.replace(NAME_PLACEHOLDER, job_name)
+    return normalise_datastore_path(uri) or uri
 
 
 def import_job(
@@ -332,6 +342,9 @@ def import_job(
     properties: Mapping[str, Any],
     sink_version: str | None,
     created_at: str,
+    *,
+    owner: str | None = None,
+    output: str = "",
 ) -> ImportJob:
     """An import run from what the service says of its job (a REST body or an SDK entity)."""
     status = _DONE.get(status) or _FAILED_LIKE.get(status) or "Running"
@@ -352,4 +365,6 @@ def import_job(
         started_at=created_at,
         error=error,
         definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
+        owner=owner,
+        output=output,
     )

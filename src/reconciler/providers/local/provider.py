@@ -5,7 +5,8 @@ heartbeat stopped is *seen* as interrupted, not recorded so. Writes keep secrets
 (write-only) and tag what reconciler manages. Imports run through a pluggable `ImportRunner`
 into a staging folder that is moved into place only on success; the data asset version is
 registered last, so a failed or interrupted run leaves neither files nor a version behind (and
-the next import clears what an interrupted one left in staging).
+the next import clears what an interrupted one left in staging). Data never lands over data:
+the version's folder is claimed right before the move (see `placement`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from reconciler.imports.base import ImportRunner, import_request
 from reconciler.names import PathEscape, inside
 from reconciler.providers.base import Progress
 from reconciler.providers.local.lock import file_lock
+from reconciler.providers.local.placement import claim, mark, refusal, unmark
 from reconciler.providers.local.store import JobRecord, Store, lease_seconds, now
 from reconciler.resources import (
     AssetVersion,
     ConnectionEssence,
+    DataLocation,
     ImportDefinition,
     ImportEssence,
     ImportJob,
@@ -44,6 +47,7 @@ from reconciler.resources import (
     with_job_definitions,
 )
 from reconciler.vocabulary import (
+    DATA_TAGS,
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     JOB_PROPERTY,
@@ -53,6 +57,7 @@ from reconciler.vocabulary import (
 )
 
 INTERRUPTED = "the import was interrupted (its process stopped sending heartbeats)"
+OUTPUT_KEY = "output"  # a job record's folder its data goes to
 
 
 def _default_runner() -> ImportRunner:
@@ -104,6 +109,21 @@ class LocalWorkspace:
                 resolved = with_job_definitions(versions, jobs)
                 assets.append(LiveAsset(name, resolved, jobs, self.store.is_archived(name)))
         return assets
+
+    def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
+        skip = set(exclude)
+        found = [
+            DataLocation(asset, version, path)
+            for asset, version, path in self.store.version_paths()
+            if asset not in skip
+        ]
+        for record in self.store.find_jobs(imports_only=True):
+            if record.asset in skip or not record.active or record.lease_expired():
+                continue
+            job = job_from_record(record)
+            if job.output:
+                found.append(DataLocation(job.asset, job.version, job.output, running=True))
+        return found
 
     def list_imported_assets(self, owner: str) -> list[str]:
         names = {
@@ -159,11 +179,7 @@ class LocalWorkspace:
         current = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if current is None:
             raise ProviderError(f"data asset {name}:{version} does not exist")
-        keep = {
-            k: v
-            for k, v in (current.get("tags") or {}).items()
-            if k.startswith("reconciler.") or k == "managed-by"
-        }
+        keep = {k: v for k, v in (current.get("tags") or {}).items() if k in DATA_TAGS}
         body = {**current, "description": description, "tags": {**dict(tags), **keep}}
         self.store.create_version(name, version, body)
 
@@ -178,11 +194,14 @@ class LocalWorkspace:
         job_id: str | None = None,
         job_extra: Mapping[str, Any] | None = None,
         version_properties: Mapping[str, str] | None = None,
+        folder: str | None = None,
     ) -> ImportJob:
         """Run the import now, in this thread. ``job_id`` and ``job_extra`` (merged into the
         stored job body) let the Azure ML emulator run jobs that a client named and shaped;
         ``version_properties`` replace reconciler's own properties on the registered version
-        (the emulator puts there only what the real service would)."""
+        (the emulator puts there only what the real service would); ``folder`` is where, under
+        the import's path, the data lands (default: the version; the emulator passes the job's
+        name, as the service resolves ``${{name}}``)."""
         job_id = job_id or f"import_{name}_{uuid.uuid4().hex[:10]}"
         definition = essence.definition.to_dict()
         properties = {
@@ -191,19 +210,26 @@ class LocalWorkspace:
             MATERIALIZATION_ASSET_PROPERTY: name,
             **{k: v for k, v in (tags or {}).items() if k == OWNER_TAG},
         }
-        job_body = {**dict(job_extra or {}), **definition, "properties": properties}
+        datastore, base = _split_path(essence.path)
+        relative = "/".join(p for p in (base, version if folder is None else folder) if p)
+        output = f"azureml://datastores/{datastore}/paths/{relative}"
+        job_body = {
+            **dict(job_extra or {}),
+            **definition,
+            "properties": properties,
+            OUTPUT_KEY: output,
+        }
         self.store.create_job(job_id, name, version, job_body, os.getpid())
         self._sweep_staging()
         if self._registered(name, version):
             message = f"import {name}: version {version} already exists; versions are immutable"
             return self._fail(job_id, None, message)
-        datastore, folder = _split_path(essence.path)
         self.store.update_job(job_id, status="Running", started_at=now())
         staging: Path | None = None
         beat = _Heartbeat(self.store, job_id)
         try:
             # every write stays under the workspace folder, whatever a client sent
-            final = _inside(self.root, "datastores", datastore, folder, version)
+            final = _inside(self.root, "datastores", datastore, relative)
             staging = _inside(self.root, "staging", staging_name(job_id))
             connection, secrets = self._connection(name, essence)
             request = import_request(name, version, essence.definition, connection, secrets)
@@ -217,10 +243,15 @@ class LocalWorkspace:
                     f"import {name}: version {version} was registered meanwhile (by another "
                     "run); versions are immutable, so this run's data was discarded"
                 )
-            if final.exists():  # left by a run that died before registering: never registered
-                shutil.rmtree(final)
+            mark(staging, job_id)  # moves with the data
+            refused = f"import {name}: refused to write version {version}"
+            claim(self.store, final, output, refused)
             final.parent.mkdir(parents=True, exist_ok=True)
-            staging.rename(final)
+            try:
+                staging.rename(final)
+            except OSError:  # another run filled the folder since the check
+                filled = refusal(refused, output, "was filled meanwhile")
+                raise ImportFailed(filled) from None
             own = {
                 **properties,
                 JOB_PROPERTY: job_id,
@@ -230,7 +261,7 @@ class LocalWorkspace:
                 name,
                 version,
                 {
-                    "path": f"azureml://datastores/{datastore}/paths/{folder}/{version}",
+                    "path": output,
                     "type": essence.type,
                     "description": essence.description,
                     "tags": {**essence.tags, **dict(tags or {})},
@@ -239,6 +270,7 @@ class LocalWorkspace:
                     else own,
                 },
             )
+            unmark(final)  # registered: no longer a leftover
         except ImportFailed as exc:
             return self._fail(job_id, staging, exc.message)
         except Exception as exc:  # a runner bug must still leave a Failed job, not a Running one
@@ -336,6 +368,8 @@ def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
         created_at=created,
         definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
         provenance=tags.provenance,
+        owner=tags.owner,
+        prevent_destroy=tags.prevent_destroy,
     )
 
 
@@ -356,6 +390,8 @@ def job_from_record(record: JobRecord) -> ImportJob:
         rows=record.rows,
         error=error,
         definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
+        owner=properties.get(OWNER_TAG),
+        output=str(record.body.get(OUTPUT_KEY) or _default_output(record)),
     )
 
 
@@ -369,6 +405,12 @@ def _inside(root: Path, *parts: str) -> Path:
         return inside(root, *parts)
     except PathEscape as exc:
         raise ImportFailed(f"refused to write outside the workspace folder: {exc}") from None
+
+
+def _default_output(record: JobRecord) -> str:
+    """Where a job recorded before its folder was (the path, then the version) wrote."""
+    path = record.body.get("path")
+    return f"{path}/{record.version}" if isinstance(path, str) and path else ""
 
 
 def _split_path(uri: str) -> tuple[str, str]:

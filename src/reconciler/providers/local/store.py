@@ -285,6 +285,15 @@ class Store:
             ).fetchall()
         return [VersionRecord(r[0], json.loads(r[1]), r[2], r[3]) for r in rows]
 
+    def version_paths(self) -> list[tuple[str, str, str]]:
+        """(asset, version, path) of every data version of every asset, archived or not."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT name, version, coalesce(json_extract(body, '$.path'), '') "
+                "FROM data_versions ORDER BY name, version"
+            ).fetchall()
+        return [(r[0], r[1], str(r[2])) for r in rows]
+
     def list_asset_names(self) -> list[str]:
         with self.transaction() as db:
             rows = db.execute("SELECT DISTINCT name FROM data_versions ORDER BY name").fetchall()
