@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 LEVEL = {"none": 0, "read": 1, "write": 2}
+BOT_USER = {"login": "github-actions[bot]", "type": "Bot"}  # whoever's GITHUB_TOKEN it is
 
 
 def main(args: list[str]) -> int:
@@ -133,6 +134,15 @@ class Api:
         if p[:2] == ["actions", "runs"] and len(p) == 3:
             self.need("actions", "read")
             return next(r for r in self.state["runs"] if r["id"] == int(p[2]))
+        if p[:2] == ["actions", "runs"] and p[3:] in (["rerun"], ["rerun-failed-jobs"]):
+            self.need("actions", "write")
+            run = next(r for r in self.state["runs"] if r["id"] == int(p[2]))
+            if run["status"] != "completed":
+                raise ApiError("HTTP 403: This workflow is already running")
+            self.state["rerun_requests"].append(
+                {"run": run["id"], "failed_only": p[3] == "rerun-failed-jobs"}
+            )
+            return {}
         if p[:2] == ["actions", "runs"] and p[3:] == ["artifacts"]:
             self.need("actions", "read")
             found = [a for a in self.state["artifacts"] if a["workflow_run"]["id"] == int(p[2])]
@@ -168,7 +178,7 @@ class Api:
     def comments(self, method: str, number: int, body: dict[str, Any]) -> Any:
         if method == "POST":
             self.need_comment_write(number)
-            comment = {"id": self.new_id(), "issue": number, "body": body["body"]}
+            comment = {"id": self.new_id(), "issue": number, "body": body["body"], "user": BOT_USER}
             self.state["comments"].append(comment)
             return comment
         self.need(
@@ -189,6 +199,7 @@ class Api:
                 "body": body.get("body", ""),
                 "state": "open",
                 "labels": [{"name": n} for n in body.get("labels", [])],
+                "user": BOT_USER,
                 "html_url": f"https://github.com/{self.repo}/issues/{number}",
             }
             self.state["issues"].append(issue)

@@ -237,6 +237,21 @@ def substitute(text: str, context: Mapping[str, Any], status: Mapping[str, bool]
     return re.sub(r"\$\{\{(.*?)\}\}", lambda m: render(evaluate(m.group(1), context, status)), text)
 
 
+def resolve(value: Any, context: Mapping[str, Any], status: Mapping[str, bool]) -> Any:
+    """A YAML value with expressions: a string that is one whole ``${{ }}`` keeps the
+    expression's type (``${{ fromJSON(x) }}`` is a list); other strings are substituted."""
+    if isinstance(value, dict):
+        return {k: resolve(v, context, status) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, context, status) for v in value]
+    if isinstance(value, str):
+        whole = re.fullmatch(r"\s*\$\{\{(.*?)\}\}\s*", value, re.S)
+        if whole and "${{" not in whole.group(1):
+            return evaluate(whole.group(1), context, status)
+        return substitute(value, context, status)
+    return value
+
+
 def condition(text: Any, context: Mapping[str, Any], status: Mapping[str, bool]) -> bool:
     if text is None:
         return status["success"]
@@ -310,6 +325,8 @@ class Runner:
     attempt: int = 1
     job_key: str = ""  # the engine's job (one runner per job); "" for a lone job
     sim: Any = None  # the engine (tests/workflows/engine.py) that started this job, if any
+    oidc: dict[str, str] = field(default_factory=dict)  # the job's OIDC token's claims
+    views: list[Any] = field(default_factory=list)  # workspaces it may only read (azure.py)
 
     @property
     def temp(self) -> Path:
@@ -381,7 +398,12 @@ def _sim_checkout(runner: Runner, inputs: dict[str, str], result: StepResult) ->
     """Under the engine: a real checkout of ``ref`` (default: the run's commit) into the job's
     own workspace. A lone job (run_job) runs in the test's prepared checkout."""
     if runner.sim is not None:
-        runner.sim.checkout(runner, inputs.get("ref") or runner.sha)
+        repository = inputs.get("repository", "")
+        if repository == runner.repository:
+            repository = ""
+        default = "" if repository else runner.sha  # another repository: its default branch
+        ref = inputs.get("ref") or default or "main"
+        runner.sim.checkout(runner, ref, repository, inputs.get("path", ""))
 
 
 def _sim_upload_artifact(runner: Runner, inputs: dict[str, str], result: StepResult) -> None:

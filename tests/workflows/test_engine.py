@@ -34,14 +34,17 @@ def sim(tmp_path: Path) -> Sim:
     )
     (bin_dir / "gh").chmod(0o755)
     simulated = Sim(repo, tmp_path / "github", "o/r", bin_dir)
-    simulated.workflow_dir = tmp_path / "workflows"
-    simulated.workflow_dir.mkdir()
     simulated.ignored = set()
     return simulated
 
 
 def workflow(sim: Sim, name: str, text: str) -> None:
-    (sim.workflow_dir / name).write_text(textwrap.dedent(text))
+    """Commit the workflow file to main (without a push event)."""
+    path = sim.repo / ".github" / "workflows" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    sim.git("add", "-A")
+    sim.git("commit", "-qm", f"workflow {name}")
 
 
 def commit(sim: Sim, text: str) -> tuple[str, str]:
