@@ -255,7 +255,7 @@ def resolve(value: Any, context: Mapping[str, Any], status: Mapping[str, bool]) 
 def condition(text: Any, context: Mapping[str, Any], status: Mapping[str, bool]) -> bool:
     if text is None:
         return status["success"]
-    source = str(text).strip()
+    source = render(text).strip()  # `if: false` is a YAML boolean
     match = re.fullmatch(r"\$\{\{(.*)\}\}", source, re.S)
     expression = match.group(1) if match else source
     uses_status = re.search(r"\b(success|failure|always|cancelled)\(\)", expression)
