@@ -106,6 +106,8 @@ class Api:
             fields.update(dict(parse_qsl(query)))
         parts = path.strip("/").split("/")
         assert parts[:3] == ["repos", *self.repo.split("/")], path
+        if body is None and method != "GET":  # `gh api -X POST -f k=v`: fields are the body
+            body = dict(fields)
         return self.route(method, parts[3:], fields, body or {})
 
     def route(self, method: str, p: list[str], f: dict[str, str], body: dict[str, Any]) -> Any:
