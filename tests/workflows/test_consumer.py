@@ -4,7 +4,8 @@ repository's scripts at that tag, and no file of ours copied."""
 
 from __future__ import annotations
 
-from tests.workflows.conftest import CONSUMER, GitHub
+from tests.workflows.conftest import GitHub
+from tests.workflows.consumer import CONSUMER
 from tests.workflows.scenarios import edit
 
 # a reusable plan (what phase 2 publishes, cut down): the caller's pull request, our scripts at
