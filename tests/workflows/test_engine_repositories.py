@@ -381,3 +381,52 @@ def test_a_token_with_actions_write_can_re_run_another_run(sim: Sim) -> None:
     sim.settle()
     assert old.attempt == 2 and old.triggering_actor == "github-actions[bot]"
     assert old.conclusion == "success"
+
+
+ACTION = """\
+name: say
+inputs:
+  word: {required: true}
+outputs:
+  said: {value: "${{ steps.s.outputs.said }}"}
+runs:
+  using: composite
+  steps:
+    - id: s
+      shell: bash
+      run: 'echo "$VERSION says $WORD"; echo "said=$WORD" >> "$GITHUB_OUTPUT"'
+      env: {WORD: "${{ inputs.word }}", VERSION: main-action}
+"""
+
+
+def test_a_pull_request_runs_the_composite_action_it_changes_and_others_theirs_at_a_ref(
+    tmp_path: Path,
+) -> None:
+    world = World()
+    sim = make_sim(tmp_path, "o/r", world)
+    write(sim, "action.yml", ACTION)
+    tool = make_sim(tmp_path, "tools/reconciler", world)
+    write(tool, "action.yml", ACTION.replace("main-action", "tool-v1-action"))
+    tool.git("tag", "v1")
+    workflow(
+        sim,
+        "use.yml",
+        """\
+        on: {pull_request: {}}
+        jobs:
+          use:
+            outputs: {said: "${{ steps.local.outputs.said }}"}
+            steps:
+              - uses: actions/checkout@0000000000000000000000000000000000000000
+              - {id: local, uses: ./, with: {word: hello}}
+              - {uses: tools/reconciler@v1, with: {word: hi}}
+        """,
+    )
+    head = branch(sim, "topic", {"action.yml": ACTION.replace("main-action", "pr-action")})
+    sim.add_pull(7, head, "topic")
+    (run,) = sim.pull_request(7, "opened")
+    sim.settle()
+    job = run.job("use")
+    assert job.result == "success", job.log
+    assert "pr-action says hello" in job.log and "tool-v1-action says hi" in job.log
+    assert job.outputs == {"said": "hello"}
