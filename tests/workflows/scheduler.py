@@ -357,6 +357,12 @@ class Scheduler(JobRunner):
             self._complete(job, "failure", str(exc))
             return
         added = [j for j in run.jobs if j not in before]
+        calls = [f for f in run.frames if f.parent is job.frame and f.caller_id == job.job_id]
+        if not added and not calls:  # GitHub: a matrix with no combination fails the job
+            run.jobs.insert(index, job)
+            job.deferred = False
+            self._complete(job, "failure", "the matrix has no combination to run")
+            return
         run.jobs[:] = before[:index] + added + before[index:]
 
     def _concurrency(self, spec: Any, context: dict[str, Any]) -> tuple[str, bool]:

@@ -166,6 +166,16 @@ def test_secrets_inherit_passes_the_caller_s_and_a_missing_required_secret_fails
     assert run.job("after").result == "skipped"
 
 
+def test_a_matrix_from_an_input_with_no_value_fails_the_job(sim: Sim) -> None:
+    sim.secrets["REPO_TOKEN"] = "abcdef"
+    workflow(sim, "called.yml", CALLED)
+    workflow(sim, "caller.yml", CALLER.replace("""envs: '["dev"]'""", "envs: '[]'"))
+    (run,) = sim.push(*commit(sim, "v1"))
+    sim.settle()
+    job = run.job("deploy / say")
+    assert job.result == "failure" and job.summary == "the matrix has no combination to run"
+
+
 def test_a_called_job_cannot_have_more_permissions_than_its_caller(sim: Sim) -> None:
     workflow(sim, "called.yml", CALLED.replace("{contents: read}", "{contents: write}"))
     workflow(sim, "caller.yml", CALLER)
