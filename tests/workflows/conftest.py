@@ -1,11 +1,14 @@
 """Fixtures for the workflow tests: a repository on a simulated GitHub (tests/workflows/engine.py).
 
-The repository is the project's own platform.yaml and scripts/ci with `environments/dev.yaml`
-and `prod.yaml` rewritten to embedded local workspaces outside every checkout (each job checks
-out its own commit; the workspaces are the "Azure" both see) and to the test session's local
-Snowflake. GitHub's environments are set up as the README says: `dev-plan`/`prod-plan` (planner
-variables, no secrets), `dev`/`prod` (applier, secrets, `main` only; `prod` needs a reviewer),
-`dev-sources`/`prod-sources` (the database password, a reviewer).
+The repository is the project's own platform.yaml, scripts/ci, action.yml and
+.github/workflows (a pull request changes them like any other file), with
+`environments/dev.yaml` and `prod.yaml` rewritten to embedded local workspaces outside every
+checkout (each job checks out its own commit; the workspaces are the "Azure" both see) and to
+the test session's local Snowflake. GitHub's environments are set up as the README says:
+`dev-plan`/`prod-plan` (planner variables, no secrets), `dev`/`prod` (applier, secrets, `main`
+only; `prod` needs a reviewer), `dev-sources`/`prod-sources` (the database password, a
+reviewer); and Azure as its set-up script does: a planner app (Reader) federated with the
+`-plan` and `-sources` environments, one applier app federated with `dev` and `prod`.
 
 Every test's comments, issues, job summaries, logs and artifacts are checked at teardown for the
 secret values: none may appear anywhere.
@@ -27,7 +30,7 @@ import pytest
 
 from reconciler.localsnow import DEMO_PASSWORD, DEMO_USERNAME
 from tests.snowflake_fixture import LocalSnowflake
-from tests.workflows.engine import Environment, Sim, WorkflowRun
+from tests.workflows.engine import Environment, Sim, WorkflowRun, World
 from tests.workflows.harness import REPO_ROOT
 from tests.workflows.preload import write_client
 
@@ -42,6 +45,19 @@ VARS = {
 }
 PLANNER, APPLIER = "00000000-0000-0000-0000-00000000p1an", "00000000-0000-0000-0000-0000000app1y"
 WORKSPACES = ".workspaces"  # in the repository: a symlink to the shared workspaces
+LEADS = ["lead-ana", "lead-ben", "reviewer"]  # the platform-leads team: required reviewers
+SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-0000000005ub"
+
+
+def resource_group(env: str) -> str:
+    return f"{SUBSCRIPTION}/resourceGroups/rg-globorealty-{env}"
+
+
+def workspace_id(env: str) -> str:
+    return (
+        f"{resource_group(env)}/providers/Microsoft.MachineLearningServices/workspaces/"
+        f"mlw-globorealty-{env}"
+    )
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -84,6 +100,10 @@ class Repo:
 
     def head(self, ref: str = "HEAD") -> str:
         return git(self.root, "rev-parse", ref)
+
+    def tag(self, name: str, ref: str = "main") -> str:
+        git(self.root, "tag", "-f", name, ref)
+        return self.head(name)
 
     def workspace(self, env: str) -> Path:
         return self.workspaces / env
@@ -132,6 +152,18 @@ class GitHub:
     sim: Sim
     repo: Repo
 
+    @property
+    def world(self) -> World:
+        return self.sim.world
+
+    def branch(self, name: str, change: Any, base: str = "main") -> str:
+        """Push a branch ``name`` made from ``base`` with ``change(repo)`` (no pull request)."""
+        git(self.repo.root, "checkout", "-q", "-B", name, base)
+        change(self.repo)
+        head = self.repo.commit(f"branch {name}")
+        git(self.repo.root, "checkout", "-q", "main")
+        return head
+
     def open_pull(
         self,
         number: int,
@@ -139,15 +171,34 @@ class GitHub:
         *,
         fork: bool = False,
         labels: list[str] | None = None,
+        base: str = "main",
+        head: str | None = None,
+        author: str = "octocat",
     ) -> list[WorkflowRun]:
-        """Branch from main, apply ``change(repo)``, commit, open the pull request: its runs."""
-        git(self.repo.root, "checkout", "-q", "-B", f"pr-{number}", "main")
-        if change is not None:
-            change(self.repo)
-        head = self.repo.commit(f"pull request #{number}")
-        git(self.repo.root, "checkout", "-q", "main")
-        self.sim.add_pull(number, head, f"pr-{number}", fork=fork, labels=labels)
+        """Branch from ``base``, apply ``change(repo)``, commit, open the pull request into
+        ``base``: its runs. ``head``: open it for an existing branch instead."""
+        if head is None:
+            self.branch(f"pr-{number}", change or (lambda repo: None), base)
+            head = f"pr-{number}"
+        self.sim.add_pull(
+            number, self.repo.head(head), head, fork=fork, labels=labels, base=base, author=author
+        )
         return self.sim.pull_request(number, "opened")
+
+    def push_to_pull(self, number: int, change: Any) -> list[WorkflowRun]:
+        """The author pushes a new commit to the pull request's branch: ``synchronize``."""
+        pull = self.sim.pull(number)
+        branch = pull["head"]["ref"]
+        git(self.repo.root, "checkout", "-q", branch)
+        change(self.repo)
+        head = self.repo.commit(f"a new commit on #{number}")
+        git(self.repo.root, "checkout", "-q", "main")
+        self.sim.load()
+        for p in self.sim.state["pulls"]:
+            if p["number"] == number:
+                p["head"]["sha"] = head
+        self.sim.save()
+        return self.sim.pull_request(number, "synchronize")
 
     def merge(self, number: int) -> list[WorkflowRun]:
         """Merge the pull request (a merge commit on main): the push's runs."""
@@ -189,8 +240,8 @@ class GitHub:
         return produced
 
 
-def configure(sim: Sim) -> None:
-    """GitHub's settings as the README's set-up script makes them."""
+def configure(sim: Sim, workspaces: Path) -> None:
+    """GitHub's and Azure's settings as the README's set-up script makes them."""
     sim.vars["AZURE_TENANT_ID"] = "00000000-0000-0000-0000-0000000000te"
     secrets = {"SNOWFLAKE_PASSWORD": DEMO_PASSWORD, "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY}
     for env in ("dev", "prod"):
@@ -203,13 +254,27 @@ def configure(sim: Sim) -> None:
             branches=["main"],
             vars={**VARS, "AZURE_CLIENT_ID": APPLIER},
             secrets=dict(secrets),
+            prevent_self_review=env == "prod",
+            reviewer_logins=list(LEADS) if env == "prod" else None,
         )
         sim.environments[f"{env}-sources"] = Environment(
             f"{env}-sources",
             reviewers=True,
             vars={**VARS, "AZURE_CLIENT_ID": PLANNER},
             secrets={"SNOWFLAKE_PASSWORD": SOURCES_PASSWORD},
+            prevent_self_review=True,
+            reviewer_logins=list(LEADS),
         )
+    azure = sim.azure  # step 1 and 2 of the set-up script: two apps, their roles
+    azure.app(PLANNER, "reconciler-planner")
+    azure.app(APPLIER, "reconciler-applier")
+    for env in ("dev", "prod"):
+        for ghenv, app in ((f"{env}-plan", PLANNER), (f"{env}-sources", PLANNER), (env, APPLIER)):
+            azure.federate(app, f"repo:{sim.repository}:environment:{ghenv}")
+        azure.assign(PLANNER, "Reader", resource_group(env))
+        azure.assign(APPLIER, "Reader", resource_group(env))
+        azure.assign(APPLIER, "AzureML Data Scientist", workspace_id(env))
+        azure.workspace(workspace_id(env), workspaces / env)
 
 
 def make_repo(tmp_path: Path, snowflake: LocalSnowflake) -> Repo:
@@ -217,11 +282,13 @@ def make_repo(tmp_path: Path, snowflake: LocalSnowflake) -> Repo:
     root = tmp_path / "repo"
     (root / "environments").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "platform.yaml", root / "platform.yaml")
+    shutil.copy(REPO_ROOT / "action.yml", root / "action.yml")
     shutil.copytree(
         REPO_ROOT / "scripts" / "ci",
         root / "scripts" / "ci",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
+    shutil.copytree(REPO_ROOT / ".github" / "workflows", root / ".github" / "workflows")
     workspaces = tmp_path / "workspaces"
     repo = Repo(root, workspaces, snowflake.jdbc_target)
     # The "Azure" every job sees, whatever it checked out: a committed symlink out of the
@@ -302,10 +369,10 @@ def github(
         f'#!/bin/sh\nexec {sys.executable} {REPO_ROOT / "tests/workflows/fake_gh.py"} "$@"\n'
     )
     gh.chmod(0o755)
-    sim = Sim(repo.root, home, REPOSITORY, bin_dir)
+    sim = Sim(repo.root, home, REPOSITORY, bin_dir, World())
     sim.extra_path = [preloaded[0]]
     sim.extra_env = {"RECONCILE_PRELOAD_SOCKET": str(preloaded[1])}
-    configure(sim)
+    configure(sim, repo.workspaces)
     simulated = GitHub(sim, repo)
     yield simulated
     for where, text in simulated.everything_produced().items():
@@ -314,6 +381,14 @@ def github(
             ("STORAGE_ACCOUNT_KEY", STORAGE_ACCOUNT_KEY),
         ):
             assert value not in text, f"secret {name} leaked into {where}"
+
+
+@pytest.fixture
+def consumer(github: GitHub, tmp_path: Path, local_snowflake: LocalSnowflake) -> GitHub:
+    """`contoso/ml-config`, a team's config repository beside this one (`github`)."""
+    from tests.workflows.consumer import make_consumer
+
+    return make_consumer(github, tmp_path, local_snowflake.jdbc_target)
 
 
 def run_summary(run: WorkflowRun) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 LEVEL = {"none": 0, "read": 1, "write": 2}
+BOT_USER = {"login": "github-actions[bot]", "type": "Bot"}  # whoever's GITHUB_TOKEN it is
 
 
 def main(args: list[str]) -> int:
@@ -105,6 +106,8 @@ class Api:
             fields.update(dict(parse_qsl(query)))
         parts = path.strip("/").split("/")
         assert parts[:3] == ["repos", *self.repo.split("/")], path
+        if body is None and method != "GET":  # `gh api -X POST -f k=v`: fields are the body
+            body = dict(fields)
         return self.route(method, parts[3:], fields, body or {})
 
     def route(self, method: str, p: list[str], f: dict[str, str], body: dict[str, Any]) -> Any:
@@ -133,6 +136,15 @@ class Api:
         if p[:2] == ["actions", "runs"] and len(p) == 3:
             self.need("actions", "read")
             return next(r for r in self.state["runs"] if r["id"] == int(p[2]))
+        if p[:2] == ["actions", "runs"] and p[3:] in (["rerun"], ["rerun-failed-jobs"]):
+            self.need("actions", "write")
+            run = next(r for r in self.state["runs"] if r["id"] == int(p[2]))
+            if run["status"] != "completed":
+                raise ApiError("HTTP 403: This workflow is already running")
+            self.state["rerun_requests"].append(
+                {"run": run["id"], "failed_only": p[3] == "rerun-failed-jobs"}
+            )
+            return {}
         if p[:2] == ["actions", "runs"] and p[3:] == ["artifacts"]:
             self.need("actions", "read")
             found = [a for a in self.state["artifacts"] if a["workflow_run"]["id"] == int(p[2])]
@@ -168,7 +180,7 @@ class Api:
     def comments(self, method: str, number: int, body: dict[str, Any]) -> Any:
         if method == "POST":
             self.need_comment_write(number)
-            comment = {"id": self.new_id(), "issue": number, "body": body["body"]}
+            comment = {"id": self.new_id(), "issue": number, "body": body["body"], "user": BOT_USER}
             self.state["comments"].append(comment)
             return comment
         self.need(
@@ -189,6 +201,7 @@ class Api:
                 "body": body.get("body", ""),
                 "state": "open",
                 "labels": [{"name": n} for n in body.get("labels", [])],
+                "user": BOT_USER,
                 "html_url": f"https://github.com/{self.repo}/issues/{number}",
             }
             self.state["issues"].append(issue)

@@ -1,6 +1,7 @@
 """The simulated GitHub's API state: pull requests, workflow runs as the API lists them,
-artifacts, issues, comments and tokens, in one JSON file that the fake `gh` (fake_gh.py) reads
-and writes under the same file lock."""
+artifacts, issues, comments (with who wrote them) and tokens, in one JSON file that the fake
+`gh` (fake_gh.py) reads and writes under the same file lock. One file per repository: a job's
+token reaches its own repository only."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class GitHubApi:
             "issues": [],
             "comments": [],
             "tokens": {},
+            "rerun_requests": [],
             "files": str(home / "artifacts"),
             "log": str(home / "gh-calls.jsonl"),
             "next_id": 100,
@@ -72,6 +74,8 @@ class GitHubApi:
         *,
         fork: bool = False,
         labels: list[str] | None = None,
+        base: str = "main",
+        author: str = "octocat",
     ) -> dict[str, Any]:
         owner = "contributor" if fork else self.repository.split("/")[0]
         head_repo = f"{owner}/{self.repository.split('/')[1]}"
@@ -80,13 +84,14 @@ class GitHubApi:
             "state": "open",
             "merged_at": None,
             "merge_commit_sha": None,
+            "user": {"login": author},
             "head": {
                 "sha": head_sha,
                 "ref": head_ref,
                 "repo": {"full_name": head_repo},
                 "label": f"{owner}:{head_ref}",
             },
-            "base": {"ref": "main", "repo": {"full_name": self.repository}},
+            "base": {"ref": base, "repo": {"full_name": self.repository}},
             "labels": [{"name": name} for name in labels or []],
             "html_url": f"https://github.com/{self.repository}/pull/{number}",
         }
@@ -102,6 +107,38 @@ class GitHubApi:
     def comments_on(self, number: int) -> list[str]:
         self.load()
         return [c["body"] for c in self.state["comments"] if c["issue"] == number]
+
+    def comment_as(self, user: str, number: int, body: str) -> dict[str, Any]:
+        """A person comments on an issue or pull request (in the web UI)."""
+        with self.locked():
+            self.load()
+            comment = {
+                "id": self.new_id(),
+                "issue": number,
+                "body": body,
+                "user": {"login": user, "type": "User"},
+            }
+            self.state["comments"].append(comment)
+            self.save()
+        return comment
+
+    def open_issue_as(self, user: str, title: str, body: str, labels: list[str]) -> dict[str, Any]:
+        """A person opens an issue (with labels: someone with triage access)."""
+        with self.locked():
+            self.load()
+            number = 1000 + len(self.state["issues"]) + 1
+            issue = {
+                "number": number,
+                "title": title,
+                "body": body,
+                "state": "open",
+                "labels": [{"name": n} for n in labels],
+                "user": {"login": user, "type": "User"},
+                "html_url": f"https://github.com/{self.repository}/issues/{number}",
+            }
+            self.state["issues"].append(issue)
+            self.save()
+        return issue
 
     def issues(self, state: str | None = None) -> list[dict[str, Any]]:
         self.load()
@@ -160,8 +197,21 @@ class GitHubApi:
             head_repo = f"contributor/{self.repository.split('/')[1]}"
         pulls = []
         if run.event_name == "pull_request" and not run.fork:
-            number = run.event["pull_request"]["number"]
-            pulls = [{"number": number, "head": {"sha": run.event["pull_request"]["head"]["sha"]}}]
+            # GitHub does not say which: every open pull request of this repository whose head
+            # is the run's head (so two pull requests with the same head both show)
+            head = run.event["pull_request"]["head"]
+            pulls = [
+                {
+                    "number": p["number"],
+                    "head": {"sha": p["head"]["sha"], "ref": p["head"]["ref"]},
+                    "base": {"ref": p["base"]["ref"]},
+                }
+                for p in sorted(self.state["pulls"], key=lambda p: int(p["number"]))
+                if p["state"] == "open"
+                and p["head"]["sha"] == head["sha"]
+                and p["head"]["ref"] == head["ref"]
+                and p["head"]["repo"]["full_name"] == self.repository
+            ]
         self.state["runs"].append(
             {
                 "id": run.id,
@@ -176,6 +226,13 @@ class GitHubApi:
                 "html_url": f"https://github.com/{self.repository}/actions/runs/{run.id}",
                 "head_repository": {"full_name": head_repo},
                 "pull_requests": pulls,
+                "actor": {"login": run.actor},
+                "triggering_actor": {"login": run.triggering_actor},
+                "run_attempt": run.attempt,
+                "referenced_workflows": [
+                    {"path": f.file.ref_path, "sha": f.file.sha, "ref": f.file.ref}
+                    for f in run.frames
+                ],
             }
         )
         self.save()

@@ -7,10 +7,12 @@ GitHub does for ``shell: bash``), with ``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY`
 ``GITHUB_EVENT_PATH``, ``GITHUB_WORKSPACE``, ``RUNNER_TEMP`` and friends. A ``run:`` script
 itself must hold no expression (untrusted input goes through ``env:``).
 
-Steps that ``uses:`` an action are not run: each action the workflows use has a simulator
-below (the sticky comment's body goes to ``Runner.comments``, an artifact upload copies its
-files under ``Runner.artifacts``, ...). An unknown action is an error, so a new one needs a
-simulator here.
+A step that ``uses:`` a composite action runs its steps: ``./path`` from the job's checkout (so
+a pull request runs the action.yml it changes), ``OWNER/REPO[/path]@REF`` from that repository
+of the simulated GitHub at that ref. Other actions are not run: each one the workflows use has
+a simulator below (the sticky comment's body goes to ``Runner.comments``, an artifact upload
+copies its files under ``Runner.artifacts``, ...). An unknown action is an error, so a new one
+needs a simulator here.
 
 The expression language is the small part of GitHub's that the workflows use: contexts with
 ``.`` / ``[...]`` access, string / number / boolean / null literals, ``!``, ``==``, ``!=``,
@@ -237,10 +239,25 @@ def substitute(text: str, context: Mapping[str, Any], status: Mapping[str, bool]
     return re.sub(r"\$\{\{(.*?)\}\}", lambda m: render(evaluate(m.group(1), context, status)), text)
 
 
+def resolve(value: Any, context: Mapping[str, Any], status: Mapping[str, bool]) -> Any:
+    """A YAML value with expressions: a string that is one whole ``${{ }}`` keeps the
+    expression's type (``${{ fromJSON(x) }}`` is a list); other strings are substituted."""
+    if isinstance(value, dict):
+        return {k: resolve(v, context, status) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, context, status) for v in value]
+    if isinstance(value, str):
+        whole = re.fullmatch(r"\s*\$\{\{(.*?)\}\}\s*", value, re.S)
+        if whole and "${{" not in whole.group(1):
+            return evaluate(whole.group(1), context, status)
+        return substitute(value, context, status)
+    return value
+
+
 def condition(text: Any, context: Mapping[str, Any], status: Mapping[str, bool]) -> bool:
     if text is None:
         return status["success"]
-    source = str(text).strip()
+    source = render(text).strip()  # `if: false` is a YAML boolean
     match = re.fullmatch(r"\$\{\{(.*)\}\}", source, re.S)
     expression = match.group(1) if match else source
     uses_status = re.search(r"\b(success|failure|always|cancelled)\(\)", expression)
@@ -310,6 +327,8 @@ class Runner:
     attempt: int = 1
     job_key: str = ""  # the engine's job (one runner per job); "" for a lone job
     sim: Any = None  # the engine (tests/workflows/engine.py) that started this job, if any
+    oidc: dict[str, str] = field(default_factory=dict)  # the job's OIDC token's claims
+    views: list[Any] = field(default_factory=list)  # workspaces it may only read (azure.py)
 
     @property
     def temp(self) -> Path:
@@ -381,7 +400,12 @@ def _sim_checkout(runner: Runner, inputs: dict[str, str], result: StepResult) ->
     """Under the engine: a real checkout of ``ref`` (default: the run's commit) into the job's
     own workspace. A lone job (run_job) runs in the test's prepared checkout."""
     if runner.sim is not None:
-        runner.sim.checkout(runner, inputs.get("ref") or runner.sha)
+        repository = inputs.get("repository", "")
+        if repository == runner.repository:
+            repository = ""
+        default = "" if repository else runner.sha  # another repository: its default branch
+        ref = inputs.get("ref") or default or "main"
+        runner.sim.checkout(runner, ref, repository, inputs.get("path", ""))
 
 
 def _sim_upload_artifact(runner: Runner, inputs: dict[str, str], result: StepResult) -> None:
@@ -454,12 +478,13 @@ def _run_steps(
     *,
     default_workdir: str | None = None,
     action_path: Path | None = None,
+    scope: str = "",
 ) -> JobResult:
     results: list[StepResult] = []
     summary_parts: list[str] = []
     context["steps"] = {}
-    # the runner's own files (GITHUB_OUTPUT, ...), one folder per job and attempt
-    files = runner.home / f"runner-files-{runner.run_id}-{runner.job_key}-{runner.attempt}"
+    # the runner's own files (GITHUB_OUTPUT, ...), one folder per job, attempt and action
+    files = runner.home / f"runner-files-{runner.run_id}-{runner.job_key}-{runner.attempt}{scope}"
     files.mkdir(parents=True, exist_ok=True)
     runner.temp.mkdir(parents=True, exist_ok=True)
     for index, step in enumerate(steps):
@@ -478,15 +503,25 @@ def _run_steps(
         }
         result.env = step_env
         if "uses" in step:
-            action = str(step["uses"]).split("@")[0]
-            if action not in SIMULATORS:
-                raise ExpressionError(f"no simulator for action {action!r}")
+            uses = str(step["uses"])
             result.inputs = {
                 str(k): substitute(render(v), context, status)
                 for k, v in (step.get("with") or {}).items()
             }
             result.outcome = "success"
-            SIMULATORS[action](runner, result.inputs, result)
+            composite = composite_action(runner, uses)
+            if composite is not None:
+                inner = run_action(
+                    runner, result.inputs, {**env, **step_env}, composite, f"{scope}-{index}"
+                )
+                result.outcome, result.stdout = inner.conclusion, inner.log
+                result.outputs = inner.step("(outputs)").outputs
+                summary_parts.append(inner.summary)
+            else:
+                action = uses.split("@")[0]
+                if action not in SIMULATORS:
+                    raise ExpressionError(f"no simulator for action {action!r}")
+                SIMULATORS[action](runner, result.inputs, result)
         elif step_id in SIMULATED_RUN_STEPS:
             result.outcome, result.stdout = "success", SIMULATED_RUN_STEPS[step_id] + "\n"
         else:
@@ -596,11 +631,35 @@ def run_job(
     return result
 
 
+def composite_action(runner: Runner, uses: str) -> Path | None:
+    """The folder of the composite action a step uses, or None for a simulated action."""
+    if uses.startswith("./"):
+        folder = runner.workspace / uses[2:]
+        if not (folder / "action.yml").is_file():
+            raise ExpressionError(f"{uses}: no action.yml there in the job's checkout")
+        return folder
+    name, _, ref = uses.partition("@")
+    parts = name.split("/")
+    repository = "/".join(parts[:2])
+    if runner.sim is None or repository not in runner.sim.world.repositories:
+        return None
+    folder = runner.temp / "_actions" / f"{repository.replace('/', '-')}-{ref}"
+    if not folder.exists():
+        source = runner.sim.world.repositories[repository].repo
+        for args in (
+            ["clone", "--quiet", "--shared", "--no-checkout", str(source), str(folder)],
+            ["-C", str(folder), "checkout", "--quiet", "--detach", ref],
+        ):
+            subprocess.run(["git", *args], check=True, capture_output=True)
+    return folder.joinpath(*parts[2:])
+
+
 def run_action(
     runner: Runner,
     inputs: dict[str, str],
     step_env: dict[str, str] | None = None,
     action_path: Path = REPO_ROOT,
+    scope: str = "",
 ) -> JobResult:
     """Run the composite action ``action.yml`` as a caller's step ``uses: ./`` would."""
     document = load_yaml(action_path / "action.yml")
@@ -624,6 +683,7 @@ def run_action(
         context,
         dict(step_env or {}),
         action_path=action_path,
+        scope=scope,
     )
     outputs = {
         name: substitute(str(spec["value"]), context, status)

@@ -1,5 +1,6 @@
 """Running one job of the simulated GitHub on a runner of its own: its token and permissions,
-OIDC variables, a checkout of its commit, its steps (harness.py), its outputs."""
+its OIDC token's claims (and so its Azure identity: azure.py), a checkout of its commit (or of
+another repository's ref), its steps (harness.py), its outputs."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.workflows.azure import Azure, refused_writes, subject, workspace_view
 from tests.workflows.github_api import GitHubApi
-from tests.workflows.harness import Runner, _run_steps, substitute
+from tests.workflows.harness import Runner, StepResult, _run_steps, substitute
 from tests.workflows.runs import Environment, Job, WorkflowRun, slug
 
 WRITE_SCOPES = ("actions", "contents", "deployments", "issues", "pull-requests", "statuses")
@@ -24,6 +26,11 @@ class JobRunner(GitHubApi):
     extra_path: list[Path]
     extra_env: dict[str, str]
     environments: dict[str, Environment]
+    azure: Azure
+    oidc_claim_keys: list[str] | None  # the repository's OIDC subject template (None: default)
+
+    def repository_of(self, name: str) -> JobRunner:
+        raise NotImplementedError  # the engine's: the simulated GitHub's repositories
 
     def _context(self, run: WorkflowRun, job: Job | None) -> dict[str, Any]:
         raise NotImplementedError  # the engine's: contexts depend on scheduling
@@ -32,9 +39,9 @@ class JobRunner(GitHubApi):
         raise NotImplementedError  # the engine's: completing a job releases its group
 
     def _permissions(self, job: Job) -> dict[str, str]:
-        spec = job.definition.get("permissions", job.run.document.get("permissions"))
-        if spec is None:
-            spec = {scope: "write" for scope in WRITE_SCOPES}  # the repository default
+        spec = job.definition.get("permissions", job.document.get("permissions"))
+        if spec is None:  # the repository default, or what the caller of a workflow allows
+            spec = job.frame.cap if job.frame else {scope: "write" for scope in WRITE_SCOPES}
         if spec in ("read-all", "write-all"):
             level = spec.split("-")[0]
             spec = {scope: level for scope in (*WRITE_SCOPES, "id-token")}
@@ -63,7 +70,8 @@ class JobRunner(GitHubApi):
             "GITHUB_JOB": job.job_id,
             "GITHUB_WORKFLOW": run.name,
         }
-        if job.permissions.get("id-token") == "write":
+        job.oidc = self._claims(job) if job.permissions.get("id-token") == "write" else {}
+        if job.oidc:
             extra["ACTIONS_ID_TOKEN_REQUEST_URL"] = (
                 "https://pipelines.actions.githubusercontent.invalid/oidc?api-version=2.0"
             )
@@ -85,6 +93,7 @@ class JobRunner(GitHubApi):
             attempt=run.attempt,
             job_key=slug(job.key),
             sim=self,
+            oidc=job.oidc,
         )
         runner.temp.mkdir(parents=True, exist_ok=True)
         return job, runner, context
@@ -92,14 +101,13 @@ class JobRunner(GitHubApi):
     def _run_job(self, job: Job, runner: Runner, context: dict[str, Any]) -> None:
         """A job's steps (on a worker thread): touches nothing but its own runner."""
         started = time.monotonic()
-        run = job.run
         status = {"success": True, "failure": False, "always": True, "cancelled": False}
         env: dict[str, str] = {}
-        for source in (run.document.get("env") or {}, job.definition.get("env") or {}):
+        for source in (job.document.get("env") or {}, job.definition.get("env") or {}):
             for key, value in source.items():
                 context["env"] = env
                 env[str(key)] = substitute(str(value), context, status)
-        defaults = job.definition.get("defaults") or run.document.get("defaults") or {}
+        defaults = job.definition.get("defaults") or job.document.get("defaults") or {}
         result = _run_steps(
             runner,
             list(job.definition["steps"]),
@@ -108,6 +116,16 @@ class JobRunner(GitHubApi):
             default_workdir=(defaults.get("run") or {}).get("working-directory"),
         )
         result.environment = job.environment
+        job.refused = refused_writes(runner.views)
+        if job.refused:  # what Azure answers a write without the role
+            result.steps.append(
+                StepResult(
+                    id="(azure)",
+                    name="Azure",
+                    outcome="failure",
+                    stderr=f"AuthorizationFailed: no write access to {', '.join(job.refused)}\n",
+                )
+            )
         job.job = result
         ok = {"success": True, "failure": False, "always": True, "cancelled": False}
         job.outputs = {
@@ -121,24 +139,52 @@ class JobRunner(GitHubApi):
         failed = job.job.conclusion == "failure" and not job.definition.get("continue-on-error")
         self._complete(job, "failure" if failed else "success")
 
-    def checkout(self, runner: Runner, ref: str) -> None:
-        """actions/checkout: the commit (a shared clone of the repository) in the workspace."""
+    def _claims(self, job: Job) -> dict[str, str]:
+        """The job's OIDC token (GitHub never gives a fork's pull request one)."""
+        run = job.run
+        if run.fork:
+            return {}
+        pull = run.event.get("pull_request") or {}
+        workflow_ref = f"{self.repository}/.github/workflows/{run.workflow}@{run.ref}"
+        claims = {
+            "iss": "https://token.actions.githubusercontent.com",
+            "aud": "api://AzureADTokenExchange",
+            "repository": self.repository,
+            "repository_owner": self.repository.split("/")[0],
+            "ref": run.ref,
+            "sha": run.sha,
+            "event_name": run.event_name,
+            "environment": job.environment or "",
+            "workflow": run.name,
+            "workflow_ref": workflow_ref,
+            "workflow_sha": run.workflow_sha,
+            "job_workflow_ref": job.frame.file.ref_path if job.frame else workflow_ref,
+            "job_workflow_sha": job.frame.file.sha if job.frame else run.workflow_sha,
+            "run_id": str(run.id),
+            "run_attempt": str(run.attempt),
+            "actor": run.actor,
+            "head_ref": pull.get("head", {}).get("ref", ""),
+            "base_ref": pull.get("base", {}).get("ref", ""),
+        }
+        claims["sub"] = subject(claims, self.oidc_claim_keys)
+        return claims
+
+    def checkout(self, runner: Runner, ref: str, repository: str = "", path: str = "") -> None:
+        """actions/checkout: the commit (a shared clone of the repository, or of
+        ``repository`` on the same simulated GitHub) in the workspace (or ``path`` in it).
+        The checkout's ``.workspaces`` link then shows what the job's identity may reach."""
+        source = self.repository_of(repository) if repository else self
+        target = runner.workspace / path if path else runner.workspace
         subprocess.run(
-            [
-                "git",
-                "clone",
-                "--quiet",
-                "--shared",
-                "--no-checkout",
-                str(self.repo),
-                str(runner.workspace),
-            ],
+            ["git", "clone", "--quiet", "--shared", "--no-checkout", str(source.repo), str(target)],
             check=True,
             capture_output=True,
         )
         subprocess.run(
             ["git", "checkout", "--quiet", "--detach", ref],
-            cwd=runner.workspace,
+            cwd=target,
             check=True,
             capture_output=True,
         )
+        for link in (target / ".workspaces", *target.glob("*/.workspaces")):
+            runner.views += workspace_view(self.azure, runner.oidc, link)

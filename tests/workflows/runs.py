@@ -1,26 +1,36 @@
-"""The simulated GitHub's values: environments, workflow runs and their jobs, and the small
-parts of workflow syntax the engine reads (triggers, needs, matrices, path globs)."""
+"""The simulated GitHub's values: environments, workflow runs and their jobs (a called reusable
+workflow's jobs belong to a `Frame`), and the small parts of workflow syntax the engine reads
+(triggers, needs, matrices, path globs)."""
 
 from __future__ import annotations
 
 import fnmatch
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.workflows.harness import JobResult
+
+if TYPE_CHECKING:
+    from tests.workflows.calls import Frame
+
+BOT = "github-actions[bot]"  # who a GITHUB_TOKEN writes as, whichever workflow holds it
 
 
 @dataclass
 class Environment:
     name: str
-    reviewers: bool = False
+    reviewers: bool = False  # required reviewers: jobs wait for `Sim.approve`
     branches: list[str] | None = None  # deployment branch policy; None: any branch
     secrets: dict[str, str] = field(default_factory=dict)
     vars: dict[str, str] = field(default_factory=dict)
+    # who may approve (None: any reviewer), and whether the run's triggering actor may not
+    prevent_self_review: bool = False
+    reviewer_logins: list[str] | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Job:
     run: WorkflowRun
     job_id: str
@@ -36,6 +46,15 @@ class Job:
     job: JobResult | None = None
     permissions: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    frame: Frame | None = None  # the called workflow this job belongs to (None: top level)
+    deferred: bool = False  # its matrix is an expression: expanded when its needs are done
+    oidc: dict[str, str] = field(default_factory=dict)  # the claims of its OIDC token, if any
+    refused: list[str] = field(default_factory=list)  # Azure writes its identity was refused
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The workflow file that defines this job (a called workflow's, in a frame)."""
+        return self.frame.document if self.frame is not None else self.run.document
 
     @property
     def summary(self) -> str:
@@ -63,11 +82,18 @@ class WorkflowRun:
     cancelled: bool = False
     group: str | None = None
     attempt: int = 1
+    actor: str = "octocat"
+    triggering_actor: str = "octocat"  # who started this attempt (a re-run: who re-ran it)
+    workflow_sha: str = ""  # the commit the workflow file was read from
+    error: str = ""  # a startup failure: the workflow file is invalid, no job ran
+    frames: list[Frame] = field(default_factory=list)
 
     @property
     def conclusion(self) -> str:
         if self.state != "completed":
             return ""
+        if self.error:
+            return "startup_failure"
         results = [j.result for j in self.jobs]
         if "failure" in results:
             return "failure"
@@ -113,8 +139,20 @@ def needs_of(definition: dict[str, Any]) -> list[str]:
     return [needs] if isinstance(needs, str) else list(needs)
 
 
-def expand_matrix(definition: dict[str, Any]) -> list[dict[str, Any]]:
+def dynamic_matrix(definition: dict[str, Any]) -> bool:
+    """``strategy.matrix`` holds an expression (``${{ fromJSON(...) }}``): GitHub expands it
+    only when the job's needs are done, from their outputs or the inputs."""
+    return "${{" in str((definition.get("strategy") or {}).get("matrix") or "")
+
+
+def expand_matrix(
+    definition: dict[str, Any], resolve: Callable[[Any], Any] | None = None
+) -> list[dict[str, Any]]:
     matrix = ((definition.get("strategy") or {}).get("matrix")) or {}
+    if resolve is not None:
+        matrix = resolve(matrix)
+    if not isinstance(matrix, dict):
+        raise ValueError(f"strategy.matrix must be a mapping, got {matrix!r}")
     include = matrix.get("include") or []
     axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
     if not axes and not include:

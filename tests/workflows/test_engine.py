@@ -4,51 +4,17 @@ reconciler): concurrency's one-pending rule, approvals that hold a group, `needs
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from tests.workflows.engine import Environment, Sim
-from tests.workflows.harness import REPO_ROOT
+from tests.workflows.toy import commit, make_sim, workflow
 
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Sim:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "a.txt").write_text("a\n")
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "base"]):
-        subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@e", *args],
-            cwd=repo,
-            check=True,
-            capture_output=True,
-        )
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "gh").write_text(
-        f'#!/bin/sh\nexec {sys.executable} {REPO_ROOT / "tests/workflows/fake_gh.py"} "$@"\n'
-    )
-    (bin_dir / "gh").chmod(0o755)
-    simulated = Sim(repo, tmp_path / "github", "o/r", bin_dir)
-    simulated.workflow_dir = tmp_path / "workflows"
-    simulated.workflow_dir.mkdir()
-    simulated.ignored = set()
-    return simulated
-
-
-def workflow(sim: Sim, name: str, text: str) -> None:
-    (sim.workflow_dir / name).write_text(textwrap.dedent(text))
-
-
-def commit(sim: Sim, text: str) -> tuple[str, str]:
-    before = sim.git("rev-parse", "main")
-    (sim.repo / "a.txt").write_text(text)
-    sim.git("commit", "-qam", text)
-    return before, sim.git("rev-parse", "main")
+    return make_sim(tmp_path)
 
 
 DEPLOY = """\

@@ -7,16 +7,26 @@ A job runs a pull request's code when its workflow is triggered by ``pull_reques
 every job there is the pull request's to edit. The one exception is stated here and in the
 README: the opt-in source check may hold the database password, behind the `<env>-sources`
 environments' required reviewers.
+
+Main's files are only half of it: a pull request can add or rewrite workflow files, and its own
+run uses them. So the last tests open a pull request whose own workflow names every environment
+and asks for every permission, and check what that gets on the simulated GitHub: only the
+repository's settings (environments' branch policies and reviewers, Azure's federated
+credentials and roles) stand between it and a secret or a write identity.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tests.workflows.attacks import hole, refuse
+from tests.workflows.conftest import GitHub, Repo
+from tests.workflows.engine import WorkflowRun
 from tests.workflows.harness import REPO_ROOT, load_yaml
 
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
@@ -142,3 +152,92 @@ def test_workflows_read_no_secret_from_the_repository_level() -> None:
     readme = Path(REPO_ROOT / "README.md").read_text()
     assert "gh secret set SNOWFLAKE_PASSWORD --body" not in readme
     assert not re.search(r"gh secret set \w+ *(?:--body|<|$)(?!.*--env)", readme, re.M)
+
+
+# --- what a pull request's own workflow files reach ---------------------------------------------
+
+PROBE = """\
+name: probe
+on: {{pull_request: {{}}}}
+permissions: write-all
+jobs:
+  probe:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    strategy: {{matrix: {{environment: {environments}}}}}
+    environment: ${{{{ matrix.environment }}}}
+    steps:
+      - run: python3 -c "$HELD"
+        env:
+          SECRETS: ${{{{ toJSON(secrets) }}}}
+          HELD: |
+            import json, os
+            held = json.loads(os.environ["SECRETS"])
+            names = sorted(k for k, v in held.items() if v and k.lower() != "github_token")
+            print("HELD", json.dumps(names))
+      - if: matrix.environment == 'none'
+        run: gh api -X POST "repos/$REPO/issues/$NUMBER/comments" -f body="$BODY"
+        env:
+          GH_TOKEN: ${{{{ github.token }}}}
+          REPO: ${{{{ github.repository }}}}
+          NUMBER: ${{{{ github.event.number }}}}
+          BODY: "<!-- reconciler-plan:dev --> written by the pull request's own workflow"
+"""
+
+
+def probe(github: GitHub) -> WorkflowRun:
+    """A pull request whose own workflow names every environment (and one that does not
+    exist: GitHub creates it, unprotected) and asks for every permission; every job it
+    waits for is approved by a reviewer, as one might who sees no diff in the dialog."""
+    github.sim.ignored |= {"plan.yml", "plan-comment.yml", "check-sources.yml"}
+    names = json.dumps([*sorted(github.sim.environments), "none"])
+
+    def change(repo: Repo) -> None:
+        repo.write(".github/workflows/probe.yml", PROBE.format(environments=names))
+
+    (run,) = github.open_pull(20, change, author="mallory")
+    github.sim.settle()
+    for job in github.sim.waiting():
+        github.sim.approve(job, by="lead-ben")
+    github.sim.settle()
+    return run
+
+
+def held(run: WorkflowRun) -> dict[str, list[str]]:
+    found = {}
+    for job in run.jobs:
+        match = re.search(r"^HELD (.*)$", job.log, re.M)
+        if match and json.loads(match.group(1)):
+            found[str(job.environment)] = json.loads(match.group(1))
+    return found
+
+
+def test_a_pull_request_s_own_workflow_gets_no_identity_that_can_write(github: GitHub) -> None:
+    run = probe(github)
+    azure = github.world.azure
+    for job in run.jobs:
+        assert azure.writable(job.oidc) == set(), (job.environment, job.oidc.get("sub"))
+    for env in ("dev", "prod"):  # the applier's environments deploy from main only
+        job = run.job(f"probe ({env})")
+        assert job.result == "failure" and "not allowed to deploy" in job.summary
+    reads = {str(j.environment) for j in run.jobs if azure.signed_in(j.oidc)}
+    assert reads == {"dev-plan", "prod-plan", "dev-sources", "prod-sources"}  # the planner
+
+
+def test_a_pull_request_s_own_workflow_writes_as_the_same_bot_as_main_s(github: GitHub) -> None:
+    """A same-repository pull request's token gets the write scopes its own file asks for, and
+    what it writes is github-actions[bot]'s like what main's jobs write: who wrote a comment
+    (or a check run) can never tell a trusted job from a pull request's."""
+    run = probe(github)
+    job = run.job("probe (none)")
+    assert job.permissions["pull-requests"] == "write", job.log
+    github.sim.load()
+    (comment,) = [c for c in github.sim.state["comments"] if c["issue"] == 20]
+    assert comment["user"]["login"] == "github-actions[bot]"
+    assert "<!-- reconciler-plan:dev -->" in comment["body"]
+
+
+@hole(5, "the <env>-sources environments give a pull request's own code the database password")
+def test_a_pull_request_s_own_workflow_holds_no_secret_even_when_approved(github: GitHub) -> None:
+    found = held(probe(github))
+    refuse(found == {}, f"the pull request's own workflow held {found}")
