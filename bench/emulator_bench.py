@@ -199,7 +199,7 @@ def serve(root: Path) -> Served:
         [
             sys.executable,
             "-m",
-            "reconciler.emulator",
+            "reconciler_testing.emulator",
             "--dir",
             str(root),
             "--subscription",
@@ -285,8 +285,8 @@ def main() -> None:
         served = serve(root)
         try:
             os.environ.update(served.env)
-            from reconciler.emulator import FakeCredential
             from reconciler.providers.factory import open_workspace
+            from reconciler_testing.emulator import FakeCredential
 
             workspace = open_workspace(desired.workspace, credential=FakeCredential())
             assert not build_plan(desired, workspace).has_changes, "should be converged"

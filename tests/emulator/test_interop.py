@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config.desired import import_essence
-from reconciler.emulator import Emulator
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.resources import ConnectionEssence, Credentials, Kind
 from reconciler.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE
+from reconciler_testing.emulator import Emulator
 from tests.emulator.conftest import call
 
 PATH = "azureml://datastores/workspaceblobstore/paths/houses"

@@ -14,11 +14,11 @@ import pytest
 
 from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.emulator import Emulator, FakeCredential
 from reconciler.plan import ApplyResult, Plan, ResourceChange, StepResult
 from reconciler.planner import build_plan
 from reconciler.providers.base import Workspace
 from reconciler.providers.factory import open_workspace
+from reconciler_testing.emulator import Emulator, FakeCredential
 from tests.azurite_fixture import Azurite
 from tests.conftest import write_project
 from tests.snowflake_fixture import LocalSnowflake
@@ -105,7 +105,6 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, azurite: Azurite) 
         assert instance.ca_bundle is not None
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(trust(instance.ca_bundle, azurite.cert)))
         monkeypatch.setenv("RECONCILER_BLOB_URL", azurite.url)  # the apply lock's storage
-        monkeypatch.setenv("RECONCILER_AZURE_CREDENTIAL", "emulator")
         monkeypatch.setenv("RECONCILER_AZURE_POLL_SECONDS", "0.2")
         yield instance
     finally:

@@ -61,7 +61,7 @@ def test_applied_locally_the_azure_provider_plans_no_changes(harness: Harness) -
 
 @pytest.mark.parametrize("harness", ["azureml"], indirect=True)
 def test_a_recorded_real_workspace_plans_cleanly(harness: Harness, emulator: Any) -> None:
-    from reconciler.emulator import seed_from_recordings
+    from reconciler_testing.emulator import seed_from_recordings
 
     counts = seed_from_recordings(emulator.root, sorted(RECORDINGS.glob("*.json")))
     assert counts["connection"] >= 1 and counts["datastore"] >= 4 and counts["data_version"] >= 1

@@ -732,18 +732,22 @@ def list_managed(environment: str | None) -> None:
 def emulator(args: tuple[str, ...]) -> None:
     """Run an Azure ML management API emulator (try any azure-ai-ml code offline).
 
-    Prints the environment variables that point azure-ai-ml at it. See --help.
+    The reconciler-emulator command of the test doubles (reconciler[local]), found by its
+    entry point: the product never imports them. Prints the environment variables that point
+    azure-ai-ml and azure-identity at it. See --help.
     """
-    try:
-        from reconciler.emulator import main as emulator_main
-    except ImportError as exc:
+    from importlib.metadata import entry_points
+
+    found = entry_points(group="console_scripts", name=EMULATOR_SCRIPT)
+    if not found:
         raise ReconcileError(
-            f"the emulator is not installed ({exc.name} is missing)",
-            hint="pip install 'reconciler[local]'",
-        ) from None
-    code = emulator_main(list(args))
-    if code:
-        raise SystemExit(code)
+            f"the emulator is not installed (no {EMULATOR_SCRIPT} command)",
+            hint="pip install 'reconciler[local]' (from a checkout: make venv)",
+        )
+    next(iter(found)).load()(list(args))
+
+
+EMULATOR_SCRIPT = "reconciler-emulator"
 
 
 def _read_plan(path: Path) -> Plan:

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.emulator.mapping import NAME_SUFFIX, Scope, properties_of, system_data, tags_of
-from reconciler.emulator.protocol import JSON, bad_request
-from reconciler.emulator.validation import check_cron, check_recurrence
 from reconciler.names import normalise_datastore_path
 from reconciler.providers.local.store import Record
 from reconciler.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
 from reconciler.vocabulary import default_asset_type
+from reconciler_testing.emulator.mapping import (
+    NAME_SUFFIX,
+    Scope,
+    properties_of,
+    system_data,
+    tags_of,
+)
+from reconciler_testing.emulator.protocol import JSON, bad_request
+from reconciler_testing.emulator.validation import check_cron, check_recurrence
 
 PATTERN_FIELDS = {
     "hours": "hours",

@@ -3,8 +3,8 @@
 The tests, a demo and anyone trying a ``file_system`` import without AWS need "an S3 bucket with
 the GloboRealty listing files in it" that outlives one command. This module runs moto's server
 (every AWS API moto emulates, S3 among them, over HTTP) in a detached child process and keeps
-its state in one directory (default ``.reconcile/s3/``), the way `reconciler.localsnow.server`
-runs the local Snowflake:
+its state in one directory (default ``.reconcile/s3/``), the way
+`reconciler_testing.localsnow.server` runs the local Snowflake:
 
 * ``server.pid`` / ``server.port`` - which process serves on which port (the child writes the
   port once the socket is bound *and* the demo logins work, so port 0 means "any free port"
@@ -14,14 +14,14 @@ runs the local Snowflake:
 moto keeps buckets in memory: a restarted server is empty and ``start`` seeds it again.
 
 Signing is checked as S3 does: the child creates two IAM users through moto's own IAM API, pins
-their access keys to the demo values in `reconciler.locals3` and then turns moto's
+their access keys to the demo values in `reconciler_testing.locals3` and then turns moto's
 authentication on, so a wrong secret key gets ``SignatureDoesNotMatch``, an unknown key
 ``InvalidAccessKeyId`` and the no-access key ``AccessDenied``, exactly as from AWS.
 
 ``start`` is idempotent (a running server is reused) and seeds the bucket if it is missing;
 ``stop`` is fine when nothing runs. CLI::
 
-    python -m reconciler.locals3.server start|stop|status [--port N] [--state-dir D]
+    python -m reconciler_testing.locals3.server start|stop|status [--port N] [--state-dir D]
         [--listings N]
 """
 
@@ -41,9 +41,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler import localproc
 from reconciler.errors import ReconcileError
-from reconciler.localproc import (
+from reconciler_testing import localproc
+from reconciler_testing.localproc import (
     LOG_FILE,
     PID_FILE,
     PORT_FILE,
@@ -53,7 +53,7 @@ from reconciler.localproc import (
     runs_module,
     terminate,
 )
-from reconciler.locals3 import (
+from reconciler_testing.locals3 import (
     BUCKET,
     DEFAULT_HOST,
     DEFAULT_LISTINGS,
@@ -70,7 +70,7 @@ from reconciler.locals3 import (
 HEALTH_PATH = "/_reconciler/health"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-MODULE = "reconciler.locals3.server"
+MODULE = "reconciler_testing.locals3.server"
 # (IAM user, access key id, secret access key, allowed S3 actions)
 LOGINS = (
     ("globorealty-loader", DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, ("s3:*",)),
@@ -165,14 +165,14 @@ def _wait_until_up(state: Path, child: subprocess.Popen[bytes]) -> ServerInfo:
 
 
 def _seed_if_missing(info: ServerInfo, listings: int) -> None:
-    from reconciler.locals3.generate import bucket_exists, client, demo_objects, put_objects
+    from reconciler_testing.locals3.generate import bucket_exists, client, demo_objects, put_objects
 
     s3 = client(info.endpoint)
     if not bucket_exists(s3, BUCKET):
         put_objects(s3, BUCKET, demo_objects(listings))
 
 
-# --- process bookkeeping (reconciler.localproc) -------------------------------------------------
+# --- process bookkeeping (reconciler_testing.localproc) ------------------------------------
 
 
 def _healthy(info: ServerInfo) -> bool:
@@ -305,7 +305,7 @@ def _describe(info: ServerInfo) -> str:
         f"  target:        {info.target()}\n"
         f"  files under:   {PREFIX}/\n"
         f"  access key id: {DEMO_ACCESS_KEY_ID} "
-        "(demo secret: reconciler.locals3.DEMO_SECRET_ACCESS_KEY)"
+        "(demo secret: reconciler_testing.locals3.DEMO_SECRET_ACCESS_KEY)"
     )
 
 

@@ -1,6 +1,7 @@
-"""Process bookkeeping for the local servers (`reconciler.localsnow`, `reconciler.locals3`):
-a server runs detached, leaves its pid and port in files of its state folder, and is stopped
-by pid, but only when that pid is still the server (pids are reused)."""
+"""Process bookkeeping for the local servers (`reconciler_testing.localsnow`,
+`reconciler_testing.locals3`): a server runs detached, leaves its pid and port in files of its
+state folder, and is stopped by pid, but only when that pid is still the server (pids are
+reused)."""
 
 from __future__ import annotations
 

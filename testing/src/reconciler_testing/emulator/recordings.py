@@ -17,13 +17,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from reconciler.emulator import schedule_mapping as sm
-from reconciler.emulator.connection_mapping import connection_from_rest
-from reconciler.emulator.data_mapping import data_version_from_rest
-from reconciler.emulator.datastore_mapping import datastore_from_rest
-from reconciler.emulator.protocol import JSON, ApiError
 from reconciler.providers.local.store import Store
 from reconciler.vocabulary import SYSTEM_DATASTORES
+from reconciler_testing.emulator import schedule_mapping as sm
+from reconciler_testing.emulator.connection_mapping import connection_from_rest
+from reconciler_testing.emulator.data_mapping import data_version_from_rest
+from reconciler_testing.emulator.datastore_mapping import datastore_from_rest
+from reconciler_testing.emulator.protocol import JSON, ApiError
 
 _URI = re.compile(
     r"/workspaces/[^/]+/(?P<kind>connections|datastores|data|schedules)"

@@ -19,7 +19,8 @@ server gained ~100 MB per 1M-row import and never gave it back):
   `CACHE_MAX_ENTRIES`; an older or larger result is forgotten, as an expired result is on
   Snowflake ("Statement ... not found").
 
-This module knows nothing of HTTP or of fakesnow's routes (`reconciler.localsnow.app` wires it).
+This module knows nothing of HTTP or of fakesnow's routes (`reconciler_testing.localsnow.app`
+wires it).
 """
 
 from __future__ import annotations

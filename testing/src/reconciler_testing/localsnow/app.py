@@ -18,8 +18,8 @@ like Snowflake, and to run all day:
   JSON of a 1M-row result used to take the server's peak past 2 GB).
 * **Bounded memory.** Chunks are kept until the session logs out, goes idle, or newer results
   need the room; fakesnow's results cache keeps only recent small results
-  (`reconciler.localsnow.results` says why and how much). A login answer carries a master token,
-  which fakesnow leaves out and without which the connector never logs out.
+  (`reconciler_testing.localsnow.results` says why and how much). A login answer carries a
+  master token, which fakesnow leaves out and without which the connector never logs out.
 
 Everything else is fakesnow's own routes and handlers, with one shared DuckDB instance that
 persists its databases under ``data_dir``.
@@ -48,7 +48,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reconciler.localsnow.results import BoundedResults, ChunkStore
+from reconciler_testing.localsnow.results import BoundedResults, ChunkStore
 
 CHUNK_ROWS = 50_000
 HEALTH_PATH = "/localsnow/health"

@@ -10,11 +10,11 @@ once it is updated; a container's ``latestVersion`` is the version created last 
 
 from __future__ import annotations
 
-from reconciler.emulator.mapping import Scope, properties_of, system_data, tags_of
-from reconciler.emulator.protocol import JSON, bad_request
 from reconciler.names import normalise_datastore_path
 from reconciler.providers.local.store import VersionRecord
 from reconciler.vocabulary import DATA_TYPES, FOLDER_DATA_TYPES, canonical, next_version
+from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
+from reconciler_testing.emulator.protocol import JSON, bad_request
 
 EXTRA = "rest"  # store body key: fields the service keeps that reconciler does not model
 # what the service keeps and answers of a version beside the fields modelled here

@@ -3,7 +3,7 @@
 Connections answer PUT with 200 only (the SDK rejects 201); datastores, data versions and
 schedules answer 201 with a ``Location`` when they create and 200 when they update; DELETE
 answers 200, or 204 when there was nothing to delete. Schedules are long-running operations
-(see `reconciler.emulator.lro`). Rules the store enforces (system datastores are read-only,
+(see `reconciler_testing.emulator.lro`). Rules the store enforces (system datastores are read-only,
 data asset paths are immutable) come back as UserError with the service's wording: 400, or
 409 for a version that already exists with another path (azure-ai-ml answers that by retrying an
 auto-versioned create with the next version, which is how concurrent creates all land).
@@ -11,15 +11,18 @@ auto-versioned create with the next version, which is how concurrent creates all
 
 from __future__ import annotations
 
-from reconciler.emulator import connection_mapping as cm
-from reconciler.emulator import data_mapping as dm
-from reconciler.emulator import datastore_mapping as dsm
-from reconciler.emulator import mapping as m
-from reconciler.emulator import schedule_mapping as sm
-from reconciler.emulator.job_mapping import JobQuery
-from reconciler.emulator.jobs import ImportJobs
-from reconciler.emulator.lro import Operations
-from reconciler.emulator.protocol import (
+from reconciler.errors import ProviderError
+from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.providers.local.store import DATA_CONTAINER, Record, VersionRecord
+from reconciler_testing.emulator import connection_mapping as cm
+from reconciler_testing.emulator import data_mapping as dm
+from reconciler_testing.emulator import datastore_mapping as dsm
+from reconciler_testing.emulator import mapping as m
+from reconciler_testing.emulator import schedule_mapping as sm
+from reconciler_testing.emulator.job_mapping import JobQuery
+from reconciler_testing.emulator.jobs import ImportJobs
+from reconciler_testing.emulator.lro import Operations
+from reconciler_testing.emulator.protocol import (
     JSON,
     Request,
     Response,
@@ -27,12 +30,9 @@ from reconciler.emulator.protocol import (
     conflict,
     not_found,
 )
-from reconciler.emulator.protocol import page as paged
-from reconciler.emulator.settings import Settings
-from reconciler.emulator.validation import check_name
-from reconciler.errors import ProviderError
-from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.providers.local.store import DATA_CONTAINER, Record, VersionRecord
+from reconciler_testing.emulator.protocol import page as paged
+from reconciler_testing.emulator.settings import Settings
+from reconciler_testing.emulator.validation import check_name
 
 ASSET_PATH_ERROR = "Asset paths cannot be updated."
 CONTAINER = DATA_CONTAINER  # a data container's archived flag

@@ -18,7 +18,7 @@ import threading
 from collections import Counter
 from typing import Any
 
-from reconciler.emulator.protocol import Response, error_body
+from reconciler_testing.emulator.protocol import Response, error_body
 
 DROP = "drop"
 LOST = "lost"

@@ -1,9 +1,10 @@
 """Command line: serve an emulated workspace and print how to point azure-ai-ml at it.
 
-``python -m reconciler.emulator --dir D`` (and ``reconcile emulator``) starts the emulator,
-prints ``export NAME=value`` lines for the shell and serves until Ctrl-C or SIGTERM. Point the
-local provider at the same folder (``path: D`` in an environment file) to see one workspace
-through both.
+``reconciler-emulator --dir D`` (also ``python -m reconciler_testing.emulator`` and
+``reconcile emulator``) starts the emulator, prints ``export NAME=value`` lines for the shell
+(the management API's URL, its certificate, and a service principal for its token endpoint) and
+serves until Ctrl-C or SIGTERM. Point the local provider at the same folder (``path: D`` in an
+environment file) to see one workspace through both.
 """
 
 from __future__ import annotations
@@ -15,18 +16,18 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
-from reconciler.emulator.recordings import seed_from_recordings
-from reconciler.emulator.server import Emulator
-from reconciler.emulator.settings import FAULT_KINDS, Settings
+from reconciler_testing.emulator.recordings import seed_from_recordings
+from reconciler_testing.emulator.server import Emulator
+from reconciler_testing.emulator.settings import FAULT_KINDS, Settings
 
 DEFAULT_DIR = ".reconcile/emulator"
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m reconciler.emulator",
+        prog="reconciler-emulator",
         description="Serve an emulated Azure ML workspace (management API) over HTTPS.",
     )
     p.add_argument("--dir", type=Path, default=Path(DEFAULT_DIR), help="workspace folder")
@@ -104,6 +105,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     return 0
 
 
+def run(argv: Sequence[str] | None = None) -> NoReturn:
+    """The ``reconciler-emulator`` console script (``reconcile emulator`` dispatches here)."""
+    raise SystemExit(main(argv))
+
+
 def banner(emulator: Emulator) -> str:
     scope = emulator.scope
     lines = [
@@ -111,10 +117,11 @@ def banner(emulator: Emulator) -> str:
         f"# workspace: subscription {scope.subscription_id}, resource group "
         f"{scope.resource_group}, name {scope.workspace_name}",
         *(f"export {name}={shlex.quote(value)}" for name, value in emulator.env().items()),
-        "# reconcile itself: use the emulator's credential instead of DefaultAzureCredential",
-        "export RECONCILER_AZURE_CREDENTIAL=emulator RECONCILER_AZURE_POLL_SECONDS=0.2",
-        "# Python: MLClient(FakeCredential(), subscription, resource group, workspace) with",
-        "#   from reconciler.emulator.credential import FakeCredential",
+        "# the AZURE_* variables sign DefaultAzureCredential in at the emulator's token endpoint",
+        "export RECONCILER_AZURE_POLL_SECONDS=0.2",
+        "# Python: MLClient(DefaultAzureCredential(disable_instance_discovery=True), subscription,",
+        "#   resource group, workspace), or FakeCredential() from",
+        "#   reconciler_testing.emulator.credential (no token endpoint at all)",
         "# Ctrl-C stops it.",
     ]
     return "\n".join(lines)

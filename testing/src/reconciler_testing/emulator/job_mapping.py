@@ -14,8 +14,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.emulator.mapping import NAME_SUFFIX, Scope, properties_of
-from reconciler.emulator.protocol import JSON, bad_request
 from reconciler.names import normalise_datastore_path
 from reconciler.providers.local.provider import OUTPUT_KEY
 from reconciler.providers.local.store import JobRecord
@@ -26,6 +24,8 @@ from reconciler.vocabulary import (
     default_asset_type,
 )
 from reconciler.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
+from reconciler_testing.emulator.mapping import NAME_SUFFIX, Scope, properties_of
+from reconciler_testing.emulator.protocol import JSON, bad_request
 
 ERROR_PROPERTY = "emulator.error"
 ROWS_PROPERTY = "emulator.rows"

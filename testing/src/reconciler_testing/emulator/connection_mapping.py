@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.emulator.mapping import Scope, properties_of, system_data, tags_of
-from reconciler.emulator.protocol import JSON, bad_request
 from reconciler.providers.local.store import Record
 from reconciler.vocabulary import (
     CONNECTION_CATEGORIES,
@@ -27,6 +25,8 @@ from reconciler.vocabulary import (
     canonical,
     snake_case,
 )
+from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
+from reconciler_testing.emulator.protocol import JSON, bad_request
 
 VERBATIM = "rest"  # store body key: the properties of a connection reconciler does not model
 VERBATIM_SECRET = "rest.credentials"  # secrets key: its credentials object, as JSON

@@ -18,9 +18,9 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from reconciler.emulator.mapping import PROVIDER, Scope
-from reconciler.emulator.protocol import JSON
 from reconciler.providers.local.store import now
+from reconciler_testing.emulator.mapping import PROVIDER, Scope
+from reconciler_testing.emulator.protocol import JSON
 
 OPERATIONS_TIMEOUT = "PT30M"
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from reconciler.emulator.handlers import Handlers
-from reconciler.emulator.protocol import ApiError, Request, Response
+from reconciler_testing.emulator.handlers import Handlers
+from reconciler_testing.emulator.protocol import ApiError, Request, Response
 
 log = logging.getLogger(__name__)
 _PROVIDER = r"/providers/Microsoft\.MachineLearningServices"

@@ -2,8 +2,8 @@
 
 The Makefile, the test fixtures, the benchmark and the local provider all need "a Snowflake
 with the GloboRealty table in it" that outlives one command. This module runs the app from
-`reconciler.localsnow.app` under uvicorn in a detached child process and keeps its state in one
-directory (default ``.reconcile/snowflake/``):
+`reconciler_testing.localsnow.app` under uvicorn in a detached child process and keeps its state
+in one directory (default ``.reconcile/snowflake/``):
 
 * ``server.pid`` / ``server.port`` - which process serves on which port (written by the child
   once its socket is bound, so port 0 means "any free port" without races);
@@ -20,7 +20,7 @@ on (else 8765) and, when something else holds that port, on any free one: the po
 server through ``server.env``, so nobody edits a file because a port is busy. ``--port N`` means
 exactly N (0: any free port), and a busy N is an error. CLI::
 
-    python -m reconciler.localsnow.server start|stop|status [--port N] [--state-dir D]
+    python -m reconciler_testing.localsnow.server start|stop|status [--port N] [--state-dir D]
         [--seed-rows N]
 """
 
@@ -41,9 +41,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler import localproc
 from reconciler.errors import ReconcileError
-from reconciler.localproc import (
+from reconciler_testing import localproc
+from reconciler_testing.localproc import (
     LOG_FILE,
     PID_FILE,
     PORT_FILE,
@@ -52,7 +52,7 @@ from reconciler.localproc import (
     runs_module,
     terminate,
 )
-from reconciler.localsnow import (
+from reconciler_testing.localsnow import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_SEED_ROWS,
@@ -104,7 +104,7 @@ def status(state_dir: Path | str = DEFAULT_STATE_DIR) -> ServerInfo | None:
     state = Path(state_dir)
     pid = read_int(state / PID_FILE)
     port = read_int(state / PORT_FILE)
-    if pid is None or port is None or not runs_module(pid, "reconciler.localsnow.server"):
+    if pid is None or port is None or not runs_module(pid, "reconciler_testing.localsnow.server"):
         return None
     info = ServerInfo(DEFAULT_HOST, port, pid)
     return info if _healthy(info) else None
@@ -173,7 +173,7 @@ def preferred_port(state_dir: Path | str = DEFAULT_STATE_DIR) -> int:
 def _publish_port(state: Path, port: int) -> None:
     """Write ``server.env`` (atomically) for environments/local.yaml to read."""
     text = (
-        "# Written by `python -m reconciler.localsnow.server start`: the port the local\n"
+        "# Written by `python -m reconciler_testing.localsnow.server start`: the port the local\n"
         "# Snowflake runs (or last ran) on. environments/local.yaml reads it as an optional\n"
         "# env_file. It outlives `stop`, so the connection made with this port still matches\n"
         "# the desired state.\n"
@@ -190,7 +190,7 @@ def _publish_port(state: Path, port: int) -> None:
 
 def stop(state_dir: Path | str = DEFAULT_STATE_DIR) -> bool:
     """Stop the server recorded in ``state_dir``; returns whether one was running."""
-    return localproc.stop(Path(state_dir), "reconciler.localsnow.server", STOP_TIMEOUT)
+    return localproc.stop(Path(state_dir), "reconciler_testing.localsnow.server", STOP_TIMEOUT)
 
 
 def _spawn(
@@ -203,7 +203,7 @@ def _spawn(
     exit_with: int | None = None,
 ) -> ServerInfo:
     env = {**os.environ, USERNAME_ENV: username, PASSWORD_ENV: password}
-    command = [sys.executable, "-m", "reconciler.localsnow.server", "serve"]
+    command = [sys.executable, "-m", "reconciler_testing.localsnow.server", "serve"]
     command += ["--state-dir", str(state), "--port", str(port), "--chunk-rows", str(chunk_rows)]
     if exit_with is not None:
         command += ["--exit-with", str(exit_with)]
@@ -234,7 +234,7 @@ def _wait_until_up(state: Path, child: subprocess.Popen[bytes], port: int) -> Se
 def _seed_if_empty(info: ServerInfo, rows: int, username: str, password: str) -> None:
     from snowflake.connector.errors import Error
 
-    from reconciler.localsnow.generate import connect, seed, table_rows
+    from reconciler_testing.localsnow.generate import connect, seed, table_rows
 
     try:
         conn = connect(info.host, info.port, username, password)
@@ -251,7 +251,7 @@ def _seed_if_empty(info: ServerInfo, rows: int, username: str, password: str) ->
 
 
 def _healthy(info: ServerInfo) -> bool:
-    from reconciler.localsnow.app import HEALTH_PATH
+    from reconciler_testing.localsnow.app import HEALTH_PATH
 
     return healthy(f"http://{info.host}:{info.port}{HEALTH_PATH}")
 
@@ -275,7 +275,11 @@ def serve(
     """Run the server in this process until SIGTERM/SIGINT (the child side of `start`)."""
     import uvicorn
 
-    from reconciler.localsnow.app import build_app, checkpoint_storage, use_persistent_storage
+    from reconciler_testing.localsnow.app import (
+        build_app,
+        checkpoint_storage,
+        use_persistent_storage,
+    )
 
     # fakesnow warns on every query that DuckDB copies the result once more; not actionable
     warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
@@ -352,7 +356,7 @@ def _describe(info: ServerInfo, state: Path) -> str:
         f"local Snowflake server (pid {info.pid}) at {info.host}:{info.port}\n"
         f"  target:   {info.jdbc_target}\n"
         f"  port in:  {state / ENV_FILE} ({PORT_VARIABLE}={info.port})\n"
-        f"  user:     {DEMO_USERNAME} (demo password: reconciler.localsnow.DEMO_PASSWORD)\n"
+        f"  user:     {DEMO_USERNAME} (demo password: reconciler_testing.localsnow.DEMO_PASSWORD)\n"
         f"  table:    {QUALIFIED_TABLE}"
     )
 

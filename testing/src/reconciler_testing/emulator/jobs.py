@@ -15,17 +15,17 @@ import os
 import threading
 from dataclasses import dataclass, replace
 
-from reconciler.emulator.job_mapping import (
+from reconciler.providers.local.provider import INTERRUPTED, LocalWorkspace
+from reconciler.providers.local.store import JobRecord, now
+from reconciler_testing.emulator.job_mapping import (
     ImportOrder,
     JobQuery,
     import_order,
     job_to_rest,
     render,
 )
-from reconciler.emulator.mapping import Scope
-from reconciler.emulator.protocol import JSON
-from reconciler.providers.local.provider import INTERRUPTED, LocalWorkspace
-from reconciler.providers.local.store import JobRecord, now
+from reconciler_testing.emulator.mapping import Scope
+from reconciler_testing.emulator.protocol import JSON
 
 log = logging.getLogger(__name__)
 ACTIVE = ("Preparing", "Running")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.emulator.protocol import JSON, bad_request
+from reconciler_testing.emulator.protocol import JSON, bad_request
 
 PROVIDER = "Microsoft.MachineLearningServices"
 NAME_SUFFIX = "/${{name}}"

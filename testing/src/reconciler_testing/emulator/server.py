@@ -24,16 +24,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from reconciler.emulator.faults import DROP, LOST, FaultInjector, Stats, fault_response
-from reconciler.emulator.handlers import Handlers
-from reconciler.emulator.jobs import ImportJobs
-from reconciler.emulator.mapping import Scope
-from reconciler.emulator.protocol import Request, Response
-from reconciler.emulator.routes import Router
-from reconciler.emulator.settings import FAULT_KINDS, LroMode, Settings
-from reconciler.emulator.tls import CertFiles, make_certificate
 from reconciler.imports.base import ImportRunner
 from reconciler.providers.local.provider import LocalWorkspace
+from reconciler_testing.emulator import identity
+from reconciler_testing.emulator.faults import DROP, LOST, FaultInjector, Stats, fault_response
+from reconciler_testing.emulator.handlers import Handlers
+from reconciler_testing.emulator.jobs import ImportJobs
+from reconciler_testing.emulator.mapping import Scope
+from reconciler_testing.emulator.protocol import Request, Response
+from reconciler_testing.emulator.routes import Router
+from reconciler_testing.emulator.settings import FAULT_KINDS, LroMode, Settings
+from reconciler_testing.emulator.tls import CertFiles, make_certificate
 
 log = logging.getLogger(__name__)
 ADMIN = "/_emulator/"
@@ -65,7 +66,7 @@ class Emulator:
         lro_retry_after: float = Settings.lro_retry_after,
         runner_factory: Callable[[], ImportRunner] | None = None,
     ) -> None:
-        self.root = Path(root)
+        self.root = Path(root).absolute()  # the printed CA bundle works from any folder
         self.settings = Settings(
             subscription_id=subscription_id,
             resource_group=resource_group,
@@ -189,8 +190,12 @@ class Emulator:
         return self._certs.bundle if self._certs else None
 
     def env(self) -> dict[str, str]:
-        """Environment variables that point azure-ai-ml (set before building MLClient)."""
+        """Environment variables that point azure-ai-ml at the emulator (set before building
+        MLClient), and azure-identity's ``DefaultAzureCredential`` at its token endpoint
+        (`identity`), so unchanged code, reconcile included, signs in to it."""
         env = {"AZUREML_DEV_URL_MFE": self.base_url}
+        if self.settings.tls:  # azure-identity signs in over HTTPS only
+            env.update(identity.variables(self.base_url))
         if self.ca_bundle is not None:
             env["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
         return env
@@ -321,14 +326,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        split = urlsplit(self.path)
+        scheme = "https" if self.server.context is not None else "http"
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        if identity.serves(split.path):  # Entra ID's form-encoded token endpoint
+            form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+            self._send(identity.answer(self.command, split.path, form, f"{scheme}://{host}"))
+            return
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
             self._send(Response(400, {"error": {"code": "UserError", "message": "Bad JSON."}}))
             return
-        split = urlsplit(self.path)
-        scheme = "https" if self.server.context is not None else "http"
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         req = Request(
             method=self.command,
             path=split.path.rstrip("/") or "/",

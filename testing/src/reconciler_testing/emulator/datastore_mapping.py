@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.emulator.mapping import Scope, properties_of, system_data, tags_of
-from reconciler.emulator.protocol import JSON, bad_request
 from reconciler.providers.local.store import Record
 from reconciler.vocabulary import (
     DATASTORE_CREDENTIALS,
@@ -26,6 +24,8 @@ from reconciler.vocabulary import (
     canonical,
     snake_case,
 )
+from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
+from reconciler_testing.emulator.protocol import JSON, bad_request
 
 VERBATIM = "rest"  # store body key: the properties of a datastore reconciler does not model
 _KIND_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}

@@ -10,7 +10,8 @@ running local server: rows are written to Parquet files, uploaded with ``PUT`` a
 ``COPY INTO``. That is orders of magnitude faster than ``INSERT`` statements on fakesnow, which
 parses and runs every bound row separately.
 
-Run ``python -m reconciler.localsnow.generate --rows N --port P`` to (re)seed a running server.
+Run ``python -m reconciler_testing.localsnow.generate --rows N --port P`` to (re)seed a running
+server.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from reconciler.localsnow import (
+from reconciler_testing.localsnow import (
     DATABASE,
     DEFAULT_HOST,
     DEFAULT_SEED_ROWS,
@@ -232,7 +233,7 @@ def connect(host: str, port: int, user: str = DEMO_USERNAME, password: str = DEM
 
 def _local_server_port() -> int:
     """The port of the server in the default state folder (it may not be 8765 if that was busy)."""
-    from reconciler.localsnow import server
+    from reconciler_testing.localsnow import server
 
     running = server.status(DEFAULT_STATE_DIR)
     return running.port if running else server.preferred_port(DEFAULT_STATE_DIR)

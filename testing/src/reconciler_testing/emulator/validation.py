@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from reconciler.emulator.protocol import bad_request
 from reconciler.names import ASSET_NAME, DATASTORE_NAME
 from reconciler.vocabulary import RECURRENCE_FREQUENCIES, canonical
+from reconciler_testing.emulator.protocol import bad_request
 
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
 _NAME_RULES = {

@@ -6,7 +6,7 @@ photos, plus a manifest. The contents come from a seeded ``random.Random``, so t
 listing count give byte-identical files on every machine and tests can compare what an import
 landed with what was put.
 
-Run ``python -m reconciler.locals3.generate --port P`` to (re)seed a running local server.
+Run ``python -m reconciler_testing.locals3.generate --port P`` to (re)seed a running local server.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.locals3 import (
+from reconciler_testing.locals3 import (
     BUCKET,
     DEFAULT_HOST,
     DEFAULT_LISTINGS,
