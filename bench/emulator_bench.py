@@ -33,13 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.desired import DesiredState
-from reconciler.planner import build_plan, read_live
-from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
-from reconciler.vocabulary import (
+from reconciler.core.desired import DesiredState
+from reconciler.core.essences import Kind
+from reconciler.core.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MANAGED_BY_TAG,
@@ -48,6 +45,9 @@ from reconciler.vocabulary import (
     OWNER_TAG,
     VERSION_PROPERTY,
 )
+from reconciler.engine.apply import apply_plan
+from reconciler.engine.planner import build_plan, read_live
+from reconciler.providers.local.provider import LocalWorkspace
 
 CONNECTIONS, DATASTORES, IMPORTS = 350, 350, 300
 LATENCY_MS = 50

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from reconciler.config import desired_state
+from reconciler.core.essences import ImportEssence, Kind, Source, fingerprint
+from reconciler.core.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE, OWNER_TAG
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import ImportEssence, Kind, Source, fingerprint
-from reconciler.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE, OWNER_TAG
 from tests.conftest import RunCli
 
 

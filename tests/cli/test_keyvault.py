@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.essences import Kind
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
 from tests.conftest import RunCli
 from tests.fakes.entra import sign_in_variables, signing_in
 from tests.fakes.https import serve

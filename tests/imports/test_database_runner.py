@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from reconciler.errors import ImportFailed
+from reconciler.core.errors import ImportFailed
 from reconciler.imports.base import ImportRequest
 from reconciler.imports.database import MLTABLE_TEXT, DatabaseImportRunner
 from reconciler_testing.localsnow import jdbc_target

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.errors import ImportFailed
+from reconciler.core.errors import ImportFailed
 from reconciler.imports.base import ImportRequest
 from reconciler.imports.s3 import S3ImportRunner
 from reconciler_testing.locals3 import NO_ACCESS_KEY_ID, NO_ACCESS_SECRET_ACCESS_KEY

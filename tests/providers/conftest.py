@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.plan import ApplyResult, Plan, ResourceChange, StepResult
-from reconciler.planner import build_plan
-from reconciler.providers.base import Workspace
+from reconciler.core.plan import ApplyResult, Plan, ResourceChange, StepResult
+from reconciler.core.workspace import Workspace
+from reconciler.engine.apply import apply_plan
+from reconciler.engine.planner import build_plan
 from reconciler.providers.factory import open_workspace
 from reconciler_testing.emulator import Emulator, FakeCredential
 from tests.azurite_fixture import Azurite

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.errors import LockHeld
+from reconciler.core.errors import LockHeld
 from reconciler.providers.azureml.lock import LOCK_BLOB
 from reconciler_testing.emulator.credential import FakeCredential
 from tests.azurite_fixture import Azurite

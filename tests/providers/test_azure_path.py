@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from reconciler.config import desired_state
-from reconciler.errors import ConfigError
-from reconciler.planner import build_plan
+from reconciler.core.errors import ConfigError
+from reconciler.core.essences import Kind
+from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
 from tests.azurite_fixture import Azurite
 from tests.conftest import RunCli, write_project
 from tests.emulator.conftest import call

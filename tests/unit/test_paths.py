@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import load
-from reconciler.errors import ConfigError
+from reconciler.core.errors import ConfigError
+from reconciler.core.essences import ImportEssence, Source, fingerprint
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import ImportEssence, Source, fingerprint
 from tests.conftest import LOCAL, PLATFORM, local_env, write_project
 
 ESCAPES = [

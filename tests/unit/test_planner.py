@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.errors import ConfigError
-from reconciler.plan import Action, ApplyResult, Plan, ResourceChange, StepResult
-from reconciler.planner import build_plan
+from reconciler.core.errors import ConfigError
+from reconciler.core.essences import ImportEssence, Kind
+from reconciler.core.plan import Action, ApplyResult, Plan, ResourceChange, StepResult
+from reconciler.core.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
+from reconciler.engine.apply import apply_plan
+from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.render.common import reason_text
-from reconciler.resources import ImportEssence, Kind
-from reconciler.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
 from tests.conftest import PLATFORM, local_env, write_project
 
 

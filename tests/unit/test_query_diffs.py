@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 from reconciler.config import desired_state
-from reconciler.plan import Plan
-from reconciler.planner import build_plan
+from reconciler.core.essences import ImportEssence, Kind
+from reconciler.core.plan import Plan
+from reconciler.core.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
+from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.render import markdown, terminal
-from reconciler.resources import ImportEssence, Kind
-from reconciler.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
 from tests.conftest import LOCAL, local_env, write_project
 
 QUERY = """\

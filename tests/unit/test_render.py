@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.plan import (
+from reconciler.core.essences import Kind
+from reconciler.core.plan import (
     SENSITIVE,
     Action,
     Change,
@@ -19,7 +20,6 @@ from reconciler.plan import (
     ResourceChange,
 )
 from reconciler.render import markdown, terminal
-from reconciler.resources import Kind
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 

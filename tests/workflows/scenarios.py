@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from reconciler.config.desired import desired_state
+from reconciler.config.build import desired_state
 from reconciler.providers.local.provider import LocalWorkspace
 from tests.workflows.conftest import VARS, GitHub, Repo
 from tests.workflows.engine import Job, WorkflowRun

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from reconciler.cli.session import Session
-from reconciler.errors import (
+from reconciler.core.errors import (
     EXIT_APPLY_FAILED,
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -33,9 +33,9 @@ from reconciler.errors import (
 )
 
 if TYPE_CHECKING:
-    from reconciler.desired import DesiredState
-    from reconciler.plan import ApplyResult, Plan, ResourceChange
-    from reconciler.providers.base import Workspace
+    from reconciler.core.desired import DesiredState
+    from reconciler.core.plan import ApplyResult, Plan, ResourceChange
+    from reconciler.core.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -177,7 +177,7 @@ def validate(environment: str | None) -> None:
 
 
 def _kinds() -> tuple[Any, ...]:
-    from reconciler.resources import KINDS
+    from reconciler.core.essences import KINDS
 
     return KINDS
 
@@ -185,7 +185,7 @@ def _kinds() -> tuple[Any, ...]:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of platform.yaml (for editors and CI)."""
-    from reconciler.schema import schema_json
+    from reconciler.config.schema import schema_json
 
     click.echo(schema_json(), nl=False)
 
@@ -228,7 +228,7 @@ def plan(
     replace: tuple[str, ...],
 ) -> None:
     """Show what apply would change in the workspace."""
-    from reconciler.planner import build_plan
+    from reconciler.engine.planner import build_plan
 
     session = _session()
     if check_sources and no_secrets:
@@ -248,7 +248,7 @@ def plan(
 
 
 def _check_sources(result: Plan, desired: DesiredState, session: Session) -> None:
-    from reconciler.checks import check_sources
+    from reconciler.engine.checks import check_sources
 
     report = check_sources(result, desired)
     if report.problems:
@@ -370,7 +370,7 @@ def apply(
 def _lock(
     desired: DesiredState, workspace: Workspace, timeout: float
 ) -> AbstractContextManager[None]:
-    from reconciler import provenance
+    from reconciler.cli import provenance
 
     made_by = provenance.current(desired.project_dir)
     holder = made_by.get("run") or f"{made_by.get('by', 'someone')} (pid {os.getpid()})"
@@ -391,7 +391,7 @@ def _apply_locked(
     scope: tuple[tuple[str, ...], tuple[str, ...]],
 ) -> Plan:
     """Plan, review (a saved plan), apply; returns the fresh plan. Exits 3 (or 1) on failure."""
-    from reconciler.planner import build_plan
+    from reconciler.engine.planner import build_plan
     from reconciler.render.apply import render_apply_summary
 
     targets, replace = scope
@@ -430,8 +430,8 @@ def _apply_locked(
 
 def _wait_for_running(session: Session, workspace: Workspace, fresh: Plan) -> None:
     """``--wait``: imports that were already running when apply planned."""
-    from reconciler.apply import wait_for_imports
-    from reconciler.plan import Action
+    from reconciler.core.plan import Action
+    from reconciler.engine.apply import wait_for_imports
 
     running = {
         c.name: c.reason_detail or ""
@@ -458,8 +458,8 @@ def _reviewed(
     saved: Plan, fresh: Plan, session: Session, summary: Path | None, fresh_out: Path | None
 ) -> tuple[Plan, tuple[ResourceChange, ...]]:
     """The part of ``fresh`` the reviewed plan agrees with; refuses when they disagree."""
+    from reconciler.engine.review import review
     from reconciler.render.apply import render_differences, render_differences_markdown
-    from reconciler.review import review
 
     verdict = review(saved, fresh)
     if not verdict.agrees:
@@ -491,7 +491,7 @@ def _unreviewed_note(session: Session, unreviewed: tuple[ResourceChange, ...]) -
 
 
 def _empty_result() -> ApplyResult:
-    from reconciler.plan import ApplyResult
+    from reconciler.core.plan import ApplyResult
 
     return ApplyResult()
 
@@ -510,9 +510,9 @@ def _confirm(session: Session) -> None:
 def _run_apply(
     session: Session, the_plan: Plan, desired: DesiredState, workspace: Workspace, parallelism: int
 ) -> ApplyResult:
-    from reconciler import provenance
-    from reconciler.apply import apply_plan
+    from reconciler.cli import provenance
     from reconciler.cli.console import ConsoleReporter
+    from reconciler.engine.apply import apply_plan
 
     session.out("\n")
     reporter = ConsoleReporter(session.out, color=session.color, redact=session.redact)
@@ -596,8 +596,8 @@ def _refused_summary(session: Session, path: Path, environment: str, exc: Reconc
 @env_option
 def status(environment: str | None) -> None:
     """Show each import's latest version, last job, rows and schedule."""
+    from reconciler.core.essences import Kind
     from reconciler.render.tables import render_status
-    from reconciler.resources import Kind
 
     session = _session()
     desired, workspace = session.open(environment, with_secrets=False)
@@ -622,9 +622,9 @@ def status(environment: str | None) -> None:
 )
 def show(environment: str | None, asset: str, version: str | None, head_rows: int) -> None:
     """Look at an imported data asset: schema, rows, first rows, numeric summary."""
-    from reconciler.dataset import summarize
+    from reconciler.core.essences import Kind
+    from reconciler.imports.dataset import summarize
     from reconciler.render.tables import render_dataset
-    from reconciler.resources import Kind
 
     session = _session()
     desired, workspace = session.open(environment, with_secrets=False)
@@ -669,8 +669,8 @@ def export(environment: str | None, kinds: tuple[str, ...], out_file: str | None
     Secrets become ${env:NAME} references (their names are listed); what reconciler cannot
     declare is listed as comments. Then: plan (adoption only), apply, plan (no changes).
     """
-    from reconciler.export import export_yaml
-    from reconciler.resources import Kind
+    from reconciler.core.essences import Kind
+    from reconciler.engine.export import export_yaml
 
     session = _session()
     out = session.output_file(out_file)
@@ -706,9 +706,9 @@ def export(environment: str | None, kinds: tuple[str, ...], out_file: str | None
 @env_option
 def list_managed(environment: str | None) -> None:
     """List what this project and environment manage, with versions and who wrote them last."""
-    from reconciler.guards import is_ours
+    from reconciler.core.essences import Kind
+    from reconciler.engine.guards import is_ours
     from reconciler.render.tables import render_list
-    from reconciler.resources import Kind
 
     session = _session()
     desired, workspace = session.open(environment, with_secrets=False)
@@ -753,7 +753,7 @@ EMULATOR_SCRIPT = "reconciler-emulator"
 def _read_plan(path: Path) -> Plan:
     from pydantic import ValidationError
 
-    from reconciler.plan import FORMAT_VERSION, Plan
+    from reconciler.core.plan import FORMAT_VERSION, Plan
 
     try:
         text = path.read_text(encoding="utf-8")

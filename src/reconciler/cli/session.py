@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reconciler.errors import ReconcileError
+from reconciler.core.errors import ReconcileError
 
 if TYPE_CHECKING:
-    from reconciler.desired import DesiredState
-    from reconciler.plan import Plan
-    from reconciler.providers.base import Workspace
+    from reconciler.core.desired import DesiredState
+    from reconciler.core.plan import Plan
+    from reconciler.core.workspace import Workspace
 
 
 @dataclass

@@ -19,12 +19,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from reconciler.config.dotenv import read_dotenv
 from reconciler.config.leaks import variable_uses
+from reconciler.config.model.platform import EnvFile, EnvFiles, Platform
 from reconciler.config.references import check_references
 from reconciler.config.yamlfile import YamlDocument, quote_hint, read_yaml, shown
-from reconciler.desired import PLATFORM_FILE, Locator
-from reconciler.errors import ConfigError, FieldPath, Position, Problem, ReconcileError
-from reconciler.limits import MAX_RESOURCES, MAX_VERSION
-from reconciler.model import EnvFile, EnvFiles, Platform
+from reconciler.core.desired import PLATFORM_FILE, Locator
+from reconciler.core.errors import ConfigError, FieldPath, Position, Problem, ReconcileError
+from reconciler.core.limits import MAX_RESOURCES, MAX_VERSION
 
 ENVIRONMENTS_DIR = "environments"
 _ENV_FILES: TypeAdapter[list[EnvFile]] = TypeAdapter(EnvFiles)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reconciler.errors import Problem
-from reconciler.limits import MAX_NAME
-from reconciler.names import (
+from reconciler.core.errors import Problem
+from reconciler.core.essences import schedule_name
+from reconciler.core.limits import MAX_NAME
+from reconciler.core.names import (
     ASSET_NAME,
     CONNECTION_NAME,
     CONNECTION_RULE,
     DATASTORE_NAME,
     data_key,
 )
-from reconciler.resources import schedule_name
-from reconciler.vocabulary import (
+from reconciler.core.vocabulary import (
     DATABASE_CONNECTION_TYPES,
     FILE_CONNECTION_TYPES,
     SYSTEM_DATASTORES,

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from reconciler.dataset import STATS, DatasetSummary
+from reconciler.core.essences import LiveAsset, LiveResource
+from reconciler.core.schedules import next_run
+from reconciler.imports.dataset import STATS, DatasetSummary
 from reconciler.render.common import short_commit
-from reconciler.resources import LiveAsset, LiveResource
-from reconciler.schedules import next_run
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

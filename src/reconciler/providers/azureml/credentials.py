@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.errors import ProviderError
+from reconciler.core.errors import ProviderError
 
 GITHUB_AUDIENCE = "api://AzureADTokenExchange"
 _GITHUB_VARIABLES = (

@@ -5,7 +5,7 @@ workspace plans no changes: data URIs come back in long forms, schedules come ba
 server-chosen ``dataType`` and ``startTime`` (connections, datastores, data versions and import
 runs are read as JSON, in `reads`, where the same holds). Writing, it builds the entities
 from an essence plus the secret values and reconciler's tags. The type and credential tables
-are the shared vocabulary's (`reconciler.vocabulary`).
+are the shared vocabulary's (`reconciler.core.vocabulary`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.names import normalise_datastore_path
-from reconciler.resources import (
+from reconciler.core.essences import (
     ConnectionEssence,
     DatastoreEssence,
     ImportDefinition,
@@ -26,7 +25,8 @@ from reconciler.resources import (
     Trigger,
     split_tags,
 )
-from reconciler.vocabulary import (
+from reconciler.core.names import normalise_datastore_path
+from reconciler.core.vocabulary import (
     ASSET_TYPE_TAG,
     MATERIALIZATION_ASSET_PROPERTY,
     NAME_PLACEHOLDER,

@@ -32,14 +32,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ProviderError
-from reconciler.providers.azureml import mapping
-from reconciler.providers.azureml.client import ml_client
-from reconciler.providers.azureml.errors import Target, call
-from reconciler.providers.azureml.lock import account_url, blob_lease
-from reconciler.providers.azureml.reads import ImportRun, RestReader, import_job, output_folder
-from reconciler.providers.base import Progress
-from reconciler.resources import (
+from reconciler.core.errors import ProviderError
+from reconciler.core.essences import (
     AssetVersion,
     DataLocation,
     ImportDefinition,
@@ -50,13 +44,19 @@ from reconciler.resources import (
     LiveResource,
     with_job_definitions,
 )
-from reconciler.vocabulary import (
+from reconciler.core.vocabulary import (
     DATA_TAGS,
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     OWNER_TAG,
     VERSION_PROPERTY,
 )
+from reconciler.core.workspace import Progress
+from reconciler.providers.azureml import mapping
+from reconciler.providers.azureml.client import ml_client
+from reconciler.providers.azureml.errors import Target, call
+from reconciler.providers.azureml.lock import account_url, blob_lease
+from reconciler.providers.azureml.reads import ImportRun, RestReader, import_job, output_folder
 
 READ_PARALLELISM = 32  # concurrent version lists; each is one short request
 DEFAULT_POLL_SECONDS = 5.0
@@ -133,7 +133,7 @@ _KINDS: Mapping[Kind, _KindOps] = {
 
 
 class AzureWorkspace:
-    """Implements `reconciler.providers.base.Workspace` on an azure-ai-ml ``MLClient``."""
+    """Implements `reconciler.core.workspace.Workspace` on an azure-ai-ml ``MLClient``."""
 
     def __init__(
         self,

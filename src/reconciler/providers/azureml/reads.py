@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.names import normalise_datastore_path
-from reconciler.resources import (
+from reconciler.core.essences import (
     AssetVersion,
     ConnectionEssence,
     Credentials,
@@ -36,7 +35,8 @@ from reconciler.resources import (
     split_tags,
     stored_definition,
 )
-from reconciler.vocabulary import (
+from reconciler.core.names import normalise_datastore_path
+from reconciler.core.vocabulary import (
     CONNECTION_CATEGORIES,
     CONNECTION_CREDENTIALS,
     CREDENTIAL_TAG_PREFIX,

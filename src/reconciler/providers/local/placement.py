@@ -13,8 +13,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from reconciler.errors import ImportFailed
-from reconciler.names import data_key, overlaps
+from reconciler.core.errors import ImportFailed
+from reconciler.core.names import data_key, overlaps
 from reconciler.providers.local.store import Store
 
 MARKER = ".reconciler-job"  # in an import's data until it is registered: the job that wrote it

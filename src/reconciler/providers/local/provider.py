@@ -23,14 +23,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ImportFailed, ProviderError
-from reconciler.imports.base import ImportRunner, import_request
-from reconciler.names import PathEscape, inside
-from reconciler.providers.base import Progress
-from reconciler.providers.local.lock import file_lock
-from reconciler.providers.local.placement import claim, mark, refusal, unmark
-from reconciler.providers.local.store import JobRecord, Store, lease_seconds, now
-from reconciler.resources import (
+from reconciler.core.errors import ImportFailed, ProviderError
+from reconciler.core.essences import (
     AssetVersion,
     ConnectionEssence,
     DataLocation,
@@ -46,7 +40,8 @@ from reconciler.resources import (
     stored_definition,
     with_job_definitions,
 )
-from reconciler.vocabulary import (
+from reconciler.core.names import PathEscape, inside
+from reconciler.core.vocabulary import (
     DATA_TAGS,
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
@@ -55,6 +50,11 @@ from reconciler.vocabulary import (
     OWNER_TAG,
     ROWS_PROPERTY,
 )
+from reconciler.core.workspace import Progress
+from reconciler.imports.base import ImportRunner, import_request
+from reconciler.providers.local.lock import file_lock
+from reconciler.providers.local.placement import claim, mark, refusal, unmark
+from reconciler.providers.local.store import JobRecord, Store, lease_seconds, now
 
 INTERRUPTED = "the import was interrupted (its process stopped sending heartbeats)"
 OUTPUT_KEY = "output"  # a job record's folder its data goes to
@@ -67,7 +67,7 @@ def _default_runner() -> ImportRunner:
 
 
 class LocalWorkspace:
-    """Implements `reconciler.providers.base.Workspace` on a `Store`."""
+    """Implements `reconciler.core.workspace.Workspace` on a `Store`."""
 
     def __init__(
         self,

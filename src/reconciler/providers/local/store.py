@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ProviderError, ReconcileError
-from reconciler.vocabulary import DEFAULT_DATASTORE
+from reconciler.core.errors import ProviderError, ReconcileError
+from reconciler.core.vocabulary import DEFAULT_DATASTORE
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (

@@ -1,7 +1,7 @@
 """Workspace connections: REST body <-> store body, every category the service accepts.
 
 A connection whose category and authType reconciler models (Snowflake, AzureSqlDb and S3 with
-their credential kinds, `reconciler.vocabulary`) is stored as the essence the local provider
+their credential kinds, `reconciler.core.vocabulary`) is stored as the essence the local provider
 reads, its secrets kept apart. Every other category the service accepts (Git, PythonFeed,
 ContainerRegistry, AzureOpenAI, ApiKey, CustomKeys, ...) is stored verbatim beside a minimal
 essence, its whole ``credentials`` object kept as one secret, and answered as the service
@@ -15,8 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.providers.local.store import Record
-from reconciler.vocabulary import (
+from reconciler.core.vocabulary import (
     CONNECTION_CATEGORIES,
     CONNECTION_CREDENTIALS,
     SERVICE_CONNECTION_AUTH_TYPES,
@@ -25,6 +24,7 @@ from reconciler.vocabulary import (
     canonical,
     snake_case,
 )
+from reconciler.providers.local.store import Record
 from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
 from reconciler_testing.emulator.protocol import JSON, bad_request
 

@@ -10,9 +10,9 @@ once it is updated; a container's ``latestVersion`` is the version created last 
 
 from __future__ import annotations
 
-from reconciler.names import normalise_datastore_path
+from reconciler.core.names import normalise_datastore_path
+from reconciler.core.vocabulary import DATA_TYPES, FOLDER_DATA_TYPES, canonical, next_version
 from reconciler.providers.local.store import VersionRecord
-from reconciler.vocabulary import DATA_TYPES, FOLDER_DATA_TYPES, canonical, next_version
 from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
 from reconciler_testing.emulator.protocol import JSON, bad_request
 

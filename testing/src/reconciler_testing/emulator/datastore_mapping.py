@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.local.store import Record
-from reconciler.vocabulary import (
+from reconciler.core.vocabulary import (
     DATASTORE_CREDENTIALS,
     DATASTORE_KINDS,
     DEFAULT_ENDPOINT,
@@ -24,6 +23,7 @@ from reconciler.vocabulary import (
     canonical,
     snake_case,
 )
+from reconciler.providers.local.store import Record
 from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
 from reconciler_testing.emulator.protocol import JSON, bad_request
 

@@ -11,7 +11,7 @@ auto-versioned create with the next version, which is how concurrent creates all
 
 from __future__ import annotations
 
-from reconciler.errors import ProviderError
+from reconciler.core.errors import ProviderError
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.providers.local.store import DATA_CONTAINER, Record, VersionRecord
 from reconciler_testing.emulator import connection_mapping as cm

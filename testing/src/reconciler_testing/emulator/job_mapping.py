@@ -14,16 +14,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.names import normalise_datastore_path
-from reconciler.providers.local.provider import OUTPUT_KEY
-from reconciler.providers.local.store import JobRecord
-from reconciler.resources import ImportDefinition, ImportEssence, Source, fingerprint
-from reconciler.vocabulary import (
+from reconciler.core.essences import ImportDefinition, ImportEssence, Source, fingerprint
+from reconciler.core.names import normalise_datastore_path
+from reconciler.core.vocabulary import (
     FINGERPRINT_PROPERTY,
     NAME_PLACEHOLDER,
     default_asset_type,
 )
-from reconciler.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
+from reconciler.core.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
+from reconciler.providers.local.provider import OUTPUT_KEY
+from reconciler.providers.local.store import JobRecord
 from reconciler_testing.emulator.mapping import NAME_SUFFIX, Scope, properties_of
 from reconciler_testing.emulator.protocol import JSON, bad_request
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from reconciler.core.vocabulary import SYSTEM_DATASTORES
 from reconciler.providers.local.store import Store
-from reconciler.vocabulary import SYSTEM_DATASTORES
 from reconciler_testing.emulator import schedule_mapping as sm
 from reconciler_testing.emulator.connection_mapping import connection_from_rest
 from reconciler_testing.emulator.data_mapping import data_version_from_rest

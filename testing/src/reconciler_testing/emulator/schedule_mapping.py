@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.names import normalise_datastore_path
+from reconciler.core.names import normalise_datastore_path
+from reconciler.core.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
+from reconciler.core.vocabulary import default_asset_type
 from reconciler.providers.local.store import Record
-from reconciler.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
-from reconciler.vocabulary import default_asset_type
 from reconciler_testing.emulator.mapping import (
     NAME_SUFFIX,
     Scope,

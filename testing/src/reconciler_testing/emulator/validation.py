@@ -2,8 +2,8 @@
 
 The real service answers these with 400 ``UserError``; the recordings hold no such answer, so
 the rules are the documented ones and the messages are the emulator's own wording in the
-service's error shape. Names: datastores and data assets as `reconciler.names` states Azure ML's
-rules; connections by the character set of the REST specification's pattern
+service's error shape. Names: datastores and data assets as `reconciler.core.names` states
+Azure ML's rules; connections by the character set of the REST specification's pattern
 (``^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$``) but not its length, since the recordings show the
 service accepting a 34-character name. Cron: the five-field expressions az ml schedules take.
 Recurrence frequencies: the service's enum, matched case-insensitively.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from reconciler.names import ASSET_NAME, DATASTORE_NAME
-from reconciler.vocabulary import RECURRENCE_FREQUENCIES, canonical
+from reconciler.core.names import ASSET_NAME, DATASTORE_NAME
+from reconciler.core.vocabulary import RECURRENCE_FREQUENCIES, canonical
 from reconciler_testing.emulator.protocol import bad_request
 
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ReconcileError
+from reconciler.core.errors import ReconcileError
 from reconciler_testing import localproc
 from reconciler_testing.localproc import (
     LOG_FILE,

@@ -14,8 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import FieldPath, Position, Problem, dotted
-from reconciler.resources import DesiredResource, Kind
+from reconciler.core.errors import FieldPath, Position, Problem, dotted
+from reconciler.core.essences import DesiredResource, Kind
 
 SecretKey = tuple[str, str]  # (resource address, field path)
 PLATFORM_FILE = "platform.yaml"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from reconciler.desired import Locator, SecretKey, SecretValues
-from reconciler.errors import Problem
-from reconciler.resources import DesiredResource, SecretRef
-from reconciler.secrets import KeyVaultError, KeyVaultReader
+from reconciler.core.desired import Locator, SecretKey, SecretValues
+from reconciler.core.errors import Problem
+from reconciler.core.essences import DesiredResource, SecretRef
+from reconciler.core.secrets import KeyVaultError, KeyVaultReader
 
 MIN_SECRET_LENGTH = 8
 

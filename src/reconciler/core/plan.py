@@ -3,7 +3,7 @@
 Its shape follows Terraform's JSON plan where one exists (``resource_changes`` items with
 ``address`` and ``change.actions``), so plan tooling that reads Terraform plans can read ours.
 ``reconcile plan --out`` writes exactly this document and ``reconcile apply FILE`` reads it
-back and applies it only where a fresh plan agrees with it (see `reconciler.review`).
+back and applies it only where a fresh plan agrees with it (see `reconciler.engine.review`).
 Plans hold no secret values and nothing derived from one: secret fields appear only as
 references and as "(sensitive)". The outcome of applying a plan (`ApplyResult`) lives here too.
 """
@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.resources import Kind
+from reconciler.core.essences import Kind
 
 FORMAT_VERSION = "2.0"
 SENSITIVE = "(sensitive)"

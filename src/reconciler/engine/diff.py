@@ -1,6 +1,6 @@
 """Field-level differences between a desired and a live essence.
 
-Both sides are already essences (see `reconciler.resources`), so what remains different is a
+Both sides are already essences (see `reconciler.core.essences`), so what remains different is a
 real change. deepdiff finds the differences; we turn them into our own `FieldChange` values and
 mark the fields Azure ML cannot change in place. deepdiff is imported here and nowhere else.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.plan import SENSITIVE, FieldChange
-from reconciler.resources import Kind
-from reconciler.vocabulary import DATASTORE_CONTAINER_FIELDS
+from reconciler.core.essences import Kind
+from reconciler.core.plan import SENSITIVE, FieldChange
+from reconciler.core.vocabulary import DATASTORE_CONTAINER_FIELDS
 
 # Fields Azure ML cannot update in place: changing one means delete + create.
 REPLACE_FIELDS: Mapping[Kind, frozenset[str]] = {
@@ -74,6 +74,6 @@ def _get(data: Any, path: tuple[str, ...]) -> Any:
 def _same_query(before: Any, after: Any) -> bool:
     if not (isinstance(before, str) and isinstance(after, str)):
         return False
-    from reconciler.sql import canonical
+    from reconciler.core.sql import canonical
 
     return canonical(before) == canonical(after)

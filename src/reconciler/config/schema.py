@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.model import Platform
+from reconciler.config.model.platform import Platform
 
 
 def schema_json() -> str:

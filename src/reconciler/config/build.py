@@ -14,10 +14,7 @@ from typing import TypedDict
 
 from reconciler.config.leaks import value_problems
 from reconciler.config.loader import LoadedConfig, by_location, load
-from reconciler.config.secrets import resolve_secrets
-from reconciler.desired import DesiredState, Locator, SecretValues, WorkspaceTarget
-from reconciler.errors import ConfigError
-from reconciler.model import (
+from reconciler.config.model.platform import (
     AccessKey,
     AccountKeyCredentials,
     AzureWorkspace,
@@ -27,7 +24,10 @@ from reconciler.model import (
     SasCredentials,
     ServicePrincipalCredentials,
 )
-from reconciler.resources import (
+from reconciler.config.resolve import resolve_secrets
+from reconciler.core.desired import DesiredState, Locator, SecretValues, WorkspaceTarget
+from reconciler.core.errors import ConfigError
+from reconciler.core.essences import (
     ConnectionEssence,
     Credentials,
     DatastoreEssence,
@@ -44,7 +44,7 @@ from reconciler.resources import (
     fingerprint,
     schedule_name,
 )
-from reconciler.secrets import KeyVaultReader
+from reconciler.core.secrets import KeyVaultReader
 
 
 def desired_state(

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from reconciler.plan import Action, ResourceChange, StepResult
-from reconciler.resources import KINDS
+from reconciler.core.essences import KINDS
+from reconciler.core.plan import Action, ResourceChange, StepResult
 
 _RANK = {kind: index for index, kind in enumerate(KINDS)}
 

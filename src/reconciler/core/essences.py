@@ -18,8 +18,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.sql import canonical
-from reconciler.vocabulary import (
+from reconciler.core.sql import canonical
+from reconciler.core.vocabulary import (
     DEFAULT_ENDPOINT,
     DEFAULT_PROTOCOL,
     MANAGED_BY_TAG,
@@ -30,7 +30,7 @@ from reconciler.vocabulary import (
     SECRET_TAG_PREFIX,
     version_key,
 )
-from reconciler.vocabulary import next_version as _next_version
+from reconciler.core.vocabulary import next_version as _next_version
 
 
 class Kind(StrEnum):
@@ -171,7 +171,7 @@ class ImportDefinition(Essence):
     def same_data(self, other: ImportDefinition | None) -> bool:
         """Whether ``other`` makes the same data: equal, or equal but for how the query is
         written (layout, keyword and identifier case, comments: compared parsed, by
-        `reconciler.sql.canonical`, and only when the fingerprints differ)."""
+        `reconciler.core.sql.canonical`, and only when the fingerprints differ)."""
         if other is None:
             return False
         if fingerprint(other) == fingerprint(self):

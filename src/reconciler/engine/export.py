@@ -18,14 +18,14 @@ from typing import Any
 
 import yaml
 
-from reconciler.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
-from reconciler.resources import (
+from reconciler.core.essences import (
     AssetVersion,
     ImportDefinition,
     Kind,
     LiveResource,
 )
-from reconciler.vocabulary import (
+from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
+from reconciler.core.vocabulary import (
     DATASTORE_KINDS,
     DEFAULT_AUTHORITY,
     DEFAULT_ENDPOINT,

@@ -1,13 +1,13 @@
 """apply_plan(plan, desired, workspace, reporter): make the workspace match a plan's steps.
 
 The caller decides which plan: one made just now, or a fresh plan restricted to what a
-reviewed plan agrees with (`reconciler.review`). Steps dispatch through one mapping and run in
-dependency order (`reconciler.graph.run_steps`); a failed step stops the steps that depend on
-it, not the others. Because planning is idempotent, re-running after any failure converges.
-A step that raises anything is reported as failed, never lost, so the summary and the exit
-code always tell what was applied. Before the first write, every plain value the steps would
-write (fields, tags, names) is checked against the resolved secrets: one holding a secret's
-value refuses the whole apply, whatever made the plan.
+reviewed plan agrees with (`reconciler.engine.review`). Steps dispatch through one mapping and
+run in dependency order (`reconciler.engine.scheduler.run_steps`); a failed step stops the
+steps that depend on it, not the others. Because planning is idempotent, re-running after any
+failure converges. A step that raises anything is reported as failed, never lost, so the
+summary and the exit code always tell what was applied. Before the first write, every plain
+value the steps would write (fields, tags, names) is checked against the resolved secrets: one
+holding a secret's value refuses the whole apply, whatever made the plan.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from reconciler.desired import DesiredState, plain_strings
-from reconciler.errors import ReconcileError
-from reconciler.graph import run_steps
-from reconciler.plan import (
+from reconciler.core.desired import DesiredState, plain_strings
+from reconciler.core.errors import ReconcileError
+from reconciler.core.essences import ImportEssence, ImportJob, Kind, parse_essence
+from reconciler.core.plan import (
     ARCHIVED_FIELD,
     Action,
     ApplyResult,
@@ -28,10 +28,8 @@ from reconciler.plan import (
     ResourceChange,
     StepResult,
 )
-from reconciler.providers.base import Workspace, WorkspaceReader
-from reconciler.resources import ImportEssence, ImportJob, Kind, parse_essence
-from reconciler.secrets import SecretHasher, new_salt
-from reconciler.vocabulary import (
+from reconciler.core.secrets import SecretHasher, new_salt
+from reconciler.core.vocabulary import (
     CREDENTIAL_TAG_PREFIX,
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
@@ -40,6 +38,8 @@ from reconciler.vocabulary import (
     PROVENANCE_TAG_PREFIX,
     SECRET_TAG_PREFIX,
 )
+from reconciler.core.workspace import Workspace, WorkspaceReader
+from reconciler.engine.scheduler import run_steps
 
 
 class Reporter(Protocol):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reconciler.desired import DesiredState
-from reconciler.errors import ImportFailed, ReconcileError
+from reconciler.core.desired import DesiredState
+from reconciler.core.errors import ImportFailed, ReconcileError
+from reconciler.core.essences import Kind, address
+from reconciler.core.plan import Action, Plan
 from reconciler.imports.base import ImportRunner, SourceSize, import_request
-from reconciler.plan import Action, Plan
-from reconciler.resources import Kind, address
 
 
 def _default_runner() -> ImportRunner:

@@ -2,7 +2,7 @@
 
 The planner gets a `WorkspaceReader` (reads only, and reads never write); apply gets a
 `Workspace` (reads and writes). Resources travel as typed essences (see
-`reconciler.resources`); secret values arrive separately, already resolved, and a provider
+`reconciler.core.essences`); secret values arrive separately, already resolved, and a provider
 stores them write-only, with reconciler's tags (ownership, secret hashes, provenance) beside
 the user's.
 """
@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
-from reconciler.resources import (
+from reconciler.core.essences import (
     DataLocation,
     ImportDefinition,
     ImportEssence,
@@ -60,7 +60,7 @@ class WorkspaceReader(Protocol):
 class Workspace(WorkspaceReader, Protocol):
     def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
         """Hold the workspace's apply lock (one apply at a time), waiting up to ``timeout``
-        seconds; raises `reconciler.errors.LockHeld` naming who holds it and since when."""
+        seconds; raises `reconciler.core.errors.LockHeld` naming who holds it and since when."""
         ...
 
     def put(
@@ -106,7 +106,7 @@ class Workspace(WorkspaceReader, Protocol):
     ) -> None:
         """Change the description and tags of an existing version: ``tags`` are the user's and
         reconciler's (ownership, protection, provenance), which replace those it had; its data
-        and the tags that describe it (`reconciler.vocabulary.DATA_TAGS`) are kept."""
+        and the tags that describe it (`reconciler.core.vocabulary.DATA_TAGS`) are kept."""
         ...
 
     def data_folder(self, name: str, version: str) -> Path:

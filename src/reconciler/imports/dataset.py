@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ReconcileError
+from reconciler.core.errors import ReconcileError
 
 STATS = ("count", "mean", "std", "min", "25%", "50%", "75%", "max")
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from reconciler.errors import StalePlanError
-from reconciler.plan import Action, FieldChange, Plan, ResourceChange
+from reconciler.core.errors import StalePlanError
+from reconciler.core.plan import Action, FieldChange, Plan, ResourceChange
 
 
 @dataclass(frozen=True)

@@ -11,34 +11,9 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from reconciler.desired import DesiredState
-from reconciler.diff import diff_specs, secret_change
-from reconciler.errors import ConfigError, Problem
-from reconciler.graph import order
-from reconciler.guards import (
-    DataIndex,
-    dependents,
-    import_guard,
-    is_ours,
-    overlap_problem,
-    owner_of,
-    protection,
-    protection_change,
-    takeover,
-)
-from reconciler.plan import (
-    ARCHIVED_FIELD,
-    Action,
-    Change,
-    FieldChange,
-    IgnoredResource,
-    Orphan,
-    Plan,
-    Reason,
-    ResourceChange,
-)
-from reconciler.providers.base import WorkspaceReader
-from reconciler.resources import (
+from reconciler.core.desired import DesiredState
+from reconciler.core.errors import ConfigError, Problem
+from reconciler.core.essences import (
     AssetVersion,
     DesiredResource,
     ImportEssence,
@@ -49,9 +24,34 @@ from reconciler.resources import (
     LiveState,
     address,
 )
-from reconciler.secrets import SecretHasher
-from reconciler.targeting import Scope
-from reconciler.vocabulary import version_key
+from reconciler.core.plan import (
+    ARCHIVED_FIELD,
+    Action,
+    Change,
+    FieldChange,
+    IgnoredResource,
+    Orphan,
+    Plan,
+    Reason,
+    ResourceChange,
+)
+from reconciler.core.secrets import SecretHasher
+from reconciler.core.vocabulary import version_key
+from reconciler.core.workspace import WorkspaceReader
+from reconciler.engine.diff import diff_specs, secret_change
+from reconciler.engine.guards import (
+    DataIndex,
+    dependents,
+    import_guard,
+    is_ours,
+    overlap_problem,
+    owner_of,
+    protection,
+    protection_change,
+    takeover,
+)
+from reconciler.engine.scheduler import order
+from reconciler.engine.targeting import Scope
 
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 

@@ -27,7 +27,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from reconciler.limits import (
+from reconciler.core.essences import SecretRef
+from reconciler.core.limits import (
     MAX_DESCRIPTION,
     MAX_FOLDER,
     MAX_NAME,
@@ -40,10 +41,9 @@ from reconciler.limits import (
     sql_statements,
     text_problem,
 )
-from reconciler.names import canonical_datastore_path, connection_ref, project_folder
-from reconciler.resources import SecretRef
-from reconciler.schedules import cron_problem, time_zone_problem
-from reconciler.vocabulary import RESERVED_TAG_PREFIXES, SYSTEM_DATASTORES, default_asset_type
+from reconciler.core.names import canonical_datastore_path, connection_ref, project_folder
+from reconciler.core.schedules import cron_problem, time_zone_problem
+from reconciler.core.vocabulary import RESERVED_TAG_PREFIXES, SYSTEM_DATASTORES, default_asset_type
 
 _VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"

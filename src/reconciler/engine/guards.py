@@ -23,11 +23,9 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 
-from reconciler.desired import DesiredState
-from reconciler.errors import Problem
-from reconciler.names import data_key
-from reconciler.plan import PREVENT_DESTROY_FIELD, Action, FieldChange, Reason, ResourceChange
-from reconciler.resources import (
+from reconciler.core.desired import DesiredState
+from reconciler.core.errors import Problem
+from reconciler.core.essences import (
     AssetVersion,
     DataLocation,
     DesiredResource,
@@ -35,7 +33,9 @@ from reconciler.resources import (
     LiveAsset,
     LiveResource,
 )
-from reconciler.vocabulary import version_key
+from reconciler.core.names import data_key
+from reconciler.core.plan import PREVENT_DESTROY_FIELD, Action, FieldChange, Reason, ResourceChange
+from reconciler.core.vocabulary import version_key
 
 
 def owner_of(live: LiveResource | AssetVersion) -> str:

@@ -11,10 +11,10 @@ from pathlib import Path, PurePosixPath
 
 from pydantic_core import PydanticCustomError
 
-from reconciler.limits import MAX_FOLDER, MAX_NAME, MAX_SEGMENT
-from reconciler.vocabulary import NAME_PLACEHOLDER
+from reconciler.core.limits import MAX_FOLDER, MAX_NAME, MAX_SEGMENT
+from reconciler.core.vocabulary import NAME_PLACEHOLDER
 
-# Azure ML rules (see reconciler.limits for the sources): datastores lowercase letters, digits
+# Azure ML rules (see reconciler.core.limits for the sources): datastores lowercase letters, digits
 # and underscores; connections and assets start with a letter or digit and use letters, digits,
 # '-', '_' (assets also '.'). Use them with fullmatch: '$' also matches before a final newline.
 DATASTORE_NAME = re.compile(rf"[a-z0-9_]{{1,{MAX_NAME}}}")

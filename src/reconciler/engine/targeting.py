@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reconciler.desired import DesiredState
-from reconciler.errors import ReconcileError
-from reconciler.resources import LiveState
+from reconciler.core.desired import DesiredState
+from reconciler.core.errors import ReconcileError
+from reconciler.core.essences import LiveState
 
 
 @dataclass(frozen=True)
