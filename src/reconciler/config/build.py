@@ -25,26 +25,24 @@ from reconciler.config.model.platform import (
     ServicePrincipalCredentials,
 )
 from reconciler.config.resolve import resolve_secrets
-from reconciler.core.desired import DesiredState, Locator, SecretValues, WorkspaceTarget
+from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
 from reconciler.core.errors import ConfigError
 from reconciler.core.essences import (
     ConnectionEssence,
     Credentials,
     DatastoreEssence,
-    DesiredResource,
     ImportDefinition,
     ImportEssence,
     Kind,
     RecurrencePattern,
     ScheduleEssence,
-    SecretRef,
     Source,
     Trigger,
     address,
     fingerprint,
     schedule_name,
 )
-from reconciler.core.secrets import KeyVaultReader
+from reconciler.core.secrets import KeyVaultReader, SecretRef, SecretValues
 
 
 def desired_state(

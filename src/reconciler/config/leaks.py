@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import to_json
 
 from reconciler.config.model.platform import plain_variables
-from reconciler.core.desired import PLATFORM_FILE, Locator, SecretValues, plain_strings
+from reconciler.core.desired import PLATFORM_FILE, DesiredResource, Locator, plain_strings
 from reconciler.core.errors import FieldPath, Problem, dotted
-from reconciler.core.essences import DesiredResource, Kind
+from reconciler.core.essences import Kind
+from reconciler.core.secrets import SecretValues
 from reconciler.core.vocabulary import SECRET_FIELDS
 
 if TYPE_CHECKING:

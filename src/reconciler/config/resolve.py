@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from reconciler.core.desired import Locator, SecretKey, SecretValues
+from reconciler.core.desired import DesiredResource, Locator
 from reconciler.core.errors import Problem
-from reconciler.core.essences import DesiredResource, SecretRef
-from reconciler.core.secrets import KeyVaultError, KeyVaultReader
+from reconciler.core.secrets import (
+    KeyVaultError,
+    KeyVaultReader,
+    SecretKey,
+    SecretRef,
+    SecretValues,
+)
 
 MIN_SECRET_LENGTH = 8
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from reconciler.core.errors import FieldPath, Position, Problem, dotted
-from reconciler.core.essences import DesiredResource, Kind
+from reconciler.core.essences import Kind, address
+from reconciler.core.secrets import SecretRef, SecretValues
 
-SecretKey = tuple[str, str]  # (resource address, field path)
 PLATFORM_FILE = "platform.yaml"
 
 
@@ -47,42 +46,6 @@ class Locator:
         )
 
 
-@dataclass(frozen=True)
-class SecretValues:
-    """Resolved secret values by (address, field path). ``resolved`` is False for a plan made
-    without secrets: then nothing is held and every secret comparison is deferred to apply."""
-
-    resolved: bool = True
-    _values: Mapping[SecretKey, str] = field(default_factory=dict, repr=False)
-
-    def get(self, address: str, path: str) -> str | None:
-        return self._values.get((address, path))
-
-    def of(self, address: str) -> dict[str, str]:
-        """Field path -> value for one resource."""
-        return {p: v for (a, p), v in self._values.items() if a == address}
-
-    def values(self) -> Iterator[str]:
-        return iter(set(self._values.values()))
-
-    def found_in(self, text: str) -> list[SecretKey]:
-        """The secrets whose value occurs in ``text`` (their keys, never the values). Every
-        secret has at least 8 characters, so containment does not fire by chance."""
-        found = [keys for value, keys in self._holders.items() if value in text]
-        return sorted(key for keys in found for key in keys)
-
-    @cached_property
-    def _holders(self) -> dict[str, list[SecretKey]]:
-        """Each distinct value -> the secrets that hold it (many share one, as in CI)."""
-        holders: dict[str, list[SecretKey]] = {}
-        for key, value in self._values.items():
-            holders.setdefault(value, []).append(key)
-        return holders
-
-    def __repr__(self) -> str:
-        return f"SecretValues(resolved={self.resolved}, count={len(self._values)})"
-
-
 def plain_strings(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
     """Every string value in plain data (mappings, lists), with its path (list items share
     their list's path). Keys are not included: callers check the keys that are free text."""
@@ -94,6 +57,32 @@ def plain_strings(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple
     elif isinstance(data, list | tuple):
         for item in data:
             yield from plain_strings(item, path)
+
+
+@dataclass(frozen=True)
+class DesiredResource:
+    kind: Kind
+    name: str
+    essence: Any  # the kind's essence type (see `AnyEssence`)
+    secrets: dict[str, SecretRef] = field(default_factory=dict)  # field path -> reference
+    depends_on: tuple[str, ...] = ()
+    config_path: tuple[str, ...] = ()  # where it is declared, for error locations
+    # lifecycle.prevent_destroy as written; None when not written (the recorded value stands)
+    prevent_destroy: bool | None = None
+    adopt: bool = False
+
+    def protected(self, recorded: bool) -> bool:
+        """Whether it is protected once this declaration is applied: as declared when written,
+        else as recorded on the live resource (a removed line never lifts a protection)."""
+        return recorded if self.prevent_destroy is None else self.prevent_destroy
+
+    @property
+    def address(self) -> str:
+        return address(self.kind, self.name)
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return dict(self.essence.to_dict())
 
 
 @dataclass(frozen=True)

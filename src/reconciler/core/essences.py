@@ -4,15 +4,14 @@ to, with a frozen type per kind.
 An essence is what reconciler manages of a resource, in az ml YAML field names, with defaults
 filled in, canonical path forms, sorted tags and no secrets. Secret fields are kept aside as
 `SecretRef` values keyed by their field path; only their salted hashes are ever compared.
-Providers read what the workspace holds into `LiveResource` values of the same types. This
-module does no I/O and imports neither the config loader nor any provider.
+Providers read what the workspace holds into `reconciler.core.live` values of the same types.
+This module does no I/O.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
@@ -22,15 +21,7 @@ from reconciler.core.sql import canonical
 from reconciler.core.vocabulary import (
     DEFAULT_ENDPOINT,
     DEFAULT_PROTOCOL,
-    MANAGED_BY_TAG,
-    MANAGED_BY_VALUE,
-    OWNER_TAG,
-    PREVENT_DESTROY_TAG,
-    PROVENANCE_TAG_PREFIX,
-    SECRET_TAG_PREFIX,
-    version_key,
 )
-from reconciler.core.vocabulary import next_version as _next_version
 
 
 class Kind(StrEnum):
@@ -55,26 +46,6 @@ def address(kind: Kind | str, name: str) -> str:
 
 def schedule_name(import_name: str) -> str:
     return f"{import_name}-schedule"
-
-
-# --- secret references -------------------------------------------------------------------------
-
-
-class SecretRef(BaseModel):
-    """Where a secret comes from, never the secret: ``${env:NAME}`` or
-    ``${keyvault:VAULT/SECRET}`` (optionally ``/VERSION``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    source: Literal["env", "keyvault"]
-    name: str
-    vault: str | None = None
-    version: str | None = None
-
-    def __str__(self) -> str:
-        if self.source == "keyvault":
-            tail = f"/{self.version}" if self.version else ""
-            return f"${{keyvault:{self.vault}/{self.name}{tail}}}"
-        return f"${{{self.source}:{self.name}}}"
 
 
 # --- essences ----------------------------------------------------------------------------------
@@ -256,265 +227,3 @@ def fingerprint(definition: ImportDefinition) -> str:
     }
     text = json.dumps(essential, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-# --- desired and live resources ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DesiredResource:
-    kind: Kind
-    name: str
-    essence: Any  # the kind's essence type (see `AnyEssence`)
-    secrets: dict[str, SecretRef] = field(default_factory=dict)  # field path -> reference
-    depends_on: tuple[str, ...] = ()
-    config_path: tuple[str, ...] = ()  # where it is declared, for error locations
-    # lifecycle.prevent_destroy as written; None when not written (the recorded value stands)
-    prevent_destroy: bool | None = None
-    adopt: bool = False
-
-    def protected(self, recorded: bool) -> bool:
-        """Whether it is protected once this declaration is applied: as declared when written,
-        else as recorded on the live resource (a removed line never lifts a protection)."""
-        return recorded if self.prevent_destroy is None else self.prevent_destroy
-
-    @property
-    def address(self) -> str:
-        return address(self.kind, self.name)
-
-    @property
-    def spec(self) -> dict[str, Any]:
-        return dict(self.essence.to_dict())
-
-
-@dataclass(frozen=True)
-class LiveResource:
-    kind: Kind
-    name: str
-    essence: Any  # the kind's essence type
-    managed: bool
-    system: bool = False
-    secret_hashes: dict[str, str] = field(default_factory=dict)
-    owner: str | None = None  # <project>/<environment> from the ownership tag
-    provenance: dict[str, str] = field(default_factory=dict)
-    prevent_destroy: bool = False
-    # fields the workspace never returns (a connection's user name on Azure ML, unless
-    # reconciler wrote it beside the connection): unknown, so never planned as a change
-    unreadable: tuple[str, ...] = ()
-
-    @classmethod
-    def read(
-        cls,
-        kind: Kind,
-        name: str,
-        essence: Any,
-        tags: SplitTags,
-        system: bool = False,
-        unreadable: tuple[str, ...] = (),
-    ) -> LiveResource:
-        """A live resource with what reconciler wrote beside it (see `split_tags`)."""
-        return cls(
-            kind,
-            name,
-            essence,
-            tags.managed,
-            system,
-            tags.hashes,
-            tags.owner,
-            tags.provenance,
-            tags.prevent_destroy,
-            unreadable,
-        )
-
-    @property
-    def address(self) -> str:
-        return address(self.kind, self.name)
-
-    @property
-    def spec(self) -> dict[str, Any]:
-        return dict(self.essence.to_dict())
-
-
-JobStatus = Literal["Preparing", "Running", "Completed", "Failed", "Canceled"]
-JOB_STATUSES: tuple[JobStatus, ...] = ("Preparing", "Running", "Completed", "Failed", "Canceled")
-
-
-def job_status(text: str) -> JobStatus:
-    for status in JOB_STATUSES:
-        if status == text:
-            return status
-    raise ValueError(f"unknown job status {text!r}")
-
-
-@dataclass(frozen=True)
-class AssetVersion:
-    version: str
-    path: str
-    fingerprint: str | None
-    description: str | None
-    tags: dict[str, str]
-    managed: bool
-    created_at: str = ""
-    definition: ImportDefinition | None = None  # what it was imported with
-    provenance: dict[str, str] = field(default_factory=dict)
-    owner: str | None = None  # <project>/<environment> from the ownership tag
-    prevent_destroy: bool = False  # as recorded in its tags
-
-
-@dataclass(frozen=True)
-class ImportJob:
-    id: str
-    asset: str
-    version: str
-    fingerprint: str | None
-    status: JobStatus
-    started_at: str = ""
-    ended_at: str = ""
-    rows: int | None = None
-    error: str | None = None
-    definition: ImportDefinition | None = None
-    owner: str | None = None  # the owner reconciler gave the run, if it made it
-    output: str = ""  # the datastore folder the run writes its data to
-
-    @property
-    def active(self) -> bool:
-        return self.status in ("Preparing", "Running")
-
-
-@dataclass(frozen=True)
-class DataLocation:
-    """Where data of a data asset lives: a registered version's folder, or the folder an import
-    run still running writes to (``running``). What no other import may write into."""
-
-    asset: str
-    version: str
-    path: str  # canonical azureml://datastores/<datastore>/paths/<folder> (or another URI)
-    running: bool = False
-
-
-@dataclass(frozen=True)
-class LiveAsset:
-    """A data asset with its versions and the import jobs that materialise it."""
-
-    name: str
-    versions: tuple[AssetVersion, ...] = ()
-    jobs: tuple[ImportJob, ...] = ()
-    archived: bool = False  # hidden from listings (by --prune or by hand), versions kept
-
-    def latest_version(self) -> AssetVersion | None:
-        return max(self.versions, key=lambda v: version_key(v.version), default=None)
-
-    def acted_on(self, pinned: str | None) -> AssetVersion | None:
-        """The version an import's plan acts on: the pinned one when it exists, else the latest."""
-        found = next((v for v in self.versions if v.version == pinned), None) if pinned else None
-        return found or self.latest_version()
-
-    def owning_version(self) -> AssetVersion | None:
-        """The latest version reconciler tagged: its tags say who owns the asset and whether it
-        is protected. A bare version (a schedule's run, or one registered by hand) changes
-        neither; an asset with none was made by hand."""
-        managed = (v for v in self.versions if v.managed)
-        return max(managed, key=lambda v: version_key(v.version), default=None)
-
-    def data(self) -> list[DataLocation]:
-        """Where its data is: its versions' folders and those its running imports write to."""
-        found = [DataLocation(self.name, v.version, v.path) for v in self.versions]
-        found += [
-            DataLocation(self.name, j.version, j.output, running=True)
-            for j in self.jobs
-            if j.active and j.output
-        ]
-        return found
-
-    def next_version(self) -> str:
-        """After the highest registered or running version; a failed run's number is reused."""
-        taken = [v.version for v in self.versions]
-        taken += [j.version for j in self.jobs if j.active]
-        return _next_version(taken)
-
-
-@dataclass(frozen=True)
-class LiveState:
-    """What a plan reads of a workspace."""
-
-    resources: tuple[LiveResource, ...]
-    assets: tuple[LiveAsset, ...]
-    imported: tuple[str, ...] = ()  # data assets this owner's imports made (not archived)
-    # the data of every other data asset (not declared here), archived or not
-    elsewhere: tuple[DataLocation, ...] = ()
-
-
-def with_job_definitions(
-    versions: tuple[AssetVersion, ...], jobs: tuple[ImportJob, ...]
-) -> tuple[AssetVersion, ...]:
-    """Versions whose fingerprint or owner is unknown take them from the completed job that
-    made them: Azure ML registers an import's version itself, bare, and reconciler labels it
-    only afterwards (a label that failed leaves it bare)."""
-    done = {j.version: j for j in jobs if j.status == "Completed"}
-
-    def resolved(version: AssetVersion) -> AssetVersion:
-        job = done.get(version.version)
-        if job is None:
-            return version
-        if version.fingerprint is None:
-            version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
-        if not version.managed and job.owner is not None:
-            version = replace(version, managed=True, owner=job.owner)
-        return version
-
-    return tuple(resolved(v) for v in versions)
-
-
-@dataclass(frozen=True)
-class SplitTags:
-    user: dict[str, str]
-    managed: bool
-    hashes: dict[str, str]
-    owner: str | None
-    provenance: dict[str, str]
-    prevent_destroy: bool = False
-
-
-def split_tags(tags: dict[str, str] | None) -> SplitTags:
-    """User tags, whether reconciler manages the resource (and for whom), stored secret hashes
-    and provenance, from the tags (or metadata) of a resource."""
-    user: dict[str, str] = {}
-    hashes: dict[str, str] = {}
-    provenance: dict[str, str] = {}
-    managed, owner, protected = False, None, False
-    for key, value in sorted((tags or {}).items()):
-        if key == MANAGED_BY_TAG:
-            managed = value == MANAGED_BY_VALUE
-        elif key == OWNER_TAG:
-            owner = value
-        elif key == PREVENT_DESTROY_TAG:
-            protected = value == "true"
-        elif key.startswith(SECRET_TAG_PREFIX):
-            hashes[key.removeprefix(SECRET_TAG_PREFIX)] = value
-        elif key.startswith(PROVENANCE_TAG_PREFIX):
-            provenance[key.removeprefix(PROVENANCE_TAG_PREFIX)] = value
-        elif not key.startswith("reconciler."):
-            user[key] = value
-    return SplitTags(user, managed, hashes, owner, provenance, protected)
-
-
-def json_object(text: Any) -> dict[str, Any] | None:
-    """A JSON object stored as a string property (e.g. ``reconciler.definition``), or None."""
-    if not isinstance(text, str):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def stored_definition(text: Any) -> ImportDefinition | None:
-    """An import definition stored as a JSON string property, or None when absent or unreadable."""
-    data = json_object(text)
-    if data is None:
-        return None
-    try:
-        return ImportDefinition.model_validate(data)
-    except ValueError:
-        return None

@@ -12,9 +12,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import cached_property
+from typing import Literal, Protocol
 
+from pydantic import BaseModel, ConfigDict
+
+SecretKey = tuple[str, str]  # (resource address, field path)
 _N, _R, _P = 2**13, 8, 1  # 8 MiB and ~20 ms per hash: slow for guessing, fine for a plan
 
 
@@ -61,3 +66,56 @@ class KeyVaultReader(Protocol):
     def read(self, vault: str, name: str, version: str | None) -> str:
         """The secret's value; raises `KeyVaultError` when it cannot be read."""
         ...
+
+
+class SecretRef(BaseModel):
+    """Where a secret comes from, never the secret: ``${env:NAME}`` or
+    ``${keyvault:VAULT/SECRET}`` (optionally ``/VERSION``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    source: Literal["env", "keyvault"]
+    name: str
+    vault: str | None = None
+    version: str | None = None
+
+    def __str__(self) -> str:
+        if self.source == "keyvault":
+            tail = f"/{self.version}" if self.version else ""
+            return f"${{keyvault:{self.vault}/{self.name}{tail}}}"
+        return f"${{{self.source}:{self.name}}}"
+
+
+@dataclass(frozen=True)
+class SecretValues:
+    """Resolved secret values by (address, field path). ``resolved`` is False for a plan made
+    without secrets: then nothing is held and every secret comparison is deferred to apply."""
+
+    resolved: bool = True
+    _values: Mapping[SecretKey, str] = field(default_factory=dict, repr=False)
+
+    def get(self, address: str, path: str) -> str | None:
+        return self._values.get((address, path))
+
+    def of(self, address: str) -> dict[str, str]:
+        """Field path -> value for one resource."""
+        return {p: v for (a, p), v in self._values.items() if a == address}
+
+    def values(self) -> Iterator[str]:
+        return iter(set(self._values.values()))
+
+    def found_in(self, text: str) -> list[SecretKey]:
+        """The secrets whose value occurs in ``text`` (their keys, never the values). Every
+        secret has at least 8 characters, so containment does not fire by chance."""
+        found = [keys for value, keys in self._holders.items() if value in text]
+        return sorted(key for keys in found for key in keys)
+
+    @cached_property
+    def _holders(self) -> dict[str, list[SecretKey]]:
+        """Each distinct value -> the secrets that hold it (many share one, as in CI)."""
+        holders: dict[str, list[SecretKey]] = {}
+        for key, value in self._values.items():
+            holders.setdefault(value, []).append(key)
+        return holders
+
+    def __repr__(self) -> str:
+        return f"SecretValues(resolved={self.resolved}, count={len(self._values)})"

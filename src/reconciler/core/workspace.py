@@ -14,15 +14,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
-from reconciler.core.essences import (
-    DataLocation,
-    ImportDefinition,
-    ImportEssence,
-    ImportJob,
-    Kind,
-    LiveAsset,
-    LiveResource,
-)
+from reconciler.core.essences import ImportDefinition, ImportEssence, Kind
+from reconciler.core.live import DataLocation, ImportJob, LiveAsset, LiveResource
 
 Progress = Callable[[int], None]
 

@@ -19,7 +19,8 @@ from typing import Protocol
 
 from reconciler.core.desired import DesiredState, plain_strings
 from reconciler.core.errors import ReconcileError
-from reconciler.core.essences import ImportEssence, ImportJob, Kind, parse_essence
+from reconciler.core.essences import ImportEssence, Kind, parse_essence
+from reconciler.core.live import ImportJob
 from reconciler.core.plan import (
     ARCHIVED_FIELD,
     Action,

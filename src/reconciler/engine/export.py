@@ -18,12 +18,8 @@ from typing import Any
 
 import yaml
 
-from reconciler.core.essences import (
-    AssetVersion,
-    ImportDefinition,
-    Kind,
-    LiveResource,
-)
+from reconciler.core.essences import ImportDefinition, Kind
+from reconciler.core.live import AssetVersion, LiveResource
 from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
 from reconciler.core.vocabulary import (
     DATASTORE_KINDS,

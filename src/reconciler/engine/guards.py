@@ -23,16 +23,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 
-from reconciler.core.desired import DesiredState
+from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import Problem
-from reconciler.core.essences import (
-    AssetVersion,
-    DataLocation,
-    DesiredResource,
-    Kind,
-    LiveAsset,
-    LiveResource,
-)
+from reconciler.core.essences import Kind
+from reconciler.core.live import AssetVersion, DataLocation, LiveAsset, LiveResource
 from reconciler.core.names import data_key
 from reconciler.core.plan import PREVENT_DESTROY_FIELD, Action, FieldChange, Reason, ResourceChange
 from reconciler.core.vocabulary import version_key

@@ -11,19 +11,10 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from reconciler.core.desired import DesiredState
+from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import ConfigError, Problem
-from reconciler.core.essences import (
-    AssetVersion,
-    DesiredResource,
-    ImportEssence,
-    ImportJob,
-    Kind,
-    LiveAsset,
-    LiveResource,
-    LiveState,
-    address,
-)
+from reconciler.core.essences import ImportEssence, Kind, address
+from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource, LiveState
 from reconciler.core.plan import (
     ARCHIVED_FIELD,
     Action,
@@ -50,7 +41,7 @@ from reconciler.engine.guards import (
     protection_change,
     takeover,
 )
-from reconciler.engine.scheduler import order
+from reconciler.engine.order import order
 from reconciler.engine.targeting import Scope
 
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)

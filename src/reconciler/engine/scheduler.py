@@ -1,32 +1,17 @@
-"""Dependency order and the scheduler that runs plan steps in it.
+"""The scheduler: `run_steps` runs plan steps as their dependencies allow.
 
-`order` gives the deterministic plan order: connections, datastores, imports, schedules;
-deletes last, in reverse; names sorted within a kind. `run_steps` runs steps as their
-dependencies allow, up to ``parallelism`` at once, deletes last and one by one; a step whose
-dependency failed is skipped, unrelated steps go on. Nothing here knows what a step does.
+Up to ``parallelism`` steps run at once, deletes last and one by one; a step whose dependency
+failed is skipped, unrelated steps go on; once ``stopping()`` is true no new step starts. The
+order the steps come in is the plan's (`reconciler.engine.order`). Nothing here knows what a
+step does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from reconciler.core.essences import KINDS
 from reconciler.core.plan import Action, ResourceChange, StepResult
-
-_RANK = {kind: index for index, kind in enumerate(KINDS)}
-
-
-def order(changes: Iterable[ResourceChange]) -> tuple[ResourceChange, ...]:
-    items = list(changes)
-    forward = sorted(
-        (c for c in items if c.action is not Action.DELETE), key=lambda c: (_RANK[c.type], c.name)
-    )
-    deletes = sorted(
-        (c for c in items if c.action is Action.DELETE),
-        key=lambda c: (-_RANK[c.type], c.name),
-    )
-    return (*forward, *deletes)
 
 
 def blocked_by(change: ResourceChange, failed: set[str]) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from reconciler.core.desired import DesiredState
 from reconciler.core.errors import ReconcileError
-from reconciler.core.essences import LiveState
+from reconciler.core.live import LiveState
 
 
 @dataclass(frozen=True)

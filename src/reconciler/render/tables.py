@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from reconciler.core.essences import LiveAsset, LiveResource
+from reconciler.core.live import LiveAsset, LiveResource
 from reconciler.core.schedules import next_run
 from reconciler.imports.dataset import STATS, DatasetSummary
 from reconciler.render.common import short_commit

@@ -27,7 +27,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from reconciler.core.essences import SecretRef
 from reconciler.core.limits import (
     MAX_DESCRIPTION,
     MAX_FOLDER,
@@ -43,6 +42,7 @@ from reconciler.core.limits import (
 )
 from reconciler.core.names import canonical_datastore_path, connection_ref, project_folder
 from reconciler.core.schedules import cron_problem, time_zone_problem
+from reconciler.core.secrets import SecretRef
 from reconciler.core.vocabulary import RESERVED_TAG_PREFIXES, SYSTEM_DATASTORES, default_asset_type
 
 _VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")

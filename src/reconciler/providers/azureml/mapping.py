@@ -18,14 +18,14 @@ from reconciler.core.essences import (
     DatastoreEssence,
     ImportDefinition,
     Kind,
-    LiveResource,
     RecurrencePattern,
     ScheduleEssence,
     Source,
     Trigger,
-    split_tags,
 )
+from reconciler.core.live import LiveResource
 from reconciler.core.names import normalise_datastore_path
+from reconciler.core.tags import split_tags
 from reconciler.core.vocabulary import (
     ASSET_TYPE_TAG,
     MATERIALIZATION_ASSET_PROPERTY,

@@ -33,13 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.core.errors import ProviderError
-from reconciler.core.essences import (
+from reconciler.core.essences import ImportDefinition, ImportEssence, Kind
+from reconciler.core.live import (
     AssetVersion,
     DataLocation,
-    ImportDefinition,
-    ImportEssence,
     ImportJob,
-    Kind,
     LiveAsset,
     LiveResource,
     with_job_definitions,

@@ -22,20 +22,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.core.essences import (
-    AssetVersion,
     ConnectionEssence,
     Credentials,
     DatastoreEssence,
     ImportDefinition,
-    ImportJob,
     Kind,
-    LiveResource,
     Source,
+)
+from reconciler.core.live import (
+    AssetVersion,
+    ImportJob,
+    LiveResource,
     job_status,
-    split_tags,
     stored_definition,
 )
 from reconciler.core.names import normalise_datastore_path
+from reconciler.core.tags import split_tags
 from reconciler.core.vocabulary import (
     CONNECTION_CATEGORIES,
     CONNECTION_CREDENTIALS,

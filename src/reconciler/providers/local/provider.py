@@ -25,22 +25,24 @@ from typing import Any
 
 from reconciler.core.errors import ImportFailed, ProviderError
 from reconciler.core.essences import (
-    AssetVersion,
     ConnectionEssence,
-    DataLocation,
     ImportDefinition,
     ImportEssence,
-    ImportJob,
     Kind,
+    parse_essence,
+)
+from reconciler.core.live import (
+    AssetVersion,
+    DataLocation,
+    ImportJob,
     LiveAsset,
     LiveResource,
     job_status,
-    parse_essence,
-    split_tags,
     stored_definition,
     with_job_definitions,
 )
 from reconciler.core.names import PathEscape, inside
+from reconciler.core.tags import split_tags
 from reconciler.core.vocabulary import (
     DATA_TAGS,
     DEFINITION_PROPERTY,
