@@ -31,6 +31,7 @@ from reconciler.core.errors import (
     PlanDiffers,
     ReconcileError,
 )
+from reconciler.core.live import JobStatus
 
 if TYPE_CHECKING:
     from reconciler.core.desired import DesiredState
@@ -447,7 +448,7 @@ def _wait_for_running(session: Session, workspace: Workspace, fresh: Plan) -> No
         rows = f", {job.rows:,} rows" if job.rows is not None else ""
         detail = f": {job.error}" if job.error else ""
         session.out(f"  import.{name}: job {job.id} {job.status.lower()}{rows}{detail}\n")
-        if job.status != "Completed":
+        if job.status is not JobStatus.COMPLETED:
             failed.append(name)
     if failed:
         session.out("Fix the cause, then plan and apply again: the failed import is retried.\n")

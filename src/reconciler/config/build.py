@@ -12,10 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypedDict
 
+from pydantic import BaseModel
+
 from reconciler.config.leaks import value_problems
 from reconciler.config.loader import LoadedConfig, by_location, load
 from reconciler.config.model.platform import (
-    AccessKey,
     AccountKeyCredentials,
     AzureWorkspace,
     DataImport,
@@ -43,6 +44,11 @@ from reconciler.core.essences import (
     schedule_name,
 )
 from reconciler.core.secrets import KeyVaultReader, SecretRef, SecretValues
+from reconciler.core.vocabulary import (
+    CONNECTION_CREDENTIALS,
+    DATASTORE_CREDENTIALS,
+    CredentialKind,
+)
 
 
 def desired_state(
@@ -99,14 +105,9 @@ def _target(platform: Platform, project_dir: Path) -> WorkspaceTarget:
 def desired_resources(platform: Platform) -> list[DesiredResource]:
     resources: list[DesiredResource] = []
     for name, connection in platform.connections.items():
-        creds = connection.credentials
-        secrets: dict[str, SecretRef]
-        if isinstance(creds, AccessKey):
-            credentials = Credentials(type=creds.type, access_key_id=creds.access_key_id)
-            secrets = {"credentials.secret_access_key": creds.secret_access_key}
-        else:
-            credentials = Credentials(type=creds.type, username=creds.username)
-            secrets = {"credentials.password": creds.password}
+        credentials, secrets = _credentials(
+            CONNECTION_CREDENTIALS[connection.credentials.type], connection.credentials
+        )
         connection_essence = ConnectionEssence(
             type=connection.type,
             target=connection.target,
@@ -208,17 +209,22 @@ def import_essence(item: DataImport) -> ImportEssence:
     )
 
 
-def _datastore_credentials(creds: object) -> tuple[Credentials, dict[str, SecretRef]]:
-    if isinstance(creds, AccountKeyCredentials):
-        return Credentials(type="account_key"), {"credentials.account_key": creds.account_key}
-    if isinstance(creds, SasCredentials):
-        return Credentials(type="sas"), {"credentials.sas_token": creds.sas_token}
-    if isinstance(creds, ServicePrincipalCredentials):
-        credentials = Credentials(
-            type="service_principal",
-            tenant_id=creds.tenant_id,
-            client_id=creds.client_id,
-            authority_url=creds.authority_url,
-        )
-        return credentials, {"credentials.client_secret": creds.client_secret}
-    return Credentials(type="none"), {}
+def _datastore_credentials(
+    creds: AccountKeyCredentials | SasCredentials | ServicePrincipalCredentials | None,
+) -> tuple[Credentials, dict[str, SecretRef]]:
+    if creds is None:  # identity-based access
+        return Credentials(type="none"), {}
+    return _credentials(DATASTORE_CREDENTIALS[creds.kind], creds)
+
+
+def _credentials(
+    kind: CredentialKind, creds: BaseModel
+) -> tuple[Credentials, dict[str, SecretRef]]:
+    """The essence's credentials (plain fields) and the secret references by field path, as
+    the credential kind's table says which is which."""
+    plain = {field: getattr(creds, field) for field in kind.plain_fields}
+    secrets = {
+        path: getattr(creds, field)
+        for field, path in zip(kind.secret_fields, kind.secret_paths, strict=True)
+    }
+    return Credentials(type=kind.name, **plain), secrets

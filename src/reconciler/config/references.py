@@ -15,9 +15,8 @@ from reconciler.core.names import (
     data_key,
 )
 from reconciler.core.vocabulary import (
-    DATABASE_CONNECTION_TYPES,
-    FILE_CONNECTION_TYPES,
     SYSTEM_DATASTORES,
+    connection_types,
 )
 
 _NAME_RULES = (
@@ -76,11 +75,7 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                 )
             )
         else:
-            wanted = (
-                DATABASE_CONNECTION_TYPES
-                if item.source.type == "database"
-                else FILE_CONNECTION_TYPES
-            )
+            wanted = connection_types(item.source.type)
             if connection.type not in wanted:
                 problems.append(
                     config.problem(

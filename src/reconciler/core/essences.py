@@ -32,12 +32,7 @@ class Kind(StrEnum):
 
 
 KINDS: tuple[Kind, ...] = tuple(Kind)
-CONFIG_SECTION = {
-    Kind.CONNECTION: "connections",
-    Kind.DATASTORE: "datastores",
-    Kind.IMPORT: "imports",
-}
-DEFINITION_FIELDS = ("type", "source", "path")
+DEFINITION_FIELDS = ("type", "source", "path")  # an import's fields that make its data
 
 
 def address(kind: Kind | str, name: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from reconciler.core.essences import ImportDefinition, Kind, address
 from reconciler.core.tags import SplitTags
@@ -65,15 +66,25 @@ class LiveResource:
         return dict(self.essence.to_dict())
 
 
-JobStatus = Literal["Preparing", "Running", "Completed", "Failed", "Canceled"]
-JOB_STATUSES: tuple[JobStatus, ...] = ("Preparing", "Running", "Completed", "Failed", "Canceled")
+class JobStatus(StrEnum):
+    """An import job's state, in the service's words (providers map the service's others,
+    such as ``NotResponding``, onto these)."""
 
+    PREPARING = "Preparing"
+    RUNNING = "Running"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELED = "Canceled"
 
-def job_status(text: str) -> JobStatus:
-    for status in JOB_STATUSES:
-        if status == text:
-            return status
-    raise ValueError(f"unknown job status {text!r}")
+    @property
+    def active(self) -> bool:
+        """Still running: its data may yet land, and nothing starts it again."""
+        return self in (JobStatus.PREPARING, JobStatus.RUNNING)
+
+    @property
+    def unsuccessful(self) -> bool:
+        """Failed or cancelled: it registered no version, and a plan retries it."""
+        return self in (JobStatus.FAILED, JobStatus.CANCELED)
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,7 @@ class ImportJob:
 
     @property
     def active(self) -> bool:
-        return self.status in ("Preparing", "Running")
+        return self.status.active
 
 
 @dataclass(frozen=True)
@@ -180,7 +191,7 @@ def with_job_definitions(
     """Versions whose fingerprint or owner is unknown take them from the completed job that
     made them: Azure ML registers an import's version itself, bare, and reconciler labels it
     only afterwards (a label that failed leaves it bare)."""
-    done = {j.version: j for j in jobs if j.status == "Completed"}
+    done = {j.version: j for j in jobs if j.status is JobStatus.COMPLETED}
 
     def resolved(version: AssetVersion) -> AssetVersion:
         job = done.get(version.version)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reconciler.core.vocabulary import AZURE_TIME_ZONES
+from reconciler.core.vocabulary import AZURE_TIME_ZONES, WEEK_DAYS
 
 _FIELDS = ("minute (0-59)", "hour (0-23)", "day of month (1-31)", "month (1-12)", "weekday (0-6)")
 
@@ -87,12 +87,11 @@ def _next_recurrence(trigger: Any, current: datetime, start: datetime | None) ->
 
 
 def _next_pattern(pattern: Any, current: datetime) -> datetime | None:
-    days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     hours = pattern.hours or [0]
     minutes = pattern.minutes or [0]
     for offset in range(0, 8):
         day = (current + timedelta(days=offset)).date()
-        if pattern.week_days and days[day.weekday()] not in pattern.week_days:
+        if pattern.week_days and WEEK_DAYS[day.weekday()] not in pattern.week_days:
             continue
         for hour in sorted(hours):
             for minute in sorted(minutes):

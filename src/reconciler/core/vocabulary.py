@@ -2,14 +2,17 @@
 
 Property and tag keys, the type and credential tables (our YAML names <-> the REST API's), the
 default asset type, which credential fields are secrets, version ordering and the system
-datastores. Both providers, the emulator and the import runners import these; a second
-spelling anywhere else is a bug waiting to happen. No I/O, no third-party imports.
+datastores. Both providers, the config models, the emulator and the import runners import
+these; a second spelling anywhere else is a bug waiting to happen. A closed set of names is a
+``Literal`` type (for pydantic and mypy) with its tuple derived by ``get_args``, so the two
+cannot drift. No I/O, no third-party imports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 # --- what reconciler writes beside the resources it manages ---------------------------------
 
@@ -46,11 +49,30 @@ SYSTEM_DATASTORES = frozenset(
     }
 )
 
-SOURCE_TYPES = ("database", "file_system")
+# --- data imports ----------------------------------------------------------------------------
+
+SourceType = Literal["database", "file_system"]
+SOURCE_TYPES: tuple[SourceType, ...] = get_args(SourceType)
+AssetType = Literal["mltable", "uri_folder"]  # what an import makes
+ASSET_TYPES: tuple[AssetType, ...] = get_args(AssetType)
+DataType = Literal["uri_file", "uri_folder", "mltable"]  # what a data asset version can be
+DATA_TYPES: tuple[DataType, ...] = get_args(DataType)
+FOLDER_DATA_TYPES: tuple[DataType, ...] = ("uri_folder", "mltable")  # URIs end with '/'
+
+
+def default_asset_type(source_type: str) -> AssetType:
+    """Azure ML's default: a query lands as ``mltable``, copied files as ``uri_folder``."""
+    return "mltable" if source_type == "database" else "uri_folder"
+
 
 # --- schedules -------------------------------------------------------------------------------
 
-RECURRENCE_FREQUENCIES = ("minute", "hour", "day", "week", "month")
+RecurrenceFrequency = Literal["minute", "hour", "day", "week", "month"]  # ours, as in YAML
+RECURRENCE_FREQUENCIES: tuple[RecurrenceFrequency, ...] = get_args(RecurrenceFrequency)
+# the service's spelling of the same units (REST ``frequency``)
+SERVICE_RECURRENCE_FREQUENCIES = tuple(unit.capitalize() for unit in RECURRENCE_FREQUENCIES)
+WeekDay = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEK_DAYS: tuple[WeekDay, ...] = get_args(WeekDay)
 # The time zones Azure ML schedules accept: Windows names (azure.ai.ml.constants.TimeZone; a
 # test keeps this list equal to the SDK's).
 AZURE_TIME_ZONES = (
@@ -188,12 +210,6 @@ AZURE_TIME_ZONES = (
 )
 
 
-ASSET_TYPES = ("mltable", "uri_folder")
-DATA_TYPES = ("uri_file", "uri_folder", "mltable")  # what a data asset version can be
-FOLDER_DATA_TYPES = ("uri_folder", "mltable")  # the service ends their URIs with '/'
-RECURRENCE_FREQUENCIES = ("Minute", "Hour", "Day", "Week", "Month")
-
-
 def snake_case(rest_name: str) -> str:
     """azure-ai-ml's spelling of a REST enum value: ``AzureOpenAI`` -> ``azure_open_ai``,
     ``PAT`` -> ``pat``, ``ADLSGen2`` -> ``adls_gen2``."""
@@ -208,7 +224,7 @@ def snake_case(rest_name: str) -> str:
     return "".join(out)
 
 
-def canonical(names: Iterable[str], given: object) -> str | None:
+def service_spelling(names: Iterable[str], given: object) -> str | None:
     """The service's spelling of ``given`` among ``names`` (it matches case-insensitively and
     answers in its own casing: ``AzureOpenAi`` is stored as ``AzureOpenAI``), or None."""
     if not isinstance(given, str):
@@ -216,17 +232,17 @@ def canonical(names: Iterable[str], given: object) -> str | None:
     return next((name for name in names if name.lower() == given.lower()), None)
 
 
-def default_asset_type(source_type: str) -> str:
-    """Azure ML's default: a query lands as ``mltable``, copied files as ``uri_folder``."""
-    return "mltable" if source_type == "database" else "uri_folder"
-
-
 # --- connections -----------------------------------------------------------------------------
+
+
+CREDENTIALS = "credentials"  # the field holding a connection's or datastore's credentials
 
 
 @dataclass(frozen=True)
 class CredentialKind:
-    """One credential type: its REST ``authType``/``credentialsType`` and its fields."""
+    """One credential type: its REST ``authType``/``credentialsType`` and its fields. Every
+    table of credentials (the config models, what a secret field is, export, both sides of the
+    wire) is derived from these."""
 
     name: str  # ours, as in platform.yaml and essences
     rest: str  # the REST API's
@@ -234,16 +250,49 @@ class CredentialKind:
     secret: tuple[tuple[str, str], ...] = ()  # (REST field, our field), write-only
 
     @property
+    def plain_fields(self) -> tuple[str, ...]:
+        return tuple(ours for _, ours in self.plain)
+
+    @property
     def secret_fields(self) -> tuple[str, ...]:
         return tuple(ours for _, ours in self.secret)
+
+    @property
+    def secret_paths(self) -> tuple[str, ...]:
+        """Where its secrets sit in an essence (``credentials.password``): how secret values
+        and references are keyed."""
+        return tuple(f"{CREDENTIALS}.{field}" for field in self.secret_fields)
+
+    def secret_values(self, secrets: Mapping[str, str]) -> dict[str, str]:
+        """Field -> value, from values keyed by `secret_paths`."""
+        return {f: secrets[p] for f, p in zip(self.secret_fields, self.secret_paths, strict=True)}
+
+
+@dataclass(frozen=True)
+class ConnectionKind:
+    """One connection type reconciler models: its REST category, credential and sources."""
+
+    name: str  # ours
+    rest: str  # the REST API's category
+    credential: str  # the `CredentialKind` it signs in with
+    source: SourceType  # what an import reads through it
 
 
 def _names(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
+ConnectionType = Literal["snowflake", "azure_sql_db", "s3"]
+CONNECTION_KINDS: dict[str, ConnectionKind] = {
+    kind.name: kind
+    for kind in (
+        ConnectionKind("snowflake", "Snowflake", "username_password", "database"),
+        ConnectionKind("azure_sql_db", "AzureSqlDb", "username_password", "database"),
+        ConnectionKind("s3", "S3", "access_key", "file_system"),
+    )
+}
 # our connection type -> REST category (the ones reconciler models)
-CONNECTION_CATEGORIES = {"snowflake": "Snowflake", "azure_sql_db": "AzureSqlDb", "s3": "S3"}
+CONNECTION_CATEGORIES = {kind.name: kind.rest for kind in CONNECTION_KINDS.values()}
 # Every category and authType the service accepts (its ConnectionCategory and
 # ConnectionAuthType enums, as azure-ai-ml 1.35's REST client lists them). Connections of the
 # others are stored and answered verbatim by the emulator; reconciler leaves them alone.
@@ -271,8 +320,13 @@ SERVICE_CONNECTION_AUTH_TYPES = _names(
     CustomKeys OAuth2 AAD DelegatedSAS ProjectManagedIdentity AccountManagedIdentity
     UserEntraToken AgentUserImpersonation AgenticIdentityToken AgenticUser"""
 )
-DATABASE_CONNECTION_TYPES = ("snowflake", "azure_sql_db")
-FILE_CONNECTION_TYPES = ("s3",)
+
+
+def connection_types(source: SourceType) -> tuple[str, ...]:
+    """The connection types an import of ``source`` reads through."""
+    return tuple(kind.name for kind in CONNECTION_KINDS.values() if kind.source == source)
+
+
 CONNECTION_CREDENTIALS = {
     kind.name: kind
     for kind in (
@@ -294,6 +348,10 @@ CONNECTION_CREDENTIALS = {
 }
 
 # --- datastores ------------------------------------------------------------------------------
+
+
+DatastoreType = Literal["azure_blob", "azure_data_lake_gen2", "azure_file"]
+DatastoreProtocol = Literal["https", "wasbs", "abfss"]
 
 
 @dataclass(frozen=True)
@@ -342,7 +400,7 @@ DATASTORE_CREDENTIALS = {
 }
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 DEFAULT_ENDPOINT = "core.windows.net"
-DEFAULT_PROTOCOL = "https"
+DEFAULT_PROTOCOL: DatastoreProtocol = "https"
 
 SECRET_FIELDS = frozenset(
     field
@@ -350,6 +408,8 @@ SECRET_FIELDS = frozenset(
     for kind in table.values()
     for field in kind.secret_fields
 )
+# the datastore credentials a desired state declares (none: omit credentials)
+DECLARED_DATASTORE_CREDENTIALS = tuple(k for k in DATASTORE_CREDENTIALS.values() if k.secret)
 
 
 def by_rest_name(table: dict[str, CredentialKind], rest: str) -> CredentialKind | None:

@@ -20,7 +20,7 @@ from typing import Protocol
 from reconciler.core.desired import DesiredState, plain_strings
 from reconciler.core.errors import ReconcileError
 from reconciler.core.essences import ImportEssence, Kind, parse_essence
-from reconciler.core.live import ImportJob
+from reconciler.core.live import ImportJob, JobStatus
 from reconciler.core.plan import (
     ARCHIVED_FIELD,
     Action,
@@ -241,7 +241,7 @@ def _materialize(step: ResourceChange, context: _Context) -> str | None:
         lambda rows: context.reporter.step_progress(step, rows),
         tags=context.tags(step),
     )
-    if job.status != "Completed":
+    if job.status is not JobStatus.COMPLETED:
         return f"import {step.name} failed (job {job.id}): {job.error or job.status}"
     return None
 

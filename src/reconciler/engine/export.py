@@ -22,25 +22,16 @@ from reconciler.core.essences import ImportDefinition, Kind
 from reconciler.core.live import AssetVersion, LiveResource
 from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
 from reconciler.core.vocabulary import (
+    CONNECTION_CREDENTIALS,
+    CONNECTION_KINDS,
+    CREDENTIALS,
     DATASTORE_KINDS,
+    DECLARED_DATASTORE_CREDENTIALS,
     DEFAULT_AUTHORITY,
     DEFAULT_ENDPOINT,
     DEFAULT_PROTOCOL,
     default_asset_type,
 )
-
-_CONNECTION_SECRET = {"username_password": "password", "access_key": "secret_access_key"}
-_CONNECTION_PLAIN = {"username_password": "username", "access_key": "access_key_id"}
-_MODELLED_CONNECTIONS = {
-    "snowflake": "username_password",
-    "azure_sql_db": "username_password",
-    "s3": "access_key",
-}
-_DATASTORE_SECRET = {
-    "account_key": "account_key",
-    "sas": "sas_token",
-    "service_principal": "client_secret",
-}
 
 
 @dataclass
@@ -119,21 +110,20 @@ def _connection(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
     if not CONNECTION_NAME.fullmatch(live.name):
         builder.skip(address, "the name is not one Azure ML accepts for a declared connection")
         return None
-    kind = essence.type
-    credential = _MODELLED_CONNECTIONS.get(kind)
-    if credential is None:
-        builder.skip(address, f"connection type {kind!r} is not modelled by reconciler")
+    modelled = CONNECTION_KINDS.get(essence.type)
+    if modelled is None:
+        builder.skip(address, f"connection type {essence.type!r} is not modelled by reconciler")
         return None
-    out: dict[str, Any] = {"type": kind, "target": essence.target}
-    plain_field = _CONNECTION_PLAIN[credential]
-    plain = getattr(essence.credentials, plain_field, None)
-    if not plain or f"credentials.{plain_field}" in live.unreadable:
-        plain = builder.variable(live.name, plain_field)
-    out["credentials"] = {
-        "type": credential,
-        plain_field: plain,
-        _CONNECTION_SECRET[credential]: builder.secret(live.name, _CONNECTION_SECRET[credential]),
-    }
+    out: dict[str, Any] = {"type": essence.type, "target": essence.target}
+    credential = CONNECTION_CREDENTIALS[modelled.credential]
+    block: dict[str, Any] = {"type": credential.name}
+    for name in credential.plain_fields:
+        plain = getattr(essence.credentials, name, None)
+        unreadable = f"{CREDENTIALS}.{name}" in live.unreadable
+        block[name] = builder.variable(live.name, name) if not plain or unreadable else plain
+    for name in credential.secret_fields:
+        block[name] = builder.secret(live.name, name)
+    out["credentials"] = block
     if essence.tags:
         out["tags"] = dict(essence.tags)
     return out
@@ -162,15 +152,15 @@ def _datastore(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
     if essence.protocol != DEFAULT_PROTOCOL:
         out["protocol"] = essence.protocol
     credentials = essence.credentials
-    if credentials.type in _DATASTORE_SECRET:
-        field_name = _DATASTORE_SECRET[credentials.type]
+    declared = next((k for k in DECLARED_DATASTORE_CREDENTIALS if k.name == credentials.type), None)
+    if declared is not None:
         block: dict[str, Any] = {}
-        if credentials.type == "service_principal":
-            block["tenant_id"] = credentials.tenant_id
-            block["client_id"] = credentials.client_id
-            if credentials.authority_url and credentials.authority_url != DEFAULT_AUTHORITY:
-                block["authority_url"] = credentials.authority_url
-        block[field_name] = builder.secret(live.name, field_name)
+        for name in declared.plain_fields:
+            value = getattr(credentials, name, None)
+            if value and not (name == "authority_url" and value == DEFAULT_AUTHORITY):
+                block[name] = value
+        for name in declared.secret_fields:
+            block[name] = builder.secret(live.name, name)
         out["credentials"] = block
     elif credentials.type != "none":
         builder.skip(address, f"credential type {credentials.type!r} is not modelled")

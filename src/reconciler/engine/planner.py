@@ -376,7 +376,7 @@ def _plan_import_data(
     last = next((j for j in reversed(jobs) if j.fingerprint == spec.fingerprint), None)
     before = current.definition.to_dict() if current and current.definition else None
     detail: str | None
-    if last is not None and last.status in ("Failed", "Canceled"):
+    if last is not None and last.status.unsuccessful:
         reason, detail = Reason.RETRY_FAILED, last.error or last.status.lower()
     elif current is None:
         reason, detail = Reason.FIRST_VERSION, None
@@ -405,7 +405,7 @@ def _failed_since(
     was made: an asked-for new version (``--replace``) that is still owed, as Terraform keeps
     a resource whose replacement failed tainted."""
     newest = next((j for j in reversed(jobs) if _same_job(j, spec)), None)
-    if newest is None or newest.status not in ("Failed", "Canceled"):
+    if newest is None or not newest.status.unsuccessful:
         return None
     return newest if version_key(newest.version) > version_key(version) else None
 

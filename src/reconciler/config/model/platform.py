@@ -10,7 +10,7 @@ environment at validation time (see `Text`); secret fields accept only a referen
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -43,7 +43,19 @@ from reconciler.core.limits import (
 from reconciler.core.names import canonical_datastore_path, connection_ref, project_folder
 from reconciler.core.schedules import cron_problem, time_zone_problem
 from reconciler.core.secrets import SecretRef
-from reconciler.core.vocabulary import RESERVED_TAG_PREFIXES, SYSTEM_DATASTORES, default_asset_type
+from reconciler.core.vocabulary import (
+    DECLARED_DATASTORE_CREDENTIALS,
+    DEFAULT_AUTHORITY,
+    DEFAULT_ENDPOINT,
+    DEFAULT_PROTOCOL,
+    RESERVED_TAG_PREFIXES,
+    SYSTEM_DATASTORES,
+    AssetType,
+    DatastoreProtocol,
+    RecurrenceFrequency,
+    WeekDay,
+    default_asset_type,
+)
 
 _VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -336,37 +348,33 @@ Connection = Annotated[
 
 
 class AccountKeyCredentials(Strict):
+    kind: ClassVar[str] = "account_key"
     account_key: Secret = Field(description="Storage account key: ${env:NAME}.")
 
 
 class SasCredentials(Strict):
+    kind: ClassVar[str] = "sas"
     sas_token: Secret = Field(description="Shared access signature: ${env:NAME}.")
 
 
 class ServicePrincipalCredentials(Strict):
+    kind: ClassVar[str] = "service_principal"
     tenant_id: Text = Field(description="Entra ID tenant ID.")
     client_id: Text = Field(description="Application (client) ID.")
     client_secret: Secret = Field(description="Client secret: ${env:NAME}.")
-    authority_url: Text = Field("https://login.microsoftonline.com", description="Authority.")
+    authority_url: Text = Field(DEFAULT_AUTHORITY, description="Authority.")
 
 
 def _credential_kind(value: Any) -> str | None:
+    """Which credential a datastore's ``credentials`` mapping is, by the fields it holds (the
+    credential tables of `reconciler.core.vocabulary`): it has no ``type`` field."""
     if isinstance(value, dict):
-        for key, kind in (
-            ("account_key", "account_key"),
-            ("sas_token", "sas"),
-            ("client_secret", "service_principal"),
-            ("client_id", "service_principal"),
-        ):
-            if key in value:
-                return kind
+        for kind in DECLARED_DATASTORE_CREDENTIALS:
+            if any(name in value for name in (*kind.secret_fields, *kind.plain_fields)):
+                return kind.name
         return "unknown"
-    if isinstance(value, AccountKeyCredentials):
-        return "account_key"
-    if isinstance(value, SasCredentials):
-        return "sas"
-    if isinstance(value, ServicePrincipalCredentials):
-        return "service_principal"
+    if isinstance(value, AccountKeyCredentials | SasCredentials | ServicePrincipalCredentials):
+        return value.kind
     return None
 
 
@@ -385,8 +393,8 @@ DatastoreCredentials = Annotated[
 
 class _Datastore(Strict):
     account_name: Text = Field(description="Storage account name.")
-    endpoint: Text = Field("core.windows.net", description="Storage endpoint suffix.")
-    protocol: Literal["https", "wasbs", "abfss"] = Field("https", description="Protocol.")
+    endpoint: Text = Field(DEFAULT_ENDPOINT, description="Storage endpoint suffix.")
+    protocol: DatastoreProtocol = Field(DEFAULT_PROTOCOL, description="Protocol.")
     description: Prose | None = Field(None, description="Description.")
     tags: Tags = Field(default_factory=dict, description="Free-form tags.")
     lifecycle: Lifecycle = _lifecycle()
@@ -480,9 +488,7 @@ class RecurrencePattern(Strict):
     minutes: list[Annotated[int, Field(ge=0, le=59)]] = Field(
         default_factory=list, description="Minutes of the hour (0-59)."
     )
-    week_days: list[
-        Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-    ] = Field(default_factory=list, description="Days of the week.")
+    week_days: list[WeekDay] = Field(default_factory=list, description="Days of the week.")
     month_days: list[Annotated[int, Field(ge=1, le=31)]] = Field(
         default_factory=list, description="Days of the month (1-31)."
     )
@@ -505,7 +511,7 @@ class CronTrigger(Strict):
 
 class RecurrenceTrigger(Strict):
     type: Literal["recurrence"] = Field(description="Every N units of time.")
-    frequency: Literal["minute", "hour", "day", "week", "month"] = Field(description="Unit.")
+    frequency: RecurrenceFrequency = Field(description="Unit.")
     interval: int = Field(ge=1, le=10_000, description="Every how many units.")
     schedule: RecurrencePattern | None = Field(None, description="At which times.")
     time_zone: TimeZone = Field("UTC", description="Time zone (Windows name), e.g. UTC.")
@@ -536,7 +542,7 @@ DatastorePath = Annotated[
 class DataImport(Strict):
     """Import a query result or files into a versioned data asset (``az ml data import``)."""
 
-    type: Literal["mltable", "uri_folder"] | None = Field(
+    type: AssetType | None = Field(
         None, description="Asset type; defaults to mltable for database, uri_folder for files."
     )
     source: Source = Field(description="Where the data comes from.")
@@ -563,8 +569,8 @@ class DataImport(Strict):
         return self
 
     @property
-    def asset_type(self) -> str:
-        return self.type or "mltable"
+    def asset_type(self) -> AssetType:
+        return self.type or default_asset_type(self.source.type)
 
     @property
     def datastore(self) -> str:

@@ -38,6 +38,7 @@ from reconciler.core.live import (
     AssetVersion,
     DataLocation,
     ImportJob,
+    JobStatus,
     LiveAsset,
     LiveResource,
     with_job_definitions,
@@ -352,7 +353,7 @@ class AzureWorkspace:
                 break
             time.sleep(self.poll_seconds)
             job = self._call(f"read import job {job_name}", lambda: self.client.jobs.get(job_name))
-        if current.status == "Completed":  # the service registered the version bare: label it
+        if current.status is JobStatus.COMPLETED:  # registered bare by the service: label it
             labels = {**essence.tags, **dict(tags or {}), FINGERPRINT_PROPERTY: essence.fingerprint}
             self._call(
                 f"label data asset {name}:{version}",
@@ -382,7 +383,7 @@ class AzureWorkspace:
                     return None
 
             found = self._call(f"read import job {job_name}", existing)
-            if found is not None and _job(found, name).status in ("Failed", "Canceled"):
+            if found is not None and _job(found, name).status.unsuccessful:
                 continue
             if found is not None:
                 return found

@@ -32,8 +32,8 @@ from reconciler.core.essences import (
 from reconciler.core.live import (
     AssetVersion,
     ImportJob,
+    JobStatus,
     LiveResource,
-    job_status,
     stored_definition,
 )
 from reconciler.core.names import normalise_datastore_path
@@ -52,6 +52,7 @@ from reconciler.core.vocabulary import (
     MATERIALIZATION_ASSET_PROPERTY,
     NAME_PLACEHOLDER,
     OWNER_TAG,
+    SOURCE_TYPES,
     SYSTEM_DATASTORES,
     VERSION_PROPERTY,
     by_rest_name,
@@ -61,8 +62,12 @@ from reconciler.core.vocabulary import (
 
 # the service filters import runs on these: jobs that carry both (reconciler's imports)
 IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
-_DONE = {"Completed": "Completed", "Failed": "Failed", "Canceled": "Canceled"}
-_FAILED_LIKE = {"NotResponding": "Failed", "CancelRequested": "Canceled"}
+# the service's job states that end a job; any other is still running
+_ENDED = {
+    **{status.value: status for status in JobStatus if not status.active},
+    "NotResponding": JobStatus.FAILED,
+    "CancelRequested": JobStatus.CANCELED,
+}
 _CONNECTION_TYPES = {rest: ours for ours, rest in CONNECTION_CATEGORIES.items()}
 _DATASTORE_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
 
@@ -268,7 +273,7 @@ def definition_from_job(props: Mapping[str, Any]) -> ImportDefinition | None:
         sink = (node.get("outputs") or {}).get("sink") or {}
         path = normalise_datastore_path(str(sink.get("uri") or ""))
         kind = source.get("type")
-        if path is None or kind not in ("database", "file_system"):
+        if path is None or kind not in SOURCE_TYPES:
             return None
         try:
             return ImportDefinition(
@@ -349,21 +354,21 @@ def import_job(
     output: str = "",
 ) -> ImportJob:
     """An import run from what the service says of its job (a REST body or an SDK entity)."""
-    status = _DONE.get(status) or _FAILED_LIKE.get(status) or "Running"
+    state = _ENDED.get(status, JobStatus.RUNNING)
     version = properties.get(VERSION_PROPERTY) or sink_version or ""
     error = None
-    if status in ("Failed", "Canceled"):
+    if state.unsuccessful:
         error = (
             properties.get("azureml.error")
             or properties.get("emulator.error")
-            or f"the import job ended {status.lower()}"
+            or f"the import job ended {state.lower()}"
         )
     return ImportJob(
         id=name,
         asset=asset,
         version=str(version),
         fingerprint=properties.get(FINGERPRINT_PROPERTY),
-        status=job_status(status),
+        status=state,
         started_at=created_at,
         error=error,
         definition=stored_definition(properties.get(DEFINITION_PROPERTY)),

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from reconciler.core.errors import ImportFailed
+from reconciler.core.live import JobStatus
 from reconciler.core.names import data_key, overlaps
 from reconciler.providers.local.store import Store
 
@@ -67,4 +68,4 @@ def _left_by_interrupted_run(store: Store, folder: Path) -> bool:
     record = store.get_job(marker.read_text(encoding="utf-8", errors="replace").strip())
     if record is None:
         return False
-    return record.status in ("Failed", "Canceled") or record.lease_expired()
+    return JobStatus(record.status).unsuccessful or record.lease_expired()

@@ -25,6 +25,7 @@ from typing import Any
 
 from reconciler.core.errors import ImportFailed, ProviderError
 from reconciler.core.essences import (
+    DEFINITION_FIELDS,
     ConnectionEssence,
     ImportDefinition,
     ImportEssence,
@@ -35,9 +36,9 @@ from reconciler.core.live import (
     AssetVersion,
     DataLocation,
     ImportJob,
+    JobStatus,
     LiveAsset,
     LiveResource,
-    job_status,
     stored_definition,
     with_job_definitions,
 )
@@ -138,12 +139,12 @@ class LocalWorkspace:
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
         found: dict[str, ImportDefinition] = {}
         for record in self.store.list_jobs():  # oldest first: the latest run wins
-            if record.status != "Completed" or self.store.is_archived(record.asset):
+            if record.status != JobStatus.COMPLETED or self.store.is_archived(record.asset):
                 continue
             body = record.body
             try:
                 found[record.asset] = ImportDefinition.model_validate(
-                    {k: body[k] for k in ("type", "source", "path")}
+                    {k: body[k] for k in DEFINITION_FIELDS}
                 )
             except (KeyError, ValueError):
                 continue
@@ -226,7 +227,7 @@ class LocalWorkspace:
         if self._registered(name, version):
             message = f"import {name}: version {version} already exists; versions are immutable"
             return self._fail(job_id, None, message)
-        self.store.update_job(job_id, status="Running", started_at=now())
+        self.store.update_job(job_id, status=JobStatus.RUNNING, started_at=now())
         staging: Path | None = None
         beat = _Heartbeat(self.store, job_id)
         try:
@@ -277,7 +278,7 @@ class LocalWorkspace:
             return self._fail(job_id, staging, exc.message)
         except Exception as exc:  # a runner bug must still leave a Failed job, not a Running one
             return self._fail(job_id, staging, f"unexpected {type(exc).__name__} in the import")
-        self.store.update_job(job_id, status="Completed", ended_at=now(), rows=result.rows)
+        self.store.update_job(job_id, status=JobStatus.COMPLETED, ended_at=now(), rows=result.rows)
         record = self.store.get_job(job_id)
         assert record is not None
         return job_from_record(record)
@@ -295,7 +296,7 @@ class LocalWorkspace:
     def _fail(self, job_id: str, staging: Path | None, error: str) -> ImportJob:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-        self.store.update_job(job_id, status="Failed", ended_at=now(), error=error)
+        self.store.update_job(job_id, status=JobStatus.FAILED, ended_at=now(), error=error)
         record = self.store.get_job(job_id)
         assert record is not None
         return job_from_record(record)
@@ -379,14 +380,14 @@ def job_from_record(record: JobRecord) -> ImportJob:
     """The job as a reader sees it: a running job whose lease expired is interrupted."""
     status, error = record.status, record.error
     if record.lease_expired():
-        status, error = "Failed", INTERRUPTED
+        status, error = JobStatus.FAILED, INTERRUPTED
     properties = record.body.get("properties") or {}
     return ImportJob(
         id=record.id,
         asset=record.asset,
         version=record.version,
         fingerprint=properties.get(FINGERPRINT_PROPERTY),
-        status=job_status(status),
+        status=JobStatus(status),
         started_at=record.started_at or "",
         ended_at=record.ended_at or "",
         rows=record.rows,

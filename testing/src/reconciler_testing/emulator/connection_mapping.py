@@ -21,7 +21,7 @@ from reconciler.core.vocabulary import (
     SERVICE_CONNECTION_AUTH_TYPES,
     SERVICE_CONNECTION_CATEGORIES,
     by_rest_name,
-    canonical,
+    service_spelling,
     snake_case,
 )
 from reconciler.providers.local.store import Record
@@ -38,10 +38,10 @@ _NOT_ECHOED = ("credentials", "category", "authType", "target", "metadata", "exp
 def connection_from_rest(body: JSON, *, strict: bool = True) -> tuple[JSON, dict[str, str]]:
     """Store body and secrets of a PUT body; ``strict=False`` accepts a GET body (no secrets)."""
     props = properties_of(body)
-    category = canonical(SERVICE_CONNECTION_CATEGORIES, props.get("category"))
+    category = service_spelling(SERVICE_CONNECTION_CATEGORIES, props.get("category"))
     if category is None:
         raise bad_request(f"Connection category {props.get('category')!r} is not supported.")
-    auth = canonical(SERVICE_CONNECTION_AUTH_TYPES, props.get("authType") or "None")
+    auth = service_spelling(SERVICE_CONNECTION_AUTH_TYPES, props.get("authType") or "None")
     if auth is None:
         raise bad_request(f"Connection authType {props.get('authType')!r} is not supported.")
     target = props.get("target")

@@ -11,7 +11,7 @@ once it is updated; a container's ``latestVersion`` is the version created last 
 from __future__ import annotations
 
 from reconciler.core.names import normalise_datastore_path
-from reconciler.core.vocabulary import DATA_TYPES, FOLDER_DATA_TYPES, canonical, next_version
+from reconciler.core.vocabulary import DATA_TYPES, FOLDER_DATA_TYPES, next_version, service_spelling
 from reconciler.providers.local.store import VersionRecord
 from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
 from reconciler_testing.emulator.protocol import JSON, bad_request
@@ -26,7 +26,7 @@ def data_version_from_rest(body: JSON) -> JSON:
     uri = props.get("dataUri")
     if not isinstance(uri, str) or not uri:
         raise bad_request("Data version: 'dataUri' is required.")
-    data_type = canonical(DATA_TYPES, props.get("dataType") or "uri_folder")
+    data_type = service_spelling(DATA_TYPES, props.get("dataType") or "uri_folder")
     if data_type is None:
         raise bad_request(
             f"Data type {props.get('dataType')!r} is not supported: use {', '.join(DATA_TYPES)}."

@@ -20,7 +20,7 @@ from reconciler.core.vocabulary import (
     SERVICE_DATASTORE_CREDENTIALS,
     SERVICE_DATASTORE_TYPES,
     by_rest_name,
-    canonical,
+    service_spelling,
     snake_case,
 )
 from reconciler.providers.local.store import Record
@@ -43,11 +43,11 @@ _NOT_ECHOED = ("credentials", "datastoreType", "tags", "description", "isDefault
 def datastore_from_rest(body: JSON, *, strict: bool = True) -> tuple[JSON, dict[str, str]]:
     """Store body and secrets of a PUT body; ``strict=False`` accepts a GET body (no secrets)."""
     props = properties_of(body)
-    rest_type = canonical(SERVICE_DATASTORE_TYPES, props.get("datastoreType"))
+    rest_type = service_spelling(SERVICE_DATASTORE_TYPES, props.get("datastoreType"))
     if rest_type is None:
         raise bad_request(f"Datastore type {props.get('datastoreType')!r} is not supported.")
     rest_creds = props.get("credentials") or {"credentialsType": "None"}
-    cred_type = canonical(SERVICE_DATASTORE_CREDENTIALS, rest_creds.get("credentialsType"))
+    cred_type = service_spelling(SERVICE_DATASTORE_CREDENTIALS, rest_creds.get("credentialsType"))
     if cred_type is None:
         raise bad_request(
             f"Datastore credentials type {rest_creds.get('credentialsType')!r} is not supported."

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from reconciler.core.names import ASSET_NAME, DATASTORE_NAME
-from reconciler.core.vocabulary import RECURRENCE_FREQUENCIES, canonical
+from reconciler.core.vocabulary import SERVICE_RECURRENCE_FREQUENCIES, service_spelling
 from reconciler_testing.emulator.protocol import bad_request
 
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$")
@@ -85,11 +85,11 @@ def _cron_value(text: str, low: int, high: int, names: tuple[str, ...]) -> int |
 
 def check_recurrence(frequency: object, interval: object) -> str:
     """The service's spelling of ``frequency``; refuses unknown ones and non-positive intervals."""
-    canonical_frequency = canonical(RECURRENCE_FREQUENCIES, frequency)
+    canonical_frequency = service_spelling(SERVICE_RECURRENCE_FREQUENCIES, frequency)
     if canonical_frequency is None:
         raise bad_request(
             f"Recurrence frequency '{frequency}' is not valid: use "
-            f"{', '.join(RECURRENCE_FREQUENCIES)}."
+            f"{', '.join(SERVICE_RECURRENCE_FREQUENCIES)}."
         )
     if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
         raise bad_request(f"Recurrence interval '{interval}' is not valid: use a positive integer.")
