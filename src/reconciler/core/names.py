@@ -7,6 +7,7 @@ way before they are compared.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pydantic_core import PydanticCustomError
@@ -31,41 +32,67 @@ _LONG_PATH = re.compile(
 )
 
 
-def normalise_datastore_path(uri: str) -> str | None:
-    """The short ``azureml://datastores/<d>/paths/<p>`` form of any datastore URI, or None.
+DATASTORE_URI_PREFIX = "azureml://datastores/"
 
-    The trailing ``/${{name}}`` placeholder that az ml appends and trailing slashes are dropped.
-    """
-    match = _SHORT_PATH.match(uri) or _LONG_PATH.match(uri)
-    if match is None:
-        return None
-    datastore, path = match.group(1), match.group(2)
-    path = path.strip("/")
-    if path.endswith(NAME_PLACEHOLDER):
-        path = path[: -len(NAME_PLACEHOLDER)].rstrip("/")
-    return f"azureml://datastores/{datastore}/paths/{path}"
+
+@dataclass(frozen=True)
+class DatastoreUri:
+    """A folder inside a datastore, parsed once from whichever form it is written in: the short
+    ``azureml://datastores/<d>/paths/<p>`` of platform.yaml, the long forms the service answers,
+    with the ``/${{name}}`` placeholder az ml appends or trailing slashes (both dropped).
+    ``str()`` is the short form that plans and stores compare."""
+
+    datastore: str
+    folder: str  # without leading or trailing '/'; '' for the datastore's root
+
+    @classmethod
+    def parse(cls, uri: str) -> DatastoreUri | None:
+        """The folder ``uri`` names, or None when it is not a datastore URI."""
+        match = _SHORT_PATH.match(uri) or _LONG_PATH.match(uri)
+        if match is None:
+            return None
+        folder = match.group(2).strip("/")
+        if folder.endswith(NAME_PLACEHOLDER):
+            folder = folder[: -len(NAME_PLACEHOLDER)].rstrip("/")
+        return cls(match.group(1), folder)
+
+    def __str__(self) -> str:
+        return f"{DATASTORE_URI_PREFIX}{self.datastore}/paths/{self.folder}"
+
+    def joined(self, *parts: str) -> DatastoreUri:
+        """A folder inside this one (empty parts are skipped)."""
+        return DatastoreUri(self.datastore, "/".join(p for p in (self.folder, *parts) if p))
+
+    @property
+    def key(self) -> str:
+        """``<datastore>/<folder>/``: two folders overlap (one is the other, or holds it)
+        exactly when one key starts with the other, and sorted keys keep each folder's contents
+        right after it."""
+        parts = [p for p in self.folder.split("/") if p]
+        return "/".join([self.datastore, *parts]) + "/"
+
+    def overlaps(self, other: DatastoreUri) -> bool:
+        """The same folder, or one holds the other: writing into one changes what the other
+        holds. Compared by whole folder names (``a/b`` does not hold ``a/bc``)."""
+        return self.key.startswith(other.key) or other.key.startswith(self.key)
+
+
+def normalise_datastore_path(uri: str) -> str | None:
+    """The short form of any datastore URI (see `DatastoreUri`), or None."""
+    parsed = DatastoreUri.parse(uri)
+    return None if parsed is None else str(parsed)
 
 
 def data_key(uri: str) -> str | None:
-    """``<datastore>/<folder>/`` for a datastore URI (any form), or None for another URI: two
-    folders overlap (one is the other, or holds it) exactly when one key starts with the other
-    (see `overlaps`), and sorted keys keep each folder's contents right after it."""
-    canonical = normalise_datastore_path(uri)
-    if canonical is None:
-        return None
-    datastore, _, folder = canonical.removeprefix("azureml://datastores/").partition("/paths/")
-    parts = [p for p in folder.split("/") if p]
-    return "/".join([datastore, *parts]) + "/"
+    """`DatastoreUri.key` of a datastore URI in any form, or None for another URI."""
+    parsed = DatastoreUri.parse(uri)
+    return None if parsed is None else parsed.key
 
 
 def overlaps(first: str, second: str) -> bool:
-    """Whether two datastore folders are the same or one holds the other: writing into one
-    changes what the other holds. Compared by whole folder names (``a/b`` does not hold
-    ``a/bc``); URIs outside datastores never overlap."""
-    one, other = data_key(first), data_key(second)
-    return (
-        one is not None and other is not None and (one.startswith(other) or other.startswith(one))
-    )
+    """`DatastoreUri.overlaps` of two URIs; URIs outside datastores never overlap."""
+    one, other = DatastoreUri.parse(first), DatastoreUri.parse(second)
+    return one is not None and other is not None and one.overlaps(other)
 
 
 def unsafe_path_reason(path: str) -> str | None:
@@ -91,18 +118,17 @@ def unsafe_path_reason(path: str) -> str | None:
 
 
 def canonical_datastore_path(uri: str) -> str:
-    """Pydantic validator form of `normalise_datastore_path`; refuses paths that could escape
-    their datastore (``..``, percent-encoded forms, backslashes, control characters)."""
-    canonical = normalise_datastore_path(uri)
-    if canonical is None or canonical.endswith("/paths/"):
+    """Pydantic validator form of `DatastoreUri`; refuses paths that could escape their
+    datastore (``..``, percent-encoded forms, backslashes, control characters)."""
+    parsed = DatastoreUri.parse(uri)
+    if parsed is None or not parsed.folder:
         raise PydanticCustomError(
             "datastore_path",
             "expected azureml://datastores/<datastore>/paths/<folder>, e.g. "
             "azureml://datastores/rawdata/paths/raw_house_data",
         )
-    datastore, _, folder = canonical.removeprefix("azureml://datastores/").partition("/paths/")
-    reason = unsafe_path_reason(folder) or (
-        None if DATASTORE_NAME.fullmatch(datastore) else "the datastore name is not valid"
+    reason = unsafe_path_reason(parsed.folder) or (
+        None if DATASTORE_NAME.fullmatch(parsed.datastore) else "the datastore name is not valid"
     )
     if reason:
         raise PydanticCustomError(
@@ -111,7 +137,7 @@ def canonical_datastore_path(uri: str) -> str:
             "such as raw_house_data or bronze/raw_house_data",
             {"reason": reason},
         )
-    return canonical
+    return str(parsed)
 
 
 class PathEscape(ValueError):

@@ -27,7 +27,7 @@ from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import Problem
 from reconciler.core.essences import Kind
 from reconciler.core.live import AssetVersion, DataLocation, LiveAsset, LiveResource
-from reconciler.core.names import data_key
+from reconciler.core.names import DatastoreUri, data_key
 from reconciler.core.plan import PREVENT_DESTROY_FIELD, Action, FieldChange, Reason, ResourceChange
 from reconciler.core.vocabulary import version_key
 
@@ -234,16 +234,20 @@ def dependents(
         uses = (
             definition.source.connection == name
             if kind is Kind.CONNECTION
-            else definition.path.startswith(f"azureml://datastores/{name}/")
+            else _on_datastore(definition.path, name)
         )
         if uses:
             found.append(
                 f"{resource.address} (imports {'from' if kind is Kind.CONNECTION else 'to'} it)"
             )
     if kind is Kind.DATASTORE:
-        prefix = f"azureml://datastores/{name}/"
         for asset in assets:
-            stored = [v.version for v in asset.versions if v.path.startswith(prefix)]
+            stored = [v.version for v in asset.versions if _on_datastore(v.path, name)]
             if stored:
                 found.append(f"data asset {asset.name} versions {', '.join(stored)} (stored on it)")
     return tuple(found)
+
+
+def _on_datastore(uri: str, datastore: str) -> bool:
+    parsed = DatastoreUri.parse(uri)
+    return parsed is not None and parsed.datastore == datastore

@@ -40,7 +40,12 @@ from reconciler.core.limits import (
     sql_statements,
     text_problem,
 )
-from reconciler.core.names import canonical_datastore_path, connection_ref, project_folder
+from reconciler.core.names import (
+    DatastoreUri,
+    canonical_datastore_path,
+    connection_ref,
+    project_folder,
+)
 from reconciler.core.schedules import cron_problem, time_zone_problem
 from reconciler.core.secrets import SecretRef
 from reconciler.core.vocabulary import (
@@ -574,7 +579,9 @@ class DataImport(Strict):
 
     @property
     def datastore(self) -> str:
-        return self.path.split("/")[3]
+        parsed = DatastoreUri.parse(self.path)
+        assert parsed is not None  # validated by canonical_datastore_path
+        return parsed.datastore
 
 
 # --- the whole file -------------------------------------------------------------------------

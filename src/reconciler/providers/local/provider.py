@@ -42,7 +42,7 @@ from reconciler.core.live import (
     stored_definition,
     with_job_definitions,
 )
-from reconciler.core.names import PathEscape, inside
+from reconciler.core.names import DatastoreUri, PathEscape, inside
 from reconciler.core.tags import split_tags
 from reconciler.core.vocabulary import (
     DATA_TAGS,
@@ -213,9 +213,8 @@ class LocalWorkspace:
             MATERIALIZATION_ASSET_PROPERTY: name,
             **{k: v for k, v in (tags or {}).items() if k == OWNER_TAG},
         }
-        datastore, base = _split_path(essence.path)
-        relative = "/".join(p for p in (base, version if folder is None else folder) if p)
-        output = f"azureml://datastores/{datastore}/paths/{relative}"
+        target = _datastore_uri(essence.path).joined(version if folder is None else folder)
+        output = str(target)
         job_body = {
             **dict(job_extra or {}),
             **definition,
@@ -232,7 +231,7 @@ class LocalWorkspace:
         beat = _Heartbeat(self.store, job_id)
         try:
             # every write stays under the workspace folder, whatever a client sent
-            final = _inside(self.root, "datastores", datastore, relative)
+            final = _inside(self.root, "datastores", target.datastore, target.folder)
             staging = _inside(self.root, "staging", staging_name(job_id))
             connection, secrets = self._connection(name, essence)
             request = import_request(name, version, essence.definition, connection, secrets)
@@ -287,10 +286,10 @@ class LocalWorkspace:
         body = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if body is None:
             raise ProviderError(f"data asset {name} has no version {version}")
-        datastore, folder = _split_path(body["path"])
         try:
-            return inside(self.root, "datastores", datastore, folder)
-        except PathEscape as exc:
+            stored = _datastore_uri(body["path"])
+            return inside(self.root, "datastores", stored.datastore, stored.folder)
+        except (PathEscape, ImportFailed) as exc:
             raise ProviderError(str(exc)) from None
 
     def _fail(self, job_id: str, staging: Path | None, error: str) -> ImportJob:
@@ -416,7 +415,8 @@ def _default_output(record: JobRecord) -> str:
     return f"{path}/{record.version}" if isinstance(path, str) and path else ""
 
 
-def _split_path(uri: str) -> tuple[str, str]:
-    rest = uri.removeprefix("azureml://datastores/")
-    datastore, _, folder = rest.partition("/paths/")
-    return datastore, folder.strip("/")
+def _datastore_uri(uri: str) -> DatastoreUri:
+    parsed = DatastoreUri.parse(uri)
+    if parsed is None:
+        raise ImportFailed(f"{uri} is not a datastore folder (azureml://datastores/<d>/paths/<p>)")
+    return parsed
