@@ -110,7 +110,7 @@ def converge(root: Path, desired: DesiredState) -> None:
     versions, jobs = [], []
     stamp = "2024-01-01T00:00:00.000Z"
     for item in desired.of_kind(Kind.IMPORT):
-        spec = item.essence
+        spec = item.imported
         labels = {MANAGED_BY_TAG: MANAGED_BY_VALUE, FINGERPRINT_PROPERTY: spec.fingerprint}
         body = {"path": f"{spec.path}/1", "type": spec.type, "description": None}
         versions.append((item.name, json.dumps({**body, "tags": labels, "properties": {}})))
@@ -132,8 +132,8 @@ def converge(root: Path, desired: DesiredState) -> None:
                 "jobs": {},
             }
         }
-        body = {**definition, "properties": properties, "rest": rest}
-        jobs.append((f"import_{item.name}_1", item.name, json.dumps(body)))
+        job = {**definition, "properties": properties, "rest": rest}
+        jobs.append((f"import_{item.name}_1", item.name, json.dumps(job)))
     with workspace.store.transaction() as db:
         db.executemany(
             "INSERT INTO data_versions VALUES (?, '1', ?, ?, NULL)",

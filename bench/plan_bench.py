@@ -88,7 +88,7 @@ def prepare(root: Path, total: int) -> None:
     steps = tuple(c for c in plan.resource_changes if c.type is not Kind.IMPORT)
     apply_plan(plan.model_copy(update={"resource_changes": steps}), desired, workspace, Quiet())
     for item in desired.of_kind(Kind.IMPORT):
-        spec = item.essence
+        spec = item.imported
         workspace.store.create_version(
             item.name,
             "1",

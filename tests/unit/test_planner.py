@@ -61,7 +61,7 @@ def apply_all_but_imports(project: Path) -> ApplyResult:
         plan.model_copy(update={"resource_changes": steps}), desired, workspace, Recorder()
     )
     for item in desired.of_kind(Kind.IMPORT):
-        register(workspace, item.name, item.essence.version or "1", item.essence)
+        register(workspace, item.name, item.imported.version or "1", item.imported)
     workspace.close()
     return result
 
@@ -86,8 +86,7 @@ def register(workspace: LocalWorkspace, name: str, version: str, spec: ImportEss
 def imported(project: Path) -> ImportEssence:
     found = desired_state(project, with_secrets=False).get("import.raw_house_data")
     assert found is not None
-    essence: ImportEssence = found.essence
-    return essence
+    return found.imported
 
 
 def edit(project: Path, old: str, new: str) -> None:

@@ -118,8 +118,8 @@ def test_a_scheduled_import_taking_the_version_number_still_agrees(project: Path
     # the schedule runs the old definition meanwhile and registers version 2
     found = desired_state(project).get("import.raw_house_data")
     assert found is not None
-    source = found.essence.source.model_copy(update={"query": "SELECT 1"})
-    old = found.essence.model_copy(update={"source": source})
+    source = found.imported.source.model_copy(update={"query": "SELECT 1"})
+    old = found.imported.model_copy(update={"source": source})
     old = old.model_copy(update={"fingerprint": fingerprint(old.definition)})
     register(workspace(project), "raw_house_data", "2", old)
     fresh = plan(project)

@@ -53,7 +53,7 @@ def scheduled_import_ran(repo: Repo, env: str, asset: str = "raw_house_data") ->
     try:
         (live,) = workspace.list_assets([asset])
         version = live.next_version()
-        job = workspace.materialize(asset, version, resource.essence)
+        job = workspace.materialize(asset, version, resource.imported)
         assert job.status == "Completed", job.error
         return version
     finally:

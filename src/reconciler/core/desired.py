@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.core.errors import FieldPath, Position, Problem, dotted
-from reconciler.core.essences import Kind, address
+from reconciler.core.essences import AnyEssence, ImportEssence, Kind, address, narrow
 from reconciler.core.secrets import SecretRef, SecretValues
 
 PLATFORM_FILE = "platform.yaml"
@@ -63,7 +63,7 @@ def plain_strings(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple
 class DesiredResource:
     kind: Kind
     name: str
-    essence: Any  # the kind's essence type (see `AnyEssence`)
+    essence: AnyEssence  # the kind's essence type
     secrets: dict[str, SecretRef] = field(default_factory=dict)  # field path -> reference
     depends_on: tuple[str, ...] = ()
     config_path: tuple[str, ...] = ()  # where it is declared, for error locations
@@ -83,6 +83,11 @@ class DesiredResource:
     @property
     def spec(self) -> dict[str, Any]:
         return dict(self.essence.to_dict())
+
+    @property
+    def imported(self) -> ImportEssence:
+        """An import's essence (for ``kind`` import only)."""
+        return narrow(self.essence, ImportEssence)
 
 
 @dataclass(frozen=True)

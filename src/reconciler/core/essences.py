@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -194,17 +195,36 @@ class ScheduleEssence(Essence):
 
 
 AnyEssence = ConnectionEssence | DatastoreEssence | ImportEssence | ScheduleEssence
-_ESSENCE_TYPES: dict[Kind, type[Essence]] = {
+_ESSENCE_TYPES: dict[Kind, type[AnyEssence]] = {
     Kind.CONNECTION: ConnectionEssence,
     Kind.DATASTORE: DatastoreEssence,
     Kind.IMPORT: ImportEssence,
     Kind.SCHEDULE: ScheduleEssence,
 }
+E = TypeVar("E", ConnectionEssence, DatastoreEssence, ImportEssence, ScheduleEssence)
 
 
-def parse_essence(kind: Kind, data: dict[str, Any]) -> Any:
-    """The typed essence of a dict form (as found in a plan file)."""
+@overload
+def parse_essence(kind: Literal[Kind.CONNECTION], data: Mapping[str, Any]) -> ConnectionEssence: ...
+@overload
+def parse_essence(kind: Literal[Kind.DATASTORE], data: Mapping[str, Any]) -> DatastoreEssence: ...
+@overload
+def parse_essence(kind: Literal[Kind.IMPORT], data: Mapping[str, Any]) -> ImportEssence: ...
+@overload
+def parse_essence(kind: Literal[Kind.SCHEDULE], data: Mapping[str, Any]) -> ScheduleEssence: ...
+@overload
+def parse_essence(kind: Kind, data: Mapping[str, Any]) -> AnyEssence: ...
+def parse_essence(kind: Kind, data: Mapping[str, Any]) -> AnyEssence:
+    """The typed essence of a dict form (as found in a plan file or a store)."""
     return _ESSENCE_TYPES[kind].model_validate(data)
+
+
+def narrow(essence: AnyEssence, wanted: type[E]) -> E:
+    """``essence`` as its kind's type: a resource's kind says which, and a mismatch is a bug in
+    reconciler, not a problem with the input."""
+    if not isinstance(essence, wanted):
+        raise TypeError(f"expected a {wanted.__name__}, found a {type(essence).__name__}")
+    return essence
 
 
 def fingerprint(definition: ImportDefinition) -> str:

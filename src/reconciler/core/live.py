@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from reconciler.core.essences import ImportDefinition, Kind, address
+from reconciler.core.essences import AnyEssence, ImportDefinition, Kind, address
 from reconciler.core.tags import SplitTags
 from reconciler.core.vocabulary import next_version as _next_version
 from reconciler.core.vocabulary import version_key
@@ -22,7 +22,7 @@ from reconciler.core.vocabulary import version_key
 class LiveResource:
     kind: Kind
     name: str
-    essence: Any  # the kind's essence type
+    essence: AnyEssence  # the kind's essence type
     managed: bool
     system: bool = False
     secret_hashes: dict[str, str] = field(default_factory=dict)
@@ -38,7 +38,7 @@ class LiveResource:
         cls,
         kind: Kind,
         name: str,
-        essence: Any,
+        essence: AnyEssence,
         tags: SplitTags,
         system: bool = False,
         unreadable: tuple[str, ...] = (),

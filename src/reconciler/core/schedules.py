@@ -8,9 +8,9 @@ the Windows name to write instead. `next_run` backs ``reconcile status``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta, tzinfo
 
+from reconciler.core.essences import RecurrencePattern, Trigger
 from reconciler.core.vocabulary import AZURE_TIME_ZONES, WEEK_DAYS
 
 _FIELDS = ("minute (0-59)", "hour (0-23)", "day of month (1-31)", "month (1-12)", "weekday (0-6)")
@@ -52,7 +52,7 @@ def _windows_name(iana: str) -> str | None:
     return found if found in AZURE_TIME_ZONES else None
 
 
-def next_run(trigger: Any, now: datetime | None = None) -> datetime | None:
+def next_run(trigger: Trigger, now: datetime | None = None) -> datetime | None:
     """When a cron or recurrence trigger (an essence's `Trigger`) next fires, in its own zone."""
     zone = _zone(trigger.time_zone)
     current = (now or datetime.now(UTC)).astimezone(zone)
@@ -67,7 +67,9 @@ def next_run(trigger: Any, now: datetime | None = None) -> datetime | None:
     return _next_recurrence(trigger, current, start)
 
 
-def _next_recurrence(trigger: Any, current: datetime, start: datetime | None) -> datetime | None:
+def _next_recurrence(
+    trigger: Trigger, current: datetime, start: datetime | None
+) -> datetime | None:
     step = {
         "minute": timedelta(minutes=1),
         "hour": timedelta(hours=1),
@@ -86,7 +88,7 @@ def _next_recurrence(trigger: Any, current: datetime, start: datetime | None) ->
     return anchor + periods * interval
 
 
-def _next_pattern(pattern: Any, current: datetime) -> datetime | None:
+def _next_pattern(pattern: RecurrencePattern, current: datetime) -> datetime | None:
     hours = pattern.hours or [0]
     minutes = pattern.minutes or [0]
     for offset in range(0, 8):
@@ -101,7 +103,7 @@ def _next_pattern(pattern: Any, current: datetime) -> datetime | None:
     return None
 
 
-def _zone(name: str) -> Any:
+def _zone(name: str) -> tzinfo:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -112,7 +114,7 @@ def _zone(name: str) -> Any:
         return UTC
 
 
-def _start(text: str | None, zone: Any) -> datetime | None:
+def _start(text: str | None, zone: tzinfo) -> datetime | None:
     if not text:
         return None
     try:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from reconciler.core.essences import ImportDefinition, ImportEssence, Kind
+from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind
 from reconciler.core.live import DataLocation, ImportJob, LiveAsset, LiveResource
 
 Progress = Callable[[int], None]
@@ -60,7 +60,7 @@ class Workspace(WorkspaceReader, Protocol):
         self,
         kind: Kind,
         name: str,
-        essence: Any,
+        essence: AnyEssence,
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from reconciler.core.desired import DesiredState
 from reconciler.core.errors import ImportFailed, ReconcileError
-from reconciler.core.essences import Kind, address
+from reconciler.core.essences import ConnectionEssence, Kind, address, narrow
 from reconciler.core.plan import Action, Plan
 from reconciler.imports.base import ImportRunner, SourceSize, import_request
 
@@ -54,12 +54,14 @@ def check_sources(
     for name in to_check:
         item = desired.get(address(Kind.IMPORT, name))
         assert item is not None
-        definition = item.essence.definition
+        definition = item.imported.definition
         conn_address = address(Kind.CONNECTION, definition.source.connection)
         connection = desired.get(conn_address)
         assert connection is not None
         secrets = desired.secrets.of(conn_address)
-        request = import_request(name, "check", definition, connection.essence, secrets)
+        request = import_request(
+            name, "check", definition, narrow(connection.essence, ConnectionEssence), secrets
+        )
         try:
             sizes[name] = runner.check(request) or SourceSize()
         except ImportFailed as exc:

@@ -18,7 +18,14 @@ from typing import Any
 
 import yaml
 
-from reconciler.core.essences import ImportDefinition, Kind
+from reconciler.core.essences import (
+    ConnectionEssence,
+    DatastoreEssence,
+    ImportDefinition,
+    Kind,
+    ScheduleEssence,
+    narrow,
+)
 from reconciler.core.live import AssetVersion, LiveResource
 from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
 from reconciler.core.vocabulary import (
@@ -91,7 +98,10 @@ def export_yaml(
         if datastores:
             data["datastores"] = datastores
     if Kind.IMPORT in wanted or Kind.SCHEDULE in wanted:
-        schedules = {r.essence.import_name: r for r in by_kind.get(Kind.SCHEDULE, [])}
+        schedules = {
+            narrow(r.essence, ScheduleEssence).import_name: r
+            for r in by_kind.get(Kind.SCHEDULE, [])
+        }
         found = {
             name: i
             for name, definition in sorted(imports.items())
@@ -105,7 +115,7 @@ def export_yaml(
 
 
 def _connection(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
-    essence = live.essence
+    essence = narrow(live.essence, ConnectionEssence)
     address = live.address
     if not CONNECTION_NAME.fullmatch(live.name):
         builder.skip(address, "the name is not one Azure ML accepts for a declared connection")
@@ -130,7 +140,7 @@ def _connection(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
 
 
 def _datastore(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
-    essence = live.essence
+    essence = narrow(live.essence, DatastoreEssence)
     address = live.address
     if live.system:
         builder.skip(address, "a system datastore: Azure ML manages it (target it in paths)")
@@ -202,7 +212,7 @@ def _import(
 
 
 def _schedule(live: LiveResource) -> dict[str, Any]:
-    essence = live.essence
+    essence = narrow(live.essence, ScheduleEssence)
     trigger = {k: v for k, v in essence.trigger.to_dict().items() if v is not None}
     if trigger.get("time_zone") == "UTC":
         del trigger["time_zone"]

@@ -215,7 +215,7 @@ def overlap_problem(
     more = f" and {len(found) - 1} more" if len(found) > 1 else ""
     return state.locator.problem(
         (*desired.config_path, "path"),
-        f"{desired.essence.path} overlaps the data of {what}, stored at {first.path}{more}; "
+        f"{desired.imported.path} overlaps the data of {what}, stored at {first.path}{more}; "
         "data versions are immutable, and this import would write there",
         "give this import a path of its own that holds no other asset's data and lies in none "
         "(e.g. azureml://datastores/<datastore>/paths/" + desired.name + ")",
@@ -230,7 +230,7 @@ def dependents(
     for resource in desired:
         if resource.kind is not Kind.IMPORT:
             continue
-        definition = resource.essence.definition
+        definition = resource.imported.definition
         uses = (
             definition.source.connection == name
             if kind is Kind.CONNECTION

@@ -122,7 +122,7 @@ def _plan_changes(
                 continue
             change, problem = import_guard(resource, assets.get(resource.name), change, desired)
             if problem is None and change.action is Action.MATERIALIZE:  # it would write
-                found = data.around(resource.essence.path, besides=resource.name)
+                found = data.around(resource.imported.path, besides=resource.name)
                 problem = overlap_problem(resource, found, desired) if found else None
             if problem is not None:
                 problems.append(problem)
@@ -275,7 +275,7 @@ def _plan_import(
     change = _plan_import_data(desired, asset, again)
     if isinstance(change, str) or asset is None:
         return change
-    made = asset.acted_on(desired.essence.version)
+    made = asset.acted_on(desired.imported.version)
     if made is not None and made.provenance:
         change = change.model_copy(update={"last_changed_by": made.provenance})
     if not asset.archived:
@@ -302,7 +302,7 @@ def _path(field: FieldChange) -> str:
 def _plan_import_data(
     desired: DesiredResource, asset: LiveAsset | None, again: bool
 ) -> ResourceChange | str:
-    spec: ImportEssence = desired.essence
+    spec = desired.imported
     versions = asset.versions if asset else ()
     jobs = asset.jobs if asset else ()
     pinned = spec.version

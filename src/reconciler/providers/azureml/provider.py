@@ -33,7 +33,16 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.core.errors import ProviderError
-from reconciler.core.essences import ImportDefinition, ImportEssence, Kind
+from reconciler.core.essences import (
+    AnyEssence,
+    ConnectionEssence,
+    DatastoreEssence,
+    ImportDefinition,
+    ImportEssence,
+    Kind,
+    ScheduleEssence,
+    narrow,
+)
 from reconciler.core.live import (
     AssetVersion,
     DataLocation,
@@ -74,7 +83,7 @@ class _KindOps:
     """What the provider does with one kind of resource."""
 
     list: Callable[[AzureWorkspace], list[LiveResource]]  # JSON (`reads`) or SDK entities
-    build: Callable[[str, Any, Mapping[str, str], Mapping[str, str]], Any]
+    build: Callable[[str, AnyEssence, Mapping[str, str], Mapping[str, str]], Any]
     write: Callable[[Any, Any], Any]
     delete: Callable[[Any, str], Any]
 
@@ -112,19 +121,25 @@ def _delete_schedule(ml: Any, name: str) -> Any:
 _KINDS: Mapping[Kind, _KindOps] = {
     Kind.CONNECTION: _KindOps(
         list=lambda workspace: workspace.rest.connections(),
-        build=mapping.connection_entity,
+        build=lambda name, essence, secrets, tags: mapping.connection_entity(
+            name, narrow(essence, ConnectionEssence), secrets, tags
+        ),
         write=lambda ml, entity: ml.connections.create_or_update(entity),
         delete=lambda ml, name: ml.connections.delete(name),
     ),
     Kind.DATASTORE: _KindOps(
         list=lambda workspace: workspace.rest.datastores(),
-        build=mapping.datastore_entity,
+        build=lambda name, essence, secrets, tags: mapping.datastore_entity(
+            name, narrow(essence, DatastoreEssence), secrets, tags
+        ),
         write=lambda ml, entity: ml.datastores.create_or_update(entity),
         delete=lambda ml, name: ml.datastores.delete(name),
     ),
     Kind.SCHEDULE: _KindOps(
         list=_list_schedules,
-        build=lambda name, essence, _secrets, tags: mapping.schedule_entity(name, essence, tags),
+        build=lambda name, essence, _secrets, tags: mapping.schedule_entity(
+            name, narrow(essence, ScheduleEssence), tags
+        ),
         write=lambda ml, entity: _write_schedule(ml, entity),
         delete=lambda ml, name: _delete_schedule(ml, name),
     ),
@@ -318,7 +333,7 @@ class AzureWorkspace:
         self,
         kind: Kind,
         name: str,
-        essence: Any,
+        essence: AnyEssence,
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from reconciler.core.errors import ImportFailed, ProviderError
 from reconciler.core.essences import (
     DEFINITION_FIELDS,
+    AnyEssence,
     ConnectionEssence,
     ImportDefinition,
     ImportEssence,
@@ -159,7 +160,7 @@ class LocalWorkspace:
         self,
         kind: Kind,
         name: str,
-        essence: Any,
+        essence: AnyEssence,
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
