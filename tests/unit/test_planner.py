@@ -230,10 +230,12 @@ def test_a_change_to_the_desired_state_plans_the_right_action(
 def test_materialize_after_a_change_names_the_version_it_replaces(project: Path) -> None:
     apply_all_but_imports(project)
     edit(project, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW LIMIT 10")
-    step = next(c for c in plan_for(project).resource_changes if c.type == "import")
+    plan = plan_for(project)
+    step = next(c for c in plan.resource_changes if c.type == "import")
     assert step.version == "2"
     assert reason_text(step) == "definition changed since version 1"
-    assert step.change.actions == ("create",)
+    written = json.loads(plan.to_json())["resource_changes"]
+    assert next(c for c in written if c["type"] == "import")["change"]["actions"] == ["create"]
 
 
 def test_a_pinned_version_with_another_definition_is_an_error_that_says_bump(project: Path) -> None:

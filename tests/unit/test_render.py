@@ -34,7 +34,6 @@ def change(address: str, action: Action, *fields: FieldChange, **extra: object) 
         name=name,
         action=action,
         change=Change(
-            actions=action.terraform_actions,
             before=before,
             after=after,
             replace_paths=tuple(f.path for f in fields if f.forces_replacement),

@@ -343,7 +343,7 @@ def apply(
     fresh_out = session.output_file(fresh_plan_out)
     if fresh_out is not None and not plan_file:
         raise click.UsageError("--fresh-plan-out goes with a PLAN_FILE")
-    saved = _read_plan(Path(plan_file)) if plan_file else None
+    saved = _plan_file(Path(plan_file)) if plan_file else None
     if saved is not None and (targets or replace or prune):
         raise click.UsageError(
             "a saved plan carries its own --target, --replace and --prune; plan again to change "
@@ -751,36 +751,10 @@ def emulator(args: tuple[str, ...]) -> None:
 EMULATOR_SCRIPT = "reconciler-emulator"
 
 
-def _read_plan(path: Path) -> Plan:
-    from pydantic import ValidationError
+def _plan_file(path: Path) -> Plan:
+    from reconciler.core.plan import Plan
 
-    from reconciler.core.plan import FORMAT_VERSION, Plan
-
-    try:
-        text = path.read_text(encoding="utf-8")
-        version = _format_version(text)
-        if version is not None and version != FORMAT_VERSION:
-            raise ReconcileError(
-                f"{path} has plan format {version}; this reconciler reads {FORMAT_VERSION}",
-                hint="plan again with this version of reconciler",
-            )
-        return Plan.from_json(text)
-    except (ValidationError, ValueError, OSError, RecursionError) as exc:
-        raise ReconcileError(
-            f"{path} is not a reconciler plan file (or one from an incompatible version)",
-            hint="create one with: reconcile plan --out FILE",
-        ) from exc
-
-
-def _format_version(text: str) -> str | None:
-    import json
-
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    version = data.get("format_version") if isinstance(data, dict) else None
-    return version if isinstance(version, str) else None
+    return Plan.read(path)
 
 
 def _render(result: Plan, fmt: str, session: Session) -> str:

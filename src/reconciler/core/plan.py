@@ -1,21 +1,36 @@
-"""The plan: a frozen value that round-trips through JSON.
+"""The plan: a frozen value that round-trips through JSON, and its file format.
 
 Its shape follows Terraform's JSON plan where one exists (``resource_changes`` items with
 ``address`` and ``change.actions``), so plan tooling that reads Terraform plans can read ours.
-``reconcile plan --out`` writes exactly this document and ``reconcile apply FILE`` reads it
-back and applies it only where a fresh plan agrees with it (see `reconciler.engine.review`).
-Plans hold no secret values and nothing derived from one: secret fields appear only as
-references and as "(sensitive)". The outcome of applying a plan (`ApplyResult`) lives here too.
+As in Terraform's ``plans.Change``, a change holds one `Action`; the ``change.actions`` array is
+derived from it when the plan is written, and a file whose array disagrees with its action is
+refused (it was edited). ``reconcile plan --out`` writes exactly this document and
+``reconcile apply FILE`` reads it back (`Plan.read`, beside `FORMAT_VERSION`) and applies it
+only where a fresh plan agrees with it (see `reconciler.engine.review`). Plans hold no secret
+values and nothing derived from one: secret fields appear only as references and as
+"(sensitive)". The outcome of applying a plan (`ApplyResult`) lives here too.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from reconciler.core.errors import ReconcileError, StalePlanError
 from reconciler.core.essences import Kind
 
 FORMAT_VERSION = "2.0"
@@ -89,7 +104,8 @@ class FieldChange(Frozen):
 
 
 class Change(Frozen):
-    actions: tuple[str, ...]
+    """Before and after (``change.actions`` is derived from the resource change's action)."""
+
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     replace_paths: tuple[str, ...] = ()
@@ -127,6 +143,39 @@ class ResourceChange(Frozen):
     @property
     def is_change(self) -> bool:
         return self.action.is_change
+
+    @model_serializer(mode="wrap")
+    def _with_actions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Terraform's ``change.actions``, derived from the one action when written."""
+        data: dict[str, Any] = handler(self)
+        data["change"] = {"actions": list(self.action.terraform_actions), **data["change"]}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _actions_agree(cls, data: Any) -> Any:
+        """Read ``change.actions`` back only to check it: the action is the fact."""
+        if not isinstance(data, dict) or not isinstance(data.get("change"), dict):
+            return data
+        change = dict(data["change"])
+        written = change.pop("actions", None)
+        try:
+            derived = list(Action(str(data.get("action"))).terraform_actions)
+        except ValueError:
+            return data  # an unknown action: refused by the field's own validation
+        if written is not None and written != derived:
+            raise PydanticCustomError(
+                "actions_disagree",
+                "{address}: change.actions {written} disagrees with action {action} (which "
+                "means {derived}); the file was edited after reconcile plan wrote it",
+                {
+                    "address": str(data.get("address")),
+                    "written": json.dumps(written),
+                    "action": json.dumps(data.get("action")),
+                    "derived": json.dumps(derived),
+                },
+            )
+        return {**data, "change": change}
 
 
 class IgnoredResource(Frozen):
@@ -219,6 +268,45 @@ class Plan(Frozen):
     @classmethod
     def from_json(cls, text: str) -> Plan:
         return cls.model_validate_json(text)
+
+    @classmethod
+    def read(cls, path: Path) -> Plan:
+        """A plan file written by ``reconcile plan --out``; a `ReconcileError` says why a file
+        is not one (another format version, an edited ``change.actions``, not a plan)."""
+        try:
+            text = path.read_text(encoding="utf-8")
+            version = _format_version(text)
+            if version is not None and version != FORMAT_VERSION:
+                raise StalePlanError(
+                    f"{path} has plan format {version}; this reconciler reads {FORMAT_VERSION}",
+                    hint="plan again with this version of reconciler",
+                )
+            return cls.from_json(text)
+        except ValidationError as exc:
+            edited = [e for e in exc.errors() if e["type"] == "actions_disagree"]
+            if edited:
+                raise ReconcileError(
+                    f"{path}: {edited[0]['msg']}", hint="plan again: reconcile plan --out FILE"
+                ) from None
+            raise _not_a_plan(path) from exc
+        except (ValueError, OSError, RecursionError) as exc:
+            raise _not_a_plan(path) from exc
+
+
+def _not_a_plan(path: Path) -> ReconcileError:
+    return ReconcileError(
+        f"{path} is not a reconciler plan file (or one from an incompatible version)",
+        hint="create one with: reconcile plan --out FILE",
+    )
+
+
+def _format_version(text: str) -> str | None:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    version = data.get("format_version") if isinstance(data, dict) else None
+    return version if isinstance(version, str) else None
 
 
 _SUMMARY_KEY = {

@@ -77,3 +77,16 @@ def _same_query(before: Any, after: Any) -> bool:
     from reconciler.core.sql import canonical
 
     return canonical(before) == canonical(after)
+
+
+def flatten(spec: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Leaf fields as (dotted path, value), sorted; empty mappings stay as one field."""
+    out: list[tuple[str, Any]] = []
+    for key in sorted(spec):
+        value = spec[key]
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out += flatten(value, path + ".")
+        elif value is not None and value != {}:
+            out.append((path, value))
+    return out

@@ -15,20 +15,22 @@
 - Dependents: deleting or replacing a connection or datastore names the imports that use it
   and the data versions stored on it.
 
-Pure functions of desired and live values; the planner calls them.
+Pure functions of desired and live values. They return decisions (`Verdict`, a refusal's
+message, a field change); the planner applies them to the change it builds.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import Problem
 from reconciler.core.essences import Kind
 from reconciler.core.live import AssetVersion, DataLocation, LiveAsset, LiveResource
 from reconciler.core.names import DatastoreUri, data_key
-from reconciler.core.plan import PREVENT_DESTROY_FIELD, Action, FieldChange, Reason, ResourceChange
+from reconciler.core.plan import PREVENT_DESTROY_FIELD, Action, FieldChange, Reason
 from reconciler.core.vocabulary import version_key
 
 
@@ -47,80 +49,76 @@ def is_ours(live: LiveResource, owner: str) -> bool:
     return live.managed and live.owner == owner
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What a guard decides about a planned change: nothing (the default), another action or
+    reason (adopting writes reconciler's tags: an update), or a refusal. The planner applies it
+    to the change it is building; guards never build changes."""
+
+    action: Action | None = None
+    reason: Reason | None = None
+    detail: str | None = None
+    problem: Problem | None = None
+
+
+LEAVE = Verdict()
+
+
 def takeover(
-    desired: DesiredResource, live: LiveResource, change: ResourceChange, state: DesiredState
-) -> tuple[ResourceChange, Problem | None]:
-    """The change to a declared resource that exists but is not this desired state's."""
+    desired: DesiredResource,
+    live: LiveResource,
+    action: Action,
+    fields: Sequence[FieldChange],
+    state: DesiredState,
+) -> Verdict:
+    """What may happen to a declared resource that exists but is not this desired state's."""
     if live.system or (live.managed and live.owner in (None, state.owner)):
-        return change, None  # ours (or written before owners were recorded: adopted)
+        return LEAVE  # ours (or written before owners were recorded: adopted)
     if desired.adopt:
-        if change.action in (Action.UPDATE, Action.NOOP):
-            update = {"action_reason": Reason.TAKE_OVER} | _as_update(change)
-            change = change.model_copy(update=update)
-        return change, None
-    if not live.managed and change.action is not Action.REPLACE and not _known(change):
-        return change, None  # it already matches: adopting only adds reconciler's tags
-    what = "replace it" if change.action is Action.REPLACE else "overwrite it"
-    return change, _not_yours(desired, state, f"exists and is {owner_of(live)}", what)
-
-
-def import_guard(
-    desired: DesiredResource, asset: LiveAsset | None, change: ResourceChange, state: DesiredState
-) -> tuple[ResourceChange, Problem | None]:
-    """An import's change with its data asset's ownership and recorded protection applied,
-    both read off the latest version reconciler tagged (`LiveAsset.owning_version`)."""
-    owning = asset.owning_version() if asset is not None else None
-    recorded = owning is not None and owning.prevent_destroy
-    lifted = protection_change(desired, recorded)
-    update: dict[str, object] = {"prevent_destroy": desired.protected(recorded)}
-    if lifted is not None and change.action in (Action.NOOP, Action.UPDATE):
-        update |= _as_update(change)
-        update["fields"] = tuple(sorted((*change.fields, lifted), key=lambda f: f.path))
-    made = owning or (asset.latest_version() if asset is not None else None)
-    return asset_takeover(desired, made, change.model_copy(update=update), state)
+        if action in (Action.UPDATE, Action.NOOP):
+            return Verdict(action=Action.UPDATE, reason=Reason.TAKE_OVER)
+        return LEAVE
+    if not live.managed and action is not Action.REPLACE and not _known(fields):
+        return LEAVE  # it already matches: adopting only adds reconciler's tags
+    what = "replace it" if action is Action.REPLACE else "overwrite it"
+    return Verdict(problem=_not_yours(desired, state, f"exists and is {owner_of(live)}", what))
 
 
 def asset_takeover(
-    desired: DesiredResource, made: AssetVersion | None, change: ResourceChange, state: DesiredState
-) -> tuple[ResourceChange, Problem | None]:
-    """The change to a declared import whose data asset exists but is not this desired
+    desired: DesiredResource,
+    made: AssetVersion | None,
+    action: Action,
+    fields: Sequence[FieldChange],
+    version: str | None,
+    state: DesiredState,
+) -> Verdict:
+    """What may happen to a declared import whose data asset exists but is not this desired
     state's: ``made`` is the version ownership is read from (the latest reconciler tagged, else
     the latest: a hand-made asset). Adding a version or changing metadata needs
     ``lifecycle.adopt``; a hand-made asset that already matches is adopted by writing
     reconciler's tags on the version the plan acts on."""
     if made is None or (made.managed and made.owner in (None, state.owner)):
-        return change, None
-    if change.action is Action.IN_PROGRESS:
-        return change, None  # nothing is written while its import runs
+        return LEAVE
+    if action is Action.IN_PROGRESS:
+        return LEAVE  # nothing is written while its import runs
     if desired.adopt:
-        update: dict[str, object] = {"action_reason": Reason.TAKE_OVER}
-        if change.action is Action.MATERIALIZE:
-            update["reason_detail"] = owner_of(made)
-        else:
-            update |= _as_update(change)
-        return change.model_copy(update=update), None
-    if not made.managed and change.action in (Action.NOOP, Action.UPDATE) and not _known(change):
-        update = {"action_reason": Reason.ADOPT} | _as_update(change)
-        return change.model_copy(update=update), None
+        if action is Action.MATERIALIZE:
+            return Verdict(reason=Reason.TAKE_OVER, detail=owner_of(made))
+        return Verdict(action=Action.UPDATE, reason=Reason.TAKE_OVER)
+    if not made.managed and action in (Action.NOOP, Action.UPDATE) and not _known(fields):
+        return Verdict(action=Action.UPDATE, reason=Reason.ADOPT)
     what = {
-        Action.MATERIALIZE: f"add version {change.version} to it",
+        Action.MATERIALIZE: f"add version {version} to it",
         Action.UPDATE: "overwrite its metadata",
-    }.get(change.action, "manage it as this project's")
+    }.get(action, "manage it as this project's")
     where = f"exists and is {owner_of(made)} (version {made.version})"
-    return change, _not_yours(desired, state, where, what, f"data asset {desired.name}")
+    return Verdict(problem=_not_yours(desired, state, where, what, f"data asset {desired.name}"))
 
 
-def _as_update(change: ResourceChange) -> dict[str, object]:
-    return {
-        "action": Action.UPDATE,
-        "change": change.change.model_copy(update={"actions": Action.UPDATE.terraform_actions}),
-    }
-
-
-def _known(change: ResourceChange) -> bool:
-    """Whether the change has a field that can be compared, other than the protection (which
-    adopting a matching resource writes along with reconciler's other tags)."""
-    return any(not f.sensitive and f.path != PREVENT_DESTROY_FIELD for f in change.fields)
+def _known(fields: Sequence[FieldChange]) -> bool:
+    """Whether a field can be compared, other than the protection (which adopting a matching
+    resource writes along with reconciler's other tags)."""
+    return any(not f.sensitive and f.path != PREVENT_DESTROY_FIELD for f in fields)
 
 
 def _not_yours(
@@ -134,16 +132,16 @@ def _not_yours(
 
 
 def protection(
-    desired: DesiredResource | None, live: LiveResource | None, change: ResourceChange
+    desired: DesiredResource | None, live: LiveResource | None, action: Action, address: str
 ) -> str | None:
     """Why a delete or replace must not happen, or None. Protected is as declared when
     ``prevent_destroy`` is written, else as recorded on the resource."""
-    if change.action not in (Action.DELETE, Action.REPLACE):
+    if action not in (Action.DELETE, Action.REPLACE):
         return None
     recorded = live is not None and live.prevent_destroy
     if not (desired.protected(recorded) if desired is not None else recorded):
         return None
-    verb = "delete" if change.action is Action.DELETE else "replace"
+    verb = "delete" if action is Action.DELETE else "replace"
     if desired is None:
         how = (
             "it is no longer declared, but its protection is recorded on it: declare it again "
@@ -156,10 +154,7 @@ def protection(
             "its protection is recorded on it, and removing the line does not lift it: set "
             "lifecycle.prevent_destroy: false on it if it really must go"
         )
-    return (
-        f"{change.address} is protected by lifecycle.prevent_destroy; this plan would {verb} "
-        f"it; {how}"
-    )
+    return f"{address} is protected by lifecycle.prevent_destroy; this plan would {verb} it; {how}"
 
 
 def protection_change(desired: DesiredResource, recorded: bool) -> FieldChange | None:

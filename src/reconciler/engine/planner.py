@@ -1,22 +1,21 @@
 """build_plan(desired, reader) -> Plan. Reads only; the same input gives the same plan.
 
 Desired and live resources are reduced to essences and diffed field by field; secrets are
-compared through their stored salted hashes; imports are planned by fingerprint (a new
-version is materialised only when the definition changed, never twice for the same one).
+compared through their stored salted hashes; imports are planned by definition
+(`reconciler.engine.import_planner`). Each change is drafted, the guards' decisions (ownership,
+protection) applied to the draft, and built once (`reconciler.engine.draft`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import ConfigError, Problem
-from reconciler.core.essences import ImportEssence, Kind, address
-from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource, LiveState
+from reconciler.core.essences import Kind, address
+from reconciler.core.live import LiveResource, LiveState
 from reconciler.core.plan import (
-    ARCHIVED_FIELD,
     Action,
     Change,
     FieldChange,
@@ -27,20 +26,19 @@ from reconciler.core.plan import (
     ResourceChange,
 )
 from reconciler.core.secrets import SecretHasher
-from reconciler.core.vocabulary import version_key
 from reconciler.core.workspace import WorkspaceReader
-from reconciler.engine.diff import diff_specs, secret_change
+from reconciler.engine.diff import diff_specs, flatten, secret_change
+from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
     DataIndex,
     dependents,
-    import_guard,
     is_ours,
-    overlap_problem,
     owner_of,
     protection,
     protection_change,
     takeover,
 )
+from reconciler.engine.import_planner import plan_import
 from reconciler.engine.order import order
 from reconciler.engine.targeting import Scope
 
@@ -81,9 +79,31 @@ def build_plan(
     """The plan for ``desired`` against what ``reader`` reads. ``targets`` limits it to those
     addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
     version of unchanged imports (or a delete + create of other resources)."""
-    hasher = hasher or SecretHasher()
     imports = [r.name for r in desired.of_kind(Kind.IMPORT)]
     live = read_live(reader, imports, desired.owner)
+    return plan_against(
+        desired,
+        live,
+        reader.describe(),
+        prune=prune,
+        hasher=hasher,
+        targets=targets,
+        replace=replace,
+    )
+
+
+def plan_against(
+    desired: DesiredState,
+    live: LiveState,
+    workspace: str,
+    *,
+    prune: bool = False,
+    hasher: SecretHasher | None = None,
+    targets: Iterable[str] = (),
+    replace: Iterable[str] = (),
+) -> Plan:
+    """`build_plan` on what was read already (``workspace`` names it)."""
+    hasher = hasher or SecretHasher()
     prune = prune or desired.prune
     scope = Scope.of(desired, live, targets, replace)
     changes, problems = _plan_changes(desired, live, hasher, scope)
@@ -93,7 +113,7 @@ def build_plan(
         raise ConfigError(problems=problems)
     return Plan(
         environment=desired.environment,
-        workspace=reader.describe(),
+        workspace=workspace,
         prune=prune,
         secrets_compared=desired.secrets.resolved,
         targets=scope.targets,
@@ -115,44 +135,100 @@ def _plan_changes(
     for resource in desired.resources:
         again = resource.address in scope.replace
         if resource.kind is Kind.IMPORT:
-            change = _plan_import(resource, assets.get(resource.name), again)
-            if isinstance(change, str):
-                where = (*resource.config_path, "version")
-                problems.append(desired.locator.problem(where, change))
-                continue
-            change, problem = import_guard(resource, assets.get(resource.name), change, desired)
-            if problem is None and change.action is Action.MATERIALIZE:  # it would write
-                found = data.around(resource.imported.path, besides=resource.name)
-                problem = overlap_problem(resource, found, desired) if found else None
-            if problem is not None:
-                problems.append(problem)
+            change, found = plan_import(resource, assets.get(resource.name), again, desired, data)
         else:
             existing = by_address.get(resource.address)
-            change = _plan_resource(resource, existing, desired, hasher)
-            if again and change.action in (Action.NOOP, Action.UPDATE):
-                change = change.model_copy(
-                    update={
-                        "action": Action.REPLACE,
-                        "action_reason": Reason.REPLACE_REQUESTED,
-                        "change": change.change.model_copy(
-                            update={"actions": Action.REPLACE.terraform_actions}
-                        ),
-                    }
-                )
-            if existing is not None:
-                change, problem = takeover(resource, existing, change, desired)
-                if problem is not None:
-                    problems.append(problem)
-                change = change.model_copy(update={"last_changed_by": existing.provenance})
-            refusal = protection(resource, existing, change)
-            if refusal is not None:
-                where = (*resource.config_path, "lifecycle", "prevent_destroy")
-                problems.append(desired.locator.problem(where, refusal))
-            if change.action is Action.REPLACE:
-                affected = dependents(resource.kind, resource.name, desired.resources, live.assets)
-                change = change.model_copy(update={"dependents": affected})
-        changes.append(change)
+            change, found = _plan_resource(resource, existing, again, desired, hasher, live)
+        problems += found
+        if change is not None:
+            changes.append(change)
     return changes, problems
+
+
+def _plan_resource(
+    resource: DesiredResource,
+    live: LiveResource | None,
+    again: bool,
+    state: DesiredState,
+    hasher: SecretHasher,
+    everything: LiveState,
+) -> tuple[ResourceChange, list[Problem]]:
+    """A connection's, datastore's or schedule's change, and why it may not happen (another
+    owner's resource, a protected one); ``again``: replace it (--replace)."""
+    draft = _compare(resource, live, state, hasher)
+    if again and draft.action in (Action.NOOP, Action.UPDATE):
+        draft.action, draft.reason = Action.REPLACE, Reason.REPLACE_REQUESTED
+    problems: list[Problem] = []
+    if live is not None:
+        refused = draft.decide(takeover(resource, live, draft.action, draft.fields, state))
+        problems += [refused] if refused is not None else []
+        draft.last_changed_by = live.provenance
+    refusal = protection(resource, live, draft.action, resource.address)
+    if refusal is not None:
+        where = (*resource.config_path, "lifecycle", "prevent_destroy")
+        problems.append(state.locator.problem(where, refusal))
+    if draft.action is Action.REPLACE:
+        draft.dependents = dependents(
+            resource.kind, resource.name, state.resources, everything.assets
+        )
+    return draft.build(), problems
+
+
+def _compare(
+    resource: DesiredResource,
+    live: LiveResource | None,
+    state: DesiredState,
+    hasher: SecretHasher,
+) -> Draft:
+    """The change the declaration asks for: fields, secrets, protection, and the action."""
+    refs = {path: str(ref) for path, ref in resource.secrets.items()}
+    spec = resource.spec
+    if live is None:
+        fields = [FieldChange(path=k, after=v) for k, v in flatten(spec)]
+        fields += [secret_change(path) for path in resource.secrets]
+        fields.sort(key=lambda f: f.path)
+        return Draft(
+            resource,
+            Action.CREATE,
+            fields=fields,
+            secret_refs=refs,
+            prevent_destroy=resource.protected(False),
+        )
+    fields = diff_specs(resource.kind, live.spec, spec)
+    lifted = protection_change(resource, live.prevent_destroy)
+    if lifted is not None:
+        fields.append(lifted)
+    fields = [f for f in fields if not (f.path in live.unreadable and f.before is None)]
+    for path in sorted(resource.secrets):
+        if not state.secrets.resolved:
+            fields.append(secret_change(path, unknown=True))
+            continue
+        stored = live.secret_hashes.get(path)
+        value = state.secrets.get(resource.address, path)
+        if stored is None or value is None or not hasher.matches(value, stored):
+            fields.append(secret_change(path))
+    fields.sort(key=lambda f: f.path)
+    replace = tuple(f.path for f in fields if f.forces_replacement)
+    known = [f for f in fields if not f.unknown]
+    reason: Reason | None = None
+    if replace:
+        action, reason = Action.REPLACE, Reason.REPLACE_CANNOT_UPDATE
+    elif not live.managed:
+        action, reason = Action.UPDATE, Reason.ADOPT
+    elif known:
+        action = Action.UPDATE
+    else:
+        action = Action.NOOP
+    return Draft(
+        resource,
+        action,
+        live.spec,
+        fields,
+        reason=reason,
+        replace_paths=replace,
+        secret_refs=refs,
+        prevent_destroy=resource.protected(live.prevent_destroy),
+    )
 
 
 def _orphans(
@@ -170,18 +246,11 @@ def _orphans(
         if not prune:
             orphans.append(Orphan(address=existing.address, with_prune=Action.DELETE))
             continue
-        change = _delete(existing).model_copy(
-            update={
-                "dependents": dependents(
-                    existing.kind, existing.name, desired.resources, live.assets
-                ),
-                "last_changed_by": existing.provenance,
-            }
-        )
-        refusal = protection(None, existing, change)
+        refusal = protection(None, existing, Action.DELETE, existing.address)
         if refusal is not None:
             problems.append(Problem("platform.yaml", None, None, existing.address, refusal))
-        pruned.append(change)
+        affected = dependents(existing.kind, existing.name, desired.resources, live.assets)
+        pruned.append(_delete(existing, affected))
     for name in live.imported:
         if address(Kind.IMPORT, name) in wanted:
             continue
@@ -192,260 +261,27 @@ def _orphans(
     return tuple(sorted(orphans, key=lambda o: o.address)), pruned, problems
 
 
-def _plan_resource(
-    desired: DesiredResource,
-    live: LiveResource | None,
-    state: DesiredState,
-    hasher: SecretHasher,
-) -> ResourceChange:
-    refs = {path: str(ref) for path, ref in desired.secrets.items()}
-    spec = desired.spec
-    if live is None:
-        fields = [FieldChange(path=k, after=v) for k, v in flatten(spec)]
-        fields += [secret_change(path) for path in desired.secrets]
-        fields.sort(key=lambda f: f.path)
-        change = _change(desired, Action.CREATE, None, tuple(fields), refs)
-        return change.model_copy(update={"prevent_destroy": desired.protected(False)})
-    fields = diff_specs(desired.kind, live.spec, spec)
-    lifted = protection_change(desired, live.prevent_destroy)
-    if lifted is not None:
-        fields.append(lifted)
-    fields = [f for f in fields if not (f.path in live.unreadable and f.before is None)]
-    for path in sorted(desired.secrets):
-        if not state.secrets.resolved:
-            fields.append(secret_change(path, unknown=True))
-            continue
-        stored = live.secret_hashes.get(path)
-        value = state.secrets.get(desired.address, path)
-        if stored is None or value is None or not hasher.matches(value, stored):
-            fields.append(secret_change(path))
-    fields.sort(key=lambda f: f.path)
-    replace = tuple(f.path for f in fields if f.forces_replacement)
-    known = [f for f in fields if not f.unknown]
-    reason: Reason | None = None
-    if replace:
-        action, reason = Action.REPLACE, Reason.REPLACE_CANNOT_UPDATE
-    elif not live.managed:
-        action, reason = Action.UPDATE, Reason.ADOPT
-    elif known:
-        action = Action.UPDATE
-    else:
-        action = Action.NOOP
-    change = _change(desired, action, live.spec, tuple(fields), refs, reason, replace)
-    return change.model_copy(update={"prevent_destroy": desired.protected(live.prevent_destroy)})
-
-
-def _change(
-    desired: DesiredResource,
-    action: Action,
-    before: dict[str, Any] | None,
-    fields: tuple[FieldChange, ...],
-    refs: dict[str, str],
-    reason: Reason | None = None,
-    replace_paths: tuple[str, ...] = (),
-    version: str | None = None,
-    detail: str | None = None,
-) -> ResourceChange:
-    return ResourceChange(
-        address=desired.address,
-        type=desired.kind,
-        name=desired.name,
-        action=action,
-        change=Change(
-            actions=action.terraform_actions,
-            before=before,
-            after=desired.spec,
-            replace_paths=replace_paths,
-        ),
-        action_reason=reason,
-        reason_detail=detail,
-        fields=fields,
-        depends_on=desired.depends_on,
-        version=version,
-        secret_refs=refs,
-    )
-
-
-def _plan_import(
-    desired: DesiredResource, asset: LiveAsset | None, again: bool = False
-) -> ResourceChange | str:
-    """The import's change, or a message when the plan cannot be made. ``again``: a new
-    version of an unchanged definition was asked for (``--replace``). A data asset archived
-    (by ``--prune`` or by hand) and declared again is restored along with that change."""
-    change = _plan_import_data(desired, asset, again)
-    if isinstance(change, str) or asset is None:
-        return change
-    made = asset.acted_on(desired.imported.version)
-    if made is not None and made.provenance:
-        change = change.model_copy(update={"last_changed_by": made.provenance})
-    if not asset.archived:
-        return change
-    if change.action is Action.IN_PROGRESS:
-        return change
-    restore = FieldChange(path=ARCHIVED_FIELD, before=True, after=False)
-    update: dict[str, Any] = {"fields": tuple(sorted((*change.fields, restore), key=_path))}
-    if change.action is Action.NOOP:
-        update |= {
-            "action": Action.UPDATE,
-            "action_reason": Reason.RESTORE_ARCHIVED,
-            "change": change.change.model_copy(update={"actions": Action.UPDATE.terraform_actions}),
-        }
-    elif change.action is Action.UPDATE and change.action_reason is None:
-        update["action_reason"] = Reason.RESTORE_ARCHIVED
-    return change.model_copy(update=update)
-
-
-def _path(field: FieldChange) -> str:
-    return field.path
-
-
-def _plan_import_data(
-    desired: DesiredResource, asset: LiveAsset | None, again: bool
-) -> ResourceChange | str:
-    spec = desired.imported
-    versions = asset.versions if asset else ()
-    jobs = asset.jobs if asset else ()
-    pinned = spec.version
-    current = (
-        next((v for v in versions if v.version == pinned), None)
-        if pinned
-        else (asset.latest_version() if asset else None)
-    )
-    definition = spec.definition.to_dict()
-    same = current is not None and (
-        current.fingerprint == spec.fingerprint or spec.definition.same_data(current.definition)
-    )
-    if current is not None and same and again:
-        if pinned:
-            return (
-                f"--replace {desired.address}: version {pinned} is pinned and exists; a new "
-                "snapshot needs a new version (bump it, or remove it to number automatically)"
-            )
-        assert asset is not None
-        return _change(
-            desired,
-            Action.MATERIALIZE,
-            definition,
-            (),
-            {},
-            Reason.REPLACE_REQUESTED,
-            version=asset.next_version(),
-        )
-    owed = current is not None and same and not pinned  # a pinned version is never moved
-    unfinished = _failed_since(jobs, spec, current.version) if owed and current else None
-    if unfinished is not None:  # a newer run of this definition (e.g. --replace) failed
-        assert asset is not None
-        return _change(
-            desired,
-            Action.MATERIALIZE,
-            definition,
-            (),
-            {},
-            Reason.RETRY_FAILED,
-            version=asset.next_version(),
-            detail=unfinished.error or unfinished.status.lower(),
-        )
-    if current is not None and same:
-        metadata = _metadata(current)
-        wanted = {"description": spec.description, "tags": spec.tags}
-        fields = tuple(diff_specs(Kind.IMPORT, metadata, wanted))
-        action = Action.UPDATE if fields else Action.NOOP
-        return _change(desired, action, metadata, fields, {}, version=current.version)
-    if pinned and current is not None:
-        return (
-            f"data asset {desired.name} version {pinned} already exists with a different "
-            "definition, and versions are immutable; bump the version (or remove it to number "
-            "versions automatically)"
-        )
-    running = next(
-        (j for j in jobs if j.active and _same_job(j, spec)),
-        None,
-    )
-    if running is not None:
-        return _change(
-            desired,
-            Action.IN_PROGRESS,
-            None,
-            (),
-            {},
-            Reason.IMPORT_RUNNING,
-            version=running.version,
-            detail=running.id,
-        )
-    version = pinned or (asset.next_version() if asset else "1")
-    last = next((j for j in reversed(jobs) if j.fingerprint == spec.fingerprint), None)
-    before = current.definition.to_dict() if current and current.definition else None
-    detail: str | None
-    if last is not None and last.status.unsuccessful:
-        reason, detail = Reason.RETRY_FAILED, last.error or last.status.lower()
-    elif current is None:
-        reason, detail = Reason.FIRST_VERSION, None
-    else:
-        reason, detail = Reason.DEFINITION_CHANGED, current.version
-    # the new version is made with the declared description and tags: show them too
-    wanted = {**definition, "description": spec.description, "tags": spec.tags}
-    fields = (
-        tuple(diff_specs(Kind.IMPORT, {**before, **_metadata(current)}, wanted))
-        if before and current
-        else tuple(FieldChange(path=k, after=v) for k, v in flatten(wanted))
-    )
-    return _change(
-        desired, Action.MATERIALIZE, before, fields, {}, reason, version=version, detail=detail
-    )
-
-
-def _metadata(version: AssetVersion) -> dict[str, Any]:
-    return {"description": version.description, "tags": version.tags}
-
-
-def _failed_since(
-    jobs: tuple[ImportJob, ...], spec: ImportEssence, version: str
-) -> ImportJob | None:
-    """The newest run of this definition when it failed or was cancelled after ``version``
-    was made: an asked-for new version (``--replace``) that is still owed, as Terraform keeps
-    a resource whose replacement failed tainted."""
-    newest = next((j for j in reversed(jobs) if _same_job(j, spec)), None)
-    if newest is None or not newest.status.unsuccessful:
-        return None
-    return newest if version_key(newest.version) > version_key(version) else None
-
-
-def _same_job(job: ImportJob, spec: ImportEssence) -> bool:
-    return job.fingerprint == spec.fingerprint or spec.definition.same_data(job.definition)
-
-
-def flatten(spec: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """Leaf fields as (dotted path, value), sorted; empty mappings stay as one field."""
-    out: list[tuple[str, Any]] = []
-    for key in sorted(spec):
-        value = spec[key]
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out += flatten(value, path + ".")
-        elif value is not None and value != {}:
-            out.append((path, value))
-    return out
-
-
 def _archive(name: str) -> ResourceChange:
     return ResourceChange(
         address=address(Kind.IMPORT, name),
         type=Kind.IMPORT,
         name=name,
         action=Action.ARCHIVE,
-        change=Change(actions=Action.ARCHIVE.terraform_actions),
+        change=Change(),
         action_reason=Reason.ARCHIVE_NOT_DECLARED,
     )
 
 
-def _delete(live: LiveResource) -> ResourceChange:
+def _delete(live: LiveResource, affected: tuple[str, ...]) -> ResourceChange:
     return ResourceChange(
         address=live.address,
         type=live.kind,
         name=live.name,
         action=Action.DELETE,
-        change=Change(actions=Action.DELETE.terraform_actions, before=live.spec, after=None),
+        change=Change(before=live.spec, after=None),
         action_reason=Reason.DELETE_NOT_DECLARED,
+        dependents=affected,
+        last_changed_by=live.provenance,
     )
 
 
