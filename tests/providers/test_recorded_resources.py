@@ -23,7 +23,8 @@ from reconciler.engine.planner import build_plan
 from reconciler.providers.factory import open_workspace
 from tests.emulator.conftest import call
 from tests.fidelity.recording import all_recordings
-from tests.providers.conftest import Harness, Quiet
+from tests.providers.conftest import Harness
+from tests.views import Quiet
 
 
 @dataclass(frozen=True)

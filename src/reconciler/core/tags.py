@@ -1,12 +1,17 @@
 """What reconciler writes beside the resources it manages, as tags (or metadata), and how it
-reads them back: ownership, protection, secret hashes, provenance. No I/O.
+reads them back: ownership, protection, secret hashes, provenance and the non-secret credential
+fields Azure ML does not return. Written by apply (`reconciler_tags`, `secret_hash_tags`), read
+by both providers (`split_tags`): one module, so the two cannot drift. No I/O.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler.core.vocabulary import (
+    CREDENTIAL_TAG_PREFIX,
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
     OWNER_TAG,
@@ -14,6 +19,40 @@ from reconciler.core.vocabulary import (
     PROVENANCE_TAG_PREFIX,
     SECRET_TAG_PREFIX,
 )
+
+
+def reconciler_tags(
+    owner: str,
+    *,
+    prevent_destroy: bool,
+    provenance: Mapping[str, str],
+    credentials: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """What reconciler writes beside a resource: who manages it, whether it is protected (as
+    declared, else as recorded: never lifted silently), what made it, and (connections) the
+    non-secret credential fields, which Azure ML does not return."""
+    tags = {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: owner}
+    if prevent_destroy:
+        tags[PREVENT_DESTROY_TAG] = "true"
+    tags.update({PROVENANCE_TAG_PREFIX + key: value for key, value in provenance.items()})
+    for key, value in sorted((credentials or {}).items()):
+        if key != "type":
+            tags[CREDENTIAL_TAG_PREFIX + key] = str(value)
+    return tags
+
+
+def secret_hash_tags(hashes: Mapping[str, str]) -> dict[str, str]:
+    """Each secret field's salted hash (field path -> hash), as written beside the resource."""
+    return {SECRET_TAG_PREFIX + path: digest for path, digest in hashes.items()}
+
+
+def stored_credentials(tags: Mapping[str, str]) -> dict[str, str]:
+    """The non-secret credential fields written beside a connection (`reconciler_tags`)."""
+    return {
+        key.removeprefix(CREDENTIAL_TAG_PREFIX): value
+        for key, value in sorted(tags.items())
+        if key.startswith(CREDENTIAL_TAG_PREFIX)
+    }
 
 
 @dataclass(frozen=True)

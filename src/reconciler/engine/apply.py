@@ -12,7 +12,6 @@ holding a secret's value refuses the whole apply, whatever made the plan.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,7 +19,7 @@ from typing import Protocol
 from reconciler.core.desired import DesiredState, plain_strings
 from reconciler.core.errors import ReconcileError
 from reconciler.core.essences import ImportEssence, Kind, parse_essence
-from reconciler.core.live import ImportJob, JobStatus
+from reconciler.core.live import JobStatus
 from reconciler.core.plan import (
     ARCHIVED_FIELD,
     Action,
@@ -30,16 +29,8 @@ from reconciler.core.plan import (
     StepResult,
 )
 from reconciler.core.secrets import SecretHasher, new_salt
-from reconciler.core.vocabulary import (
-    CREDENTIAL_TAG_PREFIX,
-    MANAGED_BY_TAG,
-    MANAGED_BY_VALUE,
-    OWNER_TAG,
-    PREVENT_DESTROY_TAG,
-    PROVENANCE_TAG_PREFIX,
-    SECRET_TAG_PREFIX,
-)
-from reconciler.core.workspace import Workspace, WorkspaceReader
+from reconciler.core.tags import reconciler_tags, secret_hash_tags
+from reconciler.core.workspace import Workspace
 from reconciler.engine.scheduler import run_steps
 
 
@@ -59,25 +50,20 @@ class _Context:
     provenance: Mapping[str, str]
 
     def tags(self, step: ResourceChange) -> dict[str, str]:
-        """What reconciler writes beside a resource: ownership, secret hashes, provenance and
-        (connections) the non-secret credential fields Azure ML does not return."""
-        tags = self.plain_tags(step)
-        for path, value in self.secret_values(step).items():
-            tags[SECRET_TAG_PREFIX + path] = self.hasher.hash(value, self.salt)
-        return tags
+        """What reconciler writes beside a resource (`reconciler.core.tags`), the secrets'
+        salted hashes included."""
+        hashes = {p: self.hasher.hash(v, self.salt) for p, v in self.secret_values(step).items()}
+        return self.plain_tags(step) | secret_hash_tags(hashes)
 
     def plain_tags(self, step: ResourceChange) -> dict[str, str]:
         """`tags` but the secrets' salted hashes."""
-        tags = {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: self.desired.owner}
-        if step.prevent_destroy:  # as declared, else as recorded: never lifted silently
-            tags[PREVENT_DESTROY_TAG] = "true"
-        tags.update({PROVENANCE_TAG_PREFIX + k: v for k, v in self.provenance.items()})
-        if step.type is Kind.CONNECTION:
-            credentials = (step.change.after or {}).get("credentials") or {}
-            for key, value in sorted(credentials.items()):
-                if key != "type":
-                    tags[CREDENTIAL_TAG_PREFIX + key] = str(value)
-        return tags
+        connection = step.type is Kind.CONNECTION
+        return reconciler_tags(
+            self.desired.owner,
+            prevent_destroy=step.prevent_destroy,
+            provenance=self.provenance,
+            credentials=(step.change.after or {}).get("credentials") if connection else None,
+        )
 
     def secret_values(self, step: ResourceChange) -> dict[str, str]:
         values = self.desired.secrets.of(step.address)
@@ -123,32 +109,6 @@ def apply_plan(
         stopping=stopping,
     )
     return ApplyResult([outcomes[s.address] for s in steps if s.address in outcomes], not_started)
-
-
-def wait_for_imports(
-    reader: WorkspaceReader,
-    running: Mapping[str, str],
-    *,
-    poll_seconds: float = 1.0,
-    timeout: float | None = None,
-    stopping: Callable[[], bool] = lambda: False,
-) -> dict[str, ImportJob]:
-    """Wait for import jobs already running (asset -> job id) to end; returns the ended jobs
-    (those still running when ``timeout`` passes are left out)."""
-    pending = dict(running)
-    ended: dict[str, ImportJob] = {}
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while pending and not stopping():
-        for asset in reader.list_assets(sorted(pending)):
-            job = next((j for j in asset.jobs if j.id == pending.get(asset.name)), None)
-            if job is not None and not job.active:
-                ended[asset.name] = job
-                del pending[asset.name]
-        if pending:
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            time.sleep(poll_seconds)
-    return ended
 
 
 _WRITES = frozenset({Action.CREATE, Action.UPDATE, Action.REPLACE, Action.MATERIALIZE})

@@ -18,7 +18,7 @@ from reconciler.core.plan import Action, Plan
 from reconciler.imports.base import ImportRunner, SourceSize, import_request
 
 
-def _default_runner() -> ImportRunner:
+def default_runner() -> ImportRunner:
     from reconciler.imports.runners import default_runner
 
     return default_runner()
@@ -29,11 +29,20 @@ class SourceReport:
     problems: list[str]  # one message per import whose source cannot run
     sizes: dict[str, SourceSize]  # import name -> what the check learned of its size
 
+    def refusal(self) -> ReconcileError | None:
+        """The error a failed check is (nothing may change), or None when every source runs."""
+        if not self.problems:
+            return None
+        return ReconcileError(
+            "source check failed:\n" + "\n".join(f"  {p}" for p in self.problems),
+            hint="fix the query or the connection's credentials; nothing was changed",
+        )
+
 
 def check_sources(
     plan: Plan,
     desired: DesiredState,
-    runner_factory: Callable[[], ImportRunner] = _default_runner,
+    runner_factory: Callable[[], ImportRunner] = default_runner,
 ) -> SourceReport:
     """Check every new or changed import's source; problems are empty when all can run."""
     if not desired.secrets.resolved:

@@ -38,6 +38,13 @@ class Review:
     def agrees(self) -> bool:
         return not self.differences
 
+    def restrict(self, fresh: Plan) -> Plan:
+        """What of ``fresh`` may be applied: the changes the reviewed plan agrees with, and
+        what needs nothing (so the plan still shows it); never a change nobody reviewed."""
+        agreed = {c.address for c in self.to_apply}
+        kept = tuple(c for c in fresh.resource_changes if c.address in agreed or not c.is_change)
+        return fresh.model_copy(update={"resource_changes": kept})
+
 
 def review(saved: Plan, fresh: Plan) -> Review:
     if saved.environment != fresh.environment:

@@ -37,11 +37,10 @@ from reconciler.core.live import (
     stored_definition,
 )
 from reconciler.core.names import normalise_datastore_path
-from reconciler.core.tags import split_tags
+from reconciler.core.tags import split_tags, stored_credentials
 from reconciler.core.vocabulary import (
     CONNECTION_CATEGORIES,
     CONNECTION_CREDENTIALS,
-    CREDENTIAL_TAG_PREFIX,
     DATASTORE_CREDENTIALS,
     DATASTORE_KINDS,
     DEFAULT_AUTHORITY,
@@ -205,11 +204,7 @@ def connection_from_json(item: Mapping[str, Any]) -> LiveResource:
     props = item.get("properties") or {}
     metadata = _strings(props.get("metadata"))
     tags = split_tags(metadata)
-    plain = {
-        key.removeprefix(CREDENTIAL_TAG_PREFIX): value
-        for key, value in sorted(metadata.items())
-        if key.startswith(CREDENTIAL_TAG_PREFIX)
-    }
+    plain = stored_credentials(metadata)
     auth = str(props.get("authType") or "None")
     kind = by_rest_name(CONNECTION_CREDENTIALS, auth)
     category = str(props.get("category") or "")
