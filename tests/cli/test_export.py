@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from reconciler.config.build import import_essence
-from reconciler.config.model.platform import DatabaseSource, DataImport
+from reconciler.config.model.imports import DatabaseSource, DataImport
 from reconciler.core.essences import ConnectionEssence, Credentials, DatastoreEssence, Kind
 from reconciler.providers.local.provider import LocalWorkspace
 from tests.conftest import LOCAL, RunCli, write_project

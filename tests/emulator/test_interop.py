@@ -33,7 +33,7 @@ class FakeRunner:
 def test_local_writes_are_served_to_the_sdk(
     tmp_path: Path, make_emulator: Any, make_client: Any
 ) -> None:
-    from reconciler.config.model.platform import DatabaseSource, DataImport
+    from reconciler.config.model.imports import DatabaseSource, DataImport
 
     local = LocalWorkspace(tmp_path / "ws", runner_factory=FakeRunner)
     spec = ConnectionEssence(

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import load
-from reconciler.config.model.platform import AzureBlobDatastore, DatabaseSource, UsernamePassword
+from reconciler.config.model.connections import UsernamePassword
+from reconciler.config.model.datastores import AzureBlobDatastore
+from reconciler.config.model.imports import DatabaseSource
 from reconciler.core.errors import ConfigError, ReconcileError
 from tests.conftest import DEMO_PASSWORD, LOCAL, PLATFORM, local_env, write_project
 

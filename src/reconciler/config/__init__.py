@@ -5,6 +5,7 @@
 """
 
 from reconciler.config.build import desired_state, from_config
-from reconciler.config.loader import LoadedConfig, known_environments, load
+from reconciler.config.loader import LoadedConfig, load
+from reconciler.config.overlays import known_environments
 
 __all__ = ["LoadedConfig", "desired_state", "from_config", "known_environments", "load"]

@@ -15,16 +15,16 @@ from typing import TypedDict
 from pydantic import BaseModel
 
 from reconciler.config.leaks import value_problems
-from reconciler.config.loader import LoadedConfig, by_location, load
-from reconciler.config.model.platform import (
+from reconciler.config.loader import LoadedConfig, load
+from reconciler.config.model.datastores import (
     AccountKeyCredentials,
-    AzureWorkspace,
-    DataImport,
-    Lifecycle,
-    Platform,
     SasCredentials,
     ServicePrincipalCredentials,
 )
+from reconciler.config.model.fields import Lifecycle
+from reconciler.config.model.imports import DataImport
+from reconciler.config.model.platform import AzureWorkspace, Platform
+from reconciler.config.problems import by_location
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
 from reconciler.core.errors import ConfigError

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
 
-from reconciler.config.model.platform import plain_variables
+from reconciler.config.model.fields import plain_variables
 from reconciler.core.desired import PLATFORM_FILE, DesiredResource, Locator, plain_strings
 from reconciler.core.errors import FieldPath, Problem, dotted
 from reconciler.core.essences import Kind
