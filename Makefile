@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean venv schema workflow-lint lock
+.PHONY: demo test check-fast lint typecheck unit core bench clean venv schema workflow-lint lock
 
 $(STAMP): pyproject.toml testing/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ demo: $(STAMP)
 
 ## Every check: lint, types, tests (the same command CI runs).
 test: lint typecheck workflow-lint unit
+
+## While working: lint, layers, types and the core tier (tests/core: the engine on an
+## in-memory workspace), in well under 30 s. `make test` still runs everything.
+check-fast: lint typecheck core
+
+core: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/core
 
 lint: $(STAMP)
 	$(BIN)/ruff check src testing tests bench scripts
