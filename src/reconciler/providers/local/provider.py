@@ -11,12 +11,9 @@ the version's folder is claimed right before the move (see `placement`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
@@ -56,12 +53,10 @@ from reconciler.core.vocabulary import (
 )
 from reconciler.core.workspace import Progress
 from reconciler.imports.base import ImportRunner, import_request
+from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_record, staging_name
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.placement import claim, mark, refusal, unmark
-from reconciler.providers.local.store import JobRecord, Store, lease_seconds, now
-
-INTERRUPTED = "the import was interrupted (its process stopped sending heartbeats)"
-OUTPUT_KEY = "output"  # a job record's folder its data goes to
+from reconciler.providers.local.store import Store, now
 
 
 def _default_runner() -> ImportRunner:
@@ -229,7 +224,7 @@ class LocalWorkspace:
             return self._fail(job_id, None, message)
         self.store.update_job(job_id, status=JobStatus.RUNNING, started_at=now())
         staging: Path | None = None
-        beat = _Heartbeat(self.store, job_id)
+        beat = Heartbeat(self.store, job_id)
         try:
             # every write stays under the workspace folder, whatever a client sent
             final = _inside(self.root, "datastores", target.datastore, target.folder)
@@ -327,31 +322,6 @@ class LocalWorkspace:
         return connection, self.store.secrets("connection", essence.source.connection)
 
 
-class _Heartbeat:
-    """Renews a running job's lease six times per lease while the import runs."""
-
-    def __init__(self, store: Store, job_id: str) -> None:
-        self._store, self._job_id = store, job_id
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
-
-    def __enter__(self) -> _Heartbeat:
-        self._store.heartbeat(self._job_id)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(lease_seconds() / 6):
-            try:
-                self._store.heartbeat(self._job_id)
-            except Exception:  # the database is briefly busy: the next beat retries
-                time.sleep(0.1)
-
-
 def live_resource(kind: Kind, name: str, body: dict[str, Any], system: bool) -> LiveResource:
     tags = split_tags(body.get("tags"))
     essence = parse_essence(kind, {**body, "tags": tags.user})
@@ -376,44 +346,11 @@ def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
     )
 
 
-def job_from_record(record: JobRecord) -> ImportJob:
-    """The job as a reader sees it: a running job whose lease expired is interrupted."""
-    status, error = record.status, record.error
-    if record.lease_expired():
-        status, error = JobStatus.FAILED, INTERRUPTED
-    properties = record.body.get("properties") or {}
-    return ImportJob(
-        id=record.id,
-        asset=record.asset,
-        version=record.version,
-        fingerprint=properties.get(FINGERPRINT_PROPERTY),
-        status=JobStatus(status),
-        started_at=record.started_at or "",
-        ended_at=record.ended_at or "",
-        rows=record.rows,
-        error=error,
-        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
-        owner=properties.get(OWNER_TAG),
-        output=str(record.body.get(OUTPUT_KEY) or _default_output(record)),
-    )
-
-
-def staging_name(job_id: str) -> str:
-    """A job's staging folder: short whatever the job's name (asset names reach 255)."""
-    return hashlib.sha256(job_id.encode()).hexdigest()[:24]
-
-
 def _inside(root: Path, *parts: str) -> Path:
     try:
         return inside(root, *parts)
     except PathEscape as exc:
         raise ImportFailed(f"refused to write outside the workspace folder: {exc}") from None
-
-
-def _default_output(record: JobRecord) -> str:
-    """Where a job recorded before its folder was (the path, then the version) wrote."""
-    path = record.body.get("path")
-    return f"{path}/{record.version}" if isinstance(path, str) and path else ""
 
 
 def _datastore_uri(uri: str) -> DatastoreUri:

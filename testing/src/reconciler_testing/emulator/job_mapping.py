@@ -22,7 +22,7 @@ from reconciler.core.vocabulary import (
     default_asset_type,
 )
 from reconciler.core.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_PROPERTY
-from reconciler.providers.local.provider import OUTPUT_KEY
+from reconciler.providers.local.jobs import OUTPUT_KEY
 from reconciler.providers.local.store import JobRecord
 from reconciler_testing.emulator.mapping import NAME_SUFFIX, Scope, properties_of
 from reconciler_testing.emulator.protocol import JSON, bad_request

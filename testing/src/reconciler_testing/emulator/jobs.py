@@ -15,7 +15,8 @@ import os
 import threading
 from dataclasses import dataclass, replace
 
-from reconciler.providers.local.provider import INTERRUPTED, LocalWorkspace
+from reconciler.providers.local.jobs import INTERRUPTED
+from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.providers.local.store import JobRecord, now
 from reconciler_testing.emulator.job_mapping import (
     ImportOrder,
