@@ -21,22 +21,22 @@ def session() -> Session:
     return click.get_current_context().ensure_object(Session)
 
 
-def _set_dir(ctx: click.Context, _: Any, value: str | None) -> None:
+def _set_dir(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
     if value is not None:
         ctx.ensure_object(Session).project_dir = Path(value)
 
 
-def _set_debug(ctx: click.Context, _: Any, value: bool) -> None:
+def _set_debug(ctx: click.Context, _: click.Parameter, value: bool) -> None:
     if value:
         ctx.ensure_object(Session).debug = True
 
 
-def _set_no_color(ctx: click.Context, _: Any, value: bool) -> None:
+def _set_no_color(ctx: click.Context, _: click.Parameter, value: bool) -> None:
     if value:
         ctx.ensure_object(Session).color = False
 
 
-def _set_timeout(ctx: click.Context, _: Any, value: float | None) -> None:
+def _set_timeout(ctx: click.Context, _: click.Parameter, value: float | None) -> None:
     if value is not None:
         ctx.ensure_object(Session).timeout = value
 
@@ -81,7 +81,7 @@ def common(func: F) -> F:
     return func
 
 
-def _environment(ctx: click.Context, _: Any, value: str | None) -> str | None:
+def _environment(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
     if value is not None and not value.strip():
         raise click.BadParameter("an environment name cannot be empty", ctx=ctx)
     return value

@@ -78,9 +78,14 @@ def _not_text(
     path: FieldPath, data: dict[str, Any], texts: Mapping[FieldPath, str]
 ) -> tuple[str, str | None]:
     """A text field holding something else: say what YAML read, and how to quote it."""
-    value: Any = data
+    value: object = data
     for part in path:
-        value = value[part] if isinstance(value, dict | list) else None  # type: ignore[index]
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            value = None
     text = texts.get(path)
     if isinstance(value, dict):
         return "expected text, found a mapping", None

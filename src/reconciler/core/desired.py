@@ -46,7 +46,9 @@ class Locator:
         )
 
 
-def plain_strings(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+def plain_strings(
+    data: object, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], str]]:
     """Every string value in plain data (mappings, lists), with its path (list items share
     their list's path). Keys are not included: callers check the keys that are free text."""
     if isinstance(data, str):
@@ -112,7 +114,6 @@ class DesiredState:
     secrets: SecretValues
     locator: Locator
     project: str = ""  # ownership scope: the project's name (defaults to its folder name)
-    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def of_kind(self, kind: Kind) -> list[DesiredResource]:
         return [r for r in self.resources if r.kind is kind]

@@ -206,7 +206,7 @@ def with_job_definitions(
     return tuple(resolved(v) for v in versions)
 
 
-def json_object(text: Any) -> dict[str, Any] | None:
+def json_object(text: object) -> dict[str, Any] | None:
     """A JSON object stored as a string property (e.g. ``reconciler.definition``), or None."""
     if not isinstance(text, str):
         return None
@@ -217,7 +217,7 @@ def json_object(text: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def stored_definition(text: Any) -> ImportDefinition | None:
+def stored_definition(text: object) -> ImportDefinition | None:
     """An import definition stored as a JSON string property, or None when absent or unreadable."""
     data = json_object(text)
     if data is None:
