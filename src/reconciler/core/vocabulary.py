@@ -54,7 +54,6 @@ SYSTEM_DATASTORES = frozenset(
 SourceType = Literal["database", "file_system"]
 SOURCE_TYPES: tuple[SourceType, ...] = get_args(SourceType)
 AssetType = Literal["mltable", "uri_folder"]  # what an import makes
-ASSET_TYPES: tuple[AssetType, ...] = get_args(AssetType)
 DataType = Literal["uri_file", "uri_folder", "mltable"]  # what a data asset version can be
 DATA_TYPES: tuple[DataType, ...] = get_args(DataType)
 FOLDER_DATA_TYPES: tuple[DataType, ...] = ("uri_folder", "mltable")  # URIs end with '/'

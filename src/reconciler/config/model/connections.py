@@ -13,8 +13,8 @@ from pydantic_core import PydanticCustomError
 from reconciler.config.model.fields import (
     Lifecycle,
     Strict,
-    Tags,
     Text,
+    UserTags,
     lifecycle_field,
 )
 from reconciler.config.model.secretrefs import Secret
@@ -34,7 +34,9 @@ class AccessKey(Strict):
 
 class _Connection(Strict):
     target: Text = Field(description="Where the connection points (a JDBC URL, server, bucket).")
-    tags: Tags = Field(default_factory=dict, description="Free-form tags (connection metadata).")
+    tags: UserTags = Field(
+        default_factory=dict, description="Free-form tags (connection metadata)."
+    )
     lifecycle: Lifecycle = lifecycle_field()
 
 

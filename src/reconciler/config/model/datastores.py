@@ -16,8 +16,8 @@ from reconciler.config.model.fields import (
     Lifecycle,
     Prose,
     Strict,
-    Tags,
     Text,
+    UserTags,
     lifecycle_field,
 )
 from reconciler.config.model.secretrefs import Secret
@@ -79,7 +79,7 @@ class _Datastore(Strict):
     endpoint: Text = Field(DEFAULT_ENDPOINT, description="Storage endpoint suffix.")
     protocol: DatastoreProtocol = Field(DEFAULT_PROTOCOL, description="Protocol.")
     description: Prose | None = Field(None, description="Description.")
-    tags: Tags = Field(default_factory=dict, description="Free-form tags.")
+    tags: UserTags = Field(default_factory=dict, description="Free-form tags.")
     lifecycle: Lifecycle = lifecycle_field()
 
 

@@ -153,7 +153,7 @@ TagKey = Annotated[str, Field(max_length=MAX_TAG_KEY), AfterValidator(_tag_key)]
 TagValue = Annotated[
     str, Field(max_length=MAX_TAG_VALUE), AfterValidator(interpolate), bounded(MAX_TAG_VALUE)
 ]
-Tags = Annotated[dict[TagKey, TagValue], AfterValidator(_check_tags)]
+UserTags = Annotated[dict[TagKey, TagValue], AfterValidator(_check_tags)]
 
 
 class Strict(BaseModel):

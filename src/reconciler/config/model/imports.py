@@ -18,8 +18,8 @@ from reconciler.config.model.fields import (
     Prose,
     Query,
     Strict,
-    Tags,
     Text,
+    UserTags,
     bounded,
     interpolate,
     lifecycle_field,
@@ -57,7 +57,7 @@ class FileSystemSource(Strict):
     path: Text = Field(description="Path inside the connection, e.g. bucket/folder/.")
 
 
-Source = Annotated[DatabaseSource | FileSystemSource, Field(discriminator="type")]
+ImportSource = Annotated[DatabaseSource | FileSystemSource, Field(discriminator="type")]
 
 
 def _time_zone(name: str) -> str:
@@ -121,13 +121,13 @@ class RecurrenceTrigger(Strict):
     start_time: StartTime = Field(None, description="ISO 8601 start time.")
 
 
-Trigger = Annotated[CronTrigger | RecurrenceTrigger, Field(discriminator="type")]
+ImportTrigger = Annotated[CronTrigger | RecurrenceTrigger, Field(discriminator="type")]
 
 
 class ImportSchedule(Strict):
     """Run the import on a schedule (an Azure ML import-data schedule)."""
 
-    trigger: Trigger = Field(description="When to run, as in az ml schedule YAML.")
+    trigger: ImportTrigger = Field(description="When to run, as in az ml schedule YAML.")
     enabled: bool = Field(True, description="Whether the schedule is enabled.")
     description: Prose | None = Field(None, description="Description.")
 
@@ -148,7 +148,7 @@ class DataImport(Strict):
     type: AssetType | None = Field(
         None, description="Asset type; defaults to mltable for database, uri_folder for files."
     )
-    source: Source = Field(description="Where the data comes from.")
+    source: ImportSource = Field(description="Where the data comes from.")
     path: DatastorePath = Field(
         description="Target: azureml://datastores/<datastore>/paths/<folder>."
     )
@@ -156,7 +156,7 @@ class DataImport(Strict):
         Annotated[str, Field(pattern=rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_VERSION - 1}}}$")] | None
     ) = Field(None, description="Pin the asset version; omit to number versions automatically.")
     description: Prose | None = Field(None, description="Description of the data asset.")
-    tags: Tags = Field(default_factory=dict, description="Tags of the data asset.")
+    tags: UserTags = Field(default_factory=dict, description="Tags of the data asset.")
     lifecycle: Lifecycle = lifecycle_field()
     schedule: ImportSchedule | None = Field(None, description="Optional schedule.")
 
