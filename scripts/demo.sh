@@ -10,12 +10,12 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "Starting the local Snowflake (fakesnow) with GloboRealty's house sales"
 # on the port it last ran on (at first 8765), or on a free one if that is taken; it writes the
 # port to $state/server.env, which environments/local.yaml reads: nothing to edit
-if python -m reconciler.localsnow.server status --state-dir "$state" >/dev/null; then
+if python -m reconciler_testing.localsnow.server status --state-dir "$state" >/dev/null; then
     # yours (started as the README says): used, and left running
-    python -m reconciler.localsnow.server start --state-dir "$state" --seed-rows 10000
+    python -m reconciler_testing.localsnow.server start --state-dir "$state" --seed-rows 10000
 else
-    python -m reconciler.localsnow.server start --state-dir "$state" --seed-rows 10000
-    trap 'step "Stopping the local Snowflake"; python -m reconciler.localsnow.server stop --state-dir "$state"' EXIT
+    python -m reconciler_testing.localsnow.server start --state-dir "$state" --seed-rows 10000
+    trap 'step "Stopping the local Snowflake"; python -m reconciler_testing.localsnow.server stop --state-dir "$state"' EXIT
 fi
 
 step "reconcile validate"

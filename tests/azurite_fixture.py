@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.emulator.tls import make_certificate
+from reconciler_testing.emulator.tls import make_certificate
 
 ROOT = Path(__file__).resolve().parents[1]
 AZURITE = ROOT / "tools/azurite/node_modules/.bin/azurite-blob"

@@ -3,7 +3,7 @@
 Register with ``pytest_plugins = ["tests.s3_fixture"]``. The ``local_s3`` fixture starts the
 server once per session in a temporary state directory on a free port, with request signing
 checked, and seeds bucket ``globorealty-raw`` with the deterministic listing files under
-``listings/`` (`reconciler.locals3.generate.demo_objects`); it stops the server at teardown.
+``listings/`` (`reconciler_testing.locals3.generate.demo_objects`); it stops the server at teardown.
 Tests that need other contents put them in a bucket of their own (`LocalS3.new_bucket`), so the
 seeded bucket stays as seeded.
 """
@@ -19,15 +19,15 @@ from typing import Any
 
 import pytest
 
-from reconciler.locals3 import (
+from reconciler_testing.locals3 import (
     BUCKET,
     DEFAULT_LISTINGS,
     DEMO_ACCESS_KEY_ID,
     DEMO_SECRET_ACCESS_KEY,
     PREFIX,
 )
-from reconciler.locals3 import server as local_server
-from reconciler.locals3.generate import client, demo_objects, put_objects
+from reconciler_testing.locals3 import server as local_server
+from reconciler_testing.locals3.generate import client, demo_objects, put_objects
 
 _buckets = itertools.count(1)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.localsnow import DEMO_PASSWORD, DEMO_USERNAME, QUALIFIED_TABLE
-from reconciler.localsnow import server as local_server
+from reconciler_testing.localsnow import DEMO_PASSWORD, DEMO_USERNAME, QUALIFIED_TABLE
+from reconciler_testing.localsnow import server as local_server
 
 SEED_ROWS = 10_000
 CHUNK_ROWS = 2_500

@@ -130,6 +130,24 @@ def test_apply_refuses_a_file_that_is_not_a_plan(project: Path, invoke: RunCli) 
     assert "Traceback" not in result.stderr
 
 
+def test_apply_refuses_a_plan_whose_actions_were_edited(project: Path, invoke: RunCli) -> None:
+    """A change holds one action; change.actions is written from it. A file where the two
+    disagree was edited after plan wrote it: nothing is applied."""
+    text = project.joinpath("platform.yaml").read_text()
+    project.joinpath("platform.yaml").write_text(text[: text.index("imports:")])
+    assert invoke("plan", "--out", "plan.json", cwd=project).code == 0
+    plan = json.loads((project / "plan.json").read_text())
+    plan["resource_changes"][0]["change"]["actions"] = ["no-op"]  # the action says create
+    (project / "plan.json").write_text(json.dumps(plan))
+
+    result = invoke("apply", "plan.json", cwd=project)
+
+    assert result.code == 1, result.output
+    assert 'change.actions ["no-op"] disagrees with action "create"' in result.stderr
+    assert "edited after reconcile plan wrote it" in result.stderr
+    assert not (project / ".reconcile/local").exists()
+
+
 def test_reading_commands_create_nothing(project: Path, invoke: RunCli) -> None:
     """plan, status, list and export on a workspace that does not exist yet read it as empty;
     only apply creates it."""

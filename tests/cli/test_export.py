@@ -7,10 +7,10 @@ from pathlib import Path
 
 import yaml
 
-from reconciler.config.desired import import_essence
-from reconciler.model import DatabaseSource, DataImport
+from reconciler.config.build import import_essence
+from reconciler.config.model.imports import DatabaseSource, DataImport
+from reconciler.core.essences import ConnectionEssence, Credentials, DatastoreEssence, Kind
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import ConnectionEssence, Credentials, DatastoreEssence, Kind
 from tests.conftest import LOCAL, RunCli, write_project
 from tests.snowflake_fixture import LocalSnowflake
 

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from reconciler.config import desired_state
+from reconciler.core.essences import ImportEssence, Kind, Source, fingerprint
+from reconciler.core.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE, OWNER_TAG
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import ImportEssence, Kind, Source, fingerprint
-from reconciler.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE, OWNER_TAG
 from tests.conftest import RunCli
 
 
@@ -250,7 +250,9 @@ def test_an_import_still_running_is_not_converged_and_apply_wait_reports_it(
         "      connection: snowflake_globorealty\n      query: SELECT 1\n"
         "    path: azureml://datastores/rawdata/paths/raw_house_data\n"
     )
-    essence = desired_state(project).get("import.raw_house_data").essence  # type: ignore[union-attr]
+    found = desired_state(project).get("import.raw_house_data")
+    assert found is not None
+    essence = found.imported
     local = workspace(project)
     body = essence.definition.to_dict() | {
         "properties": {"reconciler.fingerprint": essence.fingerprint}

@@ -10,11 +10,12 @@ import re
 from pathlib import Path
 
 from reconciler.config import desired_state
+from reconciler.core.essences import ImportEssence, Source, fingerprint
+from reconciler.core.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE, OWNER_TAG
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
+from reconciler.providers.local.jobs import staging_name
 from reconciler.providers.local.placement import MARKER
-from reconciler.providers.local.provider import LocalWorkspace, staging_name
-from reconciler.resources import ImportEssence, Source, fingerprint
-from reconciler.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE, OWNER_TAG
+from reconciler.providers.local.provider import LocalWorkspace
 from tests.conftest import PLATFORM, RunCli
 
 HOUSES = "azureml://datastores/rawdata/paths/house_sales"

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.essences import Kind
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
 from tests.conftest import RunCli
+from tests.fakes.entra import sign_in_variables, signing_in
 from tests.fakes.https import serve
 from tests.fakes.keyvault import KeyVault
 
@@ -26,10 +27,10 @@ def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KeyVault]
     fake.put("kv-globorealty", "snowflake-password", PASSWORD)
     fake.put("kv-globorealty", "storage-key", ACCOUNT_KEY)
     fake.put("kv-globorealty", "storage-key", "kv-storage-key-version-aaaa", VERSION)
-    with serve(fake, tmp_path / "kv-tls") as server:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+    with serve(signing_in(fake), tmp_path / "kv-tls") as server:
+        for name, value in sign_in_variables(server).items():  # a local token endpoint
+            monkeypatch.setenv(name, value)
         monkeypatch.setenv("RECONCILER_KEYVAULT_URL", server.url + "/{vault}")
-        monkeypatch.setenv("RECONCILER_AZURE_CREDENTIAL", "emulator")  # a local token
         yield fake
 
 

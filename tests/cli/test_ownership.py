@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from reconciler.core.essences import Kind
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
 from tests.cli.test_immutable_data import BASE, declare, line_of, seed, write
 from tests.conftest import RunCli
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.essences import Kind
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
 from tests.conftest import DEMO_KEY, DEMO_PASSWORD, RunCli, local_env, write_project
 
 NO_SECRETS_ENV = "env_file: environments/local.env\nworkspace: {provider: local}\n"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.essences import Kind
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
 from tests.conftest import DEMO_KEY, DEMO_PASSWORD, PLATFORM, RunCli, local_env
 
 COMMANDS = (

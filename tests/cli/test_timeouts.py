@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli, local_env, write_project
+from tests.fakes.entra import nothing_else, sign_in_variables, signing_in
+from tests.fakes.https import serve
 
 AZURE = """\
 workspace:
@@ -48,8 +50,15 @@ def silent_endpoint() -> Iterator[str]:
     server.close()
 
 
+@pytest.fixture
+def sign_in(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A token endpoint: the credential signs in, then the workspace is silent."""
+    with serve(signing_in(nothing_else), tmp_path / "entra-tls") as server:
+        yield sign_in_variables(server)
+
+
 def test_a_silent_azure_endpoint_is_cut_short_by_the_timeout(
-    tmp_path: Path, run_cli: RunCli, silent_endpoint: str
+    tmp_path: Path, run_cli: RunCli, silent_endpoint: str, sign_in: dict[str, str]
 ) -> None:
     project = write_project(
         tmp_path,
@@ -60,7 +69,7 @@ def test_a_silent_azure_endpoint_is_cut_short_by_the_timeout(
         },
     )
     (project / "environments/local.env").write_text(local_env())
-    env = {"AZUREML_DEV_URL_MFE": silent_endpoint, "RECONCILER_AZURE_CREDENTIAL": "emulator"}
+    env = {"AZUREML_DEV_URL_MFE": silent_endpoint, **sign_in}
 
     result = run_cli("--timeout", "3", "plan", "--env", "dev", cwd=project, env=env)
 
@@ -70,7 +79,7 @@ def test_a_silent_azure_endpoint_is_cut_short_by_the_timeout(
 
 
 def test_a_request_that_gets_no_answer_times_out_on_its_own(
-    tmp_path: Path, invoke: RunCli, silent_endpoint: str
+    tmp_path: Path, invoke: RunCli, silent_endpoint: str, sign_in: dict[str, str]
 ) -> None:
     project = write_project(
         tmp_path,
@@ -78,8 +87,8 @@ def test_a_request_that_gets_no_answer_times_out_on_its_own(
     )
     env = {
         "AZUREML_DEV_URL_MFE": silent_endpoint,
-        "RECONCILER_AZURE_CREDENTIAL": "emulator",
         "RECONCILER_AZURE_READ_TIMEOUT": "0.5",
+        **sign_in,
     }
     result = invoke("plan", "--env", "dev", cwd=project, env=env)
     assert result.code == 1, result.output

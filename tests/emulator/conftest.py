@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import Emulator, FakeCredential
+from reconciler_testing.emulator import Emulator, FakeCredential
 
 SUB = "11111111-2222-3333-4444-555555555555"
 RG = "rg-emulator-tests"

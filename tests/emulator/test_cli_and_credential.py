@@ -1,4 +1,6 @@
-"""``python -m reconciler.emulator`` as a user runs it, and the fake credential's tokens."""
+"""The emulator as a user runs it (``reconciler-emulator``, or ``reconcile emulator``), the
+fake credential's tokens, and its token endpoint, at which reconcile's ordinary
+``DefaultAzureCredential`` signs in with the printed exports alone."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from reconciler.emulator.credential import FakeCredential
+from reconciler_testing.emulator.credential import FakeCredential
 
 
 def claims(token: str) -> dict[str, object]:
@@ -36,27 +38,37 @@ def test_tokens_are_jwts_for_the_requested_audience() -> None:
 
 
 def test_importing_the_emulator_does_not_import_azure() -> None:
-    code = "import sys, reconciler.emulator; print(any(m.startswith('azure') for m in sys.modules))"
+    code = "import sys, reconciler_testing.emulator; "
+    code += "print(any(m.startswith('azure') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "False"
 
 
-def test_cli_prints_exports_serves_and_stops_on_signal(tmp_path: Path) -> None:
-    args = [sys.executable, "-m", "reconciler.emulator", "--dir", str(tmp_path / "ws")]
-    args += ["--workspace", "demo", "--resource-group", "rg-demo"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def _serve(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """Start the emulator's command; its exports, read from the banner."""
     proc = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith("# Ctrl-C"):
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else "the emulator exited"
+        lines.append(line)
+    exports = dict(
+        line.removeprefix("export ").strip().split("=", 1)
+        for line in lines
+        if line.startswith("export ") and "=" in line.split()[1]
+    )
+    return proc, exports
+
+
+def test_cli_prints_exports_serves_and_stops_on_signal(tmp_path: Path) -> None:
+    args = [sys.executable, "-m", "reconciler_testing.emulator", "--dir", str(tmp_path / "ws")]
+    args += ["--workspace", "demo", "--resource-group", "rg-demo"]
+    proc, exports = _serve(args, {**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(4)]
-        exports = dict(
-            line.removeprefix("export ").strip().split("=", 1)
-            for line in lines
-            if line.startswith("export ")
-        )
         url, bundle = exports["AZUREML_DEV_URL_MFE"], exports["REQUESTS_CA_BUNDLE"]
         context = ssl.create_default_context(cafile=bundle)
         with urllib.request.urlopen(f"{url}/_emulator/health", context=context) as response:
@@ -64,8 +76,50 @@ def test_cli_prints_exports_serves_and_stops_on_signal(tmp_path: Path) -> None:
         assert health["workspace"].endswith(
             "/resourceGroups/rg-demo/providers/Microsoft.MachineLearningServices/workspaces/demo"
         )
+        assert exports["AZURE_AUTHORITY_HOST"] == url
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=20)
     assert code == 0
     assert (tmp_path / "ws" / "workspace.db").is_file()
+
+
+AZURE = """\
+workspace:
+  provider: azureml
+  subscription_id: sub-demo
+  resource_group: rg-demo
+  workspace_name: demo
+"""
+
+
+def test_reconcile_signs_in_at_the_emulator_with_its_exports_alone(tmp_path: Path) -> None:
+    """No credential chosen for the emulator in reconciler: `reconcile emulator` finds the
+    doubles' command by its entry point, and the exports sign DefaultAzureCredential in."""
+    reconcile = [sys.executable, "-m", "reconciler"]
+    args = [*reconcile, "emulator", "--dir", str(tmp_path / "ws"), "--subscription", "sub-demo"]
+    args += ["--workspace", "demo", "--resource-group", "rg-demo"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE", "ACTIONS_ID"))}
+    proc, exports = _serve(args, {**clean, "PYTHONUNBUFFERED": "1"})
+    project = tmp_path / "project"
+    (project / "environments").mkdir(parents=True)
+    (project / "platform.yaml").write_text("connections: {}\n")
+    (project / "environments" / "dev.yaml").write_text(AZURE)
+    try:
+        signed_in = subprocess.run(
+            [*reconcile, "plan", "--env", "dev", "--detailed-exitcode"],
+            cwd=project, env={**clean, **exports}, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        wrong = {**clean, **exports, "AZURE_CLIENT_SECRET": "not-the-secret"}
+        refused = subprocess.run(
+            [*reconcile, "plan", "--env", "dev"],
+            cwd=project, env=wrong, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+    assert signed_in.returncode == 0, signed_in.stdout + signed_in.stderr
+    assert "No changes" in signed_in.stdout
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "AADSTS7000215" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import Emulator
 from reconciler.providers.local.store import Store
+from reconciler_testing.emulator import Emulator
 from tests.emulator.conftest import call
 
 TARGET = "jdbc:snowflake://acme.snowflakecomputing.com/?db=GLOBOREALTY&warehouse=WH"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import Emulator
 from reconciler.providers.local.provider import LocalWorkspace
+from reconciler_testing.emulator import Emulator
 
 SHORT = "azureml://datastores/workspaceblobstore/paths/raw/houses"
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import Emulator
+from reconciler.core.essences import Kind
+from reconciler.core.vocabulary import SYSTEM_DATASTORES
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
-from reconciler.vocabulary import SYSTEM_DATASTORES
+from reconciler_testing.emulator import Emulator
 
 
 def datastores() -> list[Any]:

@@ -6,8 +6,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from reconciler.emulator import Emulator
 from reconciler.providers.local.provider import LocalWorkspace
+from reconciler_testing.emulator import Emulator
 from tests.emulator.conftest import call
 from tests.snowflake_fixture import LocalSnowflake
 

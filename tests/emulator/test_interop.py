@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reconciler.config.desired import import_essence
-from reconciler.emulator import Emulator
+from reconciler.config.build import import_essence
+from reconciler.core.essences import ConnectionEssence, Credentials, Kind
+from reconciler.core.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import ConnectionEssence, Credentials, Kind
-from reconciler.vocabulary import MANAGED_BY_TAG, MANAGED_BY_VALUE
+from reconciler_testing.emulator import Emulator
 from tests.emulator.conftest import call
 
 PATH = "azureml://datastores/workspaceblobstore/paths/houses"
@@ -33,7 +33,7 @@ class FakeRunner:
 def test_local_writes_are_served_to_the_sdk(
     tmp_path: Path, make_emulator: Any, make_client: Any
 ) -> None:
-    from reconciler.model import DatabaseSource, DataImport
+    from reconciler.config.model.imports import DatabaseSource, DataImport
 
     local = LocalWorkspace(tmp_path / "ws", runner_factory=FakeRunner)
     spec = ConnectionEssence(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import Emulator
+from reconciler_testing.emulator import Emulator
 from tests.emulator.conftest import RG, SUB, WS, call
 
 DATASTORES = "/datastores?api-version=2024-10-01-preview"
@@ -47,7 +47,7 @@ def test_sdk_for_another_workspace_gets_resource_not_found(emulator: Emulator) -
     import azure.ai.ml as azure_ml
     from azure.core.exceptions import ResourceNotFoundError
 
-    from reconciler.emulator import FakeCredential
+    from reconciler_testing.emulator import FakeCredential
 
     with pytest.MonkeyPatch.context() as env:
         for name, value in emulator.env().items():

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from reconciler.config import desired_state
-from reconciler.emulator import Emulator, seed_from_recordings
-from reconciler.planner import build_plan
+from reconciler.core.essences import Kind
+from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
+from reconciler_testing.emulator import Emulator, seed_from_recordings
 from tests.emulator.conftest import RECORDINGS, call
 
 FILES = sorted(RECORDINGS.glob("*.json"))

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import Emulator
+from reconciler.core.essences import Kind
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
+from reconciler_testing.emulator import Emulator
 from tests.emulator.conftest import call
 
 PATH = "azureml://datastores/workspaceblobstore/paths/houses"

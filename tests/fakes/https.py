@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from reconciler.emulator.tls import make_certificate
+from reconciler_testing.emulator.tls import make_certificate
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from reconciler.emulator import Emulator
+from reconciler_testing.emulator import Emulator
 from tests.fidelity.compare import (
     Context,
     Difference,

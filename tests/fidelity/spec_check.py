@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.emulator import Emulator
-from reconciler.emulator.protocol import Request, Response
-from reconciler.emulator.routes import Router
+from reconciler_testing.emulator import Emulator
+from reconciler_testing.emulator.protocol import Request, Response
+from reconciler_testing.emulator.routes import Router
 from tests.fidelity.swagger import Spec, Violation
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from reconciler.emulator import Emulator
+from reconciler_testing.emulator import Emulator
 from tests.fidelity.replay import send
 from tests.fidelity.swagger import ROOT, Operation, Spec
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from reconciler.emulator import Emulator
+from reconciler_testing.emulator import Emulator
 from tests.fidelity.normalise import Target, rescope
 from tests.fidelity.recording import PUBLIC, load
 from tests.fidelity.replay import RG, SUB, WS, send

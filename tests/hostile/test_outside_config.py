@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.imports.base import ImportResult
-from reconciler.limits import MAX_NAME
-from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import (
+from reconciler.core.essences import (
     ConnectionEssence,
     Credentials,
     ImportEssence,
@@ -16,6 +13,9 @@ from reconciler.resources import (
     Source,
     fingerprint,
 )
+from reconciler.core.limits import MAX_NAME
+from reconciler.imports.base import ImportResult
+from reconciler.providers.local.provider import LocalWorkspace
 from tests.conftest import RunCli
 from tests.hostile.cases import Case, build
 from tests.hostile.runner import snapshot

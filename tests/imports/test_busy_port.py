@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import localproc
-from reconciler.localsnow import DEFAULT_PORT
-from reconciler.localsnow import server as local_server
+from reconciler_testing import localproc
+from reconciler_testing.localsnow import DEFAULT_PORT
+from reconciler_testing.localsnow import server as local_server
 from tests.conftest import RunCli
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -103,7 +103,7 @@ def test_without_a_server_env_the_local_environment_uses_8765(
 
 
 def start_cli(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "reconciler.localsnow.server", "start"]
+    command = [sys.executable, "-m", "reconciler_testing.localsnow.server", "start"]
     command += ["--state-dir", str(state), "--seed-rows", "0", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 

@@ -11,11 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from reconciler.errors import ImportFailed
+from reconciler.core.errors import ImportFailed
 from reconciler.imports.base import ImportRequest
 from reconciler.imports.database import MLTABLE_TEXT, DatabaseImportRunner
-from reconciler.localsnow import jdbc_target
-from reconciler.localsnow.generate import generate_table
+from reconciler_testing.localsnow import jdbc_target
+from reconciler_testing.localsnow.generate import generate_table
 from tests.snowflake_fixture import LocalSnowflake
 
 QUERY = "SELECT * FROM GLOBOREALTY.REAL_ESTATE.RAW"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.localsnow.generate import COLUMNS, generate_batches, generate_table
+from reconciler_testing.localsnow.generate import COLUMNS, generate_batches, generate_table
 
 ROWS = 20_000
 

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import snowflake.connector
 
-from reconciler import localproc
-from reconciler.localsnow import QUALIFIED_TABLE
-from reconciler.localsnow import server as local_server
-from reconciler.localsnow.app import HEALTH_PATH
-from reconciler.localsnow.generate import connect, table_rows
+from reconciler_testing import localproc
+from reconciler_testing.localsnow import QUALIFIED_TABLE
+from reconciler_testing.localsnow import server as local_server
+from reconciler_testing.localsnow.app import HEALTH_PATH
+from reconciler_testing.localsnow.generate import connect, table_rows
 from tests.snowflake_fixture import CHUNK_ROWS, LocalSnowflake
 
 
@@ -48,7 +48,10 @@ def test_status_and_a_second_start_find_the_running_server(
 
 def test_cli_status_prints_where_it_runs(local_snowflake: LocalSnowflake) -> None:
     done = cli(
-        "reconciler.localsnow.server", "status", "--state-dir", str(local_snowflake.state_dir)
+        "reconciler_testing.localsnow.server",
+        "status",
+        "--state-dir",
+        str(local_snowflake.state_dir),
     )
 
     assert done.returncode == 0
@@ -132,8 +135,8 @@ def test_stop_and_status_are_fine_when_nothing_runs(tmp_path: Path) -> None:
     assert local_server.status(tmp_path) is None
     assert local_server.stop(tmp_path) is False
 
-    status = cli("reconciler.localsnow.server", "status", "--state-dir", str(tmp_path))
-    stop = cli("reconciler.localsnow.server", "stop", "--state-dir", str(tmp_path))
+    status = cli("reconciler_testing.localsnow.server", "status", "--state-dir", str(tmp_path))
+    stop = cli("reconciler_testing.localsnow.server", "stop", "--state-dir", str(tmp_path))
     assert (status.returncode, status.stdout.strip()) == (1, "not running")
     assert (stop.returncode, stop.stdout.strip()) == (0, "not running")
 
@@ -151,7 +154,9 @@ def test_data_survives_a_restart_and_is_only_seeded_when_empty(tmp_path: Path) -
     try:
         assert second.pid != first.pid
         assert count_rows(second.host, second.port) == 300
-        reseed = cli("reconciler.localsnow.generate", "--rows", "123", "--port", str(second.port))
+        reseed = cli(
+            "reconciler_testing.localsnow.generate", "--rows", "123", "--port", str(second.port)
+        )
         assert reseed.returncode == 0, reseed.stderr
         assert count_rows(second.host, second.port) == 123
     finally:

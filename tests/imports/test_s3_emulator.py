@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import Emulator, FakeCredential
+from reconciler_testing.emulator import Emulator, FakeCredential
 from tests.emulator.test_imports import wait_for
 from tests.s3_fixture import LocalS3
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.locals3 import (
+from reconciler_testing.locals3 import (
     BUCKET,
     DEMO_SECRET_ACCESS_KEY,
     NO_ACCESS_KEY_ID,
     NO_ACCESS_SECRET_ACCESS_KEY,
 )
-from reconciler.locals3 import server as local_server
-from reconciler.locals3.generate import client, demo_objects
+from reconciler_testing.locals3 import server as local_server
+from reconciler_testing.locals3.generate import client, demo_objects
 from tests.s3_fixture import LocalS3
 
 
@@ -45,7 +45,9 @@ def test_status_and_a_second_start_find_the_running_server(local_s3: LocalS3) ->
 
 
 def test_cli_status_prints_where_it_runs_without_the_secret(local_s3: LocalS3) -> None:
-    done = cli("reconciler.locals3.server", "status", "--state-dir", str(local_s3.state_dir))
+    done = cli(
+        "reconciler_testing.locals3.server", "status", "--state-dir", str(local_s3.state_dir)
+    )
 
     assert done.returncode == 0
     assert f"target:        {local_s3.target()}" in done.stdout
@@ -80,8 +82,8 @@ def test_stop_and_status_are_fine_when_nothing_runs(tmp_path: Path) -> None:
     assert local_server.status(tmp_path) is None
     assert local_server.stop(tmp_path) is False
 
-    status = cli("reconciler.locals3.server", "status", "--state-dir", str(tmp_path))
-    stop = cli("reconciler.locals3.server", "stop", "--state-dir", str(tmp_path))
+    status = cli("reconciler_testing.locals3.server", "status", "--state-dir", str(tmp_path))
+    stop = cli("reconciler_testing.locals3.server", "stop", "--state-dir", str(tmp_path))
     assert (status.returncode, status.stdout.strip()) == (1, "not running")
     assert (stop.returncode, stop.stdout.strip()) == (0, "not running")
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.errors import ImportFailed
+from reconciler.core.errors import ImportFailed
 from reconciler.imports.base import ImportRequest
 from reconciler.imports.s3 import S3ImportRunner
-from reconciler.locals3 import NO_ACCESS_KEY_ID, NO_ACCESS_SECRET_ACCESS_KEY
+from reconciler_testing.locals3 import NO_ACCESS_KEY_ID, NO_ACCESS_SECRET_ACCESS_KEY
 from tests.s3_fixture import LocalS3
 
 WRONG_SECRET = "Wr0ng-s3-secret-never-print-me"

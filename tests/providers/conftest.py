@@ -1,6 +1,6 @@
 """One provider contract, two providers: the embedded workspace and Azure ML (real azure-ai-ml
 SDK over HTTPS to our emulator). Each test gets a `Harness` that plans and applies a desired
-state against the provider under test, the way the CLI does."""
+state against the provider under test through the engine's operations, as the CLI does."""
 
 from __future__ import annotations
 
@@ -12,26 +12,20 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.emulator import Emulator, FakeCredential
-from reconciler.plan import ApplyResult, Plan, ResourceChange, StepResult
-from reconciler.planner import build_plan
-from reconciler.providers.base import Workspace
+from reconciler.core.plan import ApplyResult, Plan
+from reconciler.core.workspace import Workspace
+from reconciler.engine import operations
 from reconciler.providers.factory import open_workspace
+from reconciler_testing.emulator import Emulator, FakeCredential
 from tests.azurite_fixture import Azurite
 from tests.conftest import write_project
 from tests.snowflake_fixture import LocalSnowflake
+from tests.views import Quiet
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 RESOURCE_GROUP = "rg-globorealty-test"
 WORKSPACE = "mlw-globorealty-test"
-
-
-class Quiet:
-    def step_started(self, step: ResourceChange) -> None: ...
-    def step_progress(self, step: ResourceChange, rows: int) -> None: ...
-    def step_finished(self, step: ResourceChange, result: StepResult) -> None: ...
 
 
 @dataclass
@@ -60,13 +54,13 @@ class Harness:
     def plan(self, prune: bool = False) -> Plan:
         desired = desired_state(self.root, "test")
         workspace = open_workspace(desired.workspace, credential=self.credential())
-        return build_plan(desired, workspace, prune=prune)
+        return operations.plan(desired, workspace, prune=prune).plan
 
     def apply(self, prune: bool = False) -> ApplyResult:
         desired = desired_state(self.root, "test")
         workspace = open_workspace(desired.workspace, credential=self.credential())
-        plan = build_plan(desired, workspace, prune=prune)
-        return apply_plan(plan, desired, workspace, Quiet(), parallelism=4)
+        request = operations.ApplyRequest(prune=prune, parallelism=4, lock=False)
+        return operations.apply_reviewed(desired, workspace, request, Quiet()).result
 
 
 def _local_overlay() -> str:
@@ -105,7 +99,6 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, azurite: Azurite) 
         assert instance.ca_bundle is not None
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(trust(instance.ca_bundle, azurite.cert)))
         monkeypatch.setenv("RECONCILER_BLOB_URL", azurite.url)  # the apply lock's storage
-        monkeypatch.setenv("RECONCILER_AZURE_CREDENTIAL", "emulator")
         monkeypatch.setenv("RECONCILER_AZURE_POLL_SECONDS", "0.2")
         yield instance
     finally:

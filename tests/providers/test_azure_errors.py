@@ -12,7 +12,7 @@ from azure.core.pipeline.transport import HttpResponse
 from azure.core.rest import HttpRequest
 from azure.identity import CredentialUnavailableError
 
-from reconciler.errors import ProviderError
+from reconciler.core.errors import ProviderError
 from reconciler.providers.azureml.errors import Target, call, is_mapped, translate
 
 TARGET = Target("sub-1", "rg-1", "ws-1")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.emulator import FakeCredential
+from reconciler_testing.emulator import FakeCredential
 from tests.conftest import RunCli
 from tests.emulator.conftest import call
 from tests.emulator.test_imports import connect, import_houses, wait_for

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator.credential import FakeCredential
-from reconciler.errors import LockHeld
+from reconciler.core.errors import LockHeld
 from reconciler.providers.azureml.lock import LOCK_BLOB
+from reconciler_testing.emulator.credential import FakeCredential
 from tests.azurite_fixture import Azurite
 from tests.providers.conftest import Harness
 from tests.providers.test_contract import write_globorealty

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from reconciler.config import desired_state
-from reconciler.errors import ConfigError
-from reconciler.planner import build_plan
+from reconciler.core.errors import ConfigError
+from reconciler.core.essences import Kind
+from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import Kind
 from tests.azurite_fixture import Azurite
 from tests.conftest import RunCli, write_project
 from tests.emulator.conftest import call
@@ -61,7 +61,7 @@ def test_applied_locally_the_azure_provider_plans_no_changes(harness: Harness) -
 
 @pytest.mark.parametrize("harness", ["azureml"], indirect=True)
 def test_a_recorded_real_workspace_plans_cleanly(harness: Harness, emulator: Any) -> None:
-    from reconciler.emulator import seed_from_recordings
+    from reconciler_testing.emulator import seed_from_recordings
 
     counts = seed_from_recordings(emulator.root, sorted(RECORDINGS.glob("*.json")))
     assert counts["connection"] >= 1 and counts["datastore"] >= 4 and counts["data_version"] >= 1

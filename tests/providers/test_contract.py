@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reconciler.config import desired_state
-from reconciler.errors import ConfigError
-from reconciler.resources import Kind
+from reconciler.core.errors import ConfigError
+from reconciler.core.essences import Kind
 from tests.providers.conftest import Harness
 
 GLOBOREALTY = """\

@@ -15,15 +15,16 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.plan import Action, Reason
-from reconciler.planner import build_plan
+from reconciler.core.essences import Kind
+from reconciler.core.plan import Action, Reason
+from reconciler.engine.apply import apply_plan
+from reconciler.engine.planner import build_plan
 from reconciler.providers.factory import open_workspace
-from reconciler.resources import Kind
 from tests.emulator.conftest import call
 from tests.fidelity.recording import all_recordings
-from tests.providers.conftest import Harness, Quiet
+from tests.providers.conftest import Harness
+from tests.views import Quiet
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import load
-from reconciler.errors import ConfigError
+from reconciler.core.errors import ConfigError
 from tests.conftest import PLATFORM, local_env, write_project
 
 PORT_PLATFORM = PLATFORM.replace(

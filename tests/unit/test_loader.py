@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import load
-from reconciler.errors import ConfigError, ReconcileError
-from reconciler.model import AzureBlobDatastore, DatabaseSource, UsernamePassword
+from reconciler.config.model.connections import UsernamePassword
+from reconciler.config.model.datastores import AzureBlobDatastore
+from reconciler.config.model.imports import DatabaseSource
+from reconciler.core.errors import ConfigError, ReconcileError
 from tests.conftest import DEMO_PASSWORD, LOCAL, PLATFORM, local_env, write_project
 
 
@@ -217,7 +219,7 @@ def test_pinned_numeric_version_is_text_and_schedule_is_parsed(tmp_path: Path) -
 
 
 def test_the_committed_json_schema_is_current() -> None:
-    from reconciler.schema import schema_json
+    from reconciler.config.schema import schema_json
 
     root = Path(__file__).resolve().parents[2]
     assert (root / "platform.schema.json").read_text() == schema_json(), (
@@ -375,7 +377,7 @@ def test_a_multi_line_description_may_hold_line_breaks_but_no_control_characters
 def test_sql_statements_split_only_outside_quotes_and_comments(
     query: str, statements: list[str]
 ) -> None:
-    from reconciler.limits import sql_statements
+    from reconciler.core.limits import sql_statements
 
     assert sql_statements(query) == statements
 
@@ -397,7 +399,7 @@ def test_sql_statements_split_only_outside_quotes_and_comments(
 def test_text_problem_names_length_and_control_characters_without_echoing(
     value: str, multiline: bool, problem: str | None
 ) -> None:
-    from reconciler.limits import text_problem
+    from reconciler.core.limits import text_problem
 
     found = text_problem(value, 10, multiline=multiline)
     assert found == problem if problem is None else (found is not None and problem in found)
@@ -420,7 +422,7 @@ def test_limits_admit_the_largest_benchmarked_desired_state() -> None:
     import sys
 
     from reconciler.config.yamlfile import parse_yaml
-    from reconciler.limits import MAX_FILE_BYTES
+    from reconciler.core.limits import MAX_FILE_BYTES
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
     from plan_bench import desired_state as benchmark_state

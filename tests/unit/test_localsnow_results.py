@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from reconciler.localsnow.results import BoundedResults, ChunkStore
+from reconciler_testing.localsnow.results import BoundedResults, ChunkStore
 
 MB = 2**20
 

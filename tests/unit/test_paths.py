@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import load
-from reconciler.errors import ConfigError
+from reconciler.core.errors import ConfigError
+from reconciler.core.essences import ImportEssence, Source, fingerprint
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback
 from reconciler.providers.local.provider import LocalWorkspace
-from reconciler.resources import ImportEssence, Source, fingerprint
 from tests.conftest import LOCAL, PLATFORM, local_env, write_project
 
 ESCAPES = [
@@ -105,7 +105,7 @@ def test_the_embedded_workspace_never_writes_or_deletes_outside_its_folder(
 
 def test_a_hostile_job_name_cannot_place_staging_outside(tmp_path: Path) -> None:
     """Staging folders are named by a hash of the job's name, whatever a client called it."""
-    from reconciler.providers.local.provider import staging_name
+    from reconciler.providers.local.jobs import staging_name
 
     for job_id in ("../../victim", "/etc/passwd", "x" * 400):
         name = staging_name(job_id)

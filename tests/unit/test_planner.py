@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.errors import ConfigError
-from reconciler.plan import Action, ApplyResult, Plan, ResourceChange, StepResult
-from reconciler.planner import build_plan
+from reconciler.core.errors import ConfigError
+from reconciler.core.essences import ImportEssence
+from reconciler.core.plan import Action, ApplyResult, Plan, ResourceChange, StepResult
+from reconciler.core.vocabulary import FINGERPRINT_PROPERTY
+from reconciler.engine.apply import apply_plan
+from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.render.common import reason_text
-from reconciler.resources import ImportEssence, Kind
-from reconciler.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
 from tests.conftest import PLATFORM, local_env, write_project
+from tests.core.test_twin import OneFile
 
 
 class Recorder:
@@ -51,43 +52,22 @@ def actions(plan: Plan) -> dict[str, str]:
     return {c.address: c.action.value for c in plan.resource_changes}
 
 
-def apply_all_but_imports(project: Path) -> ApplyResult:
-    """Apply connection and datastore steps; register import versions as a completed job would."""
+def apply_all(project: Path) -> ApplyResult:
+    """Apply every step; each import lands as a completed run lands it (the embedded workspace,
+    its runner writing one file instead of querying Snowflake)."""
     desired = desired_state(project)
-    workspace = LocalWorkspace(project / ".reconcile/local")
-    plan = build_plan(desired, workspace)
-    steps = tuple(c for c in plan.resource_changes if c.type is not Kind.IMPORT)
-    result = apply_plan(
-        plan.model_copy(update={"resource_changes": steps}), desired, workspace, Recorder()
-    )
-    for item in desired.of_kind(Kind.IMPORT):
-        register(workspace, item.name, item.essence.version or "1", item.essence)
-    workspace.close()
-    return result
-
-
-def register(workspace: LocalWorkspace, name: str, version: str, spec: ImportEssence) -> None:
-    workspace.store.create_version(
-        name,
-        version,
-        {
-            "path": f"{spec.path}/{version}",
-            "type": spec.type,
-            "description": spec.description,
-            "tags": {**spec.tags, MANAGED_BY_TAG: "reconciler"},
-            "properties": {
-                FINGERPRINT_PROPERTY: spec.fingerprint,
-                DEFINITION_PROPERTY: json.dumps(spec.definition.to_dict(), sort_keys=True),
-            },
-        },
-    )
+    workspace = LocalWorkspace(project / ".reconcile/local", runner_factory=OneFile)
+    try:
+        plan = build_plan(desired, workspace)
+        return apply_plan(plan, desired, workspace, Recorder())
+    finally:
+        workspace.close()
 
 
 def imported(project: Path) -> ImportEssence:
     found = desired_state(project, with_secrets=False).get("import.raw_house_data")
     assert found is not None
-    essence: ImportEssence = found.essence
-    return essence
+    return found.imported
 
 
 def edit(project: Path, old: str, new: str) -> None:
@@ -116,7 +96,7 @@ def test_an_empty_workspace_plans_every_resource(project: Path) -> None:
 
 
 def test_a_converged_workspace_plans_no_changes(project: Path) -> None:
-    assert apply_all_but_imports(project).ok
+    assert apply_all(project).ok
     plan = plan_for(project)
     assert not plan.has_changes
     assert set(actions(plan).values()) == {"no-op"}
@@ -217,7 +197,7 @@ def test_a_change_to_the_desired_state_plans_the_right_action(
     expected: dict[str, str],
     fields: list[tuple[str, object, object]],
 ) -> None:
-    apply_all_but_imports(project)
+    apply_all(project)
     change(project)
     plan = plan_for(project)
     changed = {a: act for a, act in actions(plan).items() if act != "no-op"}
@@ -229,17 +209,19 @@ def test_a_change_to_the_desired_state_plans_the_right_action(
 
 
 def test_materialize_after_a_change_names_the_version_it_replaces(project: Path) -> None:
-    apply_all_but_imports(project)
+    apply_all(project)
     edit(project, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW LIMIT 10")
-    step = next(c for c in plan_for(project).resource_changes if c.type == "import")
+    plan = plan_for(project)
+    step = next(c for c in plan.resource_changes if c.type == "import")
     assert step.version == "2"
     assert reason_text(step) == "definition changed since version 1"
-    assert step.change.actions == ("create",)
+    written = json.loads(plan.to_json())["resource_changes"]
+    assert next(c for c in written if c["type"] == "import")["change"]["actions"] == ["create"]
 
 
 def test_a_pinned_version_with_another_definition_is_an_error_that_says_bump(project: Path) -> None:
     edit(project, "    path: azureml://", "    version: 7\n    path: azureml://")
-    apply_all_but_imports(project)
+    apply_all(project)
     edit(project, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW LIMIT 10")
     with pytest.raises(ConfigError) as caught:
         plan_for(project)
@@ -288,7 +270,7 @@ def test_a_newer_failed_run_of_the_same_definition_is_owed_unless_the_version_is
     """Version 1 is current; a later run of the same definition (a --replace) failed. Owed:
     the next plan retries it. A pinned version is what it is: nothing to retry."""
     edit(project, "    path: azureml://", pin + "    path: azureml://")
-    apply_all_but_imports(project)
+    apply_all(project)
     spec = imported(project)
     workspace = LocalWorkspace(project / ".reconcile/local")
     body = spec.definition.to_dict() | {"properties": {FINGERPRINT_PROPERTY: spec.fingerprint}}
@@ -305,7 +287,7 @@ def test_a_newer_failed_run_of_the_same_definition_is_owed_unless_the_version_is
 
 
 def test_removed_managed_resources_are_deleted_only_with_prune(project: Path) -> None:
-    apply_all_but_imports(project)
+    apply_all(project)
     text = (project / "platform.yaml").read_text()
     start, end = text.index("datastores:"), text.index("imports:")
     (project / "platform.yaml").write_text(text[:start] + text[end:])
@@ -347,7 +329,7 @@ def test_unmanaged_resources_are_ignored_and_same_named_ones_adopted(project: Pa
 
 
 def test_the_same_input_gives_a_byte_identical_plan(project: Path) -> None:
-    apply_all_but_imports(project)
+    apply_all(project)
     edit(project, "REAL_ESTATE.RAW", "REAL_ESTATE.RAW LIMIT 5")
     assert plan_for(project).to_json() == plan_for(project).to_json()
 

@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 from reconciler.config import desired_state
-from reconciler.plan import Plan
-from reconciler.planner import build_plan
+from reconciler.core.essences import Kind
+from reconciler.core.plan import Plan
+from reconciler.core.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
+from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.render import markdown, terminal
-from reconciler.resources import ImportEssence, Kind
-from reconciler.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
 from tests.conftest import LOCAL, local_env, write_project
 
 QUERY = """\
@@ -59,7 +59,7 @@ def register(project: Path, fingerprint: str | None = None) -> None:
     desired = desired_state(project)
     found = desired.get("import.raw_house_data")
     assert found is not None
-    spec: ImportEssence = found.essence
+    spec = found.imported
     workspace = LocalWorkspace(project / ".reconcile/local")
     workspace.store.create_version(
         "raw_house_data",
@@ -110,7 +110,7 @@ def test_a_version_fingerprinted_by_an_older_reconciler_still_matches(tmp_path: 
     project = project_with(tmp_path, QUERY)
     spec = desired_state(project).get("import.raw_house_data")
     assert spec is not None
-    definition = spec.essence.definition
+    definition = spec.imported.definition
     old = json.dumps(
         {
             "connection": definition.source.connection,

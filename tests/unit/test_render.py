@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.plan import (
+from reconciler.core.essences import Kind
+from reconciler.core.plan import (
     SENSITIVE,
     Action,
     Change,
@@ -19,7 +20,6 @@ from reconciler.plan import (
     ResourceChange,
 )
 from reconciler.render import markdown, terminal
-from reconciler.resources import Kind
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
@@ -34,7 +34,6 @@ def change(address: str, action: Action, *fields: FieldChange, **extra: object) 
         name=name,
         action=action,
         change=Change(
-            actions=action.terraform_actions,
             before=before,
             after=after,
             replace_paths=tuple(f.path for f in fields if f.forces_replacement),

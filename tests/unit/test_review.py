@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.apply import apply_plan
 from reconciler.config import desired_state
-from reconciler.errors import StalePlanError
-from reconciler.plan import Action, Plan, ResourceChange, StepResult
-from reconciler.planner import build_plan
+from reconciler.core.errors import StalePlanError
+from reconciler.core.essences import Kind, fingerprint
+from reconciler.core.plan import Action, Plan, ResourceChange, StepResult
+from reconciler.core.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
+from reconciler.engine.apply import apply_plan
+from reconciler.engine.planner import build_plan
+from reconciler.engine.review import review
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.render.terminal import render_plan
-from reconciler.resources import Kind, fingerprint
-from reconciler.review import review
-from reconciler.vocabulary import DEFINITION_PROPERTY, FINGERPRINT_PROPERTY, MANAGED_BY_TAG
 from tests.conftest import local_env
 
 
@@ -118,8 +118,8 @@ def test_a_scheduled_import_taking_the_version_number_still_agrees(project: Path
     # the schedule runs the old definition meanwhile and registers version 2
     found = desired_state(project).get("import.raw_house_data")
     assert found is not None
-    source = found.essence.source.model_copy(update={"query": "SELECT 1"})
-    old = found.essence.model_copy(update={"source": source})
+    source = found.imported.source.model_copy(update={"query": "SELECT 1"})
+    old = found.imported.model_copy(update={"source": source})
     old = old.model_copy(update={"fingerprint": fingerprint(old.definition)})
     register(workspace(project), "raw_house_data", "2", old)
     fresh = plan(project)

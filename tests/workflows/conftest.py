@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.localsnow import DEMO_PASSWORD, DEMO_USERNAME
+from reconciler_testing.localsnow import DEMO_PASSWORD, DEMO_USERNAME
 from tests.snowflake_fixture import LocalSnowflake
 from tests.workflows.engine import Environment, Sim, WorkflowRun, World
 from tests.workflows.harness import REPO_ROOT

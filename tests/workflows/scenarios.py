@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from reconciler.config.desired import desired_state
+from reconciler.config.build import desired_state
 from reconciler.providers.local.provider import LocalWorkspace
 from tests.workflows.conftest import VARS, GitHub, Repo
 from tests.workflows.engine import Job, WorkflowRun
@@ -53,7 +53,7 @@ def scheduled_import_ran(repo: Repo, env: str, asset: str = "raw_house_data") ->
     try:
         (live,) = workspace.list_assets([asset])
         version = live.next_version()
-        job = workspace.materialize(asset, version, resource.essence)
+        job = workspace.materialize(asset, version, resource.imported)
         assert job.status == "Completed", job.error
         return version
     finally:

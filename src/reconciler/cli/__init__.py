@@ -1,5 +1,6 @@
-"""The command line: options, exit codes and the one error handler. Wiring only."""
+"""The command line: options, one operation per command, rendering, exit codes. Wiring only."""
 
-from reconciler.cli.app import cli, main
+from reconciler.cli.app import cli
+from reconciler.cli.entry import main
 
 __all__ = ["cli", "main"]

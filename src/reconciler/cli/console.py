@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.plan import ResourceChange, StepResult
+from reconciler.core.plan import ResourceChange, StepResult
 from reconciler.render.apply import SYMBOL
 from reconciler.render.common import describe
 

@@ -9,7 +9,6 @@ a mask never changes a plan and never marks where a secret sits in ordinary text
 
 from __future__ import annotations
 
-import os
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reconciler.errors import ReconcileError
-
-EMULATOR_CREDENTIAL_VARIABLE = "RECONCILER_AZURE_CREDENTIAL"
+from reconciler.core.errors import ReconcileError
 
 if TYPE_CHECKING:
-    from reconciler.desired import DesiredState
-    from reconciler.plan import Plan
-    from reconciler.providers.base import Workspace
+    from reconciler.core.desired import DesiredState
+    from reconciler.core.plan import Plan
+    from reconciler.core.workspace import Workspace
 
 
 @dataclass
@@ -79,17 +76,12 @@ class Session:
         )
 
     def credential(self) -> Any:
-        """The Azure credential, chosen once per command: the emulator's when
-        ``reconcile emulator`` said so (``RECONCILER_AZURE_CREDENTIAL=emulator``)."""
+        """The Azure credential, chosen once per command and handed to the provider and the
+        Key Vault reader (see `reconciler.providers.azureml.credentials`)."""
         if self._credential is None:
-            if os.environ.get(EMULATOR_CREDENTIAL_VARIABLE) == "emulator":
-                from reconciler.emulator.credential import FakeCredential  # the [local] extra
+            from reconciler.providers.factory import azure_credential
 
-                self._credential = FakeCredential()
-            else:
-                from reconciler.providers.factory import azure_credential
-
-                self._credential = azure_credential()
+            self._credential = azure_credential()
         return self._credential
 
     # --- files we write ----------------------------------------------------------------------

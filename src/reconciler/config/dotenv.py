@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from reconciler.config.text import read_text
-from reconciler.errors import ConfigError, Problem
+from reconciler.core.errors import ConfigError, Problem
 
 _LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
 
-from reconciler.desired import PLATFORM_FILE, Locator, SecretValues, plain_strings
-from reconciler.errors import FieldPath, Problem, dotted
-from reconciler.model import plain_variables
-from reconciler.resources import DesiredResource, Kind
-from reconciler.vocabulary import SECRET_FIELDS
+from reconciler.config.model.fields import plain_variables
+from reconciler.core.desired import PLATFORM_FILE, DesiredResource, Locator, plain_strings
+from reconciler.core.errors import FieldPath, Problem, dotted
+from reconciler.core.essences import Kind
+from reconciler.core.secrets import SecretValues
+from reconciler.core.vocabulary import SECRET_FIELDS
 
 if TYPE_CHECKING:
     from reconciler.config.loader import LoadedConfig

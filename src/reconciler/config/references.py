@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reconciler.errors import Problem
-from reconciler.limits import MAX_NAME
-from reconciler.names import (
+from reconciler.core.errors import Problem
+from reconciler.core.essences import schedule_name
+from reconciler.core.limits import MAX_NAME
+from reconciler.core.names import (
     ASSET_NAME,
     CONNECTION_NAME,
     CONNECTION_RULE,
     DATASTORE_NAME,
     data_key,
 )
-from reconciler.resources import schedule_name
-from reconciler.vocabulary import (
-    DATABASE_CONNECTION_TYPES,
-    FILE_CONNECTION_TYPES,
+from reconciler.core.vocabulary import (
     SYSTEM_DATASTORES,
+    connection_types,
 )
 
 _NAME_RULES = (
@@ -76,11 +75,7 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                 )
             )
         else:
-            wanted = (
-                DATABASE_CONNECTION_TYPES
-                if item.source.type == "database"
-                else FILE_CONNECTION_TYPES
-            )
+            wanted = connection_types(item.source.type)
             if connection.type not in wanted:
                 problems.append(
                     config.problem(

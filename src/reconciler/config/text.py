@@ -12,8 +12,8 @@ import re
 import stat
 from pathlib import Path
 
-from reconciler.errors import ConfigError, Problem
-from reconciler.limits import MAX_FILE_BYTES
+from reconciler.core.errors import ConfigError, Problem
+from reconciler.core.limits import MAX_FILE_BYTES
 
 _BOMS = (
     (b"\xff\xfe\x00\x00", "UTF-32"),

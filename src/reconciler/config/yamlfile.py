@@ -34,15 +34,15 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from reconciler.config.text import read_text
-from reconciler.errors import ConfigError, FieldPath, Position, Problem, dotted
-from reconciler.limits import (
+from reconciler.core.errors import ConfigError, FieldPath, Position, Problem, dotted
+from reconciler.core.limits import (
     MAX_ALIAS_VALUES,
     MAX_DEPTH,
     MAX_NODES,
     MAX_SCALAR_CHARS,
     text_problem,
 )
-from reconciler.vocabulary import SECRET_FIELDS
+from reconciler.core.vocabulary import SECRET_FIELDS
 
 try:
     _Loader: type = yaml.CSafeLoader

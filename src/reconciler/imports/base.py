@@ -3,7 +3,7 @@
 A provider that runs imports itself (the embedded workspace, and the emulator built on it) hands
 an `ImportRequest` to an `ImportRunner`. The runner reads the source and writes the data files
 into ``staging_dir``; the provider moves that folder into place and registers the data asset
-version only after the runner returned. A runner raises `reconciler.errors.ImportFailed` with a
+version only after the runner returned. A runner raises `reconciler.core.errors.ImportFailed` with a
 message that names the cause (never a secret); the provider then records a Failed job and
 deletes the staging folder, so a failed run leaves no files and no version behind.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from reconciler.resources import ConnectionEssence, Credentials, ImportDefinition
+from reconciler.core.essences import ConnectionEssence, Credentials, ImportDefinition
 
 # credential fields a connection stores in the clear (user names, key ids); the rest are secrets
 PLAIN_CREDENTIALS = frozenset(Credentials.model_fields) - {"type"}

@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from reconciler.errors import ImportFailed
+from reconciler.core.errors import ImportFailed
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback, SourceSize
 from reconciler.imports.jdbc import InvalidJdbcUrl, parse_snowflake_jdbc
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.errors import ImportFailed
+from reconciler.core.errors import ImportFailed
 from reconciler.imports.base import (
     ImportRequest,
     ImportResult,

@@ -18,7 +18,7 @@ Objects stream to disk in ``chunk_bytes`` pieces, ``workers`` at a time, and the
 a page at a time, so memory stays bounded whatever the object sizes and counts. Progress is the
 number of files copied, and the job's row count is the number of files. Folder markers (keys
 ending in ``/``) are skipped. A key that would land outside the staging folder (``..``, an
-absolute path, see `reconciler.names.inside`) fails the whole import, before anything is
+absolute path, see `reconciler.core.names.inside`) fails the whole import, before anything is
 registered.
 
 Every failure becomes `ImportFailed` naming the import and the cause: no such bucket, a rejected
@@ -37,10 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ImportFailed
+from reconciler.core.errors import ImportFailed
+from reconciler.core.names import PathEscape, inside, unsafe_path_reason
 from reconciler.imports.base import ImportRequest, ImportResult, ProgressCallback, SourceSize
 from reconciler.imports.s3target import InvalidS3Target, S3Target, parse_s3_target
-from reconciler.names import PathEscape, inside, unsafe_path_reason
 
 GLOB_CHARACTERS = frozenset("*?[")
 CHUNK_BYTES = 1 << 20

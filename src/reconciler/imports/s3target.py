@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from reconciler.names import unsafe_path_reason
+from reconciler.core.names import unsafe_path_reason
 
 CUSTOM_REGION = "us-east-1"  # what S3-compatible servers expect unless configured otherwise
 _REGION = r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"

@@ -7,8 +7,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.desired import WorkspaceTarget
-from reconciler.providers.base import Workspace
+from reconciler.core.desired import WorkspaceTarget
+from reconciler.core.workspace import Workspace
 
 
 def open_workspace(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.plan import ApplyResult, Plan, ResourceChange
+from reconciler.core.plan import ApplyResult, Plan, ResourceChange
+from reconciler.engine.review import Difference
 from reconciler.render.common import describe
-from reconciler.review import Difference
 
 SYMBOL = {"applied": "✓", "failed": "✗", "skipped": "↷"}
 RETRY = "Fix the cause, then plan and apply again: the new plan finishes what is left."

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.plan import SENSITIVE, Action, FieldChange, Plan, Reason, ResourceChange
-from reconciler.resources import Kind
+from reconciler.core.essences import Kind
+from reconciler.core.plan import SENSITIVE, Action, FieldChange, Plan, Reason, ResourceChange
 
 MARKERS = {
     Action.CREATE: "+",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.plan import Action, Plan, ResourceChange
+from reconciler.core.plan import Action, Plan, ResourceChange
 from reconciler.render.common import (
     MARKERS,
     NO_SECRETS_NOTE,

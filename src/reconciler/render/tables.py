@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from reconciler.dataset import STATS, DatasetSummary
+from reconciler.core.essences import ScheduleEssence, narrow
+from reconciler.core.live import LiveAsset, LiveResource
+from reconciler.core.schedules import next_run
+from reconciler.imports.dataset import STATS, DatasetSummary
 from reconciler.render.common import short_commit
-from reconciler.resources import LiveAsset, LiveResource
-from reconciler.schedules import next_run
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -29,7 +30,7 @@ def render_status(
     now: datetime,
 ) -> str:
     by_name = {a.name: a for a in assets}
-    by_import = {s.essence.import_name: s for s in schedules}
+    by_import = {narrow(s.essence, ScheduleEssence).import_name: s for s in schedules}
     rows = []
     for name in imports:
         asset = by_name.get(name)
@@ -68,9 +69,10 @@ def render_status(
 
 
 def _next(schedule: LiveResource, now: datetime) -> str:
-    if not schedule.essence.enabled:
+    essence = narrow(schedule.essence, ScheduleEssence)
+    if not essence.enabled:
         return "-"
-    at = next_run(schedule.essence.trigger, now)
+    at = next_run(essence.trigger, now)
     return at.isoformat(timespec="minutes") if at else "?"
 
 

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from rich.text import Text
 
-from reconciler.plan import Action, Plan
+from reconciler.core.plan import Action, Plan
 from reconciler.render.common import (
     MARKERS,
     NO_SECRETS_NOTE,

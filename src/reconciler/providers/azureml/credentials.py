@@ -5,7 +5,9 @@ and ``AZURE_TENANT_ID``), a `ClientAssertionCredential` whose assertion callback
 a fresh OIDC token every time Azure needs a new access token. An ``az login`` session made by
 ``azure/login`` cannot refresh once GitHub's assertion expires (AADSTS700024 after ~10 minutes),
 which an apply that waits for a long import outlives; this credential can run for hours.
-Elsewhere, `DefaultAzureCredential` (az login, workload identity, managed identity).
+Elsewhere, `DefaultAzureCredential` (environment variables, az login, workload identity, managed
+identity); with ``AZURE_AUTHORITY_HOST`` set, it signs in there (the emulator of the test
+doubles serves such a token endpoint).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.errors import ProviderError
+from reconciler.core.errors import ProviderError
 
 GITHUB_AUDIENCE = "api://AzureADTokenExchange"
 _GITHUB_VARIABLES = (
@@ -40,7 +42,13 @@ def default_credential(environ: Mapping[str, str] = os.environ) -> Any:
         )
     from azure.identity import DefaultAzureCredential
 
-    return DefaultAzureCredential(exclude_interactive_browser_credential=True)
+    options: dict[str, Any] = {"exclude_interactive_browser_credential": True}
+    if environ.get("AZURE_AUTHORITY_HOST"):
+        # An authority set on purpose (a private cloud, Azure Stack, the emulator's token
+        # endpoint) is trusted as set: Microsoft's instance discovery, which would otherwise
+        # be asked about a host it does not know, cannot vouch for it and needs the internet.
+        options["disable_instance_discovery"] = True
+    return DefaultAzureCredential(**options)
 
 
 def github_actions_credential(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from reconciler.secrets import KeyVaultError
+from reconciler.core.secrets import KeyVaultError
 
 # Tests point this at a local Key Vault endpoint: "https://127.0.0.1:PORT" (one host for all
 # vaults; the vault name then travels as the first path segment's host-less stand-in).
@@ -16,7 +16,7 @@ URL_VARIABLE = "RECONCILER_KEYVAULT_URL"
 
 
 class AzureKeyVault:
-    """`reconciler.config.secrets.KeyVaultReader` on azure-keyvault-secrets' `SecretClient`."""
+    """`reconciler.config.resolve.KeyVaultReader` on azure-keyvault-secrets' `SecretClient`."""
 
     def __init__(self, credential: Any, url_template: str | None = None) -> None:
         self._credential = credential

@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.errors import LockHeld, ProviderError
+from reconciler.core.errors import LockHeld, ProviderError
 
 LOCK_BLOB = "reconciler/apply.lock"
 LEASE_SECONDS = 60

@@ -5,7 +5,7 @@ workspace plans no changes: data URIs come back in long forms, schedules come ba
 server-chosen ``dataType`` and ``startTime`` (connections, datastores, data versions and import
 runs are read as JSON, in `reads`, where the same holds). Writing, it builds the entities
 from an essence plus the secret values and reconciler's tags. The type and credential tables
-are the shared vocabulary's (`reconciler.vocabulary`).
+are the shared vocabulary's (`reconciler.core.vocabulary`).
 """
 
 from __future__ import annotations
@@ -13,23 +13,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.names import normalise_datastore_path
-from reconciler.resources import (
+from reconciler.core.essences import (
     ConnectionEssence,
     DatastoreEssence,
     ImportDefinition,
     Kind,
-    LiveResource,
     RecurrencePattern,
     ScheduleEssence,
     Source,
     Trigger,
-    split_tags,
 )
-from reconciler.vocabulary import (
+from reconciler.core.live import LiveResource
+from reconciler.core.names import normalise_datastore_path
+from reconciler.core.tags import split_tags
+from reconciler.core.vocabulary import (
     ASSET_TYPE_TAG,
+    CONNECTION_CREDENTIALS,
+    DATASTORE_CREDENTIALS,
     MATERIALIZATION_ASSET_PROPERTY,
     NAME_PLACEHOLDER,
+    SOURCE_TYPES,
     START_TIME_TAG,
     default_asset_type,
 )
@@ -52,7 +55,7 @@ def schedule_live(entity: Any) -> LiveResource | None:
     source = import_data.source
     # the source's own type: a database import defined by a stored procedure has no query
     source_type = text(getattr(source, "type", None) or "")
-    if source_type not in ("database", "file_system"):
+    if source_type not in SOURCE_TYPES:
         source_type = "database" if getattr(source, "query", None) is not None else "file_system"
     is_database = source_type == "database"
     essence_source = Source(
@@ -130,15 +133,15 @@ def connection_entity(
     )
 
     creds = essence.credentials
+    secret = CONNECTION_CREDENTIALS[creds.type].secret_values(secrets)
     credentials: Any
     if creds.type == "access_key":
         credentials = AccessKeyConfiguration(
-            access_key_id=creds.access_key_id,
-            secret_access_key=secrets["credentials.secret_access_key"],
+            access_key_id=creds.access_key_id, secret_access_key=secret["secret_access_key"]
         )
     else:
         credentials = UsernamePasswordConfiguration(
-            username=creds.username, password=secrets["credentials.password"]
+            username=creds.username, password=secret["password"]
         )
     return WorkspaceConnection(
         name=name,
@@ -158,18 +161,17 @@ def datastore_entity(
     from azure.ai.ml import entities
 
     creds = essence.credentials
+    secret = DATASTORE_CREDENTIALS[creds.type].secret_values(secrets)
     credentials: Any = None
     if creds.type == "account_key":
-        credentials = entities.AccountKeyConfiguration(
-            account_key=secrets["credentials.account_key"]
-        )
+        credentials = entities.AccountKeyConfiguration(account_key=secret["account_key"])
     elif creds.type == "sas":
-        credentials = entities.SasTokenConfiguration(sas_token=secrets["credentials.sas_token"])
+        credentials = entities.SasTokenConfiguration(sas_token=secret["sas_token"])
     elif creds.type == "service_principal":
         credentials = entities.ServicePrincipalConfiguration(
             tenant_id=creds.tenant_id,
             client_id=creds.client_id,
-            client_secret=secrets["credentials.client_secret"],
+            client_secret=secret["client_secret"],
             authority_url=creds.authority_url,
         )
     common: dict[str, Any] = {

@@ -1,10 +1,10 @@
 """Azure ML through azure-ai-ml: the same `Workspace` contract as the embedded workspace.
 
-Each resource kind has one row in `_KINDS`: how to list, build, write and delete it. Reads make
-one list per kind, following ``nextLink`` pages (connections and datastores as JSON, see
-`reads`; the planner reads the kinds concurrently), read the declared data assets' version
-lists in parallel, and find import runs with one ``jobs.list`` that the service filters on the
-properties reconciler gives its imports
+Each resource kind has one row in `_KINDS`: how to list, build, write and delete it; imports are
+submitted and followed to their end by `submission`. Reads make one list per kind, following
+``nextLink`` pages (connections and datastores as JSON, see `reads`; the planner reads the kinds
+concurrently), read the declared data assets' version lists in parallel, and find import runs
+with one ``jobs.list`` that the service filters on the properties reconciler gives its imports
 (``properties=azureml.materializationAssetName,reconciler.fingerprint``), so a workspace's other
 pipeline jobs, however many, cost nothing (``data.list_materialization_status`` is broken in
 1.35).
@@ -12,18 +12,13 @@ pipeline jobs, however many, cost nothing (``data.list_materialization_status`` 
 The service registers an import's data version itself, with none of the import's description,
 tags or properties. So the import's job carries reconciler's fingerprint and definition, and
 once the job completes the provider writes the version's description and tags (reconciler's
-ownership tags and the fingerprint among them). Imports are submitted under a name derived
-from the asset, version and fingerprint: a submit retried after its answer was lost finds the
-job it made instead of starting a second import. The credential is handed in by the caller.
+ownership tags and the fingerprint among them). The credential is handed in by the caller.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -32,35 +27,40 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ProviderError
-from reconciler.providers.azureml import mapping
-from reconciler.providers.azureml.client import ml_client
-from reconciler.providers.azureml.errors import Target, call
-from reconciler.providers.azureml.lock import account_url, blob_lease
-from reconciler.providers.azureml.reads import ImportRun, RestReader, import_job, output_folder
-from reconciler.providers.base import Progress
-from reconciler.resources import (
-    AssetVersion,
-    DataLocation,
+from reconciler.core.errors import ProviderError
+from reconciler.core.essences import (
+    AnyEssence,
+    ConnectionEssence,
+    DatastoreEssence,
     ImportDefinition,
     ImportEssence,
-    ImportJob,
     Kind,
+    ScheduleEssence,
+    narrow,
+)
+from reconciler.core.live import (
+    AssetVersion,
+    DataLocation,
+    ImportJob,
+    JobStatus,
     LiveAsset,
     LiveResource,
     with_job_definitions,
 )
-from reconciler.vocabulary import (
+from reconciler.core.vocabulary import (
     DATA_TAGS,
-    DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
-    OWNER_TAG,
-    VERSION_PROPERTY,
 )
+from reconciler.core.workspace import Progress
+from reconciler.providers.azureml import mapping
+from reconciler.providers.azureml.client import ml_client
+from reconciler.providers.azureml.errors import Target, call
+from reconciler.providers.azureml.lock import account_url, blob_lease
+from reconciler.providers.azureml.reads import ImportRun, RestReader
+from reconciler.providers.azureml.submission import Submission
 
 READ_PARALLELISM = 32  # concurrent version lists; each is one short request
 DEFAULT_POLL_SECONDS = 5.0
-SUBMIT_ATTEMPTS = 20  # distinct job names tried for one import before giving up
 
 
 def _list_schedules(workspace: AzureWorkspace) -> list[LiveResource]:
@@ -75,7 +75,7 @@ class _KindOps:
     """What the provider does with one kind of resource."""
 
     list: Callable[[AzureWorkspace], list[LiveResource]]  # JSON (`reads`) or SDK entities
-    build: Callable[[str, Any, Mapping[str, str], Mapping[str, str]], Any]
+    build: Callable[[str, AnyEssence, Mapping[str, str], Mapping[str, str]], Any]
     write: Callable[[Any, Any], Any]
     delete: Callable[[Any, str], Any]
 
@@ -113,19 +113,25 @@ def _delete_schedule(ml: Any, name: str) -> Any:
 _KINDS: Mapping[Kind, _KindOps] = {
     Kind.CONNECTION: _KindOps(
         list=lambda workspace: workspace.rest.connections(),
-        build=mapping.connection_entity,
+        build=lambda name, essence, secrets, tags: mapping.connection_entity(
+            name, narrow(essence, ConnectionEssence), secrets, tags
+        ),
         write=lambda ml, entity: ml.connections.create_or_update(entity),
         delete=lambda ml, name: ml.connections.delete(name),
     ),
     Kind.DATASTORE: _KindOps(
         list=lambda workspace: workspace.rest.datastores(),
-        build=mapping.datastore_entity,
+        build=lambda name, essence, secrets, tags: mapping.datastore_entity(
+            name, narrow(essence, DatastoreEssence), secrets, tags
+        ),
         write=lambda ml, entity: ml.datastores.create_or_update(entity),
         delete=lambda ml, name: ml.datastores.delete(name),
     ),
     Kind.SCHEDULE: _KindOps(
         list=_list_schedules,
-        build=lambda name, essence, _secrets, tags: mapping.schedule_entity(name, essence, tags),
+        build=lambda name, essence, _secrets, tags: mapping.schedule_entity(
+            name, narrow(essence, ScheduleEssence), tags
+        ),
         write=lambda ml, entity: _write_schedule(ml, entity),
         delete=lambda ml, name: _delete_schedule(ml, name),
     ),
@@ -133,7 +139,7 @@ _KINDS: Mapping[Kind, _KindOps] = {
 
 
 class AzureWorkspace:
-    """Implements `reconciler.providers.base.Workspace` on an azure-ai-ml ``MLClient``."""
+    """Implements `reconciler.core.workspace.Workspace` on an azure-ai-ml ``MLClient``."""
 
     def __init__(
         self,
@@ -319,7 +325,7 @@ class AzureWorkspace:
         self,
         kind: Kind,
         name: str,
-        essence: Any,
+        essence: AnyEssence,
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
@@ -346,69 +352,15 @@ class AzureWorkspace:
         *,
         tags: Mapping[str, str] | None = None,
     ) -> ImportJob:
-        job = self._submit(name, version, essence, dict(tags or {}))
-        job_name = str(job.name)
-        while True:
-            current = _job(job, name)
-            if not current.active:
-                break
-            time.sleep(self.poll_seconds)
-            job = self._call(f"read import job {job_name}", lambda: self.client.jobs.get(job_name))
-        if current.status == "Completed":  # the service registered the version bare: label it
+        submission = Submission(self.client, self._call, self.poll_seconds)
+        current = submission.run(name, version, essence, dict(tags or {}))
+        if current.status is JobStatus.COMPLETED:  # registered bare by the service: label it
             labels = {**essence.tags, **dict(tags or {}), FINGERPRINT_PROPERTY: essence.fingerprint}
             self._call(
                 f"label data asset {name}:{version}",
                 lambda: self._write_metadata(name, version, essence.description, labels, {}),
             )
         return current
-
-    def _submit(self, name: str, version: str, essence: ImportEssence, tags: dict[str, str]) -> Any:
-        """Start the import, or find the one an earlier attempt started. Job names are
-        ``<base>``, ``<base>_2``, ...: one that failed is passed over, one that is running or
-        completed is the import already under way (its submit's answer was lost)."""
-        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
-
-        base = _job_name(name, version, essence.fingerprint)
-        properties = {
-            FINGERPRINT_PROPERTY: essence.fingerprint,
-            DEFINITION_PROPERTY: json.dumps(essence.definition.to_dict(), sort_keys=True),
-            VERSION_PROPERTY: version,
-        }
-        for attempt in range(1, SUBMIT_ATTEMPTS + 1):
-            job_name = base if attempt == 1 else f"{base}_{attempt}"
-
-            def existing(job_name: str = job_name) -> Any:
-                try:
-                    return self.client.jobs.get(job_name)
-                except ResourceNotFoundError:
-                    return None
-
-            found = self._call(f"read import job {job_name}", existing)
-            if found is not None and _job(found, name).status in ("Failed", "Canceled"):
-                continue
-            if found is not None:
-                return found
-            request = mapping.import_job(
-                job_name,
-                name,
-                essence.definition,
-                version=version,
-                description=essence.description,
-                tags={**essence.tags, **tags},
-                properties=properties,
-            )
-
-            def submit(request: Any = request, job_name: str = job_name) -> Any:
-                try:
-                    return self.client.jobs.create_or_update(request, skip_validation=True)
-                except ResourceExistsError:  # a retry of a submit the service already took
-                    return self.client.jobs.get(job_name)
-
-            return self._call(f"submit the import of {name}", submit)
-        raise ProviderError(
-            f"import {name}:{version} failed {SUBMIT_ATTEMPTS} times; see the jobs named "
-            f"{base}* in the workspace"
-        )
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
@@ -447,36 +399,3 @@ class AzureWorkspace:
             f"reconcile show reads data from the embedded workspace only; for {name}:{version} "
             "in Azure ML use the studio's data preview or `az ml data show`"
         )
-
-
-def _job_name(asset: str, version: str, fingerprint: str) -> str:
-    """A job name the service accepts (letters, digits, '_', '-') that only this import of
-    this definition into this version has: ``import_<asset>_<version>_<fingerprint digits>``."""
-    digits = fingerprint.rpartition(":")[2][:12]
-    text = f"import_{asset}_{version}"
-    return re.sub(r"[^A-Za-z0-9_-]", "_", text)[:200] + f"_{digits}"
-
-
-def _job(job: Any, asset: str) -> ImportJob:
-    """An import run from the SDK's job entity (what ``jobs.get`` and a submit return)."""
-    raw = getattr(job.status, "value", job.status)  # JobStatus is a (str, Enum)
-    context = getattr(job, "creation_context", None)
-    sink = _sink(job)
-    return import_job(
-        str(job.name),
-        asset,
-        str(raw or "Running"),
-        dict(getattr(job, "properties", None) or {}),
-        str(sink.version) if sink is not None and sink.version else None,
-        str(getattr(context, "created_at", "") or ""),
-        owner=(getattr(job, "tags", None) or {}).get(OWNER_TAG),
-        output=output_folder(str(getattr(sink, "path", "") or ""), str(job.name)),
-    )
-
-
-def _sink(job: Any) -> Any:
-    for child in (getattr(job, "jobs", None) or {}).values():
-        sink = (getattr(child, "outputs", None) or {}).get("sink")
-        if sink is not None:
-            return sink
-    return None

@@ -21,25 +21,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.names import normalise_datastore_path
-from reconciler.resources import (
-    AssetVersion,
+from reconciler.core.essences import (
     ConnectionEssence,
     Credentials,
     DatastoreEssence,
     ImportDefinition,
-    ImportJob,
     Kind,
-    LiveResource,
     Source,
-    job_status,
-    split_tags,
+)
+from reconciler.core.live import (
+    AssetVersion,
+    ImportJob,
+    JobStatus,
+    LiveResource,
     stored_definition,
 )
-from reconciler.vocabulary import (
+from reconciler.core.names import normalise_datastore_path
+from reconciler.core.tags import split_tags, stored_credentials
+from reconciler.core.vocabulary import (
     CONNECTION_CATEGORIES,
     CONNECTION_CREDENTIALS,
-    CREDENTIAL_TAG_PREFIX,
     DATASTORE_CREDENTIALS,
     DATASTORE_KINDS,
     DEFAULT_AUTHORITY,
@@ -50,6 +51,7 @@ from reconciler.vocabulary import (
     MATERIALIZATION_ASSET_PROPERTY,
     NAME_PLACEHOLDER,
     OWNER_TAG,
+    SOURCE_TYPES,
     SYSTEM_DATASTORES,
     VERSION_PROPERTY,
     by_rest_name,
@@ -59,8 +61,12 @@ from reconciler.vocabulary import (
 
 # the service filters import runs on these: jobs that carry both (reconciler's imports)
 IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
-_DONE = {"Completed": "Completed", "Failed": "Failed", "Canceled": "Canceled"}
-_FAILED_LIKE = {"NotResponding": "Failed", "CancelRequested": "Canceled"}
+# the service's job states that end a job; any other is still running
+_ENDED = {
+    **{status.value: status for status in JobStatus if not status.active},
+    "NotResponding": JobStatus.FAILED,
+    "CancelRequested": JobStatus.CANCELED,
+}
 _CONNECTION_TYPES = {rest: ours for ours, rest in CONNECTION_CATEGORIES.items()}
 _DATASTORE_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
 
@@ -198,11 +204,7 @@ def connection_from_json(item: Mapping[str, Any]) -> LiveResource:
     props = item.get("properties") or {}
     metadata = _strings(props.get("metadata"))
     tags = split_tags(metadata)
-    plain = {
-        key.removeprefix(CREDENTIAL_TAG_PREFIX): value
-        for key, value in sorted(metadata.items())
-        if key.startswith(CREDENTIAL_TAG_PREFIX)
-    }
+    plain = stored_credentials(metadata)
     auth = str(props.get("authType") or "None")
     kind = by_rest_name(CONNECTION_CREDENTIALS, auth)
     category = str(props.get("category") or "")
@@ -266,7 +268,7 @@ def definition_from_job(props: Mapping[str, Any]) -> ImportDefinition | None:
         sink = (node.get("outputs") or {}).get("sink") or {}
         path = normalise_datastore_path(str(sink.get("uri") or ""))
         kind = source.get("type")
-        if path is None or kind not in ("database", "file_system"):
+        if path is None or kind not in SOURCE_TYPES:
             return None
         try:
             return ImportDefinition(
@@ -347,21 +349,21 @@ def import_job(
     output: str = "",
 ) -> ImportJob:
     """An import run from what the service says of its job (a REST body or an SDK entity)."""
-    status = _DONE.get(status) or _FAILED_LIKE.get(status) or "Running"
+    state = _ENDED.get(status, JobStatus.RUNNING)
     version = properties.get(VERSION_PROPERTY) or sink_version or ""
     error = None
-    if status in ("Failed", "Canceled"):
+    if state.unsuccessful:
         error = (
             properties.get("azureml.error")
             or properties.get("emulator.error")
-            or f"the import job ended {status.lower()}"
+            or f"the import job ended {state.lower()}"
         )
     return ImportJob(
         id=name,
         asset=asset,
         version=str(version),
         fingerprint=properties.get(FINGERPRINT_PROPERTY),
-        status=job_status(status),
+        status=state,
         started_at=created_at,
         error=error,
         definition=stored_definition(properties.get(DEFINITION_PROPERTY)),

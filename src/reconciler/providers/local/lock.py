@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconciler.errors import LockHeld
+from reconciler.core.errors import LockHeld
 
 LOCK_FILE = "apply.lock"
 POLL_SECONDS = 0.2

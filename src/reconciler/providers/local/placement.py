@@ -13,8 +13,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from reconciler.errors import ImportFailed
-from reconciler.names import data_key, overlaps
+from reconciler.core.errors import ImportFailed
+from reconciler.core.live import JobStatus
+from reconciler.core.names import data_key, overlaps
 from reconciler.providers.local.store import Store
 
 MARKER = ".reconciler-job"  # in an import's data until it is registered: the job that wrote it
@@ -67,4 +68,4 @@ def _left_by_interrupted_run(store: Store, folder: Path) -> bool:
     record = store.get_job(marker.read_text(encoding="utf-8", errors="replace").strip())
     if record is None:
         return False
-    return record.status in ("Failed", "Canceled") or record.lease_expired()
+    return JobStatus(record.status).unsuccessful or record.lease_expired()

@@ -11,42 +11,38 @@ the version's folder is claimed right before the move (see `placement`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ImportFailed, ProviderError
-from reconciler.imports.base import ImportRunner, import_request
-from reconciler.names import PathEscape, inside
-from reconciler.providers.base import Progress
-from reconciler.providers.local.lock import file_lock
-from reconciler.providers.local.placement import claim, mark, refusal, unmark
-from reconciler.providers.local.store import JobRecord, Store, lease_seconds, now
-from reconciler.resources import (
-    AssetVersion,
+from reconciler.core.errors import ImportFailed, ProviderError
+from reconciler.core.essences import (
+    DEFINITION_FIELDS,
+    AnyEssence,
     ConnectionEssence,
-    DataLocation,
     ImportDefinition,
     ImportEssence,
-    ImportJob,
     Kind,
+    parse_essence,
+)
+from reconciler.core.live import (
+    AssetVersion,
+    DataLocation,
+    ImportJob,
+    JobStatus,
     LiveAsset,
     LiveResource,
-    job_status,
-    parse_essence,
-    split_tags,
     stored_definition,
     with_job_definitions,
 )
-from reconciler.vocabulary import (
+from reconciler.core.names import DatastoreUri, PathEscape, inside
+from reconciler.core.tags import split_tags
+from reconciler.core.vocabulary import (
     DATA_TAGS,
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
@@ -55,9 +51,12 @@ from reconciler.vocabulary import (
     OWNER_TAG,
     ROWS_PROPERTY,
 )
-
-INTERRUPTED = "the import was interrupted (its process stopped sending heartbeats)"
-OUTPUT_KEY = "output"  # a job record's folder its data goes to
+from reconciler.core.workspace import Progress
+from reconciler.imports.base import ImportRunner, import_request
+from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_record, staging_name
+from reconciler.providers.local.lock import file_lock
+from reconciler.providers.local.placement import claim, mark, refusal, unmark
+from reconciler.providers.local.store import Store, now
 
 
 def _default_runner() -> ImportRunner:
@@ -67,7 +66,7 @@ def _default_runner() -> ImportRunner:
 
 
 class LocalWorkspace:
-    """Implements `reconciler.providers.base.Workspace` on a `Store`."""
+    """Implements `reconciler.core.workspace.Workspace` on a `Store`."""
 
     def __init__(
         self,
@@ -136,12 +135,12 @@ class LocalWorkspace:
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
         found: dict[str, ImportDefinition] = {}
         for record in self.store.list_jobs():  # oldest first: the latest run wins
-            if record.status != "Completed" or self.store.is_archived(record.asset):
+            if record.status != JobStatus.COMPLETED or self.store.is_archived(record.asset):
                 continue
             body = record.body
             try:
                 found[record.asset] = ImportDefinition.model_validate(
-                    {k: body[k] for k in ("type", "source", "path")}
+                    {k: body[k] for k in DEFINITION_FIELDS}
                 )
             except (KeyError, ValueError):
                 continue
@@ -156,7 +155,7 @@ class LocalWorkspace:
         self,
         kind: Kind,
         name: str,
-        essence: Any,
+        essence: AnyEssence,
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
@@ -210,9 +209,8 @@ class LocalWorkspace:
             MATERIALIZATION_ASSET_PROPERTY: name,
             **{k: v for k, v in (tags or {}).items() if k == OWNER_TAG},
         }
-        datastore, base = _split_path(essence.path)
-        relative = "/".join(p for p in (base, version if folder is None else folder) if p)
-        output = f"azureml://datastores/{datastore}/paths/{relative}"
+        target = _datastore_uri(essence.path).joined(version if folder is None else folder)
+        output = str(target)
         job_body = {
             **dict(job_extra or {}),
             **definition,
@@ -224,12 +222,12 @@ class LocalWorkspace:
         if self._registered(name, version):
             message = f"import {name}: version {version} already exists; versions are immutable"
             return self._fail(job_id, None, message)
-        self.store.update_job(job_id, status="Running", started_at=now())
+        self.store.update_job(job_id, status=JobStatus.RUNNING, started_at=now())
         staging: Path | None = None
-        beat = _Heartbeat(self.store, job_id)
+        beat = Heartbeat(self.store, job_id)
         try:
             # every write stays under the workspace folder, whatever a client sent
-            final = _inside(self.root, "datastores", datastore, relative)
+            final = _inside(self.root, "datastores", target.datastore, target.folder)
             staging = _inside(self.root, "staging", staging_name(job_id))
             connection, secrets = self._connection(name, essence)
             request = import_request(name, version, essence.definition, connection, secrets)
@@ -275,7 +273,7 @@ class LocalWorkspace:
             return self._fail(job_id, staging, exc.message)
         except Exception as exc:  # a runner bug must still leave a Failed job, not a Running one
             return self._fail(job_id, staging, f"unexpected {type(exc).__name__} in the import")
-        self.store.update_job(job_id, status="Completed", ended_at=now(), rows=result.rows)
+        self.store.update_job(job_id, status=JobStatus.COMPLETED, ended_at=now(), rows=result.rows)
         record = self.store.get_job(job_id)
         assert record is not None
         return job_from_record(record)
@@ -284,16 +282,16 @@ class LocalWorkspace:
         body = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if body is None:
             raise ProviderError(f"data asset {name} has no version {version}")
-        datastore, folder = _split_path(body["path"])
         try:
-            return inside(self.root, "datastores", datastore, folder)
-        except PathEscape as exc:
+            stored = _datastore_uri(body["path"])
+            return inside(self.root, "datastores", stored.datastore, stored.folder)
+        except (PathEscape, ImportFailed) as exc:
             raise ProviderError(str(exc)) from None
 
     def _fail(self, job_id: str, staging: Path | None, error: str) -> ImportJob:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-        self.store.update_job(job_id, status="Failed", ended_at=now(), error=error)
+        self.store.update_job(job_id, status=JobStatus.FAILED, ended_at=now(), error=error)
         record = self.store.get_job(job_id)
         assert record is not None
         return job_from_record(record)
@@ -324,31 +322,6 @@ class LocalWorkspace:
         return connection, self.store.secrets("connection", essence.source.connection)
 
 
-class _Heartbeat:
-    """Renews a running job's lease six times per lease while the import runs."""
-
-    def __init__(self, store: Store, job_id: str) -> None:
-        self._store, self._job_id = store, job_id
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
-
-    def __enter__(self) -> _Heartbeat:
-        self._store.heartbeat(self._job_id)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(lease_seconds() / 6):
-            try:
-                self._store.heartbeat(self._job_id)
-            except Exception:  # the database is briefly busy: the next beat retries
-                time.sleep(0.1)
-
-
 def live_resource(kind: Kind, name: str, body: dict[str, Any], system: bool) -> LiveResource:
     tags = split_tags(body.get("tags"))
     essence = parse_essence(kind, {**body, "tags": tags.user})
@@ -373,33 +346,6 @@ def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
     )
 
 
-def job_from_record(record: JobRecord) -> ImportJob:
-    """The job as a reader sees it: a running job whose lease expired is interrupted."""
-    status, error = record.status, record.error
-    if record.lease_expired():
-        status, error = "Failed", INTERRUPTED
-    properties = record.body.get("properties") or {}
-    return ImportJob(
-        id=record.id,
-        asset=record.asset,
-        version=record.version,
-        fingerprint=properties.get(FINGERPRINT_PROPERTY),
-        status=job_status(status),
-        started_at=record.started_at or "",
-        ended_at=record.ended_at or "",
-        rows=record.rows,
-        error=error,
-        definition=stored_definition(properties.get(DEFINITION_PROPERTY)),
-        owner=properties.get(OWNER_TAG),
-        output=str(record.body.get(OUTPUT_KEY) or _default_output(record)),
-    )
-
-
-def staging_name(job_id: str) -> str:
-    """A job's staging folder: short whatever the job's name (asset names reach 255)."""
-    return hashlib.sha256(job_id.encode()).hexdigest()[:24]
-
-
 def _inside(root: Path, *parts: str) -> Path:
     try:
         return inside(root, *parts)
@@ -407,13 +353,8 @@ def _inside(root: Path, *parts: str) -> Path:
         raise ImportFailed(f"refused to write outside the workspace folder: {exc}") from None
 
 
-def _default_output(record: JobRecord) -> str:
-    """Where a job recorded before its folder was (the path, then the version) wrote."""
-    path = record.body.get("path")
-    return f"{path}/{record.version}" if isinstance(path, str) and path else ""
-
-
-def _split_path(uri: str) -> tuple[str, str]:
-    rest = uri.removeprefix("azureml://datastores/")
-    datastore, _, folder = rest.partition("/paths/")
-    return datastore, folder.strip("/")
+def _datastore_uri(uri: str) -> DatastoreUri:
+    parsed = DatastoreUri.parse(uri)
+    if parsed is None:
+        raise ImportFailed(f"{uri} is not a datastore folder (azureml://datastores/<d>/paths/<p>)")
+    return parsed

@@ -24,8 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ProviderError, ReconcileError
-from reconciler.vocabulary import DEFAULT_DATASTORE
+from reconciler.core.errors import ProviderError, ReconcileError
+from reconciler.core.live import JobStatus
+from reconciler.core.vocabulary import DEFAULT_DATASTORE
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -122,7 +123,7 @@ class JobRecord:
 
     @property
     def active(self) -> bool:
-        return self.status in ("Preparing", "Running")
+        return JobStatus(self.status).active
 
     def lease_expired(self, at: float | None = None) -> bool:
         """A running job whose heartbeat stopped: its process died (or its host did)."""

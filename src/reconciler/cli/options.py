@@ -1,0 +1,210 @@
+"""The options every command shares, and the `Session` they fill (``-C``, ``--debug``,
+``--no-color``, ``--timeout`` before or after the command name; ``--env``; ``--target`` and
+``--replace``; ``--out``). Parsing only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler.cli.session import Session
+
+F = TypeVar("F", bound=Callable[..., Any])
+PRUNE_HELP = "Delete managed resources no longer declared."
+
+
+def session() -> Session:
+    """This command's session."""
+    return click.get_current_context().ensure_object(Session)
+
+
+def _set_dir(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Session).project_dir = Path(value)
+
+
+def _set_debug(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Session).debug = True
+
+
+def _set_no_color(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Session).color = False
+
+
+def _set_timeout(ctx: click.Context, _: click.Parameter, value: float | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Session).timeout = value
+
+
+def common(func: F) -> F:
+    """Options accepted before or after the command name."""
+    func = click.option(
+        "-C",
+        "directory",
+        default=None,
+        expose_value=False,
+        callback=_set_dir,
+        type=click.Path(file_okay=False, exists=True),
+        is_eager=True,
+        help="Run as if started in DIR (the folder holding platform.yaml).",
+    )(func)
+    func = click.option(
+        "--debug",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_debug,
+        is_eager=True,
+        help="Show tracebacks.",
+    )(func)
+    func = click.option(
+        "--no-color",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_no_color,
+        help="Plain output (also when NO_COLOR is set).",
+    )(func)
+    func = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=None,
+        expose_value=False,
+        callback=_set_timeout,
+        metavar="SECONDS",
+        help="Give up after SECONDS: before apply starts changing anything, nothing is changed; "
+        "during apply, no new step starts and the summary says what was applied.",
+    )(func)
+    return func
+
+
+def _environment(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("an environment name cannot be empty", ctx=ctx)
+    return value
+
+
+def env_option(func: F) -> F:
+    return click.option(
+        "--env",
+        "environment",
+        default=None,
+        metavar="NAME",
+        callback=_environment,
+        help="Environment overlay environments/NAME.yaml (default: platform.yaml's "
+        "default_environment).",
+    )(func)
+
+
+def scope_options(func: F) -> F:
+    func = click.option(
+        "--replace",
+        "replace",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Import a new version of this unchanged import (import.NAME), or delete and "
+        "re-create this resource. Repeatable.",
+    )(func)
+    func = click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Plan only this resource (KIND.NAME) and what it depends on. Repeatable.",
+    )(func)
+    return func
+
+
+def out_path(func: F) -> F:
+    return click.option(
+        "--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan to FILE."
+    )(func)
+
+
+def plan_options(func: F) -> F:
+    """``reconcile plan``'s own options."""
+    func = click.option(
+        "--no-secrets",
+        is_flag=True,
+        help="Read no secret: secret fields show as (sensitive, compared at apply). For reviews "
+        "by jobs that must not hold secrets.",
+    )(func)
+    func = click.option(
+        "--check-sources",
+        is_flag=True,
+        help="Run each new or changed import query with zero rows returned (LIMIT 0).",
+    )(func)
+    func = click.option("--prune", is_flag=True, help=PRUNE_HELP)(func)
+    changes = "Exit 2 when there are changes."
+    func = click.option("--detailed-exitcode", is_flag=True, help=changes)(func)
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "markdown", "json"]),
+        default="text",
+        show_default=True,
+        help="Output format.",
+    )(func)
+    return func
+
+
+def apply_options(func: F) -> F:
+    """``reconcile apply``'s own options and its PLAN_FILE."""
+    func = click.option(
+        "--fresh-plan-out",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="With PLAN_FILE: write the plan made now to FILE (to review or apply it when the "
+        "reviewed plan no longer agrees).",
+    )(func)
+    func = click.option(
+        "--lock/--no-lock",
+        default=True,
+        show_default=True,
+        help="Hold the workspace's apply lock (one apply at a time). --no-lock is for a workspace "
+        "nothing else applies to.",
+    )(func)
+    func = click.option(
+        "--lock-timeout",
+        type=click.FloatRange(0, 24 * 3600),
+        default=0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Wait this long for another apply to release the workspace's lock.",
+    )(func)
+    func = click.option(
+        "--wait",
+        "wait",
+        is_flag=True,
+        help="Also wait for imports already running (from an earlier, interrupted apply or a "
+        "schedule) and report how they ended.",
+    )(func)
+    func = click.option(
+        "--check-sources",
+        is_flag=True,
+        help="Before any change, run each new or changed import query with LIMIT 0; a failure "
+        "applies nothing.",
+    )(func)
+    func = click.option(
+        "--summary-file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Also write a markdown summary (applied, failed, skipped steps, or why nothing was "
+        "applied) to FILE.",
+    )(func)
+    func = click.option(
+        "--parallelism",
+        default=8,
+        show_default=True,
+        type=click.IntRange(1, 64),
+        help="How many independent steps run at once.",
+    )(func)
+    func = click.option("--prune", is_flag=True, help=PRUNE_HELP)(func)
+    approve = "Apply without asking for confirmation."
+    func = click.option("--auto-approve", is_flag=True, help=approve)(func)
+    plan_file = click.Path(dir_okay=False, exists=True)
+    func = click.argument("plan_file", required=False, type=plan_file)(func)
+    return func

@@ -1,0 +1,230 @@
+"""From a validated `Platform` to the typed `DesiredState` everything else works on.
+
+Each connection, datastore, import and schedule becomes a `DesiredResource` with its essence,
+its secret references (kept apart, by field path) and what it depends on. Secret values are
+resolved here, once per command, and only when the command needs them; then no plain field may
+contain one (`reconciler.config.leaks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypedDict
+
+from pydantic import BaseModel
+
+from reconciler.config.leaks import value_problems
+from reconciler.config.loader import LoadedConfig, load
+from reconciler.config.model.datastores import (
+    AccountKeyCredentials,
+    SasCredentials,
+    ServicePrincipalCredentials,
+)
+from reconciler.config.model.fields import Lifecycle
+from reconciler.config.model.imports import DataImport
+from reconciler.config.model.platform import AzureWorkspace, Platform
+from reconciler.config.problems import by_location
+from reconciler.config.resolve import resolve_secrets
+from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
+from reconciler.core.errors import ConfigError
+from reconciler.core.essences import (
+    ConnectionEssence,
+    Credentials,
+    DatastoreEssence,
+    ImportDefinition,
+    ImportEssence,
+    Kind,
+    RecurrencePattern,
+    ScheduleEssence,
+    Source,
+    Trigger,
+    address,
+    fingerprint,
+    schedule_name,
+)
+from reconciler.core.secrets import KeyVaultReader, SecretRef, SecretValues
+from reconciler.core.vocabulary import (
+    CONNECTION_CREDENTIALS,
+    DATASTORE_CREDENTIALS,
+    CredentialKind,
+)
+
+
+def desired_state(
+    project_dir: Path,
+    environment: str | None = None,
+    *,
+    with_secrets: bool = True,
+    keyvault: Callable[[], KeyVaultReader] | None = None,
+) -> DesiredState:
+    """Load, validate and (unless ``with_secrets`` is False) resolve every secret, once."""
+    config = load(project_dir, environment)
+    return from_config(config, with_secrets=with_secrets, keyvault=keyvault)
+
+
+def from_config(
+    config: LoadedConfig,
+    *,
+    with_secrets: bool = True,
+    keyvault: Callable[[], KeyVaultReader] | None = None,
+) -> DesiredState:
+    platform = config.platform
+    resources = tuple(desired_resources(platform))
+    locator = Locator(config.positions)
+    secrets = SecretValues(resolved=False)
+    if with_secrets:
+        secrets, problems = resolve_secrets(resources, locator, config.variables, keyvault)
+        problems += value_problems(config, resources, secrets)
+        if problems:
+            raise ConfigError(problems=by_location(problems))
+    return DesiredState(
+        environment=config.environment,
+        project_dir=config.project_dir,
+        workspace=_target(platform, config.project_dir),
+        prune=platform.settings.prune,
+        resources=resources,
+        secrets=secrets,
+        locator=locator,
+        project=platform.project,
+    )
+
+
+def _target(platform: Platform, project_dir: Path) -> WorkspaceTarget:
+    target = platform.workspace
+    if isinstance(target, AzureWorkspace):
+        return WorkspaceTarget(
+            "azureml",
+            subscription_id=target.subscription_id,
+            resource_group=target.resource_group,
+            workspace_name=target.workspace_name,
+        )
+    return WorkspaceTarget("local", path=project_dir / target.path, label=target.path)
+
+
+def desired_resources(platform: Platform) -> list[DesiredResource]:
+    resources: list[DesiredResource] = []
+    for name, connection in platform.connections.items():
+        credentials, secrets = _credentials(
+            CONNECTION_CREDENTIALS[connection.credentials.type], connection.credentials
+        )
+        connection_essence = ConnectionEssence(
+            type=connection.type,
+            target=connection.target,
+            credentials=credentials,
+            tags=dict(connection.tags),
+        )
+        resources.append(
+            DesiredResource(
+                Kind.CONNECTION,
+                name,
+                connection_essence,
+                secrets,
+                (),
+                ("connections", name),
+                **_lifecycle(connection.lifecycle),
+            )
+        )
+    for name, store in platform.datastores.items():
+        credentials, secrets = _datastore_credentials(store.credentials)
+        fields = store.model_dump(exclude={"credentials", "tags", "lifecycle"})
+        essence = DatastoreEssence(**fields, tags=dict(store.tags), credentials=credentials)
+        resources.append(
+            DesiredResource(
+                Kind.DATASTORE,
+                name,
+                essence,
+                secrets,
+                (),
+                ("datastores", name),
+                **_lifecycle(store.lifecycle),
+            )
+        )
+    for name, item in platform.imports.items():
+        spec = import_essence(item)
+        deps = [address(Kind.CONNECTION, item.source.connection)]
+        if item.datastore in platform.datastores:
+            deps.append(address(Kind.DATASTORE, item.datastore))
+        lifecycle = _lifecycle(item.lifecycle)
+        resources.append(
+            DesiredResource(
+                Kind.IMPORT, name, spec, {}, tuple(deps), ("imports", name), **lifecycle
+            )
+        )
+        if item.schedule is not None:
+            schedule = ScheduleEssence(
+                import_name=name,
+                trigger=_trigger(item),
+                enabled=item.schedule.enabled,
+                description=item.schedule.description,
+                import_definition=spec.definition,
+                tags={},
+            )
+            resources.append(
+                DesiredResource(
+                    Kind.SCHEDULE,
+                    schedule_name(name),
+                    schedule,
+                    {},
+                    (*deps, address(Kind.IMPORT, name)),
+                    ("imports", name, "schedule"),
+                    **lifecycle,
+                )
+            )
+    return resources
+
+
+class _Lifecycle(TypedDict):
+    prevent_destroy: bool | None
+    adopt: bool
+
+
+def _lifecycle(lifecycle: Lifecycle) -> _Lifecycle:
+    """``prevent_destroy`` only when written: a removed line keeps the recorded protection."""
+    written = "prevent_destroy" in lifecycle.model_fields_set
+    return {
+        "prevent_destroy": lifecycle.prevent_destroy if written else None,
+        "adopt": lifecycle.adopt,
+    }
+
+
+def _trigger(item: DataImport) -> Trigger:
+    assert item.schedule is not None
+    data = item.schedule.trigger.model_dump(exclude_none=True)
+    pattern = data.pop("schedule", None)
+    return Trigger(**data, schedule=RecurrencePattern(**pattern) if pattern is not None else None)
+
+
+def import_essence(item: DataImport) -> ImportEssence:
+    source = Source(**item.source.model_dump())
+    definition = ImportDefinition(type=item.asset_type, source=source, path=item.path)
+    return ImportEssence(
+        type=definition.type,
+        source=source,
+        path=definition.path,
+        version=item.version,
+        description=item.description,
+        tags=dict(item.tags),
+        fingerprint=fingerprint(definition),
+    )
+
+
+def _datastore_credentials(
+    creds: AccountKeyCredentials | SasCredentials | ServicePrincipalCredentials | None,
+) -> tuple[Credentials, dict[str, SecretRef]]:
+    if creds is None:  # identity-based access
+        return Credentials(type="none"), {}
+    return _credentials(DATASTORE_CREDENTIALS[creds.kind], creds)
+
+
+def _credentials(
+    kind: CredentialKind, creds: BaseModel
+) -> tuple[Credentials, dict[str, SecretRef]]:
+    """The essence's credentials (plain fields) and the secret references by field path, as
+    the credential kind's table says which is which."""
+    plain = {field: getattr(creds, field) for field in kind.plain_fields}
+    secrets = {
+        path: getattr(creds, field)
+        for field, path in zip(kind.secret_fields, kind.secret_paths, strict=True)
+    }
+    return Credentials(type=kind.name, **plain), secrets

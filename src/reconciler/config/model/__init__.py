@@ -1,0 +1,1 @@
+"""platform.yaml as pydantic models: validated once, with no I/O."""

@@ -1,0 +1,182 @@
+"""Data imports (``az ml data import``) and their schedules: a query or a file path landed on a
+datastore folder as a versioned data asset, optionally on a cron or recurrence trigger."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from reconciler.config.model.fields import (
+    Lifecycle,
+    Prose,
+    Query,
+    Strict,
+    Text,
+    UserTags,
+    bounded,
+    interpolate,
+    lifecycle_field,
+)
+from reconciler.core.limits import (
+    MAX_FOLDER,
+    MAX_NAME,
+    MAX_VERSION,
+)
+from reconciler.core.names import (
+    DatastoreUri,
+    canonical_datastore_path,
+    connection_ref,
+)
+from reconciler.core.schedules import cron_problem, time_zone_problem
+from reconciler.core.vocabulary import (
+    AssetType,
+    RecurrenceFrequency,
+    WeekDay,
+    default_asset_type,
+)
+
+ConnectionRef = Annotated[Text, AfterValidator(connection_ref)]
+
+
+class DatabaseSource(Strict):
+    type: Literal["database"] = Field(description="Run a query on a database connection.")
+    connection: ConnectionRef = Field(description="Connection name (azureml:<name> also works).")
+    query: Query = Field(description="SQL query whose result becomes the data asset.")
+
+
+class FileSystemSource(Strict):
+    type: Literal["file_system"] = Field(description="Copy files from a file-system connection.")
+    connection: ConnectionRef = Field(description="Connection name (azureml:<name> also works).")
+    path: Text = Field(description="Path inside the connection, e.g. bucket/folder/.")
+
+
+ImportSource = Annotated[DatabaseSource | FileSystemSource, Field(discriminator="type")]
+
+
+def _time_zone(name: str) -> str:
+    problem = time_zone_problem(name)
+    if problem:
+        raise PydanticCustomError("time_zone", problem)
+    return name
+
+
+def _start_time(text: str | None) -> str | None:
+    from datetime import datetime
+
+    if text is not None:
+        try:
+            datetime.fromisoformat(text)
+        except ValueError:
+            raise PydanticCustomError(
+                "start_time", "start_time is an ISO 8601 time, e.g. 2026-01-01T03:00:00"
+            ) from None
+    return text
+
+
+TimeZone = Annotated[Text, AfterValidator(_time_zone)]
+StartTime = Annotated[Text | None, AfterValidator(_start_time)]
+
+
+class RecurrencePattern(Strict):
+    hours: list[Annotated[int, Field(ge=0, le=23)]] = Field(
+        default_factory=list, description="Hours of the day (0-23)."
+    )
+    minutes: list[Annotated[int, Field(ge=0, le=59)]] = Field(
+        default_factory=list, description="Minutes of the hour (0-59)."
+    )
+    week_days: list[WeekDay] = Field(default_factory=list, description="Days of the week.")
+    month_days: list[Annotated[int, Field(ge=1, le=31)]] = Field(
+        default_factory=list, description="Days of the month (1-31)."
+    )
+
+
+class CronTrigger(Strict):
+    type: Literal["cron"] = Field(description="A cron expression.")
+    expression: Text = Field(description="Cron expression, e.g. '0 3 * * *'.")
+    time_zone: TimeZone = Field("UTC", description="Time zone (Windows name), e.g. UTC.")
+    start_time: StartTime = Field(None, description="ISO 8601 start time.")
+
+    @field_validator("expression")
+    @classmethod
+    def _cron(cls, expression: str) -> str:
+        problem = cron_problem(expression)
+        if problem:
+            raise PydanticCustomError("cron", problem)
+        return " ".join(expression.split())
+
+
+class RecurrenceTrigger(Strict):
+    type: Literal["recurrence"] = Field(description="Every N units of time.")
+    frequency: RecurrenceFrequency = Field(description="Unit.")
+    interval: int = Field(ge=1, le=10_000, description="Every how many units.")
+    schedule: RecurrencePattern | None = Field(None, description="At which times.")
+    time_zone: TimeZone = Field("UTC", description="Time zone (Windows name), e.g. UTC.")
+    start_time: StartTime = Field(None, description="ISO 8601 start time.")
+
+
+ImportTrigger = Annotated[CronTrigger | RecurrenceTrigger, Field(discriminator="type")]
+
+
+class ImportSchedule(Strict):
+    """Run the import on a schedule (an Azure ML import-data schedule)."""
+
+    trigger: ImportTrigger = Field(description="When to run, as in az ml schedule YAML.")
+    enabled: bool = Field(True, description="Whether the schedule is enabled.")
+    description: Prose | None = Field(None, description="Description.")
+
+
+_MAX_DATASTORE_URI = len("azureml://datastores//paths/") + MAX_NAME + MAX_FOLDER
+DatastorePath = Annotated[
+    str,
+    Field(max_length=_MAX_DATASTORE_URI),
+    AfterValidator(interpolate),
+    AfterValidator(canonical_datastore_path),  # first: it explains why a path could escape
+    bounded(_MAX_DATASTORE_URI),
+]
+
+
+class DataImport(Strict):
+    """Import a query result or files into a versioned data asset (``az ml data import``)."""
+
+    type: AssetType | None = Field(
+        None, description="Asset type; defaults to mltable for database, uri_folder for files."
+    )
+    source: ImportSource = Field(description="Where the data comes from.")
+    path: DatastorePath = Field(
+        description="Target: azureml://datastores/<datastore>/paths/<folder>."
+    )
+    version: (
+        Annotated[str, Field(pattern=rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_VERSION - 1}}}$")] | None
+    ) = Field(None, description="Pin the asset version; omit to number versions automatically.")
+    description: Prose | None = Field(None, description="Description of the data asset.")
+    tags: UserTags = Field(default_factory=dict, description="Tags of the data asset.")
+    lifecycle: Lifecycle = lifecycle_field()
+    schedule: ImportSchedule | None = Field(None, description="Optional schedule.")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _default_type(self) -> DataImport:
+        if self.type is None:
+            object.__setattr__(self, "type", default_asset_type(self.source.type))
+        return self
+
+    @property
+    def asset_type(self) -> AssetType:
+        return self.type or default_asset_type(self.source.type)
+
+    @property
+    def datastore(self) -> str:
+        parsed = DatastoreUri.parse(self.path)
+        assert parsed is not None  # validated by canonical_datastore_path
+        return parsed.datastore

@@ -1,0 +1,93 @@
+"""Secret references -> values: environment variables and Azure Key Vault, each read once.
+
+Every missing or unreadable secret of the whole desired state is reported at once, located at
+the field that references it, naming the variable or the vault and secret, never a value. A
+value shorter than `MIN_SECRET_LENGTH` is refused: output is redacted by masking secret values,
+and masking a short one would reveal it by where the mask falls ("***store" for "data").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from reconciler.core.desired import DesiredResource, Locator
+from reconciler.core.errors import Problem
+from reconciler.core.secrets import (
+    KeyVaultError,
+    KeyVaultReader,
+    SecretKey,
+    SecretRef,
+    SecretValues,
+)
+
+MIN_SECRET_LENGTH = 8
+
+
+def resolve_secrets(
+    resources: Iterable[DesiredResource],
+    locator: Locator,
+    variables: Mapping[str, str],
+    keyvault: Callable[[], KeyVaultReader] | None = None,
+) -> tuple[SecretValues, list[Problem]]:
+    """The values that could be read, and a located problem for each one that could not."""
+    values: dict[SecretKey, str] = {}
+    problems: list[Problem] = []
+    cache: dict[tuple[str, str, str | None], str | KeyVaultError] = {}
+    reader: KeyVaultReader | None = None
+    for resource in resources:
+        for path, ref in resource.secrets.items():
+            where = (*resource.config_path, *path.split("."))
+            if ref.source == "env":
+                value = variables.get(ref.name)
+                if not value:
+                    problems.append(_missing_variable(locator, where, ref, resource.address))
+                    continue
+            else:
+                if reader is None:
+                    if keyvault is None:
+                        problems.append(
+                            locator.problem(
+                                where, f"{ref} cannot be read here: no Key Vault access"
+                            )
+                        )
+                        continue
+                    reader = keyvault()
+                key = (str(ref.vault), ref.name, ref.version)
+                if key not in cache:
+                    try:
+                        cache[key] = reader.read(str(ref.vault), ref.name, ref.version)
+                    except KeyVaultError as exc:
+                        cache[key] = exc
+                found = cache[key]
+                if isinstance(found, KeyVaultError):
+                    problems.append(
+                        locator.problem(
+                            where, f"{found.message} (used by {resource.address})", found.hint
+                        )
+                    )
+                    continue
+                value = found
+            if len(value) < MIN_SECRET_LENGTH:
+                problems.append(
+                    locator.problem(
+                        where,
+                        f"the secret {ref} is shorter than {MIN_SECRET_LENGTH} characters; "
+                        "reconciler masks secrets in all output, and masking one this short "
+                        "would give it away",
+                        "use a longer secret (rotate it at its source)",
+                    )
+                )
+                continue
+            values[(resource.address, path)] = value
+    return SecretValues(True, values), problems
+
+
+def _missing_variable(
+    locator: Locator, where: tuple[str, ...], ref: SecretRef, address: str
+) -> Problem:
+    return locator.problem(
+        where,
+        f"secret variable {ref.name} is not set (used by {address})",
+        f"export {ref.name}=... (in CI: from a secret store), or add it to the "
+        "environment's env_file for local use",
+    )

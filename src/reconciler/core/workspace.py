@@ -1,0 +1,107 @@
+"""What the planner may read and what apply may write.
+
+The planner gets a `WorkspaceReader` (reads only, and reads never write); apply gets a
+`Workspace` (reads and writes). Resources travel as typed essences (see
+`reconciler.core.essences`); secret values arrive separately, already resolved, and a provider
+stores them write-only, with reconciler's tags (ownership, secret hashes, provenance) beside
+the user's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
+
+from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind
+from reconciler.core.live import DataLocation, ImportJob, LiveAsset, LiveResource
+
+Progress = Callable[[int], None]
+
+
+class WorkspaceReader(Protocol):
+    def describe(self) -> str:
+        """A short, stable, secret-free name of the workspace, e.g. ``local:.reconcile/local``."""
+        ...
+
+    def list_resources(self, kind: Kind) -> list[LiveResource]:
+        """Every connection, datastore or schedule in the workspace (system ones included)."""
+        ...
+
+    def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        """Versions and import jobs of the named data assets, archived or not (missing ones are
+        left out)."""
+        ...
+
+    def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
+        """Where the data of every data asset not named in ``exclude`` is (any project's or
+        none, archived or not): each version's folder, and the folder each of their imports
+        still running writes to."""
+        ...
+
+    def list_imported_assets(self, owner: str) -> list[str]:
+        """Names of the data assets that ``owner``'s imports made and that are not archived."""
+        ...
+
+    def list_import_definitions(self) -> dict[str, ImportDefinition]:
+        """Every data asset an import made (by anyone), with the definition of the latest
+        completed run that made it: what ``reconcile export`` recovers imports from."""
+        ...
+
+
+class Workspace(WorkspaceReader, Protocol):
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+        """Hold the workspace's apply lock (one apply at a time), waiting up to ``timeout``
+        seconds; raises `reconciler.core.errors.LockHeld` naming who holds it and since when."""
+        ...
+
+    def put(
+        self,
+        kind: Kind,
+        name: str,
+        essence: AnyEssence,
+        secrets: Mapping[str, str],
+        tags: Mapping[str, str],
+    ) -> None:
+        """Create or update a connection, datastore or schedule.
+
+        ``secrets`` maps field paths (``credentials.password``) to values; ``tags`` are the
+        reconciler tags to store beside the user's tags.
+        """
+        ...
+
+    def delete(self, kind: Kind, name: str) -> None: ...
+
+    def archive_asset(self, name: str) -> None:
+        """Archive a data asset: hidden from listings, every version kept (never deleted)."""
+        ...
+
+    def restore_asset(self, name: str) -> None:
+        """Undo `archive_asset`: the data asset is listed again, with every version."""
+        ...
+
+    def materialize(
+        self,
+        name: str,
+        version: str,
+        essence: ImportEssence,
+        progress: Progress | None = None,
+        *,
+        tags: Mapping[str, str] | None = None,
+    ) -> ImportJob:
+        """Run an import and register data asset ``name:version`` when (and only if) it
+        completes, with the user's tags plus ``tags``. Returns the finished job."""
+        ...
+
+    def update_asset_metadata(
+        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+    ) -> None:
+        """Change the description and tags of an existing version: ``tags`` are the user's and
+        reconciler's (ownership, protection, provenance), which replace those it had; its data
+        and the tags that describe it (`reconciler.core.vocabulary.DATA_TAGS`) are kept."""
+        ...
+
+    def data_folder(self, name: str, version: str) -> Path:
+        """A local folder holding the version's files (a provider may download them)."""
+        ...

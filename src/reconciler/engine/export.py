@@ -1,0 +1,256 @@
+"""``reconcile export``: what a live workspace holds, written as platform.yaml sections.
+
+Connections, datastores, imports (recovered from the import runs that made each data asset) and
+their schedules become the YAML a desired state would declare for them, so adopting an existing
+workspace starts from a plan that only adopts. Every secret becomes a ``${env:NAME}`` reference
+and its name is listed; a field the workspace never returns (a connection's user name on Azure
+ML) becomes a ``${NAME}`` variable to set. What reconciler cannot declare (a connection category
+or datastore type it does not model, an invalid name, a system datastore) is listed as a
+comment, never dropped silently. Pure: live values in, text out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from reconciler.core.essences import (
+    ConnectionEssence,
+    DatastoreEssence,
+    ImportDefinition,
+    Kind,
+    ScheduleEssence,
+    narrow,
+)
+from reconciler.core.live import AssetVersion, LiveResource
+from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
+from reconciler.core.vocabulary import (
+    CONNECTION_CREDENTIALS,
+    CONNECTION_KINDS,
+    CREDENTIALS,
+    DATASTORE_KINDS,
+    DECLARED_DATASTORE_CREDENTIALS,
+    DEFAULT_AUTHORITY,
+    DEFAULT_ENDPOINT,
+    DEFAULT_PROTOCOL,
+    default_asset_type,
+)
+
+
+@dataclass
+class Export:
+    text: str
+    secrets: list[str] = field(default_factory=list)  # ${env:NAME} names to set
+    variables: list[str] = field(default_factory=list)  # ${NAME} names to set
+    skipped: list[str] = field(default_factory=list)  # what could not be declared, and why
+
+
+@dataclass
+class _Builder:
+    export: Export = field(default_factory=lambda: Export(""))
+
+    def secret(self, owner: str, name: str) -> str:
+        variable = _variable(owner, name)
+        self.export.secrets.append(variable)
+        return f"${{env:{variable}}}"
+
+    def variable(self, owner: str, name: str) -> str:
+        variable = _variable(owner, name)
+        self.export.variables.append(variable)
+        return f"${{{variable}}}"
+
+    def skip(self, address: str, why: str) -> None:
+        self.export.skipped.append(f"{address}: {why}")
+
+
+def _variable(owner: str, name: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", f"{owner}_{name}".upper()).strip("_")
+
+
+def export_yaml(
+    resources: Iterable[LiveResource],
+    imports: Mapping[str, ImportDefinition],
+    latest: Mapping[str, AssetVersion],
+    kinds: Iterable[Kind] = (Kind.CONNECTION, Kind.DATASTORE, Kind.IMPORT),
+) -> Export:
+    """The platform.yaml sections for ``resources`` (connections, datastores, schedules) and
+    ``imports`` (asset -> the definition of the run that made its latest version)."""
+    wanted = set(kinds)
+    builder = _Builder()
+    by_kind: dict[Kind, list[LiveResource]] = {}
+    for resource in sorted(resources, key=lambda r: (r.kind, r.name)):
+        by_kind.setdefault(resource.kind, []).append(resource)
+    data: dict[str, Any] = {}
+    if Kind.CONNECTION in wanted:
+        connections = {
+            r.name: c for r in by_kind.get(Kind.CONNECTION, []) if (c := _connection(r, builder))
+        }
+        if connections:
+            data["connections"] = connections
+    if Kind.DATASTORE in wanted:
+        datastores = {
+            r.name: d for r in by_kind.get(Kind.DATASTORE, []) if (d := _datastore(r, builder))
+        }
+        if datastores:
+            data["datastores"] = datastores
+    if Kind.IMPORT in wanted or Kind.SCHEDULE in wanted:
+        schedules = {
+            narrow(r.essence, ScheduleEssence).import_name: r
+            for r in by_kind.get(Kind.SCHEDULE, [])
+        }
+        found = {
+            name: i
+            for name, definition in sorted(imports.items())
+            if (i := _import(name, definition, latest.get(name), schedules.get(name), builder))
+        }
+        if found:
+            data["imports"] = found
+    export = builder.export
+    export.text = _header(export) + (_dump(data) if data else "")
+    return export
+
+
+def _connection(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
+    essence = narrow(live.essence, ConnectionEssence)
+    address = live.address
+    if not CONNECTION_NAME.fullmatch(live.name):
+        builder.skip(address, "the name is not one Azure ML accepts for a declared connection")
+        return None
+    modelled = CONNECTION_KINDS.get(essence.type)
+    if modelled is None:
+        builder.skip(address, f"connection type {essence.type!r} is not modelled by reconciler")
+        return None
+    out: dict[str, Any] = {"type": essence.type, "target": essence.target}
+    credential = CONNECTION_CREDENTIALS[modelled.credential]
+    block: dict[str, Any] = {"type": credential.name}
+    for name in credential.plain_fields:
+        plain = getattr(essence.credentials, name, None)
+        unreadable = f"{CREDENTIALS}.{name}" in live.unreadable
+        block[name] = builder.variable(live.name, name) if not plain or unreadable else plain
+    for name in credential.secret_fields:
+        block[name] = builder.secret(live.name, name)
+    out["credentials"] = block
+    if essence.tags:
+        out["tags"] = dict(essence.tags)
+    return out
+
+
+def _datastore(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
+    essence = narrow(live.essence, DatastoreEssence)
+    address = live.address
+    if live.system:
+        builder.skip(address, "a system datastore: Azure ML manages it (target it in paths)")
+        return None
+    kind = DATASTORE_KINDS.get(essence.type)
+    if kind is None:
+        builder.skip(address, f"datastore type {essence.type!r} is not modelled by reconciler")
+        return None
+    if not DATASTORE_NAME.fullmatch(live.name):
+        builder.skip(address, "the name is not one reconciler can declare")
+        return None
+    out: dict[str, Any] = {"type": essence.type}
+    if essence.description:
+        out["description"] = essence.description
+    out["account_name"] = essence.account_name
+    out[kind.container] = getattr(essence, kind.container)
+    if essence.endpoint != DEFAULT_ENDPOINT:
+        out["endpoint"] = essence.endpoint
+    if essence.protocol != DEFAULT_PROTOCOL:
+        out["protocol"] = essence.protocol
+    credentials = essence.credentials
+    declared = next((k for k in DECLARED_DATASTORE_CREDENTIALS if k.name == credentials.type), None)
+    if declared is not None:
+        block: dict[str, Any] = {}
+        for name in declared.plain_fields:
+            value = getattr(credentials, name, None)
+            if value and not (name == "authority_url" and value == DEFAULT_AUTHORITY):
+                block[name] = value
+        for name in declared.secret_fields:
+            block[name] = builder.secret(live.name, name)
+        out["credentials"] = block
+    elif credentials.type != "none":
+        builder.skip(address, f"credential type {credentials.type!r} is not modelled")
+        return None
+    if essence.tags:
+        out["tags"] = dict(essence.tags)
+    return out
+
+
+def _import(
+    name: str,
+    definition: ImportDefinition,
+    latest: AssetVersion | None,
+    schedule: LiveResource | None,
+    builder: _Builder,
+) -> dict[str, Any] | None:
+    address = f"import.{name}"
+    if not ASSET_NAME.fullmatch(name):
+        builder.skip(address, "the asset name is not one reconciler can declare")
+        return None
+    source = definition.source
+    out: dict[str, Any] = {}
+    if latest is not None and latest.description:
+        out["description"] = latest.description
+    spec: dict[str, Any] = {"type": source.type, "connection": source.connection}
+    if source.query is not None:
+        spec["query"] = source.query
+    if source.path is not None:
+        spec["path"] = source.path
+    out["source"] = spec
+    out["path"] = definition.path
+    if definition.type != default_asset_type(source.type):
+        out["type"] = definition.type
+    if latest is not None and latest.tags:
+        out["tags"] = dict(latest.tags)
+    if schedule is not None:
+        out["schedule"] = _schedule(schedule)
+    return out
+
+
+def _schedule(live: LiveResource) -> dict[str, Any]:
+    essence = narrow(live.essence, ScheduleEssence)
+    trigger = {k: v for k, v in essence.trigger.to_dict().items() if v is not None}
+    if trigger.get("time_zone") == "UTC":
+        del trigger["time_zone"]
+    pattern = trigger.get("schedule")
+    if isinstance(pattern, dict):
+        trigger["schedule"] = {k: v for k, v in pattern.items() if v}
+    out: dict[str, Any] = {"trigger": trigger}
+    if not essence.enabled:
+        out["enabled"] = False
+    if essence.description:
+        out["description"] = essence.description
+    return out
+
+
+def _header(export: Export) -> str:
+    lines = ["# Exported by `reconcile export` from the live workspace."]
+    if export.secrets or export.variables:
+        lines.append("# Set these before planning (secrets from your secret store):")
+        lines += [f"#   {name}  (secret)" for name in sorted(set(export.secrets))]
+        lines += [f"#   {name}" for name in sorted(set(export.variables))]
+    if export.skipped:
+        lines.append("# Not exported (reconciler cannot declare them):")
+        lines += [f"#   {item}" for item in export.skipped]
+    return "\n".join(lines) + "\n\n"
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (queries) as literal blocks, the way people write them."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value.strip() else None
+    text = value if style is None or value.endswith("\n") else value + "\n"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+def _dump(data: Mapping[str, Any]) -> str:
+    return yaml.dump(dict(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,193 @@
+"""The plan of one import: which version it acts on, and whether to import, relabel or wait.
+
+Imports are planned by definition, not by field: a new version is materialised only when the
+definition changed (compared by fingerprint, then by the query's parsed form), never twice for
+the same one; a version that matches gets its description and tags updated; an import of this
+definition still running is waited for. A pinned version is never moved. A data asset archived
+and declared again is restored along with the change; its recorded protection and ownership
+are read off the latest version reconciler tagged (`reconciler.engine.guards`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.core.desired import DesiredResource, DesiredState
+from reconciler.core.errors import Problem
+from reconciler.core.essences import ImportEssence, Kind
+from reconciler.core.live import AssetVersion, ImportJob, LiveAsset
+from reconciler.core.plan import ARCHIVED_FIELD, Action, FieldChange, Reason, ResourceChange
+from reconciler.core.vocabulary import version_key
+from reconciler.engine.diff import diff_specs, flatten
+from reconciler.engine.draft import Draft
+from reconciler.engine.guards import (
+    DataIndex,
+    asset_takeover,
+    overlap_problem,
+    protection_change,
+)
+
+
+def plan_import(
+    resource: DesiredResource,
+    asset: LiveAsset | None,
+    again: bool,
+    state: DesiredState,
+    data: DataIndex,
+) -> tuple[ResourceChange | None, list[Problem]]:
+    """The import's change and, when it may not happen as planned, the located problem.
+    ``again``: a new version of an unchanged definition was asked for (``--replace``);
+    ``data`` is where other data assets' data is (an import never writes there)."""
+    draft = _version_plan(resource, asset, again)
+    if isinstance(draft, str):
+        return None, [state.locator.problem((*resource.config_path, "version"), draft)]
+    if asset is not None:
+        made = asset.acted_on(resource.imported.version)
+        if made is not None and made.provenance:
+            draft.last_changed_by = made.provenance
+        if asset.archived and draft.action is not Action.IN_PROGRESS:
+            _restore(draft)
+    owning = asset.owning_version() if asset is not None else None
+    recorded = owning is not None and owning.prevent_destroy
+    draft.prevent_destroy = resource.protected(recorded)
+    lifted = protection_change(resource, recorded)
+    if lifted is not None and draft.action in (Action.NOOP, Action.UPDATE):
+        draft.action = Action.UPDATE
+        draft.add_field(lifted)
+    made_by = owning or (asset.latest_version() if asset is not None else None)
+    verdict = asset_takeover(resource, made_by, draft.action, draft.fields, draft.version, state)
+    problem = draft.decide(verdict)
+    if problem is None and draft.action is Action.MATERIALIZE:  # it would write
+        found = data.around(resource.imported.path, besides=resource.name)
+        problem = overlap_problem(resource, found, state) if found else None
+    return draft.build(), [problem] if problem is not None else []
+
+
+def _restore(draft: Draft) -> None:
+    """An archived data asset declared again is restored with the change."""
+    draft.add_field(FieldChange(path=ARCHIVED_FIELD, before=True, after=False))
+    if draft.action is Action.NOOP:
+        draft.action, draft.reason = Action.UPDATE, Reason.RESTORE_ARCHIVED
+    elif draft.action is Action.UPDATE and draft.reason is None:
+        draft.reason = Reason.RESTORE_ARCHIVED
+
+
+def _version_plan(resource: DesiredResource, asset: LiveAsset | None, again: bool) -> Draft | str:
+    """The draft change of the import's data, or a message when the plan cannot be made."""
+    spec = resource.imported
+    versions = asset.versions if asset else ()
+    jobs = asset.jobs if asset else ()
+    pinned = spec.version
+    current = (
+        next((v for v in versions if v.version == pinned), None)
+        if pinned
+        else (asset.latest_version() if asset else None)
+    )
+    definition = spec.definition.to_dict()
+    same = current is not None and (
+        current.fingerprint == spec.fingerprint or spec.definition.same_data(current.definition)
+    )
+    if current is not None and same and again:
+        if pinned:
+            return (
+                f"--replace {resource.address}: version {pinned} is pinned and exists; a new "
+                "snapshot needs a new version (bump it, or remove it to number automatically)"
+            )
+        assert asset is not None
+        return Draft(
+            resource,
+            Action.MATERIALIZE,
+            definition,
+            reason=Reason.REPLACE_REQUESTED,
+            version=asset.next_version(),
+        )
+    owed = current is not None and same and not pinned  # a pinned version is never moved
+    unfinished = _failed_since(jobs, spec, current.version) if owed and current else None
+    if unfinished is not None:  # a newer run of this definition (e.g. --replace) failed
+        assert asset is not None
+        return Draft(
+            resource,
+            Action.MATERIALIZE,
+            definition,
+            reason=Reason.RETRY_FAILED,
+            version=asset.next_version(),
+            detail=unfinished.error or unfinished.status.lower(),
+        )
+    if current is not None and same:
+        metadata = _metadata(current)
+        wanted = {"description": spec.description, "tags": spec.tags}
+        fields = diff_specs(Kind.IMPORT, metadata, wanted)
+        action = Action.UPDATE if fields else Action.NOOP
+        return Draft(resource, action, metadata, fields, version=current.version)
+    if pinned and current is not None:
+        return (
+            f"data asset {resource.name} version {pinned} already exists with a different "
+            "definition, and versions are immutable; bump the version (or remove it to number "
+            "versions automatically)"
+        )
+    running = next((j for j in jobs if j.active and _same_job(j, spec)), None)
+    if running is not None:
+        return Draft(
+            resource,
+            Action.IN_PROGRESS,
+            reason=Reason.IMPORT_RUNNING,
+            version=running.version,
+            detail=running.id,
+        )
+    return _new_version(resource, asset, current, jobs)
+
+
+def _new_version(
+    resource: DesiredResource,
+    asset: LiveAsset | None,
+    current: AssetVersion | None,
+    jobs: tuple[ImportJob, ...],
+) -> Draft:
+    """A version with the declared definition: the first, after a change, or a retry."""
+    spec = resource.imported
+    version = spec.version or (asset.next_version() if asset else "1")
+    last = next((j for j in reversed(jobs) if j.fingerprint == spec.fingerprint), None)
+    before = current.definition.to_dict() if current and current.definition else None
+    detail: str | None
+    if last is not None and last.status.unsuccessful:
+        reason, detail = Reason.RETRY_FAILED, last.error or last.status.lower()
+    elif current is None:
+        reason, detail = Reason.FIRST_VERSION, None
+    else:
+        reason, detail = Reason.DEFINITION_CHANGED, current.version
+    # the new version is made with the declared description and tags: show them too
+    wanted = {**spec.definition.to_dict(), "description": spec.description, "tags": spec.tags}
+    fields = (
+        diff_specs(Kind.IMPORT, {**before, **_metadata(current)}, wanted)
+        if before and current
+        else [FieldChange(path=k, after=v) for k, v in flatten(wanted)]
+    )
+    return Draft(
+        resource,
+        Action.MATERIALIZE,
+        before,
+        fields,
+        reason=reason,
+        version=version,
+        detail=detail,
+    )
+
+
+def _metadata(version: AssetVersion) -> dict[str, Any]:
+    return {"description": version.description, "tags": version.tags}
+
+
+def _failed_since(
+    jobs: tuple[ImportJob, ...], spec: ImportEssence, version: str
+) -> ImportJob | None:
+    """The newest run of this definition when it failed or was cancelled after ``version``
+    was made: an asked-for new version (``--replace``) that is still owed, as Terraform keeps
+    a resource whose replacement failed tainted."""
+    newest = next((j for j in reversed(jobs) if _same_job(j, spec)), None)
+    if newest is None or not newest.status.unsuccessful:
+        return None
+    return newest if version_key(newest.version) > version_key(version) else None
+
+
+def _same_job(job: ImportJob, spec: ImportEssence) -> bool:
+    return job.fingerprint == spec.fingerprint or spec.definition.same_data(job.definition)

@@ -1,0 +1,296 @@
+"""build_plan(desired, reader) -> Plan. Reads only; the same input gives the same plan.
+
+Desired and live resources are reduced to essences and diffed field by field; secrets are
+compared through their stored salted hashes; imports are planned by definition
+(`reconciler.engine.import_planner`). Each change is drafted, the guards' decisions (ownership,
+protection) applied to the draft, and built once (`reconciler.engine.draft`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from reconciler.core.desired import DesiredResource, DesiredState
+from reconciler.core.errors import ConfigError, Problem
+from reconciler.core.essences import Kind, address
+from reconciler.core.live import LiveResource, LiveState
+from reconciler.core.plan import (
+    Action,
+    Change,
+    FieldChange,
+    IgnoredResource,
+    Orphan,
+    Plan,
+    Reason,
+    ResourceChange,
+)
+from reconciler.core.secrets import SecretHasher
+from reconciler.core.workspace import WorkspaceReader
+from reconciler.engine.diff import diff_specs, flatten, secret_change
+from reconciler.engine.draft import Draft
+from reconciler.engine.guards import (
+    DataIndex,
+    dependents,
+    is_ours,
+    owner_of,
+    protection,
+    protection_change,
+    takeover,
+)
+from reconciler.engine.import_planner import plan_import
+from reconciler.engine.order import order
+from reconciler.engine.targeting import Scope
+
+_RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
+
+
+def read_live(reader: WorkspaceReader, import_names: Iterable[str], owner: str) -> LiveState:
+    """Every kind, the declared imports, the owner's imported assets and (when imports are
+    declared) where every other asset's data is, read at once: against a remote workspace each
+    is a chain of page requests, and the longest chain, not their sum, should bound the time."""
+    names = sorted(import_names)
+    pool = ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 3)
+    try:
+        kinds = [pool.submit(reader.list_resources, kind) for kind in _RESOURCE_KINDS]
+        assets = pool.submit(reader.list_assets, names)
+        imported = pool.submit(reader.list_imported_assets, owner)
+        elsewhere = pool.submit(reader.list_other_data, names) if names else None
+        resources = tuple(r for read in kinds for r in read.result())
+        return LiveState(
+            resources,
+            tuple(assets.result()),
+            tuple(imported.result()),
+            tuple(elsewhere.result()) if elsewhere else (),
+        )
+    finally:  # a failed or timed-out read does not wait for the others to give up
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def build_plan(
+    desired: DesiredState,
+    reader: WorkspaceReader,
+    *,
+    prune: bool = False,
+    hasher: SecretHasher | None = None,
+    targets: Iterable[str] = (),
+    replace: Iterable[str] = (),
+) -> Plan:
+    """The plan for ``desired`` against what ``reader`` reads. ``targets`` limits it to those
+    addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
+    version of unchanged imports (or a delete + create of other resources)."""
+    imports = [r.name for r in desired.of_kind(Kind.IMPORT)]
+    live = read_live(reader, imports, desired.owner)
+    return plan_against(
+        desired,
+        live,
+        reader.describe(),
+        prune=prune,
+        hasher=hasher,
+        targets=targets,
+        replace=replace,
+    )
+
+
+def plan_against(
+    desired: DesiredState,
+    live: LiveState,
+    workspace: str,
+    *,
+    prune: bool = False,
+    hasher: SecretHasher | None = None,
+    targets: Iterable[str] = (),
+    replace: Iterable[str] = (),
+) -> Plan:
+    """`build_plan` on what was read already (``workspace`` names it)."""
+    hasher = hasher or SecretHasher()
+    prune = prune or desired.prune
+    scope = Scope.of(desired, live, targets, replace)
+    changes, problems = _plan_changes(desired, live, hasher, scope)
+    orphans, pruned, prune_problems = _orphans(desired, live, prune)
+    problems += prune_problems
+    if problems:
+        raise ConfigError(problems=problems)
+    return Plan(
+        environment=desired.environment,
+        workspace=workspace,
+        prune=prune,
+        secrets_compared=desired.secrets.resolved,
+        targets=scope.targets,
+        replace=scope.replace,
+        resource_changes=order(c for c in [*changes, *pruned] if scope.includes(c.address)),
+        ignored=_ignored(desired, live),
+        orphans=tuple(o for o in orphans if scope.includes(o.address)),
+    )
+
+
+def _plan_changes(
+    desired: DesiredState, live: LiveState, hasher: SecretHasher, scope: Scope
+) -> tuple[list[ResourceChange], list[Problem]]:
+    by_address = {r.address: r for r in live.resources}
+    assets = {a.name: a for a in live.assets}
+    data = DataIndex((*live.elsewhere, *(d for a in live.assets for d in a.data())))
+    changes: list[ResourceChange] = []
+    problems: list[Problem] = []
+    for resource in desired.resources:
+        again = resource.address in scope.replace
+        if resource.kind is Kind.IMPORT:
+            change, found = plan_import(resource, assets.get(resource.name), again, desired, data)
+        else:
+            existing = by_address.get(resource.address)
+            change, found = _plan_resource(resource, existing, again, desired, hasher, live)
+        problems += found
+        if change is not None:
+            changes.append(change)
+    return changes, problems
+
+
+def _plan_resource(
+    resource: DesiredResource,
+    live: LiveResource | None,
+    again: bool,
+    state: DesiredState,
+    hasher: SecretHasher,
+    everything: LiveState,
+) -> tuple[ResourceChange, list[Problem]]:
+    """A connection's, datastore's or schedule's change, and why it may not happen (another
+    owner's resource, a protected one); ``again``: replace it (--replace)."""
+    draft = _compare(resource, live, state, hasher)
+    if again and draft.action in (Action.NOOP, Action.UPDATE):
+        draft.action, draft.reason = Action.REPLACE, Reason.REPLACE_REQUESTED
+    problems: list[Problem] = []
+    if live is not None:
+        refused = draft.decide(takeover(resource, live, draft.action, draft.fields, state))
+        problems += [refused] if refused is not None else []
+        draft.last_changed_by = live.provenance
+    refusal = protection(resource, live, draft.action, resource.address)
+    if refusal is not None:
+        where = (*resource.config_path, "lifecycle", "prevent_destroy")
+        problems.append(state.locator.problem(where, refusal))
+    if draft.action is Action.REPLACE:
+        draft.dependents = dependents(
+            resource.kind, resource.name, state.resources, everything.assets
+        )
+    return draft.build(), problems
+
+
+def _compare(
+    resource: DesiredResource,
+    live: LiveResource | None,
+    state: DesiredState,
+    hasher: SecretHasher,
+) -> Draft:
+    """The change the declaration asks for: fields, secrets, protection, and the action."""
+    refs = {path: str(ref) for path, ref in resource.secrets.items()}
+    spec = resource.spec
+    if live is None:
+        fields = [FieldChange(path=k, after=v) for k, v in flatten(spec)]
+        fields += [secret_change(path) for path in resource.secrets]
+        fields.sort(key=lambda f: f.path)
+        return Draft(
+            resource,
+            Action.CREATE,
+            fields=fields,
+            secret_refs=refs,
+            prevent_destroy=resource.protected(False),
+        )
+    fields = diff_specs(resource.kind, live.spec, spec)
+    lifted = protection_change(resource, live.prevent_destroy)
+    if lifted is not None:
+        fields.append(lifted)
+    fields = [f for f in fields if not (f.path in live.unreadable and f.before is None)]
+    for path in sorted(resource.secrets):
+        if not state.secrets.resolved:
+            fields.append(secret_change(path, unknown=True))
+            continue
+        stored = live.secret_hashes.get(path)
+        value = state.secrets.get(resource.address, path)
+        if stored is None or value is None or not hasher.matches(value, stored):
+            fields.append(secret_change(path))
+    fields.sort(key=lambda f: f.path)
+    replace = tuple(f.path for f in fields if f.forces_replacement)
+    known = [f for f in fields if not f.unknown]
+    reason: Reason | None = None
+    if replace:
+        action, reason = Action.REPLACE, Reason.REPLACE_CANNOT_UPDATE
+    elif not live.managed:
+        action, reason = Action.UPDATE, Reason.ADOPT
+    elif known:
+        action = Action.UPDATE
+    else:
+        action = Action.NOOP
+    return Draft(
+        resource,
+        action,
+        live.spec,
+        fields,
+        reason=reason,
+        replace_paths=replace,
+        secret_refs=refs,
+        prevent_destroy=resource.protected(live.prevent_destroy),
+    )
+
+
+def _orphans(
+    desired: DesiredState, live: LiveState, prune: bool
+) -> tuple[tuple[Orphan, ...], list[ResourceChange], list[Problem]]:
+    """What this project and environment manage but no longer declare: drift. With prune,
+    deletions (data assets: archives)."""
+    wanted = {r.address for r in desired.resources}
+    orphans: list[Orphan] = []
+    pruned: list[ResourceChange] = []
+    problems: list[Problem] = []
+    for existing in live.resources:
+        if existing.address in wanted or existing.system or not is_ours(existing, desired.owner):
+            continue
+        if not prune:
+            orphans.append(Orphan(address=existing.address, with_prune=Action.DELETE))
+            continue
+        refusal = protection(None, existing, Action.DELETE, existing.address)
+        if refusal is not None:
+            problems.append(Problem("platform.yaml", None, None, existing.address, refusal))
+        affected = dependents(existing.kind, existing.name, desired.resources, live.assets)
+        pruned.append(_delete(existing, affected))
+    for name in live.imported:
+        if address(Kind.IMPORT, name) in wanted:
+            continue
+        if prune:
+            pruned.append(_archive(name))
+        else:
+            orphans.append(Orphan(address=address(Kind.IMPORT, name), with_prune=Action.ARCHIVE))
+    return tuple(sorted(orphans, key=lambda o: o.address)), pruned, problems
+
+
+def _archive(name: str) -> ResourceChange:
+    return ResourceChange(
+        address=address(Kind.IMPORT, name),
+        type=Kind.IMPORT,
+        name=name,
+        action=Action.ARCHIVE,
+        change=Change(),
+        action_reason=Reason.ARCHIVE_NOT_DECLARED,
+    )
+
+
+def _delete(live: LiveResource, affected: tuple[str, ...]) -> ResourceChange:
+    return ResourceChange(
+        address=live.address,
+        type=live.kind,
+        name=live.name,
+        action=Action.DELETE,
+        change=Change(before=live.spec, after=None),
+        action_reason=Reason.DELETE_NOT_DECLARED,
+        dependents=affected,
+        last_changed_by=live.provenance,
+    )
+
+
+def _ignored(desired: DesiredState, live: LiveState) -> tuple[IgnoredResource, ...]:
+    wanted = {r.address for r in desired.resources}
+    out = []
+    for resource in sorted(live.resources, key=lambda r: (r.kind, r.name)):
+        if resource.address in wanted or is_ours(resource, desired.owner):
+            continue
+        reason = "system resource" if resource.system else owner_of(resource)
+        out.append(IgnoredResource(address=resource.address, reason=reason))
+    return tuple(out)

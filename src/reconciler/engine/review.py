@@ -1,0 +1,137 @@
+"""Does a fresh plan agree with the plan that was reviewed? What may apply, and what may not.
+
+A saved plan is applied only where a plan made now, from the same checkout and the live
+workspace, agrees with it: for every address the reviewed plan changes, the fresh plan makes
+the same change (same action and the same field changes; a secret the reviewed plan could not
+compare matches whatever is found; an automatically numbered import version may move). An
+address that has meanwhile converged (no change left) agrees and needs nothing. Changes the
+fresh plan has at addresses the reviewed plan did not change are not applied: nobody reviewed
+them. The one exception is a resource whose only change is a secret the reviewed plan showed as
+"compared at apply": the reviewer was told it would be, so it applies (a rotated secret).
+
+Pure: two plans in, one `Review` out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from reconciler.core.errors import StalePlanError
+from reconciler.core.plan import Action, FieldChange, Plan, ResourceChange
+
+
+@dataclass(frozen=True)
+class Difference:
+    address: str
+    reviewed: str  # what the reviewed plan said, in words
+    now: str  # what a plan made now says
+
+
+@dataclass(frozen=True)
+class Review:
+    to_apply: tuple[ResourceChange, ...]  # fresh changes the reviewed plan agrees with
+    differences: tuple[Difference, ...]  # reviewed addresses where the fresh plan differs
+    unreviewed: tuple[ResourceChange, ...]  # fresh changes nobody reviewed: not applied
+
+    @property
+    def agrees(self) -> bool:
+        return not self.differences
+
+    def restrict(self, fresh: Plan) -> Plan:
+        """What of ``fresh`` may be applied: the changes the reviewed plan agrees with, and
+        what needs nothing (so the plan still shows it); never a change nobody reviewed."""
+        agreed = {c.address for c in self.to_apply}
+        kept = tuple(c for c in fresh.resource_changes if c.address in agreed or not c.is_change)
+        return fresh.model_copy(update={"resource_changes": kept})
+
+
+def review(saved: Plan, fresh: Plan) -> Review:
+    if saved.environment != fresh.environment:
+        raise StalePlanError(
+            f"the plan is for environment {saved.environment!r}, not {fresh.environment!r}",
+            hint=f"apply it with --env {saved.environment}",
+        )
+    if saved.workspace != fresh.workspace:
+        raise StalePlanError(
+            f"the plan is for workspace {saved.workspace}, not {fresh.workspace}",
+            hint="plan again against this workspace",
+        )
+    now = {c.address: c for c in fresh.resource_changes}
+    agreed: list[str] = []
+    differences: list[Difference] = []
+    reviewed_addresses = set()
+    for change in saved.resource_changes:
+        current = now.get(change.address)
+        if not change.is_change:
+            if current is not None and _secret_rotation(change, current):
+                agreed.append(change.address)
+                reviewed_addresses.add(change.address)
+            continue
+        reviewed_addresses.add(change.address)
+        if current is None or not current.is_change:
+            continue  # converged meanwhile: nothing left to do
+        if _same(change, current):
+            agreed.append(change.address)
+        else:
+            differences.append(Difference(change.address, _words(change), _words(current)))
+    to_apply = tuple(c for c in fresh.resource_changes if c.address in agreed)
+    unreviewed = tuple(c for c in fresh.steps if c.address not in reviewed_addresses)
+    return Review(to_apply, tuple(differences), unreviewed)
+
+
+def _same(reviewed: ResourceChange, now: ResourceChange) -> bool:
+    if reviewed.action is not now.action:
+        return False
+    if reviewed.change.after != now.change.after:
+        return False
+    if reviewed.action is Action.MATERIALIZE:
+        # What gets imported is the same definition. An automatically numbered version may
+        # move and the field diff is against whatever version is latest, both because a
+        # scheduled run registered a version meanwhile; a pinned version may not move.
+        pinned = (reviewed.change.after or {}).get("version")
+        return not pinned or reviewed.version == now.version
+    unknown = {f.path for f in reviewed.fields if f.unknown}
+    return _known(reviewed.fields, unknown) == _known(now.fields, unknown)
+
+
+def _known(fields: tuple[FieldChange, ...], unknown: set[str]) -> list[tuple[object, ...]]:
+    return [
+        (f.path, f.before, f.after, f.sensitive, f.forces_replacement)
+        for f in fields
+        if f.path not in unknown
+    ]
+
+
+def _secret_rotation(reviewed: ResourceChange, now: ResourceChange) -> bool:
+    """A no-op with secrets compared at apply, now an update of exactly those secrets."""
+    unknown = {f.path for f in reviewed.fields if f.unknown}
+    return (
+        bool(unknown)
+        and now.action is Action.UPDATE
+        and reviewed.change.after == now.change.after
+        and bool(now.fields)
+        and all(f.sensitive and f.path in unknown for f in now.fields)
+    )
+
+
+def _words(change: ResourceChange) -> str:
+    if not change.is_change:
+        return change.action.value
+    fields = "; ".join(_field(f) for f in change.fields if not f.unknown)
+    version = f" version {change.version}" if change.action is Action.MATERIALIZE else ""
+    return f"{change.action.value}{version}" + (f" ({fields})" if fields else "")
+
+
+def _field(change: FieldChange) -> str:
+    """``tags.owner: "a" → "b"`` (secrets as sensitive, long values cut)."""
+    if change.sensitive:
+        return f"{change.path}: (sensitive) changed"
+    return f"{change.path}: {_value(change.before)} → {_value(change.after)}"
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "(none)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "…"

@@ -1,0 +1,136 @@
+"""An in-memory workspace over the live values, as httpx's MockTransport is a transport.
+
+`Twin` implements `reconciler.core.workspace.Workspace` with dictionaries: what apply writes
+is read back as a provider reads it (reconciler's tags split off the user's, a completed import
+registered with its definition and owner), so the planner, guards, review and apply run in
+microseconds. It keeps only what the contract promises; the contract suite
+(tests/providers/test_contract.py) holds the real providers to the same promises, and
+test_twin.py checks that a plan against the twin is the plan against the embedded workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind, address
+from reconciler.core.live import (
+    AssetVersion,
+    DataLocation,
+    ImportJob,
+    JobStatus,
+    LiveAsset,
+    LiveResource,
+)
+from reconciler.core.tags import split_tags
+from reconciler.core.workspace import Progress
+
+
+@dataclass
+class Twin:
+    resources: dict[str, LiveResource] = field(default_factory=dict)  # by address
+    assets: dict[str, LiveAsset] = field(default_factory=dict)  # by name
+    writes: list[str] = field(default_factory=list)  # what was done, in order
+
+    def describe(self) -> str:
+        return "twin:memory"
+
+    def list_resources(self, kind: Kind) -> list[LiveResource]:
+        return [r for r in self.resources.values() if r.kind is kind]
+
+    def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        return [self.assets[n] for n in names if n in self.assets]
+
+    def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
+        skip = set(exclude)
+        return [d for a in self.assets.values() if a.name not in skip for d in a.data()]
+
+    def list_imported_assets(self, owner: str) -> list[str]:
+        mine = (a for a in self.assets.values() if any(j.owner == owner for j in a.jobs))
+        return sorted(a.name for a in mine if not a.archived)
+
+    def list_import_definitions(self) -> dict[str, ImportDefinition]:
+        found: dict[str, ImportDefinition] = {}
+        for asset in (a for a in self.assets.values() if not a.archived):
+            for job in asset.jobs:  # oldest first: the latest completed run wins
+                if job.status is JobStatus.COMPLETED and job.definition is not None:
+                    found[asset.name] = job.definition
+        return found
+
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def put(
+        self,
+        kind: Kind,
+        name: str,
+        essence: AnyEssence,
+        secrets: Mapping[str, str],
+        tags: Mapping[str, str],
+    ) -> None:
+        self.writes.append(f"put {address(kind, name)}")
+        self.resources[address(kind, name)] = LiveResource.read(
+            kind, name, essence, split_tags(dict(tags))
+        )
+
+    def delete(self, kind: Kind, name: str) -> None:
+        self.writes.append(f"delete {address(kind, name)}")
+        del self.resources[address(kind, name)]
+
+    def archive_asset(self, name: str) -> None:
+        self.writes.append(f"archive {name}")
+        self.assets[name] = replace(self.assets[name], archived=True)
+
+    def restore_asset(self, name: str) -> None:
+        self.writes.append(f"restore {name}")
+        self.assets[name] = replace(self.assets[name], archived=False)
+
+    def materialize(
+        self,
+        name: str,
+        version: str,
+        essence: ImportEssence,
+        progress: Progress | None = None,
+        *,
+        tags: Mapping[str, str] | None = None,
+    ) -> ImportJob:
+        """The import completes at once; its version is registered as the embedded workspace
+        registers it: the user's tags and reconciler's, the definition's fingerprint."""
+        self.writes.append(f"materialize {name}:{version}")
+        split = split_tags({**essence.tags, **dict(tags or {})})
+        output = f"{essence.path}/{version}"
+        made = AssetVersion(
+            version, output, essence.fingerprint, essence.description, split.user,
+            split.managed, "", essence.definition, split.provenance, split.owner,
+            split.prevent_destroy,
+        )  # fmt: skip
+        job = ImportJob(
+            f"import_{name}_{version}", name, version, essence.fingerprint, JobStatus.COMPLETED,
+            rows=1, definition=essence.definition, owner=split.owner, output=output,
+        )  # fmt: skip
+        asset = self.assets.get(name, LiveAsset(name))
+        self.assets[name] = replace(
+            asset, versions=(*asset.versions, made), jobs=(*asset.jobs, job)
+        )
+        return job
+
+    def update_asset_metadata(
+        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+    ) -> None:
+        self.writes.append(f"relabel {name}:{version}")
+        split = split_tags(dict(tags))
+        asset = self.assets[name]
+        versions = tuple(
+            replace(
+                v, description=description, tags=split.user, managed=split.managed,
+                owner=split.owner, provenance=split.provenance,
+                prevent_destroy=split.prevent_destroy,
+            ) if v.version == version else v
+            for v in asset.versions
+        )  # fmt: skip
+        self.assets[name] = replace(asset, versions=versions)
+
+    def data_folder(self, name: str, version: str) -> Path:
+        raise NotImplementedError("the twin holds no data")
