@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from reconciler.localsnow import DEMO_PASSWORD
+from reconciler_testing.localsnow import DEMO_PASSWORD
 from tests.workflows.conftest import (
     LEADS,
     STORAGE_ACCOUNT_KEY,

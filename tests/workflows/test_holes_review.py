@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.localsnow import DEMO_PASSWORD
+from reconciler_testing.localsnow import DEMO_PASSWORD
 from tests.workflows.attacks import (
     attacker_host,
     attacker_target,
