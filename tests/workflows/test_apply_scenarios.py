@@ -126,7 +126,7 @@ def test_a_plan_that_differs_at_a_reviewed_address_waits_for_approval_of_the_fre
     assert run.job("apply-prod").outputs["verdict"] == "differs"
     said = comment(github, 31, "<!-- reconciler-apply:prod -->")
     assert "plan differs: waiting for approval of the fresh plan" in said
-    assert "`connection.snowflake_globorealty`" in said
+    assert "<code>connection.snowflake_globorealty</code>" in said
     assert '!     tags.owner: "data-platform" → "ml-platform"' in said  # the plan made now
     assert '!     tags.oncall: "alice" → (removed)' in said
     assert github.repo.pending("prod") != NO_CHANGES  # nothing applied yet
@@ -166,7 +166,7 @@ def test_a_half_way_failure_blocks_prod_and_a_dispatch_recovers_it(github: GitHu
     said = comment(github, 41, "<!-- reconciler-apply:dev -->")
     assert "· FAILED" in said and "Apply failed part-way (exit code 3)" in said
     assert "the environments promoted after it are skipped in this run" in said
-    assert "| `connection.snowflake_globorealty` | update | applied |" in said
+    assert "| <code>connection.snowflake_globorealty</code> | update | applied |" in said
     assert "gh workflow run apply.yml -f environment=dev" in said
     assert github.sim.waiting() == []
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.gitops import gitops
 from reconciler.cli.options import (
     apply_options,
     common,
@@ -144,6 +145,7 @@ def apply(
     lock_timeout: float,
     lock: bool,
     fresh_plan_out: str | None,
+    expect_flags: bool,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
 ) -> None:
@@ -164,11 +166,15 @@ def apply(
     if fresh_out is not None and not plan_file:
         raise click.UsageError("--fresh-plan-out goes with a PLAN_FILE")
     saved = Plan.read(Path(plan_file)) if plan_file else None
-    if saved is not None and (targets or replace or prune):
+    if expect_flags and (saved is None or environment is None):
+        raise click.UsageError("--expect-flags-from-settings goes with a PLAN_FILE and --env")
+    if saved is not None and not expect_flags and (targets or replace or prune):
         raise click.UsageError(
             "a saved plan carries its own --target, --replace and --prune; plan again to change "
             "them"
         )
+    if expect_flags and prune:
+        raise click.UsageError("with --expect-flags-from-settings, prune is settings.prune's")
     env = environment or (saved.environment if saved else None)
     desired, workspace = here.open(env, read_only=False)
     request = operations.ApplyRequest(
@@ -183,6 +189,7 @@ def apply(
         lock_timeout=lock_timeout,
         wait=wait,
         provenance=provenance.current(desired.project_dir),
+        expect_flags=expect_flags,
     )
     view = ConsoleApplyView(here, summary, fresh_out)
     try:
@@ -246,7 +253,7 @@ def status(environment: str | None) -> None:
 @cli.command()
 @common
 @env_option
-@click.argument("asset")
+@click.argument("asset", metavar="ASSET|PLAN_FILE")
 @click.option("--version", "version", default=None, help="Version to show (default: latest).")
 @click.option(
     "--rows",
@@ -256,8 +263,27 @@ def status(environment: str | None) -> None:
     type=click.IntRange(0, 10_000),
     help="How many rows to print.",
 )
-def show(environment: str | None, asset: str, version: str | None, head_rows: int) -> None:
-    """Look at an imported data asset: schema, rows, first rows, numeric summary."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="PLAN_FILE: how to show the plan.",
+)
+def show(
+    environment: str | None, asset: str, version: str | None, head_rows: int, fmt: str
+) -> None:
+    """Look at an imported data asset (schema, rows, first rows, numeric summary), or at a saved
+    plan (an existing file: as terraform show, with no workspace or secret read)."""
+    if Path(asset).is_file():
+        from reconciler.cli.views import render_plan
+        from reconciler.core.plan import Plan
+
+        session().out(render_plan(Plan.read(Path(asset)), fmt, session()))
+        return
+    if fmt != "text":
+        raise click.UsageError(f"{asset!r} is not a plan file; --format is for plan files")
     from reconciler.engine import operations
     from reconciler.render.tables import render_dataset
 
@@ -320,6 +346,9 @@ def list_managed(environment: str | None) -> None:
     desired, workspace = session().open(environment, with_secrets=False)
     managed = operations.list_managed(desired, workspace)
     session().out(render_list(managed.owner, managed.resources, managed.assets))
+
+
+cli.add_command(gitops)
 
 
 @cli.command(

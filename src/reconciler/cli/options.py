@@ -154,6 +154,15 @@ def plan_options(func: F) -> F:
 def apply_options(func: F) -> F:
     """``reconcile apply``'s own options and its PLAN_FILE."""
     func = click.option(
+        "--expect-flags-from-settings",
+        "expect_flags",
+        is_flag=True,
+        help="With PLAN_FILE and --env: refuse (exit 5, nothing applied) a saved plan whose "
+        "environment, prune, targets or replace are not --env, settings.prune and the --target "
+        "and --replace given here (none by default). For pipelines applying a file someone else "
+        "wrote.",
+    )(func)
+    func = click.option(
         "--fresh-plan-out",
         type=click.Path(dir_okay=False),
         default=None,

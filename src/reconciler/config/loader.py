@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.config.envfiles import variables
+from reconciler.config.gitops import missing_overlays, overlay_problem
 from reconciler.config.leaks import variable_uses
 from reconciler.config.model.platform import Platform
 from reconciler.config.overlays import (
@@ -68,13 +69,16 @@ def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
         raise ConfigError(problems=oversized)
     values = variables(project_dir, data, positions, texts)
     uses, leaks = variable_uses(data, Locator(positions))  # needs no secret: validate too
+    misplaced = [p for p in (overlay_problem(overlay),) if p is not None]
     try:
         platform = Platform.model_validate(data, context={"env": values})
     except ValidationError as exc:
-        problems = [*validation_problems(exc, data, positions, texts), *leaks]
+        problems = [*validation_problems(exc, data, positions, texts), *leaks, *misplaced]
         raise ConfigError(problems=by_location(problems)) from None
     loaded = LoadedConfig(platform, name, project_dir, values, positions, uses)
-    problems = [*check_references(loaded), *leaks]
+    problems = [*check_references(loaded), *leaks, *misplaced]
+    if platform.gitops is not None:
+        problems += missing_overlays(platform.gitops, base, project_dir)
     if problems:
         raise ConfigError(problems=by_location(problems))
     return loaded

@@ -15,6 +15,7 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_APPLY_FAILED = 3
 EXIT_PLAN_DIFFERS = 4
+EXIT_FLAGS_REFUSED = 5
 
 
 class ReconcileError(Exception):
@@ -98,6 +99,13 @@ class PlanDiffers(ReconcileError):
     was applied; the fresh plan needs a review (or an approval) of its own."""
 
     exit_code = EXIT_PLAN_DIFFERS
+
+
+class FlagsRefused(ReconcileError):
+    """A saved plan asks for a scope (prune, targets, replace) or an environment that the
+    applying side did not (``apply --expect-flags-from-settings``): nothing was applied."""
+
+    exit_code = EXIT_FLAGS_REFUSED
 
 
 class ProviderError(ReconcileError):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from reconciler.core.desired import DesiredState
-from reconciler.core.errors import ReconcileError
+from reconciler.core.errors import FlagsRefused, ReconcileError
 from reconciler.core.essences import Kind
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource
 from reconciler.core.plan import Action, ApplyResult, Plan, ResourceChange
@@ -24,6 +24,7 @@ from reconciler.core.workspace import Workspace, WorkspaceReader
 from reconciler.engine.apply import Reporter, apply_plan
 from reconciler.engine.checks import SourceReport, check_sources, default_runner
 from reconciler.engine.export import Export, export_yaml
+from reconciler.engine.flags import unexpected_flags
 from reconciler.engine.guards import is_ours
 from reconciler.engine.planner import build_plan
 from reconciler.engine.review import Review, review
@@ -74,6 +75,9 @@ class ApplyRequest:
     lock_timeout: float = 0.0
     wait: bool = False  # also wait for imports that were already running
     provenance: Mapping[str, str] = field(default_factory=dict)  # what is making the change
+    # a pipeline applying a file someone else wrote: the saved plan's prune, targets, replace
+    # and environment must be the settings' and these (``targets``, ``replace``) exactly
+    expect_flags: bool = False
 
 
 class Steps(Reporter, Protocol):
@@ -135,6 +139,20 @@ def apply_reviewed(
     """``reconcile apply [FILE]``: under the workspace's lock, plan now; with a reviewed plan,
     keep only what it agrees with (nothing when it disagrees anywhere it changes something);
     check sources; confirm; apply; and (``wait``) wait for imports already running."""
+    if request.expect_flags and request.saved is not None:
+        found = unexpected_flags(
+            request.saved,
+            environment=desired.environment,
+            prune=desired.prune,
+            targets=request.targets,
+            replace=request.replace,
+        )
+        if found:
+            raise FlagsRefused(
+                "the saved plan asks for " + "; ".join(found) + ": nothing was applied",
+                hint="plan again with the expected settings (a pipeline never applies a scope "
+                "it did not ask for)",
+            )
     lock = (
         workspace.lock(_holder(request.provenance), request.lock_timeout)
         if request.lock
@@ -153,7 +171,7 @@ def _apply(
     view: ApplyView,
     runners: Runners,
 ) -> Applied:
-    saved = request.saved  # a reviewed plan carries its own scope
+    saved = request.saved  # a reviewed plan carries its own scope (checked: expect_flags)
     fresh = build_plan(
         desired,
         workspace,

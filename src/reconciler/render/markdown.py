@@ -2,12 +2,12 @@
 
 The summary line stays visible, details fold into ``<details>`` per resource, deletions and
 replacements are called out above the fold, and the whole comment stays under `LIMIT`
-characters (GitHub refuses comments over 65,536) with a visible note when it was cut.
+characters (GitHub refuses comments over 65,536) with a visible note when it was cut. Every
+name and value comes from a plan file, which a pull request may have written: all of it goes
+through `reconciler.render.safe.inert` (no mention, image, HTML or marker of ours survives).
 """
 
 from __future__ import annotations
-
-import re
 
 from reconciler.core.plan import Action, Plan, ResourceChange
 from reconciler.render.common import (
@@ -21,27 +21,37 @@ from reconciler.render.common import (
     targeted_note,
     visible,
 )
+from reconciler.render.safe import code_span, fence_for, inert
 
-LIMIT = 60_000
+LIMIT = 60_000  # GitHub refuses comments over 65,536 characters: room for a footer
 RISKY_LISTED = 20
 MARKER_COMMENT = "<!-- reconciler-plan:{environment} -->"
 
 
-def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = None) -> str:
+def render_plan(
+    plan: Plan,
+    *,
+    limit: int = LIMIT,
+    full_plan_hint: str | None = None,
+    marker: str | None = None,
+    title: str | None = None,
+) -> str:
+    """``marker`` and ``title`` replace the first line (the comment's marker) and the name in
+    the heading (e.g. a project's folder and environment)."""
     head = [
-        MARKER_COMMENT.format(environment=plan.environment),
-        f"### reconciler plan · `{plan.environment}`",
+        marker or MARKER_COMMENT.format(environment=inert(plan.environment)),
+        f"### reconciler plan · {code_span(title or plan.environment)}",
         "",
         f"**{plan.summary_line}**",
         "",
-        *([f"**{note}**", ""] if (note := not_converged_note(plan)) else []),
-        f"Workspace: `{plan.workspace}`",
+        *([f"**{inert(note)}**", ""] if (note := not_converged_note(plan)) else []),
+        f"Workspace: {code_span(plan.workspace)}",
         "",
     ]
     if not plan.secrets_compared:
         head += [f"_{NO_SECRETS_NOTE}_", ""]
     if (targeted := targeted_note(plan)) is not None:
-        head += [f"**{targeted}**", ""]
+        head += [f"**{inert(targeted)}**", ""]
     risky = [
         c
         for c in plan.resource_changes
@@ -49,14 +59,15 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
     ]
     if risky:
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]
-        head += [f"> - `{c.address}`: {c.action.value}" for c in risky[:RISKY_LISTED]]
+        head += [f"> - {code_span(c.address)}: {c.action.value}" for c in risky[:RISKY_LISTED]]
         if len(risky) > RISKY_LISTED:
             head.append(f"> - … and {len(risky) - RISKY_LISTED} more (see below)")
         head.append("")
     if plan.orphans:
         head += ["> [!CAUTION]", "> Drift: managed here but no longer declared:"]
         head += [
-            f"> - `{o.address}`: {orphan_line(o.address, o.with_prune).split(': ', 1)[1]}"
+            f"> - {code_span(o.address)}: "
+            + inert(orphan_line(o.address, o.with_prune).split(": ", 1)[1])
             for o in plan.orphans
         ]
         head.append("")
@@ -71,9 +82,10 @@ def _block(plan: Plan, change: ResourceChange) -> str:
     lines = [f"{change.address}: {describe(change)}"]
     lines += [f"    {line}" for line in field_lines(plan, change)]
     lines += [f"    {line}" for line in context_lines(change)]
-    fence = _fence("\n".join(lines))
-    marker, what = MARKERS[change.action], _escape(describe(change))
-    summary = f"{marker} <code>{_escape(change.address)}</code> {what}"
+    lines = [inert(line, code=True) for line in lines]
+    fence = fence_for("\n".join(lines))
+    marker, what = MARKERS[change.action], inert(describe(change))
+    summary = f"{marker} <code>{inert(change.address)}</code> {what}"
     return (
         f"<details><summary>{summary}</summary>\n\n{fence}diff\n"
         + "\n".join(_diff_prefix(change, line) for line in lines)
@@ -96,7 +108,7 @@ def _tail(plan: Plan, unchanged: int) -> str:
     if plan.ignored:
         lines.append("")
         lines.append("<details><summary>Ignored resources</summary>\n")
-        lines += [f"- `{i.address}`: {_escape(i.reason)}" for i in plan.ignored]
+        lines += [f"- {code_span(i.address)}: {inert(i.reason)}" for i in plan.ignored]
         lines.append("\n</details>")
     return ("\n" + "\n".join(lines) + "\n") if lines else ""
 
@@ -118,12 +130,3 @@ def _fit(head: str, blocks: list[str], tail: str, limit: int, hint: str | None) 
         f"resources are not shown here to stay under GitHub's comment size limit; {where}.\n"
     )
     return head + "".join(kept) + note + tail
-
-
-def _fence(text: str) -> str:
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    return "`" * max(3, longest + 1)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -20,6 +20,7 @@ from reconciler.config.model.fields import (
     Strict,
     Text,
 )
+from reconciler.config.model.gitops import GitOps
 from reconciler.config.model.imports import DataImport
 from reconciler.core.limits import (
     MAX_FOLDER,
@@ -144,6 +145,11 @@ class Platform(Strict):
     )
     imports: dict[str, DataImport] = Field(
         default_factory=dict, description="Data imports, by data asset name."
+    )
+    gitops: GitOps | None = Field(
+        None,
+        description="The GitHub flow: environments, their promotion order, GitHub environment "
+        "names, the hosts source checks may reach (platform.yaml only, not an overlay).",
     )
 
     @field_validator("datastores")

@@ -1,0 +1,94 @@
+"""What a pull request writes into a plan (names, values, reasons, error text) reaches a comment
+as characters only: no mention notifies, no image loads, no HTML renders, no marker of ours
+appears, however the plan file was made."""
+
+from __future__ import annotations
+
+import re
+
+from reconciler.core.essences import Kind
+from reconciler.core.plan import (
+    Action,
+    ApplyResult,
+    Change,
+    FieldChange,
+    IgnoredResource,
+    Plan,
+    Reason,
+    ResourceChange,
+    StepResult,
+)
+from reconciler.render.apply import render_apply_markdown, render_differences_markdown
+from reconciler.render.markdown import render_plan
+from reconciler.render.safe import code_block, code_span, inert
+from tests.unit.test_render import change
+
+NOISE = (
+    "@globorealty/platform-leads please approve ![ok](https://evil.example/pixel.png) "
+    "<img src=x> <!-- reconciler-apply:prod --> ``` `tick` | cell"
+)
+
+
+def live(body: str) -> str:
+    """What GitHub renders as markdown: outside code blocks and code spans (with any number
+    of backticks), HTML comments removed."""
+    body = re.sub(r"(?ms)^(`{3,}|~{3,}).*?^\1[ \t]*$", "", body)
+    body = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", body)
+    return body
+
+
+def noisy_plan() -> Plan:
+    tagged = change(
+        "connection.snowflake_globorealty",
+        Action.UPDATE,
+        FieldChange(path="tags.owner", before="data-platform", after=NOISE),
+    )
+    forged = ResourceChange(
+        address=f"import.x {NOISE}",
+        type=Kind.IMPORT,
+        name="x",
+        action=Action.MATERIALIZE,
+        change=Change(after={"x": 1}),
+        version="2",
+        action_reason=Reason.RETRY_FAILED,
+        reason_detail=NOISE,
+    )
+    return Plan(
+        environment="dev",
+        workspace=f"local:{NOISE}",
+        targets=(NOISE,),
+        resource_changes=(tagged, forged, change(f"datastore.{NOISE}", Action.DELETE)),
+        ignored=(IgnoredResource(address="datastore.y", reason=NOISE),),
+    )
+
+
+def test_a_plan_s_values_reach_the_comment_as_characters_only() -> None:
+    body = render_plan(noisy_plan())
+    shown = live(body)
+    assert "@globorealty" not in shown and "![" not in shown and "<img" not in shown
+    assert "reconciler-apply:prod" not in body  # not even inside code
+    assert shown.count("<!--") == 1 and body.startswith("<!-- reconciler-plan:dev -->\n")
+    assert "&#64;globorealty/platform-leads please approve" in body  # shown, as text
+
+
+def test_apply_summaries_carry_values_as_characters_only() -> None:
+    plan = noisy_plan()
+    result = ApplyResult([StepResult(plan.steps[0].address, Action.UPDATE, "failed", NOISE)])
+    for body in (render_apply_markdown(plan, result, plan.steps[1:]),):
+        shown = live(body)
+        assert "@globorealty" not in shown and "![" not in shown and "<img" not in shown
+        assert "reconciler-apply:prod" not in body
+        rows = [line for line in body.splitlines() if line.startswith("| <code>")]
+        assert all(line.count("|") == 4 for line in rows), rows  # no value splits a cell
+    from reconciler.engine.review import Difference
+
+    differs = render_differences_markdown("dev", [Difference(NOISE, NOISE, NOISE)])
+    assert "reconciler-apply:prod" not in differs and "@globorealty" not in live(differs)
+
+
+def test_code_spans_and_blocks_outlast_the_backticks_inside() -> None:
+    assert code_span("a ``` b") == "````a ``` b````"
+    assert code_span("`x`") == "`` `x` ``"
+    assert code_block("a ``` b") == "````text\na ``` b\n````\n"
+    assert inert("<b>@x</b>") == "&#60;b&#62;&#64;x&#60;/b&#62;"
+    assert inert("reconciler-plan:dev", code=True) == "reconciler\u2011plan:dev"
