@@ -43,7 +43,7 @@ else
   "$zizmor" --version
   # Any finding from low severity up fails.
   "$zizmor" --offline --no-progress --color=never --min-severity low \
-    "${workflows[@]}" action.yml || status=1
+    --config "$lint_dir/zizmor.yml" "${workflows[@]}" action.yml || status=1
 fi
 
 echo "== shellcheck"

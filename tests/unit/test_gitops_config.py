@@ -49,14 +49,14 @@ def test_stages_environments_and_github_names_come_from_one_declaration(tmp_path
     }
     assert gitops.github("dev").plan == "dev-plan"
     found = matrix(gitops)
-    assert found["stage-2"] == {
-        "include": [
-            {"environment": "staging", "github": "staging"},
-            {"environment": "perf", "github": "perf"},
-        ]
-    }
+    assert [leg["environment"] for leg in found["stage-2"]["include"]] == ["staging", "perf"]
     assert found["stage-4"] == "" and found["stage-6"] == ""
-    assert {"environment": "prod", "github": "prod-readers"} in found["plan"]["include"]
+    assert {
+        "environment": "prod",
+        "plan": "prod-readers",
+        "apply": "prod",
+        "sources": "prod-db-check",
+    } in found["plan"]["include"]
     assert load(tmp_path, "local").platform.gitops == gitops  # validate sees it too
 
 
@@ -80,8 +80,7 @@ def test_an_environment_without_its_file_is_named_where_it_is_written(tmp_path: 
     )
     assert f"platform.yaml:{line + 1}:" in said
     assert "gitops.promote[1][1]: environment 'perf' has no environments/perf.yaml" in said
-    with pytest.raises(ConfigError, match=r"has no environments/perf\.yaml"):
-        load(root, "local")
+    assert load(root, "local").platform.gitops is not None  # a plan of local needs no perf
 
 
 @pytest.mark.parametrize(

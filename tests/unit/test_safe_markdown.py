@@ -20,7 +20,7 @@ from reconciler.core.plan import (
 )
 from reconciler.render.apply import render_apply_markdown, render_differences_markdown
 from reconciler.render.markdown import render_plan
-from reconciler.render.safe import code_block, code_span, inert
+from reconciler.render.safe import code_block, code_span, fit, inert
 from tests.unit.test_render import change
 
 NOISE = (
@@ -92,3 +92,18 @@ def test_code_spans_and_blocks_outlast_the_backticks_inside() -> None:
     assert code_block("a ``` b") == "````text\na ``` b\n````\n"
     assert inert("<b>@x</b>") == "&#60;b&#62;&#64;x&#60;/b&#62;"
     assert inert("reconciler-plan:dev", code=True) == "reconciler\u2011plan:dev"
+
+
+def test_fit_keeps_what_fits_untouched() -> None:
+    assert fit("body\n", "tail\n", 100, "NOTE\n") == "body\ntail\n"
+
+
+def test_fit_cuts_at_a_line_and_closes_open_markup() -> None:
+    block = "<details><summary>x</summary>\n\n````diff\n" + "+ line\n" * 500
+    body = "# head\n" + block + "````\n\n</details>\n"
+    cut = fit(body, "\n---\ntail\n", 1_000, "> [!NOTE]\n> cut\n")
+    assert len(cut) <= 1_000
+    assert cut.startswith("# head\n<details>")
+    assert cut.endswith("> [!NOTE]\n> cut\n\n---\ntail\n")
+    assert cut.count("````") == 2  # the open fence is closed with the same fence
+    assert cut.count("<details>") == cut.count("</details>") == 1

@@ -70,7 +70,7 @@ def tag(repo: Repo, env: str, address: str, name: str) -> str:
 
 def applied_marker(github: GitHub, env: str) -> str:
     """The commit of the newest `applied-<env>` artifact of an apply run on main: where the
-    next apply run starts (scripts/ci/gitops/window.py's rule)."""
+    next apply run starts (reconciler.gitops.window's rule)."""
     github.sim.load()
     runs = {r["id"]: r for r in github.sim.state["runs"]}
     found = sorted(
@@ -79,7 +79,7 @@ def applied_marker(github: GitHub, env: str) -> str:
     )
     for artifact in found:
         run = runs[artifact["workflow_run"]["id"]]
-        if run["path"] == ".github/workflows/apply.yml" and run["head_branch"] == "main":
+        if run["path"] == ".github/workflows/reconciler.yml" and run["head_branch"] == "main":
             return str(run["head_sha"])
     return ""
 

@@ -3,8 +3,9 @@
 The workflows ask which environments to plan and in which stages to apply them before any
 environment's variables exist, so this reads platform.yaml alone (no overlay, no variable
 filled) and validates only the section, with the same located problems as the rest: each
-environment it names must have its ``environments/<name>.yaml``. ``reconcile validate`` checks
-the section too (it is part of `Platform`); an overlay may not set it.
+environment it names must have its ``environments/<name>.yaml`` (checked here, where the flow
+starts: a project copied without every overlay still plans its own). Every command validates
+the section's form (it is part of `Platform`); an overlay may not set it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.config.envfiles import variables
-from reconciler.config.gitops import missing_overlays, overlay_problem
+from reconciler.config.gitops import overlay_problem
 from reconciler.config.leaks import variable_uses
 from reconciler.config.model.platform import Platform
 from reconciler.config.overlays import (
@@ -77,8 +77,6 @@ def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
         raise ConfigError(problems=by_location(problems)) from None
     loaded = LoadedConfig(platform, name, project_dir, values, positions, uses)
     problems = [*check_references(loaded), *leaks, *misplaced]
-    if platform.gitops is not None:
-        problems += missing_overlays(platform.gitops, base, project_dir)
     if problems:
         raise ConfigError(problems=by_location(problems))
     return loaded

@@ -32,26 +32,23 @@ def stages_from(gitops: GitOps, start: str = "") -> list[list[str]]:
     return [[start]]
 
 
-def _legs(gitops: GitOps, names: list[str], kind: str) -> dict[str, Any]:
-    return {
-        "include": [
-            {"environment": name, "github": getattr(gitops.github(name), kind)} for name in names
-        ]
-    }
+def _legs(gitops: GitOps, names: list[str]) -> dict[str, Any]:
+    """A matrix over ``names``: each leg's environment and its GitHub environments."""
+    return {"include": [{"environment": n, **gitops.github(n).model_dump()} for n in names]}
 
 
 def matrix(gitops: GitOps, start: str = "") -> dict[str, Any]:
-    """Every job's matrix: ``plan`` and ``sources`` over all environments, ``stages`` and
-    ``stage-K`` (empty when there is no such stage) over the apply's stages."""
+    """Every job's matrix: ``plan`` over all environments (plan, drift, source checks),
+    ``stage-K`` over the K-th stage of the apply (empty when there is none). Each leg names
+    the environment and its GitHub environments (``plan``, ``apply``, ``sources``)."""
     stages = stages_from(gitops, start)
     found: dict[str, Any] = {
         "environments": gitops.names,
         "stages": stages,
-        "plan": _legs(gitops, gitops.names, "plan"),
-        "sources": _legs(gitops, gitops.names, "sources"),
+        "plan": _legs(gitops, gitops.names),
     }
     for number in range(1, MAX_STAGES + 1):
         found[f"stage-{number}"] = (
-            _legs(gitops, stages[number - 1], "apply") if number <= len(stages) else ""
+            _legs(gitops, stages[number - 1]) if number <= len(stages) else ""
         )
     return found

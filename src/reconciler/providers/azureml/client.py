@@ -23,7 +23,7 @@ def ml_client(
         resource_group_name=resource_group,
         workspace_name=workspace,
         enable_telemetry=False,
-        transport=_transport(parallel + 8),
+        transport=transport(parallel + 8),
         # azure-core retries a request 10 times by default, and reconciler's `errors.call`
         # retries throttling and 5xx itself, honouring Retry-After: a silent endpoint must not
         # cost the product of both
@@ -42,7 +42,7 @@ def _quiet_sdk() -> None:
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
 
-def _transport(connections: int) -> Any:
+def transport(connections: int) -> Any:
     """One HTTP transport for every operation group, keeping as many connections open as reads
     run at once (requests keeps 10 per client by default: the rest would be opened, TLS
     handshake and all, and thrown away on every parallel read). The environment's proxy and

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 from reconciler.imports.base import ImportRunner
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler_testing.emulator import identity
+from reconciler_testing.emulator.authorization import Authorization
 from reconciler_testing.emulator.faults import DROP, LOST, FaultInjector, Stats, fault_response
 from reconciler_testing.emulator.handlers import Handlers
 from reconciler_testing.emulator.jobs import ImportJobs
@@ -101,6 +102,7 @@ class Emulator:
         self._certs: CertFiles | None = None
         self.workspace: LocalWorkspace | None = None
         self.jobs: ImportJobs | None = None
+        self.authorization = Authorization()  # Microsoft.Authorization: roles, assignments
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -114,7 +116,9 @@ class Emulator:
         else:
             self.workspace = LocalWorkspace(self.root, label="emulator")
         self.jobs = ImportJobs(self.workspace, self.scope)
-        router = Router(Handlers(self.workspace, self.scope, self.settings, self.jobs))
+        router = Router(
+            Handlers(self.workspace, self.scope, self.settings, self.jobs), self.authorization
+        )
         try:
             self._server = _Server(
                 (self.settings.host, self.settings.port), self, router, self._tls_context()
@@ -223,6 +227,10 @@ class Emulator:
         seed = self.settings.seed if seed is None else seed
         self._faults.configure(rate, kinds, seed, routes, limit)
 
+    def set_authorization(self, roles: dict[str, Any]) -> None:
+        """Roles and assignments ``Microsoft.Authorization`` answers from (`authorization`)."""
+        self.authorization.configure(roles)
+
     def set_latency(self, latency_ms: float) -> None:
         self._latency_ms = latency_ms
 
@@ -262,6 +270,8 @@ class Emulator:
         if what == "stats" and req.method == "DELETE":
             self.reset_stats()
             return Response(204, empty=True)
+        if what == "authorization" and req.method == "PUT":
+            return self.authorization.configure(req.body)
         return Response(404, {"error": {"code": "NotFound", "message": f"no admin route {what}"}})
 
 
