@@ -188,9 +188,11 @@ class LiveState:
 def with_job_definitions(
     versions: tuple[AssetVersion, ...], jobs: tuple[ImportJob, ...]
 ) -> tuple[AssetVersion, ...]:
-    """Versions whose fingerprint or owner is unknown take them from the completed job that
-    made them: Azure ML registers an import's version itself, bare, and reconciler labels it
-    only afterwards (a label that failed leaves it bare)."""
+    """Versions whose fingerprint, definition or owner is unknown take them from the completed
+    job that made them: Azure ML registers an import's version itself, bare, and reconciler
+    labels it only afterwards (a label that failed leaves it bare). The label carries the
+    fingerprint but not the definition (a query is longer than a tag may be), so the definition
+    a version was made from, the old side of a changed query's diff, is always the job's."""
     done = {j.version: j for j in jobs if j.status is JobStatus.COMPLETED}
 
     def resolved(version: AssetVersion) -> AssetVersion:
@@ -199,6 +201,8 @@ def with_job_definitions(
             return version
         if version.fingerprint is None:
             version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
+        elif version.definition is None and version.fingerprint == job.fingerprint:
+            version = replace(version, definition=job.definition)
         if not version.managed and job.owner is not None:
             version = replace(version, managed=True, owner=job.owner)
         return version
