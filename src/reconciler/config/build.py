@@ -27,7 +27,7 @@ from reconciler.config.model.platform import AzureWorkspace, Platform
 from reconciler.config.problems import by_location
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
-from reconciler.core.errors import ConfigError
+from reconciler.core.errors import INVALID, UNREADABLE_SECRETS, ConfigError
 from reconciler.core.essences import (
     ConnectionEssence,
     Credentials,
@@ -59,7 +59,7 @@ def desired_state(
     keyvault: Callable[[], KeyVaultReader] | None = None,
 ) -> DesiredState:
     """Load, validate and (unless ``with_secrets`` is False) resolve every secret, once."""
-    config = load(project_dir, environment)
+    config = load(project_dir, environment, with_secrets=with_secrets)
     return from_config(config, with_secrets=with_secrets, keyvault=keyvault)
 
 
@@ -74,10 +74,11 @@ def from_config(
     locator = Locator(config.positions)
     secrets = SecretValues(resolved=False)
     if with_secrets:
-        secrets, problems = resolve_secrets(resources, locator, config.variables, keyvault)
-        problems += value_problems(config, resources, secrets)
-        if problems:
-            raise ConfigError(problems=by_location(problems))
+        secrets, unread = resolve_secrets(resources, locator, config.variables, keyvault)
+        leaks = value_problems(config, resources, secrets)
+        if unread or leaks:
+            heading = INVALID if leaks else UNREADABLE_SECRETS
+            raise ConfigError(problems=by_location([*unread, *leaks]), heading=heading)
     return DesiredState(
         environment=config.environment,
         project_dir=config.project_dir,

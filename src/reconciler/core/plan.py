@@ -86,6 +86,7 @@ class Reason(StrEnum):
     RETRY_FAILED = "retry_after_failure"
     RESTORE_ARCHIVED = "restore_archived"
     IMPORT_RUNNING = "import_running"
+    DELETED_OUTSIDE = "create_because_deleted_outside"  # it was there, used by this project
 
 
 class Frozen(BaseModel):

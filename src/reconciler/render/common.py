@@ -14,7 +14,7 @@ MARKERS = {
     Action.UPDATE: "~",
     Action.REPLACE: "±",
     Action.DELETE: "-",
-    Action.ARCHIVE: "-",
+    Action.ARCHIVE: "~",  # a change, as counted: the data asset is hidden, every version kept
     Action.NOOP: " ",
     Action.IN_PROGRESS: "…",
 }
@@ -30,6 +30,7 @@ REASONS = {
     Reason.ARCHIVE_NOT_DECLARED: "no longer declared; archived, every version kept",
     Reason.RESTORE_ARCHIVED: "archived, and declared again: restored, every version kept",
     Reason.TAKE_OVER: "lifecycle.adopt takes the data asset over ({detail})",
+    Reason.DELETED_OUTSIDE: "deleted outside reconciler: {detail}",
 }
 
 
@@ -47,13 +48,20 @@ def describe(change: ResourceChange) -> str:
     elif action is Action.IN_PROGRESS:
         text = f"in progress (version {change.version})"
     elif action is Action.REPLACE:
-        text = "replace (" + ", ".join(change.change.replace_paths) + " cannot change in place)"
+        paths = change.change.replace_paths
+        text = (
+            "replace (" + ", ".join(paths) + " cannot change in place)"
+            if paths
+            else "replace (asked for with --replace)"
+        )
     elif action is Action.UPDATE and change.action_reason is Reason.ADOPT:
         text = "update (adopt: not yet managed by reconciler)"
     elif action is Action.UPDATE and change.action_reason is Reason.TAKE_OVER:
         text = "update (take over: lifecycle.adopt)"
     elif action is Action.UPDATE and change.action_reason is Reason.RESTORE_ARCHIVED:
         text = "update (restore the archived data asset, every version kept)"
+    elif action is Action.CREATE and change.action_reason is Reason.DELETED_OUTSIDE:
+        text = f"create ({reason_text(change)})"
     elif action is Action.ARCHIVE:
         text = "archive data asset (no longer declared; every version kept)"
     elif action is Action.NOOP and change.fields:
