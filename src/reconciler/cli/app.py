@@ -118,7 +118,7 @@ def plan(
         refused = planned.sources.refusal()
         if refused is not None:
             raise refused
-        here.out(sources_text(planned.sources))
+        here.out(sources_text(planned.sources, fmt), err=fmt == "json")  # stdout stays JSON
     if out is not None:
         here.write_plan(out, planned.plan)
         if fmt == "text":
