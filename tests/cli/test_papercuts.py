@@ -49,3 +49,19 @@ def test_an_unset_secret_is_not_called_an_invalid_desired_state(
     assert "secret variable STORAGE_ACCOUNT_KEY is not set" in result.stderr
     assert "invalid desired state" not in result.stderr
     assert invoke("validate", cwd=project).code == 0  # valid: only its secret is missing
+
+
+def test_a_saved_plan_for_another_environment_is_refused_before_anything_is_opened(
+    project: Path, invoke: RunCli
+) -> None:
+    (project / "environments/other.yaml").write_text(
+        "env_file: environments/local.env\nworkspace: {provider: local, path: .reconcile/other}\n"
+    )
+    assert invoke("plan", "--out", "plan.json", cwd=project).code == 0
+
+    result = invoke("apply", "plan.json", "--env", "other", cwd=project)
+
+    assert result.code == 1, result.output
+    assert "the plan is for environment 'local', not 'other'" in result.stderr
+    assert "hint: apply it with --env local" in result.stderr
+    assert not (project / ".reconcile/other").exists()  # that workspace was never opened
