@@ -98,7 +98,7 @@ def test_the_emulators_leases_expire_as_the_storage_service_s_do(
         harness.workspace().lock("the next apply", 0).__enter__()
     with pytest.raises(HttpResponseError) as unleased:  # a leased blob is written with its id
         blob.set_blob_metadata({"holder": "someone"})
-    assert unleased.value.error_code == "LeaseIdMissing"
+    assert getattr(unleased.value, "error_code", None) == "LeaseIdMissing"
 
     real = emulator.blobs.clock
     monkeypatch.setattr(emulator.blobs, "clock", lambda: real() + 16)  # the lease ran out

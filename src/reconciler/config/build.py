@@ -29,6 +29,7 @@ from reconciler.config.resolve import resolve_secrets
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
 from reconciler.core.errors import INVALID, UNREADABLE_SECRETS, ConfigError
 from reconciler.core.essences import (
+    AutoDelete,
     ConnectionEssence,
     Credentials,
     DatastoreEssence,
@@ -199,6 +200,7 @@ def _trigger(item: DataImport) -> Trigger:
 def import_essence(item: DataImport) -> ImportEssence:
     source = Source(**item.source.model_dump())
     definition = ImportDefinition(type=item.asset_type, source=source, path=item.path)
+    auto_delete = item.auto_delete_setting
     return ImportEssence(
         type=definition.type,
         source=source,
@@ -206,6 +208,7 @@ def import_essence(item: DataImport) -> ImportEssence:
         version=item.version,
         description=item.description,
         tags=dict(item.tags),
+        auto_delete_setting=AutoDelete(**auto_delete.model_dump()) if auto_delete else None,
         fingerprint=fingerprint(definition),
     )
 

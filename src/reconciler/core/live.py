@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from reconciler.core.essences import AnyEssence, ImportDefinition, Kind, address
+from reconciler.core.essences import AnyEssence, AutoDelete, ImportDefinition, Kind, address
 from reconciler.core.tags import SplitTags
 from reconciler.core.vocabulary import next_version as _next_version
-from reconciler.core.vocabulary import version_key
+from reconciler.core.vocabulary import snake_case, version_key, wire_condition
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,7 @@ class AssetVersion:
     provenance: dict[str, str] = field(default_factory=dict)
     owner: str | None = None  # <project>/<environment> from the ownership tag
     prevent_destroy: bool = False  # as recorded in its tags
+    auto_delete: AutoDelete | None = None  # when the service deletes it (managed datastore)
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,20 @@ def json_object(text: object) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def auto_delete_of(wire: object) -> AutoDelete | None:
+    """A version's auto-delete setting as the service or a store holds it
+    (``{"condition": "createdGreaterThan", "value": "30d"}``, any casing), or None."""
+    if not isinstance(wire, dict) or not wire.get("value"):
+        return None
+    condition = snake_case(str(wire.get("condition") or "created_greater_than"))
+    return AutoDelete(condition=condition, value=str(wire["value"]))
+
+
+def auto_delete_wire(setting: AutoDelete) -> dict[str, str]:
+    """What azure-ai-ml sends for ``setting`` (and a store keeps)."""
+    return {"condition": wire_condition(setting.condition), "value": setting.value}
 
 
 def stored_definition(text: object) -> ImportDefinition | None:

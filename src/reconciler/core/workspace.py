@@ -14,7 +14,13 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
-from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind
+from reconciler.core.essences import (
+    AnyEssence,
+    AutoDelete,
+    ImportDefinition,
+    ImportEssence,
+    Kind,
+)
 from reconciler.core.live import DataLocation, ImportJob, LiveAsset, LiveResource
 
 Progress = Callable[[int], None]
@@ -95,11 +101,19 @@ class Workspace(WorkspaceReader, Protocol):
         ...
 
     def update_asset_metadata(
-        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        *,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
-        """Change the description and tags of an existing version: ``tags`` are the user's and
-        reconciler's (ownership, protection, provenance), which replace those it had; its data
-        and the tags that describe it (`reconciler.core.vocabulary.DATA_TAGS`) are kept."""
+        """Change the description, tags and auto-delete setting of an existing version:
+        ``tags`` are the user's and reconciler's (ownership, protection, provenance), which
+        replace those it had; its data and the tags that describe it
+        (`reconciler.core.vocabulary.DATA_TAGS`) are kept. An import's own
+        ``auto_delete_setting`` is written when it registers (`materialize`)."""
         ...
 
     def data_folder(self, name: str, version: str) -> Path:

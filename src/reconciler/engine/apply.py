@@ -181,7 +181,10 @@ def _update(step: ResourceChange, context: _Context) -> str | None:
     after = step.change.after or {}
     assert step.version is not None
     tags = {**(after.get("tags") or {}), **context.tags(step)}  # ownership moves on adoption
-    context.workspace.update_asset_metadata(step.name, step.version, after.get("description"), tags)
+    auto_delete = parse_essence(Kind.IMPORT, after).auto_delete_setting if after else None
+    context.workspace.update_asset_metadata(
+        step.name, step.version, after.get("description"), tags, auto_delete=auto_delete
+    )
     return None
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from reconciler.core.errors import ProviderError
 from reconciler.core.essences import (
     AnyEssence,
+    AutoDelete,
     ConnectionEssence,
     DatastoreEssence,
     ImportDefinition,
@@ -47,14 +48,12 @@ from reconciler.core.live import (
     LiveResource,
     with_job_definitions,
 )
-from reconciler.core.vocabulary import (
-    DATA_TAGS,
-    FINGERPRINT_PROPERTY,
-)
+from reconciler.core.vocabulary import FINGERPRINT_PROPERTY
 from reconciler.core.workspace import Progress
 from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.client import ml_client
 from reconciler.providers.azureml.errors import Target, call
+from reconciler.providers.azureml.labels import write_metadata
 from reconciler.providers.azureml.lock import account_url, blob_lease
 from reconciler.providers.azureml.reads import ImportRun, RestReader
 from reconciler.providers.azureml.submission import Submission
@@ -356,43 +355,37 @@ class AzureWorkspace:
         current = submission.run(name, version, essence, dict(tags or {}))
         if current.status is JobStatus.COMPLETED:  # registered bare by the service: label it
             labels = {**essence.tags, **dict(tags or {}), FINGERPRINT_PROPERTY: essence.fingerprint}
+            auto_delete = essence.auto_delete_setting  # the SDK refuses it on an import's job
             self._call(
                 f"label data asset {name}:{version}",
-                lambda: self._write_metadata(name, version, essence.description, labels, {}),
+                lambda: write_metadata(
+                    self.client,
+                    self.target,
+                    name,
+                    version,
+                    essence.description,
+                    labels,
+                    {},
+                    auto_delete,
+                ),
             )
         return current
 
     def update_asset_metadata(
-        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
-    ) -> None:
-        self._call(
-            f"update data asset {name}:{version}",
-            lambda: self._write_metadata(name, version, description, tags, None),
-        )
-
-    def _write_metadata(
         self,
         name: str,
         version: str,
         description: str | None,
         tags: Mapping[str, str],
-        keep: Mapping[str, str] | None,
+        *,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
-        """Read the version's REST body and write it back with new metadata: the SDK's
-        ``data.create_or_update`` would first read the MLTable file from storage (84 s to fail
-        with no route to the account) to validate a path that is not changing. The tags that
-        describe its data (`DATA_TAGS`) are kept unless ``keep`` replaces them."""
-        operations = self.client.data
-        scope = {
-            "resource_group_name": self.target.resource_group,
-            "workspace_name": self.target.workspace,
-        }
-        body = operations._operation.get(name=name, version=version, **scope)
-        if keep is None:
-            keep = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
-        body.properties.description = description
-        body.properties.tags = {**dict(tags), **dict(keep)}
-        operations._operation.create_or_update(name=name, version=version, body=body, **scope)
+        self._call(
+            f"update data asset {name}:{version}",
+            lambda: write_metadata(
+                self.client, self.target, name, version, description, tags, None, auto_delete
+            ),
+        )
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(

@@ -34,6 +34,7 @@ from reconciler.core.live import (
     ImportJob,
     JobStatus,
     LiveResource,
+    auto_delete_of,
     stored_definition,
 )
 from reconciler.core.names import normalise_datastore_path
@@ -59,6 +60,7 @@ from reconciler.core.vocabulary import (
     snake_case,
 )
 
+AUTO_DELETE_FIELD = "autoDeleteSetting"  # a data version's, kept by the service as sent
 # the service filters import runs on these: jobs that carry both (reconciler's imports)
 IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
 # the service's job states that end a job; any other is still running
@@ -305,6 +307,7 @@ def version_from_json(item: Mapping[str, Any]) -> AssetVersion:
         provenance=tags.provenance,
         owner=tags.owner,
         prevent_destroy=tags.prevent_destroy,
+        auto_delete=auto_delete_of(props.get(AUTO_DELETE_FIELD)),
     )
 
 
