@@ -197,8 +197,9 @@ def with_job_definitions(
         job = done.get(version.version)
         if job is None:
             return version
-        if version.fingerprint is None:
-            version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
+        if version.fingerprint is not None:  # labelled (or released: removed from management)
+            return version
+        version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
         if not version.managed and job.owner is not None:
             version = replace(version, managed=True, owner=job.owner)
         return version
