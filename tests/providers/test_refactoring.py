@@ -117,3 +117,42 @@ def _raw_version_tags(h: Harness, name: str, version: str) -> dict[str, str]:
 
 
 _ = (MANAGED_BY_TAG, OWNER_TAG)
+
+
+def test_a_moved_connection_is_created_its_import_repointed_then_the_old_one_deleted(
+    harness: Harness,
+) -> None:
+    write_globorealty(harness)
+    assert harness.apply().ok
+    moved = GLOBOREALTY.replace("snowflake_globorealty", "snowflake_main") + (
+        "moved:\n  - {from: connection.snowflake_globorealty, to: connection.snowflake_main}\n"
+    )
+    harness.write(moved)
+
+    plan = harness.plan()
+
+    steps = [(c.address, c.action.value, c.previous_address) for c in plan.steps]
+    assert steps == [
+        ("connection.snowflake_main", "create", "connection.snowflake_globorealty"),
+        ("import.raw_house_data", "update", None),  # re-pointed: nothing imported
+        ("schedule.raw_house_data-schedule", "update", None),
+        ("connection.snowflake_globorealty", "delete", None),  # last, after its dependents
+    ]
+    (repointed,) = [c for c in plan.steps if c.type is Kind.IMPORT]
+    assert [(f.path, f.before, f.after) for f in repointed.fields] == [
+        ("source.connection", "snowflake_globorealty", "snowflake_main")
+    ]
+    (old,) = [c for c in plan.steps if c.action is Action.DELETE]
+    assert set(old.depends_on) == {
+        "connection.snowflake_main",
+        "import.raw_house_data",
+        "schedule.raw_house_data-schedule",
+    }
+    result = harness.apply()
+    assert result.ok, result.results
+    assert [r.address for r in result.results][-1] == "connection.snowflake_globorealty"
+    assert not harness.plan().has_changes
+    harness.write(moved[: moved.index("moved:")])  # without the entry: still nothing to do
+    assert not harness.plan().has_changes
+    (asset,) = harness.workspace().list_assets(["raw_house_data"])
+    assert [v.version for v in asset.versions] == ["1"]

@@ -130,8 +130,8 @@ def _version_plan(
         fields = diff_specs(Kind.IMPORT, metadata, wanted)
         action = Action.UPDATE if fields else Action.NOOP
         return Draft(resource, action, metadata, fields, version=current.version)
-    moved = repointed(current.definition, state.moves) if current is not None else None
-    if current is not None and moved is not None and spec.definition.same_data(moved):
+    moved = repointed(spec.definition, state.moves)
+    if current is not None and moved is not None and _made_with(current, moved):
         return _repoint(resource, current, moved)
     if pinned and current is not None:
         return (
@@ -184,6 +184,12 @@ def _new_version(
         reason=reason,
         version=version,
         detail=detail,
+    )
+
+
+def _made_with(version: AssetVersion, definition: ImportDefinition) -> bool:
+    return version.fingerprint == definition.fingerprint or definition.same_data(
+        version.definition
     )
 
 

@@ -71,14 +71,11 @@ def moved_asset(
     return LiveAsset(move.new, versions, jobs, archived=False), None
 
 
-def repointed(
-    definition: ImportDefinition | None, moves: Iterable[Move]
-) -> ImportDefinition | None:
-    """``definition`` with the connection and datastore names that moved replaced by their new
-    names: the same data, read or written through the resource under its new name."""
-    if definition is None:
-        return None
-    renamed = {(m.kind, m.old): m.new for m in moves if m.kind is not Kind.IMPORT}
+def repointed(definition: ImportDefinition, moves: Iterable[Move]) -> ImportDefinition | None:
+    """The definition a declared import had before the connection or datastore it names moved
+    (their new names replaced by the old): the same data, read or written through the resource
+    under its old name; None when nothing it names moved."""
+    renamed = {(m.kind, m.new): m.old for m in moves if m.kind is not Kind.IMPORT}
     source = definition.source
     connection = renamed.get((Kind.CONNECTION, source.connection), source.connection)
     path = definition.path
