@@ -100,6 +100,7 @@ class AssetVersion:
     provenance: dict[str, str] = field(default_factory=dict)
     owner: str | None = None  # <project>/<environment> from the ownership tag
     prevent_destroy: bool = False  # as recorded in its tags
+    moved_from: str | None = None  # registered over this asset's data by a move (moved:)
 
 
 @dataclass(frozen=True)

@@ -188,9 +188,7 @@ def _new_version(
 
 
 def _made_with(version: AssetVersion, definition: ImportDefinition) -> bool:
-    return version.fingerprint == definition.fingerprint or definition.same_data(
-        version.definition
-    )
+    return version.fingerprint == definition.fingerprint or definition.same_data(version.definition)
 
 
 def _repoint(resource: DesiredResource, current: AssetVersion, moved: ImportDefinition) -> Draft:

@@ -152,18 +152,17 @@ def _plan_changes(
     data = DataIndex((*live.elsewhere, *(d for a in live.assets for d in a.data())))
     changes: list[ResourceChange] = []
     problems: list[Problem] = []
-    moves = {m.new_address: m for m in desired.moves if m.kind is Kind.IMPORT}
     elsewhere = pending_moves(desired, live)
     for resource in desired.resources:
         again = resource.address in scope.replace
         if resource.kind is Kind.IMPORT:
             asset, previous = assets.get(resource.name), None
-            move = moves.get(resource.address)
-            if move is not None:
+            for move in (m for m in desired.moves if m.new_address == resource.address):
                 moved, refused = moved_asset(move, assets.get(move.old), asset, desired)
                 problems += [refused] if refused is not None else []
-                if moved is not None:
+                if moved is not None:  # the address of a chain it is still at
                     asset, previous = moved, move.old_address
+                    break
             change, found = plan_import(resource, asset, again, desired, data, previous)
         else:
             existing = by_address.get(resource.address)
@@ -237,7 +236,9 @@ def _compare(
             continue
         stored = live.secret_hashes.get(path)
         value = state.secrets.get(resource.address, path)
-        if stored is None or value is None or not hasher.matches(value, stored):
+        if stored is None:
+            fields.append(secret_change(path, stored=False))
+        elif value is None or not hasher.matches(value, stored):
             fields.append(secret_change(path))
     fields.sort(key=lambda f: f.path)
     replace = tuple(f.path for f in fields if f.forces_replacement)

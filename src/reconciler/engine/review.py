@@ -127,7 +127,7 @@ def _words(change: ResourceChange) -> str:
 def _field(change: FieldChange) -> str:
     """``tags.owner: "a" → "b"`` (secrets as sensitive, long values cut)."""
     if change.sensitive:
-        return f"{change.path}: (sensitive) changed"
+        return f"{change.path}: (sensitive) " + ("changed" if change.before else "not compared")
     return f"{change.path}: {_value(change.before)} → {_value(change.after)}"
 
 

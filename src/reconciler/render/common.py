@@ -93,6 +93,9 @@ def value(item: Any) -> str:
     return json.dumps(item, sort_keys=True, ensure_ascii=False)
 
 
+_ADOPTING = (Reason.ADOPT, Reason.TAKE_OVER)
+
+
 def field_line(change: ResourceChange, field: FieldChange) -> str:
     """One field's change: ``path: before → after`` (just the new value on create)."""
     suffix = "  # forces replacement" if field.forces_replacement else ""
@@ -102,6 +105,9 @@ def field_line(change: ResourceChange, field: FieldChange) -> str:
         return f"{field.path}: {value(field.after)}"
     if field.unknown:
         return f"{field.path}: (sensitive, compared at apply)"
+    if field.sensitive and field.before is None:  # no hash stored: nothing to compare with
+        when = "on adoption" if change.action_reason in _ADOPTING else "as declared"
+        return f"{field.path}: (sensitive, not compared: written {when}){suffix}"
     if field.sensitive:
         return f"{field.path}: {SENSITIVE} (changed){suffix}"
     if field.before is None:

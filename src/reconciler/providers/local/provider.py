@@ -382,6 +382,7 @@ def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
         provenance=tags.provenance,
         owner=tags.owner,
         prevent_destroy=tags.prevent_destroy,
+        moved_from=(body.get("tags") or {}).get(MOVED_FROM_TAG),
     )
 
 
