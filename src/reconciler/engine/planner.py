@@ -32,6 +32,7 @@ from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
     DataIndex,
     dependents,
+    duplicate_schedule,
     is_ours,
     owner_of,
     protection,
@@ -47,6 +48,7 @@ from reconciler.engine.refactor import (
     moved_deletes,
     pending_moves,
     removal_steps,
+    renamed_schedules,
 )
 from reconciler.engine.targeting import Scope
 
@@ -167,9 +169,9 @@ def _plan_changes(
         else:
             existing = by_address.get(resource.address)
             change, found = _plan_resource(resource, existing, again, desired, hasher, live)
-            move = elsewhere.get(resource.address)
-            if move is not None and change.action is Action.CREATE:
-                change = change.model_copy(update={"previous_address": move.old_address})
+            renamed = elsewhere.get(resource.address)
+            if renamed is not None and change.action is Action.CREATE:
+                change = change.model_copy(update={"previous_address": renamed.old_address})
         problems += found
         if change is not None:
             changes.append(change)
@@ -194,6 +196,11 @@ def _plan_resource(
         refused = draft.decide(takeover(resource, live, draft.action, draft.fields, state))
         problems += [refused] if refused is not None else []
         draft.last_changed_by = live.provenance
+    if resource.kind is Kind.SCHEDULE:
+        replaced = renamed_schedules(state, everything)  # this project's, deleted in this plan
+        others = [r for r in everything.resources if r.address not in replaced]
+        twice = duplicate_schedule(resource, draft.action, others, state)
+        problems += [twice] if twice is not None else []
     refusal = protection(resource, live, draft.action, resource.address)
     if refusal is not None:
         where = (*resource.config_path, "lifecycle", "prevent_destroy")
@@ -270,6 +277,7 @@ def _orphans(
     """What this project and environment manage but no longer declare: drift. With prune,
     deletions (data assets: archives)."""
     wanted = {r.address for r in desired.resources} | handled(desired)
+    renamed = renamed_schedules(desired, live)
     assets = {a.name: a for a in live.assets}
     orphans: list[Orphan] = []
     pruned: list[ResourceChange] = []
@@ -277,7 +285,9 @@ def _orphans(
     for existing in live.resources:
         if existing.address in wanted or existing.system or not is_ours(existing, desired.owner):
             continue
-        if existing.kind is Kind.SCHEDULE and handled_schedule(existing, desired):
+        if existing.kind is Kind.SCHEDULE and (
+            handled_schedule(existing, desired) or existing.address in renamed
+        ):
             continue
         if not prune:
             orphans.append(Orphan(address=existing.address, with_prune=Action.DELETE))

@@ -112,6 +112,13 @@ def moved_deletes(
     planned = {c.address for c in changes if c.is_change}
     deletes: list[ResourceChange] = []
     problems: list[Problem] = []
+    for gone, successor in renamed_schedules(state, live).items():
+        schedule = by_address[gone]
+        refusal = protection(None, schedule, Action.DELETE, gone)
+        declared = state.get(successor)
+        if refusal is not None and declared is not None:
+            problems.append(state.locator.problem(declared.config_path, refusal))
+        deletes.append(_delete(schedule, Reason.DELETE_MOVED, successor, ()))
     for move in state.moves:
         if move.kind is Kind.IMPORT:
             for schedule in _schedules_of(live.resources, move.old, state.owner):
@@ -194,6 +201,23 @@ def handled(state: DesiredState) -> set[str]:
     """Addresses a move or removal takes care of: not drift, whatever else they are."""
     found = {m.old_address for m in state.moves}
     found |= {r.address for r in state.removals}
+    return found
+
+
+def renamed_schedules(state: DesiredState, live: LiveState) -> dict[str, str]:
+    """This project's schedules no longer declared whose import is declared with a schedule of
+    another name (``schedule.name`` changed): old address -> the new one, which replaces it."""
+    declared = {
+        narrow(r.essence, ScheduleEssence).import_name: r.address
+        for r in state.of_kind(Kind.SCHEDULE)
+    }
+    found = {}
+    for schedule in live.resources:
+        if schedule.kind is not Kind.SCHEDULE or state.get(schedule.address) is not None:
+            continue
+        name = narrow(schedule.essence, ScheduleEssence).import_name
+        if name in declared and is_ours(schedule, state.owner):
+            found[schedule.address] = declared[name]
     return found
 
 
