@@ -4,9 +4,10 @@ Each resource kind has one row in `_KINDS`: how to list, build, write and delete
 submitted and followed to their end by `submission`. Reads make one list per kind, following
 ``nextLink`` pages (connections and datastores as JSON, see `reads`; the planner reads the kinds
 concurrently), read the declared data assets' version lists in parallel, and find import runs
-with one ``jobs.list`` that the service filters on the properties reconciler gives its imports
-(``properties=azureml.materializationAssetName,reconciler.fingerprint``), so a workspace's other
-pipeline jobs, however many, cost nothing (``data.list_materialization_status`` is broken in
+with one ``jobs.list`` that the service filters on the property every import run carries
+(``properties=azureml.materializationAssetName``: reconciler's, and those made outside it, such
+as the run that made an adopted import's version), so a workspace's other pipeline jobs, however
+many, cost nothing (``data.list_materialization_status`` is broken in
 1.35).
 
 The service registers an import's data version itself, with none of the import's description,
