@@ -160,6 +160,8 @@ class ResourceChange(Frozen):
         """Terraform's ``change.actions``, derived from the one action when written."""
         data: dict[str, Any] = handler(self)
         data["change"] = {"actions": list(self.action.terraform_actions), **data["change"]}
+        if data.get("previous_address") is None:  # as Terraform: only on what moved
+            data.pop("previous_address", None)
         return data
 
     @model_validator(mode="before")
