@@ -172,8 +172,9 @@ class DataIndex:
     what an import writing to a folder would overwrite or write into."""
 
     def __init__(self, locations: Iterable[DataLocation]) -> None:
+        unique = dict.fromkeys(locations)  # an asset may be read twice (declared, undeclared)
         keyed = sorted(
-            ((key, location) for location in locations if (key := data_key(location.path))),
+            ((key, location) for location in unique if (key := data_key(location.path))),
             key=lambda item: (item[0], item[1].asset, version_key(item[1].version)),
         )
         self._keys = [key for key, _ in keyed]
