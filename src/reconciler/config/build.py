@@ -25,6 +25,7 @@ from reconciler.config.model.fields import Lifecycle
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.platform import AzureWorkspace, Platform
 from reconciler.config.problems import by_location
+from reconciler.config.refactoring import moves, removals
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
 from reconciler.core.errors import INVALID, UNREADABLE_SECRETS, ConfigError
@@ -89,6 +90,8 @@ def from_config(
         secrets=secrets,
         locator=locator,
         project=platform.project,
+        moves=moves(config),
+        removals=removals(config),
     )
 
 
@@ -165,7 +168,7 @@ def desired_resources(platform: Platform) -> list[DesiredResource]:
             resources.append(
                 DesiredResource(
                     Kind.SCHEDULE,
-                    schedule_name(name),
+                    item.schedule.name or schedule_name(name),
                     schedule,
                     {},
                     (*deps, address(Kind.IMPORT, name)),

@@ -25,6 +25,7 @@ from reconciler.config.overlays import (
     too_many,
 )
 from reconciler.config.problems import by_location, validation_problems
+from reconciler.config.refactoring import check_refactoring
 from reconciler.config.references import check_references
 from reconciler.config.resolve import unset_env_secrets
 from reconciler.config.yamlfile import read_yaml
@@ -81,7 +82,7 @@ def load(
             problems += unset_env_secrets(data, Locator(positions), values)
         raise ConfigError(problems=by_location(problems)) from None
     loaded = LoadedConfig(platform, name, project_dir, values, positions, uses)
-    problems = [*check_references(loaded), *leaks]
+    problems = [*check_references(loaded), *check_refactoring(loaded), *leaks]
     if problems:
         if with_secrets:
             problems += unset_env_secrets(data, Locator(positions), values)

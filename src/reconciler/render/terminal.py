@@ -29,6 +29,8 @@ _STYLES = {
     Action.ARCHIVE: "yellow",
     Action.IN_PROGRESS: "cyan",
     Action.NOOP: "dim",
+    Action.MOVE: "cyan",
+    Action.FORGET: "yellow",
 }
 
 

@@ -15,13 +15,12 @@ from typing import Any
 from reconciler.core.essences import AutoDelete
 from reconciler.core.live import auto_delete_wire
 from reconciler.core.vocabulary import DATA_TAGS
-from reconciler.providers.azureml.errors import Target
 from reconciler.providers.azureml.reads import AUTO_DELETE_FIELD
 
 
 def write_metadata(
     client: Any,
-    target: Target,
+    scope: Mapping[str, str],
     name: str,
     version: str,
     description: str | None,
@@ -29,18 +28,16 @@ def write_metadata(
     keep: Mapping[str, str] | None,
     auto_delete: AutoDelete | None,
 ) -> None:
-    """Write ``name:version``'s metadata. The tags that describe its data (`DATA_TAGS`) are
-    kept unless ``keep`` replaces them. The auto-delete setting goes where, and as,
-    ``data.create_or_update`` puts it (a wire key the SDK's model does not type, its
-    condition ``createdGreaterThan``); None removes it."""
-    operations = client.data
-    scope = {"resource_group_name": target.resource_group, "workspace_name": target.workspace}
-    body = operations._operation.get(name=name, version=version, **scope)
-    if keep is None:
-        keep = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
+    """Write ``name:version``'s metadata (``scope``: its resource group and workspace). The
+    tags that describe its data (`DATA_TAGS`) are kept, those in ``keep`` replacing theirs. The
+    auto-delete setting goes where, and as, ``data.create_or_update`` puts it (a wire key the
+    SDK's model does not type, its condition ``createdGreaterThan``); None removes it."""
+    operations = client.data._operation
+    body = operations.get(name=name, version=version, **scope)
+    kept = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
     body.properties.description = description
-    body.properties.tags = {**dict(tags), **dict(keep)}
+    body.properties.tags = {**dict(tags), **kept, **dict(keep or {})}
     body.properties.pop(AUTO_DELETE_FIELD, None)
     if auto_delete is not None:
         body.properties[AUTO_DELETE_FIELD] = auto_delete_wire(auto_delete)
-    operations._operation.create_or_update(name=name, version=version, body=body, **scope)
+    operations.create_or_update(name=name, version=version, body=body, **scope)
