@@ -145,7 +145,8 @@ def banner(emulator: Emulator) -> str:
         f"# workspace: subscription {scope.subscription_id}, resource group "
         f"{scope.resource_group}, name {scope.workspace_name}",
         *(f"export {name}={shlex.quote(value)}" for name, value in emulator.env().items()),
-        "# the AZURE_* variables sign DefaultAzureCredential in at the emulator's token endpoint",
+        "# the AZURE_* variables sign DefaultAzureCredential in at the emulator's token endpoint;",
+        "# RECONCILER_BLOB_URL is the storage reconcile apply's lock takes its lease in (here too)",
         "export RECONCILER_AZURE_POLL_SECONDS=0.2",
         "# Python: MLClient(DefaultAzureCredential(disable_instance_discovery=True), subscription,",
         "#   resource group, workspace), or FakeCredential() from",
