@@ -97,5 +97,5 @@ def test_a_plan_for_another_environment_is_refused_in_a_pipeline(
     refused = invoke(
         "apply", str(plan), "--env", "local", "--expect-flags-from-settings", cwd=project
     )
-    assert refused.code == 5
-    assert "environment 'prod' (expected 'local')" in refused.stderr
+    assert refused.code == 1  # checked before anything, whatever the flags
+    assert "the plan is for environment 'prod', not 'local'" in refused.stderr

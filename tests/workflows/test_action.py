@@ -77,7 +77,7 @@ def test_a_plan_in_a_sub_folder_names_its_artifact_and_comment_after_it(
     run = runner(github, "pull_request", pull_request_event(github), 5001)
     job = run_action(
         run,
-        {"command": "plan", "environment": "dev", "working-directory": "infra"},
+        {"command": "plan", "environment": "dev", "working-directory": "infra", "comment": "true"},
         dict(VARS),  # a pull request's plan job: variables, no secret
     )
 
@@ -98,11 +98,26 @@ def test_a_plan_in_a_sub_folder_names_its_artifact_and_comment_after_it(
 def test_without_an_upload_the_plan_is_still_commented(github: GitHub, infra: Path) -> None:
     run = runner(github, "pull_request", pull_request_event(github), 5002)
     inputs = {"command": "plan", "environment": "dev", "working-directory": "infra"}
-    job = run_action(run, {**inputs, "upload-artifact": "false"}, dict(VARS))
+    job = run_action(run, {**inputs, "upload-artifact": "false", "comment": "true"}, dict(VARS))
 
     assert job.conclusion == "success", job.log
     assert run.uploads == []
     assert "**Plan: " in run.comments["reconciler-plan-infra--dev"]
+
+
+def test_a_plan_on_a_pull_request_posts_no_comment_unless_asked(
+    github: GitHub, infra: Path
+) -> None:
+    """The comment needs pull-requests: write, which a job running a pull request's code
+    should not hold: off by default (the reusable workflows' review job comments instead)."""
+    run = runner(github, "pull_request", pull_request_event(github), 5004)
+    inputs = {"command": "plan", "environment": "dev", "working-directory": "infra"}
+
+    job = run_action(run, inputs, dict(VARS))
+
+    assert job.conclusion == "success", job.log
+    assert run.comments == {}
+    assert Path(outputs(job)["markdown"]).is_file()  # the text is there for another job to post
 
 
 def test_plan_then_apply_the_saved_plan_from_a_sub_folder(github: GitHub, infra: Path) -> None:

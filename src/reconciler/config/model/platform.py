@@ -22,6 +22,7 @@ from reconciler.config.model.fields import (
 )
 from reconciler.config.model.gitops import GitOps
 from reconciler.config.model.imports import DataImport
+from reconciler.config.model.refactoring import Moved, Removed, refactoring_field
 from reconciler.core.limits import (
     MAX_FOLDER,
 )
@@ -150,6 +151,14 @@ class Platform(Strict):
         None,
         description="The GitHub flow: environments, their promotion order, GitHub environment "
         "names, the hosts source checks may reach (platform.yaml only, not an overlay).",
+    )
+    moved: list[Moved] = refactoring_field(
+        "Renames (Terraform's moved blocks): {from: import.old, to: import.new}. Chains are "
+        "followed; keep them for a while, they are harmless once done."
+    )
+    removed: list[Removed] = refactoring_field(
+        "Resources to stop managing (Terraform's removed blocks): {from: datastore.lake, "
+        "destroy: false} leaves it in place without reconciler's tags; destroy: true deletes it."
     )
 
     @field_validator("datastores")
