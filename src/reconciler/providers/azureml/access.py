@@ -55,7 +55,8 @@ class AzureAccess:
         from azure.core.rest import HttpRequest
 
         def send() -> Any:
-            response = self._client.send_request(HttpRequest("GET", path, params=params))
+            url = self._client.format_url(path)
+            response = self._client.send_request(HttpRequest("GET", url, params=params))
             if response.status_code != 200:
                 raise HttpResponseError(response=response)
             return response.json()
@@ -99,7 +100,11 @@ class AzureAccess:
                 f"{workspace}/datastores", **{"api-version": ML_API, "isDefault": "true"}
             )
             values = stores.get("value") or []
-            container = ((values[0].get("properties") or {}) if values else {}).get("containerName")
+            default = next(
+                (v for v in values if (v.get("properties") or {}).get("isDefault")),
+                values[0] if values else {},
+            )
+            container = (default.get("properties") or {}).get("containerName")
             if account and container:
                 lock = f"{account}/blobServices/default/containers/{container}"
         return Scopes(workspace, lock, tuple(workspace_id(o) for o in others))
