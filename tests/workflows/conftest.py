@@ -138,10 +138,10 @@ class Repo:
         return plan.stdout.strip().splitlines()[-1]
 
 
-def environment_yaml(workspace: str, target: str) -> str:
+def environment_yaml(workspace: str, target: str, connection: str = "snowflake_globorealty") -> str:
     return (
         f"workspace:\n  provider: local\n  path: {workspace}\n"
-        f"connections:\n  snowflake_globorealty:\n    target: {target}\n"
+        f"connections:\n  {connection}:\n    target: {target}\n"
     )
 
 

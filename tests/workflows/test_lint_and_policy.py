@@ -32,7 +32,8 @@ def test_actionlint_zizmor_and_shellcheck_report_nothing() -> None:
     proc = subprocess.run(["bash", str(LINT)], capture_output=True, text=True, timeout=600)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
-    assert f"actionlint: 0 finding(s) in {len(WORKFLOWS) + 1} file(s)" in output
+    example = list((REPO_ROOT / "examples" / "config-repo" / ".github" / "workflows").glob("*.yml"))
+    assert f"actionlint: 0 finding(s) in {len(WORKFLOWS) + len(example) + 1} file(s)" in output
     assert "No findings to report." in output
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.cli.gitops import doctor, gitops
+from reconciler.cli.gitops import doctor, gitops, setup
 from reconciler.cli.options import (
     apply_options,
     common,
@@ -353,6 +353,7 @@ def list_managed(environment: str | None) -> None:
 
 cli.add_command(gitops)
 cli.add_command(doctor)
+cli.add_command(setup)
 
 
 @cli.command(

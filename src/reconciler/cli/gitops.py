@@ -230,3 +230,35 @@ def doctor(environment: str, fmt: str) -> None:
     append_summary(render(checks, environment, "markdown"))
     if any(c.gap for c in checks):
         raise SystemExit(1)
+
+
+@click.group()
+def setup() -> None:
+    """Print the commands that set a config repository up (they are never run here)."""
+
+
+@setup.command()
+@common
+@click.option("--repo", "repository", required=True, metavar="OWNER/REPO", help="The config repo.")
+@click.option(
+    "--tool",
+    default="globorealty/reconciler",
+    show_default=True,
+    metavar="OWNER/REPO",
+    help="The repository of reconciler's reusable workflows.",
+)
+@click.option("--tool-ref", required=True, metavar="TAG", help="The tag the workflows call, v1.")
+@click.option(
+    "--reviewers",
+    default="ORG/platform-leads",
+    show_default=True,
+    metavar="ORG/TEAM",
+    help="The team that approves applies after the first stage, and source checks.",
+)
+def azure(repository: str, tool: str, tool_ref: str, reviewers: str) -> None:
+    """Entra ID apps (a planner; one applier per environment, federated with our apply
+    workflow only), their roles, the GitHub environments and variables, branch protection:
+    from platform.yaml's gitops: section and environments/*.yaml."""
+    from reconciler.gitops.setup import script
+
+    session().out(script(session().project_dir.resolve(), repository, tool, tool_ref, reviewers))
