@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
+
+from reconciler.core.consumers import LiveConsumers
 
 from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind, address
 from reconciler.core.live import (
@@ -33,6 +36,9 @@ class Twin:
     resources: dict[str, LiveResource] = field(default_factory=dict)  # by address
     assets: dict[str, LiveAsset] = field(default_factory=dict)  # by name
     writes: list[str] = field(default_factory=list)  # what was done, in order
+    # schedules and jobs (newest first) that read from the workspace: what a plan's consumers
+    # are made of; list_consumers applies the window as a provider does
+    consumers: LiveConsumers = field(default_factory=LiveConsumers)
 
     def describe(self) -> str:
         return "twin:memory"
@@ -58,6 +64,11 @@ class Twin:
                 if job.status is JobStatus.COMPLETED and job.definition is not None:
                     found[asset.name] = job.definition
         return found
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        stamp = since.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        recent = [j for j in self.consumers.jobs if j.created_at >= stamp][:limit]
+        return LiveConsumers(self.consumers.schedules, tuple(recent))
 
     def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
         return nullcontext()

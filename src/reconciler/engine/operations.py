@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredState
 from reconciler.core.errors import ReconcileError
 from reconciler.core.essences import Kind
@@ -51,9 +52,13 @@ def plan(
     replace: Iterable[str] = (),
     check_sources_too: bool = False,
     runners: Runners = default_runner,
+    consumers: ConsumerWindow | None = None,
 ) -> Planned:
-    """``reconcile plan``: the plan, and (``check_sources_too``) what its sources answer."""
-    made = build_plan(desired, reader, prune=prune, targets=targets, replace=replace)
+    """``reconcile plan``: the plan, with (``consumers``) the schedules and recent jobs that
+    read what it changes, and (``check_sources_too``) what its sources answer."""
+    made = build_plan(
+        desired, reader, prune=prune, targets=targets, replace=replace, consumers=consumers
+    )
     report = check_sources(made, desired, runners) if check_sources_too else None
     return Planned(made, report)
 
