@@ -26,6 +26,13 @@ from reconciler_testing.emulator.job_mapping import (
     render,
 )
 from reconciler_testing.emulator.mapping import Scope
+from reconciler_testing.emulator.other_jobs import (
+    PUT_STATUS,
+    STORED_STATUS,
+    check_job,
+    render_job,
+    with_defaults,
+)
 from reconciler_testing.emulator.protocol import JSON
 
 log = logging.getLogger(__name__)
@@ -77,6 +84,22 @@ class ImportJobs:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
         return True, render(self._scope, name, body, "Preparing", pending.created_at)
+
+    def keep(self, name: str, body: JSON) -> tuple[bool, JSON]:
+        """Store a job that is not an import (command, pipeline, sweep…) and run nothing: it
+        answers ``Starting`` and reads ``Queued`` afterwards (see `other_jobs`)."""
+        props = check_job(body.get("properties"))
+        with self._lock:
+            existing = self.get(name)
+            if existing is not None:
+                return False, existing
+            stored = with_defaults(props, job_name=name)
+            store = self._workspace.store
+            store.create_job(name, "", "", {"rest": {"properties": stored}}, os.getpid())
+            store.update_job(name, status=STORED_STATUS)
+            record = store.get_job(name)
+        assert record is not None
+        return True, render_job(self._scope, name, stored, PUT_STATUS, record.created_at)
 
     def get(self, name: str) -> JSON | None:
         record = self._workspace.store.get_job(name)
