@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 
 from reconciler.core.consumers import LiveConsumers
-
 from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind, address
 from reconciler.core.live import (
     AssetVersion,
@@ -67,7 +66,8 @@ class Twin:
 
     def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
         stamp = since.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        recent = [j for j in self.consumers.jobs if j.created_at >= stamp][:limit]
+        newest = sorted(self.consumers.jobs, key=lambda j: (j.created_at, j.name), reverse=True)
+        recent = [j for j in newest if j.created_at >= stamp][:limit]
         return LiveConsumers(self.consumers.schedules, tuple(recent))
 
     def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:

@@ -74,7 +74,7 @@ def weekly_retrain(ml: Any, name: str, path: str, *, keep_label: bool) -> None:
     )
     component = ml.components.create_or_update(step)
 
-    @pipeline(default_compute="cpu-cluster")
+    @pipeline(None, default_compute="cpu-cluster")
     def retrain(training_data):  # type: ignore[no-untyped-def]  # the DSL reads annotations
         component(data=training_data)
 
