@@ -125,7 +125,7 @@ def plan(
         refused = planned.sources.refusal()
         if refused is not None:
             raise refused
-        here.out(sources_text(planned.sources))
+        here.out(sources_text(planned.sources, fmt))
     if out is not None:
         here.write_plan(out, planned.plan)
         if fmt == "text":

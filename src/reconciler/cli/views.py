@@ -43,10 +43,16 @@ def _wants_color() -> bool:
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
-def sources_text(report: SourceReport) -> str:
-    """What the source checks learned (nothing to say when they learned nothing)."""
-    if not report.sizes:
+def sources_text(report: SourceReport, fmt: str = "text") -> str:
+    """What the source checks learned (nothing to say when they learned nothing), in the
+    plan's format: a markdown section, or nothing beside a JSON document (which must stay one
+    JSON document; the JSON plan does not carry them)."""
+    if not report.sizes or fmt == "json":
         return ""
+    if fmt == "markdown":
+        from reconciler.render.markdown import render_sources
+
+        return render_sources({name: size.describe() for name, size in report.sizes.items()})
     lines = [f"  import.{name}: ok, {size.describe()}" for name, size in report.sizes.items()]
     return "\nSource checks passed:\n" + "\n".join(lines) + "\n"
 

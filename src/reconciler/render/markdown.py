@@ -12,6 +12,7 @@ nor turns ``@name`` into a mention.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from reconciler.core.plan import Action, Plan, ResourceChange
 from reconciler.render import mermaid
@@ -128,6 +129,16 @@ def _fit(head: str, blocks: list[str], tail: str, limit: int, hint: str | None) 
         f"resources are not shown here to stay under GitHub's comment size limit; {where}.\n"
     )
     return head + "".join(kept) + note + tail
+
+
+def render_sources(sizes: Mapping[str, str]) -> str:
+    """What ``--check-sources`` learned (import name -> ``ok, 10,000 rows``), as its own
+    section: a heading line, a blank line and a list, so GitHub does not run the lines together
+    into one paragraph."""
+    if not sizes:
+        return ""
+    items = [f"- {code('import.' + name)}: {_escape(what)}" for name, what in sizes.items()]
+    return "\n**Source checks passed:**\n\n" + "\n".join(items) + "\n"
 
 
 def _read_by(change: ResourceChange) -> str:
