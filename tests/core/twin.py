@@ -17,7 +17,14 @@ from datetime import datetime
 from pathlib import Path
 
 from reconciler.core.consumers import LiveConsumers
-from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind, address
+from reconciler.core.essences import (
+    AnyEssence,
+    AutoDelete,
+    ImportDefinition,
+    ImportEssence,
+    Kind,
+    address,
+)
 from reconciler.core.live import (
     AssetVersion,
     DataLocation,
@@ -115,7 +122,7 @@ class Twin:
         made = AssetVersion(
             version, output, essence.fingerprint, essence.description, split.user,
             split.managed, "", essence.definition, split.provenance, split.owner,
-            split.prevent_destroy,
+            split.prevent_destroy, auto_delete=essence.auto_delete_setting,
         )  # fmt: skip
         job = ImportJob(
             f"import_{name}_{version}", name, version, essence.fingerprint, JobStatus.COMPLETED,
@@ -135,6 +142,7 @@ class Twin:
         tags: Mapping[str, str],
         *,
         definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
         self.writes.append(f"relabel {name}:{version}")
         split = split_tags(dict(tags))
@@ -143,7 +151,7 @@ class Twin:
             replace(
                 v, description=description, tags=split.user, managed=split.managed,
                 owner=split.owner, provenance=split.provenance,
-                prevent_destroy=split.prevent_destroy,
+                prevent_destroy=split.prevent_destroy, auto_delete=auto_delete,
             ) if v.version == version else v
             for v in asset.versions
         )  # fmt: skip

@@ -45,14 +45,13 @@ def _wants_color() -> bool:
 
 def sources_text(report: SourceReport, fmt: str = "text") -> str:
     """What the source checks learned (nothing to say when they learned nothing), in the
-    plan's format: a markdown section, or nothing beside a JSON document (which must stay one
-    JSON document; the JSON plan does not carry them)."""
-    if not report.sizes or fmt == "json":
+    plan's format: a markdown list under a markdown plan (JSON output has no room for it:
+    callers print the text form on stderr)."""
+    if not report.sizes:
         return ""
     if fmt == "markdown":
-        from reconciler.render.markdown import render_sources
-
-        return render_sources({name: size.describe() for name, size in report.sizes.items()})
+        items = [f"- `import.{name}`: ok, {size.describe()}" for name, size in report.sizes.items()]
+        return "\n**Source checks passed:**\n\n" + "\n".join(items) + "\n"
     lines = [f"  import.{name}: ok, {size.describe()}" for name, size in report.sizes.items()]
     return "\nSource checks passed:\n" + "\n".join(lines) + "\n"
 

@@ -29,8 +29,9 @@ from reconciler.config.refactoring import moves, removals
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
-from reconciler.core.errors import ConfigError
+from reconciler.core.errors import INVALID, UNREADABLE_SECRETS, ConfigError
 from reconciler.core.essences import (
+    AutoDelete,
     ConnectionEssence,
     Credentials,
     DatastoreEssence,
@@ -61,7 +62,7 @@ def desired_state(
     keyvault: Callable[[], KeyVaultReader] | None = None,
 ) -> DesiredState:
     """Load, validate and (unless ``with_secrets`` is False) resolve every secret, once."""
-    config = load(project_dir, environment)
+    config = load(project_dir, environment, with_secrets=with_secrets)
     return from_config(config, with_secrets=with_secrets, keyvault=keyvault)
 
 
@@ -76,10 +77,11 @@ def from_config(
     locator = Locator(config.positions)
     secrets = SecretValues(resolved=False)
     if with_secrets:
-        secrets, problems = resolve_secrets(resources, locator, config.variables, keyvault)
-        problems += value_problems(config, resources, secrets)
-        if problems:
-            raise ConfigError(problems=by_location(problems))
+        secrets, unread = resolve_secrets(resources, locator, config.variables, keyvault)
+        leaks = value_problems(config, resources, secrets)
+        if unread or leaks:
+            heading = INVALID if leaks else UNREADABLE_SECRETS
+            raise ConfigError(problems=by_location([*unread, *leaks]), heading=heading)
     return DesiredState(
         environment=config.environment,
         project_dir=config.project_dir,
@@ -208,6 +210,7 @@ def _trigger(item: DataImport) -> Trigger:
 def import_essence(item: DataImport) -> ImportEssence:
     source = Source(**item.source.model_dump())
     definition = ImportDefinition(type=item.asset_type, source=source, path=item.path)
+    auto_delete = item.auto_delete_setting
     return ImportEssence(
         type=definition.type,
         source=source,
@@ -215,6 +218,7 @@ def import_essence(item: DataImport) -> ImportEssence:
         version=item.version,
         description=item.description,
         tags=dict(item.tags),
+        auto_delete_setting=AutoDelete(**auto_delete.model_dump()) if auto_delete else None,
         fingerprint=fingerprint(definition),
     )
 

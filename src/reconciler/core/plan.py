@@ -95,6 +95,7 @@ class Reason(StrEnum):
     DELETE_MOVED = "delete_because_moved"  # the old name of a moved connection or datastore
     DELETE_REMOVED = "delete_because_removed"  # removed: {destroy: true}
     FORGET_REMOVED = "forget_because_removed"  # removed: {destroy: false}
+    DELETED_OUTSIDE = "create_because_deleted_outside"  # it was there, used by this project
 
 
 class Frozen(BaseModel):

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Protocol
 
 from reconciler.core.consumers import LiveConsumers
-from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind
+from reconciler.core.essences import (
+    AnyEssence,
+    AutoDelete,
+    ImportDefinition,
+    ImportEssence,
+    Kind,
+)
 from reconciler.core.live import DataLocation, ImportJob, LiveAsset, LiveResource
 
 Progress = Callable[[int], None]
@@ -110,12 +116,15 @@ class Workspace(WorkspaceReader, Protocol):
         tags: Mapping[str, str],
         *,
         definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
-        """Change the description and tags of an existing version: ``tags`` are the user's and
-        reconciler's (ownership, protection, provenance), which replace those it had; its data
-        and the tags that describe it (`reconciler.core.vocabulary.DATA_TAGS`) are kept.
-        ``definition``: record this definition (and fingerprint) as the one the version was made
-        with: the same data, through a connection or datastore that moved."""
+        """Change the description, tags and auto-delete setting of an existing version:
+        ``tags`` are the user's and reconciler's (ownership, protection, provenance), which
+        replace those it had; its data and the tags that describe it
+        (`reconciler.core.vocabulary.DATA_TAGS`) are kept. ``definition``: record this
+        definition (and fingerprint) as the one the version was made with: the same data,
+        through a connection or datastore that moved. An import's own ``auto_delete_setting``
+        is written when it registers (`materialize`)."""
         ...
 
     def share_versions(self, source: str, name: str) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredResource, DesiredState
-from reconciler.core.errors import ConfigError, Problem
+from reconciler.core.errors import PLAN_REFUSED, ConfigError, Problem
 from reconciler.core.essences import Kind, address
 from reconciler.core.live import LiveAsset, LiveResource, LiveState
 from reconciler.core.plan import (
@@ -54,6 +54,7 @@ from reconciler.engine.refactor import (
     renamed_schedules,
 )
 from reconciler.engine.targeting import Scope
+from reconciler.engine.vanished import deleted_outside
 
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 
@@ -141,7 +142,7 @@ def plan_against(
     changes += [*deletes, *removals]
     problems += [*found, *removal_problems]
     if problems:
-        raise ConfigError(problems=problems)
+        raise ConfigError(problems=problems, heading=PLAN_REFUSED)
     return Plan(
         environment=desired.environment,
         workspace=workspace,
@@ -198,6 +199,10 @@ def _plan_resource(
     """A connection's, datastore's or schedule's change, and why it may not happen (another
     owner's resource, a protected one); ``again``: replace it (--replace)."""
     draft = _compare(resource, live, state, hasher)
+    if live is None and (
+        gone := deleted_outside(resource.kind, resource.name, everything, state.owner)
+    ):
+        draft.reason, draft.detail = Reason.DELETED_OUTSIDE, gone
     if again and draft.action in (Action.NOOP, Action.UPDATE):
         draft.action, draft.reason = Action.REPLACE, Reason.REPLACE_REQUESTED
     problems: list[Problem] = []

@@ -14,7 +14,7 @@ MARKERS = {
     Action.UPDATE: "~",
     Action.REPLACE: "±",
     Action.DELETE: "-",
-    Action.ARCHIVE: "-",
+    Action.ARCHIVE: "~",  # a change, as counted: the data asset is hidden, every version kept
     Action.NOOP: " ",
     Action.IN_PROGRESS: "…",
     Action.MOVE: ">",
@@ -36,6 +36,7 @@ REASONS = {
     Reason.DELETE_REMOVED: "removed: destroy: true",
     Reason.FORGET_REMOVED: "removed: destroy: false",
     Reason.MOVED_DEPENDENCY: "re-pointed to a moved connection or datastore",
+    Reason.DELETED_OUTSIDE: "deleted outside reconciler: {detail}",
 }
 
 
@@ -53,7 +54,12 @@ def describe(change: ResourceChange) -> str:
     elif action is Action.IN_PROGRESS:
         text = f"in progress (version {change.version})"
     elif action is Action.REPLACE:
-        text = "replace (" + ", ".join(change.change.replace_paths) + " cannot change in place)"
+        paths = change.change.replace_paths
+        text = (
+            "replace (" + ", ".join(paths) + " cannot change in place)"
+            if paths
+            else "replace (asked for with --replace)"
+        )
     elif action is Action.UPDATE and change.action_reason is Reason.ADOPT:
         text = "update (adopt: not yet managed by reconciler)"
     elif action is Action.UPDATE and change.action_reason is Reason.TAKE_OVER:
@@ -62,6 +68,8 @@ def describe(change: ResourceChange) -> str:
         text = "update (restore the archived data asset, every version kept)"
     elif action is Action.ARCHIVE and change.action_reason is Reason.DELETE_REMOVED:
         text = "archive data asset (removed: destroy: true; every version kept)"
+    elif action is Action.CREATE and change.action_reason is Reason.DELETED_OUTSIDE:
+        text = f"create ({reason_text(change)})"
     elif action is Action.ARCHIVE:
         text = "archive data asset (no longer declared; every version kept)"
     elif action is Action.MOVE:

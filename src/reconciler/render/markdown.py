@@ -12,7 +12,6 @@ nor turns ``@name`` into a mention.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 from reconciler.core.plan import Action, Plan, ResourceChange
 from reconciler.render import mermaid
@@ -50,17 +49,18 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
         head += [f"_{NO_SECRETS_NOTE}_", ""]
     if (targeted := targeted_note(plan)) is not None:
         head += [f"**{targeted}**", ""]
-    risky = [
-        c
-        for c in plan.resource_changes
-        if c.action in (Action.DELETE, Action.REPLACE, Action.ARCHIVE)
-    ]
-    if risky:
+    risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
+    if risky:  # as many as the summary's "to replace" and "to destroy"
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]
-        head += [f"> - `{c.address}`: {c.action.value}{_read_by(c)}" for c in risky[:RISKY_LISTED]]
-        if len(risky) > RISKY_LISTED:
-            head.append(f"> - … and {len(risky) - RISKY_LISTED} more (see below)")
-        head.append("")
+        head += _listed([f"`{c.address}`: {c.action.value}{_read_by(c)}" for c in risky])
+    archived = [c for c in plan.resource_changes if c.action is Action.ARCHIVE]
+    if archived:  # counted among the summary's "to change": nothing is deleted
+        head += [
+            "> [!NOTE]",
+            f"> This plan archives {len(archived)} data asset(s) (counted as changes: every "
+            "version is kept, and restored when declared again):",
+        ]
+        head += _listed([f"`{c.address}`{_read_by(c)}" for c in archived])
     if plan.orphans:
         head += ["> [!CAUTION]", "> Drift: managed here but no longer declared:"]
         head += [
@@ -75,6 +75,13 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
     tail = _tail(plan, len(plan.resource_changes) - len(shown))
     blocks = [_block(plan, change) for change in shown]
     return _fit(head_text, blocks, tail, limit, full_plan_hint)
+
+
+def _listed(items: list[str]) -> list[str]:
+    lines = [f"> - {item}" for item in items[:RISKY_LISTED]]
+    if len(items) > RISKY_LISTED:
+        lines.append(f"> - … and {len(items) - RISKY_LISTED} more (see below)")
+    return [*lines, ""]
 
 
 def _block(plan: Plan, change: ResourceChange) -> str:
@@ -95,7 +102,7 @@ def _block(plan: Plan, change: ResourceChange) -> str:
 def _diff_prefix(change: ResourceChange, line: str) -> str:
     if change.action in (Action.CREATE, Action.MATERIALIZE):
         return "+ " + line
-    if change.action in (Action.DELETE, Action.ARCHIVE):
+    if change.action is Action.DELETE:
         return "- " + line
     return "! " + line
 
@@ -129,16 +136,6 @@ def _fit(head: str, blocks: list[str], tail: str, limit: int, hint: str | None) 
         f"resources are not shown here to stay under GitHub's comment size limit; {where}.\n"
     )
     return head + "".join(kept) + note + tail
-
-
-def render_sources(sizes: Mapping[str, str]) -> str:
-    """What ``--check-sources`` learned (import name -> ``ok, 10,000 rows``), as its own
-    section: a heading line, a blank line and a list, so GitHub does not run the lines together
-    into one paragraph."""
-    if not sizes:
-        return ""
-    items = [f"- {code('import.' + name)}: {_escape(what)}" for name, what in sizes.items()]
-    return "\n**Source checks passed:**\n\n" + "\n".join(items) + "\n"
 
 
 def _read_by(change: ResourceChange) -> str:

@@ -33,6 +33,7 @@ from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import ProviderError
 from reconciler.core.essences import (
     AnyEssence,
+    AutoDelete,
     ConnectionEssence,
     DatastoreEssence,
     ImportDefinition,
@@ -52,7 +53,6 @@ from reconciler.core.live import (
 )
 from reconciler.core.tags import released
 from reconciler.core.vocabulary import (
-    DATA_TAGS,
     FINGERPRINT_PROPERTY,
     MOVED_FROM_TAG,
     MOVED_TO_TAG,
@@ -62,6 +62,7 @@ from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.client import ml_client
 from reconciler.providers.azureml.consumers import ConsumerReader
 from reconciler.providers.azureml.errors import Target, call
+from reconciler.providers.azureml.labels import write_metadata
 from reconciler.providers.azureml.lock import account_url, blob_lease
 from reconciler.providers.azureml.reads import ImportRun, RestReader
 from reconciler.providers.azureml.submission import Submission
@@ -396,10 +397,14 @@ class AzureWorkspace:
         current = submission.run(name, version, essence, dict(tags or {}))
         if current.status is JobStatus.COMPLETED:  # registered bare by the service: label it
             labels = {**essence.tags, **dict(tags or {}), FINGERPRINT_PROPERTY: essence.fingerprint}
+            auto_delete = essence.auto_delete_setting  # the SDK refuses it on an import's job
             self._call(
                 f"label data asset {name}:{version}",
-                lambda: self._write_metadata(name, version, essence.description, labels, None),
-            )
+                partial(
+                    write_metadata, self.client, self._scope(), name, version,
+                    essence.description, labels, None, auto_delete,
+                ),
+            )  # fmt: skip
         return current
 
     def update_asset_metadata(
@@ -410,12 +415,16 @@ class AzureWorkspace:
         tags: Mapping[str, str],
         *,
         definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
         keep = None if definition is None else {FINGERPRINT_PROPERTY: definition.fingerprint}
         self._call(
             f"update data asset {name}:{version}",
-            lambda: self._write_metadata(name, version, description, tags, keep),
-        )
+            partial(
+                write_metadata, self.client, self._scope(), name, version, description, tags,
+                keep, auto_delete,
+            ),
+        )  # fmt: skip
 
     def share_versions(self, source: str, name: str) -> None:
         """Each version's REST body, read and written back under ``name``: the same ``dataUri``
@@ -463,27 +472,6 @@ class AzureWorkspace:
             "resource_group_name": self.target.resource_group,
             "workspace_name": self.target.workspace,
         }
-
-    def _write_metadata(
-        self,
-        name: str,
-        version: str,
-        description: str | None,
-        tags: Mapping[str, str],
-        keep: Mapping[str, str] | None,
-    ) -> None:
-        """Read the version's REST body and write it back with new metadata: the SDK's
-        ``data.create_or_update`` would first read the MLTable file from storage (84 s to fail
-        with no route to the account) to validate a path that is not changing. The tags that
-        describe its data (`DATA_TAGS`) are kept, those in ``keep`` replacing theirs."""
-        operations = self.client.data
-        body = operations._operation.get(name=name, version=version, **self._scope())
-        kept = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
-        body.properties.description = description
-        body.properties.tags = {**dict(tags), **kept, **dict(keep or {})}
-        operations._operation.create_or_update(
-            name=name, version=version, body=body, **self._scope()
-        )
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(

@@ -26,6 +26,7 @@ from reconciler.core.errors import ImportFailed, ProviderError
 from reconciler.core.essences import (
     DEFINITION_FIELDS,
     AnyEssence,
+    AutoDelete,
     ConnectionEssence,
     ImportDefinition,
     ImportEssence,
@@ -39,6 +40,8 @@ from reconciler.core.live import (
     JobStatus,
     LiveAsset,
     LiveResource,
+    auto_delete_of,
+    auto_delete_wire,
     stored_definition,
     with_job_definitions,
 )
@@ -61,7 +64,7 @@ from reconciler.providers.local.consumers import REST, list_consumers
 from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_record, staging_name
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.placement import claim, mark, refusal, unmark
-from reconciler.providers.local.store import Store, now
+from reconciler.providers.local.store import AUTO_DELETE_KEY, Store, now
 
 
 def _default_runner() -> ImportRunner:
@@ -190,6 +193,7 @@ class LocalWorkspace:
         tags: Mapping[str, str],
         *,
         definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
         current = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if current is None:
@@ -198,6 +202,9 @@ class LocalWorkspace:
         body = {**current, "description": description, "tags": {**dict(tags), **keep}}
         if definition is not None:
             body["properties"] = {**(current.get("properties") or {}), **_recorded(definition)}
+        body.pop(AUTO_DELETE_KEY, None)
+        if auto_delete is not None:
+            body[AUTO_DELETE_KEY] = auto_delete_wire(auto_delete)
         self.store.create_version(name, version, body)
 
     def share_versions(self, source: str, name: str) -> None:
@@ -250,7 +257,10 @@ class LocalWorkspace:
             MATERIALIZATION_ASSET_PROPERTY: name,
             **{k: v for k, v in (tags or {}).items() if k == OWNER_TAG},
         }
-        target = _datastore_uri(essence.path).joined(version if folder is None else folder)
+        target = _datastore_uri(essence.path)
+        if folder is None:  # the managed datastore places each run in its job's own folder
+            folder = job_id if target.service_placed else version
+        target = target.joined(folder)
         output = str(target)
         job_body = {
             **dict(job_extra or {}),
@@ -307,6 +317,11 @@ class LocalWorkspace:
                     "properties": dict(version_properties)
                     if version_properties is not None
                     else own,
+                    **(
+                        {AUTO_DELETE_KEY: auto_delete_wire(essence.auto_delete_setting)}
+                        if essence.auto_delete_setting is not None
+                        else {}
+                    ),
                 },
             )
             unmark(final)  # registered: no longer a leftover
@@ -391,6 +406,7 @@ def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
         owner=tags.owner,
         prevent_destroy=tags.prevent_destroy,
         moved_from=(body.get("tags") or {}).get(MOVED_FROM_TAG),
+        auto_delete=auto_delete_of(body.get(AUTO_DELETE_KEY)),
     )
 
 
