@@ -20,6 +20,7 @@ from reconciler.render.common import (
     NO_SECRETS_NOTE,
     context_lines,
     describe,
+    escape_markdown,
     field_lines,
     not_converged_note,
     orphan_line,
@@ -90,8 +91,8 @@ def _block(plan: Plan, change: ResourceChange) -> str:
     lines += [f"    {line}" for line in context_lines(change)]
     lines += [f"    {line}" for line in consumer_lines(plan, change)]
     fence = _fence("\n".join(lines))
-    marker, what = MARKERS[change.action], _escape(describe(change))
-    summary = f"{marker} <code>{_escape(change.address)}</code> {what}"
+    marker, what = MARKERS[change.action], escape_markdown(describe(change), in_html=True)
+    summary = f"{marker} <code>{escape_markdown(change.address, in_html=True)}</code> {what}"
     return (
         f"<details><summary>{summary}</summary>\n\n{fence}diff\n"
         + "\n".join(_diff_prefix(change, line) for line in lines)
@@ -114,7 +115,7 @@ def _tail(plan: Plan, unchanged: int) -> str:
     if plan.ignored:
         lines.append("")
         lines.append("<details><summary>Ignored resources</summary>\n")
-        lines += [f"- `{i.address}`: {_escape(i.reason)}" for i in plan.ignored]
+        lines += [f"- {code(i.address)}: {escape_markdown(i.reason)}" for i in plan.ignored]
         lines.append("\n</details>")
     return ("\n" + "\n".join(lines) + "\n") if lines else ""
 
@@ -150,10 +151,10 @@ def _latest_readers(plan: Plan) -> list[str]:
         return []
     lines = ["> [!IMPORTANT]", "> The new data reaches these consumers (they read `@latest`):"]
     for change, consumer in found[:LATEST_LISTED]:
-        facts = _escape(who(consumer).removeprefix(consumer.address).strip())
+        facts = escape_markdown(who(consumer).removeprefix(consumer.address).strip())
         lines.append(
             f"> - {code(consumer.address)} {facts} reads {code(consumer.reference)}: "
-            f"{_escape(effect(change, consumer))}"
+            f"{escape_markdown(effect(change, consumer))}"
         )
     if len(found) > LATEST_LISTED:
         lines.append(f"> - … and {len(found) - LATEST_LISTED} more (see below)")
@@ -191,7 +192,3 @@ def code(text: str) -> str:
 def _fence(text: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
