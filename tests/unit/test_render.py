@@ -246,3 +246,17 @@ def test_provenance_keeps_the_dirty_mark_of_a_local_apply() -> None:
     local = {"by": "ana@laptop", "commit": "0123456789abcdef0123+dirty", "at": "2026-12-01"}
     assert made_by(local) == "ana@laptop, 0123456789ab+dirty, 2026-12-01"
     assert made_by({"commit": "0123456789abcdef0123"}) == "0123456789ab"
+
+
+def test_mermaid_labels_cannot_break_out_and_the_picture_is_deterministic() -> None:
+    from reconciler.render import mermaid
+
+    hostile = 'x"]:::add\n  n9["<img src=x>#`|&'
+    escaped = mermaid.escape(hostile)
+    assert not set('"<>`|\n') & set(escaped.replace("#quot;", "").replace("#lt;", ""))
+    assert escaped.count('"') == 0 and "<" not in escaped and "\n" not in escaped
+    plan = consumers_plan()
+    first, again = mermaid.picture(plan), mermaid.picture(plan.model_copy())
+    assert first == again and first.text is not None
+    ids = [line.split("[", 1)[0].strip() for line in first.text.splitlines() if '["' in line]
+    assert ids == [f"n{i}" for i in range(1, len(ids) + 1)]

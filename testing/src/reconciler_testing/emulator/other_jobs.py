@@ -4,7 +4,8 @@ and the job definitions of job schedules (``CreateJob``).
 The service stores what the client sent and fills in its defaults; the recordings show them
 (`tests/fidelity/recordings/public/command_job/...serverless`, `.../schedule/...command_job_
 schedule`): a job's PUT answers 201 with status ``Starting``, ``services`` (Tracking, Studio),
-``resources`` (one instance, ``shmSize`` 2g), each input's ``description: null`` and
+``resources`` (one instance, ``shmSize`` 2g), a serverless job's
+``_azureml.ComputeTargetType: amlctrain`` property, each input's ``description: null`` and
 ``mode: ReadOnlyMount``, a ``default`` output in the workspace's artifact store, and nulls for
 what was not sent; a schedule's job definition gets the same fields with status ``NotStarted``,
 no ``default`` output and ``services`` null in the PUT's answer (``{}`` afterwards). A job
@@ -68,6 +69,8 @@ def with_defaults(props: JSON, *, job_name: str | None) -> JSON:
     out.setdefault("displayName", None)
     out.setdefault("experimentName", "Default")
     out.setdefault("computeId", None)
+    if job_name and out["computeId"] is None:  # serverless: the service says on what it runs
+        out["properties"] = {**out["properties"], "_azureml.ComputeTargetType": "amlctrain"}
     out.setdefault("isArchived", False)
     out.setdefault("identity", None)
     out["inputs"] = {k: _input(v) for k, v in (out.get("inputs") or {}).items()}
