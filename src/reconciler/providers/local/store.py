@@ -410,6 +410,20 @@ class Store:
             rows = db.execute(query, (since, limit)).fetchall()
         return [_job_record(r) for r in rows]
 
+    def job_index(self, archived: bool | None) -> list[tuple[str, str]]:
+        """(created_at, id) of every job, newest first, archived or not (``None``: both), the
+        flag read where a client's body keeps it: a listing pages through this without
+        parsing a body it does not answer."""
+        where = ""
+        if archived is not None:
+            flag = "coalesce(json_extract(body, '$.rest.properties.isArchived'), 0)"
+            where = f" WHERE {flag} = {1 if archived else 0}"
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT created_at, id FROM jobs" + where + " ORDER BY created_at DESC, id DESC"
+            ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def get_job(self, job_id: str) -> JobRecord | None:
         query = (
             "SELECT id, asset, version, body, status, created_at, started_at, ended_at, rows, "

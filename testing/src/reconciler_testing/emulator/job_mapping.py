@@ -267,6 +267,12 @@ class JobQuery:
         )
 
     @property
+    def by_view_only(self) -> bool:
+        """Every job of a view (``GET jobs`` with no filter): answered without parsing the
+        bodies of jobs that are not on the page asked for."""
+        return not (self.job_type or self.tag or self.properties or self.schedule or self.asset)
+
+    @property
     def imports_only(self) -> bool:
         """Only import jobs can match (they alone name an asset)."""
         return self.asset is not None or any(n == ASSET_PROPERTY for n, _ in self.properties)

@@ -48,7 +48,8 @@ class _Pending:
 
 @dataclass(frozen=True)
 class Listed:
-    """One job of a listing: a stored record, or a pending job already rendered."""
+    """One job of a listing: a stored record (None: read when its page is answered), or a
+    pending job already rendered."""
 
     created_at: str
     name: str
@@ -121,6 +122,11 @@ class ImportJobs:
         key = (store.generation(), query)
         with self._lock:
             cached = self._listed if self._listed and self._listed[0] == key else None
+        if cached is None and query.by_view_only:  # every job: answer a page, parse a page
+            archived = {"ActiveOnly": False, "ArchivedOnly": True}.get(query.view)
+            matched = [Listed(c, n, None) for c, n in store.job_index(archived)]
+            with self._lock:
+                self._listed = cached = (key, matched)
         if cached is None:
             records = store.find_jobs(imports_only=query.imports_only, text=query.stored_text)
             matched = [
@@ -142,10 +148,11 @@ class ImportJobs:
         return found
 
     def render(self, item: Listed) -> JSON:
-        if item.record is None:
-            assert item.pending is not None
+        if item.pending is not None:
             return item.pending
-        return job_to_rest(self._scope, self._checked(item.record))
+        record = item.record or self._workspace.store.get_job(item.name)
+        assert record is not None
+        return job_to_rest(self._scope, self._checked(record))
 
     @staticmethod
     def _checked(record: JobRecord) -> JobRecord:
