@@ -195,7 +195,7 @@ def test_a_half_way_failure_blocks_prod_and_a_dispatch_recovers_it(github: GitHu
     said = comment(github, 41, "<!-- reconciler-apply:dev -->")
     assert "· FAILED" in said and "Apply failed part-way (exit code 3)" in said
     assert "the environments promoted after it are skipped in this run" in said
-    assert "| <code>connection.snowflake_globorealty</code> | update | applied |" in said
+    assert "| `connection.snowflake_globorealty` | update | applied |" in said
     assert "gh workflow run reconciler.yml -f environment=dev" in said
     assert github.sim.waiting() == []
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from reconciler.config.gitops import referenced_names
 from reconciler.core.access import AccessReader, Scopes
 from reconciler.gitops.context import VARS_JSON, given_names
-from reconciler.render.safe import code_span, inert
+from reconciler.render.safe import code_span, escape_markdown
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,8 @@ def render(checks: list[Check], environment: str, fmt: str) -> str:
             "|---|---|---|---|",
         ]
         rows += [
-            f"| {inert(c.capability)} | {c.needed_by} | {mark[c.have]} | {inert(c.detail)} |"
+            f"| {escape_markdown(c.capability)} | {c.needed_by} | {mark[c.have]} | "
+            f"{escape_markdown(c.detail)} |"
             for c in checks
         ]
         return "\n".join(rows) + "\n"

@@ -1,5 +1,5 @@
 """What the apply jobs write for people: the recovery every refusal names, the table of what a
-run applies, headings. Pure functions of their inputs; every value shown is made inert."""
+run applies, headings. Pure functions of their inputs; every value shown is escaped."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 from pathlib import PurePosixPath
 
 from reconciler.gitops.window import Window
-from reconciler.render.safe import code_span, inert
+from reconciler.render.safe import code_span, escape_markdown
 
 
 def workflow_file(path: str) -> str:
@@ -21,7 +21,7 @@ def dispatch_how(env: str, workflow: str) -> str:
     name = os.environ.get("GITHUB_WORKFLOW") or workflow_file(workflow)
     return (
         f"To apply the default branch to {code_span(env)}, run the workflow by hand: **Actions → "
-        f"{inert(name)} → Run workflow → environment {code_span(env)}** (or "
+        f"{escape_markdown(name)} → Run workflow → environment {code_span(env)}** (or "
         f"`gh workflow run {workflow_file(workflow)} -f environment={env}`). It plans the "
         f"default branch, shows the plan, and applies it after {code_span(env)}'s approval gate."
     )
@@ -36,8 +36,10 @@ def window_table(window: Window) -> str:
         if m.record is not None and m.plan is not None:
             plan = f"run {m.record.plan_run_id} (`{m.record.sha256[:12]}`)"
         else:
-            plan = inert(m.problem or "none")
-        rows.append(f"| `{m.sha[:12]}` | {pr} | {plan} | {inert(m.status or 'to apply')} |")
+            plan = escape_markdown(m.problem or "none")
+        rows.append(
+            f"| `{m.sha[:12]}` | {pr} | {plan} | {escape_markdown(m.status or 'to apply')} |"
+        )
     return "\n".join(rows) + "\n"
 
 

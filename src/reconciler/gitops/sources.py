@@ -26,7 +26,7 @@ from reconciler.gitops.context import Flow, child_environment, reconcile
 from reconciler.gitops.github import append_summary, run_link
 from reconciler.gitops.records import default_branch
 from reconciler.imports.hosts import UnknownHost, allowed, connection_host
-from reconciler.render.safe import clip, code_block, code_span, inert
+from reconciler.render.safe import clip, code_block, code_span, escape_markdown
 
 
 def merge_desired_state(pull: Path, project: Path, working_directory: str) -> list[str]:
@@ -136,7 +136,7 @@ def check_sources(flow: Flow, pull_request: int, pull_checkout: Path) -> int:
     if problems:
         text = (
             "**Refused before any credential was sent:**\n\n"
-            + "\n".join(f"- {inert(p)}" for p in problems)
+            + "\n".join(f"- {escape_markdown(p)}" for p in problems)
             + "\n\nThe allowed hosts are the default branch's (platform.yaml, `gitops.sources`)."
         )
         return _report(flow, pull_request, "refused", text)

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 
 from reconciler.core.plan import ApplyResult, Plan, ResourceChange
 from reconciler.engine.review import Difference
-from reconciler.render.common import describe
-from reconciler.render.safe import code_span, inert
+from reconciler.render.common import code, describe, escape_markdown
 
 SYMBOL = {"applied": "✓", "failed": "✗", "skipped": "↷"}
 RETRY = "Fix the cause, then plan and apply again: the new plan finishes what is left."
@@ -63,12 +62,12 @@ def render_apply_markdown(
     """The apply outcome for a CI job summary: every step applied, failed or not reached."""
     if not plan.steps and not unreviewed:
         return (
-            f"### reconciler apply · {code_span(plan.environment)}\n\n"
+            f"### reconciler apply · {code(plan.environment)}\n\n"
             "**No changes: nothing to apply.**\n"
         )
     done = {r.address: r for r in result.results}
     lines = [
-        f"### reconciler apply · {code_span(plan.environment)}",
+        f"### reconciler apply · {code(plan.environment)}",
         "",
         f"**{_head(result)}: {_counts(result)}.**",
         "",
@@ -80,12 +79,11 @@ def render_apply_markdown(
         status = "not started" if item is None else item.status
         message = f": {item.message}" if item and item.message else ""
         lines.append(
-            f"| <code>{_cell(step.address)}</code> | {_cell(describe(step))} | "
-            f"{_cell(status + message)} |"
+            f"| {_cell_code(step.address)} | {_cell(describe(step))} | {_cell(status + message)} |"
         )
     if unreviewed:
         lines += ["", _unreviewed_line(unreviewed), ""]
-        lines += [f"- {code_span(c.address)}: {_cell(describe(c))}" for c in unreviewed]
+        lines += [f"- {code(c.address)}: {_cell(describe(c))}" for c in unreviewed]
     if not result.ok:
         lines += ["", RETRY]
     return "\n".join(lines) + "\n"
@@ -104,7 +102,7 @@ def render_differences(environment: str, differences: Sequence[Difference]) -> s
 
 def render_differences_markdown(environment: str, differences: Sequence[Difference]) -> str:
     lines = [
-        f"### reconciler apply · {code_span(environment)}",
+        f"### reconciler apply · {code(environment)}",
         "",
         "**Nothing was applied: the reviewed plan no longer agrees with a plan made now.**",
         "",
@@ -112,19 +110,23 @@ def render_differences_markdown(environment: str, differences: Sequence[Differen
         "|---|---|---|",
     ]
     lines += [
-        f"| <code>{_cell(d.address)}</code> | {_cell(d.reviewed)} | {_cell(d.now)} |"
-        for d in differences
+        f"| {_cell_code(d.address)} | {_cell(d.reviewed)} | {_cell(d.now)} |" for d in differences
     ]
     return "\n".join(lines) + "\n"
 
 
 def render_refused_markdown(environment: str, message: str) -> str:
     return (
-        f"### reconciler apply · {code_span(environment)}\n\n**Nothing was applied.**\n\n"
+        f"### reconciler apply · {code(environment)}\n\n**Nothing was applied.**\n\n"
         f"{_cell(message)}\n"
     )
 
 
 def _cell(text: str) -> str:
-    """A table cell: inert, on one line (``|`` is an entity too)."""
-    return inert(text)
+    """A value in a table cell or list item: its HTML, mentions and markdown made inert."""
+    return escape_markdown(text)
+
+
+def _cell_code(text: str) -> str:
+    """A name in a table cell: code, with no ``|`` that would end the cell."""
+    return code(text).replace("|", "\\|")

@@ -1,56 +1,31 @@
-"""Markdown that carries text we do not control, made inert; fences; cutting to a size. Pure.
+"""Markdown that carries text we do not control: code blocks, cutting to a size. Pure.
 
 Everything a comment, an issue or a job summary shows of a plan (names, values, reasons, error
-text) may have been written by whoever can open a pull request, so it goes through `inert`
-before it is placed: outside code, HTML, links, images, emphasis and ``@mentions`` become
-entities that show the same characters and do nothing; anywhere, our own comment markers
-(``reconciler-plan:``, ``reconciler-apply:``...) are broken, so no value can pass for one. Code
-blocks get a fence longer than any run of backticks inside them, code spans likewise.
+text) may have been written by whoever can open a pull request. Values placed as text go
+through `reconciler.render.common.escape_markdown` (the one escaping function); values placed
+as code go through `code` (spans) or `code_block` here, with a fence longer than any run of
+backticks inside and our markers broken.
 """
 
 from __future__ import annotations
 
 import re
 
-# our markers' names: a value holding one must never read as one
-_MARKER = re.compile(r"reconciler-(?=(?:plan|apply|drift|review|sources|check-sources)\b)", re.I)
-_NOT_A_HYPHEN = "reconciler\u2011"  # a non-breaking hyphen: reads the same, matches nothing
-# characters that make HTML, mentions, links, images, code or table cells, shown as entities
-# outside code (emphasis characters are left alone: they change how text looks, nothing more)
-_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>@[]!`|"}
-_ENTITIES.update({"\r": " ", "\n": " "})
+from reconciler.render.common import break_markers, code, escape_markdown, fence_for
 
-
-def inert(text: str, *, code: bool = False) -> str:
-    """``text`` as characters only. ``code``: it goes inside a code block or span (where
-    markdown does nothing, so only our markers are broken); otherwise every character with a
-    meaning becomes an entity and line breaks become spaces (it stays on its line)."""
-    text = _MARKER.sub(_NOT_A_HYPHEN, text)
-    if code:
-        return text.replace("\r", "")
-    return "".join(_ENTITIES.get(c, c) for c in text)
-
-
-def fence_for(text: str) -> str:
-    """A code fence longer than any run of backticks inside ``text``."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    return "`" * max(3, longest + 1)
+__all__ = ["clip", "code_block", "code_span", "escape_markdown", "fence_for", "fit"]
 
 
 def code_block(text: str, language: str = "text") -> str:
-    """``text`` in a fenced code block, inert."""
-    body = inert(text.rstrip(), code=True)
+    """``text`` in a fenced code block."""
+    body = break_markers(text.rstrip()).replace("\r", "")
     fence = fence_for(body)
     return f"{fence}{language}\n{body}\n{fence}\n"
 
 
 def code_span(text: str) -> str:
-    """``text`` as inline code, on one line, inert."""
-    body = inert(text, code=True).replace("\n", " ")
-    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if body.startswith("`") or body.endswith("`") else ""
-    return f"{ticks}{pad}{body}{pad}{ticks}"
+    """``text`` as inline code, on one line."""
+    return code(text)
 
 
 def clip(text: str, limit: int) -> str:
