@@ -179,14 +179,22 @@ def test_the_jobs_that_hold_secrets_run_behind_an_applier_or_sources_environment
 
 
 def test_the_set_up_puts_secrets_only_in_the_applier_and_sources_environments() -> None:
-    readme = (REPO_ROOT / "README.md").read_text()
-    setup = readme[readme.index("### Set-up") :]
-    setup = setup[: setup.index("\n### ", 10)]
-    commands = [line for line in setup.splitlines() if "gh secret set" in line]
+    """The set-up is what `reconcile setup azure` prints (README "Set-up"): every secret goes
+    into an environment's applier environment (or its sources one), never elsewhere."""
+    from reconciler.gitops.setup import script
+
+    example = REPO_ROOT / "examples" / "config-repo"
+    text = script(example, "contoso/ml-config", "globorealty/reconciler", "v1", "contoso/leads")
+    commands = [line for line in text.splitlines() if "gh secret set" in line]
+    commands = [line for line in commands if not line.lstrip().startswith("#")]
     assert commands, "the set-up sets the secrets"
+    allowed = {
+        f"{env}{suffix}" for env in ("dev", "staging", "prod") for suffix in ("", "-sources")
+    }
     for line in commands:
         env = re.search(r'--env "([^"]+)"', line)
-        assert env and env.group(1) in ("$env", "$env-sources"), line
+        assert env and env.group(1) in allowed, line
+    assert "reconcile setup azure" in (REPO_ROOT / "README.md").read_text()
 
 
 def test_workflows_read_no_secret_from_the_repository_level() -> None:

@@ -100,14 +100,15 @@ def translate(exc: BaseException, what: str, target: Target) -> ProviderError:
         return ProviderError(
             f"cannot {what}: not logged in to Azure ({reason})",
             hint="run `az login` (and `az account set --subscription ...`) on a laptop; in GitHub "
-            "Actions use azure/login with OIDC (see README: GitOps set-up)",
+            "Actions the job signs in with its OIDC token (id-token: write and the environment's "
+            "AZURE_CLIENT_ID; README: GitOps, Set-up)",
         )
     if status == 403:
         return ProviderError(
             f"cannot {what}: access denied to {target.describe()} ({reason})",
-            hint="grant the identity the 'AzureML Data Scientist' role (or a custom role with "
-            "connections, datastores, data, jobs and schedules write) on the workspace, and "
-            "Reader on the resource group",
+            hint="grant the identity the 'reconciler applier' role that `reconcile setup azure` "
+            "prints (or 'AzureML Data Scientist') on the workspace, or 'reconciler reader' to "
+            "plan; `reconcile doctor --env NAME` shows what it may do",
         )
     if status == 404 and "workspace" in reason.lower():
         return ProviderError(
