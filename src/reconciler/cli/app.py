@@ -5,7 +5,8 @@ the text in the renderers, signals in `reconciler.cli.signals`, the error handle
 
 Exit codes: 0 success (no changes), 1 error (nothing changed), 2 changes present (with
 --detailed-exitcode), 3 apply changed something and something failed or was not started,
-4 a reviewed plan no longer agrees with a fresh one (nothing applied). Nothing heavy is
+4 a reviewed plan no longer agrees with a fresh one (nothing applied), 5 a saved plan's
+flags refused (``--expect-flags-from-settings``, nothing applied). Nothing heavy is
 imported at start-up, so ``--help`` stays fast.
 """
 
@@ -54,7 +55,8 @@ def cli() -> None:
     (plan) and makes it so (apply).
 
     Exit codes: 0 success/no changes, 1 error, 2 changes present (--detailed-exitcode),
-    3 apply failed part-way, 4 a reviewed plan no longer agrees (nothing applied).
+    3 apply failed part-way, 4 a reviewed plan no longer agrees (nothing applied), 5 a
+    saved plan's flags refused (--expect-flags-from-settings; nothing applied).
     """
 
 
