@@ -153,3 +153,52 @@ def test_doctor_reads_and_writes_nothing(azure: Any, project: Path, invoke: RunC
     doctor(invoke, project)
     methods = {label.split(" ", 1)[0] for label in azure.stats()["routes"]}
     assert methods == {"GET"}
+
+
+VAULT = f"{RG}/providers/Microsoft.KeyVault/vaults/kv-ml"
+SECRETS_USER = definition(
+    "kv-secrets-user",
+    [],
+    [
+        "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+        "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+    ],
+)
+
+
+@pytest.fixture
+def vault_project(project: Path) -> Path:
+    """The project, with a datastore whose key apply reads from key vault kv-ml."""
+    (project / "platform.yaml").write_text(
+        "gitops:\n  promote: [test, other]\n"
+        "datastores:\n  landing:\n    type: azure_blob\n    account_name: stml\n"
+        "    container_name: landing\n"
+        "    credentials:\n      account_key: ${keyvault:kv-ml/landing-key}\n"
+    )
+    return project
+
+
+@pytest.mark.parametrize(
+    ("where", "have"), [(VAULT, True), (f"/subscriptions/{SUBSCRIPTION}", True), (None, False)]
+)
+def test_the_applier_must_get_the_secrets_of_the_vaults_platform_yaml_reads(
+    azure: Any, vault_project: Path, invoke: RunCli, where: str | None, have: bool
+) -> None:
+    granted = roles(*GOOD, *([assignment(APPLIER, "kv-secrets-user", where)] if where else []))
+    granted["definitions"].append(SECRETS_USER)
+    azure.set_authorization(granted)
+    code, found = doctor(invoke, vault_project)
+    assert found["applier: get the secrets of key vault kv-ml"]["have"] is have
+    assert code == (0 if have else 1)
+
+
+def test_a_vault_role_at_a_resource_group_is_a_question_not_a_gap(
+    azure: Any, vault_project: Path, invoke: RunCli
+) -> None:
+    granted = roles(*GOOD, assignment(APPLIER, "kv-secrets-user", OTHER_RG))
+    granted["definitions"].append(SECRETS_USER)
+    azure.set_authorization(granted)
+    code, found = doctor(invoke, vault_project)
+    check = found["applier: get the secrets of key vault kv-ml"]
+    assert check["have"] is None and "resource group" in check["detail"]
+    assert code == 0

@@ -49,7 +49,40 @@ class Scopes:
     others: tuple[str, ...] = ()  # the other environments' workspaces
 
 
+@dataclass(frozen=True)
+class Grant:
+    """One role assignment of a principal: where it is, what its role allows."""
+
+    scope: str
+    permissions: tuple[Permission, ...]
+
+    def allows(self, action: str, *, data: bool = False) -> bool:
+        return any(p.allows(action, data=data) for p in self.permissions)
+
+
+SECRET_GET = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+
+
+def vault_access(grants: tuple[Grant, ...], vault: str) -> bool | None:
+    """Whether ``grants`` let their principal get the secrets of the key vault named
+    ``vault``: True when an assignment at that vault (in any resource group) or at a
+    subscription allows it; None when only a resource group's could (whether the vault is in
+    that group is not asked); False otherwise."""
+    allowing = [g.scope.rstrip("/").lower() for g in grants if g.allows(SECRET_GET, data=True)]
+    at_vault = f"/providers/microsoft.keyvault/vaults/{vault.lower()}"
+    above = ("/providers/microsoft.management/managementgroups/",)
+    if any(s.endswith(at_vault) or s.count("/") <= 2 or s.startswith(above) for s in allowing):
+        return True  # a subscription, a management group or the root: above every vault
+    if any(s.count("/") == 4 and "/resourcegroups/" in s for s in allowing):
+        return None
+    return False
+
+
 class AccessReader(Protocol):
     def effective(self, scope: str, principal: str | None = None) -> Effective:
         """What the signed-in identity (or ``principal``, from its role assignments) may do
         at ``scope``."""
+
+    def grants(self, principal: str, scope: str) -> tuple[Grant, ...]:
+        """``principal``'s role assignments at, above or below ``scope``, with their roles'
+        permissions."""

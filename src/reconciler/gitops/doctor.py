@@ -6,7 +6,8 @@ whether every variable and secret platform.yaml references was handed to the job
 and, for an Azure ML workspace, what Azure says (``Microsoft.Authorization/permissions`` for
 this identity; for the environment's applier, named by ``AZURE_APPLIER_PRINCIPAL_ID``, its
 role assignments and their definitions): read the workspace; write it; write the lock's blob
-container; and no write on any other environment's workspace. A table ``capability | needed by
+container; get the secrets of every key vault platform.yaml reads (``${keyvault:}``); and no
+write on any other environment's workspace. A table ``capability | needed by
 | have``, and exit 1 when something needed is missing.
 """
 
@@ -20,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from reconciler.config.gitops import referenced_names
-from reconciler.core.access import AccessReader, Scopes
+from reconciler.core.access import AccessReader, Scopes, vault_access
 from reconciler.gitops.context import VARS_JSON, given_names
 from reconciler.render.safe import code_span, escape_markdown
 
@@ -107,8 +108,11 @@ def name_checks(project: Path, environment: str, environ: Mapping[str, str]) -> 
     return checks
 
 
-def azure_checks(access: AccessReader | None, scopes: Scopes | None, applier: str) -> list[Check]:
-    """What Azure says this identity, and the environment's applier, may do."""
+def azure_checks(
+    access: AccessReader | None, scopes: Scopes | None, applier: str, vaults: tuple[str, ...] = ()
+) -> list[Check]:
+    """What Azure says this identity, and the environment's applier, may do (``vaults``: the
+    key vaults platform.yaml reads secrets from, which apply reads)."""
     if access is None or scopes is None:
         return [Check("Azure roles", "plan, apply", None, "an embedded workspace: nothing to ask")]
     checks = []
@@ -137,6 +141,19 @@ def azure_checks(access: AccessReader | None, scopes: Scopes | None, applier: st
                 scopes.lock_container,
             )
         )
+    if vaults:
+        subscription = "/".join(scopes.workspace.split("/")[:3])
+        grants = access.grants(applier, subscription)
+        for vault in vaults:
+            have = vault_access(grants, vault)
+            checks.append(
+                Check(
+                    f"applier: get the secrets of key vault {vault}",
+                    "apply",
+                    have,
+                    "granted only at a resource group: is the vault in it?" if have is None else "",
+                )
+            )
     for other in scopes.others:
         elsewhere = access.effective(other, principal=applier)
         checks.append(
@@ -200,6 +217,7 @@ def diagnose(project: Path, environment: str) -> list[Check]:
     from reconciler.config.gitops import load_gitops
     from reconciler.core.errors import ReconcileError
     from reconciler.gitops.context import child_environment
+    from reconciler.gitops.setup import vaults
     from reconciler.providers.factory import open_access
 
     environ = dict(os.environ)
@@ -229,6 +247,6 @@ def diagnose(project: Path, environment: str) -> list[Check]:
     access, scopes = found if found is not None else (None, None)
     applier = os.environ.get("AZURE_APPLIER_PRINCIPAL_ID", "")
     try:
-        return checks + azure_checks(access, scopes, applier)
+        return checks + azure_checks(access, scopes, applier, tuple(vaults(project)))
     except ReconcileError as exc:
         return [*checks, Check("ask Azure what this identity may do", "plan", False, exc.message)]

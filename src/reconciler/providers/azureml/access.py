@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from reconciler.core.access import Effective, Permission, Scopes
+from reconciler.core.access import Effective, Grant, Permission, Scopes
 from reconciler.core.desired import WorkspaceTarget
 from reconciler.providers.azureml.client import transport
 from reconciler.providers.azureml.errors import Target, call
@@ -69,18 +69,23 @@ class AzureAccess:
                 f"{scope}/providers/Microsoft.Authorization/permissions", **{"api-version": API}
             )
             return Effective(tuple(_permission(p) for p in found.get("value", [])))
+        grants: list[Permission] = []
+        for grant in self.grants(principal, scope):
+            if (scope.lower() + "/").startswith(grant.scope.lower().rstrip("/") + "/"):
+                grants += grant.permissions  # at or above the scope: applies to it
+        return Effective(tuple(grants))
+
+    def grants(self, principal: str, scope: str) -> tuple[Grant, ...]:
         assigned = self._get(
             f"{scope}/providers/Microsoft.Authorization/roleAssignments",
             **{"api-version": API, "$filter": f"principalId eq '{principal}'"},
         )
-        grants: list[Permission] = []
+        found = []
         for item in assigned.get("value", []):
             props = item.get("properties") or {}
-            at = str(props.get("scope", ""))
-            if not (scope.lower() + "/").startswith(at.lower().rstrip("/") + "/"):
-                continue  # below the scope: does not apply to it
-            grants += self._role(str(props.get("roleDefinitionId", "")))
-        return Effective(tuple(grants))
+            role = self._role(str(props.get("roleDefinitionId", "")))
+            found.append(Grant(str(props.get("scope", "")), role))
+        return tuple(found)
 
     def _role(self, definition_id: str) -> tuple[Permission, ...]:
         if definition_id not in self._definitions:
