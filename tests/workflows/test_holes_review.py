@@ -107,7 +107,7 @@ def test_a_fork_cannot_claim_to_be_planned_nor_fake_its_commit(github: GitHub) -
 
 def test_a_pull_request_cannot_mention_teams_embed_images_or_plant_markers(github: GitHub) -> None:
     bootstrap(github)
-    noise = f" {MENTION} please approve {IMAGE} {PLANTED} "
+    noise = f"\\n{MENTION} please approve {IMAGE}\\n{PLANTED}\\n"
     append = script_edit(
         "      - name: Upload the plan (the review job renders it)\n",
         NOISE_STEP.replace("NOISE_TEXT", noise.replace('"', '\\"')),
@@ -118,6 +118,7 @@ def test_a_pull_request_cannot_mention_teams_embed_images_or_plant_markers(githu
     github.sim.settle()
 
     (said,) = plan_comments(github, 10)
+    assert "please approve" in said  # the attack reached the plan file: shown, as text
     live = live_markdown(said)
     found = [what for what in (MENTION, "![", "<img") if what in live]
     found += ["the apply:prod marker"] if "reconciler-apply:prod" in said else []
