@@ -50,6 +50,8 @@ from reconciler.core.vocabulary import (
     CredentialKind,
 )
 
+DEFAULT_POLICIES = "policies"
+
 
 def desired_state(
     project_dir: Path,
@@ -73,6 +75,7 @@ def from_config(
     resources = tuple(desired_resources(platform))
     locator = Locator(config.positions)
     secrets = SecretValues(resolved=False)
+    policy_dirs = _policy_dirs(platform, config.project_dir, locator)
     if with_secrets:
         secrets, problems = resolve_secrets(resources, locator, config.variables, keyvault)
         problems += value_problems(config, resources, secrets)
@@ -87,7 +90,28 @@ def from_config(
         secrets=secrets,
         locator=locator,
         project=platform.project,
+        policy_dirs=policy_dirs,
     )
+
+
+def _policy_dirs(platform: Platform, project_dir: Path, locator: Locator) -> tuple[Path, ...]:
+    """The policy folders: as written (each must be a folder), else policies/ if it is one."""
+    if platform.policies is None:
+        default = project_dir / DEFAULT_POLICIES
+        return (default,) if default.is_dir() else ()
+    problems = [
+        locator.problem(
+            ("policies", index),
+            f"no folder {folder!r} in the project",
+            f"create it (with your .rego files), or remove it from policies; the default is "
+            f"{DEFAULT_POLICIES}/ when it exists",
+        )
+        for index, folder in enumerate(platform.policies)
+        if not (project_dir / folder).is_dir()
+    ]
+    if problems:
+        raise ConfigError(problems=problems)
+    return tuple(project_dir / folder for folder in platform.policies)
 
 
 def _target(platform: Platform, project_dir: Path) -> WorkspaceTarget:

@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.core.errors import ReconcileError, StalePlanError
 from reconciler.core.essences import Kind
+from reconciler.core.policy import PolicyReport
 
 FORMAT_VERSION = "2.0"
 SENSITIVE = "(sensitive)"
@@ -227,6 +228,18 @@ class Plan(Frozen):
     resource_changes: tuple[ResourceChange, ...] = ()
     ignored: tuple[IgnoredResource, ...] = ()
     orphans: tuple[Orphan, ...] = ()
+    policy: PolicyReport | None = Field(
+        None,
+        description="What the policies said (written only when policies were evaluated; apply "
+        "evaluates them again and never trusts this).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _policy_when_evaluated(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("policy") is None:
+            data.pop("policy", None)
+        return data
 
     @property
     def summary(self) -> Summary:

@@ -21,6 +21,7 @@ from reconciler.render.common import (
     targeted_note,
     visible,
 )
+from reconciler.render.policy import markdown_lines
 
 LIMIT = 60_000
 RISKY_LISTED = 20
@@ -42,6 +43,8 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
         head += [f"_{NO_SECRETS_NOTE}_", ""]
     if (targeted := targeted_note(plan)) is not None:
         head += [f"**{targeted}**", ""]
+    if plan.policy is not None:
+        head += markdown_lines(plan.policy)
     risky = [
         c
         for c in plan.resource_changes
