@@ -36,6 +36,7 @@ from typing import Any
 from reconciler.config import desired_state
 from reconciler.core.desired import DesiredState
 from reconciler.core.essences import Kind
+from reconciler.core.tags import latest_record
 from reconciler.core.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
@@ -48,6 +49,7 @@ from reconciler.core.vocabulary import (
 from reconciler.engine.apply import apply_plan
 from reconciler.engine.planner import build_plan, read_live
 from reconciler.providers.local.provider import LocalWorkspace
+from reconciler.providers.local.store import DATA_CONTAINER
 
 CONNECTIONS, DATASTORES, IMPORTS = 350, 350, 300
 LATENCY_MS = 50
@@ -101,19 +103,23 @@ class _Quiet:
 
 def converge(root: Path, desired: DesiredState) -> None:
     """Connections and datastores applied; every import's version 1 registered as the service
-    registers it (no properties) and labelled as the provider labels it, and the completed job
-    that made it, carrying reconciler's properties."""
+    registers it (no properties) and labelled as the provider labels it (the version, and its
+    container with the same tags and a record of its versions), and the completed job that
+    made it, carrying reconciler's properties."""
     workspace = LocalWorkspace(root)
     plan = build_plan(desired, workspace)
     steps = tuple(c for c in plan.resource_changes if c.type is not Kind.IMPORT)
     apply_plan(plan.model_copy(update={"resource_changes": steps}), desired, workspace, _Quiet())
-    versions, jobs = [], []
+    versions, jobs, containers = [], [], []
     stamp = "2024-01-01T00:00:00.000Z"
     for item in desired.of_kind(Kind.IMPORT):
         spec = item.imported
         labels = {MANAGED_BY_TAG: MANAGED_BY_VALUE, FINGERPRINT_PROPERTY: spec.fingerprint}
         body = {"path": f"{spec.path}/1", "type": spec.type, "description": None}
         versions.append((item.name, json.dumps({**body, "tags": labels, "properties": {}})))
+        record = latest_record("1", "2", ["1"]).tag()
+        container = {"is_archived": False, "description": None, "tags": {**labels, **record}}
+        containers.append((DATA_CONTAINER, item.name, json.dumps(container), stamp, stamp))
         definition = spec.definition.to_dict()
         properties = {
             FINGERPRINT_PROPERTY: spec.fingerprint,
@@ -139,6 +145,7 @@ def converge(root: Path, desired: DesiredState) -> None:
             "INSERT INTO data_versions VALUES (?, '1', ?, ?, NULL)",
             [(name, body, stamp) for name, body in versions],
         )
+        db.executemany("INSERT INTO objects VALUES (?, ?, ?, '{}', 0, ?, ?)", containers)
         db.executemany(
             "INSERT INTO jobs (id, asset, version, body, status, created_at, started_at, "
             "ended_at, rows) VALUES (?, ?, '1', ?, 'Completed', ?, ?, ?, 0)",

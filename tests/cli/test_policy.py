@@ -244,8 +244,13 @@ def test_policy_test_runs_a_teams_tests(project: Path, invoke: RunCli) -> None:
                 import data.team.identity
                 store(kind) := {"address": "datastore.a", "type": "datastore",
                   "change": {"actions": ["create"], "after": {"credentials": {"type": kind}}}}
-                test_key_denied if count(identity.deny) == 1 with input as {"resource_changes": [store("account_key")]}
-                test_identity_allowed if count(identity.deny) == 0 with input as {"resource_changes": [store("none")]}
+                test_key_denied if {
+                  keyed := {"resource_changes": [store("account_key")]}
+                  count(identity.deny) == 1 with input as keyed
+                }
+                test_identity_allowed if {
+                  count(identity.deny) == 0 with input as {"resource_changes": [store("none")]}
+                }
                 """,
         },
     )

@@ -200,7 +200,7 @@ def test_one_package_declares_one_level(tmp_path: Path) -> None:
     soft = "# METADATA\n# custom:\n#   enforcement: soft\npackage p\n"
     hard = "# METADATA\n# custom:\n#   enforcement: hard\npackage p\n"
     write(tmp_path, {"policies/a.rego": soft, "policies/b.rego": hard})
-    with pytest.raises(PolicyError, match="package p is hard here but soft in policies/a.rego"):
+    with pytest.raises(PolicyError, match=r"package p is hard here but soft in policies/a\.rego"):
         read_policies([tmp_path / "policies"], tmp_path)
 
 

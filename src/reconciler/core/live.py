@@ -181,16 +181,18 @@ class LiveState:
     resources: tuple[LiveResource, ...]
     assets: tuple[LiveAsset, ...]
     imported: tuple[str, ...] = ()  # data assets this owner's imports made (not archived)
-    # the data of every other data asset (not declared here), archived or not
-    elsewhere: tuple[DataLocation, ...] = ()
+    # the data of every other data asset (not declared here), archived or not; None when not
+    # read yet (only a plan that writes a new version needs it)
+    elsewhere: tuple[DataLocation, ...] | None = ()
 
 
 def with_job_definitions(
     versions: tuple[AssetVersion, ...], jobs: tuple[ImportJob, ...]
 ) -> tuple[AssetVersion, ...]:
-    """Versions whose fingerprint or owner is unknown take them from the completed job that
-    made them: Azure ML registers an import's version itself, bare, and reconciler labels it
-    only afterwards (a label that failed leaves it bare)."""
+    """Versions whose fingerprint, definition or owner is unknown take them from the completed
+    job that made them: Azure ML registers an import's version itself, bare, and reconciler
+    labels it only afterwards (a label that failed leaves it bare; a label carries the
+    fingerprint, not the definition a query's layout is compared with)."""
     done = {j.version: j for j in jobs if j.status is JobStatus.COMPLETED}
 
     def resolved(version: AssetVersion) -> AssetVersion:
@@ -199,6 +201,8 @@ def with_job_definitions(
             return version
         if version.fingerprint is None:
             version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
+        elif version.definition is None and version.fingerprint == job.fingerprint:
+            version = replace(version, definition=job.definition)  # labelled, but bare else
         if not version.managed and job.owner is not None:
             version = replace(version, managed=True, owner=job.owner)
         return version

@@ -31,6 +31,10 @@ DEFINITION_PROPERTY = "reconciler.definition"
 VERSION_PROPERTY = "reconciler.version"
 JOB_PROPERTY = "reconciler.job"
 ROWS_PROPERTY = "reconciler.rows"
+# a data asset container's: the version reconciler labelled last and the versions it had then
+# (`reconciler.core.tags.LatestRecord`), so that a plan reads the asset off the container list
+LATEST_TAG = "reconciler.latest"
+MAX_TAG_VALUE = 1000  # Azure ML's limit on a tag's value
 # reconciler's tags on a data version that describe its data (not who manages it): kept when its
 # metadata is rewritten
 DATA_TAGS = frozenset({FINGERPRINT_PROPERTY})

@@ -22,6 +22,7 @@ from reconciler.engine.diff import diff_specs, flatten
 from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
     DataIndex,
+    UnreadData,
     asset_takeover,
     overlap_problem,
     protection_change,
@@ -33,11 +34,12 @@ def plan_import(
     asset: LiveAsset | None,
     again: bool,
     state: DesiredState,
-    data: DataIndex,
+    data: DataIndex | None,
 ) -> tuple[ResourceChange | None, list[Problem]]:
     """The import's change and, when it may not happen as planned, the located problem.
     ``again``: a new version of an unchanged definition was asked for (``--replace``);
-    ``data`` is where other data assets' data is (an import never writes there)."""
+    ``data`` is where other data assets' data is (an import never writes there): None when
+    not read yet, which a new version needs (`UnreadData`)."""
     draft = _version_plan(resource, asset, again)
     if isinstance(draft, str):
         return None, [state.locator.problem((*resource.config_path, "version"), draft)]
@@ -58,6 +60,8 @@ def plan_import(
     verdict = asset_takeover(resource, made_by, draft.action, draft.fields, draft.version, state)
     problem = draft.decide(verdict)
     if problem is None and draft.action is Action.MATERIALIZE:  # it would write
+        if data is None:
+            raise UnreadData(resource.name)
         found = data.around(resource.imported.path, besides=resource.name)
         problem = overlap_problem(resource, found, state) if found else None
     return draft.build(), [problem] if problem is not None else []

@@ -8,8 +8,10 @@ protection) applied to the draft, and built once (`reconciler.engine.draft`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import ConfigError, Problem
@@ -31,6 +33,7 @@ from reconciler.engine.diff import diff_specs, flatten, secret_change
 from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
     DataIndex,
+    UnreadData,
     dependents,
     is_ours,
     owner_of,
@@ -45,23 +48,33 @@ from reconciler.engine.targeting import Scope
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 
 
-def read_live(reader: WorkspaceReader, import_names: Iterable[str], owner: str) -> LiveState:
-    """Every kind, the declared imports, the owner's imported assets and (when imports are
-    declared) where every other asset's data is, read at once: against a remote workspace each
-    is a chain of page requests, and the longest chain, not their sum, should bound the time."""
+def read_live(
+    reader: WorkspaceReader,
+    import_names: Iterable[str],
+    owner: str,
+    *,
+    pinned: Iterable[str] = (),
+) -> LiveState:
+    """Every kind, the declared imports (those ``pinned`` to a version with every version
+    read; the others as the workspace summarizes them) and the owner's imported assets, read at
+    once: against a remote workspace each is a chain of page requests, and the longest chain,
+    not their sum, should bound the time. Where other assets' data is, is left unread (None):
+    only a plan that writes a new version reads it (`build_plan`)."""
     names = sorted(import_names)
+    full = sorted(set(pinned) & set(names))
     pool = ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 3)
     try:
         kinds = [pool.submit(reader.list_resources, kind) for kind in _RESOURCE_KINDS]
-        assets = pool.submit(reader.list_assets, names)
+        summaries = pool.submit(reader.summarize_assets, sorted(set(names) - set(full)))
+        complete = pool.submit(reader.list_assets, full) if full else None
         imported = pool.submit(reader.list_imported_assets, owner)
-        elsewhere = pool.submit(reader.list_other_data, names) if names else None
         resources = tuple(r for read in kinds for r in read.result())
+        assets = (*summaries.result(), *(complete.result() if complete else ()))
         return LiveState(
             resources,
-            tuple(assets.result()),
+            tuple(sorted(assets, key=lambda a: a.name)),
             tuple(imported.result()),
-            tuple(elsewhere.result()) if elsewhere else (),
+            None,
         )
     finally:  # a failed or timed-out read does not wait for the others to give up
         pool.shutdown(wait=False, cancel_futures=True)
@@ -79,17 +92,23 @@ def build_plan(
     """The plan for ``desired`` against what ``reader`` reads. ``targets`` limits it to those
     addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
     version of unchanged imports (or a delete + create of other resources)."""
-    imports = [r.name for r in desired.of_kind(Kind.IMPORT)]
-    live = read_live(reader, imports, desired.owner)
-    return plan_against(
+    imports = desired.of_kind(Kind.IMPORT)
+    names = [r.name for r in imports]
+    pinned = [r.name for r in imports if r.imported.version]
+    live = read_live(reader, names, desired.owner, pinned=pinned)
+    plan = partial(
+        plan_against,
         desired,
-        live,
-        reader.describe(),
+        workspace=reader.describe(),
         prune=prune,
-        hasher=hasher,
+        hasher=hasher or SecretHasher(),  # one for both passes: it remembers what it checked
         targets=targets,
         replace=replace,
     )
+    try:
+        return plan(live)
+    except UnreadData:  # a new version: keep it off every other asset's data
+        return plan(dataclasses.replace(live, elsewhere=tuple(reader.list_other_data(names))))
 
 
 def plan_against(
@@ -129,7 +148,11 @@ def _plan_changes(
 ) -> tuple[list[ResourceChange], list[Problem]]:
     by_address = {r.address: r for r in live.resources}
     assets = {a.name: a for a in live.assets}
-    data = DataIndex((*live.elsewhere, *(d for a in live.assets for d in a.data())))
+    data = (
+        DataIndex((*live.elsewhere, *(d for a in live.assets for d in a.data())))
+        if live.elsewhere is not None
+        else None
+    )
     changes: list[ResourceChange] = []
     problems: list[Problem] = []
     for resource in desired.resources:

@@ -18,12 +18,9 @@ ownership tags and the fingerprint among them). The credential is handed in by t
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,27 +36,26 @@ from reconciler.core.essences import (
     narrow,
 )
 from reconciler.core.live import (
-    AssetVersion,
     DataLocation,
     ImportJob,
     JobStatus,
     LiveAsset,
     LiveResource,
-    with_job_definitions,
 )
+from reconciler.core.tags import latest_record
 from reconciler.core.vocabulary import (
     DATA_TAGS,
     FINGERPRINT_PROPERTY,
 )
 from reconciler.core.workspace import Progress
 from reconciler.providers.azureml import mapping
+from reconciler.providers.azureml.assets import READ_PARALLELISM, AssetReads
 from reconciler.providers.azureml.client import ml_client
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.lock import account_url, blob_lease
-from reconciler.providers.azureml.reads import ImportRun, RestReader
+from reconciler.providers.azureml.reads import RestReader
 from reconciler.providers.azureml.submission import Submission
 
-READ_PARALLELISM = 32  # concurrent version lists; each is one short request
 DEFAULT_POLL_SECONDS = 5.0
 
 
@@ -161,8 +157,7 @@ class AzureWorkspace:
             f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
         )
         self.rest: RestReader = RestReader(self.client, workspace_path)
-        self._reads_lock = threading.Lock()
-        self._reads: dict[str, Future[Any]] = {}
+        self.assets = AssetReads(self.rest, self._call)
 
     def describe(self) -> str:
         t = self.target
@@ -186,129 +181,20 @@ class AzureWorkspace:
         found: list[LiveResource] = self._call(f"list {kind}s", lambda: ops.list(self))
         return found
 
+    def summarize_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        return self.assets.summarize_assets(names)
+
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
-        """Versions and import runs of the declared assets: one import-run list the service
-        filters and one version list per asset (the service has no list of versions across
-        assets), all at once, so the time is one page chain, not one round trip per asset."""
-        wanted = sorted(set(names))
-        if not wanted:
-            return []
-        with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
-            runs = pool.submit(self._import_runs)
-            archived = pool.submit(self._archived_names)
-            versions = list(pool.map(self._versions, wanted))
-            jobs: dict[str, list[ImportJob]] = {}
-            for run in runs.result():
-                jobs.setdefault(run.asset, []).append(run.job)
-            archived_names = archived.result()
-        assets = []
-        for name, found in zip(wanted, versions, strict=True):
-            asset_jobs = tuple(sorted(jobs.get(name, []), key=lambda j: (j.started_at, j.id)))
-            resolved = with_job_definitions(tuple(found), asset_jobs)
-            if resolved or asset_jobs:
-                hidden = name in archived_names
-                assets.append(LiveAsset(name, resolved, asset_jobs, hidden))
-        return self._with_foreign_definitions(assets)
-
-    def _with_foreign_definitions(self, assets: list[LiveAsset]) -> list[LiveAsset]:
-        """A latest version no reconciler run made (plain SDK code, the studio) takes the
-        definition of the import run that made it, so adopting it plans no new import. Read
-        only when such a version exists: the service filters the runs to import runs."""
-        bare = [
-            a
-            for a in assets
-            if (latest := a.latest_version()) and not latest.fingerprint and not latest.definition
-        ]
-        if not bare:
-            return assets
-        definitions = self._call("list import runs", self.rest.import_definitions)
-        out = []
-        for asset in assets:
-            latest = asset.latest_version()
-            definition = definitions.get(asset.name)
-            if asset in bare and latest is not None and definition is not None:
-                versions = tuple(
-                    replace(v, definition=definition) if v is latest else v for v in asset.versions
-                )
-                asset = replace(asset, versions=versions)
-            out.append(asset)
-        return out
-
-    def _versions(self, name: str, view: str = "ActiveOnly") -> list[AssetVersion]:
-        found: list[AssetVersion] = self._call(
-            f"list versions of data asset {name}", lambda: self.rest.versions(name, view)
-        )
-        return found
+        return self.assets.list_assets(names)
 
     def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
-        """The import runs (filtered by the service, and read by `list_assets` at the same
-        time), the data assets' names (one list, paged), and a version list for each asset
-        not in ``exclude``, in parallel: on a workspace holding only the declared assets, the
-        names are the only requests added."""
-        skip = set(exclude)
-        with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
-            runs = pool.submit(self._import_runs)
-            archived = pool.submit(self._archived_names)
-            active = self._call("list data assets", lambda: self.rest.asset_names("ActiveOnly"))
-            names = sorted((set(active) | archived.result()) - skip)
-            versions = list(pool.map(lambda name: self._versions(name, "All"), names))
-            found = [
-                DataLocation(name, v.version, v.path)
-                for name, listed in zip(names, versions, strict=True)
-                for v in listed
-            ]
-            found += [
-                DataLocation(run.asset, run.job.version, run.job.output, running=True)
-                for run in runs.result()
-                if run.asset not in skip and run.job.active and run.job.output
-            ]
-        return found
+        return self.assets.list_other_data(exclude)
 
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
-        found: dict[str, ImportDefinition] = self._call(
-            "list import runs", self.rest.import_definitions
-        )
-        archived = self._archived_names()
-        return {name: d for name, d in found.items() if name not in archived}
+        return self.assets.list_import_definitions()
 
     def list_imported_assets(self, owner: str) -> list[str]:
-        """Assets named by ``owner``'s import runs, less the archived ones (as the embedded
-        workspace answers): the import runs (the list `list_assets` reads too) and the archived
-        assets, both lists the service filters, read at once."""
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            archived = pool.submit(self._archived_names)
-            names = {run.asset for run in self._import_runs() if run.job.owner == owner}
-            return sorted(names - archived.result())
-
-    def _import_runs(self) -> list[ImportRun]:
-        runs: list[ImportRun] = self._shared("list import jobs", self.rest.import_runs)
-        return runs
-
-    def _archived_names(self) -> set[str]:
-        read = partial(self.rest.asset_names, "ArchivedOnly")
-        return set(self._shared("list archived data assets", read))
-
-    def _shared(self, what: str, read: Callable[[], Any]) -> Any:
-        """``read()``, once for the callers that ask at the same time (a plan's `list_assets`
-        and `list_imported_assets` run together and both need the import runs and the archived
-        assets); a later call reads afresh."""
-        with self._reads_lock:
-            reading = self._reads.get(what)
-            first = reading is None
-            if reading is None:
-                reading = self._reads[what] = Future()
-        if not first:
-            return reading.result()
-        try:
-            found = self._call(what, read)
-            reading.set_result(found)
-            return found
-        except BaseException as exc:
-            reading.set_exception(exc)
-            raise
-        finally:
-            with self._reads_lock:
-                del self._reads[what]
+        return self.assets.list_imported_assets(owner)
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -393,6 +279,29 @@ class AzureWorkspace:
         body.properties.description = description
         body.properties.tags = {**dict(tags), **dict(keep)}
         operations._operation.create_or_update(name=name, version=version, body=body, **scope)
+        self._write_latest(name, version, description, body.properties.tags)
+
+    def _write_latest(
+        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+    ) -> None:
+        """Copy the latest version's description and tags onto the asset's container, with a
+        `LatestRecord` of its versions, so that plans read the asset off the container list
+        (`assets`). Left as it is when ``version`` is not the latest (plans then read the
+        version list)."""
+        operations = self.client.data._container_operation
+        scope = {
+            "resource_group_name": self.target.resource_group,
+            "workspace_name": self.target.workspace,
+        }
+        container = operations.get(name=name, **scope)
+        props = container.properties
+        if props.latest_version != version:
+            return
+        versions = [v.version for v in self.rest.versions(name)]
+        record = latest_record(version, str(props.next_version), versions)
+        props.description = description
+        props.tags = {**dict(tags), **record.tag()}
+        operations.create_or_update(name=name, body=container, **scope)
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(

@@ -17,7 +17,8 @@ many, are never sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,8 +93,22 @@ class RestReader:
         self.datastores_api = str(ml.datastores._operation._config.api_version)
         self.jobs_api = str(self._client._config.api_version)
 
-    def pages(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Every item of the list at ``path`` (under the workspace)."""
+    def pages(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+        """Every item of the list at ``path`` (under the workspace). The next page is asked
+        for as soon as a page's ``nextLink`` is known, so the caller's reading of one page
+        overlaps the wait for the next: a long list costs its chain of round trips, not that
+        plus the reading of each page in turn."""
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+            fetching: Future[dict[str, Any]] | None = ahead.submit(
+                self._page, self._path + path, params
+            )
+            while fetching is not None:
+                body = fetching.result()
+                link = body.get("nextLink")  # absolute, with the query repeated
+                fetching = ahead.submit(self._page, link, None) if link else None
+                yield from body.get("value") or []
+
+    def _page(self, url: str, query: Mapping[str, str] | None) -> dict[str, Any]:
         from azure.core.exceptions import (
             ClientAuthenticationError,
             HttpResponseError,
@@ -109,20 +124,14 @@ class RestReader:
             404: ResourceNotFoundError,
             409: ResourceExistsError,
         }
-        url: str | None = self._path + path
-        query: Mapping[str, str] | None = params
-        items: list[dict[str, Any]] = []
-        while url:
-            request = HttpRequest("GET", url, params=dict(query) if query else None)
-            request.headers["Accept"] = "application/json"
-            response = self._client.send_request(request)
-            if response.status_code != 200:
-                map_error(status_code=response.status_code, response=response, error_map=errors)
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-            body = response.json()
-            items.extend(body.get("value") or [])
-            url, query = body.get("nextLink"), None  # absolute, with the query repeated
-        return items
+        request = HttpRequest("GET", url, params=dict(query) if query else None)
+        request.headers["Accept"] = "application/json"
+        response = self._client.send_request(request)
+        if response.status_code != 200:
+            map_error(status_code=response.status_code, response=response, error_map=errors)
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        body: dict[str, Any] = response.json()
+        return body
 
     def connections(self) -> list[LiveResource]:
         """The workspace's connections, as ``ml.connections.list()`` asks for them."""
@@ -141,7 +150,7 @@ class RestReader:
 
         params = {"api-version": self.data_api, "listViewType": view}
         try:
-            items = self.pages(f"/data/{name}/versions", params)
+            items = list(self.pages(f"/data/{name}/versions", params))
         except ResourceNotFoundError:
             return []
         return [version_from_json(item) for item in items]
@@ -182,11 +191,35 @@ class RestReader:
                 runs.append((created, asset, definition))
         return {asset: definition for _, asset, definition in sorted(runs, key=lambda r: r[0])}
 
-    def asset_names(self, view: str) -> list[str]:
-        """The names of the workspace's data assets: ``ArchivedOnly`` (usually few) or
-        ``ActiveOnly`` (as many as a workspace's users made)."""
-        params = {"api-version": self.data_api, "listViewType": view}
-        return [str(item.get("name")) for item in self.pages("/data", params)]
+    def containers(self) -> list[Container]:
+        """Every data asset's container, archived or not: its latest and next version, and
+        the tags reconciler writes on it (`reconciler.core.tags.LatestRecord`)."""
+        params = {"api-version": self.data_api, "listViewType": "All"}
+        return [container_from_json(item) for item in self.pages("/data", params)]
+
+
+@dataclass(frozen=True)
+class Container:
+    """A data asset's container as the service lists it."""
+
+    name: str
+    latest: str  # latestVersion: the version created last
+    next: str  # nextVersion: the number after the highest numeric version
+    archived: bool
+    description: str | None
+    tags: dict[str, str]
+
+
+def container_from_json(item: Mapping[str, Any]) -> Container:
+    props = item.get("properties") or {}
+    return Container(
+        name=str(item.get("name")),
+        latest=str(props.get("latestVersion") or ""),
+        next=str(props.get("nextVersion") or ""),
+        archived=bool(props.get("isArchived")),
+        description=props.get("description") or None,
+        tags=_strings(props.get("tags")),
+    )
 
 
 def _strings(value: Any) -> dict[str, str]:
