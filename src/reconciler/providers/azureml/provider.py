@@ -18,6 +18,7 @@ ownership tags and the fingerprint among them). The credential is handed in by t
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -49,8 +50,9 @@ from reconciler.core.vocabulary import (
 )
 from reconciler.core.workspace import Progress
 from reconciler.providers.azureml import mapping
+from reconciler.providers.azureml.arm import arm_client
 from reconciler.providers.azureml.assets import READ_PARALLELISM, AssetReads
-from reconciler.providers.azureml.client import ml_client
+from reconciler.providers.azureml.client import ml_client, transport
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.lock import account_url, blob_lease
 from reconciler.providers.azureml.reads import RestReader
@@ -59,18 +61,11 @@ from reconciler.providers.azureml.submission import Submission
 DEFAULT_POLL_SECONDS = 5.0
 
 
-def _list_schedules(workspace: AzureWorkspace) -> list[LiveResource]:
-    from azure.ai.ml._restclient.arm_ml_service.models import ScheduleListViewType
-
-    found = workspace.client.schedules.list(list_view_type=ScheduleListViewType.ALL)
-    return [r for r in map(mapping.schedule_live, found) if r is not None]
-
-
 @dataclass(frozen=True)
 class _KindOps:
     """What the provider does with one kind of resource."""
 
-    list: Callable[[AzureWorkspace], list[LiveResource]]  # JSON (`reads`) or SDK entities
+    list: Callable[[AzureWorkspace], list[LiveResource]]  # as JSON (`reads`)
     build: Callable[[str, AnyEssence, Mapping[str, str], Mapping[str, str]], Any]
     write: Callable[[Any, Any], Any]
     delete: Callable[[Any, str], Any]
@@ -124,7 +119,7 @@ _KINDS: Mapping[Kind, _KindOps] = {
         delete=lambda ml, name: ml.datastores.delete(name),
     ),
     Kind.SCHEDULE: _KindOps(
-        list=_list_schedules,
+        list=lambda workspace: workspace.rest.schedules(),
         build=lambda name, essence, _secrets, tags: mapping.schedule_entity(
             name, narrow(essence, ScheduleEssence), tags
         ),
@@ -135,7 +130,9 @@ _KINDS: Mapping[Kind, _KindOps] = {
 
 
 class AzureWorkspace:
-    """Implements `reconciler.core.workspace.Workspace` on an azure-ai-ml ``MLClient``."""
+    """Implements `reconciler.core.workspace.Workspace`: reads as JSON through azure-ai-ml's
+    management pipeline (`arm`, `reads`), writes with an azure-ai-ml ``MLClient`` made when the
+    first write needs it (importing azure-ai-ml costs seconds a plan does not spend)."""
 
     def __init__(
         self,
@@ -147,17 +144,32 @@ class AzureWorkspace:
         poll_seconds: float = DEFAULT_POLL_SECONDS,
     ) -> None:
         self.target = Target(subscription_id, resource_group, workspace_name)
-        self.client = ml_client(
-            credential, subscription_id, resource_group, workspace_name, READ_PARALLELISM
-        )
         self.poll_seconds = poll_seconds
         self._credential = credential
+        self._transport = transport(READ_PARALLELISM)
+        self._client: Any = None
+        self._client_lock = threading.Lock()
         workspace_path = (
             f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
             f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
         )
-        self.rest: RestReader = RestReader(self.client, workspace_path)
+        self.rest: RestReader = RestReader(arm_client(credential, self._transport), workspace_path)
         self.assets = AssetReads(self.rest, self._call)
+
+    @property
+    def client(self) -> Any:
+        """The azure-ai-ml ``MLClient`` that writes (over the same connections as the reads)."""
+        with self._client_lock:
+            if self._client is None:
+                t = self.target
+                self._client = ml_client(
+                    self._credential,
+                    t.subscription_id,
+                    t.resource_group,
+                    t.workspace,
+                    self._transport,
+                )
+            return self._client
 
     def describe(self) -> str:
         t = self.target

@@ -59,6 +59,8 @@ from reconciler.core.vocabulary import (
     default_asset_type,
     snake_case,
 )
+from reconciler.providers.azureml.arm import API_VERSIONS
+from reconciler.providers.azureml.schedules import schedule_from_json
 
 # the service filters import runs on these: jobs that carry both (reconciler's imports)
 IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
@@ -81,17 +83,17 @@ class ImportRun:
 
 
 class RestReader:
-    """GET lists of one workspace as JSON, following ``nextLink``."""
+    """GET lists of one workspace as JSON, following ``nextLink``, through the management
+    client of `arm` (azure-ai-ml's pipeline, without importing azure-ai-ml)."""
 
-    def __init__(self, ml: Any, workspace_path: str) -> None:
-        # the management client azure-ai-ml lists jobs with: same endpoint, credential,
-        # retry policy and transport as every other operation group
-        self._client = ml.jobs.service_client_01_2024_preview_arm
+    def __init__(self, client: Any, workspace_path: str) -> None:
+        self._client = client
         self._path = workspace_path
-        self.data_api = str(ml.data._operation._config.api_version)
-        self.connections_api = str(ml.connections._operation._config.api_version)
-        self.datastores_api = str(ml.datastores._operation._config.api_version)
-        self.jobs_api = str(self._client._config.api_version)
+        self.data_api = API_VERSIONS["data"]
+        self.connections_api = API_VERSIONS["connections"]
+        self.datastores_api = API_VERSIONS["datastores"]
+        self.jobs_api = API_VERSIONS["jobs"]
+        self.schedules_api = API_VERSIONS["schedules"]
 
     def pages(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         """Every item of the list at ``path`` (under the workspace). The next page is asked
@@ -124,6 +126,8 @@ class RestReader:
             404: ResourceNotFoundError,
             409: ResourceExistsError,
         }
+        if url.startswith("/"):
+            url = self._client.format_url(url)
         request = HttpRequest("GET", url, params=dict(query) if query else None)
         request.headers["Accept"] = "application/json"
         response = self._client.send_request(request)
@@ -190,6 +194,13 @@ class RestReader:
                 created = str((item.get("systemData") or {}).get("createdAt") or "")
                 runs.append((created, asset, definition))
         return {asset: definition for _, asset, definition in sorted(runs, key=lambda r: r[0])}
+
+    def schedules(self) -> list[LiveResource]:
+        """The workspace's import-data schedules (others are left out), as
+        ``ml.schedules.list(list_view_type=ALL)`` asks for them."""
+        params = {"api-version": self.schedules_api, "listViewType": "All"}
+        found = (schedule_from_json(item) for item in self.pages("/schedules", params))
+        return [schedule for schedule in found if schedule is not None]
 
     def containers(self) -> list[Container]:
         """Every data asset's container, archived or not: its latest and next version, and

@@ -203,6 +203,9 @@ class Emulator:
     def stats(self) -> dict[str, Any]:
         return self._stats.snapshot()
 
+    def arrived(self) -> None:
+        self._stats.arrived()
+
     def reset_stats(self) -> None:
         self._stats.reset()
 
@@ -324,6 +327,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_GET
 
     def _serve(self) -> None:
+        if not self.path.startswith(ADMIN):
+            self.server.emulator.arrived()
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
