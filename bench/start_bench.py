@@ -55,9 +55,10 @@ imports:
 
 
 def serve(root: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    command = [sys.executable, "-m", "reconciler_testing.emulator", "--dir", str(root)]
+    command += ["--subscription", SUB, "--resource-group", RG, "--workspace", WS]
     process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler_testing.emulator", "--dir", str(root)]
-        + ["--subscription", SUB, "--resource-group", RG, "--workspace", WS],
+        command,
         stdout=subprocess.PIPE,
         text=True,
     )
