@@ -17,9 +17,10 @@ many, are never sent.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from queue import Queue
 from typing import Any
 
 from reconciler.core.essences import (
@@ -96,19 +97,33 @@ class RestReader:
         self.schedules_api = API_VERSIONS["schedules"]
 
     def pages(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
-        """Every item of the list at ``path`` (under the workspace). The next page is asked
-        for as soon as a page's ``nextLink`` is known, so the caller's reading of one page
-        overlaps the wait for the next: a long list costs its chain of round trips, not that
-        plus the reading of each page in turn."""
-        with ThreadPoolExecutor(max_workers=1) as ahead:
-            fetching: Future[dict[str, Any]] | None = ahead.submit(
-                self._page, self._path + path, params
-            )
-            while fetching is not None:
-                body = fetching.result()
-                link = body.get("nextLink")  # absolute, with the query repeated
-                fetching = ahead.submit(self._page, link, None) if link else None
-                yield from body.get("value") or []
+        """Every item of the list at ``path`` (under the workspace). One thread follows the
+        ``nextLink`` chain, asking for each page as soon as the one before is read, while the
+        caller reads the items: a long list costs its chain of round trips and no more (no
+        hand-over between threads, nor the caller's reading, between two pages)."""
+        pages: Queue[dict[str, Any] | BaseException | None] = Queue()
+        stop = threading.Event()
+
+        def follow() -> None:
+            url: str | None = self._path + path
+            query: Mapping[str, str] | None = params
+            try:
+                while url and not stop.is_set():
+                    body = self._page(url, query)
+                    pages.put(body)
+                    url, query = body.get("nextLink"), None  # absolute, the query repeated
+                pages.put(None)
+            except BaseException as exc:  # handed to the caller, who raises it
+                pages.put(exc)
+
+        threading.Thread(target=follow, name=f"reconciler-list{path}", daemon=True).start()
+        try:
+            while (page := pages.get()) is not None:
+                if isinstance(page, BaseException):
+                    raise page
+                yield from page.get("value") or []
+        finally:
+            stop.set()
 
     def _page(self, url: str, query: Mapping[str, str] | None) -> dict[str, Any]:
         from azure.core.exceptions import (

@@ -38,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", default=Settings.workspace_name)
     p.add_argument("--location", default=Settings.location)
     p.add_argument("--page-size", type=int, default=Settings.page_size)
-    p.add_argument("--latency-ms", type=float, default=0.0, help="delay every API request")
+    p.add_argument("--latency-ms", type=float, default=0.0, help="answer every API request this long after it arrives (at least)")
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
     p.add_argument(
         "--faults",
