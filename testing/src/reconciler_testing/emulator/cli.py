@@ -38,7 +38,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", default=Settings.workspace_name)
     p.add_argument("--location", default=Settings.location)
     p.add_argument("--page-size", type=int, default=Settings.page_size)
-    p.add_argument("--latency-ms", type=float, default=0.0, help="answer every API request this long after it arrives (at least)")
+    p.add_argument(
+        "--latency-ms", type=float, default=0.0, help="answer API requests this long after arrival"
+    )",
+    )
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
     p.add_argument(
         "--faults",
