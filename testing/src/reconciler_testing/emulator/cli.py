@@ -40,7 +40,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--page-size", type=int, default=Settings.page_size)
     p.add_argument(
         "--latency-ms", type=float, default=0.0, help="answer API requests this long after arrival"
-    )",
     )
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
     p.add_argument(
