@@ -120,7 +120,13 @@ class Twin:
         return job
 
     def update_asset_metadata(
-        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        *,
+        definition: ImportEssence | None = None,
     ) -> None:
         self.writes.append(f"relabel {name}:{version}")
         split = split_tags(dict(tags))
@@ -133,6 +139,39 @@ class Twin:
             ) if v.version == version else v
             for v in asset.versions
         )  # fmt: skip
+        if definition is not None:
+            versions = tuple(
+                replace(v, fingerprint=definition.fingerprint, definition=definition.definition)
+                if v.version == version
+                else v
+                for v in versions
+            )
+        self.assets[name] = replace(asset, versions=versions)
+
+    def share_versions(self, source: str, name: str) -> None:
+        self.writes.append(f"share {source} as {name}")
+        old = self.assets[source]
+        new = self.assets.get(name, LiveAsset(name))
+        have = {v.version for v in new.versions}
+        added = tuple(v for v in old.versions if v.version not in have)
+        self.assets[name] = replace(new, versions=(*new.versions, *added))
+
+    def forget(self, kind: Kind, name: str) -> None:
+        self.writes.append(f"forget {kind}.{name}")
+        key = address(kind, name)
+        live = self.resources[key]
+        self.resources[key] = replace(
+            live, managed=False, owner=None, secret_hashes={}, provenance={},
+            prevent_destroy=False,
+        )  # fmt: skip
+
+    def forget_asset(self, name: str) -> None:
+        self.writes.append(f"forget import.{name}")
+        asset = self.assets[name]
+        versions = tuple(
+            replace(v, managed=False, owner=None, provenance={}, prevent_destroy=False)
+            for v in asset.versions
+        )
         self.assets[name] = replace(asset, versions=versions)
 
     def data_folder(self, name: str, version: str) -> Path:

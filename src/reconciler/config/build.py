@@ -25,6 +25,7 @@ from reconciler.config.model.fields import Lifecycle
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.platform import AzureWorkspace, Platform
 from reconciler.config.problems import by_location
+from reconciler.config.refactoring import moves, removals
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
 from reconciler.core.errors import ConfigError
@@ -91,6 +92,8 @@ def from_config(
         locator=locator,
         project=platform.project,
         policy_dirs=policy_dirs,
+        moves=moves(config),
+        removals=removals(config),
     )
 
 
@@ -187,7 +190,7 @@ def desired_resources(platform: Platform) -> list[DesiredResource]:
             resources.append(
                 DesiredResource(
                     Kind.SCHEDULE,
-                    schedule_name(name),
+                    item.schedule.name or schedule_name(name),
                     schedule,
                     {},
                     (*deps, address(Kind.IMPORT, name)),

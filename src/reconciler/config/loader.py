@@ -25,6 +25,7 @@ from reconciler.config.overlays import (
     too_many,
 )
 from reconciler.config.problems import by_location, validation_problems
+from reconciler.config.refactoring import check_refactoring
 from reconciler.config.references import check_references
 from reconciler.config.yamlfile import read_yaml
 from reconciler.core.desired import PLATFORM_FILE, Locator
@@ -74,7 +75,7 @@ def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
         problems = [*validation_problems(exc, data, positions, texts), *leaks]
         raise ConfigError(problems=by_location(problems)) from None
     loaded = LoadedConfig(platform, name, project_dir, values, positions, uses)
-    problems = [*check_references(loaded), *leaks]
+    problems = [*check_references(loaded), *check_refactoring(loaded), *leaks]
     if problems:
         raise ConfigError(problems=by_location(problems))
     return loaded

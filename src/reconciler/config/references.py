@@ -51,7 +51,13 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                 )
     for name, item in platform.imports.items():
         scheduled = schedule_name(name)
-        if item.schedule is not None and len(scheduled) > MAX_NAME and len(name) <= MAX_NAME:
+        named = item.schedule is not None and item.schedule.name is not None
+        if (
+            item.schedule is not None
+            and not named
+            and len(scheduled) > MAX_NAME
+            and len(name) <= MAX_NAME
+        ):
             problems.append(
                 config.problem(
                     ("imports", name, "schedule"),
@@ -59,7 +65,7 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                     f"{scheduled[len(name) :]} ({len(scheduled)} characters), but Azure ML "
                     f"schedule names have at most {MAX_NAME}",
                     f"shorten the data asset name to {MAX_NAME - len(scheduled) + len(name)} "
-                    "characters or fewer",
+                    "characters or fewer, or name the schedule (schedule: {name: ...})",
                 )
             )
     for name, item in platform.imports.items():
@@ -97,6 +103,27 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                 )
             )
     problems += _overlapping_paths(config)
+    problems += _shared_schedule_names(config)
+    return problems
+
+
+def _shared_schedule_names(config: LoadedConfig) -> list[Problem]:
+    """Two imports whose schedules would have one name: the second would overwrite the first."""
+    seen: dict[str, str] = {}
+    problems = []
+    for name, item in config.platform.imports.items():
+        if item.schedule is None:
+            continue
+        scheduled = item.schedule.name or schedule_name(name)
+        if scheduled in seen:
+            problems.append(
+                config.problem(
+                    ("imports", name, "schedule", "name"),
+                    f"schedule {scheduled!r} is already the schedule of import {seen[scheduled]!r}",
+                    "give each import's schedule a name of its own",
+                )
+            )
+        seen[scheduled] = name
     return problems
 
 

@@ -100,6 +100,7 @@ class AssetVersion:
     provenance: dict[str, str] = field(default_factory=dict)
     owner: str | None = None  # <project>/<environment> from the ownership tag
     prevent_destroy: bool = False  # as recorded in its tags
+    moved_from: str | None = None  # registered over this asset's data by a move (moved:)
 
 
 @dataclass(frozen=True)
@@ -199,10 +200,11 @@ def with_job_definitions(
         job = done.get(version.version)
         if job is None:
             return version
-        if version.fingerprint is None:
-            version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
-        elif version.definition is None and version.fingerprint == job.fingerprint:
-            version = replace(version, definition=job.definition)  # labelled, but bare else
+        if version.fingerprint is not None:  # labelled (or released: removed from management)
+            if version.definition is None and version.fingerprint == job.fingerprint:
+                version = replace(version, definition=job.definition)  # a label has no definition
+            return version
+        version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
         if not version.managed and job.owner is not None:
             version = replace(version, managed=True, owner=job.owner)
         return version

@@ -21,6 +21,8 @@ from reconciler.core.vocabulary import NAME_PLACEHOLDER
 DATASTORE_NAME = re.compile(rf"[a-z0-9_]{{1,{MAX_NAME}}}")
 CONNECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,32}")
 ASSET_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME - 1}}}")
+SCHEDULE_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_NAME - 1}}}")
+SCHEDULE_RULE = f"1-{MAX_NAME} letters, digits, '-' or '_', starting with a letter or digit"
 
 
 _SHORT_PATH = re.compile(r"^azureml://datastores/([^/]+)/paths/(.*)$")

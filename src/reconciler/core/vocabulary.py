@@ -35,9 +35,13 @@ ROWS_PROPERTY = "reconciler.rows"
 # (`reconciler.core.tags.LatestRecord`), so that a plan reads the asset off the container list
 LATEST_TAG = "reconciler.latest"
 MAX_TAG_VALUE = 1000  # Azure ML's limit on a tag's value
+# a data version registered over another asset's data by a move (moved:), and that other one:
+# the one case where two assets share data, recorded on both
+MOVED_FROM_TAG = "reconciler.moved-from"
+MOVED_TO_TAG = "reconciler.moved-to"
 # reconciler's tags on a data version that describe its data (not who manages it): kept when its
-# metadata is rewritten
-DATA_TAGS = frozenset({FINGERPRINT_PROPERTY})
+# metadata is rewritten, and when reconciler stops managing it (removed:)
+DATA_TAGS = frozenset({FINGERPRINT_PROPERTY, MOVED_FROM_TAG, MOVED_TO_TAG})
 
 # --- Azure ML's own names --------------------------------------------------------------------
 

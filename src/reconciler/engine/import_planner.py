@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import Problem
-from reconciler.core.essences import ImportEssence, Kind
+from reconciler.core.essences import ImportDefinition, ImportEssence, Kind
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset
 from reconciler.core.plan import ARCHIVED_FIELD, Action, FieldChange, Reason, ResourceChange
 from reconciler.core.vocabulary import version_key
@@ -27,6 +27,7 @@ from reconciler.engine.guards import (
     overlap_problem,
     protection_change,
 )
+from reconciler.engine.refactor import repointed
 
 
 def plan_import(
@@ -35,14 +36,17 @@ def plan_import(
     again: bool,
     state: DesiredState,
     data: DataIndex | None,
+    previous: str | None = None,
 ) -> tuple[ResourceChange | None, list[Problem]]:
     """The import's change and, when it may not happen as planned, the located problem.
     ``again``: a new version of an unchanged definition was asked for (``--replace``);
     ``data`` is where other data assets' data is (an import never writes there): None when
-    not read yet, which a new version needs (`UnreadData`)."""
-    draft = _version_plan(resource, asset, again)
+    not read yet, which a new version needs (`UnreadData`); ``previous``: the address it is
+    moved from (``asset`` then holds that asset's versions too)."""
+    draft = _version_plan(resource, asset, again, state)
     if isinstance(draft, str):
         return None, [state.locator.problem((*resource.config_path, "version"), draft)]
+    draft.previous_address = previous
     if asset is not None:
         made = asset.acted_on(resource.imported.version)
         if made is not None and made.provenance:
@@ -63,7 +67,12 @@ def plan_import(
         if data is None:
             raise UnreadData(resource.name)
         found = data.around(resource.imported.path, besides=resource.name)
+        # a version of its own shares its folder with the asset it was moved from: legitimately
+        own = {v.path for v in asset.versions} if asset is not None else set()
+        found = [location for location in found if location.path not in own]
         problem = overlap_problem(resource, found, state) if found else None
+    if previous is not None and draft.action is Action.NOOP:
+        draft.action = Action.MOVE
     return draft.build(), [problem] if problem is not None else []
 
 
@@ -76,7 +85,9 @@ def _restore(draft: Draft) -> None:
         draft.reason = Reason.RESTORE_ARCHIVED
 
 
-def _version_plan(resource: DesiredResource, asset: LiveAsset | None, again: bool) -> Draft | str:
+def _version_plan(
+    resource: DesiredResource, asset: LiveAsset | None, again: bool, state: DesiredState
+) -> Draft | str:
     """The draft change of the import's data, or a message when the plan cannot be made."""
     spec = resource.imported
     versions = asset.versions if asset else ()
@@ -123,6 +134,9 @@ def _version_plan(resource: DesiredResource, asset: LiveAsset | None, again: boo
         fields = diff_specs(Kind.IMPORT, metadata, wanted)
         action = Action.UPDATE if fields else Action.NOOP
         return Draft(resource, action, metadata, fields, version=current.version)
+    moved = repointed(spec.definition, state.moves)
+    if current is not None and moved is not None and _made_with(current, moved):
+        return _repoint(resource, current, moved)
     if pinned and current is not None:
         return (
             f"data asset {resource.name} version {pinned} already exists with a different "
@@ -174,6 +188,26 @@ def _new_version(
         reason=reason,
         version=version,
         detail=detail,
+    )
+
+
+def _made_with(version: AssetVersion, definition: ImportDefinition) -> bool:
+    return version.fingerprint == definition.fingerprint or definition.same_data(version.definition)
+
+
+def _repoint(resource: DesiredResource, current: AssetVersion, moved: ImportDefinition) -> Draft:
+    """The same data read or written through a moved connection or datastore: its recorded
+    definition (and fingerprint) name the new one; nothing is imported again."""
+    spec = resource.imported
+    before = {**(current.definition or moved).to_dict(), **_metadata(current)}
+    wanted = {**spec.definition.to_dict(), "description": spec.description, "tags": spec.tags}
+    return Draft(
+        resource,
+        Action.UPDATE,
+        before,
+        diff_specs(Kind.IMPORT, before, wanted),
+        reason=Reason.MOVED_DEPENDENCY,
+        version=current.version,
     )
 
 

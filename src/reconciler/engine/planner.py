@@ -16,7 +16,7 @@ from functools import partial
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import ConfigError, Problem
 from reconciler.core.essences import Kind, address
-from reconciler.core.live import LiveResource, LiveState
+from reconciler.core.live import LiveAsset, LiveResource, LiveState
 from reconciler.core.plan import (
     Action,
     Change,
@@ -35,6 +35,7 @@ from reconciler.engine.guards import (
     DataIndex,
     UnreadData,
     dependents,
+    duplicate_schedule,
     is_ours,
     owner_of,
     protection,
@@ -43,6 +44,15 @@ from reconciler.engine.guards import (
 )
 from reconciler.engine.import_planner import plan_import
 from reconciler.engine.order import order
+from reconciler.engine.refactor import (
+    handled,
+    handled_schedule,
+    moved_asset,
+    moved_deletes,
+    pending_moves,
+    removal_steps,
+    renamed_schedules,
+)
 from reconciler.engine.targeting import Scope
 
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
@@ -55,11 +65,12 @@ def read_live(
     *,
     pinned: Iterable[str] = (),
 ) -> LiveState:
-    """Every kind, the declared imports (those ``pinned`` to a version with every version
-    read; the others as the workspace summarizes them) and the owner's imported assets, read at
-    once: against a remote workspace each is a chain of page requests, and the longest chain,
-    not their sum, should bound the time. Where other assets' data is, is left unread (None):
-    only a plan that writes a new version reads it (`build_plan`)."""
+    """Every kind, the declared imports (those in ``pinned`` with every version read; the
+    others as the workspace summarizes them) and the owner's imported assets (those no longer
+    declared after the rest: usually none), read at once: against a remote workspace each is a
+    chain of page requests, and the longest chain, not their sum, should bound the time. Where
+    other assets' data is, is left unread (None): only a plan that writes a new version reads
+    it (`build_plan`)."""
     names = sorted(import_names)
     full = sorted(set(pinned) & set(names))
     pool = ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 3)
@@ -69,11 +80,15 @@ def read_live(
         complete = pool.submit(reader.list_assets, full) if full else None
         imported = pool.submit(reader.list_imported_assets, owner)
         resources = tuple(r for read in kinds for r in read.result())
-        assets = (*summaries.result(), *(complete.result() if complete else ()))
+        owned = tuple(imported.result())
+        read = [*summaries.result(), *(complete.result() if complete else ())]
+        undeclared = sorted(set(owned) - set(names))  # usually none: drift, or forgotten
+        if undeclared:
+            read += reader.summarize_assets(undeclared)
         return LiveState(
             resources,
-            tuple(sorted(assets, key=lambda a: a.name)),
-            tuple(imported.result()),
+            tuple(sorted(read, key=lambda a: a.name)),
+            owned,
             None,
         )
     finally:  # a failed or timed-out read does not wait for the others to give up
@@ -92,10 +107,14 @@ def build_plan(
     """The plan for ``desired`` against what ``reader`` reads. ``targets`` limits it to those
     addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
     version of unchanged imports (or a delete + create of other resources)."""
-    imports = desired.of_kind(Kind.IMPORT)
-    names = [r.name for r in imports]
-    pinned = [r.name for r in imports if r.imported.version]
-    live = read_live(reader, names, desired.owner, pinned=pinned)
+    declared = desired.of_kind(Kind.IMPORT)
+    moved = {n for m in desired.moves if m.kind is Kind.IMPORT for n in (m.old, m.new)}
+    removed = {r.name for r in desired.removals if r.kind is Kind.IMPORT}
+    names = sorted({r.name for r in declared} | moved | removed)
+    # every version of a pinned import, and of what moves or is removed (rare, and planned
+    # from each version's own tags); the others as the workspace summarizes them
+    full = {r.name for r in declared if r.imported.version} | moved | removed
+    live = read_live(reader, names, desired.owner, pinned=full)
     plan = partial(
         plan_against,
         desired,
@@ -128,6 +147,11 @@ def plan_against(
     changes, problems = _plan_changes(desired, live, hasher, scope)
     orphans, pruned, prune_problems = _orphans(desired, live, prune)
     problems += prune_problems
+    assets = {a.name: a for a in live.assets}
+    deletes, found = moved_deletes(desired, live, changes)
+    removals, removal_problems = removal_steps(desired, live, assets)
+    changes += [*deletes, *removals]
+    problems += [*found, *removal_problems]
     if problems:
         raise ConfigError(problems=problems)
     return Plan(
@@ -155,13 +179,24 @@ def _plan_changes(
     )
     changes: list[ResourceChange] = []
     problems: list[Problem] = []
+    elsewhere = pending_moves(desired, live)
     for resource in desired.resources:
         again = resource.address in scope.replace
         if resource.kind is Kind.IMPORT:
-            change, found = plan_import(resource, assets.get(resource.name), again, desired, data)
+            asset, previous = assets.get(resource.name), None
+            for move in (m for m in desired.moves if m.new_address == resource.address):
+                moved, refused = moved_asset(move, assets.get(move.old), asset, desired)
+                problems += [refused] if refused is not None else []
+                if moved is not None:  # the address of a chain it is still at
+                    asset, previous = moved, move.old_address
+                    break
+            change, found = plan_import(resource, asset, again, desired, data, previous)
         else:
             existing = by_address.get(resource.address)
             change, found = _plan_resource(resource, existing, again, desired, hasher, live)
+            renamed = elsewhere.get(resource.address)
+            if renamed is not None and change.action is Action.CREATE:
+                change = change.model_copy(update={"previous_address": renamed.old_address})
         problems += found
         if change is not None:
             changes.append(change)
@@ -186,6 +221,11 @@ def _plan_resource(
         refused = draft.decide(takeover(resource, live, draft.action, draft.fields, state))
         problems += [refused] if refused is not None else []
         draft.last_changed_by = live.provenance
+    if resource.kind is Kind.SCHEDULE:
+        replaced = renamed_schedules(state, everything)  # this project's, deleted in this plan
+        others = [r for r in everything.resources if r.address not in replaced]
+        twice = duplicate_schedule(resource, draft.action, others, state)
+        problems += [twice] if twice is not None else []
     refusal = protection(resource, live, draft.action, resource.address)
     if refusal is not None:
         where = (*resource.config_path, "lifecycle", "prevent_destroy")
@@ -228,7 +268,9 @@ def _compare(
             continue
         stored = live.secret_hashes.get(path)
         value = state.secrets.get(resource.address, path)
-        if stored is None or value is None or not hasher.matches(value, stored):
+        if stored is None:
+            fields.append(secret_change(path, stored=False))
+        elif value is None or not hasher.matches(value, stored):
             fields.append(secret_change(path))
     fields.sort(key=lambda f: f.path)
     replace = tuple(f.path for f in fields if f.forces_replacement)
@@ -259,12 +301,18 @@ def _orphans(
 ) -> tuple[tuple[Orphan, ...], list[ResourceChange], list[Problem]]:
     """What this project and environment manage but no longer declare: drift. With prune,
     deletions (data assets: archives)."""
-    wanted = {r.address for r in desired.resources}
+    wanted = {r.address for r in desired.resources} | handled(desired)
+    renamed = renamed_schedules(desired, live)
+    assets = {a.name: a for a in live.assets}
     orphans: list[Orphan] = []
     pruned: list[ResourceChange] = []
     problems: list[Problem] = []
     for existing in live.resources:
         if existing.address in wanted or existing.system or not is_ours(existing, desired.owner):
+            continue
+        if existing.kind is Kind.SCHEDULE and (
+            handled_schedule(existing, desired) or existing.address in renamed
+        ):
             continue
         if not prune:
             orphans.append(Orphan(address=existing.address, with_prune=Action.DELETE))
@@ -275,13 +323,22 @@ def _orphans(
         affected = dependents(existing.kind, existing.name, desired.resources, live.assets)
         pruned.append(_delete(existing, affected))
     for name in live.imported:
-        if address(Kind.IMPORT, name) in wanted:
+        if address(Kind.IMPORT, name) in wanted or not _still_ours(assets.get(name), desired):
             continue
         if prune:
             pruned.append(_archive(name))
         else:
             orphans.append(Orphan(address=address(Kind.IMPORT, name), with_prune=Action.ARCHIVE))
     return tuple(sorted(orphans, key=lambda o: o.address)), pruned, problems
+
+
+def _still_ours(asset: LiveAsset | None, desired: DesiredState) -> bool:
+    """An asset this owner's imports made is still its own unless its latest tagged version says
+    otherwise: forgotten (removed: destroy: false), or taken over by another project."""
+    if asset is None or not asset.versions:
+        return True
+    owning = asset.owning_version()
+    return owning is not None and owning.owner == desired.owner
 
 
 def _archive(name: str) -> ResourceChange:

@@ -31,6 +31,8 @@ _STYLES = {
     Action.ARCHIVE: "red",
     Action.IN_PROGRESS: "cyan",
     Action.NOOP: "dim",
+    Action.MOVE: "cyan",
+    Action.FORGET: "yellow",
 }
 
 

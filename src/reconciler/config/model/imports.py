@@ -30,6 +30,8 @@ from reconciler.core.limits import (
     MAX_VERSION,
 )
 from reconciler.core.names import (
+    SCHEDULE_NAME,
+    SCHEDULE_RULE,
     DatastoreUri,
     canonical_datastore_path,
     connection_ref,
@@ -124,9 +126,24 @@ class RecurrenceTrigger(Strict):
 ImportTrigger = Annotated[CronTrigger | RecurrenceTrigger, Field(discriminator="type")]
 
 
+def _schedule_name(name: str) -> str:
+    if not SCHEDULE_NAME.fullmatch(name):
+        raise PydanticCustomError(
+            "schedule_name",
+            "schedule name {name!r} is not valid: {rule}",
+            {"name": name[:64], "rule": SCHEDULE_RULE},
+        )
+    return name
+
+
 class ImportSchedule(Strict):
     """Run the import on a schedule (an Azure ML import-data schedule)."""
 
+    name: Annotated[Text, AfterValidator(_schedule_name)] | None = Field(
+        None,
+        description="The schedule's name (default <import>-schedule). Name an existing "
+        "schedule to adopt it rather than add a second one.",
+    )
     trigger: ImportTrigger = Field(description="When to run, as in az ml schedule YAML.")
     enabled: bool = Field(True, description="Whether the schedule is enabled.")
     description: Prose | None = Field(None, description="Description.")

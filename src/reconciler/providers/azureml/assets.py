@@ -34,7 +34,7 @@ from reconciler.core.live import (
     with_job_definitions,
 )
 from reconciler.core.tags import LatestRecord, split_tags
-from reconciler.core.vocabulary import FINGERPRINT_PROPERTY
+from reconciler.core.vocabulary import FINGERPRINT_PROPERTY, MOVED_FROM_TAG
 from reconciler.providers.azureml.reads import Container, ImportRun, RestReader
 
 READ_PARALLELISM = 32  # concurrent version lists; each is one short request
@@ -100,7 +100,7 @@ class AssetReads:
         if not names:
             return []
         with ThreadPoolExecutor(max_workers=min(READ_PARALLELISM, len(names))) as pool:
-            versions = list(pool.map(self._versions, names))
+            versions = list(pool.map(self.versions, names))
         assets = []
         for name, found in zip(names, versions, strict=True):
             asset_jobs = jobs.get(name, ())
@@ -133,7 +133,7 @@ class AssetReads:
             out.append(asset)
         return out
 
-    def _versions(self, name: str, view: str = "ActiveOnly") -> list[AssetVersion]:
+    def versions(self, name: str, view: str = "ActiveOnly") -> list[AssetVersion]:
         found: list[AssetVersion] = self._call(
             f"list versions of data asset {name}", lambda: self.rest.versions(name, view)
         )
@@ -147,7 +147,7 @@ class AssetReads:
         with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
             runs = pool.submit(self._import_runs)
             names = sorted(set(self._containers()) - skip)
-            versions = list(pool.map(lambda name: self._versions(name, "All"), names))
+            versions = list(pool.map(lambda name: self.versions(name, "All"), names))
             found = [
                 DataLocation(name, v.version, v.path)
                 for name, listed in zip(names, versions, strict=True)
@@ -231,6 +231,8 @@ def summarized(
     if any(v not in made for v in record.versions) or record.version not in made:
         return None
     tags = split_tags(container.tags)
+    if not tags.managed:  # released, or made by hand: each version's own tags say whose it is
+        return None
     versions = []
     for version in record.versions:
         job = made[version]
@@ -255,6 +257,7 @@ def summarized(
                 owner=tags.owner,
                 provenance=tags.provenance,
                 prevent_destroy=tags.prevent_destroy,
+                moved_from=container.tags.get(MOVED_FROM_TAG),
             )
         versions.append(found)
     return tuple(versions)

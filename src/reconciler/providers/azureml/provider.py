@@ -4,9 +4,10 @@ Each resource kind has one row in `_KINDS`: how to list, build, write and delete
 submitted and followed to their end by `submission`. Reads make one list per kind, following
 ``nextLink`` pages (connections and datastores as JSON, see `reads`; the planner reads the kinds
 concurrently), read the declared data assets' version lists in parallel, and find import runs
-with one ``jobs.list`` that the service filters on the properties reconciler gives its imports
-(``properties=azureml.materializationAssetName,reconciler.fingerprint``), so a workspace's other
-pipeline jobs, however many, cost nothing (``data.list_materialization_status`` is broken in
+with one ``jobs.list`` that the service filters on the property every import run carries
+(``properties=azureml.materializationAssetName``: reconciler's, and those made outside it, such
+as the run that made an adopted import's version), so a workspace's other pipeline jobs, however
+many, cost nothing (``data.list_materialization_status`` is broken in
 1.35).
 
 The service registers an import's data version itself, with none of the import's description,
@@ -22,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +45,12 @@ from reconciler.core.live import (
     LiveAsset,
     LiveResource,
 )
-from reconciler.core.tags import latest_record
+from reconciler.core.tags import latest_record, released
 from reconciler.core.vocabulary import (
     DATA_TAGS,
     FINGERPRINT_PROPERTY,
+    MOVED_FROM_TAG,
+    MOVED_TO_TAG,
 )
 from reconciler.core.workspace import Progress
 from reconciler.providers.azureml import mapping
@@ -126,6 +130,34 @@ _KINDS: Mapping[Kind, _KindOps] = {
         write=lambda ml, entity: _write_schedule(ml, entity),
         delete=lambda ml, name: _delete_schedule(ml, name),
     ),
+}
+
+
+def _forget_connection(workspace: AzureWorkspace, name: str) -> None:
+    """Its REST body with its secrets (``listsecrets``, as ``connections.get`` with secrets
+    reads them), written back without reconciler's metadata: the secrets stay as they are."""
+    operations = workspace.client.connections._operation
+    body = operations.list_secrets(connection_name=name, **workspace._scope())
+    body.properties.metadata = released(body.properties.metadata)
+    operations.create(connection_name=name, body=body, **workspace._scope())
+
+
+def _forget_datastore(workspace: AzureWorkspace, name: str) -> None:
+    entity = workspace.client.datastores.get(name, include_secrets=True)
+    entity.tags = released(entity.tags)
+    workspace.client.datastores.create_or_update(entity)
+
+
+def _forget_schedule(workspace: AzureWorkspace, name: str) -> None:
+    entity = workspace.client.schedules.get(name)
+    entity.tags = released(entity.tags)
+    _write_schedule(workspace.client, entity)
+
+
+_FORGET: Mapping[Kind, Callable[[AzureWorkspace, str], None]] = {
+    Kind.CONNECTION: _forget_connection,
+    Kind.DATASTORE: _forget_datastore,
+    Kind.SCHEDULE: _forget_schedule,
 }
 
 
@@ -256,17 +288,73 @@ class AzureWorkspace:
             labels = {**essence.tags, **dict(tags or {}), FINGERPRINT_PROPERTY: essence.fingerprint}
             self._call(
                 f"label data asset {name}:{version}",
-                lambda: self._write_metadata(name, version, essence.description, labels, {}),
+                lambda: self._write_metadata(name, version, essence.description, labels, None),
             )
         return current
 
     def update_asset_metadata(
-        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        *,
+        definition: ImportEssence | None = None,
     ) -> None:
+        keep = None if definition is None else {FINGERPRINT_PROPERTY: definition.fingerprint}
         self._call(
             f"update data asset {name}:{version}",
-            lambda: self._write_metadata(name, version, description, tags, None),
+            lambda: self._write_metadata(name, version, description, tags, keep),
         )
+
+    def share_versions(self, source: str, name: str) -> None:
+        """Each version's REST body, read and written back under ``name``: the same ``dataUri``
+        (the SDK's ``data.create_or_update`` would read an MLTable from storage first)."""
+        registered = {v.version for v in self.assets.versions(name, "All")}
+        for version in self.assets.versions(source, "All"):
+            if version.version not in registered:
+                self._call(
+                    f"register data asset {name}:{version.version}",
+                    partial(self._share, source, name, version.version),
+                )
+            self._call(
+                f"tag data asset {source}:{version.version}",
+                partial(self._retag, source, version.version, lambda t: {**t, MOVED_TO_TAG: name}),
+            )
+
+    def _share(self, source: str, name: str, version: str) -> None:
+        body = self.client.data._operation.get(name=source, version=version, **self._scope())
+        tags = {k: v for k, v in (body.properties.tags or {}).items() if k != MOVED_TO_TAG}
+        body.properties.tags = {**tags, MOVED_FROM_TAG: source}
+        self.client.data._operation.create_or_update(
+            name=name, version=version, body=body, **self._scope()
+        )
+        self._write_latest(name, version, body.properties.description, body.properties.tags)
+
+    def _retag(
+        self, name: str, version: str, change: Callable[[dict[str, str]], dict[str, str]]
+    ) -> None:
+        operations = self.client.data._operation
+        body = operations.get(name=name, version=version, **self._scope())
+        body.properties.tags = change(dict(body.properties.tags or {}))
+        operations.create_or_update(name=name, version=version, body=body, **self._scope())
+        self._write_latest(name, version, body.properties.description, body.properties.tags)
+
+    def forget(self, kind: Kind, name: str) -> None:
+        self._call(f"stop managing {kind} {name}", partial(_FORGET[kind], self, name))
+
+    def forget_asset(self, name: str) -> None:
+        for version in self.assets.versions(name, "All"):
+            self._call(
+                f"stop managing data asset {name}:{version.version}",
+                partial(self._retag, name, version.version, released),
+            )
+
+    def _scope(self) -> dict[str, str]:
+        return {
+            "resource_group_name": self.target.resource_group,
+            "workspace_name": self.target.workspace,
+        }
 
     def _write_metadata(
         self,
@@ -279,18 +367,15 @@ class AzureWorkspace:
         """Read the version's REST body and write it back with new metadata: the SDK's
         ``data.create_or_update`` would first read the MLTable file from storage (84 s to fail
         with no route to the account) to validate a path that is not changing. The tags that
-        describe its data (`DATA_TAGS`) are kept unless ``keep`` replaces them."""
+        describe its data (`DATA_TAGS`) are kept, those in ``keep`` replacing theirs."""
         operations = self.client.data
-        scope = {
-            "resource_group_name": self.target.resource_group,
-            "workspace_name": self.target.workspace,
-        }
-        body = operations._operation.get(name=name, version=version, **scope)
-        if keep is None:
-            keep = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
+        body = operations._operation.get(name=name, version=version, **self._scope())
+        kept = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
         body.properties.description = description
-        body.properties.tags = {**dict(tags), **dict(keep)}
-        operations._operation.create_or_update(name=name, version=version, body=body, **scope)
+        body.properties.tags = {**dict(tags), **kept, **dict(keep or {})}
+        operations._operation.create_or_update(
+            name=name, version=version, body=body, **self._scope()
+        )
         self._write_latest(name, version, description, body.properties.tags)
 
     def _write_latest(
@@ -298,14 +383,10 @@ class AzureWorkspace:
     ) -> None:
         """Copy the latest version's description and tags onto the asset's container, with a
         `LatestRecord` of its versions, so that plans read the asset off the container list
-        (`assets`). Left as it is when ``version`` is not the latest (plans then read the
-        version list)."""
+        (`assets`). Every write of a version's tags ends here. Left as it is when ``version``
+        is not the latest (the latest's tags did not change)."""
         operations = self.client.data._container_operation
-        scope = {
-            "resource_group_name": self.target.resource_group,
-            "workspace_name": self.target.workspace,
-        }
-        container = operations.get(name=name, **scope)
+        container = operations.get(name=name, **self._scope())
         props = container.properties
         if props.latest_version != version:
             return
@@ -313,7 +394,7 @@ class AzureWorkspace:
         record = latest_record(version, str(props.next_version), versions)
         props.description = description
         props.tags = {**dict(tags), **record.tag()}
-        operations.create_or_update(name=name, body=container, **scope)
+        operations.create_or_update(name=name, body=container, **self._scope())
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(

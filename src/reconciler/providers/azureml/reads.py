@@ -51,6 +51,7 @@ from reconciler.core.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
+    MOVED_FROM_TAG,
     NAME_PLACEHOLDER,
     OWNER_TAG,
     SOURCE_TYPES,
@@ -63,8 +64,9 @@ from reconciler.core.vocabulary import (
 from reconciler.providers.azureml.arm import API_VERSIONS
 from reconciler.providers.azureml.schedules import schedule_from_json
 
-# the service filters import runs on these: jobs that carry both (reconciler's imports)
-IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
+# the service filters import runs on this: every import run, reconciler's or not (an import made
+# outside reconciler and adopted is still the run that made its version), never other jobs
+IMPORT_JOB_FILTER = MATERIALIZATION_ASSET_PROPERTY
 # the service's job states that end a job; any other is still running
 _ENDED = {
     **{status.value: status for status in JobStatus if not status.active},
@@ -364,6 +366,7 @@ def version_from_json(item: Mapping[str, Any]) -> AssetVersion:
         provenance=tags.provenance,
         owner=tags.owner,
         prevent_destroy=tags.prevent_destroy,
+        moved_from=raw_tags.get(MOVED_FROM_TAG),
     )
 
 
