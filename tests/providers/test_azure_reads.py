@@ -112,3 +112,18 @@ def test_archiving_and_restoring_keeps_what_reconciler_wrote_on_the_container(
     emulator.reset_stats()
     assert not harness.plan().has_changes
     assert "GET /data/{name}/versions" not in emulator.stats()["routes"]
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_a_container_the_service_will_not_tag_costs_a_version_list_not_an_apply(
+    harness: Harness, emulator: Any
+) -> None:
+    write_globorealty(harness)
+    emulator.set_faults(1.0, ("503",), routes=("PUT /data/{name}",))
+    result = harness.apply()
+    assert result.ok, [r for r in result.results if r.status != "applied"]
+    emulator.set_faults(0.0)
+
+    emulator.reset_stats()
+    assert not harness.plan().has_changes
+    assert emulator.stats()["routes"]["GET /data/{name}/versions"] == 1

@@ -384,17 +384,24 @@ class AzureWorkspace:
         """Copy the latest version's description and tags onto the asset's container, with a
         `LatestRecord` of its versions, so that plans read the asset off the container list
         (`assets`). Every write of a version's tags ends here. Left as it is when ``version``
-        is not the latest (the latest's tags did not change)."""
+        is not the latest (the latest's tags did not change). Only a shortcut for plans: when
+        the service refuses it, plans read the asset's version list (its container's record no
+        longer matches), and what was written stands."""
+        from azure.core.exceptions import AzureError
+
         operations = self.client.data._container_operation
-        container = operations.get(name=name, **self._scope())
-        props = container.properties
-        if props.latest_version != version:
+        try:
+            container = operations.get(name=name, **self._scope())
+            props = container.properties
+            if props.latest_version != version:
+                return
+            versions = [v.version for v in self.rest.versions(name)]
+            record = latest_record(version, str(props.next_version), versions)
+            props.description = description
+            props.tags = {**dict(tags), **record.tag()}
+            operations.create_or_update(name=name, body=container, **self._scope())
+        except AzureError:
             return
-        versions = [v.version for v in self.rest.versions(name)]
-        record = latest_record(version, str(props.next_version), versions)
-        props.description = description
-        props.tags = {**dict(tags), **record.tag()}
-        operations.create_or_update(name=name, body=container, **self._scope())
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(
