@@ -45,7 +45,7 @@ from reconciler.core.live import (
     LiveAsset,
     LiveResource,
 )
-from reconciler.core.tags import latest_record, released
+from reconciler.core.tags import released
 from reconciler.core.vocabulary import (
     DATA_TAGS,
     FINGERPRINT_PROPERTY,
@@ -57,6 +57,7 @@ from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.arm import arm_client
 from reconciler.providers.azureml.assets import READ_PARALLELISM, AssetReads
 from reconciler.providers.azureml.client import ml_client, transport
+from reconciler.providers.azureml.containers import write_latest
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.lock import account_url, blob_lease
 from reconciler.providers.azureml.reads import RestReader
@@ -381,27 +382,8 @@ class AzureWorkspace:
     def _write_latest(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
     ) -> None:
-        """Copy the latest version's description and tags onto the asset's container, with a
-        `LatestRecord` of its versions, so that plans read the asset off the container list
-        (`assets`). Every write of a version's tags ends here. Left as it is when ``version``
-        is not the latest (the latest's tags did not change). Only a shortcut for plans: when
-        the service refuses it, plans read the asset's version list (its container's record no
-        longer matches), and what was written stands."""
-        from azure.core.exceptions import AzureError
-
-        operations = self.client.data._container_operation
-        try:
-            container = operations.get(name=name, **self._scope())
-            props = container.properties
-            if props.latest_version != version:
-                return
-            versions = [v.version for v in self.rest.versions(name)]
-            record = latest_record(version, str(props.next_version), versions)
-            props.description = description
-            props.tags = {**dict(tags), **record.tag()}
-            operations.create_or_update(name=name, body=container, **self._scope())
-        except AzureError:
-            return
+        """Every write of a version's tags ends here (see `containers.write_latest`)."""
+        write_latest(self.client, self.rest, self._scope(), name, version, description, tags)
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(
