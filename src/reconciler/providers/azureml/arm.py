@@ -1,4 +1,5 @@
-"""The management client a plan reads with: azure-ai-ml's own pipeline, without azure-ai-ml.
+"""The management client a plan reads with: azure-ai-ml's own pipeline, without azure-ai-ml;
+and how a list is read through it, page after page.
 
 Importing azure-ai-ml takes seconds (its entities, schemas and operation groups), more than a
 plan's whole reading. A plan only GETs lists as JSON (`reads`), so it reads through the same
@@ -13,6 +14,9 @@ these lists; tests/providers/test_azure_start.py checks them against the install
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator, Mapping
+from queue import Queue
 from typing import Any
 
 from reconciler import __version__
@@ -76,3 +80,58 @@ def arm_client(credential: Any, transport: Any) -> Any:
         ARMHttpLoggingPolicy(**settings),
     ]
     return ARMPipelineClient(base_url=base_url, policies=pipeline, transport=transport)
+
+
+def items(client: Any, url: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+    """Every item of the list at ``url`` (a path under the endpoint), following ``nextLink``.
+    One thread follows the chain, asking for each page as soon as the one before is read, while
+    the caller reads the items: a long list costs its chain of round trips and no more (no
+    hand-over between threads, nor the caller's reading, between two pages)."""
+    pages: Queue[dict[str, Any] | BaseException | None] = Queue()
+    stop = threading.Event()
+
+    def follow() -> None:
+        link: str | None = url
+        query: Mapping[str, str] | None = params
+        try:
+            while link and not stop.is_set():
+                body = page(client, link, query)
+                pages.put(body)
+                link, query = body.get("nextLink"), None  # absolute, the query repeated
+            pages.put(None)
+        except BaseException as exc:  # handed to the caller, who raises it
+            pages.put(exc)
+
+    threading.Thread(target=follow, name="reconciler-list", daemon=True).start()
+    try:
+        while (body := pages.get()) is not None:
+            if isinstance(body, BaseException):
+                raise body
+            yield from body.get("value") or []
+    finally:
+        stop.set()
+
+
+def page(client: Any, url: str, query: Mapping[str, str] | None) -> dict[str, Any]:
+    """One page of a list, as JSON; an error status raises what azure-ai-ml's clients raise."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceExistsError,
+        ResourceNotFoundError,
+        map_error,
+    )
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    errors = {401: ClientAuthenticationError, 404: ResourceNotFoundError, 409: ResourceExistsError}
+    if url.startswith("/"):
+        url = client.format_url(url)
+    request = HttpRequest("GET", url, params=dict(query) if query else None)
+    request.headers["Accept"] = "application/json"
+    response = client.send_request(request)
+    if response.status_code != 200:
+        map_error(status_code=response.status_code, response=response, error_map=errors)
+        raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+    body: dict[str, Any] = response.json()
+    return body

@@ -17,10 +17,8 @@ many, are never sent.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from queue import Queue
 from typing import Any
 
 from reconciler.core.essences import (
@@ -61,7 +59,7 @@ from reconciler.core.vocabulary import (
     default_asset_type,
     snake_case,
 )
-from reconciler.providers.azureml.arm import API_VERSIONS
+from reconciler.providers.azureml.arm import API_VERSIONS, items
 from reconciler.providers.azureml.schedules import schedule_from_json
 
 # the service filters import runs on this: every import run, reconciler's or not (an import made
@@ -99,60 +97,9 @@ class RestReader:
         self.schedules_api = API_VERSIONS["schedules"]
 
     def pages(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
-        """Every item of the list at ``path`` (under the workspace). One thread follows the
-        ``nextLink`` chain, asking for each page as soon as the one before is read, while the
-        caller reads the items: a long list costs its chain of round trips and no more (no
-        hand-over between threads, nor the caller's reading, between two pages)."""
-        pages: Queue[dict[str, Any] | BaseException | None] = Queue()
-        stop = threading.Event()
-
-        def follow() -> None:
-            url: str | None = self._path + path
-            query: Mapping[str, str] | None = params
-            try:
-                while url and not stop.is_set():
-                    body = self._page(url, query)
-                    pages.put(body)
-                    url, query = body.get("nextLink"), None  # absolute, the query repeated
-                pages.put(None)
-            except BaseException as exc:  # handed to the caller, who raises it
-                pages.put(exc)
-
-        threading.Thread(target=follow, name=f"reconciler-list{path}", daemon=True).start()
-        try:
-            while (page := pages.get()) is not None:
-                if isinstance(page, BaseException):
-                    raise page
-                yield from page.get("value") or []
-        finally:
-            stop.set()
-
-    def _page(self, url: str, query: Mapping[str, str] | None) -> dict[str, Any]:
-        from azure.core.exceptions import (
-            ClientAuthenticationError,
-            HttpResponseError,
-            ResourceExistsError,
-            ResourceNotFoundError,
-            map_error,
-        )
-        from azure.core.rest import HttpRequest
-        from azure.mgmt.core.exceptions import ARMErrorFormat
-
-        errors = {
-            401: ClientAuthenticationError,
-            404: ResourceNotFoundError,
-            409: ResourceExistsError,
-        }
-        if url.startswith("/"):
-            url = self._client.format_url(url)
-        request = HttpRequest("GET", url, params=dict(query) if query else None)
-        request.headers["Accept"] = "application/json"
-        response = self._client.send_request(request)
-        if response.status_code != 200:
-            map_error(status_code=response.status_code, response=response, error_map=errors)
-            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-        body: dict[str, Any] = response.json()
-        return body
+        """Every item of the list at ``path`` (under the workspace), its pages followed on a
+        thread of their own while the caller reads them (`arm.items`)."""
+        return items(self._client, self._path + path, params)
 
     def connections(self) -> list[LiveResource]:
         """The workspace's connections, as ``ml.connections.list()`` asks for them."""
