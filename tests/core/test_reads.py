@@ -83,6 +83,8 @@ def test_the_record_on_a_container_lists_versions_compactly_and_reads_back() -> 
     }
     assert LatestRecord.read(tag) == record
     assert record.current("42", "43") and not record.current("43", "44")
+    expiring = latest_record("1", "2", ["1"], {"condition": "createdGreaterThan", "value": "30d"})
+    assert LatestRecord.read(expiring.tag()) == expiring
 
 
 @pytest.mark.parametrize(

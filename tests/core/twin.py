@@ -13,9 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
-from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind, address
+from reconciler.core.consumers import LiveConsumers
+from reconciler.core.essences import (
+    AnyEssence,
+    AutoDelete,
+    ImportDefinition,
+    ImportEssence,
+    Kind,
+    address,
+)
 from reconciler.core.live import (
     AssetVersion,
     DataLocation,
@@ -33,6 +42,9 @@ class Twin:
     resources: dict[str, LiveResource] = field(default_factory=dict)  # by address
     assets: dict[str, LiveAsset] = field(default_factory=dict)  # by name
     writes: list[str] = field(default_factory=list)  # what was done, in order
+    # schedules and jobs (newest first) that read from the workspace: what a plan's consumers
+    # are made of; list_consumers applies the window as a provider does
+    consumers: LiveConsumers = field(default_factory=LiveConsumers)
 
     def describe(self) -> str:
         return "twin:memory"
@@ -61,6 +73,12 @@ class Twin:
                 if job.status is JobStatus.COMPLETED and job.definition is not None:
                     found[asset.name] = job.definition
         return found
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        stamp = since.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        newest = sorted(self.consumers.jobs, key=lambda j: (j.created_at, j.name), reverse=True)
+        recent = [j for j in newest if j.created_at >= stamp][:limit]
+        return LiveConsumers(self.consumers.schedules, tuple(recent))
 
     def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
         return nullcontext()
@@ -107,7 +125,7 @@ class Twin:
         made = AssetVersion(
             version, output, essence.fingerprint, essence.description, split.user,
             split.managed, "", essence.definition, split.provenance, split.owner,
-            split.prevent_destroy,
+            split.prevent_destroy, auto_delete=essence.auto_delete_setting,
         )  # fmt: skip
         job = ImportJob(
             f"import_{name}_{version}", name, version, essence.fingerprint, JobStatus.COMPLETED,
@@ -127,6 +145,7 @@ class Twin:
         tags: Mapping[str, str],
         *,
         definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
         self.writes.append(f"relabel {name}:{version}")
         split = split_tags(dict(tags))
@@ -135,7 +154,7 @@ class Twin:
             replace(
                 v, description=description, tags=split.user, managed=split.managed,
                 owner=split.owner, provenance=split.provenance,
-                prevent_destroy=split.prevent_destroy,
+                prevent_destroy=split.prevent_destroy, auto_delete=auto_delete,
             ) if v.version == version else v
             for v in asset.versions
         )  # fmt: skip

@@ -271,3 +271,36 @@ def test_the_starter_policies_declare_their_levels() -> None:
         "connection_targets": Level.HARD,
         "import_datastores": Level.HARD,
     }
+
+
+def test_an_engine_is_freed_on_its_own_thread_whatever_an_error_still_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine may be freed only on the thread that made it; an error's traceback can
+    outlive the call and be collected elsewhere (a plan's reading threads)."""
+    import gc
+    import sys
+    import threading
+
+    write(
+        tmp_path,
+        {
+            "policies/n.rego": "package n\nimport rego.v1\ndeny contains x if {\n  x := count(5)\n}\n"
+        },
+    )
+    errors: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", errors.append)
+    held: list[BaseException] = []
+    try:
+        evaluate(tmp_path, {})
+    except PolicyError as exc:
+        held.append(exc)
+
+    def drop() -> None:
+        held.clear()
+        gc.collect()
+
+    thread = threading.Thread(target=drop)
+    thread.start()
+    thread.join()
+    assert errors == []

@@ -21,6 +21,8 @@ import click
 from reconciler.cli.options import (
     apply_options,
     common,
+    consumer_options,
+    consumer_window,
     env_option,
     out_path,
     plan_options,
@@ -88,6 +90,7 @@ def schema() -> None:
 @env_option
 @out_path
 @plan_options
+@consumer_options
 @scope_options
 def plan(
     environment: str | None,
@@ -99,6 +102,9 @@ def plan(
     no_secrets: bool,
     policy_dirs: tuple[str, ...],
     policy_input: str | None,
+    consumers: bool | None,
+    consumer_days: int | None,
+    consumer_jobs: int | None,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
 ) -> None:
@@ -121,6 +127,7 @@ def plan(
         targets=targets,
         replace=replace,
         check_sources_too=check_sources,
+        consumers=consumer_window(desired.consumers, consumers, consumer_days, consumer_jobs),
         policy=policies,
         provenance=made_by,
     )
@@ -131,7 +138,7 @@ def plan(
         refused = planned.sources.refusal()
         if refused is not None:
             raise refused
-        here.out(sources_text(planned.sources))
+        here.out(sources_text(planned.sources, fmt), err=fmt == "json")  # stdout stays JSON
     if out is not None:
         here.write_plan(out, planned.plan)
         if fmt == "text":
@@ -185,6 +192,7 @@ def apply(
     from reconciler.cli.views import ConsoleApplyView, waited_text
     from reconciler.core.plan import Plan
     from reconciler.engine import operations
+    from reconciler.engine.review import check_environment
     from reconciler.render.apply import render_refused_markdown
 
     here = session()
@@ -198,6 +206,8 @@ def apply(
             "a saved plan carries its own --target, --replace and --prune; plan again to change "
             "them"
         )
+    if saved is not None and environment:  # before contacting anything
+        check_environment(saved, environment)
     env = environment or (saved.environment if saved else None)
     desired = here.load(env)
     policies = here.policies(desired, policy_dirs)

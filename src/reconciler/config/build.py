@@ -27,9 +27,11 @@ from reconciler.config.model.platform import AzureWorkspace, Platform
 from reconciler.config.problems import by_location
 from reconciler.config.refactoring import moves, removals
 from reconciler.config.resolve import resolve_secrets
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
-from reconciler.core.errors import ConfigError
+from reconciler.core.errors import INVALID, UNREADABLE_SECRETS, ConfigError
 from reconciler.core.essences import (
+    AutoDelete,
     ConnectionEssence,
     Credentials,
     DatastoreEssence,
@@ -62,7 +64,7 @@ def desired_state(
     keyvault: Callable[[], KeyVaultReader] | None = None,
 ) -> DesiredState:
     """Load, validate and (unless ``with_secrets`` is False) resolve every secret, once."""
-    config = load(project_dir, environment)
+    config = load(project_dir, environment, with_secrets=with_secrets)
     return from_config(config, with_secrets=with_secrets, keyvault=keyvault)
 
 
@@ -78,10 +80,11 @@ def from_config(
     secrets = SecretValues(resolved=False)
     policy_dirs = _policy_dirs(platform, config.project_dir, locator)
     if with_secrets:
-        secrets, problems = resolve_secrets(resources, locator, config.variables, keyvault)
-        problems += value_problems(config, resources, secrets)
-        if problems:
-            raise ConfigError(problems=by_location(problems))
+        secrets, unread = resolve_secrets(resources, locator, config.variables, keyvault)
+        leaks = value_problems(config, resources, secrets)
+        if unread or leaks:
+            heading = INVALID if leaks else UNREADABLE_SECRETS
+            raise ConfigError(problems=by_location([*unread, *leaks]), heading=heading)
     return DesiredState(
         environment=config.environment,
         project_dir=config.project_dir,
@@ -94,6 +97,7 @@ def from_config(
         policy_dirs=policy_dirs,
         moves=moves(config),
         removals=removals(config),
+        consumers=_consumers(platform),
     )
 
 
@@ -115,6 +119,11 @@ def _policy_dirs(platform: Platform, project_dir: Path, locator: Locator) -> tup
     if problems:
         raise ConfigError(problems=problems)
     return tuple(project_dir / folder for folder in platform.policies)
+
+
+def _consumers(platform: Platform) -> ConsumerWindow | None:
+    wanted = platform.settings.consumers
+    return ConsumerWindow(days=wanted.days, jobs=wanted.jobs) if wanted.enabled else None
 
 
 def _target(platform: Platform, project_dir: Path) -> WorkspaceTarget:
@@ -225,6 +234,7 @@ def _trigger(item: DataImport) -> Trigger:
 def import_essence(item: DataImport) -> ImportEssence:
     source = Source(**item.source.model_dump())
     definition = ImportDefinition(type=item.asset_type, source=source, path=item.path)
+    auto_delete = item.auto_delete_setting
     return ImportEssence(
         type=definition.type,
         source=source,
@@ -232,6 +242,7 @@ def import_essence(item: DataImport) -> ImportEssence:
         version=item.version,
         description=item.description,
         tags=dict(item.tags),
+        auto_delete_setting=AutoDelete(**auto_delete.model_dump()) if auto_delete else None,
         fingerprint=fingerprint(definition),
     )
 

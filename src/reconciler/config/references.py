@@ -13,8 +13,10 @@ from reconciler.core.names import (
     CONNECTION_RULE,
     DATASTORE_NAME,
     data_key,
+    service_placed,
 )
 from reconciler.core.vocabulary import (
+    MANAGED_DATASTORE,
     SYSTEM_DATASTORES,
     connection_types,
 )
@@ -92,7 +94,8 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                     )
                 )
         datastore = item.datastore
-        if datastore not in platform.datastores and datastore not in SYSTEM_DATASTORES:
+        known = datastore in platform.datastores or datastore in SYSTEM_DATASTORES
+        if not known and datastore != MANAGED_DATASTORE:
             declared = ", ".join(sorted(platform.datastores)) or "none"
             problems.append(
                 config.problem(
@@ -129,12 +132,14 @@ def _shared_schedule_names(config: LoadedConfig) -> list[Problem]:
 
 def _overlapping_paths(config: LoadedConfig) -> list[Problem]:
     """Imports whose target folders are the same or one inside the other: both would write
-    into the same data, and a data version is immutable. Sorted by folder, a folder's contents
-    follow it, so one pass with the enclosing folders on a stack finds every pair."""
+    into the same data, and a data version is immutable (a datastore's root holds everything
+    on it). Sorted by folder, a folder's contents follow it, so one pass with the enclosing
+    folders on a stack finds every pair. Imports into the managed datastore name no folder:
+    the service gives each run its own."""
     keyed = sorted(
         (key, name)
         for name, item in config.platform.imports.items()
-        if (key := data_key(item.path))
+        if (key := data_key(item.path)) and not service_placed(item.path)
     )
     problems: list[Problem] = []
     enclosing: list[tuple[str, str]] = []

@@ -126,6 +126,8 @@ class LatestRecord:
     version: str
     next: str
     versions: tuple[str, ...]
+    # the version's auto-delete setting as the service keeps it (not a tag: a field of its body)
+    auto_delete: Mapping[str, str] | None = None
 
     def current(self, latest: object, next_version: object) -> bool:
         """Whether the container's listing says nothing was registered since."""
@@ -142,10 +144,10 @@ class LatestRecord:
                 last[1] = number
             else:
                 listed.append([number, number])
-        text = json.dumps(
-            {"version": self.version, "next": self.next, "versions": listed},
-            separators=(",", ":"),
-        )
+        record: dict[str, Any] = {"version": self.version, "next": self.next, "versions": listed}
+        if self.auto_delete:
+            record["autoDelete"] = dict(self.auto_delete)
+        text = json.dumps(record, separators=(",", ":"))
         return {LATEST_TAG: text} if len(text) <= MAX_TAG_VALUE else {}
 
     @classmethod
@@ -161,7 +163,11 @@ class LatestRecord:
                     versions += [str(n) for n in range(first, last + 1)]
                 else:
                     versions.append(str(item))
-            return latest_record(str(data["version"]), str(data["next"]), versions)
+            wire = data.get("autoDelete")
+            auto_delete = (
+                {str(k): str(v) for k, v in wire.items()} if isinstance(wire, dict) else None
+            )
+            return latest_record(str(data["version"]), str(data["next"]), versions, auto_delete)
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -174,6 +180,11 @@ def _number(version: str) -> bool:
     return version.isdigit() and len(version) < 19 and str(int(version)) == version
 
 
-def latest_record(version: str, next_version: str, versions: Iterable[str]) -> LatestRecord:
+def latest_record(
+    version: str,
+    next_version: str,
+    versions: Iterable[str],
+    auto_delete: Mapping[str, str] | None = None,
+) -> LatestRecord:
     ordered = sorted(set(versions), key=lambda v: (version_key(v), v))
-    return LatestRecord(version, next_version, tuple(ordered))
+    return LatestRecord(version, next_version, tuple(ordered), auto_delete)

@@ -57,6 +57,22 @@ SYSTEM_DATASTORES = frozenset(
     }
 )
 
+# Azure ML's managed datastore for imported data: an import names it without a folder (the
+# service places each run in a folder of its own, and azure-ai-ml refuses a sub-path) and only
+# its versions take an auto_delete_setting (Microsoft's how-to-manage-imported-data-assets).
+MANAGED_DATASTORE = "workspacemanageddatastore"
+MANAGED_DATASTORE_URI = f"azureml://datastores/{MANAGED_DATASTORE}"
+AutoDeleteCondition = Literal["created_greater_than", "last_accessed_greater_than"]
+AUTO_DELETE_CONDITIONS: tuple[AutoDeleteCondition, ...] = get_args(AutoDeleteCondition)
+
+
+def wire_condition(condition: str) -> str:
+    """An auto-delete condition as azure-ai-ml sends it (``createdGreaterThan``: its
+    ``snake_to_camel``), which the service keeps as sent."""
+    head, *rest = condition.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 # --- data imports ----------------------------------------------------------------------------
 
 SourceType = Literal["database", "file_system"]

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind
+from reconciler.core.consumers import LiveConsumers
+from reconciler.core.essences import (
+    AnyEssence,
+    AutoDelete,
+    ImportDefinition,
+    ImportEssence,
+    Kind,
+)
 from reconciler.core.live import DataLocation, ImportJob, LiveAsset, LiveResource
 
 Progress = Callable[[int], None]
@@ -54,6 +62,12 @@ class WorkspaceReader(Protocol):
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
         """Every data asset an import made (by anyone), with the definition of the latest
         completed run that made it: what ``reconcile export`` recovers imports from."""
+        ...
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        """Every schedule (of any action: import, command or pipeline job), and the jobs (of any
+        type) submitted since ``since``, newest first, at most ``limit`` of them: a read whose
+        cost does not grow with the workspace's history."""
         ...
 
 
@@ -109,12 +123,15 @@ class Workspace(WorkspaceReader, Protocol):
         tags: Mapping[str, str],
         *,
         definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
-        """Change the description and tags of an existing version: ``tags`` are the user's and
-        reconciler's (ownership, protection, provenance), which replace those it had; its data
-        and the tags that describe it (`reconciler.core.vocabulary.DATA_TAGS`) are kept.
-        ``definition``: record this definition (and fingerprint) as the one the version was made
-        with: the same data, through a connection or datastore that moved."""
+        """Change the description, tags and auto-delete setting of an existing version:
+        ``tags`` are the user's and reconciler's (ownership, protection, provenance), which
+        replace those it had; its data and the tags that describe it
+        (`reconciler.core.vocabulary.DATA_TAGS`) are kept. ``definition``: record this
+        definition (and fingerprint) as the one the version was made with: the same data,
+        through a connection or datastore that moved. An import's own ``auto_delete_setting``
+        is written when it registers (`materialize`)."""
         ...
 
     def share_versions(self, source: str, name: str) -> None:

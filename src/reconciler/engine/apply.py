@@ -184,12 +184,14 @@ def _update(step: ResourceChange, context: _Context) -> str | None:
     assert step.version is not None
     tags = {**(after.get("tags") or {}), **context.tags(step)}  # ownership moves on adoption
     repointed = step.action_reason is Reason.MOVED_DEPENDENCY
+    essence = parse_essence(Kind.IMPORT, after) if after else None
     context.workspace.update_asset_metadata(
         step.name,
         step.version,
         after.get("description"),
         tags,
-        definition=parse_essence(Kind.IMPORT, after) if repointed else None,
+        definition=essence if repointed else None,
+        auto_delete=essence.auto_delete_setting if essence is not None else None,
     )
     return None
 

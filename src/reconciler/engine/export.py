@@ -28,7 +28,7 @@ from reconciler.core.essences import (
     schedule_name,
 )
 from reconciler.core.live import AssetVersion, LiveResource
-from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
+from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME, service_placed
 from reconciler.core.vocabulary import (
     CONNECTION_CREDENTIALS,
     CONNECTION_KINDS,
@@ -217,6 +217,8 @@ def _import(
         out["type"] = definition.type
     if latest is not None and latest.tags:
         out["tags"] = dict(latest.tags)
+    if latest is not None and latest.auto_delete is not None and service_placed(definition.path):
+        out["auto_delete_setting"] = latest.auto_delete.to_dict()
     if schedule is not None:
         out["schedule"] = _schedule(schedule)
     return out

@@ -16,6 +16,7 @@ from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import Problem
 from reconciler.core.essences import ImportDefinition, ImportEssence, Kind
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset
+from reconciler.core.names import service_placed
 from reconciler.core.plan import ARCHIVED_FIELD, Action, FieldChange, Reason, ResourceChange
 from reconciler.core.vocabulary import version_key
 from reconciler.engine.diff import diff_specs, flatten
@@ -63,7 +64,12 @@ def plan_import(
     made_by = owning or (asset.latest_version() if asset is not None else None)
     verdict = asset_takeover(resource, made_by, draft.action, draft.fields, draft.version, state)
     problem = draft.decide(verdict)
-    if problem is None and draft.action is Action.MATERIALIZE:  # it would write
+    # it would write: into a folder of its own choosing, unless the service places the run
+    if (
+        problem is None
+        and draft.action is Action.MATERIALIZE
+        and not service_placed(resource.imported.path)
+    ):
         if data is None:
             raise UnreadData(resource.name)
         found = data.around(resource.imported.path, besides=resource.name)
@@ -129,9 +135,8 @@ def _version_plan(
             detail=unfinished.error or unfinished.status.lower(),
         )
     if current is not None and same:
-        metadata = _metadata(current)
-        wanted = {"description": spec.description, "tags": spec.tags}
-        fields = diff_specs(Kind.IMPORT, metadata, wanted)
+        metadata = _metadata(current, spec)
+        fields = diff_specs(Kind.IMPORT, metadata, _wanted(spec))
         action = Action.UPDATE if fields else Action.NOOP
         return Draft(resource, action, metadata, fields, version=current.version)
     moved = repointed(spec.definition, state.moves)
@@ -173,10 +178,10 @@ def _new_version(
         reason, detail = Reason.FIRST_VERSION, None
     else:
         reason, detail = Reason.DEFINITION_CHANGED, current.version
-    # the new version is made with the declared description and tags: show them too
-    wanted = {**spec.definition.to_dict(), "description": spec.description, "tags": spec.tags}
+    # the new version is made with the declared metadata: show it too
+    wanted = {**spec.definition.to_dict(), **_wanted(spec)}
     fields = (
-        diff_specs(Kind.IMPORT, {**before, **_metadata(current)}, wanted)
+        diff_specs(Kind.IMPORT, {**before, **_metadata(current, spec)}, wanted)
         if before and current
         else [FieldChange(path=k, after=v) for k, v in flatten(wanted)]
     )
@@ -199,8 +204,8 @@ def _repoint(resource: DesiredResource, current: AssetVersion, moved: ImportDefi
     """The same data read or written through a moved connection or datastore: its recorded
     definition (and fingerprint) name the new one; nothing is imported again."""
     spec = resource.imported
-    before = {**(current.definition or moved).to_dict(), **_metadata(current)}
-    wanted = {**spec.definition.to_dict(), "description": spec.description, "tags": spec.tags}
+    before = {**(current.definition or moved).to_dict(), **_metadata(current, spec)}
+    wanted = {**spec.definition.to_dict(), **_wanted(spec)}
     return Draft(
         resource,
         Action.UPDATE,
@@ -211,8 +216,23 @@ def _repoint(resource: DesiredResource, current: AssetVersion, moved: ImportDefi
     )
 
 
-def _metadata(version: AssetVersion) -> dict[str, Any]:
-    return {"description": version.description, "tags": version.tags}
+def _metadata(version: AssetVersion, spec: ImportEssence) -> dict[str, Any]:
+    """What a version has of the metadata an import declares (``auto_delete_setting`` only
+    where either side has one: most imports never do)."""
+    found: dict[str, Any] = {"description": version.description, "tags": version.tags}
+    if version.auto_delete is not None or spec.auto_delete_setting is not None:
+        found[AUTO_DELETE_FIELD] = version.auto_delete.to_dict() if version.auto_delete else None
+    return found
+
+
+def _wanted(spec: ImportEssence) -> dict[str, Any]:
+    wanted: dict[str, Any] = {"description": spec.description, "tags": spec.tags}
+    if spec.auto_delete_setting is not None:
+        wanted[AUTO_DELETE_FIELD] = spec.auto_delete_setting.to_dict()
+    return wanted
+
+
+AUTO_DELETE_FIELD = "auto_delete_setting"
 
 
 def _failed_since(

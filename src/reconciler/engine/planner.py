@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from functools import partial
 
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredResource, DesiredState
-from reconciler.core.errors import ConfigError, Problem
+from reconciler.core.errors import PLAN_REFUSED, ConfigError, Problem
 from reconciler.core.essences import Kind, address
 from reconciler.core.live import LiveAsset, LiveResource, LiveState
 from reconciler.core.plan import (
@@ -29,6 +31,7 @@ from reconciler.core.plan import (
 )
 from reconciler.core.secrets import SecretHasher
 from reconciler.core.workspace import WorkspaceReader
+from reconciler.engine.consumers import with_consumers
 from reconciler.engine.diff import diff_specs, flatten, secret_change
 from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
@@ -54,6 +57,7 @@ from reconciler.engine.refactor import (
     renamed_schedules,
 )
 from reconciler.engine.targeting import Scope
+from reconciler.engine.vanished import deleted_outside
 
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 
@@ -103,10 +107,13 @@ def build_plan(
     hasher: SecretHasher | None = None,
     targets: Iterable[str] = (),
     replace: Iterable[str] = (),
+    consumers: ConsumerWindow | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """The plan for ``desired`` against what ``reader`` reads. ``targets`` limits it to those
     addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
-    version of unchanged imports (or a delete + create of other resources)."""
+    version of unchanged imports (or a delete + create of other resources); ``consumers``:
+    also read who consumes what the plan changes (`reconciler.engine.consumers`)."""
     declared = desired.of_kind(Kind.IMPORT)
     moved = {n for m in desired.moves if m.kind is Kind.IMPORT for n in (m.old, m.new)}
     removed = {r.name for r in desired.removals if r.kind is Kind.IMPORT}
@@ -125,9 +132,13 @@ def build_plan(
         replace=replace,
     )
     try:
-        return plan(live)
+        made = plan(live)
     except UnreadData:  # a new version: keep it off every other asset's data
-        return plan(dataclasses.replace(live, elsewhere=tuple(reader.list_other_data(names))))
+        live = dataclasses.replace(live, elsewhere=tuple(reader.list_other_data(names)))
+        made = plan(live)
+    if consumers is None:
+        return made
+    return with_consumers(made, reader, live, consumers, now)
 
 
 def plan_against(
@@ -153,7 +164,7 @@ def plan_against(
     changes += [*deletes, *removals]
     problems += [*found, *removal_problems]
     if problems:
-        raise ConfigError(problems=problems)
+        raise ConfigError(problems=problems, heading=PLAN_REFUSED)
     return Plan(
         environment=desired.environment,
         workspace=workspace,
@@ -214,6 +225,10 @@ def _plan_resource(
     """A connection's, datastore's or schedule's change, and why it may not happen (another
     owner's resource, a protected one); ``again``: replace it (--replace)."""
     draft = _compare(resource, live, state, hasher)
+    if live is None and (
+        gone := deleted_outside(resource.kind, resource.name, everything, state.owner)
+    ):
+        draft.reason, draft.detail = Reason.DELETED_OUTSIDE, gone
     if again and draft.action in (Action.NOOP, Action.UPDATE):
         draft.action, draft.reason = Action.REPLACE, Reason.REPLACE_REQUESTED
     problems: list[Problem] = []

@@ -46,12 +46,18 @@ class Review:
         return fresh.model_copy(update={"resource_changes": kept})
 
 
-def review(saved: Plan, fresh: Plan) -> Review:
-    if saved.environment != fresh.environment:
+def check_environment(saved: Plan, environment: str) -> None:
+    """A saved plan is applied only to its own environment: checked first, before anything
+    (a secret store, the workspace, its lock) is contacted for another one."""
+    if saved.environment != environment:
         raise StalePlanError(
-            f"the plan is for environment {saved.environment!r}, not {fresh.environment!r}",
-            hint=f"apply it with --env {saved.environment}",
+            f"the plan is for environment {saved.environment!r}, not {environment!r}",
+            hint=f"apply it with --env {saved.environment} (or without --env)",
         )
+
+
+def review(saved: Plan, fresh: Plan) -> Review:
+    check_environment(saved, fresh.environment)
     if saved.workspace != fresh.workspace:
         raise StalePlanError(
             f"the plan is for workspace {saved.workspace}, not {fresh.workspace}",

@@ -46,16 +46,16 @@ class PolicySet:
 
     def evaluate_document(self, document: Mapping[str, Any]) -> PolicyReport:
         files = self.files
-        rego = Rego()
-        for module in files.policies:
-            rego.add_module(module.shown, module.text)
-        rego.set_input(document)
         levels = files.levels()
         results: list[PolicyResult] = []
-        for package, rules in files.rules().items():
-            for rule in rules:
-                level = Level.ADVISORY if rule.startswith("warn") else levels[package]
-                results += self._results(rego, package, rule, level)
+        with Rego() as rego:
+            for module in files.policies:
+                rego.add_module(module.shown, module.text)
+            rego.set_input(document)
+            for package, rules in files.rules().items():
+                for rule in rules:
+                    level = Level.ADVISORY if rule.startswith("warn") else levels[package]
+                    results += self._results(rego, package, rule, level)
         return PolicyReport(sources=files.sources, packages=len(levels), results=tuple(results))
 
     def _results(self, rego: Rego, package: str, rule: str, level: Level) -> list[PolicyResult]:

@@ -136,7 +136,8 @@ def _module(path: Path, shown: str) -> Module:
     except OSError as exc:
         raise _problem(shown, None, None, f"cannot be read: {exc.strerror or exc}") from None
     try:
-        package = Rego().add_module(shown, text)
+        with Rego() as rego:
+            package = rego.add_module(shown, text)
     except RegoError as exc:
         raise _problem(
             exc.file or shown,

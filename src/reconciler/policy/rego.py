@@ -5,9 +5,11 @@ regorus is Microsoft's Rego interpreter (Rust), published on PyPI as ``gordon-to
 an official wheel appears, only this module and the pin change.
 
 What this module hides:
-- Thread affinity: an engine may only be used on the thread that made it (another thread gets
-  a ``PanicException``, which is a ``BaseException``). `Rego` is made and used within one call
-  of `reconciler.policy.evaluate` or `reconciler.policy.tests`, never shared.
+- Thread affinity: an engine may only be used, and freed, on the thread that made it (another
+  thread gets a ``PanicException``, which is a ``BaseException``; freeing it elsewhere, as the
+  garbage collector may when a traceback keeps it alive, is an error too). `Rego` is a context
+  manager: made and used within one call, on one thread, its engine freed on leaving, whatever
+  an error's traceback still holds.
 - Errors: the engine raises ``RuntimeError`` whose text holds ``--> file:line:col``, the source
   line and ``error: ...``, and, when ``RUST_BACKTRACE`` is set, a Rust stack trace. They become
   `RegoError` with the location parsed and the trace cut off.
@@ -45,14 +47,20 @@ class RegoError(Exception):
 
 
 class Rego:
-    """One engine: add modules, set the input, query. Use it on the thread that made it."""
+    """One engine: add modules, set the input, query. ``with Rego() as rego:`` on one thread."""
 
     def __init__(self) -> None:
         # anyhow's backtraces: slow to capture and useless to a policy author
         os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
         import regorus
 
-        self._engine = regorus.Engine()
+        self._engine: Any = regorus.Engine()
+
+    def __enter__(self) -> Rego:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._engine = None  # freed here, on the thread that made it
 
     def add_module(self, path: str, text: str) -> str:
         """Parse a Rego v1 module; returns its package (``reconciler.no_delete``)."""

@@ -27,21 +27,23 @@ class TestResult:
 
 
 def run_tests(files: PolicyFiles) -> list[TestResult]:
-    rego = Rego()
     modules = (*files.policies, *files.tests)
-    for module in modules:
-        rego.add_module(module.shown, module.text)
-    rego.set_input({})
     results = []
-    for module in modules:
-        for name, line in module.tests:
-            query = f"data.{module.package}.{name}"
-            try:
-                values = rego.query(query)
-            except RegoError as exc:
-                where = f"{exc.file}:{exc.line}:{exc.column}: " if exc.file else ""
-                results.append(TestResult("ERROR", query, module.where(line), where + exc.message))
-                continue
-            passed = bool(values) and values[0] is not False
-            results.append(TestResult("PASS" if passed else "FAIL", query, module.where(line)))
+    with Rego() as rego:
+        for module in modules:
+            rego.add_module(module.shown, module.text)
+        rego.set_input({})
+        for module in modules:
+            for name, line in module.tests:
+                results.append(_run(rego, f"data.{module.package}.{name}", module.where(line)))
     return results
+
+
+def _run(rego: Rego, query: str, where: str) -> TestResult:
+    try:
+        values = rego.query(query)
+    except RegoError as exc:
+        at = f"{exc.file}:{exc.line}:{exc.column}: " if exc.file else ""
+        return TestResult("ERROR", query, where, at + exc.message)
+    passed = bool(values) and values[0] is not False
+    return TestResult("PASS" if passed else "FAIL", query, where)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from reconciler.core.essences import Kind
@@ -14,7 +15,7 @@ MARKERS = {
     Action.UPDATE: "~",
     Action.REPLACE: "±",
     Action.DELETE: "-",
-    Action.ARCHIVE: "-",
+    Action.ARCHIVE: "~",  # a change, as counted: the data asset is hidden, every version kept
     Action.NOOP: " ",
     Action.IN_PROGRESS: "…",
     Action.MOVE: ">",
@@ -36,6 +37,7 @@ REASONS = {
     Reason.DELETE_REMOVED: "removed: destroy: true",
     Reason.FORGET_REMOVED: "removed: destroy: false",
     Reason.MOVED_DEPENDENCY: "re-pointed to a moved connection or datastore",
+    Reason.DELETED_OUTSIDE: "deleted outside reconciler: {detail}",
 }
 
 
@@ -53,7 +55,12 @@ def describe(change: ResourceChange) -> str:
     elif action is Action.IN_PROGRESS:
         text = f"in progress (version {change.version})"
     elif action is Action.REPLACE:
-        text = "replace (" + ", ".join(change.change.replace_paths) + " cannot change in place)"
+        paths = change.change.replace_paths
+        text = (
+            "replace (" + ", ".join(paths) + " cannot change in place)"
+            if paths
+            else "replace (asked for with --replace)"
+        )
     elif action is Action.UPDATE and change.action_reason is Reason.ADOPT:
         text = "update (adopt: not yet managed by reconciler)"
     elif action is Action.UPDATE and change.action_reason is Reason.TAKE_OVER:
@@ -62,6 +69,8 @@ def describe(change: ResourceChange) -> str:
         text = "update (restore the archived data asset, every version kept)"
     elif action is Action.ARCHIVE and change.action_reason is Reason.DELETE_REMOVED:
         text = "archive data asset (removed: destroy: true; every version kept)"
+    elif action is Action.CREATE and change.action_reason is Reason.DELETED_OUTSIDE:
+        text = f"create ({reason_text(change)})"
     elif action is Action.ARCHIVE:
         text = "archive data asset (no longer declared; every version kept)"
     elif action is Action.MOVE:
@@ -233,3 +242,18 @@ def not_converged_note(plan: Plan) -> str | None:
     if not running:
         return None
     return f"Not converged yet: {', '.join(running)} still running (apply --wait waits for it)."
+
+
+_PUNCTUATION = re.compile(r"([\\`*_\[\]|])")  # code, emphasis, links and images, cells
+_ZERO_WIDTH = "\u200b"
+
+
+def escape_markdown(text: str, *, in_html: bool = False) -> str:
+    """A value from a workspace or a plan, safe as text in a GitHub comment: no HTML (``<img>``
+    comes out as text), no mention or team ping (``@org/team`` gets a zero-width space after
+    the ``@``), and, in markdown (not inside an HTML block such as ``<summary>``, where markdown
+    is not read), no link, emphasis, code or table cell boundary; one line."""
+    flat = " ".join(text.split())
+    escaped = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = escaped.replace("@", "@" + _ZERO_WIDTH)
+    return escaped if in_html else _PUNCTUATION.sub(r"\\\1", escaped)

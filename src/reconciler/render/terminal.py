@@ -20,6 +20,7 @@ from reconciler.render.common import (
     targeted_note,
     visible,
 )
+from reconciler.render.consumers import consumer_lines
 from reconciler.render.policy import ordered, result_line, verdict
 
 _STYLES = {
@@ -28,7 +29,7 @@ _STYLES = {
     Action.UPDATE: "yellow",
     Action.REPLACE: "magenta",
     Action.DELETE: "red",
-    Action.ARCHIVE: "red",
+    Action.ARCHIVE: "yellow",
     Action.IN_PROGRESS: "cyan",
     Action.NOOP: "dim",
     Action.MOVE: "cyan",
@@ -48,6 +49,8 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             out.append(f"      {line}\n")
         for line in context_lines(change):
             out.append(f"      {line}\n", style="dim")
+        for line in consumer_lines(plan, change):
+            out.append(f"      {line}\n", style="bold" if change.consumers else "dim")
     unchanged = len(plan.resource_changes) - len(shown)
     if shown:
         out.append("\n")

@@ -31,6 +31,7 @@ from reconciler.core.live import (
     ImportJob,
     JobStatus,
     LiveAsset,
+    auto_delete_of,
     with_job_definitions,
 )
 from reconciler.core.tags import LatestRecord, split_tags
@@ -258,6 +259,7 @@ def summarized(
                 provenance=tags.provenance,
                 prevent_destroy=tags.prevent_destroy,
                 moved_from=container.tags.get(MOVED_FROM_TAG),
+                auto_delete=auto_delete_of(record.auto_delete),
             )
         versions.append(found)
     return tuple(versions)

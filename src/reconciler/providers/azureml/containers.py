@@ -19,9 +19,11 @@ def write_latest(
     version: str,
     description: str | None,
     tags: Mapping[str, str],
+    auto_delete: Mapping[str, str] | None,
 ) -> None:
     """Copy ``version``'s ``description`` and ``tags`` (as just written) onto the container of
-    asset ``name``, with a record of its versions, when ``version`` is its latest (otherwise
+    asset ``name``, with a record of its versions and its ``auto_delete`` setting (as the
+    service keeps it), when ``version`` is its latest (otherwise
     the latest's tags did not change). Only a shortcut for plans: when the service refuses it,
     plans read the asset's version list (the container's record no longer matches), and what
     was written on the version stands."""
@@ -34,7 +36,7 @@ def write_latest(
         if props.latest_version != version:
             return
         versions = [v.version for v in rest.versions(name)]
-        record = latest_record(version, str(props.next_version), versions)
+        record = latest_record(version, str(props.next_version), versions, auto_delete)
         props.description = description
         props.tags = {**dict(tags), **record.tag()}
         operations.create_or_update(name=name, body=container, **scope)

@@ -1,19 +1,21 @@
-"""Azure ML through azure-ai-ml: the same `Workspace` contract as the embedded workspace.
+"""Azure ML: the same `Workspace` contract as the embedded workspace.
 
 Each resource kind has one row in `_KINDS`: how to list, build, write and delete it; imports are
-submitted and followed to their end by `submission`. Reads make one list per kind, following
-``nextLink`` pages (connections and datastores as JSON, see `reads`; the planner reads the kinds
-concurrently), read the declared data assets' version lists in parallel, and find import runs
-with one ``jobs.list`` that the service filters on the property every import run carries
-(``properties=azureml.materializationAssetName``: reconciler's, and those made outside it, such
-as the run that made an adopted import's version), so a workspace's other pipeline jobs, however
-many, cost nothing (``data.list_materialization_status`` is broken in
-1.35).
+submitted and followed to their end by `submission`. Reads are JSON through azure-ai-ml's
+management pipeline without azure-ai-ml (`arm`, `reads`): one list per kind, following
+``nextLink`` pages (the planner reads the kinds concurrently); data assets off the containers'
+list and the import runs (`assets`), which one ``jobs.list`` finds, filtered by the service on
+the property every import run carries (``properties=azureml.materializationAssetName``:
+reconciler's, and those made outside it, such as the run that made an adopted import's version),
+so a workspace's other pipeline jobs, however many, cost nothing
+(``data.list_materialization_status`` is broken in 1.35). Writes go through an azure-ai-ml
+``MLClient``, made by the first of them.
 
 The service registers an import's data version itself, with none of the import's description,
 tags or properties. So the import's job carries reconciler's fingerprint and definition, and
 once the job completes the provider writes the version's description and tags (reconciler's
-ownership tags and the fingerprint among them). The credential is handed in by the caller.
+ownership tags and the fingerprint among them), and copies them onto the asset's container
+(`containers`). The credential is handed in by the caller.
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import ProviderError
 from reconciler.core.essences import (
     AnyEssence,
+    AutoDelete,
     ConnectionEssence,
     DatastoreEssence,
     ImportDefinition,
@@ -44,10 +49,10 @@ from reconciler.core.live import (
     JobStatus,
     LiveAsset,
     LiveResource,
+    auto_delete_wire,
 )
 from reconciler.core.tags import released
 from reconciler.core.vocabulary import (
-    DATA_TAGS,
     FINGERPRINT_PROPERTY,
     MOVED_FROM_TAG,
     MOVED_TO_TAG,
@@ -57,10 +62,12 @@ from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.arm import arm_client
 from reconciler.providers.azureml.assets import READ_PARALLELISM, AssetReads
 from reconciler.providers.azureml.client import ml_client, transport
+from reconciler.providers.azureml.consumers import ConsumerReader
 from reconciler.providers.azureml.containers import write_latest
 from reconciler.providers.azureml.errors import Target, call
+from reconciler.providers.azureml.labels import write_metadata
 from reconciler.providers.azureml.lock import account_url, blob_lease
-from reconciler.providers.azureml.reads import RestReader
+from reconciler.providers.azureml.reads import AUTO_DELETE_FIELD, RestReader
 from reconciler.providers.azureml.submission import Submission
 
 DEFAULT_POLL_SECONDS = 5.0
@@ -186,8 +193,10 @@ class AzureWorkspace:
             f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
             f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
         )
-        self.rest: RestReader = RestReader(arm_client(credential, self._transport), workspace_path)
+        reader = arm_client(credential, self._transport)
+        self.rest: RestReader = RestReader(reader, workspace_path)
         self.assets = AssetReads(self.rest, self._call)
+        self.consumers = ConsumerReader(reader, workspace_path, self._call)
 
     @property
     def client(self) -> Any:
@@ -234,6 +243,10 @@ class AzureWorkspace:
 
     def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
         return self.assets.list_other_data(exclude)
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        """Every schedule and the recent jobs (see `consumers`)."""
+        return self.consumers.list_consumers(since, limit)
 
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
         return self.assets.list_import_definitions()
@@ -287,9 +300,10 @@ class AzureWorkspace:
         current = submission.run(name, version, essence, dict(tags or {}))
         if current.status is JobStatus.COMPLETED:  # registered bare by the service: label it
             labels = {**essence.tags, **dict(tags or {}), FINGERPRINT_PROPERTY: essence.fingerprint}
+            auto_delete = essence.auto_delete_setting  # the SDK refuses it on an import's job
             self._call(
                 f"label data asset {name}:{version}",
-                lambda: self._write_metadata(name, version, essence.description, labels, None),
+                partial(self._label, name, version, essence.description, labels, None, auto_delete),
             )
         return current
 
@@ -301,12 +315,29 @@ class AzureWorkspace:
         tags: Mapping[str, str],
         *,
         definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
         keep = None if definition is None else {FINGERPRINT_PROPERTY: definition.fingerprint}
         self._call(
             f"update data asset {name}:{version}",
-            lambda: self._write_metadata(name, version, description, tags, keep),
+            partial(self._label, name, version, description, tags, keep, auto_delete),
         )
+
+    def _label(
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        keep: Mapping[str, str] | None,
+        auto_delete: AutoDelete | None,
+    ) -> None:
+        """A version's metadata (`labels`), then its container's copy (`containers`)."""
+        written = write_metadata(
+            self.client, self._scope(), name, version, description, tags, keep, auto_delete
+        )
+        wire = auto_delete_wire(auto_delete) if auto_delete is not None else None
+        self._write_latest(name, version, description, written, wire)
 
     def share_versions(self, source: str, name: str) -> None:
         """Each version's REST body, read and written back under ``name``: the same ``dataUri``
@@ -330,7 +361,7 @@ class AzureWorkspace:
         self.client.data._operation.create_or_update(
             name=name, version=version, body=body, **self._scope()
         )
-        self._write_latest(name, version, body.properties.description, body.properties.tags)
+        self._written(name, version, body)
 
     def _retag(
         self, name: str, version: str, change: Callable[[dict[str, str]], dict[str, str]]
@@ -339,7 +370,7 @@ class AzureWorkspace:
         body = operations.get(name=name, version=version, **self._scope())
         body.properties.tags = change(dict(body.properties.tags or {}))
         operations.create_or_update(name=name, version=version, body=body, **self._scope())
-        self._write_latest(name, version, body.properties.description, body.properties.tags)
+        self._written(name, version, body)
 
     def forget(self, kind: Kind, name: str) -> None:
         self._call(f"stop managing {kind} {name}", partial(_FORGET[kind], self, name))
@@ -351,39 +382,24 @@ class AzureWorkspace:
                 partial(self._retag, name, version.version, released),
             )
 
+    def _written(self, name: str, version: str, body: Any) -> None:
+        """A version's REST body was written back: its container's copy follows."""
+        props = body.properties
+        wire = props.get(AUTO_DELETE_FIELD)
+        self._write_latest(name, version, props.description, props.tags, wire)
+
+    def _write_latest(
+        self, name: str, version: str, description: str | None, tags: Any, wire: Any
+    ) -> None:
+        """Every write of a version's metadata ends here (see `containers.write_latest`)."""
+        scope = self._scope()
+        write_latest(self.client, self.rest, scope, name, version, description, tags, wire)
+
     def _scope(self) -> dict[str, str]:
         return {
             "resource_group_name": self.target.resource_group,
             "workspace_name": self.target.workspace,
         }
-
-    def _write_metadata(
-        self,
-        name: str,
-        version: str,
-        description: str | None,
-        tags: Mapping[str, str],
-        keep: Mapping[str, str] | None,
-    ) -> None:
-        """Read the version's REST body and write it back with new metadata: the SDK's
-        ``data.create_or_update`` would first read the MLTable file from storage (84 s to fail
-        with no route to the account) to validate a path that is not changing. The tags that
-        describe its data (`DATA_TAGS`) are kept, those in ``keep`` replacing theirs."""
-        operations = self.client.data
-        body = operations._operation.get(name=name, version=version, **self._scope())
-        kept = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
-        body.properties.description = description
-        body.properties.tags = {**dict(tags), **kept, **dict(keep or {})}
-        operations._operation.create_or_update(
-            name=name, version=version, body=body, **self._scope()
-        )
-        self._write_latest(name, version, description, body.properties.tags)
-
-    def _write_latest(
-        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
-    ) -> None:
-        """Every write of a version's tags ends here (see `containers.write_latest`)."""
-        write_latest(self.client, self.rest, self._scope(), name, version, description, tags)
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(

@@ -34,6 +34,7 @@ from reconciler.core.live import (
     ImportJob,
     JobStatus,
     LiveResource,
+    auto_delete_of,
     stored_definition,
 )
 from reconciler.core.names import normalise_datastore_path
@@ -62,6 +63,7 @@ from reconciler.core.vocabulary import (
 from reconciler.providers.azureml.arm import API_VERSIONS, items
 from reconciler.providers.azureml.schedules import schedule_from_json
 
+AUTO_DELETE_FIELD = "autoDeleteSetting"  # a data version's, kept by the service as sent
 # the service filters import runs on this: every import run, reconciler's or not (an import made
 # outside reconciler and adopted is still the run that made its version), never other jobs
 IMPORT_JOB_FILTER = MATERIALIZATION_ASSET_PROPERTY
@@ -313,6 +315,7 @@ def version_from_json(item: Mapping[str, Any]) -> AssetVersion:
         provenance=tags.provenance,
         owner=tags.owner,
         prevent_destroy=tags.prevent_destroy,
+        auto_delete=auto_delete_of(props.get(AUTO_DELETE_FIELD)),
         moved_from=raw_tags.get(MOVED_FROM_TAG),
     )
 

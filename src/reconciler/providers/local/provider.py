@@ -17,13 +17,16 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import ImportFailed, ProviderError
 from reconciler.core.essences import (
     DEFINITION_FIELDS,
     AnyEssence,
+    AutoDelete,
     ConnectionEssence,
     ImportDefinition,
     ImportEssence,
@@ -37,6 +40,8 @@ from reconciler.core.live import (
     JobStatus,
     LiveAsset,
     LiveResource,
+    auto_delete_of,
+    auto_delete_wire,
     stored_definition,
     with_job_definitions,
 )
@@ -55,10 +60,11 @@ from reconciler.core.vocabulary import (
 )
 from reconciler.core.workspace import Progress
 from reconciler.imports.base import ImportRunner, import_request
+from reconciler.providers.local.consumers import REST, list_consumers
 from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_record, staging_name
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.placement import claim, mark, refusal, unmark
-from reconciler.providers.local.store import Store, now
+from reconciler.providers.local.store import AUTO_DELETE_KEY, Store, now
 
 
 def _default_runner() -> ImportRunner:
@@ -93,13 +99,18 @@ class LocalWorkspace:
     # --- reads -------------------------------------------------------------------------------
 
     def list_resources(self, kind: Kind) -> list[LiveResource]:
+        """Job schedules (stored as their REST body) are not resources reconciler models."""
         return [
             live_resource(kind, record.name, record.body, record.system)
             for record in self.store.list_objects(kind)
+            if REST not in record.body
         ]
 
     def summarize_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         return self.list_assets(names)  # every version is at hand
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        return list_consumers(self.store, since, limit)
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         assets = []
@@ -185,6 +196,7 @@ class LocalWorkspace:
         tags: Mapping[str, str],
         *,
         definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
         current = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if current is None:
@@ -193,6 +205,9 @@ class LocalWorkspace:
         body = {**current, "description": description, "tags": {**dict(tags), **keep}}
         if definition is not None:
             body["properties"] = {**(current.get("properties") or {}), **_recorded(definition)}
+        body.pop(AUTO_DELETE_KEY, None)
+        if auto_delete is not None:
+            body[AUTO_DELETE_KEY] = auto_delete_wire(auto_delete)
         self.store.create_version(name, version, body)
 
     def share_versions(self, source: str, name: str) -> None:
@@ -245,7 +260,10 @@ class LocalWorkspace:
             MATERIALIZATION_ASSET_PROPERTY: name,
             **{k: v for k, v in (tags or {}).items() if k == OWNER_TAG},
         }
-        target = _datastore_uri(essence.path).joined(version if folder is None else folder)
+        target = _datastore_uri(essence.path)
+        if folder is None:  # the managed datastore places each run in its job's own folder
+            folder = job_id if target.service_placed else version
+        target = target.joined(folder)
         output = str(target)
         job_body = {
             **dict(job_extra or {}),
@@ -302,6 +320,11 @@ class LocalWorkspace:
                     "properties": dict(version_properties)
                     if version_properties is not None
                     else own,
+                    **(
+                        {AUTO_DELETE_KEY: auto_delete_wire(essence.auto_delete_setting)}
+                        if essence.auto_delete_setting is not None
+                        else {}
+                    ),
                 },
             )
             unmark(final)  # registered: no longer a leftover
@@ -386,6 +409,7 @@ def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
         owner=tags.owner,
         prevent_destroy=tags.prevent_destroy,
         moved_from=(body.get("tags") or {}).get(MOVED_FROM_TAG),
+        auto_delete=auto_delete_of(body.get(AUTO_DELETE_KEY)),
     )
 
 
