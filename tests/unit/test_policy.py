@@ -284,9 +284,7 @@ def test_an_engine_is_freed_on_its_own_thread_whatever_an_error_still_holds(
 
     write(
         tmp_path,
-        {
-            "policies/n.rego": "package n\nimport rego.v1\ndeny contains x if {\n  x := count(5)\n}\n"
-        },
+        {"policies/n.rego": "package n\nimport rego.v1\ndeny contains x if x := count(5)\n"},
     )
     errors: list[object] = []
     monkeypatch.setattr(sys, "unraisablehook", errors.append)
