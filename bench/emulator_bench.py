@@ -57,7 +57,8 @@ from reconciler.core.vocabulary import (
     VERSION_PROPERTY,
 )
 from reconciler.engine.apply import apply_plan
-from reconciler.engine.planner import build_plan, read_live
+from reconciler.engine.planner import build_plan
+from reconciler.engine.reading import read_live
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.providers.local.store import DATA_CONTAINER
 

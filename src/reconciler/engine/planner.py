@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 
@@ -47,6 +46,7 @@ from reconciler.engine.guards import (
 )
 from reconciler.engine.import_planner import plan_import
 from reconciler.engine.order import order
+from reconciler.engine.reading import read_live
 from reconciler.engine.refactor import (
     handled,
     handled_schedule,
@@ -58,45 +58,6 @@ from reconciler.engine.refactor import (
 )
 from reconciler.engine.targeting import Scope
 from reconciler.engine.vanished import deleted_outside
-
-_RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
-
-
-def read_live(
-    reader: WorkspaceReader,
-    import_names: Iterable[str],
-    owner: str,
-    *,
-    pinned: Iterable[str] = (),
-) -> LiveState:
-    """Every kind, the declared imports (those in ``pinned`` with every version read; the
-    others as the workspace summarizes them) and the owner's imported assets (those no longer
-    declared after the rest: usually none), read at once: against a remote workspace each is a
-    chain of page requests, and the longest chain, not their sum, should bound the time. Where
-    other assets' data is, is left unread (None): only a plan that writes a new version reads
-    it (`build_plan`)."""
-    names = sorted(import_names)
-    full = sorted(set(pinned) & set(names))
-    pool = ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 3)
-    try:
-        kinds = [pool.submit(reader.list_resources, kind) for kind in _RESOURCE_KINDS]
-        summaries = pool.submit(reader.summarize_assets, sorted(set(names) - set(full)))
-        complete = pool.submit(reader.list_assets, full) if full else None
-        imported = pool.submit(reader.list_imported_assets, owner)
-        resources = tuple(r for read in kinds for r in read.result())
-        owned = tuple(imported.result())
-        read = [*summaries.result(), *(complete.result() if complete else ())]
-        undeclared = sorted(set(owned) - set(names))  # usually none: drift, or forgotten
-        if undeclared:
-            read += reader.summarize_assets(undeclared)
-        return LiveState(
-            resources,
-            tuple(sorted(read, key=lambda a: a.name)),
-            owned,
-            None,
-        )
-    finally:  # a failed or timed-out read does not wait for the others to give up
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def build_plan(
