@@ -112,8 +112,8 @@ def test_unknown_environment_lists_the_known_ones(project: Path) -> None:
         ),
         (
             "  rawdata:\n    type: azure_blob",
-            "  RawData:\n    type: azure_blob",
-            "datastore name 'RawData' is not valid",
+            "  raw.data:\n    type: azure_blob",
+            "datastore name 'raw.data' is not valid",
         ),
     ],
 )

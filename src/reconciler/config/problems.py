@@ -50,7 +50,7 @@ def problems_of(
     problems = []
     for error in errors:
         path = _real_path(error["loc"], data)
-        if error["type"] == "union_tag_invalid":
+        if error["type"] in ("union_tag_invalid", "unknown_type"):
             path = (*path, str(error.get("ctx", {}).get("discriminator", "type")).strip("'"))
         message, hint = _message(error), None
         if error["type"] == "string_type":
