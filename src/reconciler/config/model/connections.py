@@ -284,10 +284,23 @@ class AzureAIServicesConnection(_WithApiKey):
 
     type: Literal["azure_ai_services"] = Field(description="Azure AI Services.")
     endpoint: Text = Field(description="The resource's endpoint.")
-    ai_services_resource_id: Text = Field(
-        description="The AI Services account's ARM ID (azure-ai-ml cannot read the connection "
-        "without it)."
+    ai_services_resource_id: Text | None = Field(
+        None,
+        description="The AI Services account's ARM ID; required (azure-ai-ml cannot read the "
+        "connection without it).",
     )
+
+    @model_validator(mode="after")
+    def _resource_id(self) -> Any:
+        if self.ai_services_resource_id is None:
+            raise PydanticCustomError(
+                "resource_id_missing",
+                "ai_services_resource_id is required: azure-ai-ml cannot read an AI Services "
+                "connection without it (Learn's example leaves it out); give the account's "
+                "resource ID, /subscriptions/<id>/resourceGroups/<group>/providers/"
+                "Microsoft.CognitiveServices/accounts/<name>",
+            )
+        return self
 
 
 class CognitiveConnection(_WithApiKey):
