@@ -180,6 +180,18 @@ def _made_by_the_sdk(emulator: Any, samples: list[Sample], folder: Path) -> None
             ml.datastores.create_or_update(load_datastore(source=path))
 
 
+MADE_BY_REST = (
+    "my_blobstore_ak",
+    "my_blobstore_sas",
+    "myonelake_cl",
+    "myonelake_sp",
+    "my_maas_apk",
+    "azure_sql_db_sql_auth_howto",
+    "ai_services_key",
+    "openai_versioned",
+)
+
+
 def _made_by_rest(emulator: Any) -> None:
     """The rest as the service stores what another tool sent (the bodies azure-ai-ml sends for
     the same YAML; research: connections-research.md, section 3)."""
@@ -260,6 +272,7 @@ def _made_by_rest(emulator: Any) -> None:
             "isSharedToAll": False,
         },
     }
+    assert sorted(bodies) == sorted(MADE_BY_REST)
     for name, properties in bodies.items():
         reply = call(
             emulator,
@@ -279,19 +292,7 @@ def test_published_yaml_made_by_another_tool_is_adopted_with_no_field_changed(
     folder.mkdir()
     _made_by_the_sdk(emulator, samples, folder)
     _made_by_rest(emulator)
-    made = {s.address for s in samples} | {
-        f"connection.{name}"
-        for name in (
-            "my_blobstore_ak",
-            "my_blobstore_sas",
-            "myonelake_cl",
-            "myonelake_sp",
-            "my_maas_apk",
-            "azure_sql_db_sql_auth_howto",
-            "ai_services_key",
-            "openai_versioned",
-        )
-    }
+    made = {s.address for s in samples} | {f"connection.{name}" for name in MADE_BY_REST}
     text = declared()
     harness.write(text, **{SECRET_VARIABLE: SECRET_VALUE})
     wanted = addresses(text)
