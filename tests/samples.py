@@ -3,8 +3,9 @@ each file verbatim after its first line, which names its source and commit), pas
 platform.yaml as a user would: under ``connections:`` or ``datastores:``, with its name as the
 key. Secrets are the one thing a user must change (platform.yaml takes only references), so
 each secret field's literal value becomes ``${env:...}``; placeholders such as
-``<connection-name>`` get a name. Everything else, ``$schema``, ``name`` and comments included,
-is pasted as written.
+``<connection-name>`` get a name, and the placeholder GUID ``XXXXXXXX-XXXX-...`` a GUID (a
+datastore's tenant and client IDs must be GUIDs). Everything else, ``$schema``, ``name`` and
+comments included, is pasted as written.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _SECRET_LINE = re.compile(
     r"secret_access_key|key|certificate):[^#\n]*(?P<comment>\s#.*)?$",
     re.MULTILINE,
 )
+PLACEHOLDER_GUID = "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX"
+FILLED_GUID = "00000000-0000-0000-0000-0000000000aa"
 _PLACEHOLDER = re.compile(r"^name: <[^>]+>$", re.MULTILINE)
 
 
@@ -53,6 +56,7 @@ def sample(file: str, name: str | None = None) -> Sample:
     written = _name(text)
     if name is not None and written is not None and written != name:
         text = re.sub(r"^name: .*$", f"name: {name}", text, count=1, flags=re.MULTILINE)
+    text = text.replace(PLACEHOLDER_GUID, FILLED_GUID)
     body = _SECRET_LINE.sub(
         lambda m: f"{m['indent']}{m['key']}: ${{env:{SECRET_VARIABLE}}}{m['comment'] or ''}", text
     )

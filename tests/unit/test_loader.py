@@ -32,7 +32,7 @@ def test_loads_the_globorealty_example_with_variables_filled(project: Path) -> N
     connection = config.platform.connections["snowflake_globorealty"]
     assert isinstance(connection.credentials, UsernamePassword)
     assert config.environment == "local"
-    assert connection.target.startswith("jdbc:snowflake://acme.snowflakecomputing.com/")
+    assert connection.target_value.startswith("jdbc:snowflake://acme.snowflakecomputing.com/")
     assert connection.credentials.username == "globorealty"
     assert str(connection.credentials.password) == "${env:SNOWFLAKE_PASSWORD}"
     assert config.platform.imports["raw_house_data"].type == "mltable"

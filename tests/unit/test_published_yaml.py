@@ -105,3 +105,14 @@ def test_a_secret_written_as_a_literal_is_refused_where_it_is_written(tmp_path: 
     assert problem is not None
     assert "platform.yaml:6:5: connections.just_api.api_key: this field is a secret" in problem
     assert "3232" not in problem
+
+
+def test_a_placeholder_guid_is_refused_where_it_is_written(tmp_path: Path) -> None:
+    """azureml-examples' ADLS files keep XXXXXXXX-XXXX-... for the tenant and client; the REST
+    API takes only GUIDs there (format: uuid), so reconciler refuses it before the service."""
+    item = sample("datastore-azure_data_lake_gen2-service_principal.yml")
+    text = pasted([item]).replace("00000000-0000-0000-0000-0000000000aa", "XXXXXXXX-XXXX-XXXX")
+    problem = validate(tmp_path, text)
+    assert problem is not None
+    assert "datastores.adls_gen2_example.credentials.tenant_id: this is not a GUID" in problem
+    assert "platform.yaml:11:7" in problem

@@ -267,8 +267,10 @@ CONNECTION_CREDENTIALS = {
             (("secretAccessKey", "secret_access_key"),),
         ),
         CredentialKind("api_key", "ApiKey", (), (("key", "key"),)),
-        # the REST API's WorkspaceConnectionAccountKey has `key` (azure-ai-ml 1.35 sends `sas`)
-        CredentialKind("account_key", "AccountKey", (), (("key", "account_key"),)),
+        # 2024-04-01-preview (what azure-ai-ml 1.35 sends) carries an account key as a shared
+        # access signature's `sas` (AccountKeyAuthTypeWorkspaceConnectionProperties); later
+        # api-versions have WorkspaceConnectionAccountKey's `key`
+        CredentialKind("account_key", "AccountKey", (), (("sas", "account_key"),)),
         CredentialKind("sas", "SAS", (), (("sas", "sas_token"),)),
         CredentialKind("aad", "AAD"),
         CredentialKind("none", "None"),

@@ -173,7 +173,7 @@ class DatastoreEssence(Essence):
     @classmethod
     def _storage_defaults(cls, data: Any) -> Any:
         """A datastore on a storage account has az ml's endpoint and protocol by default."""
-        kind = DATASTORE_KINDS.get(data.get("type")) if isinstance(data, dict) else None
+        kind = DATASTORE_KINDS.get(str(data.get("type"))) if isinstance(data, dict) else None
         if kind is None or not kind.storage_account:
             return data
         return {

@@ -5,9 +5,11 @@ identity-based access. The types each datastore type takes: `DATASTORE_TYPE_CRED
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -44,10 +46,28 @@ class SasCredentials(Strict):
     sas_token: Secret = Field(description="Shared access signature: ${env:NAME}.")
 
 
+def _guid(value: str) -> str:
+    """The REST API types a datastore's tenant and client IDs as UUIDs (format: uuid)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "guid",
+            "this is not a GUID (8-4-4-4-12 hexadecimal digits); the service takes only the "
+            "tenant's or application's ID here",
+        ) from None
+    if len(value) != 36:
+        raise PydanticCustomError("guid", "write the GUID as 8-4-4-4-12 hexadecimal digits")
+    return value
+
+
+Guid = Annotated[Text, AfterValidator(_guid)]
+
+
 class ServicePrincipalCredentials(Strict):
     kind: ClassVar[str] = "service_principal"
-    tenant_id: Text = Field(description="Entra ID tenant ID.")
-    client_id: Text = Field(description="Application (client) ID.")
+    tenant_id: Guid = Field(description="Entra ID tenant ID (a GUID).")
+    client_id: Guid = Field(description="Application (client) ID (a GUID).")
     client_secret: Secret = Field(description="Client secret: ${env:NAME}.")
     authority_url: Text = Field(DEFAULT_AUTHORITY, description="Authority.")
     resource_url: Text | None = Field(None, description="The resource the token is for.")
@@ -55,8 +75,8 @@ class ServicePrincipalCredentials(Strict):
 
 class CertificateCredentials(Strict):
     kind: ClassVar[str] = "certificate"
-    tenant_id: Text = Field(description="Entra ID tenant ID.")
-    client_id: Text = Field(description="Application (client) ID.")
+    tenant_id: Guid = Field(description="Entra ID tenant ID (a GUID).")
+    client_id: Guid = Field(description="Application (client) ID (a GUID).")
     thumbprint: Text = Field(description="The certificate's thumbprint.")
     certificate: Secret = Field(description="The certificate: ${env:NAME}.")
     authority_url: Text = Field(DEFAULT_AUTHORITY, description="Authority.")

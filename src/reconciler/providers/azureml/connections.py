@@ -3,10 +3,10 @@ connection a GET body describes.
 
 Connections are written as REST bodies through azure-ai-ml's own HTTP pipeline (`reads.RestReader`
 sends them), not through its entities: for every type the body is the one azure-ai-ml 1.35
-sends for the same YAML, but for three of its quirks, which the REST specification settles: the
-category in the service's spelling (``AzureOpenAI``, not ``AzureOpenAi``), an account key under
-``key`` (azure-ai-ml sends a Blob connection's account key as ``sas``), and no ``null`` metadata
-(azure-ai-ml sends ``ApiVersion: null`` for an Azure OpenAI connection without one). Which
+sends for the same YAML (api-version 2024-04-01-preview), but for two of its quirks: the category
+in the service's spelling (``AzureOpenAI``, not ``AzureOpenAi``), and no ``null`` metadata
+(azure-ai-ml sends ``ApiVersion: null`` for an Azure OpenAI connection without one); and without
+the warnings its entities print. Which
 fields each type and credential has is the shared vocabulary's (`reconciler.core.connection_kinds`).
 
 Reading, the service returns no credentials at all (not even a user name): the non-secret ones

@@ -4,10 +4,13 @@ Blob, ADLS Gen2, file-share, ADLS Gen1 and OneLake datastores, with every creden
 (account key, SAS, service principal, certificate, none), are stored as the essences the local
 provider reads, their secrets kept apart (`reconciler.core.vocabulary` names the fields).
 Answers strip the secrets and keep the credentials' non-secret fields (a service principal's or
-certificate's ids), as the service does; the system datastores answer ``tags: null``.
+certificate's ids), as the service does; the system datastores answer ``tags: null``. A tenant
+or client ID that is not a GUID is refused (the specification's format: uuid).
 """
 
 from __future__ import annotations
+
+import uuid
 
 from reconciler.core.vocabulary import (
     DATASTORE_CREDENTIALS,
@@ -49,6 +52,9 @@ def datastore_from_rest(body: JSON, *, strict: bool = True) -> tuple[JSON, dict[
         raise bad_request(
             f"Datastore credentials of type {cred_type} need '{cred_kind.secret[0][0]}'."
         )
+    for field in _GUIDS:
+        if rest_creds.get(field) is not None and not _is_guid(rest_creds[field]):
+            raise bad_request(f"Datastore credentials: '{field}' is not a valid GUID.")
     credentials: JSON = {"type": cred_kind.name}
     credentials.update(
         {o: rest_creds[t] for t, o in cred_kind.plain if rest_creds.get(t) is not None}
@@ -72,6 +78,16 @@ def datastore_from_rest(body: JSON, *, strict: bool = True) -> tuple[JSON, dict[
             "name": _required(artifact, "artifactName"),
         }
     return store_body, secrets
+
+
+_GUIDS = ("tenantId", "clientId")  # format: uuid in the REST specification
+
+
+def _is_guid(value: object) -> bool:
+    try:
+        return isinstance(value, str) and len(value) == 36 and bool(uuid.UUID(value))
+    except ValueError:
+        return False
 
 
 def _required(props: JSON, key: str) -> str:
