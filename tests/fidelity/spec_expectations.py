@@ -82,6 +82,10 @@ CONTRACT_PREFIXES: dict[str, str] = {
     f"{_CONN}Create 200 $.properties.category: ": _S7,
     f"{_CONN}Get 200 $.properties.category: ": _S7,
     f"{_CONN}List 200 $.value[*].properties.category: ": _S7,
+    "DataVersions_CreateOrUpdate 200 $.properties.autoDeleteSetting: ": _S6,
+    "DataVersions_CreateOrUpdate 201 $.properties.autoDeleteSetting: ": _S6,
+    "DataVersions_Get 200 $.properties.autoDeleteSetting: ": _S6,
+    "DataVersions_List 200 $.value[*].properties.autoDeleteSetting: ": _S6,
 }
 # spec example (path under tests/fidelity/spec/) -> why the emulator's answer differs
 _DS = (
