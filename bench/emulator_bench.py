@@ -12,6 +12,12 @@ one list needs, times the latency. Then a naive loop that GETs each declared res
 Targets (issue 9): reading time at most 2x the bound and at least 20x faster than the naive
 loop, and flat as the history grows.
 
+Then, per history size, what a plan that changes data adds to find its consumers
+(`WorkspaceReader.list_consumers`: every schedule and the jobs of the last 30 days, at most 200):
+the history's jobs are all recent here (the last 20 days), the worst case for the window, so
+only the count bounds the read. Target (issue 22): requests and time flat as the history grows,
+at most ceil(200 / page size) pages of jobs.
+
 Run: `python bench/emulator_bench.py` (or `make bench`); `--history 0,20000 --no-naive` for a
 quick look.
 """
@@ -30,6 +36,7 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +155,8 @@ def converge(root: Path, desired: DesiredState) -> None:
 
 
 def add_history(root: Path, start: int, stop: int) -> None:
-    """Unrelated finished pipeline jobs (training runs), written straight to the store."""
+    """Unrelated finished pipeline jobs (training runs), written straight to the store, one a
+    minute over the last days (all inside a consumer window of 30 days)."""
     body = json.dumps(
         {
             "rest": {
@@ -164,15 +172,23 @@ def add_history(root: Path, start: int, stop: int) -> None:
             }
         }
     )
-    rows = [(f"train_{i:06d}", body) for i in range(start, stop)]
+    now = datetime.now(UTC)
+    rows = [
+        (f"train_{i:06d}", body, _stamp(now - timedelta(minutes=i + 60)))
+        for i in range(start, stop)
+    ]
     workspace = LocalWorkspace(root)
     with workspace.store.transaction() as db:
         db.executemany(
             "INSERT INTO jobs (id, asset, version, body, status, created_at) "
-            "VALUES (?, '', '', ?, 'Completed', '2023-06-01T00:00:00.000Z')",
+            "VALUES (?, '', '', ?, 'Completed', ?)",
             rows,
         )
     workspace.close()
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -247,6 +263,20 @@ def measure_reads(
     return best
 
 
+def measure_consumers(served: Served, workspace: Any, runs: int) -> dict[str, Any]:
+    """What a plan with a data change adds: the schedules and recent jobs, best of ``runs``."""
+    best: dict[str, Any] = {}
+    for _ in range(runs):
+        served.admin("DELETE", "stats")
+        started, cpu = time.perf_counter(), time.process_time()
+        found = workspace.list_consumers(datetime.now(UTC) - timedelta(days=30), 200)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        stats = served.admin("GET", "stats")
+        if not best or seconds < best["seconds"]:
+            best = {"seconds": seconds, "cpu": cpu, "stats": stats, "jobs": len(found.jobs)}
+    return best
+
+
 def naive(served: Served, desired: DesiredState, workspace: Any) -> tuple[float, int]:
     ml = workspace.client
     served.admin("DELETE", "stats")
@@ -291,6 +321,7 @@ def main() -> None:
             workspace = open_workspace(desired.workspace, credential=FakeCredential())
             assert not build_plan(desired, workspace).has_changes, "should be converged"
             rows = []
+            consumer_rows: list[tuple[int, dict[str, Any]]] = []
             made = 0
             for size in history:
                 add_history(root, made, size)
@@ -304,6 +335,7 @@ def main() -> None:
                     "import jobs": sum(len(a.jobs) for a in live.assets),
                 }
                 rows.append((size, result, latency_bound(counts)))
+                consumer_rows.append((size, measure_consumers(served, workspace, args.runs)))
             naive_row = None if args.no_naive else naive(served, desired, workspace)
         finally:
             served.process.terminate()
@@ -322,6 +354,19 @@ def main() -> None:
         print(
             f"| {size:,} | {result['seconds']:.2f} | {result['cpu']:.2f} | {bound:.2f} ({chain}) | "
             f"{result['seconds'] / bound:.1f}x | {stats['requests']} | {stats['round_trips']} |"
+        )
+    pages = math.ceil(200 / PAGE_SIZE)
+    print(
+        f"\nconsumers (every schedule; jobs of the last 30 days, at most 200: at most {pages} "
+        "pages of jobs):\n"
+    )
+    print("| jobs in history | reading s | client CPU s | jobs read | requests | round trips |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for size, found in consumer_rows:
+        stats = found["stats"]
+        print(
+            f"| {size:,} | {found['seconds']:.2f} | {found['cpu']:.2f} | {found['jobs']} | "
+            f"{stats['requests']} | {stats['round_trips']} |"
         )
     if naive_row is not None:
         seconds, requests = naive_row

@@ -20,6 +20,8 @@ import click
 from reconciler.cli.options import (
     apply_options,
     common,
+    consumer_options,
+    consumer_window,
     env_option,
     out_path,
     plan_options,
@@ -84,6 +86,7 @@ def schema() -> None:
 @env_option
 @out_path
 @plan_options
+@consumer_options
 @scope_options
 def plan(
     environment: str | None,
@@ -93,6 +96,9 @@ def plan(
     prune: bool,
     check_sources: bool,
     no_secrets: bool,
+    consumers: bool | None,
+    consumer_days: int | None,
+    consumer_jobs: int | None,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
 ) -> None:
@@ -112,6 +118,7 @@ def plan(
         targets=targets,
         replace=replace,
         check_sources_too=check_sources,
+        consumers=consumer_window(desired.consumers, consumers, consumer_days, consumer_jobs),
     )
     here.out(render_plan(planned.plan, fmt, here))
     if planned.sources is not None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from reconciler.cli.session import Session
+
+if TYPE_CHECKING:  # pydantic stays out of --help
+    from reconciler.core.consumers import ConsumerWindow
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRUNE_HELP = "Delete managed resources no longer declared."
@@ -116,6 +119,48 @@ def scope_options(func: F) -> F:
         help="Plan only this resource (KIND.NAME) and what it depends on. Repeatable.",
     )(func)
     return func
+
+
+def consumer_options(func: F) -> F:
+    """Who consumes what a plan changes (settings.consumers gives the defaults)."""
+    func = click.option(
+        "--consumer-jobs",
+        type=click.IntRange(0, 5000),
+        default=None,
+        metavar="N",
+        help="Consumers: read at most N recent jobs, newest first (default 200).",
+    )(func)
+    func = click.option(
+        "--consumer-days",
+        type=click.IntRange(1, 3650),
+        default=None,
+        metavar="DAYS",
+        help="Consumers: read the jobs of the last DAYS days (default 30).",
+    )(func)
+    func = click.option(
+        "--consumers/--no-consumers",
+        "consumers",
+        default=None,
+        help="List the schedules and recent jobs that read what the plan changes (a data "
+        "asset's new version, a datastore or connection deleted or replaced). Default: on, "
+        "or settings.consumers.enabled.",
+    )(func)
+    return func
+
+
+def consumer_window(
+    settings: ConsumerWindow | None, wanted: bool | None, days: int | None, jobs: int | None
+) -> ConsumerWindow | None:
+    """The window the flags ask for, over platform.yaml's settings (None: not looked for)."""
+    from reconciler.core.consumers import ConsumerWindow
+
+    if wanted is False or (wanted is None and settings is None):
+        return None
+    base = settings or ConsumerWindow()
+    return ConsumerWindow(
+        days=days if days is not None else base.days,
+        jobs=jobs if jobs is not None else base.jobs,
+    )
 
 
 def out_path(func: F) -> F:

@@ -25,6 +25,7 @@ from reconciler.config.problems import by_location
 from reconciler.config.refactoring import moves, removals
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.connection_kinds import API_KEY, CONNECTION_CREDENTIALS
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
 from reconciler.core.errors import (
     INVALID,
@@ -92,7 +93,13 @@ def from_config(
         project=platform.project,
         moves=moves(config),
         removals=removals(config),
+        consumers=_consumers(platform),
     )
+
+
+def _consumers(platform: Platform) -> ConsumerWindow | None:
+    wanted = platform.settings.consumers
+    return ConsumerWindow(days=wanted.days, jobs=wanted.jobs) if wanted.enabled else None
 
 
 def _target(platform: Platform, project_dir: Path) -> WorkspaceTarget:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.errors import FieldPath, Position, Problem, dotted
 from reconciler.core.essences import AnyEssence, ImportEssence, Kind, address, narrow
 from reconciler.core.secrets import SecretRef, SecretValues
@@ -150,6 +151,7 @@ class DesiredState:
     project: str = ""  # ownership scope: the project's name (defaults to its folder name)
     moves: tuple[Move, ...] = ()
     removals: tuple[Removal, ...] = ()
+    consumers: ConsumerWindow | None = field(default_factory=ConsumerWindow)  # None: off
 
     def of_kind(self, kind: Kind) -> list[DesiredResource]:
         return [r for r in self.resources if r.kind is kind]

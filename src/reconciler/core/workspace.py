@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from reconciler.core.consumers import LiveConsumers
 from reconciler.core.essences import (
     AnyEssence,
     AutoDelete,
@@ -53,6 +55,12 @@ class WorkspaceReader(Protocol):
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
         """Every data asset an import made (by anyone), with the definition of the latest
         completed run that made it: what ``reconcile export`` recovers imports from."""
+        ...
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        """Every schedule (of any action: import, command or pipeline job), and the jobs (of any
+        type) submitted since ``since``, newest first, at most ``limit`` of them: a read whose
+        cost does not grow with the workspace's history."""
         ...
 
 

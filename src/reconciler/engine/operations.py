@@ -13,8 +13,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredState
 from reconciler.core.errors import ReconcileError
 from reconciler.core.essences import Kind
@@ -51,9 +53,20 @@ def plan(
     replace: Iterable[str] = (),
     check_sources_too: bool = False,
     runners: Runners = default_runner,
+    consumers: ConsumerWindow | None = None,
+    now: datetime | None = None,
 ) -> Planned:
-    """``reconcile plan``: the plan, and (``check_sources_too``) what its sources answer."""
-    made = build_plan(desired, reader, prune=prune, targets=targets, replace=replace)
+    """``reconcile plan``: the plan, with (``consumers``) the schedules and recent jobs that
+    read what it changes, and (``check_sources_too``) what its sources answer."""
+    made = build_plan(
+        desired,
+        reader,
+        prune=prune,
+        targets=targets,
+        replace=replace,
+        consumers=consumers,
+        now=now,  # the consumers' clock: the window and the schedules' next runs
+    )
     report = check_sources(made, desired, runners) if check_sources_too else None
     return Planned(made, report)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import PLAN_REFUSED, ConfigError, Problem
 from reconciler.core.essences import Kind, address
@@ -27,6 +29,7 @@ from reconciler.core.plan import (
 )
 from reconciler.core.secrets import SecretHasher
 from reconciler.core.workspace import WorkspaceReader
+from reconciler.engine.consumers import with_consumers
 from reconciler.engine.diff import diff_specs, flatten, secret_change
 from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
@@ -91,15 +94,18 @@ def build_plan(
     hasher: SecretHasher | None = None,
     targets: Iterable[str] = (),
     replace: Iterable[str] = (),
+    consumers: ConsumerWindow | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """The plan for ``desired`` against what ``reader`` reads. ``targets`` limits it to those
     addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
-    version of unchanged imports (or a delete + create of other resources)."""
+    version of unchanged imports (or a delete + create of other resources); ``consumers``:
+    also read who consumes what the plan changes (`reconciler.engine.consumers`)."""
     imports = {r.name for r in desired.of_kind(Kind.IMPORT)}
     imports |= {m.old for m in desired.moves if m.kind is Kind.IMPORT}
     imports |= {r.name for r in desired.removals if r.kind is Kind.IMPORT}
     live = read_live(reader, imports, desired.owner)
-    return plan_against(
+    made = plan_against(
         desired,
         live,
         reader.describe(),
@@ -108,6 +114,9 @@ def build_plan(
         targets=targets,
         replace=replace,
     )
+    if consumers is None:
+        return made
+    return with_consumers(made, reader, live, consumers, now)
 
 
 def plan_against(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from reconciler.core.essences import Kind
@@ -241,3 +242,18 @@ def not_converged_note(plan: Plan) -> str | None:
     if not running:
         return None
     return f"Not converged yet: {', '.join(running)} still running (apply --wait waits for it)."
+
+
+_PUNCTUATION = re.compile(r"([\\`*_\[\]|])")  # code, emphasis, links and images, cells
+_ZERO_WIDTH = "\u200b"
+
+
+def escape_markdown(text: str, *, in_html: bool = False) -> str:
+    """A value from a workspace or a plan, safe as text in a GitHub comment: no HTML (``<img>``
+    comes out as text), no mention or team ping (``@org/team`` gets a zero-width space after
+    the ``@``), and, in markdown (not inside an HTML block such as ``<summary>``, where markdown
+    is not read), no link, emphasis, code or table cell boundary; one line."""
+    flat = " ".join(text.split())
+    escaped = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = escaped.replace("@", "@" + _ZERO_WIDTH)
+    return escaped if in_html else _PUNCTUATION.sub(r"\\\1", escaped)

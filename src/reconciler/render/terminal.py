@@ -19,6 +19,7 @@ from reconciler.render.common import (
     targeted_note,
     visible,
 )
+from reconciler.render.consumers import consumer_lines
 
 _STYLES = {
     Action.CREATE: "green",
@@ -46,6 +47,8 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             out.append(f"      {line}\n")
         for line in context_lines(change):
             out.append(f"      {line}\n", style="dim")
+        for line in consumer_lines(plan, change):
+            out.append(f"      {line}\n", style="bold" if change.consumers else "dim")
     unchanged = len(plan.resource_changes) - len(shown)
     if shown:
         out.append("\n")

@@ -22,6 +22,7 @@ from reconciler.config.model.fields import (
 )
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.refactoring import Moved, Removed, refactoring_field
+from reconciler.core.consumers import DEFAULT_DAYS, DEFAULT_JOBS
 from reconciler.core.limits import (
     MAX_FOLDER,
 )
@@ -55,10 +56,34 @@ class AzureWorkspace(Strict):
 Workspace = Annotated[LocalWorkspace | AzureWorkspace, Field(discriminator="provider")]
 
 
+class Consumers(Strict):
+    """Who consumes what a plan changes: every schedule, and the recent jobs of a window."""
+
+    enabled: bool = Field(
+        True,
+        description="List the schedules and recent jobs that read a data asset getting a new "
+        "version (or archived), or a datastore or connection deleted or replaced (like "
+        "--no-consumers when false).",
+    )
+    days: int = Field(
+        DEFAULT_DAYS, ge=1, le=3650, description="Recent jobs: those of the last N days."
+    )
+    jobs: int = Field(
+        DEFAULT_JOBS,
+        ge=0,
+        le=5000,
+        description="Recent jobs: at most N, newest first (bounds what a plan reads).",
+    )
+
+
 class Settings(Strict):
     prune: bool = Field(
         False,
         description="Delete managed resources that are no longer declared (like --prune).",
+    )
+    consumers: Consumers = Field(
+        default_factory=Consumers,
+        description="Consumers in plans: schedules and recent jobs reading what changes.",
     )
 
 

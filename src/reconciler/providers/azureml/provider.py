@@ -24,11 +24,13 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import ProviderError
 from reconciler.core.essences import (
     AnyEssence,
@@ -60,6 +62,7 @@ from reconciler.core.workspace import Progress
 from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.client import ml_client
 from reconciler.providers.azureml.connections import connection_body
+from reconciler.providers.azureml.consumers import ConsumerReader
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.labels import write_metadata
 from reconciler.providers.azureml.lock import account_url, blob_lease
@@ -200,6 +203,7 @@ class AzureWorkspace:
             f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
         )
         self.rest: RestReader = RestReader(self.client, workspace_path)
+        self.consumers = ConsumerReader(self.client, workspace_path, self._call)
         self._reads_lock = threading.Lock()
         self._reads: dict[str, Future[Any]] = {}
 
@@ -302,6 +306,10 @@ class AzureWorkspace:
                 if run.asset not in skip and run.job.active and run.job.output
             ]
         return found
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        """Every schedule and the recent jobs (see `consumers`)."""
+        return self.consumers.list_consumers(since, limit)
 
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
         found: dict[str, ImportDefinition] = self._call(

@@ -17,9 +17,11 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import ImportFailed, ProviderError
 from reconciler.core.essences import (
     DEFINITION_FIELDS,
@@ -58,6 +60,7 @@ from reconciler.core.vocabulary import (
 )
 from reconciler.core.workspace import Progress
 from reconciler.imports.base import ImportRunner, import_request
+from reconciler.providers.local.consumers import REST, list_consumers
 from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_record, staging_name
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.placement import claim, mark, refusal, unmark
@@ -96,10 +99,15 @@ class LocalWorkspace:
     # --- reads -------------------------------------------------------------------------------
 
     def list_resources(self, kind: Kind) -> list[LiveResource]:
+        """Job schedules (stored as their REST body) are not resources reconciler models."""
         return [
             live_resource(kind, record.name, record.body, record.system)
             for record in self.store.list_objects(kind)
+            if REST not in record.body
         ]
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        return list_consumers(self.store, since, limit)
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         assets = []

@@ -22,6 +22,7 @@ from reconciler_testing.emulator import schedule_mapping as sm
 from reconciler_testing.emulator.job_mapping import JobQuery
 from reconciler_testing.emulator.jobs import ImportJobs
 from reconciler_testing.emulator.lro import Operations
+from reconciler_testing.emulator.other_jobs import is_import
 from reconciler_testing.emulator.protocol import (
     JSON,
     Request,
@@ -256,10 +257,26 @@ class Handlers:
         return Response(200, job)
 
     def job_put(self, req: Request, name: str) -> Response:
-        created, job = self.jobs.submit(name, req.json_body())
+        body = req.json_body()
+        submit = self.jobs.submit if is_import(body) else self.jobs.keep
+        created, job = submit(name, body)
         if not created:
             return Response(200, job)
         return Response(201, job, {"Location": _location(req)})
+
+    # --- components (what pipeline jobs' steps run; kept, never run) --------------------------
+
+    def component_get(self, req: Request, name: str, version: str) -> Response:
+        record = self._record("component", f"{name}:{version}", _component_missing(name, version))
+        return Response(200, _component(self.scope, name, version, record))
+
+    def component_put(self, req: Request, name: str, version: str) -> Response:
+        check_name("component", name)
+        props = m.properties_of(req.json_body())
+        created = self._put("component", f"{name}:{version}", props, {})
+        record = self._record("component", f"{name}:{version}", _component_missing(name, version))
+        answer = _component(self.scope, name, version, record)
+        return Response(201 if created else 200, answer, {"Location": _location(req)})
 
     # --- schedules ---------------------------------------------------------------------------
 
@@ -274,7 +291,7 @@ class Handlers:
         records = [
             r
             for r in self.store.list_objects("schedule")
-            if view == "All" or bool(r.body.get("enabled", True)) == (view == "EnabledOnly")
+            if view == "All" or sm.enabled(r) == (view == "EnabledOnly")
         ]
         return paged(
             req, records, self.settings.page_size, lambda r: sm.schedule_to_rest(self.scope, r)
@@ -285,7 +302,8 @@ class Handlers:
         return Response(200, sm.schedule_to_rest(self.scope, record))
 
     def schedule_put(self, req: Request, name: str) -> Response:
-        created = self._put("schedule", name, sm.schedule_from_rest(req.json_body()), {})
+        body = sm.schedule_from_rest(req.json_body())
+        created = self._put("schedule", name, body, {})
         record = self._record("schedule", name, self.schedule_missing(name))
         if self.settings.lro == "sync":
             body = sm.schedule_to_rest(self.scope, record, put_answer="Succeeded")
@@ -314,6 +332,27 @@ class Handlers:
         if self.operations.poll(op_id) is None:
             raise not_found(f"Operation {op_id} not found.")
         return Response(204, empty=True)
+
+
+def _component_missing(name: str, version: str) -> str:
+    return f"Could not find component {name} version {version}."
+
+
+def _component(scope: m.Scope, name: str, version: str, record: Record) -> JSON:
+    """A component version as stored (its spec verbatim), with the service's envelope."""
+    props = {
+        "description": None,
+        "tags": {},
+        "properties": {},
+        "isArchived": False,
+        "isAnonymous": False,
+        **record.body,
+    }
+    return {
+        **scope.resource(f"components/{name}/versions/{version}", version, "components/versions"),
+        "properties": props,
+        "systemData": m.system_data(record.created_at, record.updated_at),
+    }
 
 
 def _api(req: Request) -> str:

@@ -25,6 +25,7 @@ _NAME_RULES = {
     ),
     "datastore": (DATASTORE_NAME, "letters, digits, '-' or '_', starting with a letter or digit"),
     "data asset": (ASSET_NAME, "letters, digits, '-', '_' or '.', starting with a letter or digit"),
+    "component": (ASSET_NAME, "letters, digits, '-', '_' or '.', starting with a letter or digit"),
 }
 # minute, hour, day of month, month, day of week: (lowest, highest, names)
 _CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
