@@ -74,7 +74,7 @@ def test_store_keeps_user_name_and_secrets_apart(ml: Any, emulator: Emulator) ->
     try:
         record = store.get("connection", "sf_conn")
         assert record is not None
-        assert {k: v for k, v in record.body.items() if k != "rest"} == {
+        assert {k: v for k, v in record.body.items() if k != "as_sent"} == {
             "type": "snowflake",
             "target": TARGET,
             "credentials": {"type": "username_password", "username": "loader"},

@@ -4,13 +4,13 @@ The service keeps what it is sent and answers it back: ``metadata`` exactly as s
 included), ``isSharedToAll`` as sent, the category and authType matched case-insensitively and
 answered in its own casing (``AzureOpenAi`` comes back ``AzureOpenAI``), ``credentials`` null on
 every read and the whole object only from ``listsecrets``. So a connection written through the
-API is stored with its properties verbatim (``rest``) and its credentials as one secret.
+API is stored with its properties verbatim (``as_sent``) and its credentials as one secret.
 
 Beside them the store holds the connection as the embedded workspace reads it (so the local
 provider and the import runners see the same workspace): for a type and credential kind the
 vocabulary knows (`reconciler.core.connection_kinds`), its type, target, non-secret credential
 fields, the metadata the service defines for the type as fields, the rest as tags, and each
-secret field apart. A connection the embedded workspace wrote (no ``rest``) is answered from
+secret field apart. A connection the embedded workspace wrote (no ``as_sent``) is answered from
 those fields, as the service would answer the body that makes them.
 """
 
@@ -31,8 +31,8 @@ from reconciler.providers.local.store import Record
 from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
 from reconciler_testing.emulator.protocol import JSON, bad_request
 
-VERBATIM = "rest"  # store body key: the properties as sent (but the credentials)
-VERBATIM_SECRET = "rest.credentials"  # secrets key: the credentials object as sent, as JSON
+VERBATIM = "as_sent"  # store body key: the properties as sent (but the credentials)
+VERBATIM_SECRET = "as_sent.credentials"  # secrets key: the credentials object as sent (JSON)
 # answered on every connection, unless it was sent another value
 _ANSWERED: JSON = {"expiryTime": None, "isSharedToAll": True, "sharedUserList": []}
 _NOT_KEPT = ("credentials", "expiryTime")  # the service answers expiryTime null whatever it got
