@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import load
-from reconciler.config.model.connections import UsernamePassword
+from reconciler.config.model.connection_credentials import UsernamePassword
 from reconciler.config.model.datastores import AzureBlobDatastore
 from reconciler.config.model.imports import DatabaseSource
 from reconciler.core.errors import ConfigError, ReconcileError

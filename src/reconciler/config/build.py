@@ -16,7 +16,8 @@ from pydantic import BaseModel
 
 from reconciler.config.leaks import value_problems
 from reconciler.config.loader import LoadedConfig, load
-from reconciler.config.model.connections import AnyConnection, credential_type
+from reconciler.config.model.connection_credentials import credential_type
+from reconciler.config.model.connections import AnyConnection
 from reconciler.config.model.datastores import AnyDatastoreCredentials
 from reconciler.config.model.fields import Lifecycle
 from reconciler.config.model.imports import DataImport

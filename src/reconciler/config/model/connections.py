@@ -27,6 +27,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from reconciler.config.model.connection_credentials import (
+    AnyCredentials,
+    ConnectionCredentials,
+    credential_type,
+)
 from reconciler.config.model.fields import (
     Lifecycle,
     Strict,
@@ -36,10 +41,8 @@ from reconciler.config.model.fields import (
 )
 from reconciler.config.model.secretrefs import Secret
 from reconciler.core.connection_kinds import (
-    CONNECTION_CREDENTIALS,
     CONNECTION_KINDS,
     CONNECTION_TYPE_ALIASES,
-    CREDENTIAL_TYPE_ALIASES,
     ONE_LAKE_LAKEHOUSE,
     CognitiveConnectionType,
     ConnectionKind,
@@ -48,118 +51,6 @@ from reconciler.core.connection_kinds import (
     ServerlessConnectionType,
     TargetConnectionType,
 )
-
-# --- credentials -------------------------------------------------------------------------------
-
-
-class PatCredentials(Strict):
-    type: Literal["pat"] = Field(description="Personal access token.")
-    pat: Secret = Field(description="The token: ${env:NAME}.")
-
-
-class UsernamePassword(Strict):
-    type: Literal["username_password", "sql_auth"] = Field(
-        description="User name and password (sql_auth: the same, as Learn's Azure SQL page writes)."
-    )
-    username: Text = Field(description="User name.")
-    password: Secret = Field(description="Password, as a secret reference: ${env:NAME}.")
-
-
-class ManagedIdentityCredentials(Strict):
-    type: Literal["managed_identity"] = Field(description="A managed identity.")
-    client_id: Text = Field(description="The identity's client ID.")
-    resource_id: Text = Field(description="The identity's resource ID.")
-
-
-class ServicePrincipalCredentials(Strict):
-    type: Literal["service_principal"] = Field(description="An Entra ID service principal.")
-    tenant_id: Text = Field(description="Entra ID tenant ID.")
-    client_id: Text = Field(description="Application (client) ID.")
-    client_secret: Secret = Field(description="Client secret: ${env:NAME}.")
-
-
-class AccessKey(Strict):
-    type: Literal["access_key"] = Field(description="Access key (S3).")
-    access_key_id: Text = Field(description="Access key ID.")
-    secret_access_key: Secret = Field(description="Secret access key: ${env:NAME}.")
-
-
-class ApiKeyCredentials(Strict):
-    type: Literal["api_key"] = Field(description="An API key.")
-    key: Secret = Field(description="The key: ${env:NAME}.")
-
-
-class AccountKeyCredentials(Strict):
-    type: Literal["account_key"] = Field(
-        "account_key", description="Storage account key (Learn's Blob page omits the type)."
-    )
-    account_key: Secret = Field(description="The account key: ${env:NAME}.")
-
-
-class SasCredentials(Strict):
-    type: Literal["sas"] = Field("sas", description="Shared access signature.")
-    sas_token: Secret = Field(description="The SAS token: ${env:NAME}.")
-
-
-class EntraCredentials(Strict):
-    type: Literal["aad"] = Field(description="The caller's Entra ID identity.")
-
-
-class NoCredentials(Strict):
-    type: Literal["none"] = Field(description="No credentials.")
-
-
-def _credential_type(value: Any) -> str | None:
-    """The credential type: its ``type`` (``sql_auth`` is ``username_password``), or, for the
-    Blob shapes Learn writes without one, told by the field it holds."""
-    given = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    if given is None and isinstance(value, dict):
-        if "account_key" in value:
-            given = "account_key"
-        elif "sas_token" in value:
-            given = "sas"
-    if not isinstance(given, str):
-        return None
-    return "credentials:" + CREDENTIAL_TYPE_ALIASES.get(given, given)
-
-
-ConnectionCredentials = Annotated[
-    Annotated[PatCredentials, Tag("credentials:pat")]
-    | Annotated[UsernamePassword, Tag("credentials:username_password")]
-    | Annotated[ManagedIdentityCredentials, Tag("credentials:managed_identity")]
-    | Annotated[ServicePrincipalCredentials, Tag("credentials:service_principal")]
-    | Annotated[AccessKey, Tag("credentials:access_key")]
-    | Annotated[ApiKeyCredentials, Tag("credentials:api_key")]
-    | Annotated[AccountKeyCredentials, Tag("credentials:account_key")]
-    | Annotated[SasCredentials, Tag("credentials:sas")]
-    | Annotated[EntraCredentials, Tag("credentials:aad")]
-    | Annotated[NoCredentials, Tag("credentials:none")],
-    Discriminator(
-        _credential_type,
-        custom_error_type="unknown_type",
-        custom_error_message="unknown credentials type; expected one of: "
-        + ", ".join(CONNECTION_CREDENTIALS)
-        + " (Blob credentials may leave it out: account_key or sas_token tells)",
-    ),
-]
-AnyCredentials = (
-    PatCredentials
-    | UsernamePassword
-    | ManagedIdentityCredentials
-    | ServicePrincipalCredentials
-    | AccessKey
-    | ApiKeyCredentials
-    | AccountKeyCredentials
-    | SasCredentials
-    | EntraCredentials
-    | NoCredentials
-)
-
-
-def credential_type(credentials: AnyCredentials) -> str:
-    """Its credential type in `CONNECTION_CREDENTIALS` (``sql_auth`` is ``username_password``)."""
-    return CREDENTIAL_TYPE_ALIASES.get(credentials.type, credentials.type)
-
 
 # --- the shapes --------------------------------------------------------------------------------
 
