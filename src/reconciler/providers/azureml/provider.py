@@ -28,6 +28,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import ProviderError
@@ -60,6 +61,7 @@ from reconciler.core.vocabulary import (
 from reconciler.core.workspace import Progress
 from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.client import ml_client
+from reconciler.providers.azureml.connections import connection_body
 from reconciler.providers.azureml.consumers import ConsumerReader
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.labels import write_metadata
@@ -84,7 +86,7 @@ class _KindOps:
 
     list: Callable[[AzureWorkspace], list[LiveResource]]  # JSON (`reads`) or SDK entities
     build: Callable[[str, AnyEssence, Mapping[str, str], Mapping[str, str]], Any]
-    write: Callable[[Any, Any], Any]
+    write: Callable[[AzureWorkspace, str, Any], Any]  # (workspace, name, what build made)
     delete: Callable[[Any, str], Any]
 
 
@@ -121,10 +123,14 @@ def _delete_schedule(ml: Any, name: str) -> Any:
 _KINDS: Mapping[Kind, _KindOps] = {
     Kind.CONNECTION: _KindOps(
         list=lambda workspace: workspace.rest.connections(),
-        build=lambda name, essence, secrets, tags: mapping.connection_entity(
-            name, narrow(essence, ConnectionEssence), secrets, tags
+        build=lambda _name, essence, secrets, tags: connection_body(
+            narrow(essence, ConnectionEssence), secrets, tags
         ),
-        write=lambda ml, entity: ml.connections.create_or_update(entity),
+        write=lambda workspace, name, body: workspace.rest.put(
+            f"/connections/{quote(name, safe='')}",
+            {"api-version": workspace.rest.connections_api},
+            body,
+        ),
         delete=lambda ml, name: ml.connections.delete(name),
     ),
     Kind.DATASTORE: _KindOps(
@@ -132,7 +138,7 @@ _KINDS: Mapping[Kind, _KindOps] = {
         build=lambda name, essence, secrets, tags: mapping.datastore_entity(
             name, narrow(essence, DatastoreEssence), secrets, tags
         ),
-        write=lambda ml, entity: ml.datastores.create_or_update(entity),
+        write=lambda workspace, _name, entity: workspace.client.datastores.create_or_update(entity),
         delete=lambda ml, name: ml.datastores.delete(name),
     ),
     Kind.SCHEDULE: _KindOps(
@@ -140,7 +146,7 @@ _KINDS: Mapping[Kind, _KindOps] = {
         build=lambda name, essence, _secrets, tags: mapping.schedule_entity(
             name, narrow(essence, ScheduleEssence), tags
         ),
-        write=lambda ml, entity: _write_schedule(ml, entity),
+        write=lambda workspace, _name, entity: _write_schedule(workspace.client, entity),
         delete=lambda ml, name: _delete_schedule(ml, name),
     ),
 }
@@ -187,7 +193,7 @@ class AzureWorkspace:
         poll_seconds: float = DEFAULT_POLL_SECONDS,
     ) -> None:
         self.target = Target(subscription_id, resource_group, workspace_name)
-        self.client = ml_client(
+        self.client: Any = ml_client(
             credential, subscription_id, resource_group, workspace_name, READ_PARALLELISM
         )
         self.poll_seconds = poll_seconds
@@ -372,7 +378,7 @@ class AzureWorkspace:
     ) -> None:
         ops = self._ops(kind)
         entity = ops.build(name, essence, secrets, tags)
-        self._call(f"write {kind} {name}", lambda: ops.write(self.client, entity))
+        self._call(f"write {kind} {name}", lambda: ops.write(self, name, entity))
 
     def delete(self, kind: Kind, name: str) -> None:
         ops = self._ops(kind)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.core.essences import (
-    ConnectionEssence,
+    Artifact,
     Credentials,
     DatastoreEssence,
     ImportDefinition,
@@ -38,10 +38,8 @@ from reconciler.core.live import (
     stored_definition,
 )
 from reconciler.core.names import normalise_datastore_path
-from reconciler.core.tags import split_tags, stored_credentials
+from reconciler.core.tags import split_tags
 from reconciler.core.vocabulary import (
-    CONNECTION_CATEGORIES,
-    CONNECTION_CREDENTIALS,
     DATASTORE_CREDENTIALS,
     DATASTORE_KINDS,
     DEFAULT_AUTHORITY,
@@ -52,6 +50,7 @@ from reconciler.core.vocabulary import (
     MATERIALIZATION_ASSET_PROPERTY,
     MOVED_FROM_TAG,
     NAME_PLACEHOLDER,
+    ONE_LAKE_ARTIFACT_TYPES,
     OWNER_TAG,
     SOURCE_TYPES,
     SYSTEM_DATASTORES,
@@ -60,6 +59,7 @@ from reconciler.core.vocabulary import (
     default_asset_type,
     snake_case,
 )
+from reconciler.providers.azureml.connections import connection_from_json
 
 AUTO_DELETE_FIELD = "autoDeleteSetting"  # a data version's, kept by the service as sent
 # the service filters import runs on this: every import run, reconciler's or not (an import made
@@ -71,8 +71,8 @@ _ENDED = {
     "NotResponding": JobStatus.FAILED,
     "CancelRequested": JobStatus.CANCELED,
 }
-_CONNECTION_TYPES = {rest: ours for ours, rest in CONNECTION_CATEGORIES.items()}
-_DATASTORE_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
+_DATASTORE_BY_REST = {kind.rest.lower(): kind for kind in DATASTORE_KINDS.values()}
+_ARTIFACT_TYPES = {rest: ours for ours, rest in ONE_LAKE_ARTIFACT_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,8 @@ class ImportRun:
 
 
 class RestReader:
-    """GET lists of one workspace as JSON, following ``nextLink``."""
+    """GET lists of one workspace as JSON, following ``nextLink`` (and PUT a connection's
+    body, `connections.connection_body`)."""
 
     def __init__(self, ml: Any, workspace_path: str) -> None:
         # the management client azure-ai-ml lists jobs with: same endpoint, credential,
@@ -98,6 +99,26 @@ class RestReader:
 
     def pages(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
         """Every item of the list at ``path`` (under the workspace)."""
+        url: str | None = self._path + path
+        query: Mapping[str, str] | None = params
+        items: list[dict[str, Any]] = []
+        while url:
+            body = self._send("GET", url, query)
+            items.extend(body.get("value") or [])
+            url, query = body.get("nextLink"), None  # absolute, with the query repeated
+        return items
+
+    def put(self, path: str, params: Mapping[str, str], body: Mapping[str, Any]) -> Any:
+        """PUT ``body`` at ``path`` (under the workspace); the answer's JSON."""
+        return self._send("PUT", self._path + path, params, body)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
         from azure.core.exceptions import (
             ClientAuthenticationError,
             HttpResponseError,
@@ -113,20 +134,13 @@ class RestReader:
             404: ResourceNotFoundError,
             409: ResourceExistsError,
         }
-        url: str | None = self._path + path
-        query: Mapping[str, str] | None = params
-        items: list[dict[str, Any]] = []
-        while url:
-            request = HttpRequest("GET", url, params=dict(query) if query else None)
-            request.headers["Accept"] = "application/json"
-            response = self._client.send_request(request)
-            if response.status_code != 200:
-                map_error(status_code=response.status_code, response=response, error_map=errors)
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-            body = response.json()
-            items.extend(body.get("value") or [])
-            url, query = body.get("nextLink"), None  # absolute, with the query repeated
-        return items
+        request = HttpRequest(method, url, params=dict(params) if params else None, json=body)
+        request.headers["Accept"] = "application/json"
+        response = self._client.send_request(request)
+        if response.status_code not in (200, 201):
+            map_error(status_code=response.status_code, response=response, error_map=errors)
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        return response.json()
 
     def connections(self) -> list[LiveResource]:
         """The workspace's connections, as ``ml.connections.list()`` asks for them."""
@@ -193,50 +207,30 @@ class RestReader:
         return [str(item.get("name")) for item in self.pages("/data", params)]
 
 
-def _strings(value: Any) -> dict[str, str]:
-    """Tags or metadata as strings; the service stores a null value as given (an Azure OpenAI
-    connection's ``ResourceId``), which is no value at all."""
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): str(v) for k, v in value.items() if v is not None}
-
-
-def connection_from_json(item: Mapping[str, Any]) -> LiveResource:
-    """A connection as the service returns it. It never returns credentials: the non-secret
-    ones reconciler writes beside the connection, in ``reconciler.credential.*`` metadata; on a
-    connection made by other tools they are unknown, not different."""
-    props = item.get("properties") or {}
-    metadata = _strings(props.get("metadata"))
-    tags = split_tags(metadata)
-    plain = stored_credentials(metadata)
-    auth = str(props.get("authType") or "None")
-    kind = by_rest_name(CONNECTION_CREDENTIALS, auth)
-    category = str(props.get("category") or "")
-    essence = ConnectionEssence(
-        type=_CONNECTION_TYPES.get(category) or snake_case(category),
-        target=str(props.get("target") or ""),
-        credentials=Credentials(type=kind.name if kind else snake_case(auth), **plain),
-        tags=tags.user,
-    )
-    unreadable = tuple(
-        f"credentials.{ours}" for _, ours in (kind.plain if kind else ()) if ours not in plain
-    )
-    name = str(item.get("name"))
-    return LiveResource.read(Kind.CONNECTION, name, essence, tags, False, unreadable)
-
-
 def datastore_from_json(item: Mapping[str, Any]) -> LiveResource:
     """A datastore as the service returns it (its secrets never are)."""
     props = item.get("properties") or {}
-    tags = split_tags(_strings(props.get("tags")))
+    raw_tags = props.get("tags") or {}
+    tags = split_tags({str(k): str(v) for k, v in raw_tags.items() if v is not None})
     rest = str(props.get("datastoreType") or "")
-    kind = _DATASTORE_BY_REST.get(rest)
-    fields = {kind.container: props.get(kind.rest_container)} if kind else {}
+    kind = _DATASTORE_BY_REST.get(rest.lower())
+    fields: dict[str, Any] = {}
+    if kind is not None:
+        fields[kind.container] = props.get(kind.rest_container)
+        if kind.storage_account:
+            fields["account_name"] = props.get("accountName")
+            fields["endpoint"] = props.get("endpoint") or DEFAULT_ENDPOINT
+            fields["protocol"] = props.get("protocol") or DEFAULT_PROTOCOL
+        elif props.get("endpoint"):
+            fields["endpoint"] = props.get("endpoint")
+        artifact = props.get("artifact")
+        if isinstance(artifact, dict):
+            fields["artifact"] = Artifact(
+                type=_ARTIFACT_TYPES.get(str(artifact.get("artifactType")), "lake_house"),
+                name=str(artifact.get("artifactName") or ""),
+            )
     essence = DatastoreEssence(
         type=kind.name if kind else rest,
-        account_name=props.get("accountName"),
-        endpoint=props.get("endpoint") or DEFAULT_ENDPOINT,
-        protocol=props.get("protocol") or DEFAULT_PROTOCOL,
         description=props.get("description") or None,
         tags=tags.user,
         credentials=datastore_credentials(props.get("credentials") or {}),
@@ -247,17 +241,16 @@ def datastore_from_json(item: Mapping[str, Any]) -> LiveResource:
 
 
 def datastore_credentials(credentials: Mapping[str, Any]) -> Credentials:
-    """Only a service principal's are readable; an identity-based datastore's type is None."""
+    """The non-secret fields of a datastore's credentials, which the service returns (a service
+    principal's or a certificate's ids); an identity-based datastore's type is None."""
     rest = str(credentials.get("credentialsType") or "None")
     kind = by_rest_name(DATASTORE_CREDENTIALS, rest)
-    if kind is not None and kind.name == "service_principal":
-        return Credentials(
-            type="service_principal",
-            tenant_id=str(credentials.get("tenantId")),
-            client_id=str(credentials.get("clientId")),
-            authority_url=credentials.get("authorityUrl") or DEFAULT_AUTHORITY,
-        )
-    return Credentials(type=kind.name if kind else snake_case(rest))
+    if kind is None:
+        return Credentials(type=snake_case(rest))
+    plain = {ours: credentials.get(theirs) for theirs, ours in kind.plain}
+    if "authority_url" in plain:
+        plain["authority_url"] = plain["authority_url"] or DEFAULT_AUTHORITY
+    return Credentials(type=kind.name, **{k: str(v) for k, v in plain.items() if v is not None})
 
 
 def definition_from_job(props: Mapping[str, Any]) -> ImportDefinition | None:
@@ -331,7 +324,7 @@ def job_from_json(item: Mapping[str, Any], asset: str) -> ImportJob:
         props.get("properties") or {},
         sink_version,
         str((item.get("systemData") or {}).get("createdAt") or ""),
-        owner=_strings(props.get("tags")).get(OWNER_TAG),
+        owner=(props.get("tags") or {}).get(OWNER_TAG),
         output=output_folder(sink_uri, name),
     )
 
