@@ -114,6 +114,19 @@ def items(client: Any, url: str, params: Mapping[str, str]) -> Iterator[dict[str
 
 def page(client: Any, url: str, query: Mapping[str, str] | None) -> dict[str, Any]:
     """One page of a list, as JSON; an error status raises what azure-ai-ml's clients raise."""
+    body: dict[str, Any] = send(client, "GET", url, query)
+    return body
+
+
+def send(
+    client: Any,
+    method: str,
+    url: str,
+    query: Mapping[str, str] | None,
+    body: Mapping[str, Any] | None = None,
+) -> Any:
+    """``method`` at ``url`` (a path under the endpoint, or absolute) with a JSON ``body``; the
+    answer's JSON. An error status raises what azure-ai-ml's clients raise."""
     from azure.core.exceptions import (
         ClientAuthenticationError,
         HttpResponseError,
@@ -127,11 +140,10 @@ def page(client: Any, url: str, query: Mapping[str, str] | None) -> dict[str, An
     errors = {401: ClientAuthenticationError, 404: ResourceNotFoundError, 409: ResourceExistsError}
     if url.startswith("/"):
         url = client.format_url(url)
-    request = HttpRequest("GET", url, params=dict(query) if query else None)
+    request = HttpRequest(method, url, params=dict(query) if query else None, json=body)
     request.headers["Accept"] = "application/json"
     response = client.send_request(request)
-    if response.status_code != 200:
+    if response.status_code not in (200, 201):
         map_error(status_code=response.status_code, response=response, error_map=errors)
         raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-    body: dict[str, Any] = response.json()
-    return body
+    return response.json()

@@ -1,8 +1,9 @@
 """Essences -> azure-ai-ml entities, for writing.
 
-It builds the entities from an essence plus the secret values and reconciler's tags (what is
-read back comes as JSON: `reads` and `schedules`, which undo the service's rewrites). The type
-and credential tables are the shared vocabulary's (`reconciler.core.vocabulary`).
+It builds the entities from an essence plus the secret values and reconciler's tags
+(connections are written as REST bodies, `connections`; what is read back comes as JSON:
+`reads` and `schedules`, which undo the service's rewrites). The type and credential tables
+are the shared vocabulary's (`reconciler.core.vocabulary`).
 """
 
 from __future__ import annotations
@@ -11,14 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.core.essences import (
-    ConnectionEssence,
     DatastoreEssence,
     ImportDefinition,
     ScheduleEssence,
 )
 from reconciler.core.vocabulary import (
     ASSET_TYPE_TAG,
-    CONNECTION_CREDENTIALS,
     DATASTORE_CREDENTIALS,
     MATERIALIZATION_ASSET_PROPERTY,
     NAME_PLACEHOLDER,
@@ -29,38 +28,6 @@ from reconciler.core.vocabulary import (
 # --- writing ----------------------------------------------------------------------------------
 
 
-def connection_entity(
-    name: str,
-    essence: ConnectionEssence,
-    secrets: Mapping[str, str],
-    tags: Mapping[str, str],
-) -> Any:
-    from azure.ai.ml.entities import (
-        AccessKeyConfiguration,
-        UsernamePasswordConfiguration,
-        WorkspaceConnection,
-    )
-
-    creds = essence.credentials
-    secret = CONNECTION_CREDENTIALS[creds.type].secret_values(secrets)
-    credentials: Any
-    if creds.type == "access_key":
-        credentials = AccessKeyConfiguration(
-            access_key_id=creds.access_key_id, secret_access_key=secret["secret_access_key"]
-        )
-    else:
-        credentials = UsernamePasswordConfiguration(
-            username=creds.username, password=secret["password"]
-        )
-    return WorkspaceConnection(
-        name=name,
-        type=essence.type,
-        target=essence.target,
-        credentials=credentials,
-        metadata={**essence.tags, **dict(tags)},
-    )
-
-
 def datastore_entity(
     name: str,
     essence: DatastoreEssence,
@@ -69,34 +36,66 @@ def datastore_entity(
 ) -> Any:
     from azure.ai.ml import entities
 
-    creds = essence.credentials
-    secret = DATASTORE_CREDENTIALS[creds.type].secret_values(secrets)
-    credentials: Any = None
-    if creds.type == "account_key":
-        credentials = entities.AccountKeyConfiguration(account_key=secret["account_key"])
-    elif creds.type == "sas":
-        credentials = entities.SasTokenConfiguration(sas_token=secret["sas_token"])
-    elif creds.type == "service_principal":
-        credentials = entities.ServicePrincipalConfiguration(
-            tenant_id=creds.tenant_id,
-            client_id=creds.client_id,
-            client_secret=secret["client_secret"],
-            authority_url=creds.authority_url,
-        )
     common: dict[str, Any] = {
         "name": name,
-        "account_name": essence.account_name,
         "description": essence.description,
         "tags": {**essence.tags, **dict(tags)},
+        "credentials": _datastore_credentials(essence, secrets),
+    }
+    storage: dict[str, Any] = {
+        "account_name": essence.account_name,
         "endpoint": essence.endpoint,
         "protocol": essence.protocol,
-        "credentials": credentials,
     }
     if essence.type == "azure_blob":
-        return entities.AzureBlobDatastore(container_name=str(essence.container_name), **common)
+        return entities.AzureBlobDatastore(
+            container_name=str(essence.container_name), **storage, **common
+        )
     if essence.type == "azure_data_lake_gen2":
-        return entities.AzureDataLakeGen2Datastore(filesystem=str(essence.filesystem), **common)
-    return entities.AzureFileDatastore(file_share_name=str(essence.file_share_name), **common)
+        return entities.AzureDataLakeGen2Datastore(
+            filesystem=str(essence.filesystem), **storage, **common
+        )
+    if essence.type == "azure_file":
+        return entities.AzureFileDatastore(
+            file_share_name=str(essence.file_share_name), **storage, **common
+        )
+    if essence.type == "azure_data_lake_gen1":
+        return entities.AzureDataLakeGen1Datastore(store_name=str(essence.store_name), **common)
+    from azure.ai.ml.entities._datastore.one_lake import LakeHouseArtifact
+
+    assert essence.artifact is not None  # a OneLake datastore always has one
+    return entities.OneLakeDatastore(
+        one_lake_workspace_name=str(essence.one_lake_workspace_name),
+        endpoint=essence.endpoint,
+        artifact=LakeHouseArtifact(name=essence.artifact.name),
+        **common,
+    )
+
+
+def _datastore_credentials(essence: DatastoreEssence, secrets: Mapping[str, str]) -> Any:
+    from azure.ai.ml import entities
+
+    creds = essence.credentials
+    secret = DATASTORE_CREDENTIALS[creds.type].secret_values(secrets)
+    if creds.type == "account_key":
+        return entities.AccountKeyConfiguration(account_key=secret["account_key"])
+    if creds.type == "sas":
+        return entities.SasTokenConfiguration(sas_token=secret["sas_token"])
+    identity: dict[str, Any] = {
+        "tenant_id": creds.tenant_id,
+        "client_id": creds.client_id,
+        "authority_url": creds.authority_url,
+        "resource_url": creds.resource_url,
+    }
+    if creds.type == "service_principal":
+        return entities.ServicePrincipalConfiguration(
+            client_secret=secret["client_secret"], **identity
+        )
+    if creds.type == "certificate":
+        return entities.CertificateConfiguration(
+            thumbprint=creds.thumbprint, certificate=secret["certificate"], **identity
+        )
+    return None
 
 
 def _source(definition: ImportDefinition) -> Any:

@@ -29,6 +29,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import ProviderError
@@ -62,6 +63,7 @@ from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.arm import arm_client
 from reconciler.providers.azureml.assets import READ_PARALLELISM, AssetReads
 from reconciler.providers.azureml.client import ml_client, transport
+from reconciler.providers.azureml.connections import connection_body
 from reconciler.providers.azureml.consumers import ConsumerReader
 from reconciler.providers.azureml.containers import write_latest
 from reconciler.providers.azureml.errors import Target, call
@@ -79,7 +81,7 @@ class _KindOps:
 
     list: Callable[[AzureWorkspace], list[LiveResource]]  # as JSON (`reads`)
     build: Callable[[str, AnyEssence, Mapping[str, str], Mapping[str, str]], Any]
-    write: Callable[[Any, Any], Any]
+    write: Callable[[AzureWorkspace, str, Any], Any]  # (workspace, name, what build made)
     delete: Callable[[Any, str], Any]
 
 
@@ -116,10 +118,14 @@ def _delete_schedule(ml: Any, name: str) -> Any:
 _KINDS: Mapping[Kind, _KindOps] = {
     Kind.CONNECTION: _KindOps(
         list=lambda workspace: workspace.rest.connections(),
-        build=lambda name, essence, secrets, tags: mapping.connection_entity(
-            name, narrow(essence, ConnectionEssence), secrets, tags
+        build=lambda _name, essence, secrets, tags: connection_body(
+            narrow(essence, ConnectionEssence), secrets, tags
         ),
-        write=lambda ml, entity: ml.connections.create_or_update(entity),
+        write=lambda workspace, name, body: workspace.rest.put(
+            f"/connections/{quote(name, safe='')}",
+            {"api-version": workspace.rest.connections_api},
+            body,
+        ),
         delete=lambda ml, name: ml.connections.delete(name),
     ),
     Kind.DATASTORE: _KindOps(
@@ -127,7 +133,7 @@ _KINDS: Mapping[Kind, _KindOps] = {
         build=lambda name, essence, secrets, tags: mapping.datastore_entity(
             name, narrow(essence, DatastoreEssence), secrets, tags
         ),
-        write=lambda ml, entity: ml.datastores.create_or_update(entity),
+        write=lambda workspace, _name, entity: workspace.client.datastores.create_or_update(entity),
         delete=lambda ml, name: ml.datastores.delete(name),
     ),
     Kind.SCHEDULE: _KindOps(
@@ -135,7 +141,7 @@ _KINDS: Mapping[Kind, _KindOps] = {
         build=lambda name, essence, _secrets, tags: mapping.schedule_entity(
             name, narrow(essence, ScheduleEssence), tags
         ),
-        write=lambda ml, entity: _write_schedule(ml, entity),
+        write=lambda workspace, _name, entity: _write_schedule(workspace.client, entity),
         delete=lambda ml, name: _delete_schedule(ml, name),
     ),
 }
@@ -275,7 +281,7 @@ class AzureWorkspace:
     ) -> None:
         ops = self._ops(kind)
         entity = ops.build(name, essence, secrets, tags)
-        self._call(f"write {kind} {name}", lambda: ops.write(self.client, entity))
+        self._call(f"write {kind} {name}", lambda: ops.write(self, name, entity))
 
     def delete(self, kind: Kind, name: str) -> None:
         ops = self._ops(kind)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.core.essences import (
-    ConnectionEssence,
+    Artifact,
     Credentials,
     DatastoreEssence,
     ImportDefinition,
@@ -38,10 +38,8 @@ from reconciler.core.live import (
     stored_definition,
 )
 from reconciler.core.names import normalise_datastore_path
-from reconciler.core.tags import split_tags, stored_credentials
+from reconciler.core.tags import split_tags
 from reconciler.core.vocabulary import (
-    CONNECTION_CATEGORIES,
-    CONNECTION_CREDENTIALS,
     DATASTORE_CREDENTIALS,
     DATASTORE_KINDS,
     DEFAULT_AUTHORITY,
@@ -52,6 +50,7 @@ from reconciler.core.vocabulary import (
     MATERIALIZATION_ASSET_PROPERTY,
     MOVED_FROM_TAG,
     NAME_PLACEHOLDER,
+    ONE_LAKE_ARTIFACT_TYPES,
     OWNER_TAG,
     SOURCE_TYPES,
     SYSTEM_DATASTORES,
@@ -60,7 +59,8 @@ from reconciler.core.vocabulary import (
     default_asset_type,
     snake_case,
 )
-from reconciler.providers.azureml.arm import API_VERSIONS, items
+from reconciler.providers.azureml.arm import API_VERSIONS, items, send
+from reconciler.providers.azureml.connections import connection_from_json
 from reconciler.providers.azureml.schedules import schedule_from_json
 
 AUTO_DELETE_FIELD = "autoDeleteSetting"  # a data version's, kept by the service as sent
@@ -73,8 +73,8 @@ _ENDED = {
     "NotResponding": JobStatus.FAILED,
     "CancelRequested": JobStatus.CANCELED,
 }
-_CONNECTION_TYPES = {rest: ours for ours, rest in CONNECTION_CATEGORIES.items()}
-_DATASTORE_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
+_DATASTORE_BY_REST = {kind.rest.lower(): kind for kind in DATASTORE_KINDS.values()}
+_ARTIFACT_TYPES = {rest: ours for ours, rest in ONE_LAKE_ARTIFACT_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ class ImportRun:
 
 class RestReader:
     """GET lists of one workspace as JSON, following ``nextLink``, through the management
-    client of `arm` (azure-ai-ml's pipeline, without importing azure-ai-ml)."""
+    client of `arm` (azure-ai-ml's pipeline, without importing azure-ai-ml); and PUT a
+    connection's body (`connections.connection_body`)."""
 
     def __init__(self, client: Any, workspace_path: str) -> None:
         self._client = client
@@ -102,6 +103,10 @@ class RestReader:
         """Every item of the list at ``path`` (under the workspace), its pages followed on a
         thread of their own while the caller reads them (`arm.items`)."""
         return items(self._client, self._path + path, params)
+
+    def put(self, path: str, params: Mapping[str, str], body: Mapping[str, Any]) -> Any:
+        """PUT ``body`` at ``path`` (under the workspace); the answer's JSON."""
+        return send(self._client, "PUT", self._path + path, params, body)
 
     def connections(self) -> list[LiveResource]:
         """The workspace's connections, as ``ml.connections.list()`` asks for them."""
@@ -187,6 +192,13 @@ class Container:
     tags: dict[str, str]
 
 
+def _strings(value: Any) -> dict[str, str]:
+    """Tags as strings; the service stores a null value as given, which is no value at all."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if v is not None}
+
+
 def container_from_json(item: Mapping[str, Any]) -> Container:
     props = item.get("properties") or {}
     return Container(
@@ -199,50 +211,30 @@ def container_from_json(item: Mapping[str, Any]) -> Container:
     )
 
 
-def _strings(value: Any) -> dict[str, str]:
-    """Tags or metadata as strings; the service stores a null value as given (an Azure OpenAI
-    connection's ``ResourceId``), which is no value at all."""
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): str(v) for k, v in value.items() if v is not None}
-
-
-def connection_from_json(item: Mapping[str, Any]) -> LiveResource:
-    """A connection as the service returns it. It never returns credentials: the non-secret
-    ones reconciler writes beside the connection, in ``reconciler.credential.*`` metadata; on a
-    connection made by other tools they are unknown, not different."""
-    props = item.get("properties") or {}
-    metadata = _strings(props.get("metadata"))
-    tags = split_tags(metadata)
-    plain = stored_credentials(metadata)
-    auth = str(props.get("authType") or "None")
-    kind = by_rest_name(CONNECTION_CREDENTIALS, auth)
-    category = str(props.get("category") or "")
-    essence = ConnectionEssence(
-        type=_CONNECTION_TYPES.get(category) or snake_case(category),
-        target=str(props.get("target") or ""),
-        credentials=Credentials(type=kind.name if kind else snake_case(auth), **plain),
-        tags=tags.user,
-    )
-    unreadable = tuple(
-        f"credentials.{ours}" for _, ours in (kind.plain if kind else ()) if ours not in plain
-    )
-    name = str(item.get("name"))
-    return LiveResource.read(Kind.CONNECTION, name, essence, tags, False, unreadable)
-
-
 def datastore_from_json(item: Mapping[str, Any]) -> LiveResource:
     """A datastore as the service returns it (its secrets never are)."""
     props = item.get("properties") or {}
-    tags = split_tags(_strings(props.get("tags")))
+    raw_tags = props.get("tags") or {}
+    tags = split_tags({str(k): str(v) for k, v in raw_tags.items() if v is not None})
     rest = str(props.get("datastoreType") or "")
-    kind = _DATASTORE_BY_REST.get(rest)
-    fields = {kind.container: props.get(kind.rest_container)} if kind else {}
+    kind = _DATASTORE_BY_REST.get(rest.lower())
+    fields: dict[str, Any] = {}
+    if kind is not None:
+        fields[kind.container] = props.get(kind.rest_container)
+        if kind.storage_account:
+            fields["account_name"] = props.get("accountName")
+            fields["endpoint"] = props.get("endpoint") or DEFAULT_ENDPOINT
+            fields["protocol"] = props.get("protocol") or DEFAULT_PROTOCOL
+        elif props.get("endpoint"):
+            fields["endpoint"] = props.get("endpoint")
+        artifact = props.get("artifact")
+        if isinstance(artifact, dict):
+            fields["artifact"] = Artifact(
+                type=_ARTIFACT_TYPES.get(str(artifact.get("artifactType")), "lake_house"),
+                name=str(artifact.get("artifactName") or ""),
+            )
     essence = DatastoreEssence(
         type=kind.name if kind else rest,
-        account_name=props.get("accountName"),
-        endpoint=props.get("endpoint") or DEFAULT_ENDPOINT,
-        protocol=props.get("protocol") or DEFAULT_PROTOCOL,
         description=props.get("description") or None,
         tags=tags.user,
         credentials=datastore_credentials(props.get("credentials") or {}),
@@ -253,17 +245,16 @@ def datastore_from_json(item: Mapping[str, Any]) -> LiveResource:
 
 
 def datastore_credentials(credentials: Mapping[str, Any]) -> Credentials:
-    """Only a service principal's are readable; an identity-based datastore's type is None."""
+    """The non-secret fields of a datastore's credentials, which the service returns (a service
+    principal's or a certificate's ids); an identity-based datastore's type is None."""
     rest = str(credentials.get("credentialsType") or "None")
     kind = by_rest_name(DATASTORE_CREDENTIALS, rest)
-    if kind is not None and kind.name == "service_principal":
-        return Credentials(
-            type="service_principal",
-            tenant_id=str(credentials.get("tenantId")),
-            client_id=str(credentials.get("clientId")),
-            authority_url=credentials.get("authorityUrl") or DEFAULT_AUTHORITY,
-        )
-    return Credentials(type=kind.name if kind else snake_case(rest))
+    if kind is None:
+        return Credentials(type=snake_case(rest))
+    plain = {ours: credentials.get(theirs) for theirs, ours in kind.plain}
+    if "authority_url" in plain:
+        plain["authority_url"] = plain["authority_url"] or DEFAULT_AUTHORITY
+    return Credentials(type=kind.name, **{k: str(v) for k, v in plain.items() if v is not None})
 
 
 def definition_from_job(props: Mapping[str, Any]) -> ImportDefinition | None:
@@ -337,7 +328,7 @@ def job_from_json(item: Mapping[str, Any], asset: str) -> ImportJob:
         props.get("properties") or {},
         sink_version,
         str((item.get("systemData") or {}).get("createdAt") or ""),
-        owner=_strings(props.get("tags")).get(OWNER_TAG),
+        owner=(props.get("tags") or {}).get(OWNER_TAG),
         output=output_folder(sink_uri, name),
     )
 
