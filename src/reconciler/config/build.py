@@ -54,6 +54,8 @@ from reconciler.core.essences import (
 from reconciler.core.secrets import KeyVaultReader, SecretRef, SecretValues
 from reconciler.core.vocabulary import DATASTORE_CREDENTIALS, CredentialKind
 
+DEFAULT_POLICIES = "policies"
+
 
 def desired_state(
     project_dir: Path,
@@ -77,6 +79,7 @@ def from_config(
     resources = tuple(desired_resources(platform))
     locator = Locator({**config.positions, **_api_key_positions(platform, config.positions)})
     secrets = SecretValues(resolved=False)
+    policy_dirs = _policy_dirs(platform, config.project_dir, locator)
     if with_secrets:
         secrets, unread = resolve_secrets(resources, locator, config.variables, keyvault)
         leaks = value_problems(config, resources, secrets)
@@ -92,10 +95,31 @@ def from_config(
         secrets=secrets,
         locator=locator,
         project=platform.project,
+        policy_dirs=policy_dirs,
         moves=moves(config),
         removals=removals(config),
         consumers=_consumers(platform),
     )
+
+
+def _policy_dirs(platform: Platform, project_dir: Path, locator: Locator) -> tuple[Path, ...]:
+    """The policy folders: as written (each must be a folder), else policies/ if it is one."""
+    if platform.policies is None:
+        default = project_dir / DEFAULT_POLICIES
+        return (default,) if default.is_dir() else ()
+    problems = [
+        locator.problem(
+            ("policies", index),
+            f"no folder {folder!r} in the project",
+            f"create it (with your .rego files), or remove it from policies; the default is "
+            f"{DEFAULT_POLICIES}/ when it exists",
+        )
+        for index, folder in enumerate(platform.policies)
+        if not (project_dir / folder).is_dir()
+    ]
+    if problems:
+        raise ConfigError(problems=problems)
+    return tuple(project_dir / folder for folder in platform.policies)
 
 
 def _consumers(platform: Platform) -> ConsumerWindow | None:

@@ -32,6 +32,10 @@ DEFINITION_PROPERTY = "reconciler.definition"
 VERSION_PROPERTY = "reconciler.version"
 JOB_PROPERTY = "reconciler.job"
 ROWS_PROPERTY = "reconciler.rows"
+# a data asset container's: the version reconciler labelled last and the versions it had then
+# (`reconciler.core.tags.LatestRecord`), so that a plan reads the asset off the container list
+LATEST_TAG = "reconciler.latest"
+MAX_TAG_VALUE = 1000  # Azure ML's limit on a tag's value
 # a data version registered over another asset's data by a move (moved:), and that other one:
 # the one case where two assets share data, recorded on both
 MOVED_FROM_TAG = "reconciler.moved-from"

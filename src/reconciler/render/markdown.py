@@ -28,6 +28,7 @@ from reconciler.render.common import (
     visible,
 )
 from reconciler.render.consumers import consumer_lines, effect, latest_readers, who
+from reconciler.render.policy import markdown_lines
 
 LIMIT = 60_000
 RISKY_LISTED = 20
@@ -50,6 +51,8 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
         head += [f"_{NO_SECRETS_NOTE}_", ""]
     if (targeted := targeted_note(plan)) is not None:
         head += [f"**{targeted}**", ""]
+    if plan.policy is not None:
+        head += markdown_lines(plan.policy)
     risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
     if risky:  # as many as the summary's "to replace" and "to destroy"
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]

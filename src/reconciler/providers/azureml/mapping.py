@@ -1,11 +1,8 @@
-"""azure-ai-ml entities <-> essences.
+"""Essences -> azure-ai-ml entities, for writing.
 
-Reading schedules and import jobs, it undoes the service's rewrites so that an untouched
-workspace plans no changes: data URIs come back in long forms, schedules come back with a
-server-chosen ``dataType`` and ``startTime`` (connections, datastores, data versions and import
-runs are read as JSON, in `reads`, where the same holds). Writing, it builds the entities
-from an essence plus the secret values and reconciler's tags (connections are written as REST
-bodies, `connections`). The type and credential tables
+It builds the entities from an essence plus the secret values and reconciler's tags
+(connections are written as REST bodies, `connections`; what is read back comes as JSON:
+`reads` and `schedules`, which undo the service's rewrites). The type and credential tables
 are the shared vocabulary's (`reconciler.core.vocabulary`).
 """
 
@@ -17,104 +14,16 @@ from typing import Any
 from reconciler.core.essences import (
     DatastoreEssence,
     ImportDefinition,
-    Kind,
-    RecurrencePattern,
     ScheduleEssence,
-    Source,
-    Trigger,
 )
-from reconciler.core.live import LiveResource
-from reconciler.core.names import normalise_datastore_path
-from reconciler.core.tags import split_tags
 from reconciler.core.vocabulary import (
     ASSET_TYPE_TAG,
     DATASTORE_CREDENTIALS,
     MATERIALIZATION_ASSET_PROPERTY,
     NAME_PLACEHOLDER,
-    SOURCE_TYPES,
     START_TIME_TAG,
     default_asset_type,
 )
-
-# --- reading ----------------------------------------------------------------------------------
-
-
-def text(value: Any) -> str:
-    """The plain string of an SDK value: its enums are (str, Enum), whose str() is the name."""
-    return str(getattr(value, "value", value))
-
-
-def schedule_live(entity: Any) -> LiveResource | None:
-    """An import-data schedule's essence; None for other kinds of schedule."""
-    import_data = getattr(entity, "import_data", None)
-    if import_data is None:
-        return None
-    raw_tags = dict(entity.tags or {})
-    tags = split_tags(raw_tags)
-    source = import_data.source
-    # the source's own type: a database import defined by a stored procedure has no query
-    source_type = text(getattr(source, "type", None) or "")
-    if source_type not in SOURCE_TYPES:
-        source_type = "database" if getattr(source, "query", None) is not None else "file_system"
-    is_database = source_type == "database"
-    essence_source = Source(
-        type=source_type,
-        connection=str(source.connection or "").removeprefix("azureml:"),
-        query=source.query if is_database else None,
-        path=None if is_database else source.path,
-    )
-    definition = ImportDefinition(
-        type=raw_tags.get(ASSET_TYPE_TAG, default_asset_type(source_type)),
-        source=essence_source,
-        path=normalise_datastore_path(str(import_data.path)) or str(import_data.path),
-    )
-    essence = ScheduleEssence(
-        import_name=import_data.name,
-        trigger=trigger_essence(entity.trigger, raw_tags.get(START_TIME_TAG)),
-        enabled=bool(entity.is_enabled),
-        description=entity.description or None,
-        import_definition=definition,
-        tags=tags.user,
-    )
-    return LiveResource.read(Kind.SCHEDULE, entity.name, essence, tags, False)
-
-
-def trigger_essence(trigger: Any, start_time: str | None) -> Trigger:
-    time_zone = text(trigger.time_zone or "UTC")
-    if getattr(trigger, "expression", None) is not None:
-        return Trigger(
-            type="cron",
-            expression=" ".join(str(trigger.expression).split()),
-            time_zone=time_zone,
-            start_time=start_time or None,
-        )
-    pattern = getattr(trigger, "schedule", None)
-    return Trigger(
-        type="recurrence",
-        frequency=text(trigger.frequency).lower(),
-        interval=int(trigger.interval),
-        time_zone=time_zone,
-        start_time=start_time or None,
-        schedule=RecurrencePattern(
-            hours=_ints(pattern.hours),
-            minutes=_ints(pattern.minutes),
-            week_days=[text(d).lower() for d in _list(pattern.week_days)],
-            month_days=_ints(pattern.month_days),
-        )
-        if pattern is not None
-        else None,
-    )
-
-
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _ints(value: Any) -> list[int]:
-    return [int(v) for v in _list(value)]
-
 
 # --- writing ----------------------------------------------------------------------------------
 

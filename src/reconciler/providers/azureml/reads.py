@@ -17,7 +17,7 @@ many, are never sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +59,9 @@ from reconciler.core.vocabulary import (
     default_asset_type,
     snake_case,
 )
+from reconciler.providers.azureml.arm import API_VERSIONS, items, send
 from reconciler.providers.azureml.connections import connection_from_json
+from reconciler.providers.azureml.schedules import schedule_from_json
 
 AUTO_DELETE_FIELD = "autoDeleteSetting"  # a data version's, kept by the service as sent
 # the service filters import runs on this: every import run, reconciler's or not (an import made
@@ -84,63 +86,27 @@ class ImportRun:
 
 
 class RestReader:
-    """GET lists of one workspace as JSON, following ``nextLink`` (and PUT a connection's
-    body, `connections.connection_body`)."""
+    """GET lists of one workspace as JSON, following ``nextLink``, through the management
+    client of `arm` (azure-ai-ml's pipeline, without importing azure-ai-ml); and PUT a
+    connection's body (`connections.connection_body`)."""
 
-    def __init__(self, ml: Any, workspace_path: str) -> None:
-        # the management client azure-ai-ml lists jobs with: same endpoint, credential,
-        # retry policy and transport as every other operation group
-        self._client = ml.jobs.service_client_01_2024_preview_arm
+    def __init__(self, client: Any, workspace_path: str) -> None:
+        self._client = client
         self._path = workspace_path
-        self.data_api = str(ml.data._operation._config.api_version)
-        self.connections_api = str(ml.connections._operation._config.api_version)
-        self.datastores_api = str(ml.datastores._operation._config.api_version)
-        self.jobs_api = str(self._client._config.api_version)
+        self.data_api = API_VERSIONS["data"]
+        self.connections_api = API_VERSIONS["connections"]
+        self.datastores_api = API_VERSIONS["datastores"]
+        self.jobs_api = API_VERSIONS["jobs"]
+        self.schedules_api = API_VERSIONS["schedules"]
 
-    def pages(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Every item of the list at ``path`` (under the workspace)."""
-        url: str | None = self._path + path
-        query: Mapping[str, str] | None = params
-        items: list[dict[str, Any]] = []
-        while url:
-            body = self._send("GET", url, query)
-            items.extend(body.get("value") or [])
-            url, query = body.get("nextLink"), None  # absolute, with the query repeated
-        return items
+    def pages(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+        """Every item of the list at ``path`` (under the workspace), its pages followed on a
+        thread of their own while the caller reads them (`arm.items`)."""
+        return items(self._client, self._path + path, params)
 
     def put(self, path: str, params: Mapping[str, str], body: Mapping[str, Any]) -> Any:
         """PUT ``body`` at ``path`` (under the workspace); the answer's JSON."""
-        return self._send("PUT", self._path + path, params, body)
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, str] | None,
-        body: Mapping[str, Any] | None = None,
-    ) -> Any:
-        from azure.core.exceptions import (
-            ClientAuthenticationError,
-            HttpResponseError,
-            ResourceExistsError,
-            ResourceNotFoundError,
-            map_error,
-        )
-        from azure.core.rest import HttpRequest
-        from azure.mgmt.core.exceptions import ARMErrorFormat
-
-        errors = {
-            401: ClientAuthenticationError,
-            404: ResourceNotFoundError,
-            409: ResourceExistsError,
-        }
-        request = HttpRequest(method, url, params=dict(params) if params else None, json=body)
-        request.headers["Accept"] = "application/json"
-        response = self._client.send_request(request)
-        if response.status_code not in (200, 201):
-            map_error(status_code=response.status_code, response=response, error_map=errors)
-            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-        return response.json()
+        return send(self._client, "PUT", self._path + path, params, body)
 
     def connections(self) -> list[LiveResource]:
         """The workspace's connections, as ``ml.connections.list()`` asks for them."""
@@ -159,7 +125,7 @@ class RestReader:
 
         params = {"api-version": self.data_api, "listViewType": view}
         try:
-            items = self.pages(f"/data/{name}/versions", params)
+            items = list(self.pages(f"/data/{name}/versions", params))
         except ResourceNotFoundError:
             return []
         return [version_from_json(item) for item in items]
@@ -200,11 +166,49 @@ class RestReader:
                 runs.append((created, asset, definition))
         return {asset: definition for _, asset, definition in sorted(runs, key=lambda r: r[0])}
 
-    def asset_names(self, view: str) -> list[str]:
-        """The names of the workspace's data assets: ``ArchivedOnly`` (usually few) or
-        ``ActiveOnly`` (as many as a workspace's users made)."""
-        params = {"api-version": self.data_api, "listViewType": view}
-        return [str(item.get("name")) for item in self.pages("/data", params)]
+    def schedules(self) -> list[LiveResource]:
+        """The workspace's import-data schedules (others are left out), as
+        ``ml.schedules.list(list_view_type=ALL)`` asks for them."""
+        params = {"api-version": self.schedules_api, "listViewType": "All"}
+        found = (schedule_from_json(item) for item in self.pages("/schedules", params))
+        return [schedule for schedule in found if schedule is not None]
+
+    def containers(self) -> list[Container]:
+        """Every data asset's container, archived or not: its latest and next version, and
+        the tags reconciler writes on it (`reconciler.core.tags.LatestRecord`)."""
+        params = {"api-version": self.data_api, "listViewType": "All"}
+        return [container_from_json(item) for item in self.pages("/data", params)]
+
+
+@dataclass(frozen=True)
+class Container:
+    """A data asset's container as the service lists it."""
+
+    name: str
+    latest: str  # latestVersion: the version created last
+    next: str  # nextVersion: the number after the highest numeric version
+    archived: bool
+    description: str | None
+    tags: dict[str, str]
+
+
+def _strings(value: Any) -> dict[str, str]:
+    """Tags as strings; the service stores a null value as given, which is no value at all."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if v is not None}
+
+
+def container_from_json(item: Mapping[str, Any]) -> Container:
+    props = item.get("properties") or {}
+    return Container(
+        name=str(item.get("name")),
+        latest=str(props.get("latestVersion") or ""),
+        next=str(props.get("nextVersion") or ""),
+        archived=bool(props.get("isArchived")),
+        description=props.get("description") or None,
+        tags=_strings(props.get("tags")),
+    )
 
 
 def datastore_from_json(item: Mapping[str, Any]) -> LiveResource:
