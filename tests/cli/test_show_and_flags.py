@@ -64,7 +64,7 @@ def test_a_pipeline_refuses_a_saved_plan_whose_flags_it_did_not_ask_for(
         cwd=project,
     )
 
-    assert refused.code == 5, refused.output
+    assert refused.code == 6, refused.output
     assert "replace connection.snowflake_globorealty (expected none)" in refused.stderr
     assert "nothing was applied" in (project / "summary.md").read_text()
     # the same file, expected: the pipeline's own input asked for that replace

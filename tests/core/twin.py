@@ -55,6 +55,9 @@ class Twin:
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         return [self.assets[n] for n in names if n in self.assets]
 
+    def summarize_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        return self.list_assets(names)
+
     def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
         skip = set(exclude)
         return [d for a in self.assets.values() if a.name not in skip for d in a.data()]

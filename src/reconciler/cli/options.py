@@ -121,6 +121,49 @@ def scope_options(func: F) -> F:
     return func
 
 
+def policy_folders(func: F) -> F:
+    return click.option(
+        "--policies",
+        "policy_dirs",
+        multiple=True,
+        type=click.Path(file_okay=False, exists=True),
+        metavar="DIR",
+        help="Evaluate the Rego policies in DIR instead of platform.yaml's policies (default "
+        "policies/). Repeatable. In CI: the trusted branch's checkout of them.",
+    )(func)
+
+
+def _override(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    reason = " ".join(value.split())
+    if not reason or len(reason) > MAX_OVERRIDE:
+        raise click.BadParameter(
+            f"give the reason in 1 to {MAX_OVERRIDE} characters (it is recorded on what apply "
+            "writes)",
+            ctx=ctx,
+        )
+    return reason
+
+
+MAX_OVERRIDE = 256
+
+
+def policy_override(func: F) -> F:
+    return click.option(
+        "--policy-override",
+        "policy_override",
+        default=None,
+        metavar="REASON",
+        envvar="RECONCILER_POLICY_OVERRIDE",
+        callback=_override,
+        help="Apply although soft policies fail, for REASON (recorded on everything apply "
+        "writes, as reconciler.made-by.policy-override). Hard failures are never overridden. "
+        "Also RECONCILER_POLICY_OVERRIDE (set it only in a job behind the policy owners' "
+        "approval).",
+    )(func)
+
+
 def consumer_options(func: F) -> F:
     """Who consumes what a plan changes (settings.consumers gives the defaults)."""
     func = click.option(
@@ -172,6 +215,16 @@ def out_path(func: F) -> F:
 def plan_options(func: F) -> F:
     """``reconcile plan``'s own options."""
     func = click.option(
+        "--policy-input",
+        "policy_input",
+        type=click.Path(dir_okay=False),
+        default=None,
+        metavar="FILE",
+        help="Also write the document the policies read (the plan's JSON with environment, "
+        "desired and provenance) to FILE: for conftest, opa eval or writing policy tests.",
+    )(func)
+    func = policy_folders(func)
+    func = click.option(
         "--no-secrets",
         is_flag=True,
         help="Read no secret: secret fields show as (sensitive, compared at apply). For reviews "
@@ -183,7 +236,7 @@ def plan_options(func: F) -> F:
         help="Run each new or changed import query with zero rows returned (LIMIT 0).",
     )(func)
     func = click.option("--prune", is_flag=True, help=PRUNE_HELP)(func)
-    changes = "Exit 2 when there are changes."
+    changes = "Exit 2 when there are changes, 5 when the policies block the plan."
     func = click.option("--detailed-exitcode", is_flag=True, help=changes)(func)
     func = click.option(
         "--format",
@@ -198,11 +251,13 @@ def plan_options(func: F) -> F:
 
 def apply_options(func: F) -> F:
     """``reconcile apply``'s own options and its PLAN_FILE."""
+    func = policy_override(func)
+    func = policy_folders(func)
     func = click.option(
         "--expect-flags-from-settings",
         "expect_flags",
         is_flag=True,
-        help="With PLAN_FILE and --env: refuse (exit 5, nothing applied) a saved plan whose "
+        help="With PLAN_FILE and --env: refuse (exit 6, nothing applied) a saved plan whose "
         "environment, prune, targets or replace are not --env, settings.prune and the --target "
         "and --replace given here (none by default). For pipelines applying a file someone else "
         "wrote.",

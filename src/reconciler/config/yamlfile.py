@@ -34,6 +34,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from reconciler.config.text import read_text
+from reconciler.core.connection_kinds import secret_field
 from reconciler.core.errors import ConfigError, FieldPath, Position, Problem, dotted
 from reconciler.core.limits import (
     MAX_ALIAS_VALUES,
@@ -42,7 +43,6 @@ from reconciler.core.limits import (
     MAX_SCALAR_CHARS,
     text_problem,
 )
-from reconciler.core.vocabulary import SECRET_FIELDS
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -442,7 +442,7 @@ def _mark(event: yaml.Event) -> tuple[int, int]:
 
 
 def _is_secret(path: FieldPath) -> bool:
-    return bool(path) and path[-1] in SECRET_FIELDS
+    return secret_field(path)
 
 
 def _int_form(text: str) -> str:

@@ -152,6 +152,7 @@ class DesiredState:
     moves: tuple[Move, ...] = ()
     removals: tuple[Removal, ...] = ()
     consumers: ConsumerWindow | None = field(default_factory=ConsumerWindow)  # None: off
+    policy_dirs: tuple[Path, ...] = ()  # folders of Rego policies every plan evaluates
 
     def of_kind(self, kind: Kind) -> list[DesiredResource]:
         return [r for r in self.resources if r.kind is kind]

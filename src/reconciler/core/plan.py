@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 from reconciler.core.consumers import Consumer, ConsumerWindow
 from reconciler.core.errors import ReconcileError, StalePlanError
 from reconciler.core.essences import Kind
+from reconciler.core.policy import PolicyReport
 
 FORMAT_VERSION = "2.0"
 SENSITIVE = "(sensitive)"
@@ -270,6 +271,18 @@ class Plan(Frozen):
         description="Where consumers were looked for (schedules; recent jobs); None when they "
         "were not (--no-consumers, or nothing in the plan has consumers).",
     )
+    policy: PolicyReport | None = Field(
+        None,
+        description="What the policies said (written only when policies were evaluated; apply "
+        "evaluates them again and never trusts this).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _policy_when_evaluated(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("policy") is None:
+            data.pop("policy", None)
+        return data
 
     @property
     def summary(self) -> Summary:

@@ -42,6 +42,13 @@ class WorkspaceReader(Protocol):
         left out)."""
         ...
 
+    def summarize_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        """What a plan needs of the named data assets, as cheaply as the workspace can say it:
+        as `list_assets`, except that a version other than the latest may come without its
+        description and tags (a remote workspace reads them off its listings rather than one
+        version list per asset)."""
+        ...
+
     def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
         """Where the data of every data asset not named in ``exclude`` is (any project's or
         none, archived or not): each version's folder, and the folder each of their imports

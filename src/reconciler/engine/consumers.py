@@ -166,7 +166,7 @@ def _stored(reader: WorkspaceReader, live: LiveState, found: LiveConsumers, plan
     if not any(c.type is Kind.DATASTORE and c.has_consumers for c in plan.resource_changes):
         return {}
     stored: dict[str, dict[str, DatastoreUri]] = defaultdict(dict)
-    locations = [(d.asset, d.version, d.path) for d in live.elsewhere if not d.running]
+    locations = [(d.asset, d.version, d.path) for d in live.elsewhere or () if not d.running]
     locations += [(a.name, v.version, v.path) for a in live.assets for v in a.versions]
     _add(stored, locations)
     named = {

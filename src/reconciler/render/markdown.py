@@ -31,6 +31,7 @@ from reconciler.render.common import (
     visible,
 )
 from reconciler.render.consumers import consumer_lines, effect, latest_readers, who
+from reconciler.render.policy import markdown_lines
 
 LIMIT = 60_000
 RISKY_LISTED = 20
@@ -63,6 +64,8 @@ def render_plan(
         head += [f"_{NO_SECRETS_NOTE}_", ""]
     if (targeted := targeted_note(plan)) is not None:
         head += [f"**{escape_markdown(targeted)}**", ""]
+    if plan.policy is not None:
+        head += markdown_lines(plan.policy)
     risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
     if risky:  # as many as the summary's "to replace" and "to destroy"
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]

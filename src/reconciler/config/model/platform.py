@@ -132,6 +132,17 @@ def _env_file_entry(value: Any) -> Any:
     return value
 
 
+def _folder_list(value: Any) -> Any:
+    """``policies: FOLDER`` is short for a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+PolicyFolders = Annotated[
+    list[Annotated[Text, AfterValidator(project_folder)]] | None,
+    BeforeValidator(_folder_list, json_schema_input_type=str | list[str] | None),
+]
+
+
 EnvFiles = Annotated[
     list[Annotated[EnvFile, BeforeValidator(_env_file_entry)]],
     BeforeValidator(_env_file_list, json_schema_input_type=str | list[str | EnvFile] | None),
@@ -163,6 +174,12 @@ class Platform(Strict):
         description="Which workspace to reconcile (usually set per environment).",
     )
     settings: Settings = Field(default_factory=Settings, description="Behaviour settings.")
+    policies: PolicyFolders = Field(
+        None,
+        description="Folders of Rego policies (conftest's conventions) that every plan and "
+        "apply evaluates, relative to the project: one folder or a list. Default: policies/ "
+        "when it exists; [] evaluates none.",
+    )
     connections: dict[str, Connection] = Field(
         default_factory=dict, description="Workspace connections, by name."
     )

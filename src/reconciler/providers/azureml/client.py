@@ -1,5 +1,5 @@
-"""How the provider builds its azure-ai-ml client: one transport for every operation group, and
-the SDK's noise kept out of reconciler's output.
+"""How the provider builds its azure-ai-ml client: one transport for the reads (`arm`) and
+every operation group, and the SDK's noise kept out of reconciler's output.
 
 Only this package imports azure (see the import contracts).
 """
@@ -11,9 +11,9 @@ from typing import Any
 
 
 def ml_client(
-    credential: Any, subscription_id: str, resource_group: str, workspace: str, parallel: int
+    credential: Any, subscription_id: str, resource_group: str, workspace: str, shared: Any
 ) -> Any:
-    """An ``MLClient`` whose requests share one connection pool holding ``parallel`` reads."""
+    """An ``MLClient`` whose requests go through the ``shared`` transport (`transport`)."""
     from azure.ai.ml import MLClient
 
     _quiet_sdk()
@@ -23,7 +23,7 @@ def ml_client(
         resource_group_name=resource_group,
         workspace_name=workspace,
         enable_telemetry=False,
-        transport=transport(parallel + 8),
+        transport=shared,
         # azure-core retries a request 10 times by default, and reconciler's `errors.call`
         # retries throttling and 5xx itself, honouring Retry-After: a silent endpoint must not
         # cost the product of both
@@ -42,10 +42,11 @@ def _quiet_sdk() -> None:
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
 
-def transport(connections: int) -> Any:
-    """One HTTP transport for every operation group, keeping as many connections open as reads
-    run at once (requests keeps 10 per client by default: the rest would be opened, TLS
-    handshake and all, and thrown away on every parallel read). The environment's proxy and
+def transport(parallel: int) -> Any:
+    """One HTTP transport for the reads and every operation group, keeping as many connections
+    open as reads run at once (``parallel``, and some more; requests keeps 10 per client by
+    default: the rest would be opened, TLS handshake and all, and thrown away on every parallel
+    read). The environment's proxy and
     CA-bundle settings are read once, here, as requests would read them, instead of on every
     request (a scan of the whole environment each time: a plan makes hundreds of requests)."""
     import requests
@@ -54,7 +55,7 @@ def transport(connections: int) -> Any:
     from requests.utils import get_environ_proxies
 
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=connections)
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=parallel + 8)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     endpoint = os.environ.get("AZUREML_DEV_URL_MFE") or "https://management.azure.com"

@@ -1,7 +1,7 @@
 """Who consumes what a plan changes, read from Azure ML: every schedule, and the recent jobs.
 
-Two lists, read as JSON through azure-ai-ml's own management client (authentication, retries,
-transport and error mapping, as `reads` does), at the same time:
+Two lists, read as JSON through azure-ai-ml's management pipeline (authentication, retries,
+transport and error mapping, as `reads` does: `arm`), at the same time:
 
 - ``GET schedules?listViewType=All``: every schedule (import, command and pipeline job
   schedules alike; a workspace holds few), each page followed;
@@ -22,6 +22,7 @@ from typing import Any
 from reconciler.core.consumers import LiveConsumer, LiveConsumers
 from reconciler.core.references import job_usages, schedule_usages, trigger_from_json
 from reconciler.core.vocabulary import MATERIALIZATION_ASSET_PROPERTY
+from reconciler.providers.azureml.arm import API_VERSIONS, page
 
 Call = Callable[[str, Callable[[], Any]], Any]
 
@@ -29,12 +30,12 @@ Call = Callable[[str, Callable[[], Any]], Any]
 class ConsumerReader:
     """Lists one workspace's schedules and recent jobs (see the module's docstring)."""
 
-    def __init__(self, ml: Any, workspace_path: str, call: Call) -> None:
-        self._client = ml.jobs.service_client_01_2024_preview_arm
+    def __init__(self, client: Any, workspace_path: str, call: Call) -> None:
+        self._client = client  # `arm.arm_client`
         self._path = workspace_path
         self._call = call
-        self.jobs_api = str(self._client._config.api_version)
-        self.schedules_api = str(ml.schedules.service_client._config.api_version)
+        self.jobs_api = API_VERSIONS["jobs"]
+        self.schedules_api = API_VERSIONS["schedules"]
 
     def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -62,28 +63,12 @@ class ConsumerReader:
         return found
 
     def _pages(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
-        """The items of a list, a page at a time (the caller stops when it has enough)."""
-        from azure.core.exceptions import (
-            ClientAuthenticationError,
-            HttpResponseError,
-            ResourceNotFoundError,
-            map_error,
-        )
-        from azure.core.rest import HttpRequest
-        from azure.mgmt.core.exceptions import ARMErrorFormat
-
-        errors = {401: ClientAuthenticationError, 404: ResourceNotFoundError}
-
+        """The items of a list, a page at a time (the caller stops when it has enough: no page
+        is asked for before the caller needs it)."""
         url: str | None = self._path + path
         query: Mapping[str, str] | None = params
         while url:
-            request = HttpRequest("GET", url, params=dict(query) if query else None)
-            request.headers["Accept"] = "application/json"
-            response = self._client.send_request(request)
-            if response.status_code != 200:
-                map_error(status_code=response.status_code, response=response, error_map=errors)
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-            body = response.json()
+            body = page(self._client, url, query)
             yield from body.get("value") or []
             url, query = body.get("nextLink"), None  # absolute, with the query repeated
 

@@ -106,6 +106,9 @@ class LocalWorkspace:
             if REST not in record.body
         ]
 
+    def summarize_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        return self.list_assets(names)  # every version is at hand
+
     def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
         return list_consumers(self.store, since, limit)
 

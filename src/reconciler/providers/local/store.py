@@ -327,13 +327,18 @@ class Store:
         return bool(record and record.body.get("is_archived"))
 
     def set_archived(self, name: str, archived: bool) -> None:
-        """Archive (hide from default listings, keep every version) or restore a data asset."""
+        """Archive (hide from default listings, keep every version) or restore a data asset;
+        the rest of its record (an emulated container's tags) is kept."""
         with self.transaction() as db:
             stamp = now()
+            row = db.execute(
+                "SELECT body FROM objects WHERE kind = ? AND name = ?", (DATA_CONTAINER, name)
+            ).fetchone()
+            body = {**(json.loads(row[0]) if row else {}), "is_archived": archived}
             db.execute(
                 "INSERT INTO objects VALUES (?, ?, ?, '{}', 0, ?, ?) ON CONFLICT (kind, name) DO "
                 "UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                (DATA_CONTAINER, name, json.dumps({"is_archived": archived}), stamp, stamp),
+                (DATA_CONTAINER, name, json.dumps(body, sort_keys=True), stamp, stamp),
             )
 
     # --- import jobs -------------------------------------------------------------------------

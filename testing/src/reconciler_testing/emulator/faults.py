@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -85,6 +86,15 @@ class Stats:
             self._statuses: Counter[int] = Counter()
             self._faults: Counter[str] = Counter()
             self._spans: list[tuple[float, float]] = []
+            self._first: float | None = None
+
+    def arrived(self) -> None:
+        """A request arrived (a token request too): the first one's wall-clock time is kept,
+        to time how long a client process takes to send its first request."""
+        now = time.time()
+        with self._lock:
+            if self._first is None:
+                self._first = now
 
     def record(
         self,
@@ -105,9 +115,10 @@ class Stats:
 
     def snapshot(self) -> dict[str, Any]:
         """``requests`` total, per ``routes`` ("GET /connections/{name}"), ``statuses``,
-        injected ``faults`` (kind -> count, plus ``total``) and ``round_trips``: the longest
+        injected ``faults`` (kind -> count, plus ``total``), ``round_trips``: the longest
         run of requests each of which arrived after the one before was answered, i.e. how many
-        round trips the client made one after another."""
+        round trips the client made one after another, and ``first_request_at``: when the first
+        request (token requests included) arrived, in seconds since the epoch."""
         with self._lock:
             faults = dict(self._faults)
             return {
@@ -116,6 +127,7 @@ class Stats:
                 "statuses": dict(sorted(self._statuses.items())),
                 "faults": {**faults, "total": sum(faults.values())},
                 "round_trips": sequential(self._spans),
+                "first_request_at": self._first,
             }
 
 

@@ -23,7 +23,7 @@ _NAME_RULES = {
         CONNECTION_NAME,
         "letters, digits, '-' or '_', starting with a letter or digit",
     ),
-    "datastore": (DATASTORE_NAME, "lowercase letters, digits and '_' only"),
+    "datastore": (DATASTORE_NAME, "letters, digits, '-' or '_', starting with a letter or digit"),
     "data asset": (ASSET_NAME, "letters, digits, '-', '_' or '.', starting with a letter or digit"),
     "component": (ASSET_NAME, "letters, digits, '-', '_' or '.', starting with a letter or digit"),
 }
