@@ -46,6 +46,7 @@ def test_stages_environments_and_github_names_come_from_one_declaration(tmp_path
         "plan": "prod-readers",
         "apply": "prod",
         "sources": "prod-db-check",
+        "policy": "prod-policy",
     }
     assert gitops.github("dev").plan == "dev-plan"
     found = matrix(gitops)
@@ -56,6 +57,7 @@ def test_stages_environments_and_github_names_come_from_one_declaration(tmp_path
         "plan": "prod-readers",
         "apply": "prod",
         "sources": "prod-db-check",
+        "policy": "prod-policy",
     } in found["plan"]["include"]
     assert load(tmp_path, "local").platform.gitops == gitops  # validate sees it too
 

@@ -58,4 +58,30 @@ def test_only_environments_after_the_first_stage_wait_for_reviewers(tmp_path: Pa
     text = printed(tmp_path)
     gates = re.findall(r'environments/([\w.-]+)" --input - >/dev/null <<JSON\n(.*)\n', text)
     reviewed = {name for name, body in gates if '"reviewers"' in body}
-    assert reviewed == {"staging", "prod", "dev-sources", "staging-sources", "prod-sources"}
+    assert reviewed - {f"{env}-policy" for env in ("dev", "staging", "prod")} == {
+        "staging",
+        "prod",
+        "dev-sources",
+        "staging-sources",
+        "prod-sources",
+    }
+
+
+def test_a_soft_policy_failure_s_override_waits_for_the_policy_owners(tmp_path: Path) -> None:
+    project = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, project)
+    text = script(
+        project,
+        "contoso/ml-config",
+        "globorealty/reconciler",
+        "v1",
+        "contoso/leads",
+        "contoso/policy",
+    )
+    assert 'POLICY_OWNERS=$(gh api "orgs/contoso/teams/policy" --jq .id)' in text
+    for env in ("dev", "staging", "prod"):
+        body = re.search(rf'environments/{env}-policy" --input - >/dev/null <<JSON\n(.*)\n', text)
+        assert body is not None
+        assert '"reviewers": [{"type": "Team", "id": $POLICY_OWNERS}]' in body.group(1)
+        assert '"prevent_self_review": true' in body.group(1)
+        assert f"environments/{env}-policy/deployment-branch-policies" in text  # main only

@@ -46,6 +46,7 @@ VARS = {
 PLANNER = "00000000-0000-0000-0000-00000000p1an"
 WORKSPACES = ".workspaces"  # in the repository: a symlink to the shared workspaces
 LEADS = ["lead-ana", "lead-ben", "reviewer"]  # the platform-leads team: required reviewers
+POLICY_OWNERS = ["policy-pat"]  # the team that may approve a soft policy failure's override
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-0000000005ub"
 
 
@@ -250,7 +251,7 @@ def configure(sim: Sim, workspaces: Path) -> None:
     role on each workspace) for `<env>-plan` and `<env>-sources`, one applier per environment
     (a write role on its own workspace only) for `<env>`; `<env>` and `<env>-sources` deploy
     from main only; prod and the sources environments need a reviewer other than whoever
-    started the run."""
+    started the run; `<env>-policy` (no identity, no secret) needs a policy owner."""
     sim.vars["AZURE_TENANT_ID"] = "00000000-0000-0000-0000-0000000000te"
     secrets = {"SNOWFLAKE_PASSWORD": DEMO_PASSWORD, "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY}
     azure = sim.azure
@@ -279,6 +280,13 @@ def configure(sim: Sim, workspaces: Path) -> None:
             secrets={"SNOWFLAKE_PASSWORD": SOURCES_PASSWORD},
             prevent_self_review=True,
             reviewer_logins=list(LEADS),
+        )
+        sim.environments[f"{env}-policy"] = Environment(
+            f"{env}-policy",
+            reviewers=True,
+            branches=["main"],
+            prevent_self_review=True,
+            reviewer_logins=list(POLICY_OWNERS),
         )
         azure.app(applier(env), f"reconciler-platform-{env}")
         for ghenv in (f"{env}-plan", f"{env}-sources"):

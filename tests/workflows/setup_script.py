@@ -80,7 +80,7 @@ def run_setup(
             name = re.search(r"environments/([\w.-]+)", line).group(1)  # type: ignore[union-attr]
             body = {}
             if "<<JSON" in line:
-                body = json.loads(next(lines).replace("$TEAM", "1"))
+                body = json.loads(next(lines).replace("$TEAM", "1").replace("$POLICY_OWNERS", "2"))
                 assert next(lines) == "JSON"
             sim.environments[name] = Environment(
                 name,

@@ -109,6 +109,7 @@ def test_permissions_are_least_privilege() -> None:
         },
         ("reconciler-apply-env.yml", "apply"): applier,
         ("reconciler-apply-env.yml", "fresh"): applier,
+        ("reconciler-apply-env.yml", "override"): {},  # an approval gate and nothing else
         ("reconciler-drift.yml", "drift"): drift,
         ("ci.yml", "test"): {"contents": "read"},
     }

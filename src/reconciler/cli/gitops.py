@@ -255,10 +255,19 @@ def setup() -> None:
     metavar="ORG/TEAM",
     help="The team that approves applies after the first stage, and source checks.",
 )
-def azure(repository: str, tool: str, tool_ref: str, reviewers: str) -> None:
+@click.option(
+    "--policy-owners",
+    default=None,
+    metavar="ORG/TEAM",
+    help="The team that approves a soft policy failure's override (default: --reviewers).",
+)
+def azure(
+    repository: str, tool: str, tool_ref: str, reviewers: str, policy_owners: str | None
+) -> None:
     """Entra ID apps (a planner; one applier per environment, federated with our apply
     workflow only), their roles, the GitHub environments and variables, branch protection:
     from platform.yaml's gitops: section and environments/*.yaml."""
     from reconciler.gitops.setup import script
 
-    session().out(script(session().project_dir.resolve(), repository, tool, tool_ref, reviewers))
+    project = session().project_dir.resolve()
+    session().out(script(project, repository, tool, tool_ref, reviewers, policy_owners))

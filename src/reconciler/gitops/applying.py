@@ -8,7 +8,9 @@ scope the settings and this run's own inputs did not ask for. The apply job's fi
 longer agree with a plan made now (exit 4): its fresh plan, with its digest, goes to the next
 job, which applies it after the gate again. The outcome goes to the job summary and to the
 merged pull requests; a converged environment gets its marker (``applied-<env>``), naming the
-commit applied.
+commit applied. The default branch's policies are evaluated by ``reconcile apply`` itself; a
+blocked plan (exit 5) names how a policy owner overrides a soft failure
+(``RECONCILER_POLICY_OVERRIDE``, set only after ``<env>-policy``'s reviewers approved).
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.core.errors import EXIT_APPLY_FAILED, EXIT_OK, EXIT_PLAN_DIFFERS
+from reconciler.core.errors import (
+    EXIT_APPLY_FAILED,
+    EXIT_OK,
+    EXIT_PLAN_DIFFERS,
+    EXIT_POLICY_BLOCKED,
+)
 from reconciler.core.plan import Plan
 from reconciler.gitops import comments, names
 from reconciler.gitops.context import Flow, reconcile
@@ -34,7 +41,7 @@ from reconciler.gitops.github import (
 )
 from reconciler.gitops.prepare import WINDOW_FILE
 from reconciler.gitops.records import digest
-from reconciler.gitops.reports import blocked, details, dispatch_how, heading
+from reconciler.gitops.reports import blocked, details, dispatch_how, heading, override_how
 from reconciler.gitops.window import behind, find_marker
 from reconciler.render.markdown import render_plan
 from reconciler.render.safe import clip, code_block, fit
@@ -109,6 +116,15 @@ def apply_file(
             + "\n"
         )
         return finish(flow, Outcome("differs", text, fresh, window), pulls, how)
+    errors = code_block(clip(ran.stderr.strip() or "(no error output)", 20_000))
+    if ran.exitcode == EXIT_POLICY_BLOCKED:
+        policy_env = os.environ.get("RECONCILE_POLICY_ENVIRONMENT") or f"{flow.environment}-policy"
+        text = (
+            "**Blocked by the default branch's policies: nothing was applied.** "
+            + override_how(flow.environment, workflow_path(), policy_env)
+            + f"\n\n{window}{cli}\n\n{errors}"
+        )
+        return finish(flow, Outcome("failed", text), pulls, how)
     lead = (
         "**Apply failed part-way (exit code 3).** The steps marked applied are done; failed "
         "and skipped steps are not. Fix the cause (the failed step's message), then:"
@@ -116,7 +132,6 @@ def apply_file(
         else f"**reconcile apply failed before changing anything (exit code {ran.exitcode}).** "
         "Nothing was applied. Fix the cause below, then:"
     )
-    errors = code_block(clip(ran.stderr.strip() or "(no error output)", 20_000))
     text = f"{lead} {how}\n\n{window}{cli}\n\n{errors}"
     return finish(flow, Outcome("failed", text), pulls, how)
 

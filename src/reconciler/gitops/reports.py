@@ -27,6 +27,19 @@ def dispatch_how(env: str, workflow: str) -> str:
     )
 
 
+def override_how(env: str, workflow: str, policy_environment: str) -> str:
+    """How a soft policy failure is overridden: by hand, with a reason, approved by the policy
+    owners (the required reviewers of ``policy_environment``)."""
+    return (
+        "A hard failure is never overridden: change the desired state (or the policy, where it "
+        "is owned). A soft failure passes with a policy owner's override: run the workflow by "
+        f"hand with the reason (`gh workflow run {workflow_file(workflow)} -f environment={env} "
+        '-f policy-override="REASON"`); the override waits for the approval of '
+        f"{code_span(policy_environment)}'s reviewers (the policy owners), and apply records "
+        "the reason on everything it writes."
+    )
+
+
 def window_table(window: Window) -> str:
     if not window.merged:
         return ""

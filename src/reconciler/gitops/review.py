@@ -10,8 +10,9 @@ GitHub, not from the run: the head commit, whether it is a fork's, which pull re
   a base elsewhere, binds nothing (and says so): apply then plans the default branch behind the
   environment's gate.
 - Per environment: the plan file's digest, rendered with this code (`render_plan`), posted as
-  the recorded comment, and the record ``review-<env>.json`` (artifact ``reconciler-review``)
-  that apply reads back.
+  the recorded comment (without the policy results the pull request's run wrote: the
+  default branch's policies judge the change at apply), and the record
+  ``review-<env>.json`` (artifact ``reconciler-review``) that apply reads back.
 - A pull request labelled ``reconciler:check-sources`` gets its source check started, once per
   label: the label is removed.
 """
@@ -172,7 +173,12 @@ def bind(
         body = f"{marker}\n### reconciler plan · {code_span(label)} · failed\n\n{problem}\n"
         comments.post_recorded(number, marker, body + footer, recorded)
         return
-    body = render_plan(plan, marker=marker, title=label)
+    body = render_plan(
+        plan.model_copy(update={"policy": None}),  # the pull request's run wrote it
+        marker=marker,
+        title=label,
+        policy_note=POLICY_NOTE if plan.policy is not None else None,
+    )
     comment_id = comments.post_recorded(number, marker, body + footer, recorded)
     record = ReviewRecord(
         pr=number,
@@ -189,6 +195,13 @@ def bind(
     )
     (folder / names.REVIEW_FILE.format(label=label)).write_text(record.to_json(), encoding="utf-8")
     print(f"#{number}: bound the plan of run {found.run_id} for {label} ({record.sha256[:12]})")
+
+
+POLICY_NOTE = (
+    "Policies: the default branch's policies judge this change when it is applied, before "
+    "each environment's gate. The pull request's own run evaluated its own copy of them, so "
+    "its result is not shown here."
+)
 
 
 def _failure(where: Path, env: str) -> str:

@@ -40,6 +40,7 @@ APPLIER_ACTIONS = [
 ]
 PLANNER_WORKFLOWS = ("reconciler-plan.yml", "reconciler-apply-env.yml", "reconciler-drift.yml")
 TEAM = '{"type": "Team", "id": $TEAM}'
+POLICY_TEAM = '{"type": "Team", "id": $POLICY_OWNERS}'
 MAIN_ONLY = (
     '"deployment_branch_policy": {"protected_branches": false, "custom_branch_policies": true}'
 )
@@ -98,8 +99,17 @@ def assign(who: str, role_name: str, scope: str) -> str:
     return f'az role assignment create --assignee "{who}" --role "{role_name}" --scope "{scope}"'
 
 
-def script(project: Path, repository: str, tool: str, ref: str, reviewers: str) -> str:
-    """The set-up of ``repository`` for our workflows at ``tool``@``ref``."""
+def script(
+    project: Path,
+    repository: str,
+    tool: str,
+    ref: str,
+    reviewers: str,
+    policy_owners: str | None = None,
+) -> str:
+    """The set-up of ``repository`` for our workflows at ``tool``@``ref``: ``reviewers``
+    approve the gates after the first stage and source checks, ``policy_owners`` (default:
+    the reviewers) a soft policy failure's override."""
     gitops = load_gitops(project)
     names = gitops.names
     found = targets(project, names)
@@ -186,10 +196,14 @@ def script(project: Path, repository: str, tool: str, ref: str, reviewers: str) 
             " <<JSON",
             f'{{"prevent_self_review": true, "reviewers": [{TEAM}], {MAIN_ONLY}}}',
             "JSON",
+            f"# {github.policy}: a soft policy failure's override waits for the policy owners",
+            f'gh api -X PUT "repos/$REPO/environments/{github.policy}" --input - >/dev/null <<JSON',
+            f'{{"prevent_self_review": true, "reviewers": [{POLICY_TEAM}], {MAIN_ONLY}}}',
+            "JSON",
             *(
                 f'gh api -X POST "repos/$REPO/environments/{e}/deployment-branch-policies" '
                 "-f name=main -f type=branch >/dev/null"
-                for e in (github.apply, github.sources)
+                for e in (github.apply, github.sources, github.policy)
             ),
             f'gh variable set AZURE_CLIENT_ID --env {github.plan} --body "$PLANNER"',
             f'gh variable set AZURE_CLIENT_ID --env {github.sources} --body "$PLANNER"',
@@ -197,9 +211,12 @@ def script(project: Path, repository: str, tool: str, ref: str, reviewers: str) 
             f"gh variable set AZURE_APPLIER_PRINCIPAL_ID --env {github.plan} --body "
             f'"$(az ad sp show --id "$APPLIER_{var}" --query id -o tsv)"',
         ]
+    owners = policy_owners or reviewers
     lines[lines.index("set -euo pipefail") + 1 : lines.index("set -euo pipefail") + 1] = [
         f'TEAM=$(gh api "orgs/{reviewers.split("/")[0]}/teams/{reviewers.split("/")[-1]}" --jq .id)'
-        "  # the reviewers of the gates"
+        "  # the reviewers of the gates",
+        f'POLICY_OWNERS=$(gh api "orgs/{owners.split("/")[0]}/teams/{owners.split("/")[-1]}" '
+        "--jq .id)  # who may override a soft policy failure",
     ]
     lines += _names(project, found, gitops)
     return "\n".join(lines) + "\n"

@@ -46,9 +46,11 @@ def render_plan(
     full_plan_hint: str | None = None,
     marker: str | None = None,
     title: str | None = None,
+    policy_note: str | None = None,
 ) -> str:
     """``marker`` and ``title`` replace the first line (the comment's marker) and the name in
-    the heading (e.g. a project's folder and environment)."""
+    the heading (e.g. a project's folder and environment); ``policy_note`` stands where the
+    policy section would (for a plan whose policy results are not shown)."""
     head = [
         marker
         or MARKER_COMMENT.format(environment=escape_markdown(plan.environment, in_html=True)),
@@ -66,6 +68,8 @@ def render_plan(
         head += [f"**{escape_markdown(targeted)}**", ""]
     if plan.policy is not None:
         head += markdown_lines(plan.policy)
+    elif policy_note is not None:
+        head += ["> [!NOTE]", f"> {escape_markdown(policy_note)}", ""]
     risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
     if risky:  # as many as the summary's "to replace" and "to destroy"
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]

@@ -2,7 +2,8 @@
 
 Which environments exist, in which order changes are promoted to them (``promote``: a list of
 stages, a list inside a stage meaning those environments apply in parallel), the names of the
-GitHub environments each one uses (defaults ``<env>-plan``, ``<env>``, ``<env>-sources``), and
+GitHub environments each one uses (defaults ``<env>-plan``, ``<env>``, ``<env>-sources``,
+``<env>-policy``), and
 the hosts each connection's target may name when a pull request's source check sends it a
 password. The workflows read this through ``reconcile gitops matrix``; no workflow spells an
 environment, a variable or a secret. Read from platform.yaml itself, never from an overlay.
@@ -76,6 +77,12 @@ class GitHubEnvironments(Strict):
         description="Source checks of a pull request (a read-only database user's password, "
         "required reviewers, default branch only). Default: <env>-sources.",
     )
+    policy: EnvironmentName | None = Field(
+        None,
+        description="Overrides a soft policy failure of an apply by hand (no identity, no "
+        "secret; its required reviewers are the policy owners; default branch only). "
+        "Default: <env>-policy.",
+    )
 
 
 class SourceHosts(Strict):
@@ -141,4 +148,5 @@ class GitOps(Strict):
             plan=given.plan or f"{environment}-plan",
             apply=given.apply or environment,
             sources=given.sources or f"{environment}-sources",
+            policy=given.policy or f"{environment}-policy",
         )
