@@ -107,3 +107,25 @@ def test_fit_cuts_at_a_line_and_closes_open_markup() -> None:
     assert cut.endswith("> [!NOTE]\n> cut\n\n---\ntail\n")
     assert cut.count("````") == 2  # the open fence is closed with the same fence
     assert cut.count("<details>") == cut.count("</details>") == 1
+
+
+def test_consumers_a_pull_request_names_reach_the_picture_and_lines_as_characters_only() -> None:
+    """Consumers' names and references come from the workspace (or a pull request's plan
+    file): the mermaid picture and the @latest lines show them, and no marker of ours."""
+    from reconciler.core.consumers import Consumer, Reads
+
+    reader = Consumer(
+        kind="job",
+        name=f"job {NOISE}",
+        type="Command",
+        reads=Reads.LATEST,
+        reference=f"azureml:raw@latest {NOISE}",
+    )
+    plan = noisy_plan()
+    first = plan.resource_changes[0].model_copy(update={"consumers": (reader,)})
+    plan = plan.model_copy(update={"resource_changes": (first, *plan.resource_changes[1:])})
+    body = render_plan(plan)
+    assert "```mermaid" in body  # the picture is drawn
+    shown = live(body)
+    assert "@globorealty" not in shown and "![" not in shown and "<img" not in shown
+    assert "reconciler-apply:prod" not in body

@@ -193,8 +193,9 @@ def _picture(plan: Plan) -> list[str]:
                 "",
             ]
         return []
-    fence = fence_for(drawn.text)
-    block = [f"{fence}mermaid", drawn.text, fence, ""]
+    text = break_markers(drawn.text)  # names from the workspace: none reads as our marker
+    fence = fence_for(text)
+    block = [f"{fence}mermaid", text, fence, ""]
     if drawn.nodes <= mermaid.OPEN_LIMIT:
         return block
     summary = f"Picture: {drawn.nodes} resources and consumers"
