@@ -45,6 +45,9 @@ def merged_owner_change(github: GitHub) -> None:
     github.sim.settle()
     github.open_pull(51, edit("owner: data-platform", "owner: ml-platform"))
     github.sim.settle()
+    reviewed = comment(github, 51, "<!-- reconciler-plan:prod -->")  # blocked, still a plan
+    assert "**Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.**" in reviewed
+    assert "the default branch's policies judge this change when it is applied" in reviewed
     github.merge(51)
     github.sim.settle()
 
@@ -114,3 +117,15 @@ def test_the_review_comment_never_shows_a_pull_request_s_own_policy_result(
     said = comment(github, 53, "<!-- reconciler-plan:prod -->")
     assert "Policy check" not in said
     assert "the default branch's policies judge this change when it is applied" in said
+
+
+def test_drift_is_reported_whatever_the_policies_say_of_it(github: GitHub) -> None:
+    bootstrap(github)
+    github.repo.edit("owner: data-platform", "owner: by-hand")  # prod changed by hand: drift
+    assert github.repo.reconcile("prod", "apply", "--auto-approve").returncode == 0
+    github.repo.edit("owner: by-hand", "owner: data-platform")
+    github.direct_push(policies(SOFT.replace("enforcement: soft", "enforcement: hard")))
+    github.sim.schedule(FLOW)
+    github.sim.settle()
+    (issue,) = github.sim.issues("open")
+    assert issue["title"] == "Drift in prod" and "Policy check" in issue["body"]

@@ -14,11 +14,17 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reconciler.config.gitops import referenced_names
-from reconciler.core.errors import ReconcileError
+from reconciler.core.errors import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    EXIT_POLICY_BLOCKED,
+    ReconcileError,
+)
+from reconciler.core.plan import Plan
 from reconciler.gitops.github import log_untrusted
 
 VARS_JSON = "RECONCILE_VARS"
@@ -92,6 +98,16 @@ class Ran:
     exitcode: int
     stdout: str
     stderr: str
+
+
+def past_policy(ran: Ran, plan_file: Path) -> Ran:
+    """A plan the policies block (exit 5 with --detailed-exitcode) is still a plan: what it
+    changes decides the exit code for the jobs that only show plans (a pull request's, whose
+    run judges with its own copy of the policies: a preview; drift). Apply judges."""
+    if ran.exitcode != EXIT_POLICY_BLOCKED or not plan_file.is_file():
+        return ran
+    converged = Plan.read(plan_file).converged
+    return replace(ran, exitcode=EXIT_OK if converged else EXIT_CHANGES)
 
 
 def reconcile(*args: str, env: Mapping[str, str], cwd: Path, log: bool = True) -> Ran:

@@ -15,7 +15,7 @@ from reconciler.core.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.core.plan import Plan
 from reconciler.gitops import names
 from reconciler.gitops.comments import by_bot, fitted
-from reconciler.gitops.context import Flow, reconcile
+from reconciler.gitops.context import Flow, past_policy, reconcile
 from reconciler.gitops.github import api, append_summary, out_dir, run_link, send, workflow_path
 from reconciler.gitops.reports import dispatch_how
 from reconciler.render.markdown import render_plan
@@ -33,6 +33,7 @@ def drift(flow: Flow) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     args = ["plan", "--env", env, "--no-secrets", "--detailed-exitcode", "--format", "json"]
     ran = reconcile(*args, "--out", str(out), env=flow.env(secrets=False), cwd=flow.project)
+    ran = past_policy(ran, out)  # drift is what differs, whatever the policies say of it
     marker = names.marker("drift", env, flow.working_directory)
     if ran.exitcode not in (EXIT_OK, EXIT_CHANGES) or not out.is_file():
         append_summary(

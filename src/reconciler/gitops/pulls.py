@@ -18,7 +18,7 @@ from pathlib import Path
 from reconciler.core.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.core.plan import Plan
 from reconciler.gitops import names
-from reconciler.gitops.context import child_environment, reconcile
+from reconciler.gitops.context import child_environment, past_policy, reconcile
 from reconciler.gitops.github import append_summary, out_dir, set_outputs
 from reconciler.render.markdown import render_plan
 from reconciler.render.safe import clip, code_block, code_span
@@ -56,6 +56,7 @@ def plan_pull_request(
     args += [] if with_secrets else ["--no-secrets"]
     ran = reconcile(*args, "--out", str(plan_file), "--format", "json", env=env, cwd=project)
     emit_annotations(ran.stdout, working_directory)
+    ran = past_policy(ran, plan_file)
     if ran.exitcode not in (EXIT_OK, EXIT_CHANGES):
         plan_file.unlink(missing_ok=True)  # an error leaves nothing to review or apply
     outcome = PlanOutcome(
