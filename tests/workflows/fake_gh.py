@@ -176,6 +176,12 @@ class Api:
             issue = next(i for i in self.state["issues"] if i["number"] == int(p[1]))
             issue.update({k: v for k, v in body.items() if k in ("body", "state", "title")})
             return issue
+        if p[:1] == ["environments"] and len(p) == 2 and method == "GET":
+            self.need("actions", "read")
+            found = self.state.get("environments", {}).get(p[1])
+            if found is None:
+                raise ApiError("HTTP 404: Not Found")
+            return found
         raise ApiError(f"gh: fake: no route for {method} {'/'.join(p)}")
 
     def need_comment_write(self, number: int) -> None:

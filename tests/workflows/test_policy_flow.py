@@ -129,3 +129,19 @@ def test_drift_is_reported_whatever_the_policies_say_of_it(github: GitHub) -> No
     github.sim.settle()
     (issue,) = github.sim.issues("open")
     assert issue["title"] == "Drift in prod" and "Policy check" in issue["body"]
+
+
+def test_an_override_whose_environment_requires_no_reviewers_is_refused(github: GitHub) -> None:
+    """A repository set up before `<env>-policy` existed: GitHub runs the override job in an
+    environment nobody must approve, so the apply refuses to pass the reason on."""
+    del github.sim.environments["prod-policy"]
+    merged_owner_change(github)
+    github.sim.approve_all("prod", by="lead-ana")
+    override = github.sim.dispatch(FLOW, {"environment": "prod", "policy-override": REASON})
+    github.sim.settle()
+    assert [j.environment for j in github.sim.waiting()] == ["prod"]  # nobody approved it
+    github.sim.approve_all("prod", by="lead-ana")
+    assert result(override, "apply", "prod") == "failure"
+    said = stage_job(override, "apply", "prod").summary  # type: ignore[union-attr]
+    assert "the policy override was not approved by policy owners" in said
+    assert tag(github.repo, "prod", CONNECTION, "owner") == "data-platform"

@@ -31,6 +31,7 @@ from reconciler.gitops import comments, names
 from reconciler.gitops.context import Flow, reconcile
 from reconciler.gitops.github import (
     GitHubError,
+    api,
     append_summary,
     download,
     out_dir,
@@ -44,7 +45,7 @@ from reconciler.gitops.records import digest
 from reconciler.gitops.reports import blocked, details, dispatch_how, heading, override_how
 from reconciler.gitops.window import behind, find_marker
 from reconciler.render.markdown import render_plan
-from reconciler.render.safe import clip, code_block, fit
+from reconciler.render.safe import clip, code_block, code_span, fit
 
 SUMMARY_LIMIT = 900_000
 
@@ -81,6 +82,9 @@ def apply_file(
             f"`{digest(plan_file)}` is not `{expected or 'none'}`). Nothing was applied.\n"
         )
         return finish(flow, Outcome("refused", text), pulls, how)
+    unguarded = unguarded_override()
+    if unguarded is not None:
+        return finish(flow, Outcome("refused", f"**Refused:** {unguarded}\n"), pulls, how)
     fresh = folder / "fresh.json"
     summary = folder / "apply.md"
     args = ["apply", str(plan_file), "--env", flow.environment, "--expect-flags-from-settings"]
@@ -134,6 +138,31 @@ def apply_file(
     )
     text = f"{lead} {how}\n\n{window}{cli}\n\n{errors}"
     return finish(flow, Outcome("failed", text), pulls, how)
+
+
+def unguarded_override() -> str | None:
+    """Why this job must not pass its policy override on (None: it may, or there is none).
+
+    GitHub creates an environment a job names if it does not exist, unprotected: then the
+    `policy override (<env>)` job would have run with nobody's approval. The override counts
+    only when GitHub says its environment requires reviewers."""
+    if not os.environ.get("RECONCILER_POLICY_OVERRIDE"):
+        return None
+    name = os.environ.get("RECONCILE_POLICY_ENVIRONMENT", "")
+    try:
+        found = api(f"environments/{name}") if name else None
+        why = "it has no required reviewers" if found else "it does not exist"
+    except GitHubError as exc:
+        found, why = None, exc.message
+    rules = (found or {}).get("protection_rules") or []
+    if any(r.get("type") == "required_reviewers" and r.get("reviewers") for r in rules):
+        return None
+    return (
+        "the policy override was not approved by policy owners: GitHub environment "
+        f"{code_span(name or '(none)')} does not require reviewers ({why}). Nothing was "
+        "applied. Create it with the policy owners as required reviewers (`reconcile setup "
+        "azure` prints it), then dispatch again."
+    )
 
 
 def finish(flow: Flow, found: Outcome, pulls: list[int], how: str) -> int:
