@@ -187,3 +187,34 @@ def test_a_project_of_one_file_runs_on_the_embedded_workspace(
     assert other.code == 1
     assert "unknown environment 'dev'" in other.stderr
     assert "create environments/dev.yaml" in other.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "connections:\n  feed:\n    target: https://pkgs.example.com/simple\n",
+            "platform.yaml:2:3: connections.feed.type: required field is missing; expected one "
+            "of: git, ",
+        ),
+        (
+            "connections:\n  feed:\n    type: git\n  target: https://pkgs.example.com/simple\n",
+            "platform.yaml:4:3: connections.target: expected the fields of connections entry "
+            "'target' (a mapping), found text\n    hint: check the indentation",
+        ),
+        (
+            "datastores:\n  lake:\n    type: azure_blob\n  account_name: acct\n",
+            "platform.yaml:4:3: datastores.account_name: expected the fields of datastores entry "
+            "'account_name' (a mapping), found text\n    hint: check the indentation",
+        ),
+    ],
+)
+def test_a_missing_type_or_a_dedented_field_says_so(
+    tmp_path: Path, invoke: RunCli, text: str, expected: str
+) -> None:
+    (tmp_path / "platform.yaml").write_text(text)
+    result = invoke("validate", cwd=tmp_path)
+    assert result.code == 1
+    assert expected in result.stderr
+    assert "unknown connection type" not in result.stderr
+    assert "extract fields" not in result.stderr
