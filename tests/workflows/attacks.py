@@ -89,8 +89,9 @@ def both(*changes: Change) -> Change:
     return change
 
 
-def script_edit(old: str, new: str, script: str = "scripts/ci/plan.sh") -> Change:
-    """The pull request changes one of the CI scripts (the jobs of its own run run them)."""
+def script_edit(old: str, new: str, script: str) -> Change:
+    """The pull request changes a file its own run runs (a workflow file; in phase 1, a CI
+    script)."""
 
     def change(repo: Repo) -> None:
         repo.edit(old, new, script)
