@@ -59,7 +59,7 @@ def _definition(
     wanted = version.fingerprint
     if wanted is None or known.fingerprint == wanted:
         return known
-    for connection in connections:
+    for connection in dict.fromkeys([known.source.connection, *connections]):
         for datastore in (None, *datastores):
             candidate = through(known, connection, datastore)
             if candidate.fingerprint == wanted:
