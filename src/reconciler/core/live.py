@@ -8,6 +8,7 @@ state. No I/O.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -189,18 +190,27 @@ class LiveState:
 
 
 def with_job_definitions(
-    versions: tuple[AssetVersion, ...], jobs: tuple[ImportJob, ...]
+    versions: tuple[AssetVersion, ...],
+    jobs: tuple[ImportJob, ...],
+    by_folder: Mapping[str, ImportJob] | None = None,
 ) -> tuple[AssetVersion, ...]:
     """Versions whose fingerprint, definition or owner is unknown take them from the completed
     job that made them: Azure ML registers an import's version itself, bare, and reconciler
     labels it only afterwards (a label that failed leaves it bare). The label carries the
     fingerprint but not the definition (a query is longer than a tag may be), so the definition
-    a version was made from, the old side of a changed query's diff, is always the job's."""
+    a version was made from, the old side of a changed query's diff, is always the job's.
+    A version a move registered (``moved:``) over another asset's data has no run of its own:
+    the completed run of ``by_folder`` that wrote its folder made it, when it made the data
+    the version's fingerprint describes."""
     done = {j.version: j for j in jobs if j.status is JobStatus.COMPLETED}
 
     def resolved(version: AssetVersion) -> AssetVersion:
         job = done.get(version.version)
         if job is None:
+            made = (by_folder or {}).get(version.path) if version.moved_from else None
+            same = made is not None and made.fingerprint == version.fingerprint
+            if made is not None and same and version.definition is None:
+                return replace(version, definition=made.definition)
             return version
         if version.fingerprint is not None:  # labelled (or released: removed from management)
             if version.definition is None and version.fingerprint == job.fingerprint:
@@ -212,6 +222,41 @@ def with_job_definitions(
         return version
 
     return tuple(resolved(v) for v in versions)
+
+
+@dataclass(frozen=True)
+class ImportedData:
+    """Data a completed import run made: the data asset it registered, the folder its data is
+    in and the definition it ran."""
+
+    asset: str
+    folder: str
+    definition: ImportDefinition
+
+
+def import_definitions(
+    made: Iterable[ImportedData],
+    moved: Mapping[str, Iterable[AssetVersion]],
+    archived: Collection[str],
+) -> dict[str, ImportDefinition]:
+    """What `WorkspaceReader.list_import_definitions` answers, from every completed import run
+    (``made``, oldest first) and the versions of data assets no run made (``moved``): each data
+    asset not archived that a run made, with its latest run's definition; and each that a move
+    (``moved:``) registered over a run's data (``reconciler.moved-from``, the same folder), with
+    the definition of the run that made its latest such version."""
+    by_asset: dict[str, ImportDefinition] = {}
+    by_folder: dict[str, ImportDefinition] = {}
+    for data in made:  # oldest first: the latest run wins
+        by_asset[data.asset] = by_folder[data.folder] = data.definition
+    found = {name: d for name, d in by_asset.items() if name not in archived}
+    for name, versions in moved.items():
+        if name in by_asset or name in archived:
+            continue
+        shared = [v for v in versions if v.moved_from and v.path in by_folder]
+        latest = max(shared, key=lambda v: version_key(v.version), default=None)
+        if latest is not None:
+            found[name] = by_folder[latest.path]
+    return found
 
 
 def json_object(text: object) -> dict[str, Any] | None:
