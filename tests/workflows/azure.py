@@ -34,6 +34,7 @@ AUDIENCE = "api://AzureADTokenExchange"
 ROLES = {
     "Reader": "read",
     "reconciler planner": "read",  # a custom read role on the workspaces only
+    "reconciler reader": "read",  # the same, as `reconcile setup azure` names it
     "Key Vault Secrets User": "read",
     "AzureML Data Scientist": "write",
     "reconciler applier": "write",

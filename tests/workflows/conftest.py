@@ -43,9 +43,10 @@ VARS = {
     "SNOWFLAKE_USER": DEMO_USERNAME,
     "STORAGE_ACCOUNT": "devstoreaccount1",
 }
-PLANNER, APPLIER = "00000000-0000-0000-0000-00000000p1an", "00000000-0000-0000-0000-0000000app1y"
+PLANNER = "00000000-0000-0000-0000-00000000p1an"
 WORKSPACES = ".workspaces"  # in the repository: a symlink to the shared workspaces
 LEADS = ["lead-ana", "lead-ben", "reviewer"]  # the platform-leads team: required reviewers
+POLICY_OWNERS = ["policy-pat"]  # the team that may approve a soft policy failure's override
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-0000000005ub"
 
 
@@ -138,10 +139,10 @@ class Repo:
         return plan.stdout.strip().splitlines()[-1]
 
 
-def environment_yaml(workspace: str, target: str) -> str:
+def environment_yaml(workspace: str, target: str, connection: str = "snowflake_globorealty") -> str:
     return (
         f"workspace:\n  provider: local\n  path: {workspace}\n"
-        f"connections:\n  snowflake_globorealty:\n    target: {target}\n"
+        f"connections:\n  {connection}:\n    target: {target}\n"
     )
 
 
@@ -240,19 +241,33 @@ class GitHub:
         return produced
 
 
+def applier(env: str) -> str:
+    """The client id of ``env``'s applier app (one per environment)."""
+    return f"00000000-0000-0000-0000-0000app1y{env[:3]}"
+
+
 def configure(sim: Sim, workspaces: Path) -> None:
-    """GitHub's and Azure's settings as the README's set-up script makes them."""
+    """GitHub's and Azure's settings as the README's set-up makes them: the planner (a read
+    role on each workspace) for `<env>-plan` and `<env>-sources`, one applier per environment
+    (a write role on its own workspace only) for `<env>`; `<env>` and `<env>-sources` deploy
+    from main only; prod and the sources environments need a reviewer other than whoever
+    started the run; `<env>-policy` (no identity, no secret) needs a policy owner."""
     sim.vars["AZURE_TENANT_ID"] = "00000000-0000-0000-0000-0000000000te"
     secrets = {"SNOWFLAKE_PASSWORD": DEMO_PASSWORD, "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY}
+    azure = sim.azure
+    azure.app(PLANNER, "reconciler-platform-planner")
     for env in ("dev", "prod"):
-        sim.environments[f"{env}-plan"] = Environment(
-            f"{env}-plan", vars={**VARS, "AZURE_CLIENT_ID": PLANNER}
-        )
+        planner_vars = {
+            **VARS,
+            "AZURE_CLIENT_ID": PLANNER,
+            "AZURE_APPLIER_PRINCIPAL_ID": applier(env),
+        }
+        sim.environments[f"{env}-plan"] = Environment(f"{env}-plan", vars=planner_vars)
         sim.environments[env] = Environment(
             env,
             reviewers=env == "prod",
             branches=["main"],
-            vars={**VARS, "AZURE_CLIENT_ID": APPLIER},
+            vars={**VARS, "AZURE_CLIENT_ID": applier(env)},
             secrets=dict(secrets),
             prevent_self_review=env == "prod",
             reviewer_logins=list(LEADS) if env == "prod" else None,
@@ -260,20 +275,25 @@ def configure(sim: Sim, workspaces: Path) -> None:
         sim.environments[f"{env}-sources"] = Environment(
             f"{env}-sources",
             reviewers=True,
-            vars={**VARS, "AZURE_CLIENT_ID": PLANNER},
+            branches=["main"],
+            vars=planner_vars,
             secrets={"SNOWFLAKE_PASSWORD": SOURCES_PASSWORD},
             prevent_self_review=True,
             reviewer_logins=list(LEADS),
         )
-    azure = sim.azure  # step 1 and 2 of the set-up script: two apps, their roles
-    azure.app(PLANNER, "reconciler-planner")
-    azure.app(APPLIER, "reconciler-applier")
-    for env in ("dev", "prod"):
-        for ghenv, app in ((f"{env}-plan", PLANNER), (f"{env}-sources", PLANNER), (env, APPLIER)):
-            azure.federate(app, f"repo:{sim.repository}:environment:{ghenv}")
-        azure.assign(PLANNER, "Reader", resource_group(env))
-        azure.assign(APPLIER, "Reader", resource_group(env))
-        azure.assign(APPLIER, "AzureML Data Scientist", workspace_id(env))
+        sim.environments[f"{env}-policy"] = Environment(
+            f"{env}-policy",
+            reviewers=True,
+            branches=["main"],
+            prevent_self_review=True,
+            reviewer_logins=list(POLICY_OWNERS),
+        )
+        azure.app(applier(env), f"reconciler-platform-{env}")
+        for ghenv in (f"{env}-plan", f"{env}-sources"):
+            azure.federate(PLANNER, f"repo:{sim.repository}:environment:{ghenv}")
+        azure.federate(applier(env), f"repo:{sim.repository}:environment:{env}")
+        azure.assign(PLANNER, "reconciler planner", workspace_id(env))
+        azure.assign(applier(env), "reconciler applier", workspace_id(env))
         azure.workspace(workspace_id(env), workspaces / env)
 
 
@@ -289,6 +309,7 @@ def make_repo(tmp_path: Path, snowflake: LocalSnowflake) -> Repo:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     shutil.copytree(REPO_ROOT / ".github" / "workflows", root / ".github" / "workflows")
+    allow_local_snowflake(root / "platform.yaml", snowflake.jdbc_target)
     workspaces = tmp_path / "workspaces"
     repo = Repo(root, workspaces, snowflake.jdbc_target)
     # The "Azure" every job sees, whatever it checked out: a committed symlink out of the
@@ -303,6 +324,19 @@ def make_repo(tmp_path: Path, snowflake: LocalSnowflake) -> Repo:
     git(root, "init", "-q", "-b", "main")
     repo.commit("base")
     return repo
+
+
+def allow_local_snowflake(platform: Path, target: str) -> None:
+    """The team's source checks may reach the session's local Snowflake (as a team lists its
+    own Snowflake account's host)."""
+    host = target.removeprefix("jdbc:snowflake://").split("/", 1)[0]
+    text = platform.read_text(encoding="utf-8")
+    old = 'allowed_hosts: ["*.snowflakecomputing.com"]'
+    assert old in text, "platform.yaml's gitops.sources changed"
+    platform.write_text(
+        text.replace(old, f'allowed_hosts: ["*.snowflakecomputing.com", "{host}"]'),
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -375,6 +409,7 @@ def github(
     configure(sim, repo.workspaces)
     simulated = GitHub(sim, repo)
     yield simulated
+    sim.world.oidc.close()
     for where, text in simulated.everything_produced().items():
         for name, value in (
             ("SNOWFLAKE_PASSWORD", DEMO_PASSWORD),

@@ -1,10 +1,15 @@
-"""A team's config repository on the same simulated GitHub as this one: `contoso/ml-config`,
-with its own desired state, three environments (dev → staging → prod), GitHub environments,
-variables, secrets and Azure identities (one applier per environment)."""
+"""A team's config repository on the same simulated GitHub as this one: `contoso/ml-config`, a
+copy of examples/config-repo (its platform.yaml, three environments dev -> staging -> prod, two
+short caller workflows, CODEOWNERS), set up by running what `reconcile setup azure` prints for
+it (setup_script.py). Two things differ from a team's copy, as for this repository's own
+tests: the environments are embedded workspaces outside every checkout (the "Azure" every job
+reaches), and our repository is called by its name on the simulated GitHub."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from reconciler_testing.localsnow import DEMO_PASSWORD
@@ -16,14 +21,18 @@ from tests.workflows.conftest import (
     WORKSPACES,
     GitHub,
     Repo,
+    allow_local_snowflake,
     environment_yaml,
     git,
 )
-from tests.workflows.engine import Environment, Sim
+from tests.workflows.engine import Sim
 from tests.workflows.harness import REPO_ROOT
+from tests.workflows.setup_script import run_setup
 
 CONSUMER = "contoso/ml-config"
 CONSUMER_ENVIRONMENTS = ("dev", "staging", "prod")  # the promotion chain
+EXAMPLE = REPO_ROOT / "examples" / "config-repo"
+OURS = "globorealty/reconciler/"  # how the example names us; here: globorealty/platform
 
 
 def consumer_workspace(env: str) -> str:
@@ -33,53 +42,58 @@ def consumer_workspace(env: str) -> str:
     )
 
 
+def printed_setup(root: Path, tool: str) -> str:
+    """What `reconcile setup azure` prints for the team's repository (at our tag v1)."""
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "reconcile"),
+            "setup",
+            "azure",
+            "--repo",
+            CONSUMER,
+            "--tool",
+            tool,
+            "--tool-ref",
+            "v1",
+            "--reviewers",
+            "contoso/platform-leads",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return proc.stdout
+
+
 def make_consumer(github: GitHub, tmp_path: Path, snowflake_target: str) -> GitHub:
-    """A team's config repository on the same simulated GitHub: its own platform.yaml,
-    `environments/{dev,staging,prod}.yaml` (embedded workspaces of its own), GitHub
-    environments (`<env>-plan`: a planner; `<env>`: main only, its secrets; `prod`: reviewers),
-    variables, and Azure apps and roles (a planner reading every workspace, one applier per
-    environment writing its own). No workflow yet: a test commits the ones it calls."""
+    """examples/config-repo as `contoso/ml-config`, set up as its README says."""
     root = tmp_path / "consumer" / "repo"
     workspaces = tmp_path / "consumer" / "workspaces"
-    (root / "environments").mkdir(parents=True)
+    shutil.copytree(EXAMPLE, root)
     workspaces.mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "platform.yaml", root / "platform.yaml")
+    setup = printed_setup(root, github.sim.repository)
+    for workflow in (root / ".github" / "workflows").glob("*.yml"):
+        text = workflow.read_text(encoding="utf-8")
+        workflow.write_text(text.replace(OURS, f"{github.sim.repository}/"), encoding="utf-8")
+    allow_local_snowflake(root / "platform.yaml", snowflake_target)
     (root / WORKSPACES).symlink_to(workspaces)
     for env in CONSUMER_ENVIRONMENTS:
         (root / "environments" / f"{env}.yaml").write_text(
-            environment_yaml(f"{WORKSPACES}/{env}", snowflake_target)
+            environment_yaml(f"{WORKSPACES}/{env}", snowflake_target, "snowflake_sales")
         )
     (root / ".gitignore").write_text(".reconcile/\n")
     git(root, "init", "-q", "-b", "main")
     repo = Repo(root, workspaces, snowflake_target, launcher=github.repo.launcher)
-    repo.commit("the team's desired state")
+    repo.commit("the team's config repository, from examples/config-repo")
     sim = Sim(root, tmp_path / "consumer" / "github", CONSUMER, github.sim.gh_bin, github.world)
     sim.extra_path, sim.extra_env = github.sim.extra_path, github.sim.extra_env
-    sim.vars["AZURE_TENANT_ID"] = "00000000-0000-0000-0000-0000000000te"
-    planner = "00000000-0000-0000-0000-00contoso-pl"
-    azure = sim.azure
-    azure.app(planner, "contoso-planner")
-    for env in CONSUMER_ENVIRONMENTS:
-        applier = f"00000000-0000-0000-0000-contoso-{env}"
-        azure.app(applier, f"contoso-applier-{env}")
-        azure.federate(planner, f"repo:{CONSUMER}:environment:{env}-plan")
-        azure.federate(applier, f"repo:{CONSUMER}:environment:{env}")
-        azure.assign(planner, "reconciler planner", consumer_workspace(env))
-        azure.assign(applier, "reconciler applier", consumer_workspace(env))
-        azure.workspace(consumer_workspace(env), workspaces / env)
-        sim.environments[f"{env}-plan"] = Environment(
-            f"{env}-plan", vars={**VARS, "AZURE_CLIENT_ID": planner}
-        )
-        sim.environments[env] = Environment(
-            env,
-            reviewers=env == "prod",
-            branches=["main"],
-            vars={**VARS, "AZURE_CLIENT_ID": applier},
-            secrets={
-                "SNOWFLAKE_PASSWORD": DEMO_PASSWORD,
-                "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY,
-            },
-            prevent_self_review=env == "prod",
-            reviewer_logins=list(LEADS) if env == "prod" else None,
-        )
+    run_setup(
+        sim,
+        setup,
+        {consumer_workspace(env): workspaces / env for env in CONSUMER_ENVIRONMENTS},
+        answers={k: v for k, v in VARS.items() if k != "AZURE_SUBSCRIPTION_ID"},
+        secrets={"SNOWFLAKE_PASSWORD": DEMO_PASSWORD, "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY},
+        reviewers=list(LEADS),
+    )
     return GitHub(sim, repo)

@@ -39,6 +39,7 @@ import yaml
 from tests.workflows.azure import Azure
 from tests.workflows.calls import Frame, StartupFailure, WorkflowFile, parse_uses
 from tests.workflows.harness import JobResult
+from tests.workflows.oidc import OidcEndpoint
 from tests.workflows.people import People
 from tests.workflows.runs import Environment, Job, WorkflowRun, glob_match, triggers_of
 
@@ -52,6 +53,7 @@ class World:
         self.repositories: dict[str, Sim] = {}
         self.azure = Azure()
         self.ids = itertools.count(7001)  # run ids, unique across repositories
+        self.oidc = OidcEndpoint()  # GitHub's OIDC token endpoint for every job
 
 
 class Sim(People):
@@ -378,8 +380,19 @@ class Sim(People):
                 "action": "completed",
                 "workflow_run": payload,
                 "repository": self._repo_payload(),
+                "sender": {"login": run.triggering_actor},
             }
-            self._start(name, document, "workflow_run", event, main, "refs/heads/main", {})
+            # GitHub: github.actor of a workflow_run run is the triggering run's actor
+            self._start(
+                name,
+                document,
+                "workflow_run",
+                event,
+                main,
+                "refs/heads/main",
+                {},
+                actor=run.triggering_actor,
+            )
 
     def runs_of(self, workflow: str) -> list[WorkflowRun]:
         return [r for r in self.runs if r.workflow == workflow]

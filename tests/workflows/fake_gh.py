@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 LEVEL = {"none": 0, "read": 1, "write": 2}
 BOT_USER = {"login": "github-actions[bot]", "type": "Bot"}  # whoever's GITHUB_TOKEN it is
@@ -161,6 +161,14 @@ class Api:
             self.need_comment_write(comment["issue"])
             comment["body"] = body["body"]
             return comment
+        if p[:1] == ["issues"] and p[2:3] == ["labels"] and len(p) == 4 and method == "DELETE":
+            self.need_comment_write(int(p[1]))  # issues or pull-requests: write
+            pull = next(x for x in pulls if x["number"] == int(p[1]))
+            name = unquote(p[3])
+            if name not in [label["name"] for label in pull["labels"]]:
+                raise ApiError("HTTP 404: Label does not exist")
+            pull["labels"] = [x for x in pull["labels"] if x["name"] != name]
+            return pull["labels"]
         if p == ["issues"]:
             return self.issues(method, f, body)
         if p[:1] == ["issues"] and len(p) == 2 and method == "PATCH":
@@ -168,6 +176,12 @@ class Api:
             issue = next(i for i in self.state["issues"] if i["number"] == int(p[1]))
             issue.update({k: v for k, v in body.items() if k in ("body", "state", "title")})
             return issue
+        if p[:1] == ["environments"] and len(p) == 2 and method == "GET":
+            self.need("actions", "read")
+            found = self.state.get("environments", {}).get(p[1])
+            if found is None:
+                raise ApiError("HTTP 404: Not Found")
+            return found
         raise ApiError(f"gh: fake: no route for {method} {'/'.join(p)}")
 
     def need_comment_write(self, number: int) -> None:

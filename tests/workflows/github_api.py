@@ -47,6 +47,29 @@ class GitHubApi:
         return self.home / "fake-gh-state.json"
 
     def save(self) -> None:
+        environments = getattr(self, "environments", None)
+        if environments is not None:  # what GET environments/{name} answers
+            self.state["environments"] = {
+                name: {
+                    "name": name,
+                    "protection_rules": (
+                        [
+                            {
+                                "type": "required_reviewers",
+                                "prevent_self_review": e.prevent_self_review,
+                                "reviewers": [
+                                    {"type": "User", "reviewer": {"login": login}}
+                                    for login in (e.reviewer_logins or ["reviewer"])
+                                ],
+                            }
+                        ]
+                        if e.reviewers
+                        else []
+                    )
+                    + ([{"type": "branch_policy"}] if e.branches else []),
+                }
+                for name, e in environments.items()
+            }
         self.state_file.write_text(json.dumps(self.state, indent=1), encoding="utf-8")
 
     @contextmanager

@@ -8,12 +8,15 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.workflows.azure import Azure, refused_writes, subject, workspace_view
 from tests.workflows.github_api import GitHubApi
 from tests.workflows.harness import Runner, StepResult, _run_steps, substitute
 from tests.workflows.runs import Environment, Job, WorkflowRun, slug
+
+if TYPE_CHECKING:
+    from tests.workflows.engine import World
 
 WRITE_SCOPES = ("actions", "contents", "deployments", "issues", "pull-requests", "statuses")
 
@@ -27,6 +30,7 @@ class JobRunner(GitHubApi):
     extra_env: dict[str, str]
     environments: dict[str, Environment]
     azure: Azure
+    world: World  # the OIDC endpoint
     oidc_claim_keys: list[str] | None  # the repository's OIDC subject template (None: default)
 
     def repository_of(self, name: str) -> JobRunner:
@@ -69,13 +73,15 @@ class JobRunner(GitHubApi):
             "FAKE_GH_STATE": str(self.state_file),
             "GITHUB_JOB": job.job_id,
             "GITHUB_WORKFLOW": run.name,
+            # the top-level workflow's file (a called workflow's jobs see their caller's)
+            "GITHUB_WORKFLOW_REF": f"{self.repository}/.github/workflows/{run.workflow}@{run.ref}",
         }
         job.oidc = self._claims(job) if job.permissions.get("id-token") == "write" else {}
         if job.oidc:
-            extra["ACTIONS_ID_TOKEN_REQUEST_URL"] = (
-                "https://pipelines.actions.githubusercontent.invalid/oidc?api-version=2.0"
-            )
-            extra["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = f"oidc-request-{run.id}-{slug(job.key)}"
+            request = f"oidc-request-{run.id}-{run.attempt}-{slug(job.key)}"
+            self.world.oidc.tokens[request] = job.oidc
+            extra["ACTIONS_ID_TOKEN_REQUEST_URL"] = self.world.oidc.url
+            extra["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = request
         runner = Runner(
             workspace=workspace,
             home=self.home,
@@ -186,5 +192,7 @@ class JobRunner(GitHubApi):
             check=True,
             capture_output=True,
         )
+        if path:  # another copy of code beside the job's project (a tool, a commit as data)
+            return
         for link in (target / ".workspaces", *target.glob("*/.workspaces")):
             runner.views += workspace_view(self.azure, runner.oidc, link)

@@ -155,8 +155,8 @@ def expand_matrix(
         raise ValueError(f"strategy.matrix must be a mapping, got {matrix!r}")
     include = matrix.get("include") or []
     axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
-    if not axes and not include:
-        return [{}]
+    if not axes:  # GitHub: with no axes, the include entries are the combinations
+        return list(include) or [{}]
     combos = [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())]
     return combos + list(include)
 

@@ -61,20 +61,94 @@ def scheduled_import_ran(repo: Repo, env: str, asset: str = "raw_house_data") ->
 
 
 def apply_only(github: GitHub) -> None:
-    """Leave out the workflows a scenario does not look at (the plan comments, source checks):
-    they run beside the others and change nothing the scenario checks."""
-    github.sim.ignored |= {"plan-comment.yml", "check-sources.yml"}
+    """Nothing to leave out any more: apply applies only what the review job recorded, so a
+    scenario about apply runs the plan and review workflows too."""
 
 
 def bootstrap(github: GitHub) -> None:
-    """The workspaces as main declares them (an operator's first apply, made once a session)."""
+    """The workspaces as main declares them, applied by the flow once: an operator's first
+    dispatch (the session's `seeded` fixture applied them once; this copies them) and the
+    `applied-<env>` markers that dispatch left (`mark_applied`)."""
     assert github.repo.seed is not None
     for env in ("dev", "prod"):  # the session's `seeded` fixture checked they converged
         shutil.copytree(github.repo.seed / env, github.repo.workspace(env))
+    mark_applied(github, ("dev", "prod"))
+
+
+def mark_applied(github: GitHub, envs: tuple[str, ...]) -> None:
+    """What a converged dispatch of the flow at main's head leaves on GitHub: a completed
+    `workflow_dispatch` run of reconciler.yml on main that called our apply workflows, with an
+    `applied-<env>` artifact per environment (where the next apply's window starts). Set up
+    directly, as the workspaces are, instead of running that dispatch in every test."""
+    sim = github.sim
+    head = github.repo.head("main")
+    run_id = next(sim.world.ids)
+    repository = sim.repository
+    with sim.locked():
+        sim.load()
+        sim.state["runs"].append(
+            {
+                "id": run_id,
+                "name": "reconciler",
+                "path": f".github/workflows/{FLOW}",
+                "event": "workflow_dispatch",
+                "head_sha": head,
+                "head_branch": "main",
+                "status": "completed",
+                "conclusion": "success",
+                "created_at": "2026-01-05T08:00:00Z",
+                "html_url": f"https://github.com/{repository}/actions/runs/{run_id}",
+                "head_repository": {"full_name": repository},
+                "pull_requests": [],
+                "actor": {"login": "octocat"},
+                "triggering_actor": {"login": "octocat"},
+                "run_attempt": 1,
+                "referenced_workflows": [
+                    {"path": f"{repository}/.github/workflows/{name}@refs/heads/main", "sha": head}
+                    for name in ("reconciler-apply.yml", "reconciler-apply-env.yml")
+                ],
+            }
+        )
+        for env in envs:
+            sim.state["artifacts"].append(
+                {
+                    "id": sim.new_id(),
+                    "name": f"applied-{env}",
+                    "expired": False,
+                    "created_at": "2026-01-05T08:00:00Z",
+                    "order": 0,
+                    "workflow_run": {"id": run_id, "head_branch": "main", "head_sha": head},
+                }
+            )
+        sim.save()
 
 
 def job(run: WorkflowRun, key: str) -> Job:
     return run.job(key)
+
+
+FLOW = "reconciler.yml"  # this repository's flow (plan, apply, drift): its own workflows
+REVIEW = "review.yml"  # the review of each pull request's plan, from main
+APPLY_JOBS = {"plan": "plan", "apply": "apply", "fresh": "apply the fresh plan"}
+
+
+def stage_job(run: WorkflowRun, what: str, env: str) -> Job | None:
+    """Job ``plan``, ``apply`` or ``fresh`` (apply the fresh plan) of ``env`` in an apply run
+    (``apply / stage-K (<env>) / apply (<env>)``); None when its stage never started."""
+    wanted = f" ({env}) / {APPLY_JOBS[what]} ({env})"
+    found = [j for j in run.jobs if j.name.startswith("apply / stage-") and j.name.endswith(wanted)]
+    return found[-1] if found else None
+
+
+def result(run: WorkflowRun, what: str, env: str) -> str:
+    """That job's result; ``skipped`` when its stage never started."""
+    found = stage_job(run, what, env)
+    return "skipped" if found is None else (found.result or found.state)
+
+
+def plan_job(run: WorkflowRun, env: str) -> Job:
+    """A pull request's ``plan / plan (<env>)``."""
+    return run.job(f"plan / plan ({env})")
 
 
 def latest(github: GitHub, workflow: str) -> WorkflowRun:
@@ -110,7 +184,7 @@ APPROVE = re.compile(
     r'^gh api -X POST "repos/\$REPO/actions/runs/\$RUN/pending_deployments" '
     r'-F "environment_ids\[\]=\$ENV_ID" -f state=approved -f comment="[^"]*"$'
 )
-DISPATCH = re.compile(r"^gh workflow run apply\.yml -f environment=(\w+)$")
+DISPATCH = re.compile(r"^gh workflow run reconciler\.yml -f environment=(\w+)$")
 SET_SECRET = re.compile(r'^printf %s "\$NEW_KEY" \| gh secret set (\w+) --env ([\w-]+)$')
 RERUN = re.compile(r'^gh run rerun "\$RUN" --failed$')
 RUNBOOK = (APPROVE, DISPATCH, SET_SECRET, RERUN)
@@ -135,7 +209,7 @@ def runbook(
         ]
         github.sim.approve(waiting)
     elif match := DISPATCH.match(command):
-        started = github.sim.dispatch("apply.yml", {"environment": match.group(1)})
+        started = github.sim.dispatch(FLOW, {"environment": match.group(1)})
     elif match := SET_SECRET.match(command):
         github.sim.environments[match.group(2)].secrets[match.group(1)] = new_key
     elif RERUN.match(command):

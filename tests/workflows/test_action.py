@@ -83,34 +83,33 @@ def test_a_plan_in_a_sub_folder_names_its_artifact_and_comment_after_it(
 
     assert job.conclusion == "success", job.log
     assert outputs(job)["exitcode"] == "2"
-    assert outputs(job)["artifact-name"] == "plan-infra--dev"
-    assert [u["name"] for u in run.uploads] == ["plan-infra--dev"]
+    assert outputs(job)["artifact-name"] == "reconciler-plan-infra--dev"
+    assert [u["name"] for u in run.uploads] == ["reconciler-plan-infra--dev"]
     (header,) = run.comments
     assert header == "reconciler-plan-infra--dev"
     body = run.comments[header]
     assert body.startswith("<!-- reconciler-plan:infra--dev -->")
+    assert "### reconciler plan · `infra--dev`" in body
     assert "credentials.account_key: (sensitive, compared at apply)" in body
-    assert "plan file: [`plan-infra--dev`](" in body
-    meta = json.loads((run.artifact_dir(5001, "plan-infra--dev") / "meta.json").read_text())
-    assert meta["exitcode"] == 2
+    folder = run.artifact_dir(5001, "reconciler-plan-infra--dev")
+    assert json.loads((folder / "outcome-dev.json").read_text())["exitcode"] == 2
 
 
-def test_without_an_upload_the_comment_points_at_no_artifact(github: GitHub, infra: Path) -> None:
+def test_without_an_upload_the_plan_is_still_commented(github: GitHub, infra: Path) -> None:
     run = runner(github, "pull_request", pull_request_event(github), 5002)
     inputs = {"command": "plan", "environment": "dev", "working-directory": "infra"}
     job = run_action(run, {**inputs, "upload-artifact": "false", "comment": "true"}, dict(VARS))
 
     assert job.conclusion == "success", job.log
     assert run.uploads == []
-    body = run.comments["reconciler-plan-infra--dev"]
-    assert "plan file" not in body and "(artifact)" not in body
+    assert "**Plan: " in run.comments["reconciler-plan-infra--dev"]
 
 
 def test_a_plan_on_a_pull_request_posts_no_comment_unless_asked(
     github: GitHub, infra: Path
 ) -> None:
     """The comment needs pull-requests: write, which a job running a pull request's code
-    should not hold: off by default (plan-comment.yml posts it from a workflow_run job)."""
+    should not hold: off by default (the reusable workflows' review job comments instead)."""
     run = runner(github, "pull_request", pull_request_event(github), 5004)
     inputs = {"command": "plan", "environment": "dev", "working-directory": "infra"}
 
@@ -118,7 +117,7 @@ def test_a_plan_on_a_pull_request_posts_no_comment_unless_asked(
 
     assert job.conclusion == "success", job.log
     assert run.comments == {}
-    assert Path(outputs(job)["report"]).is_file()  # the text is there for another job to post
+    assert Path(outputs(job)["markdown"]).is_file()  # the text is there for another job to post
 
 
 def test_plan_then_apply_the_saved_plan_from_a_sub_folder(github: GitHub, infra: Path) -> None:
@@ -134,7 +133,7 @@ def test_plan_then_apply_the_saved_plan_from_a_sub_folder(github: GitHub, infra:
     apply = run_action(run, {**inputs, "command": "apply", "plan-file": saved}, env)
     assert apply.conclusion == "success", apply.log
     assert outputs(apply)["exitcode"] == "0"
-    assert "### reconciler apply · `dev` · applied" in apply.summary
+    assert "Apply complete: 3 applied" in apply.summary
     assert github.repo.pending("dev") == "No changes. The workspace matches the desired state."
 
 
@@ -143,3 +142,10 @@ def test_an_unknown_command_fails(github: GitHub) -> None:
     job = run_action(run, {"command": "destroy", "environment": "dev"}, {})
     assert job.conclusion == "failure"
     assert "input 'command' must be 'plan' or 'apply'" in job.steps[0].stdout
+
+
+def test_apply_needs_the_plan_file_it_applies(github: GitHub) -> None:
+    run = runner(github, "push", {}, 5005)
+    job = run_action(run, {"command": "apply", "environment": "dev"}, {})
+    assert job.conclusion == "failure"
+    assert "input 'plan-file' is required to apply" in job.step("apply").stdout

@@ -1,29 +1,54 @@
-"""apply.yml on a busy main, end to end on the simulated GitHub: what gets applied to dev and
-prod, after how many manual steps, and what the merged pull requests are told."""
+"""The apply of reconciler.yml (reconciler-apply.yml, stage by stage) on a busy main, end to end
+on the simulated GitHub: what gets applied to dev and prod, after how many manual steps, and
+what the merged pull requests are told."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tests.workflows.conftest import GitHub, Repo
+from tests.workflows.engine import WorkflowRun
 from tests.workflows.scenarios import (
+    FLOW,
     add_datastore,
     apply_only,
     bootstrap,
     comment,
     edit,
-    latest,
+    result,
     runbook,
     scheduled_import_ran,
+    stage_job,
 )
 
 NO_CHANGES = "No changes. The workspace matches the desired state."
 # the README's recovery runbook, verbatim (tests/workflows/test_runbook.py checks both ways)
 APPROVE = 'gh api -X POST "repos/$REPO/actions/runs/$RUN/pending_deployments" -F "environment_ids[]=$ENV_ID" -f state=approved -f comment="reviewed the fresh plan"'  # noqa: E501
-DISPATCH_DEV = "gh workflow run apply.yml -f environment=dev"
-DISPATCH_PROD = "gh workflow run apply.yml -f environment=prod"
+DISPATCH_DEV = "gh workflow run reconciler.yml -f environment=dev"
+DISPATCH_PROD = "gh workflow run reconciler.yml -f environment=prod"
 ROTATE_PROD = 'printf %s "$NEW_KEY" | gh secret set STORAGE_ACCOUNT_KEY --env prod'
 RERUN_FAILED = 'gh run rerun "$RUN" --failed'
+
+
+def apply_runs(github: GitHub) -> list[WorkflowRun]:
+    return [r for r in github.sim.runs_of(FLOW) if r.event_name in ("push", "workflow_dispatch")]
+
+
+def latest_apply(github: GitHub) -> WorkflowRun:
+    return apply_runs(github)[-1]
+
+
+def summary(run: WorkflowRun, what: str, env: str) -> str:
+    found = stage_job(run, what, env)
+    assert found is not None, (what, env, [j.name for j in run.jobs])
+    return found.summary
+
+
+def gate_name(what: str, env: str) -> str:
+    stage = {"dev": 1, "prod": 2}[env]
+    job = {"apply": "apply", "fresh": "apply the fresh plan"}[what]
+    return f"apply / stage-{stage} ({env}) / {job} ({env})"
+
 
 FIVE = {
     11: edit("owner: data-platform", "owner: ml-platform"),
@@ -55,11 +80,11 @@ def test_five_merges_back_to_back_with_a_scheduled_import_between_plan_and_merge
         github.merge(number)
     github.sim.settle()
 
-    runs = github.sim.runs_of("apply.yml")
+    runs = apply_runs(github)
     assert len(runs) == 5
     # GitHub keeps one pending job per group: the dev applies of the 2nd to 4th merge are
     # replaced by the 5th, which applies them
-    assert [r.job("apply-dev").result for r in runs] == [
+    assert [result(r, "apply", "dev") for r in runs] == [
         "success",
         "cancelled",
         "cancelled",
@@ -67,10 +92,10 @@ def test_five_merges_back_to_back_with_a_scheduled_import_between_plan_and_merge
         "success",
     ]
     assert github.repo.pending("dev") == NO_CHANGES  # no manual step for dev
-    summary = runs[-1].job("apply-dev").summary
+    shown = summary(runs[-1], "plan", "dev") + summary(runs[-1], "apply", "dev")
     for number in (12, 13, 14, 15):
-        assert f"| #{number} |" in summary
-    assert "materialize version 3" in summary  # the reviewed "version 2" moved: still applied
+        assert f"| #{number} |" in shown
+    assert "materialize version 3" in shown  # the reviewed "version 2" moved: still applied
 
     approvals = github.sim.approve_all("prod")
     assert approvals == 2  # the 1st merge's run, then the 5th's (which covers 2 to 5)
@@ -79,7 +104,11 @@ def test_five_merges_back_to_back_with_a_scheduled_import_between_plan_and_merge
         applied = comment(github, number, "<!-- reconciler-apply:prod -->")
         assert "· applied" in applied
         assert "· applied" in comment(github, number, "<!-- reconciler-apply:dev -->")
-    assert "was not applied" not in "".join(r.job("apply-prod").summary for r in runs)
+    assert "not applied" not in "".join(
+        (stage_job(r, "apply", "prod") or stage_job(r, "plan", "dev")).summary  # type: ignore[union-attr]
+        for r in runs
+        if stage_job(r, "apply", "prod") is not None
+    )
 
 
 def test_a_pending_apply_cancelled_by_a_newer_one_is_applied_by_it_and_said_so(
@@ -94,13 +123,13 @@ def test_a_pending_apply_cancelled_by_a_newer_one_is_applied_by_it_and_said_so(
     first, second, third = (github.merge(n)[0] for n in (21, 22, 23))
     github.sim.settle()
 
-    assert second.job("apply-dev").result == "cancelled"
+    assert result(second, "apply", "dev") == "cancelled"
     assert second.conclusion == "cancelled"
     covering = comment(github, 22, "<!-- reconciler-apply:dev -->")
     assert f"actions/runs/{third.id})" in covering  # the run that applied #22 links itself
     assert "| #22 |" in covering and "| #23 |" in covering
     assert github.repo.pending("dev") == NO_CHANGES
-    assert first.job("apply-dev").result == "success"
+    assert result(first, "apply", "dev") == "success"
 
 
 def test_a_plan_that_differs_at_a_reviewed_address_waits_for_approval_of_the_fresh_plan(
@@ -117,21 +146,21 @@ def test_a_plan_that_differs_at_a_reviewed_address_waits_for_approval_of_the_fre
     github.merge(31)
     github.sim.settle()
     assert github.repo.pending("dev") == NO_CHANGES
-    run = latest(github, "apply.yml")
+    run = latest_apply(github)
     (gate,) = github.sim.waiting()
-    assert gate.key == "apply-prod"
+    assert gate.name == gate_name("apply", "prod")
     runbook(github, APPROVE, run=run, environment="prod")
 
-    assert run.job("apply-prod").result == "success"
-    assert run.job("apply-prod").outputs["verdict"] == "differs"
+    assert result(run, "apply", "prod") == "success"
+    assert stage_job(run, "apply", "prod").outputs["verdict"] == "differs"  # type: ignore[union-attr]
     said = comment(github, 31, "<!-- reconciler-apply:prod -->")
     assert "plan differs: waiting for approval of the fresh plan" in said
-    assert "`connection.snowflake_globorealty`" in said
+    assert "<code>connection.snowflake_globorealty</code>" in said
     assert '!     tags.owner: "data-platform" → "ml-platform"' in said  # the plan made now
-    assert '!     tags.oncall: "alice" → (removed)' in said
+    assert '!     tags.oncall: "alice" → (none)' in said
     assert github.repo.pending("prod") != NO_CHANGES  # nothing applied yet
     (gate,) = github.sim.waiting()
-    assert gate.key == "reapply-prod"
+    assert gate.name == gate_name("fresh", "prod")
     runbook(github, APPROVE, run=run, environment="prod")
     assert github.repo.pending("prod") == NO_CHANGES
     assert "· applied" in comment(github, 31, "<!-- reconciler-apply:prod -->")
@@ -160,20 +189,20 @@ def test_a_half_way_failure_blocks_prod_and_a_dispatch_recovers_it(github: GitHu
     github.merge(41)
     github.sim.settle()
 
-    run = latest(github, "apply.yml")
-    assert run.job("apply-dev").result == "failure"
-    assert run.job("plan-prod").result == "skipped"  # a failed dev apply blocks prod
+    run = latest_apply(github)
+    assert result(run, "apply", "dev") == "failure"
+    assert result(run, "plan", "prod") == "skipped"  # a failed dev apply blocks prod
     said = comment(github, 41, "<!-- reconciler-apply:dev -->")
     assert "· FAILED" in said and "Apply failed part-way (exit code 3)" in said
     assert "the environments promoted after it are skipped in this run" in said
     assert "| `connection.snowflake_globorealty` | update | applied |" in said
-    assert "gh workflow run apply.yml -f environment=dev" in said
+    assert "gh workflow run reconciler.yml -f environment=dev" in said
     assert github.sim.waiting() == []
 
     blocker.unlink()  # the cause is fixed
     dispatched = runbook(github, DISPATCH_DEV)
     assert dispatched is not None
-    assert dispatched.job("apply-dev").result == "success"
+    assert result(dispatched, "apply", "dev") == "success"
     assert github.repo.pending("dev") == NO_CHANGES
     assert github.sim.approve_all("prod") == 1  # dev converged: prod follows, after approval
     assert github.repo.pending("prod") == NO_CHANGES
@@ -189,10 +218,10 @@ def test_a_dev_with_nothing_to_do_never_blocks_prod(github: GitHub) -> None:
     dev_done = github.repo.reconcile("dev", "apply", "--auto-approve")
     assert dev_done.returncode == 0, dev_done.stderr
     github.sim.settle()
-    run = latest(github, "apply.yml")
-    assert run.job("plan-dev").outputs["todo"] == "none"
-    assert run.job("apply-dev").result == "skipped"
-    assert run.job("plan-prod").result == "success"
+    run = latest_apply(github)
+    assert stage_job(run, "plan", "dev").outputs["todo"] == "none"  # type: ignore[union-attr]
+    assert result(run, "apply", "dev") == "skipped"
+    assert result(run, "plan", "prod") == "success"
     assert github.sim.approve_all("prod") == 1
     assert github.repo.pending("prod") == NO_CHANGES
 
@@ -207,8 +236,8 @@ def test_a_secret_rotated_in_the_store_converges_on_dispatch(github: GitHub) -> 
     assert "credentials.account_key: (sensitive) (changed)" in plan.stdout
 
     run = runbook(github, DISPATCH_PROD)
-    assert run is not None and run.job("plan-dev").result == "skipped"
-    assert "compared at apply" in run.job("plan-prod").summary
+    assert run is not None and result(run, "plan", "dev") == "skipped"
+    assert "compared at apply" in summary(run, "plan", "prod")
     runbook(github, APPROVE, run=run, environment="prod")
     again = github.repo.reconcile("prod", "plan", secrets=secrets)
     assert again.stdout.strip().endswith(NO_CHANGES), again.stdout
@@ -241,13 +270,13 @@ def test_a_direct_push_is_applied_only_through_the_approval_gate(github: GitHub)
     apply_only(github)
     github.direct_push(edit("owner: data-platform", "owner: ml-platform"))
     github.sim.settle()
-    run = latest(github, "apply.yml")
-    assert "is not the merge of a pull request" in run.job("plan-dev").summary
-    assert "main's fresh plan below" in run.job("plan-dev").summary
+    run = latest_apply(github)
+    assert "is not the merge of a pull request" in summary(run, "plan", "dev")
+    assert "the default branch's plan made now, below" in summary(run, "plan", "dev")
     assert github.repo.pending("dev") == NO_CHANGES  # dev has no reviewers: its gate is open
     (gate,) = github.sim.waiting()
-    assert gate.key == "apply-prod"
-    assert "connection.snowflake_globorealty" in run.job("plan-prod").summary
+    assert gate.name == gate_name("apply", "prod")
+    assert "connection.snowflake_globorealty" in summary(run, "plan", "prod")
     github.sim.reject(gate)
     github.sim.settle()
     assert github.repo.pending("prod") != NO_CHANGES  # rejected: nothing applied
@@ -260,11 +289,11 @@ def test_an_expired_reviewed_plan_falls_back_to_main_s_plan_behind_the_gate(
     apply_only(github)
     github.open_pull(61, edit("owner: data-platform", "owner: ml-platform"))
     github.sim.settle()
-    github.sim.expire_artifacts("plan-")  # 30 days later
+    github.sim.expire_artifacts("reconciler-plan-")  # 30 days later
     github.merge(61)
     github.sim.settle()
-    run = latest(github, "apply.yml")
-    assert "has expired or cannot be downloaded" in run.job("plan-dev").summary
+    run = latest_apply(github)
+    assert "has expired" in summary(run, "plan", "dev")
     assert github.repo.pending("dev") == NO_CHANGES
     runbook(github, APPROVE, run=run, environment="prod")
     assert github.repo.pending("prod") == NO_CHANGES
@@ -300,7 +329,7 @@ def test_a_failed_job_re_run_finishes_what_the_failure_left(github: GitHub) -> N
     blocker = block_storage(github, "dev", "raw_house_data_v2")
     (run,) = github.merge(91)
     github.sim.settle()
-    assert run.job("apply-dev").result == "failure"
+    assert result(run, "apply", "dev") == "failure"
     blocker.unlink()  # it was passing: the storage is back
 
     runbook(github, RERUN_FAILED, run=run)
@@ -308,14 +337,3 @@ def test_a_failed_job_re_run_finishes_what_the_failure_left(github: GitHub) -> N
     assert github.repo.pending("dev") == NO_CHANGES
     runbook(github, APPROVE, run=run, environment="prod")
     assert github.repo.pending("prod") == NO_CHANGES
-
-
-def test_apply_jobs_of_dev_and_prod_differ_only_in_their_environment() -> None:
-    from tests.workflows.harness import REPO_ROOT, load_yaml
-
-    jobs = load_yaml(REPO_ROOT / ".github/workflows/apply.yml")["jobs"]
-    for kind in ("plan-{}", "apply-{}", "reapply-{}"):
-        dev, prod = jobs[kind.format("dev")], jobs[kind.format("prod")]
-        text = str({k: v for k, v in dev.items() if k not in ("if", "needs")})
-        text = text.replace("dev", "prod")
-        assert text == str({k: v for k, v in prod.items() if k not in ("if", "needs")})

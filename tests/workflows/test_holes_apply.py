@@ -1,8 +1,10 @@
 """Issue 16's holes in what apply applies (1 to 3), as attacks on the simulated GitHub.
 
-Each test does what the attacker (or an unlucky operator) does with today's workflows and then
-asserts the safe outcome, so it fails today: it is a strict xfail that expects
-`AttackSucceeded` only (attacks.py), and the fix of its hole must remove the marker.
+Each test does what the attacker (or an unlucky operator) does and then asserts the safe
+outcome (`refuse`, attacks.py). They were strict xfails on the flow of scripts/ci (phase 1);
+the reusable workflows and reconciler.gitops close them, so they pass. Since the workflows
+moved, an attack that edited a script now edits the workflow file the pull request's own run
+reads, which is what that script was; the safe-outcome conditions are unchanged.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from tests.workflows.attacks import (
     applied_marker,
     both,
-    hole,
     refuse,
     replaced,
     resources,
@@ -18,20 +19,41 @@ from tests.workflows.attacks import (
     tag,
 )
 from tests.workflows.conftest import GitHub
-from tests.workflows.scenarios import apply_only, bootstrap, comment, edit, latest
+from tests.workflows.engine import WorkflowRun
+from tests.workflows.scenarios import (
+    FLOW,
+    apply_only,
+    bootstrap,
+    comment,
+    edit,
+    result,
+    stage_job,
+)
 
 CONNECTION, DATASTORE = "connection.snowflake_globorealty", "datastore.rawdata"
-# plan.sh, changed to save a plan that replaces both while its markdown shows the plain plan
+PLAN_WORKFLOW = ".github/workflows/reconciler-plan.yml"
+# the pull request's own plan workflow, changed to save a plan that replaces both after the
+# plan job planned (what plan.sh was changed to do when it ran the plan)
 FORGE_REPLACES = script_edit(
-    'emit_annotations "$markdown" "$validated"\n',
-    "if [[ -f $plan_file ]]; then\n"
-    '  NO_COLOR=1 reconcile plan --env "$env_name" --no-secrets --out "$plan_file" '
-    f"--replace {CONNECTION} --replace {DATASTORE} >/dev/null 2>&1 || true\n"
-    "fi\n"
-    'emit_annotations "$markdown" "$validated"\n',
+    "      - name: Upload the plan (the review job renders it)\n",
+    "      - name: forge\n"
+    "        working-directory: ${{ inputs.working-directory }}\n"
+    "        run: >-\n"
+    '          NO_COLOR=1 reconcile plan --env "$ENV" --no-secrets\n'
+    '          --out "$RUNNER_TEMP/reconciler/reconciler-plan-$ENV/plan-$ENV.json"\n'
+    f"          --replace {CONNECTION} --replace {DATASTORE}\n"
+    "        env:\n"
+    "          ENV: ${{ matrix.environment }}\n"
+    "          SNOWFLAKE_ACCOUNT: ${{ vars.SNOWFLAKE_ACCOUNT }}\n"
+    "          SNOWFLAKE_USER: ${{ vars.SNOWFLAKE_USER }}\n"
+    "          STORAGE_ACCOUNT: ${{ vars.STORAGE_ACCOUNT }}\n"
+    "      - name: Upload the plan (the review job renders it)\n",
+    PLAN_WORKFLOW,
 )
 PLAN_ANY_BASE = edit(
-    "    branches: [main]\n", "    branches: [main, evil]\n", ".github/workflows/plan.yml"
+    "    branches: [main]\n    types:",
+    "    branches: [main, evil]\n    types:",
+    f".github/workflows/{FLOW}",
 )
 OWNER = edit("owner: data-platform", "owner: ml-platform")
 
@@ -40,23 +62,25 @@ def summary_line(text: str) -> str:
     return next((line for line in text.splitlines() if line.startswith("**Plan:")), "(none)")
 
 
-@hole(1, "apply takes the newest plan run of the head commit, whichever pull request it was for")
+def runs(github: GitHub, *events: str) -> list[WorkflowRun]:
+    return [r for r in github.sim.runs_of(FLOW) if r.event_name in events]
+
+
 def test_a_second_pull_request_with_the_same_head_cannot_choose_what_apply_applies(
     github: GitHub,
 ) -> None:
     bootstrap(github)
-    github.sim.ignored |= {"check-sources.yml"}
-    # a writer pushes a branch whose plan.yml plans pull requests into it and whose plan.sh
-    # saves a plan that replaces the connection and the datastore
+    # a writer pushes a branch whose reconciler.yml plans pull requests into it and whose plan
+    # workflow saves a plan that replaces the connection and the datastore
     github.branch("evil", both(PLAN_ANY_BASE, FORGE_REPLACES))
     github.open_pull(1, edit("layer: bronze", "layer: silver"), author="mallory")
     github.sim.settle()
     reviewed = comment(github, 1, "<!-- reconciler-plan:dev -->")
     assert summary_line(reviewed) == "**Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.**"
-    # the same head commit, into `evil`: a second plan run of plan.yml for that commit
+    # the same head commit, into `evil`: a second plan run of reconciler.yml for that commit
     (forged,) = github.open_pull(2, head="pr-1", base="evil", author="mallory")
     github.sim.settle()
-    assert forged.workflow == "plan.yml" and forged.conclusion == "success"
+    assert forged.workflow == FLOW and forged.conclusion == "success"
     before = resources(github.repo, "dev")
 
     github.merge(1)  # #1 was reviewed and approved: it merges
@@ -71,7 +95,6 @@ def test_a_second_pull_request_with_the_same_head_cannot_choose_what_apply_appli
     )
 
 
-@hole(1, "apply honours the saved plan's replace, prune and targets, and prod's approver sees main")
 def test_apply_in_the_flow_refuses_a_plan_whose_flags_main_did_not_ask_for(
     github: GitHub,
 ) -> None:
@@ -80,14 +103,14 @@ def test_apply_in_the_flow_refuses_a_plan_whose_flags_main_did_not_ask_for(
     # the pull request's own plan job (it runs the pull request's scripts) saves replaces
     github.open_pull(3, both(OWNER, FORGE_REPLACES), author="mallory")
     github.sim.settle()
-    plan = latest(github, "plan.yml")
+    (plan,) = runs(github, "pull_request")
     assert plan.conclusion == "success"
     before = {env: resources(github.repo, env) for env in ("dev", "prod")}
 
     github.merge(3)
     github.sim.settle()
-    run = latest(github, "apply.yml")
-    shown_to_prod = run.job("plan-prod").summary  # what prod's approver reads at the gate
+    run = runs(github, "push")[-1]
+    shown_to_prod = stage_job(run, "plan", "prod").summary  # type: ignore[union-attr]
     github.sim.approve_all("prod", by="lead-ana")
 
     gone = {env: replaced(before[env], resources(github.repo, env)) for env in ("dev", "prod")}
@@ -108,12 +131,12 @@ def test_a_dev_yaml_pointed_at_prod_is_refused_by_the_ownership_guard(github: Gi
     github.sim.settle()
     github.merge(4)
     github.sim.settle()
-    run = latest(github, "apply.yml")
-    assert run.job("plan-dev").result == "failure"
+    run = runs(github, "push")[-1]
+    assert result(run, "plan", "dev") == "failure"
     assert "datastore.rawdata exists and is managed by reconciler for default/prod" in (
-        run.job("plan-dev").summary
+        stage_job(run, "plan", "dev").summary  # type: ignore[union-attr]
     )
-    assert run.job("apply-dev").result == "skipped"
+    assert result(run, "apply", "dev") == "skipped"
     assert tag(github.repo, "prod", DATASTORE, "layer") == "bronze"
 
 
@@ -142,7 +165,6 @@ jobs:
 """
 
 
-@hole(2, "any job that names `environment: dev` gets a token that can write prod")
 def test_a_merged_job_naming_dev_cannot_write_prod(github: GitHub) -> None:
     bootstrap(github)
     apply_only(github)
@@ -162,11 +184,10 @@ def test_a_merged_job_naming_dev_cannot_write_prod(github: GitHub) -> None:
     )
 
 
-@hole(3, "re-running an old dispatch applies its commit over a newer one")
 def test_re_running_an_old_dispatch_cannot_roll_dev_back(github: GitHub) -> None:
     bootstrap(github)
     apply_only(github)
-    old = github.sim.dispatch("apply.yml", {"environment": "dev"})  # commit A: nothing to do
+    old = github.sim.dispatch(FLOW, {"environment": "dev"})  # commit A: nothing to do
     github.sim.settle()
     github.open_pull(6, OWNER)
     github.sim.settle()
@@ -188,7 +209,6 @@ def test_re_running_an_old_dispatch_cannot_roll_dev_back(github: GitHub) -> None
     )
 
 
-@hole(3, "an old 'apply the fresh plan' job, re-run and approved, moves the marker back")
 def test_re_running_an_old_apply_of_the_fresh_plan_cannot_move_the_marker_back(
     github: GitHub,
 ) -> None:
@@ -203,11 +223,11 @@ def test_re_running_an_old_apply_of_the_fresh_plan_cannot_move_the_marker_back(
     (first,) = github.merge(7)  # commit A
     github.sim.settle()
     (gate,) = github.sim.waiting()
-    assert gate.key == "apply-prod"
+    assert gate.name == "apply / stage-2 (prod) / apply (prod)"
     github.sim.approve(gate, by="lead-ana")
     github.sim.settle()
     (fresh,) = github.sim.waiting()
-    assert fresh.key == "reapply-prod"
+    assert fresh.name == "apply / stage-2 (prod) / apply the fresh plan (prod)"
     github.sim.reject(fresh)  # the team fixes main instead
     github.sim.settle()
 

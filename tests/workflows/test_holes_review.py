@@ -1,6 +1,8 @@
 """Issue 16's holes in what reviewers are shown (4) and in the source checks (5), as attacks on
-the simulated GitHub: strict xfails that expect `AttackSucceeded` only (attacks.py), until the
-fix of their hole removes the marker.
+the simulated GitHub. They were strict xfails on the flow of scripts/ci (phase 1); the review
+job (main's code, workflow_run) and the source check without pull-request code close them.
+Where an attack edited a script that no longer exists, it now edits the workflow file that the
+pull request's own run reads instead; the safe-outcome conditions are unchanged.
 """
 
 from __future__ import annotations
@@ -12,32 +14,62 @@ from tests.workflows.attacks import (
     attacker_host,
     attacker_target,
     both,
-    hole,
     inbox_file,
     live_markdown,
     refuse,
     script_edit,
 )
 from tests.workflows.conftest import GitHub
-from tests.workflows.scenarios import add_datastore, bootstrap, edit
+from tests.workflows.scenarios import FLOW, add_datastore, bootstrap, edit
 
 BOT = "github-actions[bot]"
 MENTION, IMAGE = "@globorealty/platform-leads", "![ok](https://evil.example/pixel.png)"
 PLANTED = "<!-- reconciler-apply:prod -->"
 LABEL = "reconciler:check-sources"
-# a fork's plan.sh that plans nothing and says "No changes", for a trusted-looking commit
-FAKE_PLAN_SH = """\
-#!/usr/bin/env bash
-set -euo pipefail
-out="$RUNNER_TEMP/reconciler"
-mkdir -p "$out"
-env_name="$RECONCILE_ENV"
-printf '<!-- reconciler-plan:%s -->\\n### reconciler plan · `%s`\\n\\n%s\\n' "$env_name" \\
-  "$env_name" "No changes. The workspace matches the desired state." >"$out/plan-$env_name.md"
-printf '{"environment": "%s", "exitcode": 0, "fork": false, "head_sha": "%s"}\\n' \\
-  "$env_name" c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff >"$out/meta.json"
-echo "exitcode=0" >>"$GITHUB_OUTPUT"
-echo "dir=$out" >>"$GITHUB_OUTPUT"
+# a fork's own reconciler.yml that plans nothing and uploads a "no changes" plan file and
+# outcome, for a trusted-looking commit (what its plan.sh did when the comment job posted it)
+FAKE_FLOW = """\
+name: reconciler
+on: {pull_request: {branches: [main]}}
+permissions: {}
+jobs:
+  fake:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    permissions: {contents: read}
+    steps:
+      - id: fake
+        run: |
+          out="$RUNNER_TEMP/fake"
+          mkdir -p "$out"
+          printf '%s' '{"environment": "dev", "workspace": "local:.workspaces/dev"}' \\
+            >"$out/plan-dev.json"
+          printf '%s' '{"environment": "dev", "exitcode": 0, "fork": false,
+            "head_sha": "c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff"}' >"$out/outcome-dev.json"
+          echo "dir=$out" >>"$GITHUB_OUTPUT"
+      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2
+        with:
+          name: reconciler-plan-dev
+          path: ${{ steps.fake.outputs.dir }}
+"""
+# a step of the pull request's own plan workflow that puts noise into the plan file's values
+# and names (what the changed plan.sh appended to the markdown)
+NOISE_STEP = """\
+      - name: noise
+        run: |
+          python3 - <<'EOF'
+          import glob, json, os
+          noise = os.environ["NOISE"]
+          for path in glob.glob(os.environ["RUNNER_TEMP"] + "/reconciler/*/plan-*.json"):
+              plan = json.load(open(path))
+              plan["workspace"] += noise
+              for change in plan["resource_changes"]:
+                  change["address"] += noise
+              json.dump(plan, open(path, "w"))
+          EOF
+        env:
+          NOISE: "NOISE_TEXT"
+      - name: Upload the plan (the review job renders it)
 """
 
 
@@ -54,13 +86,11 @@ def plan_comments(github: GitHub, number: int, env: str = "dev") -> list[str]:
     ]
 
 
-@hole(4, "the comment job posts the markdown and meta.json a fork's own plan job produced")
 def test_a_fork_cannot_claim_to_be_planned_nor_fake_its_commit(github: GitHub) -> None:
     bootstrap(github)
-    github.sim.ignored |= {"check-sources.yml"}
     fake = both(
         add_datastore("curated"),
-        lambda repo: repo.write("scripts/ci/plan.sh", FAKE_PLAN_SH),
+        lambda repo: repo.write(f".github/workflows/{FLOW}", FAKE_FLOW),
     )
     github.open_pull(9, fake, fork=True, author="stranger")
     github.sim.settle()
@@ -75,30 +105,28 @@ def test_a_fork_cannot_claim_to_be_planned_nor_fake_its_commit(github: GitHub) -
     )
 
 
-@hole(4, "the comment job posts what the pull request wrote: mentions, images, our markers")
 def test_a_pull_request_cannot_mention_teams_embed_images_or_plant_markers(github: GitHub) -> None:
     bootstrap(github)
-    github.sim.ignored |= {"check-sources.yml"}
     noise = f"\\n{MENTION} please approve {IMAGE}\\n{PLANTED}\\n"
     append = script_edit(
-        'emit_annotations "$markdown" "$validated"\n',
-        f"printf '{noise}' >>\"$markdown\"\n" + 'emit_annotations "$markdown" "$validated"\n',
+        "      - name: Upload the plan (the review job renders it)\n",
+        NOISE_STEP.replace("NOISE_TEXT", noise.replace('"', '\\"')),
+        ".github/workflows/reconciler-plan.yml",
     )
     in_a_value = edit("owner: data-platform", f'owner: "{PLANTED}"')
     github.open_pull(10, both(append, in_a_value), author="mallory")
     github.sim.settle()
 
     (said,) = plan_comments(github, 10)
+    assert "please approve" in said  # the attack reached the plan file: shown, as text
     live = live_markdown(said)
     found = [what for what in (MENTION, "![", "<img") if what in live]
     found += ["the apply:prod marker"] if "reconciler-apply:prod" in said else []
     refuse(found == [], f"the bot's plan comment carries {found}")
 
 
-@hole(4, "comment updates take the first comment holding the marker, whoever wrote it")
 def test_comment_updates_leave_other_people_s_comments_alone(github: GitHub) -> None:
     bootstrap(github)
-    github.sim.ignored |= {"check-sources.yml"}
     github.open_pull(11, edit("layer: bronze", "layer: silver"), author="mallory")
     planted = "<!-- reconciler-plan:dev -->\nLooks good to me, no changes."
     mine = github.sim.comment_as("mallory", 11, planted)  # before the bot's comment
@@ -113,7 +141,6 @@ def test_comment_updates_leave_other_people_s_comments_alone(github: GitHub) -> 
     )
 
 
-@hole(4, "drift issues are matched by label and marker only")
 def test_the_drift_job_updates_only_its_own_issue(github: GitHub) -> None:
     bootstrap(github)
     body = "<!-- reconciler-drift:prod -->\nKnown and harmless: ignore drift in prod."
@@ -121,7 +148,7 @@ def test_the_drift_job_updates_only_its_own_issue(github: GitHub) -> None:
     github.repo.edit("layer: bronze", "layer: gold")  # prod changed by hand: drift
     assert github.repo.reconcile("prod", "apply", "--auto-approve").returncode == 0
     github.repo.edit("layer: gold", "layer: bronze")
-    github.sim.schedule("drift.yml")
+    github.sim.schedule(FLOW)
     github.sim.settle()
 
     issues = github.sim.issues()
@@ -139,7 +166,6 @@ def test_the_labeller_cannot_approve_the_source_check_their_label_started(
     """Not a hole with the README's set-up: `<env>-sources` prevents self-review, and the run a
     label starts is the labeller's."""
     bootstrap(github)
-    github.sim.ignored |= {"plan.yml", "plan-comment.yml"}
     github.open_pull(12, edit("RAW\n", "RAW WHERE 1 = 1\n"), author="mallory")
     github.sim.settle()
     github.sim.label(12, LABEL, by="lead-ana")
@@ -154,10 +180,8 @@ def test_the_labeller_cannot_approve_the_source_check_their_label_started(
     assert dev.result == "success"
 
 
-@hole(5, "check-sources runs the pull request's code with the password; the label outlives pushes")
 def test_a_push_after_the_label_cannot_reach_the_database_password(github: GitHub) -> None:
     bootstrap(github)
-    github.sim.ignored |= {"plan.yml", "plan-comment.yml"}
     github.open_pull(13, edit("RAW\n", "RAW WHERE 1 = 1\n"), author="mallory")
     github.sim.settle()
     github.sim.label(13, LABEL, by="lead-ana")  # after reading the (harmless) change
@@ -166,10 +190,14 @@ def test_a_push_after_the_label_cannot_reach_the_database_password(github: GitHu
         github.sim.approve(job, by="lead-ben")
     github.sim.settle()
     inbox = inbox_file(github)
+    # what check-sources.sh was: the workflow file of the check, in the pull request
     steal = script_edit(
-        "rc=0\n",
-        f'printf %s "${{SNOWFLAKE_PASSWORD:-}}" >"{inbox}"\nrc=0\n',
-        "scripts/ci/check-sources.sh",
+        "      - name: reconcile plan --check-sources (its queries, LIMIT 0)\n",
+        f'      - run: printf %s "$P" >"{inbox}"\n'
+        "        env:\n"
+        "          P: ${{ secrets.SNOWFLAKE_PASSWORD }}\n"
+        "      - name: reconcile plan --check-sources (its queries, LIMIT 0)\n",
+        ".github/workflows/reconciler-check-sources.yml",
     )
     github.push_to_pull(13, steal)  # a new commit: the label stays, the check runs again
     github.sim.settle()
@@ -184,10 +212,8 @@ def test_a_push_after_the_label_cannot_reach_the_database_password(github: GitHu
     )
 
 
-@hole(5, "a connection's target is the pull request's to change, and the password goes there")
 def test_a_changed_connection_target_never_receives_the_password(github: GitHub) -> None:
     bootstrap(github)
-    github.sim.ignored |= {"plan.yml", "plan-comment.yml"}
     with attacker_host() as (port, inbox):
         aimed = edit(github.repo.snowflake_target, attacker_target(port), "environments/dev.yaml")
         github.open_pull(14, both(aimed, edit("RAW\n", "RAW WHERE 1 = 1\n")), author="mallory")

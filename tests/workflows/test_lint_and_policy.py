@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ def all_steps() -> list[tuple[str, dict[str, Any]]]:
     steps = [(f"{ACTION.name}", s) for s in load_yaml(ACTION)["runs"]["steps"]]
     for workflow in WORKFLOWS:
         for job_id, job in load_yaml(workflow)["jobs"].items():
-            steps += [(f"{workflow.name}:{job_id}", s) for s in job["steps"]]
+            steps += [(f"{workflow.name}:{job_id}", s) for s in job.get("steps", [])]
     return steps
 
 
@@ -33,7 +32,8 @@ def test_actionlint_zizmor_and_shellcheck_report_nothing() -> None:
     proc = subprocess.run(["bash", str(LINT)], capture_output=True, text=True, timeout=600)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
-    assert f"actionlint: 0 finding(s) in {len(WORKFLOWS) + 1} file(s)" in output
+    example = list((REPO_ROOT / "examples" / "config-repo" / ".github" / "workflows").glob("*.yml"))
+    assert f"actionlint: 0 finding(s) in {len(WORKFLOWS) + len(example) + 1} file(s)" in output
     assert "No findings to report." in output
 
 
@@ -68,8 +68,8 @@ def test_every_action_is_pinned_to_a_commit_with_its_version() -> None:
     pins: dict[str, set[str]] = {}
     for file in [*WORKFLOWS, ACTION]:
         for line in file.read_text().splitlines():
-            if not re.match(r"\s*(- )?uses:", line):
-                continue
+            if not re.match(r"\s*(- )?uses:", line) or "uses: ./.github/workflows/" in line:
+                continue  # a reusable workflow of this commit: pinned by being here
             match = PINNED.search(line.strip().removeprefix("- "))
             assert match, f"{file.name}: not pinned to a full commit SHA + # vX.Y.Z: {line}"
             pins.setdefault(match.group(1), set()).add(f"{match.group(2)} {match.group(3)}")
@@ -90,52 +90,68 @@ def test_no_run_script_holds_an_expression() -> None:
 
 def test_permissions_are_least_privilege() -> None:
     reader = {"contents": "read", "id-token": "write"}
-    planner = {**reader, "actions": "read", "pull-requests": "read"}
     applier = {**reader, "actions": "read", "pull-requests": "write"}
+    drift = {**reader, "issues": "write"}
+    review = {"actions": "read", "contents": "read", "pull-requests": "write"}
     expected = {
-        ("plan.yml", "plan"): reader,
-        ("check-sources.yml", "check"): reader,
-        ("plan-comment.yml", "comment"): {
+        ("reconciler.yml", "plan"): reader,
+        ("reconciler.yml", "apply"): applier,
+        ("reconciler.yml", "drift"): drift,
+        ("review.yml", "review"): {**review, "id-token": "write"},
+        ("reconciler-plan.yml", "plan"): reader,
+        ("reconciler-review.yml", "review"): review,
+        ("reconciler-review.yml", "sources"): {**reader, "pull-requests": "write"},
+        ("reconciler-check-sources.yml", "check"): {**reader, "pull-requests": "write"},
+        ("reconciler-apply-env.yml", "plan"): {
+            **reader,
             "actions": "read",
-            "contents": "read",
-            "pull-requests": "write",
+            "pull-requests": "read",
         },
-        ("drift.yml", "drift"): {**reader, "issues": "write"},
+        ("reconciler-apply-env.yml", "apply"): applier,
+        ("reconciler-apply-env.yml", "fresh"): applier,
+        ("reconciler-apply-env.yml", "override"): {},  # an approval gate and nothing else
+        ("reconciler-drift.yml", "drift"): drift,
         ("ci.yml", "test"): {"contents": "read"},
     }
-    for env in ("dev", "prod"):
-        expected[("apply.yml", f"plan-{env}")] = planner
-        expected[("apply.yml", f"apply-{env}")] = applier
-        expected[("apply.yml", f"reapply-{env}")] = applier
+    for name in ("plan", "review", "apply", "drift"):
+        expected[(f"reconciler-{name}.yml", "tool")] = reader
+    for stage in range(1, 7):
+        expected[("reconciler-apply.yml", f"stage-{stage}")] = applier
     seen = {}
     for workflow in WORKFLOWS:
         document = load_yaml(workflow)
         assert document["permissions"] == {}, workflow.name
         for job_id, job in document["jobs"].items():
             seen[(workflow.name, job_id)] = job["permissions"]
-            assert "timeout-minutes" in job, (workflow.name, job_id)
+            if "uses" not in job:  # a caller job's time is its called jobs'
+                assert "timeout-minutes" in job, (workflow.name, job_id)
     assert seen == expected
+
+
+def test_each_reusable_workflow_finds_its_own_commit_the_same_way() -> None:
+    """The `tool` job (its OIDC token names the called workflow's repository and commit) is
+    the same in every reusable workflow but for the apply's dispatch start."""
+    tools = {}
+    for name in ("plan", "review", "apply", "drift"):
+        job = load_yaml(REPO_ROOT / ".github" / "workflows" / f"reconciler-{name}.yml")["jobs"]
+        tools[name] = str(job["tool"]).replace("${{ inputs.environment }}", "")
+    assert len(set(tools.values())) == 1, tools
+
+
+def test_the_apply_stages_are_the_same_job_unrolled() -> None:
+    jobs = load_yaml(REPO_ROOT / ".github" / "workflows" / "reconciler-apply.yml")["jobs"]
+    first = str({k: v for k, v in jobs["stage-1"].items() if k not in ("if", "needs")})
+    for stage in range(2, 7):
+        text = str({k: v for k, v in jobs[f"stage-{stage}"].items() if k not in ("if", "needs")})
+        assert text.replace(f"stage-{stage}", "stage-1") == first
+        assert jobs[f"stage-{stage}"]["needs"] == ["tool", f"stage-{stage - 1}"]
+        assert f"needs.stage-{stage - 1}.result == 'success'" in jobs[f"stage-{stage}"]["if"]
 
 
 def test_every_checkout_drops_its_credentials() -> None:
     for where, step in all_steps():
         if str(step.get("uses", "")).startswith("actions/checkout@"):
             assert step["with"]["persist-credentials"] is False, where
-
-
-def test_apply_triggers_on_the_paths_a_pull_request_plans_for() -> None:
-    script = (REPO_ROOT / "scripts" / "ci" / "changed-paths.sh").read_text()
-    block = script[
-        script.index("default_paths=(") : script.index(")\n", script.index("default_paths"))
-    ]
-    planned = [p.strip().strip("'") for p in block.splitlines()[1:] if p.strip()]
-    on = load_yaml(REPO_ROOT / ".github" / "workflows" / "apply.yml")[True]  # YAML 1.1: on
-    assert on["push"]["paths"] == planned
-    assert on["push"]["branches"] == ["main"]
-    sys.path.insert(0, str(REPO_ROOT / "scripts" / "ci"))
-    from gitops.window import PLANNED_PATHS
-
-    assert list(PLANNED_PATHS) == planned  # the apply window counts the same commits
 
 
 def test_install_sh_installs_the_locked_product_or_the_requested_version(tmp_path: Path) -> None:
@@ -187,92 +203,38 @@ def test_the_lock_pins_every_product_dependency_with_hashes() -> None:
     assert "setuptools" in pinned  # the build backend: nothing is resolved at install
 
 
-def test_changed_paths_sees_a_change_to_the_tool(tmp_path: Path) -> None:
-    def git(*args: str) -> None:
-        subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@e", *args],
-            cwd=tmp_path,
-            check=True,
-            capture_output=True,
-        )
-
-    git("init", "-q")
-    (tmp_path / "README.md").write_text("x\n")
-    git("add", "-A")
-    git("commit", "-qm", "base")
-    (tmp_path / "src" / "reconciler").mkdir(parents=True)
-    (tmp_path / "src" / "reconciler" / "cli.py").write_text("x\n")
-    git("add", "-A")
-    git("commit", "-qm", "tool change")
-    output = tmp_path / "out"
-    subprocess.run(
-        ["bash", str(REPO_ROOT / "scripts" / "ci" / "changed-paths.sh")],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path)},
-        check=True,
-        capture_output=True,
-    )
-    assert output.read_text() == "relevant=true\n"
-
-
-def referenced_variables() -> dict[str, bool]:
-    """``{NAME: is_secret}`` for every ``${NAME}`` / ``${env:NAME}`` that platform.yaml and the
-    CI environments (dev, prod) reference."""
-    names: dict[str, bool] = {}
-    for file in ("platform.yaml", "environments/dev.yaml", "environments/prod.yaml"):
-        text = (REPO_ROOT / file).read_text()
-        for secret, name in re.findall(r"(?<!\$)\$\{(env:)?([A-Za-z_][A-Za-z0-9_]*)\}", text):
-            names[name] = names.get(name, False) or bool(secret)
-    return names
-
-
-@pytest.mark.parametrize(
-    ("workflow", "job", "step", "with_secrets"),
-    [
-        ("plan.yml", "plan", "plan", False),
-        ("drift.yml", "drift", "plan", False),
-        ("apply.yml", "plan-dev", "prepare", False),
-        ("apply.yml", "apply-dev", "apply", True),
-        ("apply.yml", "reapply-dev", "apply", True),
-        ("apply.yml", "plan-prod", "prepare", False),
-        ("apply.yml", "apply-prod", "apply", True),
-        ("apply.yml", "reapply-prod", "apply", True),
-    ],
-)
-def test_every_variable_the_desired_state_references_is_passed(
-    workflow: str, job: str, step: str, with_secrets: bool
-) -> None:
-    definition = load_yaml(REPO_ROOT / ".github" / "workflows" / workflow)["jobs"][job]
-    (run,) = [s for s in definition["steps"] if s.get("id") == step]
-    env = {**definition["env"], **(run.get("env") or {})}
-    for name, secret in referenced_variables().items():
-        source = f"${{{{ secrets.{name} }}}}" if secret else f"${{{{ vars.{name} }}}}"
-        if secret and not with_secrets:
-            assert name not in env, f"{workflow}:{job} must not hold {name}"
-            continue
-        assert env.get(name) == source, f"{workflow}:{job} must pass {name}: {source}"
-        if secret:
-            assert name not in definition["env"], f"{name}: only the step that needs it"
+def test_no_workflow_spells_a_variable_or_a_secret_name() -> None:
+    """Names are platform.yaml's: a job hands its environment's toJSON(vars) (and, where it may
+    hold them, toJSON(secrets)) to reconciler, which passes on the ones platform.yaml names."""
+    for file in [*WORKFLOWS, ACTION]:
+        text = file.read_text()
+        assert not re.findall(r"\bvars\.[A-Za-z_]", text), file.name
+        assert not re.findall(r"\bsecrets\.[A-Za-z_]", text), file.name
 
 
 def test_jobs_that_reach_azure_sign_in_with_a_fresh_oidc_token_each_time() -> None:
     """No azure/login (its session cannot refresh after GitHub's assertion expires): the jobs
-    that run reconcile against a workspace grant id-token and name the identity, and
-    reconciler's ClientAssertionCredential asks GitHub for a token whenever Azure needs one
-    (tests/providers/test_github_credential.py)."""
+    that run reconcile against a workspace grant id-token and get their environment's
+    variables (AZURE_CLIENT_ID among them), and reconciler's ClientAssertionCredential asks
+    GitHub for a token whenever Azure needs one (tests/providers/test_github_credential.py)."""
     for workflow in WORKFLOWS:
         for job_id, job in load_yaml(workflow)["jobs"].items():
-            runs_reconcile = any(
-                "plan.sh" in str(s.get("run"))
-                or "reconciler_ci.py prepare" in str(s.get("run"))
-                or "reconciler_ci.py apply" in str(s.get("run"))
-                or "reconciler_ci.py reapply" in str(s.get("run"))
-                or "check-sources.sh" in str(s.get("run"))
-                for s in job["steps"]
-            )
-            assert not any("azure/login" in str(s.get("uses")) for s in job["steps"])
-            if not runs_reconcile:
+            steps = job.get("steps", [])
+            assert not any("azure/login" in str(s.get("uses")) for s in steps)
+            reaching = [
+                s
+                for s in steps
+                if re.search(
+                    r"reconcile (gitops (plan|prepare|apply|drift|check-sources)|doctor)",
+                    str(s.get("run")),
+                )
+                or "gitops check-sources" in str(s.get("run"))
+            ]
+            if not reaching:
                 continue
             assert job["permissions"]["id-token"] == "write", (workflow.name, job_id)
-            for name in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"):
-                assert job["env"][name] == f"${{{{ vars.{name} }}}}", (workflow.name, job_id)
+            for step in reaching:
+                assert step["env"]["RECONCILE_VARS"] == "${{ toJSON(vars) }}", (
+                    workflow.name,
+                    job_id,
+                )

@@ -20,6 +20,8 @@ def test_every_runbook_command_is_run_verbatim_by_a_scenario() -> None:
 
 
 def test_every_refusal_names_the_runbook_s_recovery() -> None:
-    source = (REPO_ROOT / "scripts" / "ci" / "gitops" / "reports.py").read_text()
-    assert "gh workflow run apply.yml -f environment={env}" in source
-    assert "gh workflow run apply.yml -f environment=dev" in runbook_commands()
+    from reconciler.gitops.reports import dispatch_how
+
+    said = dispatch_how("dev", ".github/workflows/reconciler.yml")
+    assert "`gh workflow run reconciler.yml -f environment=dev`" in said
+    assert "gh workflow run reconciler.yml -f environment=dev" in runbook_commands()

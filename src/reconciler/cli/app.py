@@ -6,7 +6,8 @@ the text in the renderers, signals in `reconciler.cli.signals`, the error handle
 Exit codes: 0 success (no changes), 1 error (nothing changed), 2 changes present (with
 --detailed-exitcode), 3 apply changed something and something failed or was not started,
 4 a reviewed plan no longer agrees with a fresh one (nothing applied), 5 the policies block
-the plan (apply: nothing applied; plan: with --detailed-exitcode). Nothing heavy is
+the plan (apply: nothing applied; plan: with --detailed-exitcode), 6 a saved plan's flags
+refused (``--expect-flags-from-settings``, nothing applied). Nothing heavy is
 imported at start-up, so ``--help`` stays fast.
 """
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reconciler.cli.gitops import doctor, gitops, setup
 from reconciler.cli.options import (
     apply_options,
     common,
@@ -57,7 +59,8 @@ def cli() -> None:
 
     Exit codes: 0 success/no changes, 1 error, 2 changes present (--detailed-exitcode),
     3 apply failed part-way, 4 a reviewed plan no longer agrees (nothing applied), 5 the
-    policies block the plan (nothing applied).
+    policies block the plan (nothing applied), 6 a saved plan's flags refused
+    (--expect-flags-from-settings; nothing applied).
     """
 
 
@@ -194,6 +197,7 @@ def apply(
     fresh_plan_out: str | None,
     policy_dirs: tuple[str, ...],
     policy_override: str | None,
+    expect_flags: bool,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
 ) -> None:
@@ -216,11 +220,15 @@ def apply(
     if fresh_out is not None and not plan_file:
         raise click.UsageError("--fresh-plan-out goes with a PLAN_FILE")
     saved = Plan.read(Path(plan_file)) if plan_file else None
-    if saved is not None and (targets or replace or prune):
+    if expect_flags and (saved is None or environment is None):
+        raise click.UsageError("--expect-flags-from-settings goes with a PLAN_FILE and --env")
+    if saved is not None and not expect_flags and (targets or replace or prune):
         raise click.UsageError(
             "a saved plan carries its own --target, --replace and --prune; plan again to change "
             "them"
         )
+    if expect_flags and prune:
+        raise click.UsageError("with --expect-flags-from-settings, prune is settings.prune's")
     if saved is not None and environment:  # before contacting anything
         check_environment(saved, environment)
     env = environment or (saved.environment if saved else None)
@@ -241,6 +249,7 @@ def apply(
         provenance=provenance.current(desired.project_dir),
         policy=policies,
         policy_override=policy_override,
+        expect_flags=expect_flags,
     )
     view = ConsoleApplyView(here, summary, fresh_out)
     try:
@@ -333,7 +342,7 @@ def status(environment: str | None) -> None:
 @cli.command()
 @common
 @env_option
-@click.argument("asset")
+@click.argument("asset", metavar="ASSET|PLAN_FILE")
 @click.option("--version", "version", default=None, help="Version to show (default: latest).")
 @click.option(
     "--rows",
@@ -343,8 +352,27 @@ def status(environment: str | None) -> None:
     type=click.IntRange(0, 10_000),
     help="How many rows to print.",
 )
-def show(environment: str | None, asset: str, version: str | None, head_rows: int) -> None:
-    """Look at an imported data asset: schema, rows, first rows, numeric summary."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="PLAN_FILE: how to show the plan.",
+)
+def show(
+    environment: str | None, asset: str, version: str | None, head_rows: int, fmt: str
+) -> None:
+    """Look at an imported data asset (schema, rows, first rows, numeric summary), or at a saved
+    plan (an existing file: as terraform show, with no workspace or secret read)."""
+    if Path(asset).is_file():
+        from reconciler.cli.views import render_plan
+        from reconciler.core.plan import Plan
+
+        session().out(render_plan(Plan.read(Path(asset)), fmt, session()))
+        return
+    if fmt != "text":
+        raise click.UsageError(f"{asset!r} is not a plan file; --format is for plan files")
     from reconciler.engine import operations
     from reconciler.render.tables import render_dataset
 
@@ -407,6 +435,11 @@ def list_managed(environment: str | None) -> None:
     desired, workspace = session().open(environment, with_secrets=False)
     managed = operations.list_managed(desired, workspace)
     session().out(render_list(managed.owner, managed.resources, managed.assets))
+
+
+cli.add_command(gitops)
+cli.add_command(doctor)
+cli.add_command(setup)
 
 
 @cli.command(

@@ -254,6 +254,15 @@ def apply_options(func: F) -> F:
     func = policy_override(func)
     func = policy_folders(func)
     func = click.option(
+        "--expect-flags-from-settings",
+        "expect_flags",
+        is_flag=True,
+        help="With PLAN_FILE and --env: refuse (exit 6, nothing applied) a saved plan whose "
+        "environment, prune, targets or replace are not --env, settings.prune and the --target "
+        "and --replace given here (none by default). For pipelines applying a file someone else "
+        "wrote.",
+    )(func)
+    func = click.option(
         "--fresh-plan-out",
         type=click.Path(dir_okay=False),
         default=None,

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.config.envfiles import variables
+from reconciler.config.gitops import overlay_problem
 from reconciler.config.leaks import variable_uses
 from reconciler.config.model.platform import Platform
 from reconciler.config.overlays import (
@@ -74,15 +75,16 @@ def load(
         raise ConfigError(problems=oversized)
     values = variables(project_dir, data, positions, texts)
     uses, leaks = variable_uses(data, Locator(positions))  # needs no secret: validate too
+    misplaced = [p for p in (overlay_problem(overlay),) if p is not None]
     try:
         platform = Platform.model_validate(data, context={"env": values})
     except ValidationError as exc:
-        problems = [*validation_problems(exc, data, positions, texts), *leaks]
+        problems = [*validation_problems(exc, data, positions, texts), *leaks, *misplaced]
         if with_secrets:
             problems += unset_env_secrets(data, Locator(positions), values)
         raise ConfigError(problems=by_location(problems)) from None
     loaded = LoadedConfig(platform, name, project_dir, values, positions, uses)
-    problems = [*check_references(loaded), *check_refactoring(loaded), *leaks]
+    problems = [*check_references(loaded), *check_refactoring(loaded), *leaks, *misplaced]
     if problems:
         if with_secrets:
             problems += unset_env_secrets(data, Locator(positions), values)

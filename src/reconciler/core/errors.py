@@ -16,6 +16,7 @@ EXIT_CHANGES = 2
 EXIT_APPLY_FAILED = 3
 EXIT_PLAN_DIFFERS = 4
 EXIT_POLICY_BLOCKED = 5
+EXIT_FLAGS_REFUSED = 6
 
 
 class ReconcileError(Exception):
@@ -128,6 +129,13 @@ class PolicyError(ConfigError):
         noun = "problem" if count == 1 else "problems"
         body = "\n".join(f"  {p}" for p in self.problems)
         ReconcileError.__init__(self, f"the policies cannot be evaluated ({count} {noun}):\n{body}")
+
+
+class FlagsRefused(ReconcileError):
+    """A saved plan asks for a scope (prune, targets, replace) or an environment that the
+    applying side did not (``apply --expect-flags-from-settings``): nothing was applied."""
+
+    exit_code = EXIT_FLAGS_REFUSED
 
 
 class ProviderError(ReconcileError):

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredState
-from reconciler.core.errors import PolicyBlocked, ReconcileError
+from reconciler.core.errors import FlagsRefused, PolicyBlocked, ReconcileError
 from reconciler.core.essences import Kind
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource
 from reconciler.core.plan import Action, ApplyResult, Plan, ResourceChange
@@ -28,6 +28,7 @@ from reconciler.engine.apply import Reporter, apply_plan
 from reconciler.engine.checks import SourceReport, check_sources, default_runner
 from reconciler.engine.current import current_imports
 from reconciler.engine.export import Export, export_yaml
+from reconciler.engine.flags import unexpected_flags
 from reconciler.engine.guards import is_ours
 from reconciler.engine.planner import build_plan
 from reconciler.engine.review import Review, review
@@ -122,6 +123,9 @@ class ApplyRequest:
     provenance: Mapping[str, str] = field(default_factory=dict)  # what is making the change
     policy: PolicyCheck | None = None  # evaluated on the plan to apply; blocks it if it fails
     policy_override: str | None = None  # why soft policy failures may pass (recorded)
+    # a pipeline applying a file someone else wrote: the saved plan's prune, targets, replace
+    # and environment must be the settings' and these (``targets``, ``replace``) exactly
+    expect_flags: bool = False
 
 
 class Steps(Reporter, Protocol):
@@ -183,6 +187,20 @@ def apply_reviewed(
     """``reconcile apply [FILE]``: under the workspace's lock, plan now; with a reviewed plan,
     keep only what it agrees with (nothing when it disagrees anywhere it changes something);
     check sources; confirm; apply; and (``wait``) wait for imports already running."""
+    if request.expect_flags and request.saved is not None:
+        found = unexpected_flags(
+            request.saved,
+            environment=desired.environment,
+            prune=desired.prune,
+            targets=request.targets,
+            replace=request.replace,
+        )
+        if found:
+            raise FlagsRefused(
+                "the saved plan asks for " + "; ".join(found) + ": nothing was applied",
+                hint="plan again with the expected settings (a pipeline never applies a scope "
+                "it did not ask for)",
+            )
     lock = (
         workspace.lock(_holder(request.provenance), request.lock_timeout)
         if request.lock
@@ -201,7 +219,7 @@ def _apply(
     view: ApplyView,
     runners: Runners,
 ) -> Applied:
-    saved = request.saved  # a reviewed plan carries its own scope
+    saved = request.saved  # a reviewed plan carries its own scope (checked: expect_flags)
     fresh = build_plan(
         desired,
         workspace,

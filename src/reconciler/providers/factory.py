@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.core.access import AccessReader, Scopes
 from reconciler.core.desired import WorkspaceTarget
 from reconciler.core.workspace import Workspace
 
@@ -45,3 +46,17 @@ def key_vault_reader(credential: Any = None) -> Any:
     from reconciler.providers.azureml.keyvault import AzureKeyVault
 
     return AzureKeyVault(credential if credential is not None else azure_credential())
+
+
+def open_access(
+    target: WorkspaceTarget, others: list[WorkspaceTarget], *, credential: Any = None
+) -> tuple[AccessReader, Scopes] | None:
+    """What Azure RBAC lets identities do around ``target`` (None: an embedded workspace,
+    which has no roles)."""
+    if target.provider != "azureml":
+        return None
+    from reconciler.providers.azureml.access import AzureAccess
+
+    access = AzureAccess(credential if credential is not None else azure_credential(), target)
+    azure = [o for o in others if o.provider == "azureml"]
+    return access, access.scopes(target, azure)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from reconciler.core.plan import ApplyResult, Plan, ResourceChange
 from reconciler.engine.review import Difference
-from reconciler.render.common import describe, escape_markdown
+from reconciler.render.common import code, describe, escape_markdown
 
 SYMBOL = {"applied": "✓", "failed": "✗", "skipped": "↷"}
 RETRY = "Fix the cause, then plan and apply again: the new plan finishes what is left."
@@ -61,10 +61,13 @@ def render_apply_markdown(
 ) -> str:
     """The apply outcome for a CI job summary: every step applied, failed or not reached."""
     if not plan.steps and not unreviewed:
-        return f"### reconciler apply · `{plan.environment}`\n\n**No changes: nothing to apply.**\n"
+        return (
+            f"### reconciler apply · {code(plan.environment)}\n\n"
+            "**No changes: nothing to apply.**\n"
+        )
     done = {r.address: r for r in result.results}
     lines = [
-        f"### reconciler apply · `{plan.environment}`",
+        f"### reconciler apply · {code(plan.environment)}",
         "",
         f"**{_head(result)}: {_counts(result)}.**",
         "",
@@ -75,10 +78,12 @@ def render_apply_markdown(
         item = done.get(step.address)
         status = "not started" if item is None else item.status
         message = f": {item.message}" if item and item.message else ""
-        lines.append(f"| `{step.address}` | {_cell(describe(step))} | {_cell(status + message)} |")
+        lines.append(
+            f"| {_cell_code(step.address)} | {_cell(describe(step))} | {_cell(status + message)} |"
+        )
     if unreviewed:
         lines += ["", _unreviewed_line(unreviewed), ""]
-        lines += [f"- `{c.address}`: {_cell(describe(c))}" for c in unreviewed]
+        lines += [f"- {code(c.address)}: {_cell(describe(c))}" for c in unreviewed]
     if not result.ok:
         lines += ["", RETRY]
     return "\n".join(lines) + "\n"
@@ -97,23 +102,31 @@ def render_differences(environment: str, differences: Sequence[Difference]) -> s
 
 def render_differences_markdown(environment: str, differences: Sequence[Difference]) -> str:
     lines = [
-        f"### reconciler apply · `{environment}`",
+        f"### reconciler apply · {code(environment)}",
         "",
         "**Nothing was applied: the reviewed plan no longer agrees with a plan made now.**",
         "",
         "| resource | reviewed | now |",
         "|---|---|---|",
     ]
-    lines += [f"| `{d.address}` | {_cell(d.reviewed)} | {_cell(d.now)} |" for d in differences]
+    lines += [
+        f"| {_cell_code(d.address)} | {_cell(d.reviewed)} | {_cell(d.now)} |" for d in differences
+    ]
     return "\n".join(lines) + "\n"
 
 
 def render_refused_markdown(environment: str, message: str) -> str:
     return (
-        f"### reconciler apply · `{environment}`\n\n**Nothing was applied.**\n\n{_cell(message)}\n"
+        f"### reconciler apply · {code(environment)}\n\n**Nothing was applied.**\n\n"
+        f"{_cell(message)}\n"
     )
 
 
 def _cell(text: str) -> str:
     """A value in a table cell or list item: its HTML, mentions and markdown made inert."""
     return escape_markdown(text)
+
+
+def _cell_code(text: str) -> str:
+    """A name in a table cell: code, with no ``|`` that would end the cell."""
+    return code(text).replace("|", "\\|")

@@ -246,14 +246,43 @@ def not_converged_note(plan: Plan) -> str | None:
 
 _PUNCTUATION = re.compile(r"([\\`*_\[\]|])")  # code, emphasis, links and images, cells
 _ZERO_WIDTH = "\u200b"
+# our comments' markers: a value that holds one must never read as one, not even in code
+_MARKER = re.compile(r"reconciler-(?=(?:plan|apply|drift|review|sources|check-sources)\b)", re.I)
+_NOT_A_HYPHEN = "reconciler\u2011"  # a non-breaking hyphen: reads the same, matches nothing
+
+
+def break_markers(text: str) -> str:
+    """``text`` with any of our comment markers in it broken (for code spans and blocks, where
+    markdown does nothing else)."""
+    return _MARKER.sub(_NOT_A_HYPHEN, text)
 
 
 def escape_markdown(text: str, *, in_html: bool = False) -> str:
     """A value from a workspace or a plan, safe as text in a GitHub comment: no HTML (``<img>``
     comes out as text), no mention or team ping (``@org/team`` gets a zero-width space after
-    the ``@``), and, in markdown (not inside an HTML block such as ``<summary>``, where markdown
-    is not read), no link, emphasis, code or table cell boundary; one line."""
-    flat = " ".join(text.split())
+    the ``@``), none of our markers, and, in markdown (not inside an HTML block such as
+    ``<summary>``, where markdown is not read), no link, emphasis, code or table cell boundary;
+    one line. The one escaping function of the renderers (code spans and blocks only break
+    markers: `code`, `reconciler.render.safe.code_block`)."""
+    flat = " ".join(break_markers(text).split())
     escaped = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = escaped.replace("@", "@" + _ZERO_WIDTH)
-    return escaped if in_html else _PUNCTUATION.sub(r"\\\1", escaped)
+    if in_html:  # brackets as entities: nothing that reads as a link or an image either
+        return escaped.replace("[", "&#91;").replace("]", "&#93;")
+    return _PUNCTUATION.sub(r"\\\1", escaped)
+
+
+def fence_for(text: str) -> str:
+    """A code fence longer than any run of backticks inside ``text``."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def code(text: str) -> str:
+    """``text`` as an inline code span: GitHub renders no HTML and no mention inside one. The
+    fence is longer than any run of backticks in it; our markers are broken."""
+    flat = " ".join(break_markers(text).split())
+    longest = max((len(m) for m in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"

@@ -6,21 +6,24 @@ new version of data the plan changes (``@latest`` readers); a mermaid picture sh
 what depends on it and who reads it. The whole comment stays under `LIMIT` characters (GitHub
 refuses comments over 65,536) with a visible note when it was cut. Values from the workspace
 (names, references) are shown in code spans or fenced blocks, where GitHub neither renders HTML
-nor turns ``@name`` into a mention.
+nor turns ``@name`` into a mention, or escaped (`escape_markdown`); a plan file may have been
+written by a pull request, so every one of them, the environment and workspace included, and
+none of our comment markers survives in one.
 """
 
 from __future__ import annotations
-
-import re
 
 from reconciler.core.plan import Action, Plan, ResourceChange
 from reconciler.render import mermaid
 from reconciler.render.common import (
     MARKERS,
     NO_SECRETS_NOTE,
+    break_markers,
+    code,
     context_lines,
     describe,
     escape_markdown,
+    fence_for,
     field_lines,
     not_converged_note,
     orphan_line,
@@ -36,27 +39,41 @@ LATEST_LISTED = 10
 MARKER_COMMENT = "<!-- reconciler-plan:{environment} -->"
 
 
-def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = None) -> str:
+def render_plan(
+    plan: Plan,
+    *,
+    limit: int = LIMIT,
+    full_plan_hint: str | None = None,
+    marker: str | None = None,
+    title: str | None = None,
+    policy_note: str | None = None,
+) -> str:
+    """``marker`` and ``title`` replace the first line (the comment's marker) and the name in
+    the heading (e.g. a project's folder and environment); ``policy_note`` stands where the
+    policy section would (for a plan whose policy results are not shown)."""
     head = [
-        MARKER_COMMENT.format(environment=plan.environment),
-        f"### reconciler plan · `{plan.environment}`",
+        marker
+        or MARKER_COMMENT.format(environment=escape_markdown(plan.environment, in_html=True)),
+        f"### reconciler plan · {code(title or plan.environment)}",
         "",
         f"**{plan.summary_line}**",
         "",
-        *([f"**{note}**", ""] if (note := not_converged_note(plan)) else []),
-        f"Workspace: `{plan.workspace}`",
+        *([f"**{escape_markdown(note)}**", ""] if (note := not_converged_note(plan)) else []),
+        f"Workspace: {code(plan.workspace)}",
         "",
     ]
     if not plan.secrets_compared:
         head += [f"_{NO_SECRETS_NOTE}_", ""]
     if (targeted := targeted_note(plan)) is not None:
-        head += [f"**{targeted}**", ""]
+        head += [f"**{escape_markdown(targeted)}**", ""]
     if plan.policy is not None:
         head += markdown_lines(plan.policy)
+    elif policy_note is not None:
+        head += ["> [!NOTE]", f"> {escape_markdown(policy_note)}", ""]
     risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
     if risky:  # as many as the summary's "to replace" and "to destroy"
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]
-        head += _listed([f"`{c.address}`: {c.action.value}{_read_by(c)}" for c in risky])
+        head += _listed([f"{code(c.address)}: {c.action.value}{_read_by(c)}" for c in risky])
     archived = [c for c in plan.resource_changes if c.action is Action.ARCHIVE]
     if archived:  # counted among the summary's "to change": nothing is deleted
         head += [
@@ -64,11 +81,12 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
             f"> This plan archives {len(archived)} data asset(s) (counted as changes: every "
             "version is kept, and restored when declared again):",
         ]
-        head += _listed([f"`{c.address}`{_read_by(c)}" for c in archived])
+        head += _listed([f"{code(c.address)}{_read_by(c)}" for c in archived])
     if plan.orphans:
         head += ["> [!CAUTION]", "> Drift: managed here but no longer declared:"]
         head += [
-            f"> - `{o.address}`: {orphan_line(o.address, o.with_prune).split(': ', 1)[1]}"
+            f"> - {code(o.address)}: "
+            + escape_markdown(orphan_line(o.address, o.with_prune).split(": ", 1)[1])
             for o in plan.orphans
         ]
         head.append("")
@@ -93,7 +111,8 @@ def _block(plan: Plan, change: ResourceChange) -> str:
     lines += [f"    {line}" for line in field_lines(plan, change)]
     lines += [f"    {line}" for line in context_lines(change)]
     lines += [f"    {line}" for line in consumer_lines(plan, change)]
-    fence = _fence("\n".join(lines))
+    lines = [break_markers(line).replace("\r", "") for line in lines]
+    fence = fence_for("\n".join(lines))
     marker, what = MARKERS[change.action], escape_markdown(describe(change), in_html=True)
     summary = f"{marker} <code>{escape_markdown(change.address, in_html=True)}</code> {what}"
     return (
@@ -174,24 +193,10 @@ def _picture(plan: Plan) -> list[str]:
                 "",
             ]
         return []
-    fence = _fence(drawn.text)
-    block = [f"{fence}mermaid", drawn.text, fence, ""]
+    text = break_markers(drawn.text)  # names from the workspace: none reads as our marker
+    fence = fence_for(text)
+    block = [f"{fence}mermaid", text, fence, ""]
     if drawn.nodes <= mermaid.OPEN_LIMIT:
         return block
     summary = f"Picture: {drawn.nodes} resources and consumers"
     return [f"<details><summary>{summary}</summary>", "", *block, "</details>", ""]
-
-
-def code(text: str) -> str:
-    """``text`` as an inline code span: GitHub renders no HTML and no mention inside one. The
-    fence is longer than any run of backticks in it."""
-    flat = " ".join(text.split())
-    longest = max((len(m) for m in re.findall(r"`+", flat)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
-    return f"{fence}{pad}{flat}{pad}{fence}"
-
-
-def _fence(text: str) -> str:
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    return "`" * max(3, longest + 1)

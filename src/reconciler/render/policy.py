@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from reconciler.core.policy import Decision, Level, PolicyReport, PolicyResult
+from reconciler.render.common import code, escape_markdown
 
 if TYPE_CHECKING:
     from reconciler.policy.tests import TestResult
@@ -58,22 +59,18 @@ def markdown_lines(report: PolicyReport) -> list[str]:
         Decision.OVERRIDDEN: "WARNING",
         Decision.PASSED: "NOTE" if report.results else "TIP",
     }[report.decision]
-    lines = [f"> [!{alert}]", f"> **{_escape(verdict(report))}**"]
+    lines = [f"> [!{alert}]", f"> **{escape_markdown(verdict(report))}**"]
     for result in ordered(report)[:MARKDOWN_RESULTS]:
-        lines.append(f"> - **{result.level.value}** `{result.package}`: {_escape(result.message)}")
+        lines.append(
+            f"> - **{result.level.value}** {code(result.package)}: "
+            f"{escape_markdown(result.message)}"
+        )
     if len(report.results) > MARKDOWN_RESULTS:
         lines.append(f"> - … and {len(report.results) - MARKDOWN_RESULTS} more")
     return [*lines, ""]
 
 
 MARKDOWN_RESULTS = 30
-
-
-def _escape(text: str) -> str:
-    """Policy messages are the policy author's text: no HTML, no mentions, one line."""
-    text = " ".join(text.split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("@", "@\u200b")
 
 
 def render_tests(results: Sequence[TestResult]) -> str:

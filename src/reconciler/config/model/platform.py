@@ -20,6 +20,7 @@ from reconciler.config.model.fields import (
     Strict,
     Text,
 )
+from reconciler.config.model.gitops import GitOps
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.refactoring import Moved, Removed, refactoring_field
 from reconciler.core.consumers import DEFAULT_DAYS, DEFAULT_JOBS
@@ -187,6 +188,11 @@ class Platform(Strict):
     )
     imports: dict[str, DataImport] = Field(
         default_factory=dict, description="Data imports, by data asset name."
+    )
+    gitops: GitOps | None = Field(
+        None,
+        description="The GitHub flow: environments, their promotion order, GitHub environment "
+        "names, the hosts source checks may reach (platform.yaml only, not an overlay).",
     )
     moved: list[Moved] = refactoring_field(
         "Renames (Terraform's moved blocks): {from: import.old, to: import.new}. Chains are "

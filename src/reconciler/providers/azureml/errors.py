@@ -105,21 +105,21 @@ def translate(exc: BaseException, what: str, target: Target) -> ProviderError:
                 f"cannot {what}: Azure rejected the sign-in ({rejected})",
                 hint="check the identity the environment signs in with: AZURE_TENANT_ID, "
                 "AZURE_CLIENT_ID and its secret or certificate; in GitHub Actions, the app's "
-                "federated credential for this repository and environment (see README: GitOps "
-                "set-up)",
+                "federated credential for this repository, environment and workflow (README: "
+                "GitOps, Set-up; `reconcile doctor --env NAME`)",
             )
         return ProviderError(
             f"cannot {what}: not logged in to Azure ({reason})",
             hint="run `az login` (and `az account set --subscription ...`) on a laptop; in GitHub "
             "Actions the job signs in with its OIDC token (`permissions: id-token: write`, "
-            "AZURE_CLIENT_ID and AZURE_TENANT_ID; see README: GitOps set-up)",
+            "AZURE_CLIENT_ID and AZURE_TENANT_ID; see README: GitOps, Set-up)",
         )
     if status == 403:
         return ProviderError(
             f"cannot {what}: access denied to {target.describe()} ({reason})",
-            hint="grant the identity the 'AzureML Data Scientist' role (or a custom role with "
-            "connections, datastores, data, jobs and schedules write) on the workspace, and "
-            "Reader on the resource group",
+            hint="grant the identity the 'reconciler applier' role that `reconcile setup azure` "
+            "prints (or 'AzureML Data Scientist') on the workspace, or 'reconciler reader' to "
+            "plan; `reconcile doctor --env NAME` shows what it may do",
         )
     if status == 404 and "workspace" in reason.lower():
         return ProviderError(

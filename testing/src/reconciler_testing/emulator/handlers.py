@@ -112,6 +112,17 @@ class Handlers:
                     "provisioningState": "Succeeded",
                     "publicNetworkAccess": "Enabled",
                     "hbiWorkspace": False,
+                    # the resources it was created with (the datastores' storage account)
+                    "storageAccount": (
+                        f"/subscriptions/{scope.subscription_id}/resourceGroups/"
+                        f"{scope.resource_group}/providers/Microsoft.Storage/storageAccounts/"
+                        "localworkspace"
+                    ),
+                    "keyVault": (
+                        f"/subscriptions/{scope.subscription_id}/resourceGroups/"
+                        f"{scope.resource_group}/providers/Microsoft.KeyVault/vaults/"
+                        f"kv-{scope.workspace_name}"[:127]
+                    ),
                 },
                 "systemData": m.system_data("2024-01-01T00:00:00Z"),
             },

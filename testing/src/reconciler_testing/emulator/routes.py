@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from reconciler_testing.emulator.authorization import Authorization
 from reconciler_testing.emulator.handlers import Handlers
 from reconciler_testing.emulator.protocol import ApiError, Request, Response
 
@@ -75,8 +76,9 @@ def _compile(template: str) -> re.Pattern[str]:
 
 
 class Router:
-    def __init__(self, handlers: Handlers) -> None:
+    def __init__(self, handlers: Handlers, authorization: Authorization | None = None) -> None:
         self.handlers = handlers
+        self.authorization = authorization or Authorization()
         self._routes = [_Route(m, t, _compile(t), h) for m, t, h in ROUTES]
 
     def label(self, req: Request) -> str:
@@ -111,6 +113,8 @@ class Router:
             if operation["kind"].lower() == "mfeoperationsstatus":
                 return "GET /operations/{id}", lambda: h.operation_status(req, op_id)
             return "GET /operationResults/{id}", lambda: h.operation_result(req, op_id)
+        if Authorization.serves(req.path):
+            return f"{req.method} /Microsoft.Authorization", lambda: self.authorization.answer(req)
         match = _WORKSPACE.match(req.path)
         if match is None:
             raise ApiError(404, "NotFound", f"The emulator does not serve {req.path}.")

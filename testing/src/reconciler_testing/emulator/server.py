@@ -28,6 +28,7 @@ from reconciler.imports.base import ImportRunner
 from reconciler.providers.azureml.lock import URL_VARIABLE
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler_testing.emulator import identity
+from reconciler_testing.emulator.authorization import Authorization
 from reconciler_testing.emulator.blobs import BlobResponse, BlobService, default_account
 from reconciler_testing.emulator.faults import DROP, LOST, FaultInjector, Stats, fault_response
 from reconciler_testing.emulator.handlers import Handlers
@@ -103,6 +104,7 @@ class Emulator:
         self._certs: CertFiles | None = None
         self.workspace: LocalWorkspace | None = None
         self.jobs: ImportJobs | None = None
+        self.authorization = Authorization()  # Microsoft.Authorization: roles, assignments
         self.blobs: BlobService | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -118,7 +120,9 @@ class Emulator:
             self.workspace = LocalWorkspace(self.root, label="emulator")
         self.jobs = ImportJobs(self.workspace, self.scope)
         self.blobs = BlobService(default_account(self.workspace))
-        router = Router(Handlers(self.workspace, self.scope, self.settings, self.jobs))
+        router = Router(
+            Handlers(self.workspace, self.scope, self.settings, self.jobs), self.authorization
+        )
         try:
             self._server = _Server(
                 (self.settings.host, self.settings.port), self, router, self._tls_context()
@@ -232,6 +236,10 @@ class Emulator:
         seed = self.settings.seed if seed is None else seed
         self._faults.configure(rate, kinds, seed, routes, limit)
 
+    def set_authorization(self, roles: dict[str, Any]) -> None:
+        """Roles and assignments ``Microsoft.Authorization`` answers from (`authorization`)."""
+        self.authorization.configure(roles)
+
     def set_latency(self, latency_ms: float) -> None:
         self._latency_ms = latency_ms
 
@@ -279,6 +287,8 @@ class Emulator:
         if what == "stats" and req.method == "DELETE":
             self.reset_stats()
             return Response(204, empty=True)
+        if what == "authorization" and req.method == "PUT":
+            return self.authorization.configure(req.body)
         return Response(404, {"error": {"code": "NotFound", "message": f"no admin route {what}"}})
 
 
