@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from reconciler.core.errors import LockLost
 from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind, address
 from reconciler.core.live import (
     AssetVersion,
@@ -25,7 +26,7 @@ from reconciler.core.live import (
     LiveResource,
 )
 from reconciler.core.tags import split_tags
-from reconciler.core.workspace import Progress
+from reconciler.core.workspace import LockGuard, Progress
 
 
 @dataclass
@@ -33,6 +34,12 @@ class Twin:
     resources: dict[str, LiveResource] = field(default_factory=dict)  # by address
     assets: dict[str, LiveAsset] = field(default_factory=dict)  # by name
     writes: list[str] = field(default_factory=list)  # what was done, in order
+    lock_lost_after: int | None = None  # the apply lock is lost once this many writes are done
+
+    def check(self) -> None:
+        """The apply lock's guard (`reconciler.core.workspace.LockGuard`): every write asks."""
+        if self.lock_lost_after is not None and len(self.writes) >= self.lock_lost_after:
+            raise LockLost(f"lost after {self.lock_lost_after} write(s)")
 
     def describe(self) -> str:
         return "twin:memory"
@@ -59,8 +66,8 @@ class Twin:
                     found[asset.name] = job.definition
         return found
 
-    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
-        return nullcontext()
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[LockGuard]:
+        return nullcontext(self)
 
     def put(
         self,
@@ -70,20 +77,24 @@ class Twin:
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
+        self.check()
         self.writes.append(f"put {address(kind, name)}")
         self.resources[address(kind, name)] = LiveResource.read(
             kind, name, essence, split_tags(dict(tags))
         )
 
     def delete(self, kind: Kind, name: str) -> None:
+        self.check()
         self.writes.append(f"delete {address(kind, name)}")
         del self.resources[address(kind, name)]
 
     def archive_asset(self, name: str) -> None:
+        self.check()
         self.writes.append(f"archive {name}")
         self.assets[name] = replace(self.assets[name], archived=True)
 
     def restore_asset(self, name: str) -> None:
+        self.check()
         self.writes.append(f"restore {name}")
         self.assets[name] = replace(self.assets[name], archived=False)
 
@@ -98,6 +109,7 @@ class Twin:
     ) -> ImportJob:
         """The import completes at once; its version is registered as the embedded workspace
         registers it: the user's tags and reconciler's, the definition's fingerprint."""
+        self.check()
         self.writes.append(f"materialize {name}:{version}")
         split = split_tags({**essence.tags, **dict(tags or {})})
         output = f"{essence.path}/{version}"
@@ -119,6 +131,7 @@ class Twin:
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
     ) -> None:
+        self.check()
         self.writes.append(f"relabel {name}:{version}")
         split = split_tags(dict(tags))
         asset = self.assets[name]

@@ -336,13 +336,18 @@ class StepResult:
 class ApplyResult:
     results: list[StepResult] = field(default_factory=list)
     not_started: list[str] = field(default_factory=list)  # addresses never reached (interrupted)
+    lock_lost: str | None = None  # why the apply stopped writing: its lock was no longer held
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     @property
     def ok(self) -> bool:
-        return not self.not_started and all(r.status == "applied" for r in self.results)
+        return (
+            self.lock_lost is None
+            and not self.not_started
+            and all(r.status == "applied" for r in self.results)
+        )
 
     @property
     def changed_anything(self) -> bool:

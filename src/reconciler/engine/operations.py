@@ -20,7 +20,7 @@ from reconciler.core.errors import ReconcileError
 from reconciler.core.essences import Kind
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource
 from reconciler.core.plan import Action, ApplyResult, Plan, ResourceChange
-from reconciler.core.workspace import Workspace, WorkspaceReader
+from reconciler.core.workspace import LockGuard, Workspace, WorkspaceReader
 from reconciler.engine.apply import Reporter, apply_plan
 from reconciler.engine.checks import SourceReport, check_sources, default_runner
 from reconciler.engine.export import Export, export_yaml
@@ -135,13 +135,13 @@ def apply_reviewed(
     """``reconcile apply [FILE]``: under the workspace's lock, plan now; with a reviewed plan,
     keep only what it agrees with (nothing when it disagrees anywhere it changes something);
     check sources; confirm; apply; and (``wait``) wait for imports already running."""
-    lock = (
+    lock: AbstractContextManager[LockGuard | None] = (
         workspace.lock(_holder(request.provenance), request.lock_timeout)
         if request.lock
         else nullcontext()
     )
-    with lock:
-        applied = _apply(desired, workspace, request, view, runners)
+    with lock as guard:
+        applied = _apply(desired, workspace, request, view, runners, guard)
         done = applied.plan is not None and applied.result.ok and not applied.cancelled
         return _wait(workspace, applied, view) if request.wait and done else applied
 
@@ -152,6 +152,7 @@ def _apply(
     request: ApplyRequest,
     view: ApplyView,
     runners: Runners,
+    guard: LockGuard | None,
 ) -> Applied:
     saved = request.saved  # a reviewed plan carries its own scope
     fresh = build_plan(
@@ -188,6 +189,7 @@ def _apply(
             parallelism=request.parallelism,
             provenance=request.provenance,
             stopping=steps.stopping,
+            guard=guard,
         )
     view.applied(chosen, result, unreviewed)
     return Applied(fresh, chosen, result, unreviewed, verdict)

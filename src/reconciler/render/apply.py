@@ -20,6 +20,8 @@ RETRY = "Fix the cause, then plan and apply again: the new plan finishes what is
 def _head(result: ApplyResult) -> str:
     if result.ok:
         return "Apply complete"
+    if result.lock_lost is not None:
+        return "Apply stopped: the lock was lost"
     if result.not_started:
         return "Apply interrupted"
     return "Apply failed part-way"
@@ -37,6 +39,8 @@ def _counts(result: ApplyResult) -> str:
 
 def render_apply_summary(result: ApplyResult, unreviewed: Sequence[ResourceChange] = ()) -> str:
     lines = [f"\n{_head(result)}: {_counts(result)}."]
+    if result.lock_lost is not None:
+        lines.append(f"  {result.lock_lost}")
     for item in result.results:
         if item.status != "applied":
             lines.append(f"  {item.status}: {item.address}: {item.message}")
@@ -68,6 +72,7 @@ def render_apply_markdown(
         "",
         f"**{_head(result)}: {_counts(result)}.**",
         "",
+        *([_cell(result.lock_lost), ""] if result.lock_lost is not None else []),
         "| step | action | result |",
         "|---|---|---|",
     ]

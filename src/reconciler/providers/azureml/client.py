@@ -9,11 +9,37 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from reconciler.core.workspace import LockGuard
+
+
+class Fence:
+    """What the transport asks before it sends a write: while an apply holds the workspace's
+    lock, `guard` is that lock's guard (`reconciler.core.workspace.LockGuard`), whose ``check``
+    raises `LockLost` once the lock is no longer surely ours; otherwise writes pass."""
+
+    def __init__(self) -> None:
+        self.guard: LockGuard | None = None
+
+    def check(self) -> None:
+        guard = self.guard
+        if guard is not None:
+            guard.check()
+
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def ml_client(
-    credential: Any, subscription_id: str, resource_group: str, workspace: str, parallel: int
+    credential: Any,
+    subscription_id: str,
+    resource_group: str,
+    workspace: str,
+    parallel: int,
+    fence: Fence | None = None,
 ) -> Any:
-    """An ``MLClient`` whose requests share one connection pool holding ``parallel`` reads."""
+    """An ``MLClient`` whose requests share one connection pool holding ``parallel`` reads, and
+    whose every write (any method but GET/HEAD/OPTIONS, retries included) asks ``fence`` first,
+    right before it goes on the wire."""
     from azure.ai.ml import MLClient
 
     _quiet_sdk()
@@ -23,7 +49,7 @@ def ml_client(
         resource_group_name=resource_group,
         workspace_name=workspace,
         enable_telemetry=False,
-        transport=_transport(parallel + 8),
+        transport=_transport(parallel + 8, fence or Fence()),
         # azure-core retries a request 10 times by default, and reconciler's `errors.call`
         # retries throttling and 5xx itself, honouring Retry-After: a silent endpoint must not
         # cost the product of both
@@ -42,7 +68,7 @@ def _quiet_sdk() -> None:
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
 
-def _transport(connections: int) -> Any:
+def _transport(connections: int, fence: Fence) -> Any:
     """One HTTP transport for every operation group, keeping as many connections open as reads
     run at once (requests keeps 10 per client by default: the rest would be opened, TLS
     handshake and all, and thrown away on every parallel read). The environment's proxy and
@@ -62,7 +88,14 @@ def _transport(connections: int) -> Any:
     session.trust_env = False
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     verify: dict[str, Any] = {"connection_verify": bundle} if bundle else {}
-    return RequestsTransport(
+
+    class FencedTransport(RequestsTransport):  # type: ignore[misc]
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            if str(request.method).upper() not in READS:
+                fence.check()  # raises LockLost: nothing is sent
+            return super().send(request, **kwargs)
+
+    return FencedTransport(
         session=session,
         session_owner=False,
         connection_timeout=min(CONNECT_TIMEOUT, read_timeout()),

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -51,9 +51,9 @@ from reconciler.core.vocabulary import (
     DATA_TAGS,
     FINGERPRINT_PROPERTY,
 )
-from reconciler.core.workspace import Progress
+from reconciler.core.workspace import LockGuard, Progress
 from reconciler.providers.azureml import mapping
-from reconciler.providers.azureml.client import ml_client
+from reconciler.providers.azureml.client import Fence, ml_client
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.lock import account_url, blob_lease
 from reconciler.providers.azureml.reads import ImportRun, RestReader
@@ -151,8 +151,14 @@ class AzureWorkspace:
         poll_seconds: float = DEFAULT_POLL_SECONDS,
     ) -> None:
         self.target = Target(subscription_id, resource_group, workspace_name)
+        self._fence = Fence()
         self.client = ml_client(
-            credential, subscription_id, resource_group, workspace_name, READ_PARALLELISM
+            credential,
+            subscription_id,
+            resource_group,
+            workspace_name,
+            READ_PARALLELISM,
+            self._fence,
         )
         self.poll_seconds = poll_seconds
         self._credential = credential
@@ -312,14 +318,21 @@ class AzureWorkspace:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
-        """A lease on a blob in the default datastore's container (see `lock.blob_lease`)."""
+    @contextmanager
+    def lock(self, holder: str, timeout: float) -> Iterator[LockGuard]:
+        """A lease on a blob in the default datastore's container (see `lock.blob_lease`);
+        while it is held, every write this client sends checks it first."""
         store = self._call("read the default datastore", self.client.datastores.get_default)
         url = account_url(
             str(store.account_name), store.endpoint or "core.windows.net", store.protocol or ""
         )
         container = str(getattr(store, "container_name", "") or "azureml")
-        return blob_lease(url, container, self._credential, holder, timeout)
+        with blob_lease(url, container, self._credential, holder, timeout) as guard:
+            self._fence.guard = guard
+            try:
+                yield guard
+            finally:
+                self._fence.guard = None
 
     def put(
         self,

@@ -15,12 +15,12 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reconciler.core.errors import ImportFailed, ProviderError
+from reconciler.core.errors import ImportFailed, LockLost, ProviderError
 from reconciler.core.essences import (
     DEFINITION_FIELDS,
     AnyEssence,
@@ -51,7 +51,7 @@ from reconciler.core.vocabulary import (
     OWNER_TAG,
     ROWS_PROPERTY,
 )
-from reconciler.core.workspace import Progress
+from reconciler.core.workspace import LockGuard, Progress
 from reconciler.imports.base import ImportRunner, import_request
 from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_record, staging_name
 from reconciler.providers.local.lock import file_lock
@@ -81,6 +81,7 @@ class LocalWorkspace:
         self._label = label or str(root)
         self._runner_factory = runner_factory
         self._runner: ImportRunner | None = None
+        self._guard: LockGuard | None = None  # while an apply holds the lock
 
     def describe(self) -> str:
         return f"local:{self._label}"
@@ -148,8 +149,20 @@ class LocalWorkspace:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
-        return file_lock(self.root, holder, timeout)
+    @contextmanager
+    def lock(self, holder: str, timeout: float) -> Iterator[LockGuard]:
+        """The file lock (see `lock.file_lock`); while it is held, every write checks it."""
+        with file_lock(self.root, holder, timeout) as guard:
+            self._guard = guard
+            try:
+                yield guard
+            finally:
+                self._guard = None
+
+    def _fence(self) -> None:
+        """Before a write: is the apply lock (if one is held) still ours?"""
+        if self._guard is not None:
+            self._guard.check()
 
     def put(
         self,
@@ -159,22 +172,27 @@ class LocalWorkspace:
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
+        self._fence()
         body = essence.to_dict()
         body["tags"] = {**dict(body.get("tags") or {}), **tags}
         self.store.put(kind, name, body, dict(secrets))
 
     def delete(self, kind: Kind, name: str) -> None:
+        self._fence()
         self.store.delete(kind, name)
 
     def archive_asset(self, name: str) -> None:
+        self._fence()
         self.store.set_archived(name, True)
 
     def restore_asset(self, name: str) -> None:
+        self._fence()
         self.store.set_archived(name, False)
 
     def update_asset_metadata(
         self, name: str, version: str, description: str | None, tags: Mapping[str, str]
     ) -> None:
+        self._fence()
         current = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if current is None:
             raise ProviderError(f"data asset {name}:{version} does not exist")
@@ -201,6 +219,7 @@ class LocalWorkspace:
         (the emulator puts there only what the real service would); ``folder`` is where, under
         the import's path, the data lands (default: the version; the emulator passes the job's
         name, as the service resolves ``${{name}}``)."""
+        self._fence()
         job_id = job_id or f"import_{name}_{uuid.uuid4().hex[:10]}"
         definition = essence.definition.to_dict()
         properties = {
@@ -241,6 +260,7 @@ class LocalWorkspace:
                     f"import {name}: version {version} was registered meanwhile (by another "
                     "run); versions are immutable, so this run's data was discarded"
                 )
+            self._fence()  # the import may have run for hours: is the lock still ours?
             mark(staging, job_id)  # moves with the data
             refused = f"import {name}: refused to write version {version}"
             claim(self.store, final, output, refused)
@@ -271,6 +291,10 @@ class LocalWorkspace:
             unmark(final)  # registered: no longer a leftover
         except ImportFailed as exc:
             return self._fail(job_id, staging, exc.message)
+        except LockLost:  # write nothing more: the run reads as interrupted once its lease ends
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
         except Exception as exc:  # a runner bug must still leave a Failed job, not a Running one
             return self._fail(job_id, staging, f"unexpected {type(exc).__name__} in the import")
         self.store.update_job(job_id, status=JobStatus.COMPLETED, ended_at=now(), rows=result.rows)
