@@ -457,7 +457,7 @@ NAMES = [
         "non-ascii-asset-name",
         "names",
         swap("  raw_house_data:", "  dätä:"),
-        (f"{_P}:18:3", "data asset name 'dätä' is not valid"),
+        (f"{_P}:18:3", "imports.dätä: this key holds U+00E4", "names are ASCII"),
     ),
     Case(
         "uppercase-datastore",
@@ -499,7 +499,7 @@ NAMES = [
         "bidi-override-in-description",
         "names",
         field_('description: "keep \u202eatad eht lla eteled"'),
-        (f"{_FIELD}5", "invisible bidirectional control U+202E"),
+        (f"{_FIELD}24", "invisible bidirectional control U+202E RIGHT-TO-LEFT OVERRIDE"),
     ),
     Case(
         "escape-in-tag-value",

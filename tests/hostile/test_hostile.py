@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from tests.hostile.cases import CASES, Case, build
+from tests.hostile.cases import Case, build
+from tests.hostile.suite import CASES
 from tests.hostile.runner import snapshot
 
 

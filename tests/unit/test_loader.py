@@ -382,6 +382,25 @@ def test_sql_statements_split_only_outside_quotes_and_comments(
     assert sql_statements(query) == statements
 
 
+def test_every_format_or_line_separator_character_is_invisible_to_review() -> None:
+    """INVISIBLE is written out by hand (building it at start-up would cost 0.3 s): it must
+    hold every character Unicode (as this Python knows it) files as a format character or a
+    line or paragraph separator."""
+    import re
+    import unicodedata
+
+    from reconciler.core.limits import INVISIBLE
+
+    pattern = re.compile(f"[{INVISIBLE}]")
+    categories = ("Cf", "Zl", "Zp")
+    missing = [
+        f"U+{c:04X}"
+        for c in range(0x110000)
+        if unicodedata.category(chr(c)) in categories and not pattern.match(chr(c))
+    ]
+    assert missing == []
+
+
 @pytest.mark.parametrize(
     ("value", "multiline", "problem"),
     [
@@ -391,7 +410,11 @@ def test_sql_statements_split_only_outside_quotes_and_comments(
         ("tab\there", True, None),
         ("tab\there", False, "control character U+0009"),
         ("\x1b[2J", True, "control character U+001B"),
-        ("\x85next", False, "control character U+0085"),
+        ("\x85next", True, "holds U+0085"),
+        ("a\u2028b", True, "U+2028 LINE SEPARATOR, a line break YAML reads"),
+        ("zero\u200bwidth", True, "invisible character U+200B ZERO WIDTH SPACE"),
+        ("shy\u00adhyphen", False, "invisible character U+00AD SOFT HYPHEN"),
+        ("emoji\ufe0f", True, "U+FE0F VARIATION SELECTOR-16"),
         ("safe \u202eevil", True, "bidirectional control U+202E"),
         ("x" * 11, False, "is 11 characters long; at most 10 are allowed"),
     ],

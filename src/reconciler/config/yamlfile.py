@@ -40,6 +40,7 @@ from reconciler.core.limits import (
     MAX_DEPTH,
     MAX_NODES,
     MAX_SCALAR_CHARS,
+    code_point,
     text_problem,
 )
 from reconciler.core.vocabulary import SECRET_FIELDS
@@ -271,6 +272,9 @@ class _Composer:
             return None
         if not self._tag_ok(event, path, _STR):
             return None
+        if not key.isascii() and path[-1:] != ("tags",):
+            self._problem(event, (*path, key), _non_ascii_key(key))
+            return None
         if event.implicit[0] and key == "<<":
             self._problem(event, path, "YAML merge keys (<<) are not supported; repeat the fields")
             return None
@@ -439,6 +443,17 @@ class _Composer:
 def _mark(event: yaml.Event) -> tuple[int, int]:
     mark = event.start_mark
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _non_ascii_key(key: str) -> str:
+    """Why a key outside ``tags`` must be ASCII: field names and resource names are, so a
+    non-ASCII letter there is a look-alike (Cyrillic а, е, о, р, с) or a typo."""
+    char = next(c for c in key if not c.isascii())
+    return (
+        f"this key holds {code_point(char)}: field names and resource names are ASCII, and a "
+        "letter like this can look exactly like an ASCII one (Cyrillic а, е, о, р); retype "
+        "the key in ASCII"
+    )
 
 
 def _is_secret(path: FieldPath) -> bool:

@@ -12,6 +12,7 @@ Pure functions and constants: no I/O, no third-party imports.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # --- reading ---------------------------------------------------------------------------------
 
@@ -67,11 +68,32 @@ MAX_QUERY = 32_768
 
 # --- checks ----------------------------------------------------------------------------------
 
-_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROL_LINES = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+INVISIBLE = (
+    # line breaks YAML honours and git shows as part of a line: NEL, LINE and PARAGRAPH SEPARATOR
+    "\u0085\u2028\u2029"
+    # Unicode's format characters (category Cf, Unicode 15): soft hyphen, zero-width space and
+    # joiners, bidirectional controls, word joiner, invisible operators, BOM, tag characters...
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+    # invisible but not Cf: variation selectors, the combining grapheme joiner, Hangul and
+    # Khmer fillers, Mongolian free variation selectors
+    "\ufe00-\ufe0f\U000e0100-\U000e01ef\u034f\u115f\u1160\u3164\uffa0\u17b4\u17b5"
+    "\u180b-\u180d\u180f"
 )
-_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""What a review cannot see: refused in every desired-state file and every field's value (a
+character class body for `re`)."""
+_CONTROL_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
+_CONTROL_LINES = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{INVISIBLE}]")
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+LINE_SEPARATORS = "\u0085\u2028\u2029"
+
+
+def code_point(char: str) -> str:
+    """``U+2028 LINE SEPARATOR``: a character named as Unicode names it."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
 def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str | None:
@@ -86,15 +108,23 @@ def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str 
         return f"is {len(value):,} characters long; at most {max_chars:,} are allowed"
     control = (_CONTROL_LINES if multiline else _CONTROL_LINE).search(value)
     if control is not None:
-        code = ord(control.group())
-        if control.group() in "\n\r\u2028\u2029":
+        char = control.group()
+        code = ord(char)
+        if char in "\n\r":
             return f"holds a line break (U+{code:04X}); it must be a single line"
-        if control.group() in _BIDI:
+        if char in LINE_SEPARATORS:
             return (
-                f"holds the invisible bidirectional control U+{code:04X}, which makes text read "
-                "differently in a review than it is; remove it"
+                f"holds {code_point(char)}, a line break YAML reads but a review shows as part "
+                "of the line; remove it"
             )
-        return f"holds the control character U+{code:04X}; remove it"
+        if char in BIDI:
+            return (
+                f"holds the invisible bidirectional control {code_point(char)}, which makes "
+                "text read differently in a review than it is; remove it"
+            )
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            return f"holds the control character U+{code:04X}; remove it"
+        return f"holds the invisible character {code_point(char)}, which a review cannot see; remove it"
     return None
 
 

@@ -1,0 +1,9 @@
+"""Every hostile case, for the test and the benchmark: the first round's (`cases`) and those
+added since, one module per concern."""
+
+from __future__ import annotations
+
+from tests.hostile import cases, review_cases
+from tests.hostile.cases import Case
+
+CASES: list[Case] = [*cases.CASES, *review_cases.CASES]
