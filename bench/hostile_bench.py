@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.hostile.cases import Case, build  # noqa: E402
-from tests.hostile.suite import CASES  # noqa: E402
 from tests.hostile.runner import run_in_process  # noqa: E402
+from tests.hostile.suite import CASES  # noqa: E402
 
 MEMORY_LIMIT = 6 * 2**30
 

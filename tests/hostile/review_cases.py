@@ -81,13 +81,13 @@ CASES = [
     Case(
         "cyrillic-settings-key",
         "review",
-        overlay("sеttings: {prune: true}\n"),
+        overlay("s\u0435ttings: {prune: true}\n"),
         ("environments/local.yaml:5:1", "U+0435 CYRILLIC SMALL LETTER IE", "retype the key"),
     ),
     Case(
         "cyrillic-path-key",
         "review",
-        swap("    path: azureml", "    раth: azureml"),
+        swap("    path: azureml", "    \u0440\u0430th: azureml"),
         (f"{_P}:23:5", "U+0440 CYRILLIC SMALL LETTER ER"),
     ),
     Case(
@@ -99,7 +99,7 @@ CASES = [
     Case(
         "cyrillic-workspace-key",
         "review",
-        {"environments/local.yaml": LOCAL.replace("  path:", "  pаth:")},
+        {"environments/local.yaml": LOCAL.replace("  path:", "  p\u0430th:")},
         ("environments/local.yaml:4:3", "U+0430 CYRILLIC SMALL LETTER A"),
     ),
 ]

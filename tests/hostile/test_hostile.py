@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import RunCli
 from tests.hostile.cases import Case, build
-from tests.hostile.suite import CASES
 from tests.hostile.runner import snapshot
+from tests.hostile.suite import CASES
 
 
 def test_there_are_at_least_sixty_cases_in_every_group() -> None:

@@ -355,33 +355,6 @@ def test_a_multi_line_description_may_hold_line_breaks_but_no_control_characters
 # --- the limits themselves -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("query", "statements"),
-    [
-        ("SELECT 1", ["SELECT 1"]),
-        ("SELECT 1;", ["SELECT 1"]),
-        ("SELECT 1;\n-- done\n", ["SELECT 1"]),
-        ("SELECT 1; DROP TABLE x", ["SELECT 1", "DROP TABLE x"]),
-        ("SELECT ';' AS a", ["SELECT ';' AS a"]),
-        ("SELECT 'it''s; fine'", ["SELECT 'it''s; fine'"]),
-        ("SELECT 'a\\'; b'", ["SELECT 'a\\'; b'"]),
-        ('SELECT "odd;name" FROM t', ['SELECT "odd;name" FROM t']),
-        ("SELECT $$ a; b $$", ["SELECT $$ a; b $$"]),
-        ("SELECT 1 /* ; */ // ;\n", ["SELECT 1"]),
-        ("", []),
-        ("  \n\t", []),
-        ("-- nothing", []),
-        (";;", []),
-    ],
-)
-def test_sql_statements_split_only_outside_quotes_and_comments(
-    query: str, statements: list[str]
-) -> None:
-    from reconciler.core.limits import sql_statements
-
-    assert sql_statements(query) == statements
-
-
 def test_every_format_or_line_separator_character_is_invisible_to_review() -> None:
     """INVISIBLE is written out by hand (building it at start-up would cost 0.3 s): it must
     hold every character Unicode (as this Python knows it) files as a format character or a

@@ -135,7 +135,8 @@ def plan_options(func: F) -> F:
     func = click.option(
         "--check-sources",
         is_flag=True,
-        help="Run each new or changed import query with zero rows returned (LIMIT 0).",
+        help="Have the database compile each new or changed import query, as the import sends it, "
+        "and count its rows.",
     )(func)
     func = click.option("--prune", is_flag=True, help=PRUNE_HELP)(func)
     changes = "Exit 2 when there are changes."
@@ -185,8 +186,8 @@ def apply_options(func: F) -> F:
     func = click.option(
         "--check-sources",
         is_flag=True,
-        help="Before any change, run each new or changed import query with LIMIT 0; a failure "
-        "applies nothing.",
+        help="Before any change, have the database compile each new or changed import query; a "
+        "failure applies nothing.",
     )(func)
     func = click.option(
         "--summary-file",

@@ -447,11 +447,12 @@ def _mark(event: yaml.Event) -> tuple[int, int]:
 
 def _non_ascii_key(key: str) -> str:
     """Why a key outside ``tags`` must be ASCII: field names and resource names are, so a
-    non-ASCII letter there is a look-alike (Cyrillic а, е, о, р, с) or a typo."""
+    non-ASCII letter there is a look-alike (a Cyrillic or Greek letter) or a typo."""
     char = next(c for c in key if not c.isascii())
     return (
         f"this key holds {code_point(char)}: field names and resource names are ASCII, and a "
-        "letter like this can look exactly like an ASCII one (Cyrillic а, е, о, р); retype "
+        "letter like this can look exactly like an ASCII one (Cyrillic \u0430, \u0435, \u043e, "
+        "\u0440); retype "
         "the key in ASCII"
     )
 

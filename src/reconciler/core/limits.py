@@ -124,48 +124,8 @@ def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str 
             )
         if code < 0x20 or 0x7F <= code <= 0x9F:
             return f"holds the control character U+{code:04X}; remove it"
-        return f"holds the invisible character {code_point(char)}, which a review cannot see; remove it"
+        return (
+            f"holds the invisible character {code_point(char)}, which a review cannot see; "
+            "remove it"
+        )
     return None
-
-
-def sql_statements(query: str) -> list[str]:
-    """The statements of ``query``: split at ``;`` outside quotes and comments, each without its
-    comments and surrounding space, empty ones dropped."""
-    statements: list[str] = []
-    current: list[str] = []
-    i, n = 0, len(query)
-    while i < n:
-        c = query[i]
-        if c in "'\"":  # a string or quoted identifier: a doubled quote or \ escapes
-            end = i + 1
-            while end < n:
-                if query[end] == "\\" or query.startswith(c * 2, end):
-                    end += 2
-                elif query[end] == c:
-                    break
-                else:
-                    end += 1
-            current.append(query[i : end + 1])
-            i = end + 1
-        elif query.startswith("$$", i):  # Snowflake's dollar-quoted string
-            end = query.find("$$", i + 2)
-            end = n if end < 0 else end + 2
-            current.append(query[i:end])
-            i = end
-        elif query.startswith("--", i) or query.startswith("//", i):
-            end = query.find("\n", i)
-            i = n if end < 0 else end
-            current.append(" ")
-        elif query.startswith("/*", i):
-            end = query.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            current.append(" ")
-        elif c == ";":
-            statements.append("".join(current))
-            current = []
-            i += 1
-        else:
-            current.append(c)
-            i += 1
-    statements.append("".join(current))
-    return [s.strip() for s in statements if s.strip()]

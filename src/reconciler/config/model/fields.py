@@ -27,9 +27,9 @@ from reconciler.core.limits import (
     MAX_TAG_VALUE,
     MAX_TAGS,
     MAX_TEXT,
-    sql_statements,
     text_problem,
 )
+from reconciler.core.sql import is_empty
 from reconciler.core.vocabulary import (
     RESERVED_TAG_PREFIXES,
 )
@@ -96,19 +96,13 @@ Prose = Annotated[
 """A description: ``${NAME}`` filled, line breaks allowed, Azure ML's 5,000 characters."""
 
 
-def _one_query(query: str) -> str:
-    statements = sql_statements(query)
-    if not statements:
+def _not_empty(query: str) -> str:
+    """Whether it is one read-only statement depends on the connection's dialect: checked
+    with the references (`reconciler.config.references`)."""
+    if is_empty(query):
         raise PydanticCustomError(
             "empty_query",
             "the query is empty; write the SELECT whose result becomes the data asset",
-        )
-    if len(statements) > 1:
-        raise PydanticCustomError(
-            "several_statements",
-            "the query holds {count} SQL statements; a data import runs exactly one query "
-            "(remove what follows the first ';')",
-            {"count": len(statements)},
         )
     return query
 
@@ -118,9 +112,10 @@ Query = Annotated[
     Field(max_length=MAX_QUERY),
     AfterValidator(interpolate),
     bounded(MAX_QUERY, multiline=True),
-    AfterValidator(_one_query),
+    AfterValidator(_not_empty),
 ]
-"""One SQL statement (a trailing ';' and comments are fine), at most `MAX_QUERY` characters."""
+"""One read-only SQL statement (a trailing ';' and comments are fine), at most `MAX_QUERY`
+characters."""
 
 
 def _check_tags(tags: dict[str, str]) -> dict[str, str]:
