@@ -66,6 +66,12 @@ class Twin:
                     found[asset.name] = job.definition
         return found
 
+    def stored_secret_key(self) -> bytes | None:
+        return b"the twin's secret key, 32+ bytes long"
+
+    def new_secret_key(self) -> bytes:
+        return b"the twin's secret key, 32+ bytes long"
+
     def lock(self, holder: str, timeout: float) -> AbstractContextManager[LockGuard]:
         return nullcontext(self)
 

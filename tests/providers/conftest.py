@@ -67,9 +67,13 @@ def _local_overlay() -> str:
     return "env_file: environments/test.env\nworkspace:\n  provider: local\n  path: ws\n"
 
 
+HMAC_KEY = "test-hmac-key-0123456789abcdef0123456789abcdef"  # the applier's, from its store
+KEY_SETTING = "settings:\n  secret_key: ${env:RECONCILER_HMAC_KEY}\n"
+
+
 def _azure_overlay() -> str:
     return (
-        "env_file: environments/test.env\nworkspace:\n  provider: azureml\n"
+        KEY_SETTING + "env_file: environments/test.env\nworkspace:\n  provider: azureml\n"
         f"  subscription_id: {SUBSCRIPTION}\n  resource_group: {RESOURCE_GROUP}\n"
         f"  workspace_name: {WORKSPACE}\n"
     )
@@ -116,7 +120,7 @@ def _live(local_snowflake: LocalSnowflake) -> tuple[str, LocalSnowflake]:
     if missing:
         pytest.skip(f"live Azure ML run: set {', '.join(missing)}")
     overlay = (
-        "env_file: environments/test.env\nworkspace:\n  provider: azureml\n"
+        KEY_SETTING + "env_file: environments/test.env\nworkspace:\n  provider: azureml\n"
         f"  subscription_id: {os.environ['AZURE_SUBSCRIPTION_ID']}\n"
         f"  resource_group: {os.environ['AZURE_RESOURCE_GROUP']}\n"
         f"  workspace_name: {os.environ['AZURE_ML_WORKSPACE']}\n"
@@ -151,6 +155,8 @@ def harness(
     write_project(tmp_path, {"environments/test.yaml": overlay})
     os.environ.pop("SNOWFLAKE_PASSWORD", None)
     harness = Harness(tmp_path, kind, snowflake)
+    if kind != "local":
+        harness.variables["RECONCILER_HMAC_KEY"] = HMAC_KEY
     yield harness
     if kind == "live":  # leave the workspace as found (data versions are kept, as in AML)
         harness.write("{}\n")

@@ -74,7 +74,9 @@ def from_config(
     locator = Locator(config.positions)
     secrets = SecretValues(resolved=False)
     if with_secrets:
-        secrets, problems = resolve_secrets(resources, locator, config.variables, keyvault)
+        secrets, problems = resolve_secrets(
+            resources, locator, config.variables, keyvault, platform.settings.secret_key
+        )
         problems += value_problems(config, resources, secrets)
         if problems:
             raise ConfigError(problems=by_location(problems))

@@ -458,7 +458,7 @@ def _non_ascii_key(key: str) -> str:
 
 
 def _is_secret(path: FieldPath) -> bool:
-    return bool(path) and path[-1] in SECRET_FIELDS
+    return bool(path) and (path[-1] in SECRET_FIELDS or path == ("settings", "secret_key"))
 
 
 def _int_form(text: str) -> str:

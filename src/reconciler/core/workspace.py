@@ -49,6 +49,13 @@ class WorkspaceReader(Protocol):
         completed run that made it: what ``reconcile export`` recovers imports from."""
         ...
 
+    def stored_secret_key(self) -> bytes | None:
+        """The key this workspace keeps for reconciler's secret hashes when the desired state
+        declares none (``settings.secret_key``); None if none is kept yet. A workspace that
+        cannot keep one where only the applier reads it (Azure ML: Reader sees everything)
+        raises `reconciler.core.errors.ReconcileError` saying to declare it."""
+        ...
+
 
 class LockGuard(Protocol):
     """A held apply lock, asked before every write whether it is still ours."""
@@ -66,6 +73,11 @@ class Workspace(WorkspaceReader, Protocol):
         While it is held the workspace itself checks the guard before each write (a lost lock
         makes the write raise `LockLost`, nothing sent); the engine also asks it before each
         step."""
+        ...
+
+    def new_secret_key(self) -> bytes:
+        """`stored_secret_key`, made now (random, readable by its owner only) if there is none
+        yet."""
         ...
 
     def put(

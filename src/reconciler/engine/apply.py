@@ -32,6 +32,7 @@ from reconciler.core.secrets import SecretHasher, new_salt
 from reconciler.core.tags import reconciler_tags, secret_hash_tags
 from reconciler.core.workspace import LockGuard, Workspace
 from reconciler.engine.scheduler import run_steps
+from reconciler.engine.secretkey import writing_hasher
 
 
 class Reporter(Protocol):
@@ -104,7 +105,7 @@ def apply_plan(
     context = _Context(
         workspace,
         desired,
-        hasher or SecretHasher(),
+        hasher or writing_hasher(desired, workspace),
         new_salt(),
         reporter,
         provenance or {},

@@ -27,6 +27,7 @@ from reconciler.engine.export import Export, export_yaml
 from reconciler.engine.guards import is_ours
 from reconciler.engine.planner import build_plan
 from reconciler.engine.review import Review, review
+from reconciler.engine.secretkey import writing_hasher
 from reconciler.imports.base import ImportRunner
 from reconciler.imports.dataset import DatasetSummary, summarize
 
@@ -155,9 +156,11 @@ def _apply(
     guard: LockGuard | None,
 ) -> Applied:
     saved = request.saved  # a reviewed plan carries its own scope
+    hasher = writing_hasher(desired, workspace)
     fresh = build_plan(
         desired,
         workspace,
+        hasher=hasher,
         prune=saved.prune if saved is not None else request.prune,
         targets=saved.targets if saved is not None else request.targets,
         replace=saved.replace if saved is not None else request.replace,
@@ -190,6 +193,7 @@ def _apply(
             provenance=request.provenance,
             stopping=steps.stopping,
             guard=guard,
+            hasher=hasher,
         )
     view.applied(chosen, result, unreviewed)
     return Applied(fresh, chosen, result, unreviewed, verdict)

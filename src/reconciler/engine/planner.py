@@ -25,9 +25,9 @@ from reconciler.core.plan import (
     Reason,
     ResourceChange,
 )
-from reconciler.core.secrets import SecretHasher
+from reconciler.core.secrets import SecretHasher, guessable
 from reconciler.core.workspace import WorkspaceReader
-from reconciler.engine.diff import diff_specs, flatten, secret_change
+from reconciler.engine.diff import diff_specs, flatten, rehash_change, secret_change
 from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
     DataIndex,
@@ -40,6 +40,7 @@ from reconciler.engine.guards import (
 )
 from reconciler.engine.import_planner import plan_import
 from reconciler.engine.order import order
+from reconciler.engine.secretkey import reading_hasher
 from reconciler.engine.targeting import Scope
 
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
@@ -80,6 +81,7 @@ def build_plan(
     addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
     version of unchanged imports (or a delete + create of other resources)."""
     imports = [r.name for r in desired.of_kind(Kind.IMPORT)]
+    hasher = hasher or reading_hasher(desired, reader)
     live = read_live(reader, imports, desired.owner)
     return plan_against(
         desired,
@@ -207,6 +209,11 @@ def _compare(
         value = state.secrets.get(resource.address, path)
         if stored is None or value is None or not hasher.matches(value, stored):
             fields.append(secret_change(path))
+    fields += [
+        rehash_change(path)
+        for path in sorted(resource.secrets)
+        if guessable(live.secret_hashes.get(path, ""))
+    ]
     fields.sort(key=lambda f: f.path)
     replace = tuple(f.path for f in fields if f.forces_replacement)
     known = [f for f in fields if not f.unknown]

@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from reconciler.core.errors import ProviderError
+from reconciler.core.errors import ProviderError, ReconcileError
 from reconciler.core.essences import (
     AnyEssence,
     ConnectionEssence,
@@ -316,7 +316,21 @@ class AzureWorkspace:
             with self._reads_lock:
                 del self._reads[what]
 
+    def stored_secret_key(self) -> bytes | None:
+        raise ReconcileError(
+            "an Azure ML workspace needs settings.secret_key to compare secrets: reconciler "
+            "keeps nothing there that only the applier can read (Reader sees every tag)",
+            hint="add `settings: {secret_key: ${env:RECONCILER_HMAC_KEY}}` to the environment "
+            "file, put a key (`openssl rand -hex 32`) in the applier's secret store, and pass "
+            "it to the apply job; plans made with --no-secrets need no key",
+        )
+
     # --- writes ------------------------------------------------------------------------------
+
+    def new_secret_key(self) -> bytes:
+        key = self.stored_secret_key()
+        assert key is not None  # unreachable: raises
+        return key
 
     @contextmanager
     def lock(self, holder: str, timeout: float) -> Iterator[LockGuard]:

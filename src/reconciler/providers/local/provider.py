@@ -56,6 +56,7 @@ from reconciler.imports.base import ImportRunner, import_request
 from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_record, staging_name
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.placement import claim, mark, refusal, unmark
+from reconciler.providers.local.secretkey import new_key, stored_key
 from reconciler.providers.local.store import Store, now
 
 
@@ -147,7 +148,14 @@ class LocalWorkspace:
                 continue
         return found
 
+    def stored_secret_key(self) -> bytes | None:
+        return stored_key(self.root)
+
     # --- writes ------------------------------------------------------------------------------
+
+    def new_secret_key(self) -> bytes:
+        self._fence()
+        return new_key(self.root)
 
     @contextmanager
     def lock(self, holder: str, timeout: float) -> Iterator[LockGuard]:
