@@ -598,7 +598,7 @@ PATHS = [
         "overlay-links-to-dev-zero",
         "paths",
         setup=_symlink("environments/local.yaml", "/dev/zero"),
-        expect=("environments/local.yaml", "is not a regular file"),
+        expect=("environments/local.yaml", "is a symbolic link to /dev/zero, outside the project"),
     ),
     Case(
         "platform-dangling-symlink",

@@ -25,6 +25,7 @@ from reconciler.config.model.fields import Lifecycle
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.platform import AzureWorkspace, Platform
 from reconciler.config.problems import by_location
+from reconciler.config.projectfiles import leaves
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
 from reconciler.core.errors import ConfigError
@@ -83,17 +84,18 @@ def from_config(
     return DesiredState(
         environment=config.environment,
         project_dir=config.project_dir,
-        workspace=_target(platform, config.project_dir),
+        workspace=_target(config),
         prune=platform.settings.prune,
         resources=resources,
         secrets=secrets,
         locator=locator,
         project=platform.project,
+        sources=config.sources,
     )
 
 
-def _target(platform: Platform, project_dir: Path) -> WorkspaceTarget:
-    target = platform.workspace
+def _target(config: LoadedConfig) -> WorkspaceTarget:
+    target, project_dir = config.platform.workspace, config.project_dir
     if isinstance(target, AzureWorkspace):
         return WorkspaceTarget(
             "azureml",
@@ -101,7 +103,19 @@ def _target(platform: Platform, project_dir: Path) -> WorkspaceTarget:
             resource_group=target.resource_group,
             workspace_name=target.workspace_name,
         )
-    return WorkspaceTarget("local", path=project_dir / target.path, label=target.path)
+    folder = project_dir / target.path
+    if leaves(project_dir, folder):  # a symlink on the way leads out
+        raise ConfigError(
+            problems=[
+                config.problem(
+                    ("workspace", "path"),
+                    f"{target.path} leads outside the project through a symbolic link (to "
+                    f"{folder.resolve()}); the embedded workspace stays inside the project",
+                    "remove the link, or point workspace.path at a real folder in the project",
+                )
+            ]
+        )
+    return WorkspaceTarget("local", path=folder, label=target.path)
 
 
 def desired_resources(platform: Platform) -> list[DesiredResource]:

@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from reconciler.config.dotenv import read_dotenv
 from reconciler.config.model.platform import EnvFile, EnvFiles
 from reconciler.config.problems import located, problems_of
+from reconciler.config.projectfiles import leaves, require_inside
 from reconciler.core.errors import ConfigError, FieldPath, Position, Problem
 
 _ENV_FILES: TypeAdapter[list[EnvFile]] = TypeAdapter(EnvFiles)
@@ -25,22 +26,26 @@ def variables(
     data: dict[str, Any],
     positions: Mapping[FieldPath, Position],
     texts: Mapping[FieldPath, str],
-) -> dict[str, str]:
-    """The process environment, over the env files (later over earlier), over ``.env``."""
+) -> tuple[dict[str, str], list[Path]]:
+    """The process environment, over the env files (later over earlier), over ``.env``; and
+    the files read."""
     variables: dict[str, str] = {}
+    read: list[Path] = []
     dotenv = project_dir / ".env"
     if dotenv.exists() or dotenv.is_symlink():
-        variables.update(read_dotenv(dotenv, ".env"))
+        variables.update(read_dotenv(require_inside(project_dir, dotenv, ".env"), ".env"))
+        read.append(dotenv)
     problems: list[Problem] = []
     for entry, where in env_files(data, positions, texts):
         try:
             variables.update(_read_env_file(project_dir, entry, where, positions))
+            read.append(project_dir / entry.path)
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems=problems)
     variables.update(os.environ)
-    return variables
+    return variables, read
 
 
 def env_files(
@@ -108,8 +113,6 @@ def _escapes(project_dir: Path, relative: str) -> str | None:
         return "write it relative to the project, with '/' between folders"
     if ".." in PurePosixPath(relative).parts:
         return "'..' is not allowed"
-    root = project_dir.resolve()
-    target = (project_dir / relative).resolve()
-    if target != root and root not in target.parents:
+    if leaves(project_dir, project_dir / relative):
         return "it is a symlink that points outside the project"
     return None

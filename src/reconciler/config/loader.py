@@ -21,10 +21,12 @@ from reconciler.config.model.platform import Platform
 from reconciler.config.overlays import (
     default_environment,
     merge,
+    overlay_path,
     read_overlay,
     too_many,
 )
 from reconciler.config.problems import by_location, validation_problems
+from reconciler.config.projectfiles import require_inside
 from reconciler.config.references import check_references
 from reconciler.config.yamlfile import read_yaml
 from reconciler.core.desired import PLATFORM_FILE, Locator
@@ -42,6 +44,8 @@ class LoadedConfig:
     positions: Mapping[FieldPath, Position]
     variable_uses: Mapping[FieldPath, tuple[str, ...]] = field(default_factory=dict)
     """Each plain field as written -> the variables ``${NAME}`` that fill it."""
+    sources: tuple[Path, ...] = ()
+    """Every file read (platform.yaml, the overlay, env files), resolved."""
 
     @property
     def locator(self) -> Locator:
@@ -59,21 +63,24 @@ def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
             f"no {PLATFORM_FILE} in {project_dir}",
             hint="run reconcile in the repository that holds platform.yaml, or pass -C DIR",
         )
-    base = read_yaml(platform_path, PLATFORM_FILE)
+    base = read_yaml(require_inside(project_dir, platform_path, PLATFORM_FILE), PLATFORM_FILE)
     name = environment or default_environment(project_dir, base)
     overlay = read_overlay(project_dir, name)
     data, positions, texts = merge(base, overlay)
     oversized = too_many(data, positions)
     if oversized:
         raise ConfigError(problems=oversized)
-    values = variables(project_dir, data, positions, texts)
+    values, env_paths = variables(project_dir, data, positions, texts)
+    sources = tuple(
+        p.resolve() for p in (platform_path, overlay_path(project_dir, name), *env_paths)
+    )
     uses, leaks = variable_uses(data, Locator(positions))  # needs no secret: validate too
     try:
         platform = Platform.model_validate(data, context={"env": values})
     except ValidationError as exc:
         problems = [*validation_problems(exc, data, positions, texts), *leaks]
         raise ConfigError(problems=by_location(problems)) from None
-    loaded = LoadedConfig(platform, name, project_dir, values, positions, uses)
+    loaded = LoadedConfig(platform, name, project_dir, values, positions, uses, sources)
     problems = [*check_references(loaded), *leaks]
     if problems:
         raise ConfigError(problems=by_location(problems))

@@ -114,6 +114,7 @@ class DesiredState:
     secrets: SecretValues
     locator: Locator
     project: str = ""  # ownership scope: the project's name (defaults to its folder name)
+    sources: tuple[Path, ...] = ()  # the files it was read from, resolved: never overwritten
 
     def of_kind(self, kind: Kind) -> list[DesiredResource]:
         return [r for r in self.resources if r.kind is kind]
