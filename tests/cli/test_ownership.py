@@ -55,6 +55,8 @@ def test_another_project_cannot_add_versions_to_our_data_asset(
     refused = invoke("plan", cwd=project)
 
     assert refused.code == 1, refused.output
+    assert "Error: plan refused (1 problem):" in refused.stderr  # the desired state is valid
+    assert "invalid desired state" not in refused.stderr
     line = line_of(project, "  raw_house_data:")
     assert (
         f"platform.yaml:{line}:3: imports.raw_house_data: data asset raw_house_data exists and "

@@ -64,9 +64,32 @@ def test_a_path_that_could_escape_its_datastore_is_refused(path: str, why: str) 
     assert why in str(refused.value)
 
 
-def test_a_folder_is_needed() -> None:
+def test_a_datastores_root_and_the_managed_datastore_are_targets_as_the_service_accepts() -> None:
+    assert canonical_datastore_path("azureml://datastores/d/paths/") == (
+        "azureml://datastores/d/paths/"
+    )
+    assert canonical_datastore_path("azureml://datastores/d/paths") == (
+        "azureml://datastores/d/paths/"
+    )
+    managed = "azureml://datastores/workspacemanageddatastore"
+    assert canonical_datastore_path(managed) == managed
+    assert canonical_datastore_path(managed + "/") == managed
+    # what the service registers a run's data as reads back inside it, in its own folder
+    stored = DatastoreUri.parse(
+        "azureml://subscriptions/s/resourcegroups/r/workspaces/w/datastores/"
+        "workspacemanageddatastore/paths/import_raw_1_ab12/"
+    )
+    assert stored == DatastoreUri("workspacemanageddatastore", "import_raw_1_ab12")
+    with pytest.raises(PydanticCustomError, match="a sub-path cannot be given"):
+        canonical_datastore_path(managed + "/paths/mine")
     with pytest.raises(PydanticCustomError, match="expected azureml://datastores/<datastore>"):
-        canonical_datastore_path("azureml://datastores/d/paths/")
+        canonical_datastore_path("azureml://datastores/d")
+
+
+def test_a_root_overlaps_everything_on_its_datastore() -> None:
+    root = "azureml://datastores/rawdata/paths/"
+    assert overlaps(root, "azureml://datastores/rawdata/paths/raw_house_data/3")
+    assert not overlaps(root, "azureml://datastores/other/paths/raw_house_data")
 
 
 def test_writes_stay_inside_their_root(tmp_path: Path) -> None:

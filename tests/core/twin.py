@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.core.errors import LockLost
-from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind, address
+from reconciler.core.essences import (
+    AnyEssence,
+    AutoDelete,
+    ImportDefinition,
+    ImportEssence,
+    Kind,
+    address,
+)
 from reconciler.core.live import (
     AssetVersion,
     DataLocation,
@@ -122,7 +129,7 @@ class Twin:
         made = AssetVersion(
             version, output, essence.fingerprint, essence.description, split.user,
             split.managed, "", essence.definition, split.provenance, split.owner,
-            split.prevent_destroy,
+            split.prevent_destroy, auto_delete=essence.auto_delete_setting,
         )  # fmt: skip
         job = ImportJob(
             f"import_{name}_{version}", name, version, essence.fingerprint, JobStatus.COMPLETED,
@@ -135,7 +142,14 @@ class Twin:
         return job
 
     def update_asset_metadata(
-        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        *,
+        definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
         self.check()
         self.writes.append(f"relabel {name}:{version}")
@@ -145,10 +159,43 @@ class Twin:
             replace(
                 v, description=description, tags=split.user, managed=split.managed,
                 owner=split.owner, provenance=split.provenance,
-                prevent_destroy=split.prevent_destroy,
+                prevent_destroy=split.prevent_destroy, auto_delete=auto_delete,
             ) if v.version == version else v
             for v in asset.versions
         )  # fmt: skip
+        if definition is not None:
+            versions = tuple(
+                replace(v, fingerprint=definition.fingerprint, definition=definition.definition)
+                if v.version == version
+                else v
+                for v in versions
+            )
+        self.assets[name] = replace(asset, versions=versions)
+
+    def share_versions(self, source: str, name: str) -> None:
+        self.writes.append(f"share {source} as {name}")
+        old = self.assets[source]
+        new = self.assets.get(name, LiveAsset(name))
+        have = {v.version for v in new.versions}
+        added = tuple(v for v in old.versions if v.version not in have)
+        self.assets[name] = replace(new, versions=(*new.versions, *added))
+
+    def forget(self, kind: Kind, name: str) -> None:
+        self.writes.append(f"forget {kind}.{name}")
+        key = address(kind, name)
+        live = self.resources[key]
+        self.resources[key] = replace(
+            live, managed=False, owner=None, secret_hashes={}, provenance={},
+            prevent_destroy=False,
+        )  # fmt: skip
+
+    def forget_asset(self, name: str) -> None:
+        self.writes.append(f"forget import.{name}")
+        asset = self.assets[name]
+        versions = tuple(
+            replace(v, managed=False, owner=None, provenance={}, prevent_destroy=False)
+            for v in asset.versions
+        )
         self.assets[name] = replace(asset, versions=versions)
 
     def data_folder(self, name: str, version: str) -> Path:

@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from reconciler_testing.emulator.credential import FakeCredential
+from tests.conftest import RunCli
 
 
 def claims(token: str) -> dict[str, object]:
@@ -123,3 +124,18 @@ def test_reconcile_signs_in_at_the_emulator_with_its_exports_alone(tmp_path: Pat
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "AADSTS7000215" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_reconcile_emulator_help_explains_every_option(invoke: RunCli, tmp_path: Path) -> None:
+    from reconciler_testing.emulator.cli import parser
+
+    shown = invoke("emulator", "--help", cwd=tmp_path)
+
+    assert shown.code == 0, shown.output
+    options = [a for a in parser()._actions if a.option_strings]
+    undocumented = [a.option_strings[-1] for a in options if not a.help]
+    assert undocumented == []
+    text = " ".join(shown.stdout.split())
+    for action in options:
+        assert action.option_strings[-1] in text
+        assert " ".join(str(action.help).split()) in text  # its help, as printed

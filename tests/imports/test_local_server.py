@@ -46,7 +46,9 @@ def test_status_and_a_second_start_find_the_running_server(
     assert running.jdbc_target == local_snowflake.jdbc_target
 
 
-def test_cli_status_prints_where_it_runs(local_snowflake: LocalSnowflake) -> None:
+def test_cli_status_prints_where_it_runs_and_its_demo_login_to_paste(
+    local_snowflake: LocalSnowflake,
+) -> None:
     done = cli(
         "reconciler_testing.localsnow.server",
         "status",
@@ -56,8 +58,13 @@ def test_cli_status_prints_where_it_runs(local_snowflake: LocalSnowflake) -> Non
 
     assert done.returncode == 0
     assert f"127.0.0.1:{local_snowflake.port}" in done.stdout
-    assert local_snowflake.jdbc_target in done.stdout
-    assert local_snowflake.password not in done.stdout
+    assert f"# connection target: {local_snowflake.jdbc_target}\n" in done.stdout
+    exports = [line for line in done.stdout.splitlines() if line.startswith("export ")]
+    assert exports == [  # what environments/local.yaml and local.env name, as a shell takes it
+        f"export LOCALSNOW_PORT={local_snowflake.port}",
+        f"export SNOWFLAKE_USER={local_snowflake.username}",
+        f"export SNOWFLAKE_PASSWORD={local_snowflake.password}",  # the demo password
+    ]
 
 
 def test_wrong_password_is_rejected_like_snowflake_does(local_snowflake: LocalSnowflake) -> None:

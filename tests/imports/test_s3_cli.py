@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -177,6 +178,8 @@ def test_check_sources_reports_a_missing_bucket_before_anything_changes(
     assert "materialize version 1" in checked.stdout
     assert "source check failed" in checked.stderr
     assert "bucket 'globorealty-missing' does not exist" in checked.stderr
+    assert "hint: fix the source path or the connection's credentials" in checked.stderr
+    assert "query" not in checked.stderr
 
     refused = invoke("apply", "--auto-approve", "--check-sources", cwd=project)
     assert refused.code != 0
@@ -193,4 +196,29 @@ def test_check_sources_passes_for_a_readable_folder(
     checked = invoke("plan", "--check-sources", "--detailed-exitcode", cwd=project)
 
     assert checked.code == 2, checked.output
-    assert "source check" not in checked.output
+    assert "source check failed" not in checked.output
+    assert re.search(r"import\.listing_files: ok, \d+ files, [\d,]+ bytes", checked.stdout)
+
+
+def test_passed_source_checks_are_a_list_in_a_markdown_plan_and_keep_json_whole(
+    tmp_path: Path, local_s3: LocalS3, invoke: RunCli
+) -> None:
+    from markdown_it import MarkdownIt
+
+    project = s3_project(tmp_path, local_s3)
+
+    md = invoke("plan", "--check-sources", "--format", "markdown", cwd=project)
+
+    assert md.code == 0, md.output
+    tokens = MarkdownIt("commonmark").parse(md.stdout)
+    items = [
+        tokens[i + 2].content
+        for i, t in enumerate(tokens)
+        if t.type == "list_item_open" and tokens[i + 2].type == "inline"
+    ]
+    assert any(
+        re.fullmatch(r"`import\.listing_files`: ok, \d+ files, .+ bytes.*", i) for i in items
+    )
+    as_json = invoke("plan", "--check-sources", "--format", "json", cwd=project)
+    assert json.loads(as_json.stdout)["resource_changes"]  # nothing printed after the JSON
+    assert "import.listing_files: ok" in as_json.stderr

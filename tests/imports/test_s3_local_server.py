@@ -44,15 +44,18 @@ def test_status_and_a_second_start_find_the_running_server(local_s3: LocalS3) ->
     assert running.target() == local_s3.target()
 
 
-def test_cli_status_prints_where_it_runs_without_the_secret(local_s3: LocalS3) -> None:
+def test_cli_status_prints_where_it_runs_and_its_demo_keys_to_paste(local_s3: LocalS3) -> None:
     done = cli(
         "reconciler_testing.locals3.server", "status", "--state-dir", str(local_s3.state_dir)
     )
 
     assert done.returncode == 0
-    assert f"target:        {local_s3.target()}" in done.stdout
-    assert local_s3.access_key_id in done.stdout
-    assert DEMO_SECRET_ACCESS_KEY not in done.stdout
+    assert f"# connection target: {local_s3.target()}\n" in done.stdout
+    exports = [line for line in done.stdout.splitlines() if line.startswith("export ")]
+    assert exports == [
+        f"export S3_ACCESS_KEY_ID={local_s3.access_key_id}",
+        f"export S3_SECRET_ACCESS_KEY={DEMO_SECRET_ACCESS_KEY}",  # a demo value, to paste
+    ]
 
 
 def test_the_bucket_holds_the_deterministic_listing_files(local_s3: LocalS3) -> None:

@@ -170,8 +170,12 @@ def test_an_object_and_a_folder_of_one_name_fail_clearly(
 def test_check_passes_for_a_readable_non_empty_folder(
     runner: S3ImportRunner, local_s3: LocalS3
 ) -> None:
-    assert runner.check(request(local_s3)) is None  # readable; listing sizes is not cheap
-    assert runner.check(request(local_s3, "listings/*.json")) is None
+    everything = runner.check(request(local_s3))
+    assert everything is not None and everything.files and everything.bytes
+    assert everything.rows is None  # files are copied as they are: no rows to count
+    json_only = runner.check(request(local_s3, "listings/*.json"))
+    assert json_only is not None and json_only.files and json_only.bytes
+    assert json_only.files < everything.files and json_only.bytes < everything.bytes
 
 
 @pytest.mark.parametrize("operation", ["run", "check"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 import pytest
@@ -13,7 +14,11 @@ from azure.core.rest import HttpRequest
 from azure.identity import CredentialUnavailableError
 
 from reconciler.core.errors import ProviderError
+from reconciler.core.essences import Kind
 from reconciler.providers.azureml.errors import Target, call, is_mapped, translate
+from reconciler.providers.azureml.provider import AzureWorkspace
+from reconciler_testing.emulator import FakeCredential
+from tests.providers.conftest import RESOURCE_GROUP, SUBSCRIPTION, WORKSPACE
 
 TARGET = Target("sub-1", "rg-1", "ws-1")
 
@@ -93,3 +98,34 @@ def test_a_persistent_transient_failure_is_reported_after_the_retry_budget() -> 
         call("list datastores", TARGET, always, sleep=lambda _: None, attempts=3)
     assert "Azure ML did not answer" in caught.value.message
     assert "gave up after 3 attempts" in caught.value.message
+
+
+def test_a_wrong_workspace_name_quotes_the_services_whole_answer(emulator: Any) -> None:
+    """The emulator (as ARM) says which workspace it serves; the message ended mid-name."""
+    workspace = AzureWorkspace(
+        SUBSCRIPTION, RESOURCE_GROUP, "mlw-globorealty-tset", credential=FakeCredential()
+    )
+
+    with pytest.raises(ProviderError) as caught:
+        workspace.list_resources(Kind.DATASTORE)
+
+    message = caught.value.message
+    assert message.startswith(
+        "cannot list datastores: workspace 'mlw-globorealty-tset' in resource group "
+        f"'{RESOURCE_GROUP}' (subscription {SUBSCRIPTION}) was not found"
+    )
+    assert message.endswith(
+        f"this emulator serves workspace '{WORKSPACE}' in resource group "
+        f"'{RESOURCE_GROUP}', subscription '{SUBSCRIPTION}'.)"
+    )
+    assert caught.value.hint is not None and "workspace_name" in caught.value.hint
+
+
+def test_a_long_answer_is_cut_between_words() -> None:
+    words = " ".join(f"word{i:04d}" for i in range(200))  # 1,800 characters
+
+    error = translate(core.HttpResponseError(message=words), "list datastores", TARGET)
+
+    quoted = error.message.split("(", 1)[1].rstrip(")")
+    assert quoted.endswith(" …") and len(quoted) <= 600
+    assert re.fullmatch(r"(word\d{4} )+…", quoted)

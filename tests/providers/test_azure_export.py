@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from azure.ai.ml import MLClient
 
 from reconciler_testing.emulator import FakeCredential
 from tests.conftest import RunCli
@@ -98,3 +99,33 @@ def test_connections_reconciler_does_not_model_are_listed_not_fatal(
     planned = invoke("plan", "--env", "test", cwd=harness.root)
     assert planned.code == 0, planned.output
     assert "openai-key-never-shown" not in planned.output
+
+
+@pytest.mark.parametrize("harness", ["azureml"], indirect=True)
+def test_an_adopted_import_shows_its_job_and_its_secrets_as_not_compared(
+    harness: Harness, emulator: Any, invoke: RunCli
+) -> None:
+    """Issue 17 defect 6: status said "never run" although the SDK's completed import made the
+    version, and the adoption plan called secrets nobody could compare "(changed)"."""
+    ml = MLClient(FakeCredential(), SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE)
+    connect(ml, harness.snowflake)
+    submitted = import_houses(ml)
+    assert wait_for(ml, submitted.name).status == "Completed"
+    harness.write("{}\n")
+    exported = invoke("export", "--env", "test", cwd=harness.root).stdout
+    harness.write(
+        exported,
+        SNOWFLAKE_GLOBOREALTY_USERNAME=harness.snowflake.username,
+        SNOWFLAKE_GLOBOREALTY_PASSWORD=harness.snowflake.password,
+    )
+
+    plan = invoke("plan", "--env", "test", cwd=harness.root)
+    assert plan.code == 0, plan.output
+    assert "credentials.password: (sensitive, not compared: written on adoption)" in plan.stdout
+    assert "(changed)" not in plan.stdout
+    assert harness.apply().ok
+    status = invoke("status", "--env", "test", cwd=harness.root)
+    assert status.code == 0, status.output
+    (row,) = [line for line in status.stdout.splitlines() if line.startswith("houses ")]
+    assert "Completed" in row and "never run" not in row
+    assert "(changed)" not in invoke("plan", "--env", "test", cwd=harness.root).stdout

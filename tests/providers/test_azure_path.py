@@ -17,10 +17,9 @@ from reconciler.core.errors import ConfigError
 from reconciler.core.essences import Kind
 from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
-from tests.azurite_fixture import Azurite
 from tests.conftest import RunCli, write_project
 from tests.emulator.conftest import call
-from tests.providers.conftest import HMAC_KEY, KEY_SETTING, Harness, trust
+from tests.providers.conftest import HMAC_KEY, KEY_SETTING, Harness
 from tests.providers.test_contract import write_globorealty
 from tests.snowflake_fixture import LocalSnowflake
 
@@ -110,10 +109,10 @@ def test_with_20_percent_transient_faults_apply_converges(harness: Harness, emul
 
 
 def test_the_cli_plans_and_applies_dev_against_reconcile_emulator(
-    tmp_path: Path, local_snowflake: LocalSnowflake, azurite: Azurite
+    tmp_path: Path, local_snowflake: LocalSnowflake
 ) -> None:
-    """The acceptance run: `reconcile emulator`, its printed variables, `plan --env dev`, and
-    Azurite standing in for the storage account that holds the apply lock."""
+    """The acceptance run: `reconcile emulator`, its printed variables (the apply lock's
+    storage among them: no Azurite, no --no-lock), `plan --env dev`, `apply`, `plan`."""
     root = Path(__file__).resolve().parents[2]
     project = write_project(
         tmp_path / "project",
@@ -154,9 +153,8 @@ def test_the_cli_plans_and_applies_dev_against_reconcile_emulator(
                     env[name] = value.strip("'")
             if "Ctrl-C" in line:
                 break
+        assert env["RECONCILER_BLOB_URL"].endswith("/localworkspace")
         env.update(
-            REQUESTS_CA_BUNDLE=str(trust(Path(env["REQUESTS_CA_BUNDLE"]), azurite.cert)),
-            RECONCILER_BLOB_URL=azurite.url,
             AZURE_SUBSCRIPTION_ID="sub-dev",
             SNOWFLAKE_ACCOUNT="unused",
             SNOWFLAKE_USER=local_snowflake.username,

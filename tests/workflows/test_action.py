@@ -77,7 +77,7 @@ def test_a_plan_in_a_sub_folder_names_its_artifact_and_comment_after_it(
     run = runner(github, "pull_request", pull_request_event(github), 5001)
     job = run_action(
         run,
-        {"command": "plan", "environment": "dev", "working-directory": "infra"},
+        {"command": "plan", "environment": "dev", "working-directory": "infra", "comment": "true"},
         dict(VARS),  # a pull request's plan job: variables, no secret
     )
 
@@ -98,12 +98,27 @@ def test_a_plan_in_a_sub_folder_names_its_artifact_and_comment_after_it(
 def test_without_an_upload_the_comment_points_at_no_artifact(github: GitHub, infra: Path) -> None:
     run = runner(github, "pull_request", pull_request_event(github), 5002)
     inputs = {"command": "plan", "environment": "dev", "working-directory": "infra"}
-    job = run_action(run, {**inputs, "upload-artifact": "false"}, dict(VARS))
+    job = run_action(run, {**inputs, "upload-artifact": "false", "comment": "true"}, dict(VARS))
 
     assert job.conclusion == "success", job.log
     assert run.uploads == []
     body = run.comments["reconciler-plan-infra--dev"]
     assert "plan file" not in body and "(artifact)" not in body
+
+
+def test_a_plan_on_a_pull_request_posts_no_comment_unless_asked(
+    github: GitHub, infra: Path
+) -> None:
+    """The comment needs pull-requests: write, which a job running a pull request's code
+    should not hold: off by default (plan-comment.yml posts it from a workflow_run job)."""
+    run = runner(github, "pull_request", pull_request_event(github), 5004)
+    inputs = {"command": "plan", "environment": "dev", "working-directory": "infra"}
+
+    job = run_action(run, inputs, dict(VARS))
+
+    assert job.conclusion == "success", job.log
+    assert run.comments == {}
+    assert Path(outputs(job)["report"]).is_file()  # the text is there for another job to post
 
 
 def test_plan_then_apply_the_saved_plan_from_a_sub_folder(github: GitHub, infra: Path) -> None:

@@ -118,7 +118,7 @@ def plan(
         refused = planned.sources.refusal()
         if refused is not None:
             raise refused
-        here.out(sources_text(planned.sources))
+        here.out(sources_text(planned.sources, fmt), err=fmt == "json")  # stdout stays JSON
     if out is not None:
         here.write_plan(out, planned.plan)
         if fmt == "text":
@@ -156,6 +156,7 @@ def apply(
     from reconciler.cli.views import ConsoleApplyView, waited_text
     from reconciler.core.plan import Plan
     from reconciler.engine import operations
+    from reconciler.engine.review import check_environment
     from reconciler.render.apply import render_refused_markdown
 
     here = session()
@@ -169,6 +170,8 @@ def apply(
             "a saved plan carries its own --target, --replace and --prune; plan again to change "
             "them"
         )
+    if saved is not None and environment:  # before contacting anything
+        check_environment(saved, environment)
     env = environment or (saved.environment if saved else None)
     desired, workspace = here.open(env, read_only=False)
     request = operations.ApplyRequest(

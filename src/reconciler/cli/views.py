@@ -43,10 +43,15 @@ def _wants_color() -> bool:
     return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
-def sources_text(report: SourceReport) -> str:
-    """What the source checks learned (nothing to say when they learned nothing)."""
+def sources_text(report: SourceReport, fmt: str = "text") -> str:
+    """What the source checks learned (nothing to say when they learned nothing), in the
+    plan's format: a markdown list under a markdown plan (JSON output has no room for it:
+    callers print the text form on stderr)."""
     if not report.sizes:
         return ""
+    if fmt == "markdown":
+        items = [f"- `import.{name}`: ok, {size.describe()}" for name, size in report.sizes.items()]
+        return "\n**Source checks passed:**\n\n" + "\n".join(items) + "\n"
     lines = [f"  import.{name}: ok, {size.describe()}" for name, size in report.sizes.items()]
     return "\nSource checks passed:\n" + "\n".join(lines) + "\n"
 

@@ -26,10 +26,12 @@ from reconciler.config.model.imports import DataImport
 from reconciler.config.model.platform import AzureWorkspace, Platform
 from reconciler.config.problems import by_location
 from reconciler.config.projectfiles import leaves
+from reconciler.config.refactoring import moves, removals
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
-from reconciler.core.errors import ConfigError
+from reconciler.core.errors import INVALID, UNREADABLE_SECRETS, ConfigError
 from reconciler.core.essences import (
+    AutoDelete,
     ConnectionEssence,
     Credentials,
     DatastoreEssence,
@@ -60,7 +62,7 @@ def desired_state(
     keyvault: Callable[[], KeyVaultReader] | None = None,
 ) -> DesiredState:
     """Load, validate and (unless ``with_secrets`` is False) resolve every secret, once."""
-    config = load(project_dir, environment)
+    config = load(project_dir, environment, with_secrets=with_secrets)
     return from_config(config, with_secrets=with_secrets, keyvault=keyvault)
 
 
@@ -75,12 +77,13 @@ def from_config(
     locator = Locator(config.positions)
     secrets = SecretValues(resolved=False)
     if with_secrets:
-        secrets, problems = resolve_secrets(
+        secrets, unread = resolve_secrets(
             resources, locator, config.variables, keyvault, platform.settings.secret_key
         )
-        problems += value_problems(config, resources, secrets)
-        if problems:
-            raise ConfigError(problems=by_location(problems))
+        leaks = value_problems(config, resources, secrets)
+        if unread or leaks:
+            heading = INVALID if leaks else UNREADABLE_SECRETS
+            raise ConfigError(problems=by_location([*unread, *leaks]), heading=heading)
     return DesiredState(
         environment=config.environment,
         project_dir=config.project_dir,
@@ -91,6 +94,8 @@ def from_config(
         locator=locator,
         project=platform.project,
         sources=config.sources,
+        moves=moves(config),
+        removals=removals(config),
     )
 
 
@@ -179,7 +184,7 @@ def desired_resources(platform: Platform) -> list[DesiredResource]:
             resources.append(
                 DesiredResource(
                     Kind.SCHEDULE,
-                    schedule_name(name),
+                    item.schedule.name or schedule_name(name),
                     schedule,
                     {},
                     (*deps, address(Kind.IMPORT, name)),
@@ -214,6 +219,7 @@ def _trigger(item: DataImport) -> Trigger:
 def import_essence(item: DataImport) -> ImportEssence:
     source = Source(**item.source.model_dump())
     definition = ImportDefinition(type=item.asset_type, source=source, path=item.path)
+    auto_delete = item.auto_delete_setting
     return ImportEssence(
         type=definition.type,
         source=source,
@@ -221,6 +227,7 @@ def import_essence(item: DataImport) -> ImportEssence:
         version=item.version,
         description=item.description,
         tags=dict(item.tags),
+        auto_delete_setting=AutoDelete(**auto_delete.model_dump()) if auto_delete else None,
         fingerprint=fingerprint(definition),
     )
 

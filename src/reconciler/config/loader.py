@@ -27,7 +27,9 @@ from reconciler.config.overlays import (
 )
 from reconciler.config.problems import by_location, validation_problems
 from reconciler.config.projectfiles import require_inside
+from reconciler.config.refactoring import check_refactoring
 from reconciler.config.references import check_references
+from reconciler.config.resolve import unset_env_secrets
 from reconciler.config.yamlfile import read_yaml
 from reconciler.core.desired import PLATFORM_FILE, Locator
 from reconciler.core.errors import ConfigError, FieldPath, Position, Problem, ReconcileError
@@ -55,8 +57,12 @@ class LoadedConfig:
         return self.locator.problem(path, message, hint)
 
 
-def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
-    """Load and validate; raise `ConfigError` listing every problem found."""
+def load(
+    project_dir: Path, environment: str | None = None, *, with_secrets: bool = False
+) -> LoadedConfig:
+    """Load and validate; raise `ConfigError` listing every problem found (``with_secrets``:
+    for a command that will read secrets, also every ``${env:NAME}`` secret whose variable is
+    unset, so that one round names every variable to set)."""
     platform_path = project_dir / PLATFORM_FILE
     if not platform_path.exists() and not platform_path.is_symlink():
         raise ReconcileError(
@@ -79,9 +85,13 @@ def load(project_dir: Path, environment: str | None = None) -> LoadedConfig:
         platform = Platform.model_validate(data, context={"env": values})
     except ValidationError as exc:
         problems = [*validation_problems(exc, data, positions, texts), *leaks]
+        if with_secrets:
+            problems += unset_env_secrets(data, Locator(positions), values)
         raise ConfigError(problems=by_location(problems)) from None
     loaded = LoadedConfig(platform, name, project_dir, values, positions, uses, sources)
-    problems = [*check_references(loaded), *leaks]
+    problems = [*check_references(loaded), *check_refactoring(loaded), *leaks]
     if problems:
+        if with_secrets:
+            problems += unset_env_secrets(data, Locator(positions), values)
         raise ConfigError(problems=by_location(problems))
     return loaded

@@ -13,9 +13,11 @@ from reconciler.core.names import (
     CONNECTION_RULE,
     DATASTORE_NAME,
     data_key,
+    service_placed,
 )
 from reconciler.core.sql import dialect_of, statement_problem
 from reconciler.core.vocabulary import (
+    MANAGED_DATASTORE,
     SYSTEM_DATASTORES,
     connection_types,
 )
@@ -52,7 +54,13 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                 )
     for name, item in platform.imports.items():
         scheduled = schedule_name(name)
-        if item.schedule is not None and len(scheduled) > MAX_NAME and len(name) <= MAX_NAME:
+        named = item.schedule is not None and item.schedule.name is not None
+        if (
+            item.schedule is not None
+            and not named
+            and len(scheduled) > MAX_NAME
+            and len(name) <= MAX_NAME
+        ):
             problems.append(
                 config.problem(
                     ("imports", name, "schedule"),
@@ -60,7 +68,7 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                     f"{scheduled[len(name) :]} ({len(scheduled)} characters), but Azure ML "
                     f"schedule names have at most {MAX_NAME}",
                     f"shorten the data asset name to {MAX_NAME - len(scheduled) + len(name)} "
-                    "characters or fewer",
+                    "characters or fewer, or name the schedule (schedule: {name: ...})",
                 )
             )
     for name, item in platform.imports.items():
@@ -98,7 +106,8 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                     )
                 )
         datastore = item.datastore
-        if datastore not in platform.datastores and datastore not in SYSTEM_DATASTORES:
+        known = datastore in platform.datastores or datastore in SYSTEM_DATASTORES
+        if not known and datastore != MANAGED_DATASTORE:
             declared = ", ".join(sorted(platform.datastores)) or "none"
             problems.append(
                 config.problem(
@@ -109,17 +118,40 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                 )
             )
     problems += _overlapping_paths(config)
+    problems += _shared_schedule_names(config)
+    return problems
+
+
+def _shared_schedule_names(config: LoadedConfig) -> list[Problem]:
+    """Two imports whose schedules would have one name: the second would overwrite the first."""
+    seen: dict[str, str] = {}
+    problems = []
+    for name, item in config.platform.imports.items():
+        if item.schedule is None:
+            continue
+        scheduled = item.schedule.name or schedule_name(name)
+        if scheduled in seen:
+            problems.append(
+                config.problem(
+                    ("imports", name, "schedule", "name"),
+                    f"schedule {scheduled!r} is already the schedule of import {seen[scheduled]!r}",
+                    "give each import's schedule a name of its own",
+                )
+            )
+        seen[scheduled] = name
     return problems
 
 
 def _overlapping_paths(config: LoadedConfig) -> list[Problem]:
     """Imports whose target folders are the same or one inside the other: both would write
-    into the same data, and a data version is immutable. Sorted by folder, a folder's contents
-    follow it, so one pass with the enclosing folders on a stack finds every pair."""
+    into the same data, and a data version is immutable (a datastore's root holds everything
+    on it). Sorted by folder, a folder's contents follow it, so one pass with the enclosing
+    folders on a stack finds every pair. Imports into the managed datastore name no folder:
+    the service gives each run its own."""
     keyed = sorted(
         (key, name)
         for name, item in config.platform.imports.items()
-        if (key := data_key(item.path))
+        if (key := data_key(item.path)) and not service_placed(item.path)
     )
     problems: list[Problem] = []
     enclosing: list[tuple[str, str]] = []

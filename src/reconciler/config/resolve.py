@@ -9,9 +9,12 @@ and masking a short one would reveal it by where the mask falls ("***store" for 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
+from reconciler.config.model.secretrefs import ENV_REF
 from reconciler.core.desired import DesiredResource, Locator
 from reconciler.core.errors import Problem
+from reconciler.core.essences import Kind, address
 from reconciler.core.secrets import (
     KEY_ADDRESS,
     MIN_KEY_LENGTH,
@@ -109,3 +112,23 @@ def _missing_variable(
         f"export {ref.name}=... (in CI: from a secret store), or add it to the "
         "environment's env_file for local use",
     )
+
+
+def unset_env_secrets(
+    data: Mapping[str, Any], locator: Locator, variables: Mapping[str, str]
+) -> list[Problem]:
+    """The ``${env:NAME}`` secret references whose variable is unset, read off the merged
+    desired state as written: reported beside the problems that stopped validation, so that
+    one round names every variable to set, plain and secret."""
+    problems: list[Problem] = []
+    for section, kind in (("connections", Kind.CONNECTION), ("datastores", Kind.DATASTORE)):
+        items = data.get(section)
+        for name, item in items.items() if isinstance(items, dict) else ():
+            credentials = item.get("credentials") if isinstance(item, dict) else None
+            for field, text in credentials.items() if isinstance(credentials, dict) else ():
+                found = ENV_REF.fullmatch(text) if isinstance(text, str) else None
+                if found and not variables.get(found.group(1)):
+                    where = (section, str(name), "credentials", str(field))
+                    ref = SecretRef(source="env", name=found.group(1))
+                    problems.append(_missing_variable(locator, where, ref, address(kind, name)))
+    return problems

@@ -93,6 +93,40 @@ class DesiredResource:
 
 
 @dataclass(frozen=True)
+class Move:
+    """``moved: {from: <kind>.<old>, to: <kind>.<new>}``, a chain of moves already followed to
+    the address declared now (Terraform's ``moved`` block)."""
+
+    kind: Kind
+    old: str
+    new: str
+    config_path: tuple[str | int, ...] = ()
+
+    @property
+    def old_address(self) -> str:
+        return address(self.kind, self.old)
+
+    @property
+    def new_address(self) -> str:
+        return address(self.kind, self.new)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """``removed: {from: <kind>.<name>, destroy: false}``: stop managing it, leave it in place
+    (``destroy: true``: delete it, as an undeclared resource is pruned; imports are archived)."""
+
+    kind: Kind
+    name: str
+    destroy: bool
+    config_path: tuple[str | int, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return address(self.kind, self.name)
+
+
+@dataclass(frozen=True)
 class WorkspaceTarget:
     """Which workspace: ``local`` (a folder) or ``azureml`` (subscription, group, name)."""
 
@@ -114,6 +148,8 @@ class DesiredState:
     secrets: SecretValues
     locator: Locator
     project: str = ""  # ownership scope: the project's name (defaults to its folder name)
+    moves: tuple[Move, ...] = ()
+    removals: tuple[Removal, ...] = ()
     sources: tuple[Path, ...] = ()  # the files it was read from, resolved: never overwritten
 
     def of_kind(self, kind: Kind) -> list[DesiredResource]:

@@ -73,17 +73,27 @@ class Problem:
         return text if not self.hint else f"{text}\n    hint: {self.hint}"
 
 
+INVALID = "invalid desired state"
+UNREADABLE_SECRETS = (
+    "cannot read the secrets"  # the desired state is valid; its secrets are not set
+)
+PLAN_REFUSED = "plan refused"  # valid, but the workspace forbids what it asks (another's data)
+
+
 @dataclass
 class ConfigError(ReconcileError):
-    """The desired state is invalid; carries every problem found, not just the first."""
+    """Problems located in the desired-state files; carries every problem found, not just the
+    first. ``heading`` says what kind: an invalid desired state (the default), secrets that
+    cannot be read, or a plan the workspace's state refuses."""
 
     problems: list[Problem] = field(default_factory=list)
+    heading: str = INVALID
 
     def __post_init__(self) -> None:
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         body = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"invalid desired state ({count} {noun}):\n{body}")
+        super().__init__(f"{self.heading} ({count} {noun}):\n{body}")
 
     def __str__(self) -> str:
         return self.message

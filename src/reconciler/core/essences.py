@@ -153,13 +153,23 @@ class ImportDefinition(Essence):
         ) and canonical(mine.query or "") == canonical(theirs.query or "")
 
 
+class AutoDelete(Essence):
+    """When Azure ML deletes a version imported into its managed datastore (its
+    ``auto_delete_setting``): version metadata, changed in place (``az ml data update``)."""
+
+    condition: str  # created_greater_than | last_accessed_greater_than
+    value: str  # days, e.g. 30d
+
+
 class ImportEssence(Essence):
+    OMIT_NONE = frozenset({"auto_delete_setting"})
     type: str
     source: Source
     path: str
     version: str | None = None
     description: str | None = None
     tags: Tags = Field(default_factory=dict)
+    auto_delete_setting: AutoDelete | None = None
     fingerprint: str
 
     @property

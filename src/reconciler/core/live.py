@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from reconciler.core.essences import AnyEssence, ImportDefinition, Kind, address
+from reconciler.core.essences import AnyEssence, AutoDelete, ImportDefinition, Kind, address
 from reconciler.core.tags import SplitTags
 from reconciler.core.vocabulary import next_version as _next_version
-from reconciler.core.vocabulary import version_key
+from reconciler.core.vocabulary import snake_case, version_key, wire_condition
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ class AssetVersion:
     provenance: dict[str, str] = field(default_factory=dict)
     owner: str | None = None  # <project>/<environment> from the ownership tag
     prevent_destroy: bool = False  # as recorded in its tags
+    moved_from: str | None = None  # registered over this asset's data by a move (moved:)
+    auto_delete: AutoDelete | None = None  # when the service deletes it (managed datastore)
 
 
 @dataclass(frozen=True)
@@ -188,17 +190,22 @@ class LiveState:
 def with_job_definitions(
     versions: tuple[AssetVersion, ...], jobs: tuple[ImportJob, ...]
 ) -> tuple[AssetVersion, ...]:
-    """Versions whose fingerprint or owner is unknown take them from the completed job that
-    made them: Azure ML registers an import's version itself, bare, and reconciler labels it
-    only afterwards (a label that failed leaves it bare)."""
+    """Versions whose fingerprint, definition or owner is unknown take them from the completed
+    job that made them: Azure ML registers an import's version itself, bare, and reconciler
+    labels it only afterwards (a label that failed leaves it bare). The label carries the
+    fingerprint but not the definition (a query is longer than a tag may be), so the definition
+    a version was made from, the old side of a changed query's diff, is always the job's."""
     done = {j.version: j for j in jobs if j.status is JobStatus.COMPLETED}
 
     def resolved(version: AssetVersion) -> AssetVersion:
         job = done.get(version.version)
         if job is None:
             return version
-        if version.fingerprint is None:
-            version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
+        if version.fingerprint is not None:  # labelled (or released: removed from management)
+            if version.definition is None and version.fingerprint == job.fingerprint:
+                return replace(version, definition=job.definition)  # the old side of a diff
+            return version
+        version = replace(version, fingerprint=job.fingerprint, definition=job.definition)
         if not version.managed and job.owner is not None:
             version = replace(version, managed=True, owner=job.owner)
         return version
@@ -215,6 +222,20 @@ def json_object(text: object) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def auto_delete_of(wire: object) -> AutoDelete | None:
+    """A version's auto-delete setting as the service or a store holds it
+    (``{"condition": "createdGreaterThan", "value": "30d"}``, any casing), or None."""
+    if not isinstance(wire, dict) or not wire.get("value"):
+        return None
+    condition = snake_case(str(wire.get("condition") or "created_greater_than"))
+    return AutoDelete(condition=condition, value=str(wire["value"]))
+
+
+def auto_delete_wire(setting: AutoDelete) -> dict[str, str]:
+    """What azure-ai-ml sends for ``setting`` (and a store keeps)."""
+    return {"condition": wire_condition(setting.condition), "value": setting.value}
 
 
 def stored_definition(text: object) -> ImportDefinition | None:

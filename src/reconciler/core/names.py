@@ -13,7 +13,11 @@ from pathlib import Path, PurePosixPath
 from pydantic_core import PydanticCustomError
 
 from reconciler.core.limits import MAX_FOLDER, MAX_NAME, MAX_SEGMENT
-from reconciler.core.vocabulary import NAME_PLACEHOLDER
+from reconciler.core.vocabulary import (
+    MANAGED_DATASTORE,
+    MANAGED_DATASTORE_URI,
+    NAME_PLACEHOLDER,
+)
 
 # Azure ML rules (see reconciler.core.limits for the sources): datastores lowercase letters, digits
 # and underscores; connections and assets start with a letter or digit and use letters, digits,
@@ -21,14 +25,17 @@ from reconciler.core.vocabulary import NAME_PLACEHOLDER
 DATASTORE_NAME = re.compile(rf"[a-z0-9_]{{1,{MAX_NAME}}}")
 CONNECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,32}")
 ASSET_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME - 1}}}")
+SCHEDULE_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_NAME - 1}}}")
+SCHEDULE_RULE = f"1-{MAX_NAME} letters, digits, '-' or '_', starting with a letter or digit"
 
 
-_SHORT_PATH = re.compile(r"^azureml://datastores/([^/]+)/paths/(.*)$")
+# A datastore's root is ``.../paths/`` (or ``.../paths``): the folder is empty.
+_SHORT_PATH = re.compile(r"^azureml://datastores/([^/]+)/paths(?:/(.*))?$")
 # Long forms the service returns: azureml://subscriptions/<s>/resourcegroups/<rg>/workspaces/<w>/
 # datastores/<d>/paths/<p> and azureml://workspaces/<workspace id>/datastores/<d>/paths/<p>.
 _LONG_PATH = re.compile(
     r"^azureml://(?:subscriptions/[^/]+/resource[gG]roups/[^/]+/)?workspaces/[^/]+/"
-    r"datastores/([^/]+)/paths/(.*)$"
+    r"datastores/([^/]+)/paths(?:/(.*))?$"
 )
 
 
@@ -47,17 +54,29 @@ class DatastoreUri:
 
     @classmethod
     def parse(cls, uri: str) -> DatastoreUri | None:
-        """The folder ``uri`` names, or None when it is not a datastore URI."""
+        """The folder ``uri`` names, or None when it is not a datastore URI. The managed
+        datastore is named without ``/paths`` (`MANAGED_DATASTORE_URI`): its root."""
+        if uri.rstrip("/") == MANAGED_DATASTORE_URI:
+            return cls(MANAGED_DATASTORE, "")
         match = _SHORT_PATH.match(uri) or _LONG_PATH.match(uri)
         if match is None:
             return None
-        folder = match.group(2).strip("/")
+        folder = (match.group(2) or "").strip("/")
         if folder.endswith(NAME_PLACEHOLDER):
             folder = folder[: -len(NAME_PLACEHOLDER)].rstrip("/")
         return cls(match.group(1), folder)
 
     def __str__(self) -> str:
+        if self.service_placed:
+            return MANAGED_DATASTORE_URI  # the only form azure-ai-ml accepts for it
         return f"{DATASTORE_URI_PREFIX}{self.datastore}/paths/{self.folder}"
+
+    @property
+    def service_placed(self) -> bool:
+        """An import target whose runs the service places, each in a folder of its own that
+        nobody names: the managed datastore, which takes no folder. Such an import writes
+        into no folder another import or data asset holds, whatever is stored there."""
+        return self.datastore == MANAGED_DATASTORE and not self.folder
 
     def joined(self, *parts: str) -> DatastoreUri:
         """A folder inside this one (empty parts are skipped)."""
@@ -87,6 +106,12 @@ def data_key(uri: str) -> str | None:
     """`DatastoreUri.key` of a datastore URI in any form, or None for another URI."""
     parsed = DatastoreUri.parse(uri)
     return None if parsed is None else parsed.key
+
+
+def service_placed(uri: str) -> bool:
+    """`DatastoreUri.service_placed` of a URI in any form (False for another URI)."""
+    parsed = DatastoreUri.parse(uri)
+    return parsed is not None and parsed.service_placed
 
 
 def overlaps(first: str, second: str) -> bool:
@@ -119,15 +144,27 @@ def unsafe_path_reason(path: str) -> str | None:
 
 def canonical_datastore_path(uri: str) -> str:
     """Pydantic validator form of `DatastoreUri`; refuses paths that could escape their
-    datastore (``..``, percent-encoded forms, backslashes, control characters)."""
+    datastore (``..``, percent-encoded forms, backslashes, control characters). A datastore's
+    root (``.../paths/``) and the managed datastore (`MANAGED_DATASTORE_URI`, no folder: the
+    service refuses one) are targets too, as the service accepts them."""
     parsed = DatastoreUri.parse(uri)
-    if parsed is None or not parsed.folder:
+    if parsed is None:
         raise PydanticCustomError(
             "datastore_path",
             "expected azureml://datastores/<datastore>/paths/<folder>, e.g. "
-            "azureml://datastores/rawdata/paths/raw_house_data",
+            "azureml://datastores/rawdata/paths/raw_house_data (a datastore's root: "
+            "azureml://datastores/<datastore>/paths/; Azure ML's managed datastore: "
+            "{managed})",
+            {"managed": MANAGED_DATASTORE_URI},
         )
-    reason = unsafe_path_reason(parsed.folder) or (
+    if parsed.datastore == MANAGED_DATASTORE and parsed.folder:
+        raise PydanticCustomError(
+            "datastore_path",
+            "Azure ML places imports into its managed datastore itself: a sub-path cannot be "
+            "given; write {managed}",
+            {"managed": MANAGED_DATASTORE_URI},
+        )
+    reason = (unsafe_path_reason(parsed.folder) if parsed.folder else None) or (
         None if DATASTORE_NAME.fullmatch(parsed.datastore) else "the datastore name is not valid"
     )
     if reason:

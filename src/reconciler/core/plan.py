@@ -46,6 +46,8 @@ class Action(StrEnum):
     MATERIALIZE = "materialize"  # run an import to register a new data asset version
     NOOP = "no-op"
     IN_PROGRESS = "in-progress"  # an import for this definition is already running
+    MOVE = "move"  # an import renamed (moved:): its versions registered anew over their data
+    FORGET = "forget"  # removed: {destroy: false}: reconciler's tags dropped, resource kept
 
     @property
     def terraform_actions(self) -> tuple[str, ...]:
@@ -65,6 +67,8 @@ _TERRAFORM_ACTIONS = {
     Action.ARCHIVE: ("update",),
     Action.NOOP: ("no-op",),
     Action.IN_PROGRESS: ("no-op",),
+    Action.MOVE: ("no-op",),  # as Terraform's move-only change, with previous_address
+    Action.FORGET: ("forget",),
 }
 
 
@@ -86,6 +90,11 @@ class Reason(StrEnum):
     RETRY_FAILED = "retry_after_failure"
     RESTORE_ARCHIVED = "restore_archived"
     IMPORT_RUNNING = "import_running"
+    MOVED_DEPENDENCY = "update_because_moved_dependency"  # re-pointed to a moved resource
+    DELETE_MOVED = "delete_because_moved"  # the old name of a moved connection or datastore
+    DELETE_REMOVED = "delete_because_removed"  # removed: {destroy: true}
+    FORGET_REMOVED = "forget_because_removed"  # removed: {destroy: false}
+    DELETED_OUTSIDE = "create_because_deleted_outside"  # it was there, used by this project
 
 
 class Frozen(BaseModel):
@@ -113,6 +122,9 @@ class Change(Frozen):
 
 class ResourceChange(Frozen):
     address: str
+    previous_address: str | None = Field(
+        None, description="moved: the address it had (Terraform's previous_address)."
+    )
     type: Kind
     name: str
     mode: str = "managed"
@@ -149,6 +161,8 @@ class ResourceChange(Frozen):
         """Terraform's ``change.actions``, derived from the one action when written."""
         data: dict[str, Any] = handler(self)
         data["change"] = {"actions": list(self.action.terraform_actions), **data["change"]}
+        if data.get("previous_address") is None:  # as Terraform: only on what moved
+            data.pop("previous_address", None)
         return data
 
     @model_validator(mode="before")
@@ -196,17 +210,24 @@ class Summary(Frozen):
     change: int = 0
     replace: int = 0
     destroy: int = 0
+    move: int = 0  # changes with a previous address (moved:), whatever else they do
+    forget: int = 0  # removed from management, left in place
 
     @property
     def total(self) -> int:
-        return self.add + self.change + self.replace + self.destroy
+        return self.add + self.change + self.replace + self.destroy + self.move + self.forget
 
     def line(self) -> str:
         if not self.total:
             return "No changes. The workspace matches the desired state."
+        extra = "".join(
+            f", {count} to {word}"
+            for count, word in ((self.move, "move"), (self.forget, "forget"))
+            if count
+        )
         return (
             f"Plan: {self.add} to add, {self.change} to change, {self.replace} to replace, "
-            f"{self.destroy} to destroy."
+            f"{self.destroy} to destroy{extra}."
         )
 
 
@@ -230,11 +251,13 @@ class Plan(Frozen):
 
     @property
     def summary(self) -> Summary:
-        counts = {"add": 0, "change": 0, "replace": 0, "destroy": 0}
+        counts = {"add": 0, "change": 0, "replace": 0, "destroy": 0, "move": 0, "forget": 0}
         for rc in self.resource_changes:
             key = _SUMMARY_KEY.get(rc.action)
             if key:
                 counts[key] += 1
+            if rc.previous_address is not None:
+                counts["move"] += 1
         return Summary(**counts)
 
     @property
@@ -316,6 +339,7 @@ _SUMMARY_KEY = {
     Action.REPLACE: "replace",
     Action.DELETE: "destroy",
     Action.ARCHIVE: "change",
+    Action.FORGET: "forget",
 }
 
 

@@ -11,13 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.core.vocabulary import (
+    ASSET_TYPE_TAG,
     CREDENTIAL_TAG_PREFIX,
+    DATA_TAGS,
     MANAGED_BY_TAG,
     MANAGED_BY_VALUE,
     OWNER_TAG,
     PREVENT_DESTROY_TAG,
     PROVENANCE_TAG_PREFIX,
+    RESERVED_TAG_PREFIXES,
     SECRET_TAG_PREFIX,
+    START_TIME_TAG,
 )
 
 
@@ -39,6 +43,21 @@ def reconciler_tags(
         if key != "type":
             tags[CREDENTIAL_TAG_PREFIX + key] = str(value)
     return tags
+
+
+# reconciler's tags that describe the resource's data or schedule, not who manages it
+DESCRIPTIVE_TAGS = DATA_TAGS | {ASSET_TYPE_TAG, START_TIME_TAG}
+
+
+def released(tags: Mapping[str, str] | None) -> dict[str, str]:
+    """``tags`` once reconciler stops managing the resource (``removed: destroy: false``): the
+    user's, and reconciler's that describe it; no ownership, protection, secret hash, stored
+    credential field or provenance."""
+    return {
+        key: value
+        for key, value in (tags or {}).items()
+        if not key.startswith(RESERVED_TAG_PREFIXES) or key in DESCRIPTIVE_TAGS
+    }
 
 
 def secret_hash_tags(hashes: Mapping[str, str]) -> dict[str, str]:

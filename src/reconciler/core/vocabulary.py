@@ -31,9 +31,13 @@ DEFINITION_PROPERTY = "reconciler.definition"
 VERSION_PROPERTY = "reconciler.version"
 JOB_PROPERTY = "reconciler.job"
 ROWS_PROPERTY = "reconciler.rows"
+# a data version registered over another asset's data by a move (moved:), and that other one:
+# the one case where two assets share data, recorded on both
+MOVED_FROM_TAG = "reconciler.moved-from"
+MOVED_TO_TAG = "reconciler.moved-to"
 # reconciler's tags on a data version that describe its data (not who manages it): kept when its
-# metadata is rewritten
-DATA_TAGS = frozenset({FINGERPRINT_PROPERTY})
+# metadata is rewritten, and when reconciler stops managing it (removed:)
+DATA_TAGS = frozenset({FINGERPRINT_PROPERTY, MOVED_FROM_TAG, MOVED_TO_TAG})
 
 # --- Azure ML's own names --------------------------------------------------------------------
 
@@ -48,6 +52,22 @@ SYSTEM_DATASTORES = frozenset(
         "workspaceworkingdirectory",
     }
 )
+
+# Azure ML's managed datastore for imported data: an import names it without a folder (the
+# service places each run in a folder of its own, and azure-ai-ml refuses a sub-path) and only
+# its versions take an auto_delete_setting (Microsoft's how-to-manage-imported-data-assets).
+MANAGED_DATASTORE = "workspacemanageddatastore"
+MANAGED_DATASTORE_URI = f"azureml://datastores/{MANAGED_DATASTORE}"
+AutoDeleteCondition = Literal["created_greater_than", "last_accessed_greater_than"]
+AUTO_DELETE_CONDITIONS: tuple[AutoDeleteCondition, ...] = get_args(AutoDeleteCondition)
+
+
+def wire_condition(condition: str) -> str:
+    """An auto-delete condition as azure-ai-ml sends it (``createdGreaterThan``: its
+    ``snake_to_camel``), which the service keeps as sent."""
+    head, *rest = condition.split("_")
+    return head + "".join(part.title() for part in rest)
+
 
 # --- data imports ----------------------------------------------------------------------------
 

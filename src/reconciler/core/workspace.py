@@ -14,7 +14,13 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
-from reconciler.core.essences import AnyEssence, ImportDefinition, ImportEssence, Kind
+from reconciler.core.essences import (
+    AnyEssence,
+    AutoDelete,
+    ImportDefinition,
+    ImportEssence,
+    Kind,
+)
 from reconciler.core.live import DataLocation, ImportJob, LiveAsset, LiveResource
 
 Progress = Callable[[int], None]
@@ -119,11 +125,40 @@ class Workspace(WorkspaceReader, Protocol):
         ...
 
     def update_asset_metadata(
-        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        *,
+        definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
-        """Change the description and tags of an existing version: ``tags`` are the user's and
-        reconciler's (ownership, protection, provenance), which replace those it had; its data
-        and the tags that describe it (`reconciler.core.vocabulary.DATA_TAGS`) are kept."""
+        """Change the description, tags and auto-delete setting of an existing version:
+        ``tags`` are the user's and reconciler's (ownership, protection, provenance), which
+        replace those it had; its data and the tags that describe it
+        (`reconciler.core.vocabulary.DATA_TAGS`) are kept. ``definition``: record this
+        definition (and fingerprint) as the one the version was made with: the same data,
+        through a connection or datastore that moved. An import's own ``auto_delete_setting``
+        is written when it registers (`materialize`)."""
+        ...
+
+    def share_versions(self, source: str, name: str) -> None:
+        """Register every version of data asset ``source`` as the same version of ``name``, over
+        the same data (nothing copied, nothing imported): path, type, description, tags and
+        properties as they are, with ``reconciler.moved-from: <source>``; and tag each version
+        of ``source`` ``reconciler.moved-to: <name>``. What is already registered is left as it
+        is, so it can be run again."""
+        ...
+
+    def forget(self, kind: Kind, name: str) -> None:
+        """Stop managing a connection, datastore or schedule: drop reconciler's tags (ownership,
+        protection, secret hashes, provenance); everything else, secrets included, is kept."""
+        ...
+
+    def forget_asset(self, name: str) -> None:
+        """Stop managing a data asset: drop reconciler's ownership, protection and provenance
+        tags from every version; the user's tags and those describing the data are kept."""
         ...
 
     def data_folder(self, name: str, version: str) -> Path:

@@ -25,6 +25,7 @@ from reconciler.core.plan import (
     Action,
     ApplyResult,
     Plan,
+    Reason,
     ResourceChange,
     StepResult,
 )
@@ -203,11 +204,40 @@ def _restore_if_archived(step: ResourceChange, context: _Context) -> None:
 def _update(step: ResourceChange, context: _Context) -> str | None:
     if step.type is not Kind.IMPORT:
         return _put(step, context)
+    _move(step, context)
     _restore_if_archived(step, context)
     after = step.change.after or {}
     assert step.version is not None
     tags = {**(after.get("tags") or {}), **context.tags(step)}  # ownership moves on adoption
-    context.workspace.update_asset_metadata(step.name, step.version, after.get("description"), tags)
+    repointed = step.action_reason is Reason.MOVED_DEPENDENCY
+    essence = parse_essence(Kind.IMPORT, after) if after else None
+    context.workspace.update_asset_metadata(
+        step.name,
+        step.version,
+        after.get("description"),
+        tags,
+        definition=essence if repointed else None,
+        auto_delete=essence.auto_delete_setting if essence is not None else None,
+    )
+    return None
+
+
+def _move(step: ResourceChange, context: _Context) -> str | None:
+    """A moved import's versions registered under its new name over the same data, then the
+    old data asset archived (every version kept)."""
+    if step.previous_address is None:
+        return None
+    old = step.previous_address.partition(".")[2]
+    context.workspace.share_versions(old, step.name)
+    context.workspace.archive_asset(old)
+    return None
+
+
+def _forget(step: ResourceChange, context: _Context) -> str | None:
+    if step.type is Kind.IMPORT:
+        context.workspace.forget_asset(step.name)
+    else:
+        context.workspace.forget(step.type, step.name)
     return None
 
 
@@ -219,6 +249,7 @@ def _archive(step: ResourceChange, context: _Context) -> str | None:
 def _materialize(step: ResourceChange, context: _Context) -> str | None:
     assert step.change.after is not None and step.version is not None
     essence: ImportEssence = parse_essence(Kind.IMPORT, step.change.after)
+    _move(step, context)
     _restore_if_archived(step, context)
     job = context.workspace.materialize(
         step.name,
@@ -239,4 +270,6 @@ _HANDLERS: Mapping[Action, Callable[[ResourceChange, _Context], str | None]] = {
     Action.DELETE: _delete,
     Action.ARCHIVE: _archive,
     Action.MATERIALIZE: _materialize,
+    Action.MOVE: _move,
+    Action.FORGET: _forget,
 }

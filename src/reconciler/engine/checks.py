@@ -24,18 +24,24 @@ def default_runner() -> ImportRunner:
     return default_runner()
 
 
+# what to fix when a source of this type cannot run
+_FIX = {"database": "the query", "file_system": "the source path"}
+
+
 @dataclass(frozen=True)
 class SourceReport:
     problems: list[str]  # one message per import whose source cannot run
     sizes: dict[str, SourceSize]  # import name -> what the check learned of its size
+    failed_types: tuple[str, ...] = ()  # the source types of the imports that cannot run
 
     def refusal(self) -> ReconcileError | None:
         """The error a failed check is (nothing may change), or None when every source runs."""
         if not self.problems:
             return None
+        fix = " or ".join(_FIX.get(t, "the source") for t in sorted(set(self.failed_types)))
         return ReconcileError(
             "source check failed:\n" + "\n".join(f"  {p}" for p in self.problems),
-            hint="fix the query or the connection's credentials; nothing was changed",
+            hint=f"fix {fix or 'the source'} or the connection's credentials; nothing was changed",
         )
 
 
@@ -58,7 +64,7 @@ def check_sources(
     if not to_check:
         return SourceReport([], {})
     runner = runner_factory()
-    problems = []
+    problems, failed = [], []
     sizes: dict[str, SourceSize] = {}
     for name in to_check:
         item = desired.get(address(Kind.IMPORT, name))
@@ -75,4 +81,5 @@ def check_sources(
             sizes[name] = runner.check(request) or SourceSize()
         except ImportFailed as exc:
             problems.append(exc.message)
-    return SourceReport(problems, sizes)
+            failed.append(definition.source.type)
+    return SourceReport(problems, sizes, tuple(failed))

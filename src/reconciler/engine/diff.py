@@ -55,12 +55,13 @@ def diff_specs(kind: Kind, before: dict[str, Any], after: dict[str, Any]) -> lis
     return changes
 
 
-def secret_change(path: str, *, unknown: bool = False) -> FieldChange:
+def secret_change(path: str, *, unknown: bool = False, stored: bool = True) -> FieldChange:
     """A secret field that changed, or (``unknown``) that could not be compared: the plan was
-    made without secrets, so apply compares it."""
-    return FieldChange(
-        path=path, before=SENSITIVE, after=SENSITIVE, sensitive=True, unknown=unknown
-    )
+    made without secrets, so apply compares it; or (not ``stored``) that cannot be compared: no
+    hash of it is stored (a resource made outside reconciler), so nothing is known of its value
+    (``before`` is None) and it is written as declared."""
+    before = SENSITIVE if stored else None
+    return FieldChange(path=path, before=before, after=SENSITIVE, sensitive=True, unknown=unknown)
 
 
 GUESSABLE = "scrypt hash (testable offline by any reader)"

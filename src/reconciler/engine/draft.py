@@ -34,6 +34,7 @@ class Draft:
     dependents: tuple[str, ...] = ()
     last_changed_by: Mapping[str, str] = field(default_factory=dict)
     prevent_destroy: bool = False
+    previous_address: str | None = None  # moved from there
 
     def decide(self, verdict: Verdict) -> Problem | None:
         """Apply a guard's decision; its refusal, if any, for the caller to report."""
@@ -53,6 +54,7 @@ class Draft:
         resource = self.resource
         return ResourceChange(
             address=resource.address,
+            previous_address=self.previous_address,
             type=resource.kind,
             name=resource.name,
             action=self.action,

@@ -25,9 +25,10 @@ from reconciler.core.essences import (
     Kind,
     ScheduleEssence,
     narrow,
+    schedule_name,
 )
 from reconciler.core.live import AssetVersion, LiveResource
-from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME
+from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME, service_placed
 from reconciler.core.vocabulary import (
     CONNECTION_CREDENTIALS,
     CONNECTION_KINDS,
@@ -98,13 +99,23 @@ def export_yaml(
         if datastores:
             data["datastores"] = datastores
     if Kind.IMPORT in wanted or Kind.SCHEDULE in wanted:
-        schedules = {
-            narrow(r.essence, ScheduleEssence).import_name: r
-            for r in by_kind.get(Kind.SCHEDULE, [])
-        }
+        schedules: dict[str, LiveResource] = {}
+        definitions = dict(imports)
+        for schedule in by_kind.get(Kind.SCHEDULE, []):  # sorted by name: the first one wins
+            essence = narrow(schedule.essence, ScheduleEssence)
+            if essence.import_name in schedules:
+                builder.skip(
+                    schedule.address,
+                    f"a second schedule of import {essence.import_name} "
+                    f"({schedules[essence.import_name].name} is exported); an import has one",
+                )
+                continue
+            schedules[essence.import_name] = schedule
+            # a schedule that never ran made no data yet: its import is declared from it
+            definitions.setdefault(essence.import_name, essence.import_definition)
         found = {
             name: i
-            for name, definition in sorted(imports.items())
+            for name, definition in sorted(definitions.items())
             if (i := _import(name, definition, latest.get(name), schedules.get(name), builder))
         }
         if found:
@@ -206,6 +217,8 @@ def _import(
         out["type"] = definition.type
     if latest is not None and latest.tags:
         out["tags"] = dict(latest.tags)
+    if latest is not None and latest.auto_delete is not None and service_placed(definition.path):
+        out["auto_delete_setting"] = latest.auto_delete.to_dict()
     if schedule is not None:
         out["schedule"] = _schedule(schedule)
     return out
@@ -213,13 +226,14 @@ def _import(
 
 def _schedule(live: LiveResource) -> dict[str, Any]:
     essence = narrow(live.essence, ScheduleEssence)
+    named = {} if live.name == schedule_name(essence.import_name) else {"name": live.name}
     trigger = {k: v for k, v in essence.trigger.to_dict().items() if v is not None}
     if trigger.get("time_zone") == "UTC":
         del trigger["time_zone"]
     pattern = trigger.get("schedule")
     if isinstance(pattern, dict):
         trigger["schedule"] = {k: v for k, v in pattern.items() if v}
-    out: dict[str, Any] = {"trigger": trigger}
+    out: dict[str, Any] = {**named, "trigger": trigger}
     if not essence.enabled:
         out["enabled"] = False
     if essence.description:

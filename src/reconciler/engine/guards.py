@@ -27,10 +27,11 @@ from dataclasses import dataclass
 
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import Problem
-from reconciler.core.essences import Kind
+from reconciler.core.essences import ImportDefinition, Kind, ScheduleEssence, narrow
 from reconciler.core.live import AssetVersion, DataLocation, LiveAsset, LiveResource
 from reconciler.core.names import DatastoreUri, data_key
 from reconciler.core.plan import PREVENT_DESTROY_FIELD, Action, FieldChange, Reason
+from reconciler.core.sql import canonical
 from reconciler.core.vocabulary import version_key
 
 
@@ -171,8 +172,9 @@ class DataIndex:
     what an import writing to a folder would overwrite or write into."""
 
     def __init__(self, locations: Iterable[DataLocation]) -> None:
+        unique = dict.fromkeys(locations)  # an asset may be read twice (declared, undeclared)
         keyed = sorted(
-            ((key, location) for location in locations if (key := data_key(location.path))),
+            ((key, location) for location in unique if (key := data_key(location.path))),
             key=lambda item: (item[0], item[1].asset, version_key(item[1].version)),
         )
         self._keys = [key for key, _ in keyed]
@@ -215,6 +217,40 @@ def overlap_problem(
         "give this import a path of its own that holds no other asset's data and lies in none "
         "(e.g. azureml://datastores/<datastore>/paths/" + desired.name + ")",
     )
+
+
+def duplicate_schedule(
+    desired: DesiredResource, action: Action, live: Iterable[LiveResource], state: DesiredState
+) -> Problem | None:
+    """A schedule this plan would create beside one that already imports the same data asset
+    from the same source (made by hand, or under another name): the asset would be imported
+    twice per period. Declaring the existing schedule's name adopts it instead."""
+    if action is not Action.CREATE:
+        return None
+    mine = narrow(desired.essence, ScheduleEssence)
+    for other in live:
+        if other.kind is not Kind.SCHEDULE or other.name == desired.name:
+            continue
+        theirs = narrow(other.essence, ScheduleEssence)
+        if theirs.import_name != mine.import_name or not _same_source(
+            theirs.import_definition, mine.import_definition
+        ):
+            continue
+        return state.locator.problem(
+            desired.config_path,
+            f"schedule {other.name} already imports data asset {mine.import_name} from the same "
+            f"source ({owner_of(other)}); this plan would add {desired.name} beside it, and the "
+            "asset would be imported twice",
+            f"adopt it: write name: {other.name} under this schedule (with lifecycle: {{adopt: "
+            "true}} if it is not made by hand); or delete it first",
+        )
+    return None
+
+
+def _same_source(one: ImportDefinition, other: ImportDefinition) -> bool:
+    return one.source.model_copy(update={"query": None}) == other.source.model_copy(
+        update={"query": None}
+    ) and canonical(one.source.query or "") == canonical(other.source.query or "")
 
 
 def dependents(

@@ -14,8 +14,9 @@ from typing import Any
 
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import Problem
-from reconciler.core.essences import ImportEssence, Kind
+from reconciler.core.essences import ImportDefinition, ImportEssence, Kind
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset
+from reconciler.core.names import service_placed
 from reconciler.core.plan import ARCHIVED_FIELD, Action, FieldChange, Reason, ResourceChange
 from reconciler.core.vocabulary import version_key
 from reconciler.engine.diff import diff_specs, flatten
@@ -26,6 +27,7 @@ from reconciler.engine.guards import (
     overlap_problem,
     protection_change,
 )
+from reconciler.engine.refactor import repointed
 
 
 def plan_import(
@@ -34,13 +36,16 @@ def plan_import(
     again: bool,
     state: DesiredState,
     data: DataIndex,
+    previous: str | None = None,
 ) -> tuple[ResourceChange | None, list[Problem]]:
     """The import's change and, when it may not happen as planned, the located problem.
     ``again``: a new version of an unchanged definition was asked for (``--replace``);
-    ``data`` is where other data assets' data is (an import never writes there)."""
-    draft = _version_plan(resource, asset, again)
+    ``data`` is where other data assets' data is (an import never writes there); ``previous``:
+    the address it is moved from (``asset`` then holds that asset's versions too)."""
+    draft = _version_plan(resource, asset, again, state)
     if isinstance(draft, str):
         return None, [state.locator.problem((*resource.config_path, "version"), draft)]
+    draft.previous_address = previous
     if asset is not None:
         made = asset.acted_on(resource.imported.version)
         if made is not None and made.provenance:
@@ -57,9 +62,19 @@ def plan_import(
     made_by = owning or (asset.latest_version() if asset is not None else None)
     verdict = asset_takeover(resource, made_by, draft.action, draft.fields, draft.version, state)
     problem = draft.decide(verdict)
-    if problem is None and draft.action is Action.MATERIALIZE:  # it would write
+    # it would write: into a folder of its own choosing, unless the service places the run
+    if (
+        problem is None
+        and draft.action is Action.MATERIALIZE
+        and not service_placed(resource.imported.path)
+    ):
         found = data.around(resource.imported.path, besides=resource.name)
+        # a version of its own shares its folder with the asset it was moved from: legitimately
+        own = {v.path for v in asset.versions} if asset is not None else set()
+        found = [location for location in found if location.path not in own]
         problem = overlap_problem(resource, found, state) if found else None
+    if previous is not None and draft.action is Action.NOOP:
+        draft.action = Action.MOVE
     return draft.build(), [problem] if problem is not None else []
 
 
@@ -72,7 +87,9 @@ def _restore(draft: Draft) -> None:
         draft.reason = Reason.RESTORE_ARCHIVED
 
 
-def _version_plan(resource: DesiredResource, asset: LiveAsset | None, again: bool) -> Draft | str:
+def _version_plan(
+    resource: DesiredResource, asset: LiveAsset | None, again: bool, state: DesiredState
+) -> Draft | str:
     """The draft change of the import's data, or a message when the plan cannot be made."""
     spec = resource.imported
     versions = asset.versions if asset else ()
@@ -114,11 +131,13 @@ def _version_plan(resource: DesiredResource, asset: LiveAsset | None, again: boo
             detail=unfinished.error or unfinished.status.lower(),
         )
     if current is not None and same:
-        metadata = _metadata(current)
-        wanted = {"description": spec.description, "tags": spec.tags}
-        fields = diff_specs(Kind.IMPORT, metadata, wanted)
+        metadata = _metadata(current, spec)
+        fields = diff_specs(Kind.IMPORT, metadata, _wanted(spec))
         action = Action.UPDATE if fields else Action.NOOP
         return Draft(resource, action, metadata, fields, version=current.version)
+    moved = repointed(spec.definition, state.moves)
+    if current is not None and moved is not None and _made_with(current, moved):
+        return _repoint(resource, current, moved)
     if pinned and current is not None:
         return (
             f"data asset {resource.name} version {pinned} already exists with a different "
@@ -155,10 +174,10 @@ def _new_version(
         reason, detail = Reason.FIRST_VERSION, None
     else:
         reason, detail = Reason.DEFINITION_CHANGED, current.version
-    # the new version is made with the declared description and tags: show them too
-    wanted = {**spec.definition.to_dict(), "description": spec.description, "tags": spec.tags}
+    # the new version is made with the declared metadata: show it too
+    wanted = {**spec.definition.to_dict(), **_wanted(spec)}
     fields = (
-        diff_specs(Kind.IMPORT, {**before, **_metadata(current)}, wanted)
+        diff_specs(Kind.IMPORT, {**before, **_metadata(current, spec)}, wanted)
         if before and current
         else [FieldChange(path=k, after=v) for k, v in flatten(wanted)]
     )
@@ -173,8 +192,43 @@ def _new_version(
     )
 
 
-def _metadata(version: AssetVersion) -> dict[str, Any]:
-    return {"description": version.description, "tags": version.tags}
+def _made_with(version: AssetVersion, definition: ImportDefinition) -> bool:
+    return version.fingerprint == definition.fingerprint or definition.same_data(version.definition)
+
+
+def _repoint(resource: DesiredResource, current: AssetVersion, moved: ImportDefinition) -> Draft:
+    """The same data read or written through a moved connection or datastore: its recorded
+    definition (and fingerprint) name the new one; nothing is imported again."""
+    spec = resource.imported
+    before = {**(current.definition or moved).to_dict(), **_metadata(current, spec)}
+    wanted = {**spec.definition.to_dict(), **_wanted(spec)}
+    return Draft(
+        resource,
+        Action.UPDATE,
+        before,
+        diff_specs(Kind.IMPORT, before, wanted),
+        reason=Reason.MOVED_DEPENDENCY,
+        version=current.version,
+    )
+
+
+def _metadata(version: AssetVersion, spec: ImportEssence) -> dict[str, Any]:
+    """What a version has of the metadata an import declares (``auto_delete_setting`` only
+    where either side has one: most imports never do)."""
+    found: dict[str, Any] = {"description": version.description, "tags": version.tags}
+    if version.auto_delete is not None or spec.auto_delete_setting is not None:
+        found[AUTO_DELETE_FIELD] = version.auto_delete.to_dict() if version.auto_delete else None
+    return found
+
+
+def _wanted(spec: ImportEssence) -> dict[str, Any]:
+    wanted: dict[str, Any] = {"description": spec.description, "tags": spec.tags}
+    if spec.auto_delete_setting is not None:
+        wanted[AUTO_DELETE_FIELD] = spec.auto_delete_setting.to_dict()
+    return wanted
+
+
+AUTO_DELETE_FIELD = "auto_delete_setting"
 
 
 def _failed_since(

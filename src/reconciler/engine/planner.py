@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from reconciler.core.desired import DesiredResource, DesiredState
-from reconciler.core.errors import ConfigError, Problem
+from reconciler.core.errors import PLAN_REFUSED, ConfigError, Problem
 from reconciler.core.essences import Kind, address
-from reconciler.core.live import LiveResource, LiveState
+from reconciler.core.live import LiveAsset, LiveResource, LiveState
 from reconciler.core.plan import (
     Action,
     Change,
@@ -32,6 +32,7 @@ from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
     DataIndex,
     dependents,
+    duplicate_schedule,
     is_ours,
     owner_of,
     protection,
@@ -40,8 +41,18 @@ from reconciler.engine.guards import (
 )
 from reconciler.engine.import_planner import plan_import
 from reconciler.engine.order import order
+from reconciler.engine.refactor import (
+    handled,
+    handled_schedule,
+    moved_asset,
+    moved_deletes,
+    pending_moves,
+    removal_steps,
+    renamed_schedules,
+)
 from reconciler.engine.secretkey import reading_hasher
 from reconciler.engine.targeting import Scope
+from reconciler.engine.vanished import deleted_outside
 
 _RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 
@@ -58,10 +69,15 @@ def read_live(reader: WorkspaceReader, import_names: Iterable[str], owner: str) 
         imported = pool.submit(reader.list_imported_assets, owner)
         elsewhere = pool.submit(reader.list_other_data, names) if names else None
         resources = tuple(r for read in kinds for r in read.result())
+        owned = tuple(imported.result())
+        read = list(assets.result())
+        undeclared = sorted(set(owned) - set(names))  # usually none: drift, or forgotten
+        if undeclared:
+            read += reader.list_assets(undeclared)
         return LiveState(
             resources,
-            tuple(assets.result()),
-            tuple(imported.result()),
+            tuple(read),
+            owned,
             tuple(elsewhere.result()) if elsewhere else (),
         )
     finally:  # a failed or timed-out read does not wait for the others to give up
@@ -80,7 +96,9 @@ def build_plan(
     """The plan for ``desired`` against what ``reader`` reads. ``targets`` limits it to those
     addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
     version of unchanged imports (or a delete + create of other resources)."""
-    imports = [r.name for r in desired.of_kind(Kind.IMPORT)]
+    imports = {r.name for r in desired.of_kind(Kind.IMPORT)}
+    imports |= {m.old for m in desired.moves if m.kind is Kind.IMPORT}
+    imports |= {r.name for r in desired.removals if r.kind is Kind.IMPORT}
     hasher = hasher or reading_hasher(desired, reader)
     live = read_live(reader, imports, desired.owner)
     return plan_against(
@@ -111,8 +129,13 @@ def plan_against(
     changes, problems = _plan_changes(desired, live, hasher, scope)
     orphans, pruned, prune_problems = _orphans(desired, live, prune)
     problems += prune_problems
+    assets = {a.name: a for a in live.assets}
+    deletes, found = moved_deletes(desired, live, changes)
+    removals, removal_problems = removal_steps(desired, live, assets)
+    changes += [*deletes, *removals]
+    problems += [*found, *removal_problems]
     if problems:
-        raise ConfigError(problems=problems)
+        raise ConfigError(problems=problems, heading=PLAN_REFUSED)
     return Plan(
         environment=desired.environment,
         workspace=workspace,
@@ -134,13 +157,24 @@ def _plan_changes(
     data = DataIndex((*live.elsewhere, *(d for a in live.assets for d in a.data())))
     changes: list[ResourceChange] = []
     problems: list[Problem] = []
+    elsewhere = pending_moves(desired, live)
     for resource in desired.resources:
         again = resource.address in scope.replace
         if resource.kind is Kind.IMPORT:
-            change, found = plan_import(resource, assets.get(resource.name), again, desired, data)
+            asset, previous = assets.get(resource.name), None
+            for move in (m for m in desired.moves if m.new_address == resource.address):
+                moved, refused = moved_asset(move, assets.get(move.old), asset, desired)
+                problems += [refused] if refused is not None else []
+                if moved is not None:  # the address of a chain it is still at
+                    asset, previous = moved, move.old_address
+                    break
+            change, found = plan_import(resource, asset, again, desired, data, previous)
         else:
             existing = by_address.get(resource.address)
             change, found = _plan_resource(resource, existing, again, desired, hasher, live)
+            renamed = elsewhere.get(resource.address)
+            if renamed is not None and change.action is Action.CREATE:
+                change = change.model_copy(update={"previous_address": renamed.old_address})
         problems += found
         if change is not None:
             changes.append(change)
@@ -158,6 +192,10 @@ def _plan_resource(
     """A connection's, datastore's or schedule's change, and why it may not happen (another
     owner's resource, a protected one); ``again``: replace it (--replace)."""
     draft = _compare(resource, live, state, hasher)
+    if live is None and (
+        gone := deleted_outside(resource.kind, resource.name, everything, state.owner)
+    ):
+        draft.reason, draft.detail = Reason.DELETED_OUTSIDE, gone
     if again and draft.action in (Action.NOOP, Action.UPDATE):
         draft.action, draft.reason = Action.REPLACE, Reason.REPLACE_REQUESTED
     problems: list[Problem] = []
@@ -165,6 +203,11 @@ def _plan_resource(
         refused = draft.decide(takeover(resource, live, draft.action, draft.fields, state))
         problems += [refused] if refused is not None else []
         draft.last_changed_by = live.provenance
+    if resource.kind is Kind.SCHEDULE:
+        replaced = renamed_schedules(state, everything)  # this project's, deleted in this plan
+        others = [r for r in everything.resources if r.address not in replaced]
+        twice = duplicate_schedule(resource, draft.action, others, state)
+        problems += [twice] if twice is not None else []
     refusal = protection(resource, live, draft.action, resource.address)
     if refusal is not None:
         where = (*resource.config_path, "lifecycle", "prevent_destroy")
@@ -207,7 +250,9 @@ def _compare(
             continue
         stored = live.secret_hashes.get(path)
         value = state.secrets.get(resource.address, path)
-        if stored is None or value is None or not hasher.matches(value, stored):
+        if stored is None:
+            fields.append(secret_change(path, stored=False))
+        elif value is None or not hasher.matches(value, stored):
             fields.append(secret_change(path))
     fields += [
         rehash_change(path)
@@ -243,12 +288,18 @@ def _orphans(
 ) -> tuple[tuple[Orphan, ...], list[ResourceChange], list[Problem]]:
     """What this project and environment manage but no longer declare: drift. With prune,
     deletions (data assets: archives)."""
-    wanted = {r.address for r in desired.resources}
+    wanted = {r.address for r in desired.resources} | handled(desired)
+    renamed = renamed_schedules(desired, live)
+    assets = {a.name: a for a in live.assets}
     orphans: list[Orphan] = []
     pruned: list[ResourceChange] = []
     problems: list[Problem] = []
     for existing in live.resources:
         if existing.address in wanted or existing.system or not is_ours(existing, desired.owner):
+            continue
+        if existing.kind is Kind.SCHEDULE and (
+            handled_schedule(existing, desired) or existing.address in renamed
+        ):
             continue
         if not prune:
             orphans.append(Orphan(address=existing.address, with_prune=Action.DELETE))
@@ -259,13 +310,22 @@ def _orphans(
         affected = dependents(existing.kind, existing.name, desired.resources, live.assets)
         pruned.append(_delete(existing, affected))
     for name in live.imported:
-        if address(Kind.IMPORT, name) in wanted:
+        if address(Kind.IMPORT, name) in wanted or not _still_ours(assets.get(name), desired):
             continue
         if prune:
             pruned.append(_archive(name))
         else:
             orphans.append(Orphan(address=address(Kind.IMPORT, name), with_prune=Action.ARCHIVE))
     return tuple(sorted(orphans, key=lambda o: o.address)), pruned, problems
+
+
+def _still_ours(asset: LiveAsset | None, desired: DesiredState) -> bool:
+    """An asset this owner's imports made is still its own unless its latest tagged version says
+    otherwise: forgotten (removed: destroy: false), or taken over by another project."""
+    if asset is None or not asset.versions:
+        return True
+    owning = asset.owning_version()
+    return owning is not None and owning.owner == desired.owner
 
 
 def _archive(name: str) -> ResourceChange:

@@ -46,12 +46,18 @@ class Review:
         return fresh.model_copy(update={"resource_changes": kept})
 
 
-def review(saved: Plan, fresh: Plan) -> Review:
-    if saved.environment != fresh.environment:
+def check_environment(saved: Plan, environment: str) -> None:
+    """A saved plan is applied only to its own environment: checked first, before anything
+    (a secret store, the workspace, its lock) is contacted for another one."""
+    if saved.environment != environment:
         raise StalePlanError(
-            f"the plan is for environment {saved.environment!r}, not {fresh.environment!r}",
-            hint=f"apply it with --env {saved.environment}",
+            f"the plan is for environment {saved.environment!r}, not {environment!r}",
+            hint=f"apply it with --env {saved.environment} (or without --env)",
         )
+
+
+def review(saved: Plan, fresh: Plan) -> Review:
+    check_environment(saved, fresh.environment)
     if saved.workspace != fresh.workspace:
         raise StalePlanError(
             f"the plan is for workspace {saved.workspace}, not {fresh.workspace}",
@@ -81,7 +87,7 @@ def review(saved: Plan, fresh: Plan) -> Review:
 
 
 def _same(reviewed: ResourceChange, now: ResourceChange) -> bool:
-    if reviewed.action is not now.action:
+    if reviewed.action is not now.action or reviewed.previous_address != now.previous_address:
         return False
     if reviewed.change.after != now.change.after:
         return False
@@ -120,13 +126,14 @@ def _words(change: ResourceChange) -> str:
         return change.action.value
     fields = "; ".join(_field(f) for f in change.fields if not f.unknown)
     version = f" version {change.version}" if change.action is Action.MATERIALIZE else ""
-    return f"{change.action.value}{version}" + (f" ({fields})" if fields else "")
+    moved = f" moved from {change.previous_address}" if change.previous_address else ""
+    return f"{change.action.value}{version}{moved}" + (f" ({fields})" if fields else "")
 
 
 def _field(change: FieldChange) -> str:
     """``tags.owner: "a" → "b"`` (secrets as sensitive, long values cut)."""
     if change.sensitive:
-        return f"{change.path}: (sensitive) changed"
+        return f"{change.path}: (sensitive) " + ("changed" if change.before else "not compared")
     return f"{change.path}: {_value(change.before)} → {_value(change.after)}"
 
 

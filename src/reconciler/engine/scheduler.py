@@ -75,6 +75,11 @@ def run_steps(
     for step in steps:
         if step.action is Action.DELETE and not stopping():
             started(step)
-            finish(step, run(step))
+            blocker = blocked_by(step, failed)  # e.g. a moved connection's dependents
+            if blocker is not None:
+                message = f"{blocker} did not apply"
+                finish(step, StepResult(step.address, step.action, "skipped", message))
+            else:
+                finish(step, run(step))
     not_started = [s.address for s in steps if s.address not in outcomes]
     return outcomes, not_started

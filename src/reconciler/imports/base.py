@@ -107,8 +107,16 @@ class SourceSize:
         if self.files is not None:
             parts.append(f"{self.files:,} files")
         if self.bytes is not None:
-            parts.append(f"{self.bytes / 1_000_000:,.1f} MB")
+            parts.append(f"{self.bytes:,} bytes{_in_units(self.bytes)}")
         return ", ".join(parts) or "size unknown"
+
+
+def _in_units(size: int) -> str:
+    """`` (1.2 MB)`` for a size worth a unit, else nothing."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if size >= scale:
+            return f" ({size / scale:,.1f} {unit})"
+    return ""
 
 
 class ImportRunner(Protocol):

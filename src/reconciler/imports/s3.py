@@ -101,16 +101,21 @@ class S3ImportRunner:
         return ImportResult(rows=len(files), files=tuple(sorted(files)))
 
     def check(self, request: ImportRequest) -> SourceSize | None:
-        """The bucket is reachable with these keys, the path holds a file, and it is readable."""
+        """The bucket is reachable with these keys, the path holds a file, and it is readable;
+        how many files and bytes the import would copy (the listing, a page at a time)."""
         source = _source(request)
         s3 = self._client(request, source.target)
+        first: str | None = None
+        files = size = 0
         with closing(_objects(s3, source, request)) as objects:
-            first = next(objects, None)
+            for key, _relative, length in objects:
+                first = first or key
+                files, size = files + 1, size + length
         if first is None:
             raise _empty(request, source)
-        with _translated(request, source, first[0]):
-            s3.head_object(Bucket=source.target.bucket, Key=first[0])
-        return None
+        with _translated(request, source, first):
+            s3.head_object(Bucket=source.target.bucket, Key=first)
+        return SourceSize(files=files, bytes=size)
 
     def _copy(
         self,
@@ -137,7 +142,7 @@ class S3ImportRunner:
 
         with ThreadPoolExecutor(self._workers, thread_name_prefix="s3-import") as pool:
             try:
-                for key, relative in _objects(s3, source, request):
+                for key, relative, _size in _objects(s3, source, request):
                     destination = _destination(staging_dir, key, relative, request)
                     args = (s3, source, key, destination, self._chunk_bytes, request)
                     pending[pool.submit(_download, *args)] = relative
@@ -242,8 +247,9 @@ def _selection(target: S3Target, path: str, request: ImportRequest) -> _Source:
 
 def _objects(
     s3: Any, source: _Source, request: ImportRequest
-) -> Generator[tuple[str, str], None, None]:
-    """(key, path relative to the source folder) of each object to copy, a page at a time.
+) -> Generator[tuple[str, str, int], None, None]:
+    """(key, path relative to the source folder, size in bytes) of each object to copy, a page
+    at a time.
 
     An object and a folder of one name (``a`` and ``a/b``) cannot both be files: S3 lists keys
     in order, so the objects that are string prefixes of the current key form a stack (at most
@@ -268,14 +274,15 @@ def _objects(
                         raise _folder_clash(request, source, earlier, relative)
                 prefixes.append(relative)
                 found = True
-                yield key, relative
+                yield key, relative, int(item.get("Size") or 0)
         if found or source.single is None:
             return
         # no folder of that name: the path may name one object
         page = s3.list_objects_v2(Bucket=bucket, Prefix=source.single, MaxKeys=1)
         contents = page.get("Contents") or [{}]
         if contents[0].get("Key") == source.single:
-            yield source.single, source.single.rsplit("/", 1)[-1]
+            size = int(contents[0].get("Size") or 0)
+            yield source.single, source.single.rsplit("/", 1)[-1], size
 
 
 def _folder_clash(request: ImportRequest, source: _Source, file: str, nested: str) -> ImportFailed:

@@ -14,9 +14,11 @@ MARKERS = {
     Action.UPDATE: "~",
     Action.REPLACE: "±",
     Action.DELETE: "-",
-    Action.ARCHIVE: "-",
+    Action.ARCHIVE: "~",  # a change, as counted: the data asset is hidden, every version kept
     Action.NOOP: " ",
     Action.IN_PROGRESS: "…",
+    Action.MOVE: ">",
+    Action.FORGET: ".",
 }
 
 
@@ -30,6 +32,11 @@ REASONS = {
     Reason.ARCHIVE_NOT_DECLARED: "no longer declared; archived, every version kept",
     Reason.RESTORE_ARCHIVED: "archived, and declared again: restored, every version kept",
     Reason.TAKE_OVER: "lifecycle.adopt takes the data asset over ({detail})",
+    Reason.DELETE_MOVED: "moved to {detail}",
+    Reason.DELETE_REMOVED: "removed: destroy: true",
+    Reason.FORGET_REMOVED: "removed: destroy: false",
+    Reason.MOVED_DEPENDENCY: "re-pointed to a moved connection or datastore",
+    Reason.DELETED_OUTSIDE: "deleted outside reconciler: {detail}",
 }
 
 
@@ -47,15 +54,37 @@ def describe(change: ResourceChange) -> str:
     elif action is Action.IN_PROGRESS:
         text = f"in progress (version {change.version})"
     elif action is Action.REPLACE:
-        text = "replace (" + ", ".join(change.change.replace_paths) + " cannot change in place)"
+        paths = change.change.replace_paths
+        text = (
+            "replace (" + ", ".join(paths) + " cannot change in place)"
+            if paths
+            else "replace (asked for with --replace)"
+        )
     elif action is Action.UPDATE and change.action_reason is Reason.ADOPT:
         text = "update (adopt: not yet managed by reconciler)"
     elif action is Action.UPDATE and change.action_reason is Reason.TAKE_OVER:
         text = "update (take over: lifecycle.adopt)"
     elif action is Action.UPDATE and change.action_reason is Reason.RESTORE_ARCHIVED:
         text = "update (restore the archived data asset, every version kept)"
+    elif action is Action.ARCHIVE and change.action_reason is Reason.DELETE_REMOVED:
+        text = "archive data asset (removed: destroy: true; every version kept)"
+    elif action is Action.CREATE and change.action_reason is Reason.DELETED_OUTSIDE:
+        text = f"create ({reason_text(change)})"
     elif action is Action.ARCHIVE:
         text = "archive data asset (no longer declared; every version kept)"
+    elif action is Action.MOVE:
+        text = (
+            f"move from {change.previous_address} (its versions registered under the new name "
+            "over the same data; nothing imported)"
+        )
+    elif action is Action.FORGET:
+        text = "forget (no longer managed by reconciler; left in place)"
+    elif action is Action.DELETE and change.action_reason is Reason.DELETE_MOVED:
+        text = f"delete (moved to {change.reason_detail}: Azure ML cannot rename it)"
+    elif action is Action.DELETE and change.action_reason is Reason.DELETE_REMOVED:
+        text = "delete (removed: destroy: true)"
+    elif action is Action.UPDATE and change.action_reason is Reason.MOVED_DEPENDENCY:
+        text = "update (re-pointed to the moved connection or datastore: same data, not imported)"
     elif action is Action.NOOP and change.fields:
         text = "no-op, but secrets are compared at apply"
     else:
@@ -72,6 +101,9 @@ def value(item: Any) -> str:
     return json.dumps(item, sort_keys=True, ensure_ascii=False)
 
 
+_ADOPTING = (Reason.ADOPT, Reason.TAKE_OVER)
+
+
 def field_line(change: ResourceChange, field: FieldChange) -> str:
     """One field's change: ``path: before → after`` (just the new value on create)."""
     suffix = "  # forces replacement" if field.forces_replacement else ""
@@ -81,6 +113,9 @@ def field_line(change: ResourceChange, field: FieldChange) -> str:
         return f"{field.path}: {value(field.after)}"
     if field.unknown:
         return f"{field.path}: (sensitive, compared at apply)"
+    if field.sensitive and field.before is None:  # no hash stored: nothing to compare with
+        when = "on adoption" if change.action_reason in _ADOPTING else "as declared"
+        return f"{field.path}: (sensitive, not compared: written {when}){suffix}"
     if field.sensitive:
         return f"{field.path}: {SENSITIVE} (changed){suffix}"
     if field.before is None:
@@ -182,6 +217,8 @@ def short_commit(commit: str) -> str:
 def context_lines(change: ResourceChange) -> list[str]:
     """What else a reviewer should know: who changed it last, what a delete would affect."""
     lines = []
+    if change.previous_address is not None:
+        lines.append(f"# {change.previous_address} has moved to {change.address}")
     made = change.last_changed_by
     if made and change.is_change:
         who = made.get("by") or made.get("run") or "?"

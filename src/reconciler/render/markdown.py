@@ -42,17 +42,18 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
         head += [f"_{NO_SECRETS_NOTE}_", ""]
     if (targeted := targeted_note(plan)) is not None:
         head += [f"**{targeted}**", ""]
-    risky = [
-        c
-        for c in plan.resource_changes
-        if c.action in (Action.DELETE, Action.REPLACE, Action.ARCHIVE)
-    ]
-    if risky:
+    risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
+    if risky:  # as many as the summary's "to replace" and "to destroy"
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]
-        head += [f"> - `{c.address}`: {c.action.value}" for c in risky[:RISKY_LISTED]]
-        if len(risky) > RISKY_LISTED:
-            head.append(f"> - … and {len(risky) - RISKY_LISTED} more (see below)")
-        head.append("")
+        head += _listed([f"`{c.address}`: {c.action.value}" for c in risky])
+    archived = [c for c in plan.resource_changes if c.action is Action.ARCHIVE]
+    if archived:  # counted among the summary's "to change": nothing is deleted
+        head += [
+            "> [!NOTE]",
+            f"> This plan archives {len(archived)} data asset(s) (counted as changes: every "
+            "version is kept, and restored when declared again):",
+        ]
+        head += _listed([f"`{c.address}`" for c in archived])
     if plan.orphans:
         head += ["> [!CAUTION]", "> Drift: managed here but no longer declared:"]
         head += [
@@ -65,6 +66,13 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
     tail = _tail(plan, len(plan.resource_changes) - len(shown))
     blocks = [_block(plan, change) for change in shown]
     return _fit(head_text, blocks, tail, limit, full_plan_hint)
+
+
+def _listed(items: list[str]) -> list[str]:
+    lines = [f"> - {item}" for item in items[:RISKY_LISTED]]
+    if len(items) > RISKY_LISTED:
+        lines.append(f"> - … and {len(items) - RISKY_LISTED} more (see below)")
+    return [*lines, ""]
 
 
 def _block(plan: Plan, change: ResourceChange) -> str:
@@ -84,7 +92,7 @@ def _block(plan: Plan, change: ResourceChange) -> str:
 def _diff_prefix(change: ResourceChange, line: str) -> str:
     if change.action in (Action.CREATE, Action.MATERIALIZE):
         return "+ " + line
-    if change.action in (Action.DELETE, Action.ARCHIVE):
+    if change.action is Action.DELETE:
         return "- " + line
     return "! " + line
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.core.essences import ScheduleEssence, narrow
-from reconciler.core.live import LiveAsset, LiveResource
+from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource
 from reconciler.core.schedules import next_run
 from reconciler.imports.dataset import STATS, DatasetSummary
 from reconciler.render.common import short_commit
@@ -41,7 +41,7 @@ def render_status(
             [
                 name,
                 latest.version if latest else "-",
-                job.status if job else "never run",
+                _last_job(job, latest),
                 f"{job.rows:,}" if job and job.rows is not None else "-",
                 (job.ended_at or job.started_at) if job else "-",
                 _trigger(schedule.spec) if schedule else "-",
@@ -66,6 +66,17 @@ def render_status(
         if job and job.error:
             out += f"\n{name}: last job {job.id} failed: {job.error}\n"
     return out
+
+
+def _last_job(job: ImportJob | None, latest: AssetVersion | None) -> str:
+    """The last job's status; without one, what made the data asset's version."""
+    if job is not None:
+        return job.status
+    if latest is None:
+        return "never run"
+    if latest.moved_from:
+        return f"moved from {latest.moved_from}"
+    return "none found (made outside reconciler)"
 
 
 def _next(schedule: LiveResource, now: datetime) -> str:

@@ -26,9 +26,11 @@ _STYLES = {
     Action.UPDATE: "yellow",
     Action.REPLACE: "magenta",
     Action.DELETE: "red",
-    Action.ARCHIVE: "red",
+    Action.ARCHIVE: "yellow",
     Action.IN_PROGRESS: "cyan",
     Action.NOOP: "dim",
+    Action.MOVE: "cyan",
+    Action.FORGET: "yellow",
 }
 
 

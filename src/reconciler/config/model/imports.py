@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -30,13 +31,17 @@ from reconciler.core.limits import (
     MAX_VERSION,
 )
 from reconciler.core.names import (
+    SCHEDULE_NAME,
+    SCHEDULE_RULE,
     DatastoreUri,
     canonical_datastore_path,
     connection_ref,
 )
 from reconciler.core.schedules import cron_problem, time_zone_problem
 from reconciler.core.vocabulary import (
+    MANAGED_DATASTORE_URI,
     AssetType,
+    AutoDeleteCondition,
     RecurrenceFrequency,
     WeekDay,
     default_asset_type,
@@ -124,12 +129,40 @@ class RecurrenceTrigger(Strict):
 ImportTrigger = Annotated[CronTrigger | RecurrenceTrigger, Field(discriminator="type")]
 
 
+def _schedule_name(name: str) -> str:
+    if not SCHEDULE_NAME.fullmatch(name):
+        raise PydanticCustomError(
+            "schedule_name",
+            "schedule name {name!r} is not valid: {rule}",
+            {"name": name[:64], "rule": SCHEDULE_RULE},
+        )
+    return name
+
+
 class ImportSchedule(Strict):
     """Run the import on a schedule (an Azure ML import-data schedule)."""
 
+    name: Annotated[Text, AfterValidator(_schedule_name)] | None = Field(
+        None,
+        description="The schedule's name (default <import>-schedule). Name an existing "
+        "schedule to adopt it rather than add a second one.",
+    )
     trigger: ImportTrigger = Field(description="When to run, as in az ml schedule YAML.")
     enabled: bool = Field(True, description="Whether the schedule is enabled.")
     description: Prose | None = Field(None, description="Description.")
+
+
+class AutoDeleteSetting(Strict):
+    """When Azure ML deletes a version of an import into its managed datastore (as
+    ``az ml data update --set auto_delete_setting...`` sets it)."""
+
+    condition: AutoDeleteCondition = Field(
+        "created_greater_than",
+        description="Counted from when the version was created, or last accessed.",
+    )
+    value: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,4}d$")] = Field(
+        description="How many days, e.g. 30d."
+    )
 
 
 _MAX_DATASTORE_URI = len("azureml://datastores//paths/") + MAX_NAME + MAX_FOLDER
@@ -150,13 +183,20 @@ class DataImport(Strict):
     )
     source: ImportSource = Field(description="Where the data comes from.")
     path: DatastorePath = Field(
-        description="Target: azureml://datastores/<datastore>/paths/<folder>."
+        description="Target: azureml://datastores/<datastore>/paths/<folder>, a datastore's "
+        "root (azureml://datastores/<datastore>/paths/), or Azure ML's managed datastore "
+        f"({MANAGED_DATASTORE_URI}), where the service places each run."
     )
     version: (
         Annotated[str, Field(pattern=rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_VERSION - 1}}}$")] | None
     ) = Field(None, description="Pin the asset version; omit to number versions automatically.")
     description: Prose | None = Field(None, description="Description of the data asset.")
     tags: UserTags = Field(default_factory=dict, description="Tags of the data asset.")
+    auto_delete_setting: AutoDeleteSetting | None = Field(
+        None,
+        description="Managed datastore only: when Azure ML deletes the versions reconciler "
+        "imports (a schedule's runs register theirs without it).",
+    )
     lifecycle: Lifecycle = lifecycle_field()
     schedule: ImportSchedule | None = Field(None, description="Optional schedule.")
 
@@ -170,6 +210,19 @@ class DataImport(Strict):
         if self.type is None:
             object.__setattr__(self, "type", default_asset_type(self.source.type))
         return self
+
+    @field_validator("auto_delete_setting")
+    @classmethod
+    def _managed_only(cls, value: AutoDeleteSetting | None, info: ValidationInfo) -> Any:
+        path = info.data.get("path")
+        if value is not None and isinstance(path, str) and path != MANAGED_DATASTORE_URI:
+            raise PydanticCustomError(
+                "auto_delete_setting",
+                "Azure ML deletes imported data by itself only in its managed datastore; this "
+                "import writes to {path}: set path: {managed}, or remove auto_delete_setting",
+                {"path": path, "managed": MANAGED_DATASTORE_URI},
+            )
+        return value
 
     @property
     def asset_type(self) -> AssetType:

@@ -21,6 +21,7 @@ from reconciler.config.model.fields import (
     Text,
 )
 from reconciler.config.model.imports import DataImport
+from reconciler.config.model.refactoring import Moved, Removed, refactoring_field
 from reconciler.config.model.secretrefs import Secret
 from reconciler.core.limits import (
     MAX_FOLDER,
@@ -153,6 +154,14 @@ class Platform(Strict):
     )
     imports: dict[str, DataImport] = Field(
         default_factory=dict, description="Data imports, by data asset name."
+    )
+    moved: list[Moved] = refactoring_field(
+        "Renames (Terraform's moved blocks): {from: import.old, to: import.new}. Chains are "
+        "followed; keep them for a while, they are harmless once done."
+    )
+    removed: list[Removed] = refactoring_field(
+        "Resources to stop managing (Terraform's removed blocks): {from: datastore.lake, "
+        "destroy: false} leaves it in place without reconciler's tags; destroy: true deletes it."
     )
 
     @field_validator("datastores")

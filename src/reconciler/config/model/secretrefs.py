@@ -21,7 +21,7 @@ _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # Key Vault names: 3-24 letters, digits, '-'; secret names: 1-127 letters, digits, '-'
 _VAULT = r"[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]"
 _KV_SECRET = r"[A-Za-z0-9-]{1,127}"
-_ENV_REF = re.compile(rf"^\$\{{env:({_ENV_NAME})\}}$")
+ENV_REF = re.compile(rf"^\$\{{env:({_ENV_NAME})\}}$")
 _KEYVAULT_REF = re.compile(
     rf"^\$\{{keyvault:({_VAULT})/({_KV_SECRET})(?:/([0-9a-fA-F]{{32}}))?\}}$"
 )
@@ -39,7 +39,7 @@ def _parse_secret(value: Any, handler: Any) -> SecretRef:
     if isinstance(value, SecretRef):
         return value
     text = value if isinstance(value, str) else None
-    env = _ENV_REF.fullmatch(text) if text else None
+    env = ENV_REF.fullmatch(text) if text else None
     if env:
         return SecretRef(source="env", name=env.group(1))
     vault = _KEYVAULT_REF.fullmatch(text) if text else None

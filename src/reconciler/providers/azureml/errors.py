@@ -143,10 +143,23 @@ def translate(exc: BaseException, what: str, target: Target) -> ProviderError:
     raise exc  # a bug in reconciler, not a workspace error: let --debug show it
 
 
+REASON_LIMIT = 600  # characters of the service's message quoted in an error
+
+
 def _reason(exc: BaseException) -> str:
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     first = str(message).strip().splitlines()[0] if str(message).strip() else type(exc).__name__
-    return first[:300]
+    return clip(first, REASON_LIMIT)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text``, or as many whole words of it as fit in ``limit`` and `` …``: never a word
+    (a name, an id) cut in the middle, which would read as another name."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 2]
+    words = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return words.rstrip(",;:") + " …"
 
 
 def _is_credential_error(exc: BaseException) -> bool:

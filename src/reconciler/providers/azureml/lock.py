@@ -10,8 +10,10 @@ when the lease was last renewed, every write the provider sends asks it first (s
 before its next write.
 
 The blob is ``reconciler/apply.lock`` in the default datastore's container; the applier's
-identity needs *Storage Blob Data Contributor* there. ``RECONCILER_BLOB_URL`` (an account URL,
-e.g. Azurite's) replaces the account for tests.
+identity needs *Storage Blob Data Contributor* there. ``RECONCILER_BLOB_URL`` (an account URL:
+Azurite's, or the one `reconcile emulator` prints) replaces the account. An endpoint that
+cannot be reached fails within the connect timeout, not after the storage SDK's backoff
+(15 s and more between attempts), naming ``--no-lock`` and the URL's format.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ RENEW_SECONDS = LEASE_SECONDS / 3
 RETRY_SECONDS = 2.0  # after a failed renewal
 POLL_SECONDS = 2.0
 URL_VARIABLE = "RECONCILER_BLOB_URL"
+URL_FORMAT = (
+    "https://<account>.blob.core.windows.net (the storage account's blob endpoint), or "
+    "path-style for a local emulator: https://127.0.0.1:<port>/<account>"
+)
+CONNECT_TIMEOUT = 10  # seconds, as for every Azure ML request
 
 
 def account_url(account: str, endpoint: str, protocol: str) -> str:
@@ -148,7 +155,13 @@ def _lock_blob(url: str, container: str, credential: Any) -> Any:
     from azure.core.exceptions import ResourceExistsError
     from azure.storage.blob import BlobServiceClient
 
-    service = BlobServiceClient(url, credential=credential, retry_total=3)
+    service = BlobServiceClient(
+        url,
+        credential=credential,
+        retry_total=3,
+        retry_connect=0,  # unreachable: say so now (the renewals retry by themselves)
+        connection_timeout=CONNECT_TIMEOUT,
+    )
     blob = service.get_blob_client(container, LOCK_BLOB)
     if not blob.exists():
         with suppress(ResourceExistsError):
@@ -188,8 +201,20 @@ def _holder(blob: Any) -> str:
 
 
 def _error(exc: Any, url: str, container: str) -> ProviderError:
+    from azure.core.exceptions import ServiceRequestError
+
     status = getattr(exc, "status_code", None)
     where = f"{url}/{container}/{LOCK_BLOB}"
+    if isinstance(exc, ServiceRequestError):  # no connection (refused, no route, no name)
+        source = f"{URL_VARIABLE}" if os.environ.get(URL_VARIABLE) else "the default datastore"
+        return ProviderError(
+            f"cannot take the apply lock at {where}: the storage endpoint (from {source}) "
+            f"cannot be reached within {CONNECT_TIMEOUT} s",
+            hint=f"set {URL_VARIABLE} to the storage account the lock lives in: {URL_FORMAT} "
+            "(`reconcile emulator` prints its own); or pass --no-lock when no other apply can "
+            "run against this workspace",
+            transient=True,
+        )
     if status == 403:
         return ProviderError(
             f"cannot take the apply lock at {where}: access denied",

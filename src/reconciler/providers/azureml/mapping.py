@@ -222,15 +222,18 @@ def import_job(
     ``data.import_data`` always names its job at random, so a submit retried after its answer
     was lost makes a second import. This builds the same job (azure-ai-ml 1.35's
     ``DataOperations.import_data``: one ``import_data`` step, serverless, output type from the
-    source, ``${{name}}`` appended to the path) with ``job_name``, so a retry finds the first.
+    source, the managed datastore's path made its root, ``${{name}}`` appended to the path)
+    with ``job_name``, so a retry finds the first.
     """
     from azure.ai.ml import Output
+    from azure.ai.ml._utils._asset_utils import _validate_workspace_managed_datastore
     from azure.ai.ml.data_transfer import import_data
     from azure.ai.ml.entities import PipelineJob
     from azure.ai.ml.entities._job.pipeline.pipeline_job_settings import PipelineJobSettings
 
     step = f"data_import_{asset}"
-    path = definition.path.rstrip("/")
+    # the managed datastore's bare URI becomes its root, .../workspacemanageddatastore/paths
+    path = str(_validate_workspace_managed_datastore(definition.path)).rstrip("/")
     if NAME_PLACEHOLDER not in path:
         path += "/" + NAME_PLACEHOLDER
     output_type = default_asset_type(definition.source.type)

@@ -4,9 +4,10 @@ Each resource kind has one row in `_KINDS`: how to list, build, write and delete
 submitted and followed to their end by `submission`. Reads make one list per kind, following
 ``nextLink`` pages (connections and datastores as JSON, see `reads`; the planner reads the kinds
 concurrently), read the declared data assets' version lists in parallel, and find import runs
-with one ``jobs.list`` that the service filters on the properties reconciler gives its imports
-(``properties=azureml.materializationAssetName,reconciler.fingerprint``), so a workspace's other
-pipeline jobs, however many, cost nothing (``data.list_materialization_status`` is broken in
+with one ``jobs.list`` that the service filters on the property every import run carries
+(``properties=azureml.materializationAssetName``: reconciler's, and those made outside it, such
+as the run that made an adopted import's version), so a workspace's other pipeline jobs, however
+many, cost nothing (``data.list_materialization_status`` is broken in
 1.35).
 
 The service registers an import's data version itself, with none of the import's description,
@@ -30,6 +31,7 @@ from typing import Any
 from reconciler.core.errors import ProviderError, ReconcileError
 from reconciler.core.essences import (
     AnyEssence,
+    AutoDelete,
     ConnectionEssence,
     DatastoreEssence,
     ImportDefinition,
@@ -47,14 +49,17 @@ from reconciler.core.live import (
     LiveResource,
     with_job_definitions,
 )
+from reconciler.core.tags import released
 from reconciler.core.vocabulary import (
-    DATA_TAGS,
     FINGERPRINT_PROPERTY,
+    MOVED_FROM_TAG,
+    MOVED_TO_TAG,
 )
 from reconciler.core.workspace import LockGuard, Progress
 from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.client import Fence, ml_client
 from reconciler.providers.azureml.errors import Target, call
+from reconciler.providers.azureml.labels import write_metadata
 from reconciler.providers.azureml.lock import account_url, blob_lease
 from reconciler.providers.azureml.reads import ImportRun, RestReader
 from reconciler.providers.azureml.submission import Submission
@@ -135,6 +140,34 @@ _KINDS: Mapping[Kind, _KindOps] = {
         write=lambda ml, entity: _write_schedule(ml, entity),
         delete=lambda ml, name: _delete_schedule(ml, name),
     ),
+}
+
+
+def _forget_connection(workspace: AzureWorkspace, name: str) -> None:
+    """Its REST body with its secrets (``listsecrets``, as ``connections.get`` with secrets
+    reads them), written back without reconciler's metadata: the secrets stay as they are."""
+    operations = workspace.client.connections._operation
+    body = operations.list_secrets(connection_name=name, **workspace._scope())
+    body.properties.metadata = released(body.properties.metadata)
+    operations.create(connection_name=name, body=body, **workspace._scope())
+
+
+def _forget_datastore(workspace: AzureWorkspace, name: str) -> None:
+    entity = workspace.client.datastores.get(name, include_secrets=True)
+    entity.tags = released(entity.tags)
+    workspace.client.datastores.create_or_update(entity)
+
+
+def _forget_schedule(workspace: AzureWorkspace, name: str) -> None:
+    entity = workspace.client.schedules.get(name)
+    entity.tags = released(entity.tags)
+    _write_schedule(workspace.client, entity)
+
+
+_FORGET: Mapping[Kind, Callable[[AzureWorkspace, str], None]] = {
+    Kind.CONNECTION: _forget_connection,
+    Kind.DATASTORE: _forget_datastore,
+    Kind.SCHEDULE: _forget_schedule,
 }
 
 
@@ -383,43 +416,81 @@ class AzureWorkspace:
         current = submission.run(name, version, essence, dict(tags or {}))
         if current.status is JobStatus.COMPLETED:  # registered bare by the service: label it
             labels = {**essence.tags, **dict(tags or {}), FINGERPRINT_PROPERTY: essence.fingerprint}
+            auto_delete = essence.auto_delete_setting  # the SDK refuses it on an import's job
             self._call(
                 f"label data asset {name}:{version}",
-                lambda: self._write_metadata(name, version, essence.description, labels, {}),
-            )
+                partial(
+                    write_metadata, self.client, self._scope(), name, version,
+                    essence.description, labels, None, auto_delete,
+                ),
+            )  # fmt: skip
         return current
 
     def update_asset_metadata(
-        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
-    ) -> None:
-        self._call(
-            f"update data asset {name}:{version}",
-            lambda: self._write_metadata(name, version, description, tags, None),
-        )
-
-    def _write_metadata(
         self,
         name: str,
         version: str,
         description: str | None,
         tags: Mapping[str, str],
-        keep: Mapping[str, str] | None,
+        *,
+        definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
-        """Read the version's REST body and write it back with new metadata: the SDK's
-        ``data.create_or_update`` would first read the MLTable file from storage (84 s to fail
-        with no route to the account) to validate a path that is not changing. The tags that
-        describe its data (`DATA_TAGS`) are kept unless ``keep`` replaces them."""
-        operations = self.client.data
-        scope = {
+        keep = None if definition is None else {FINGERPRINT_PROPERTY: definition.fingerprint}
+        self._call(
+            f"update data asset {name}:{version}",
+            partial(
+                write_metadata, self.client, self._scope(), name, version, description, tags,
+                keep, auto_delete,
+            ),
+        )  # fmt: skip
+
+    def share_versions(self, source: str, name: str) -> None:
+        """Each version's REST body, read and written back under ``name``: the same ``dataUri``
+        (the SDK's ``data.create_or_update`` would read an MLTable from storage first)."""
+        registered = {v.version for v in self._versions(name, "All")}
+        for version in self._versions(source, "All"):
+            if version.version not in registered:
+                self._call(
+                    f"register data asset {name}:{version.version}",
+                    partial(self._share, source, name, version.version),
+                )
+            self._call(
+                f"tag data asset {source}:{version.version}",
+                partial(self._retag, source, version.version, lambda t: {**t, MOVED_TO_TAG: name}),
+            )
+
+    def _share(self, source: str, name: str, version: str) -> None:
+        body = self.client.data._operation.get(name=source, version=version, **self._scope())
+        tags = {k: v for k, v in (body.properties.tags or {}).items() if k != MOVED_TO_TAG}
+        body.properties.tags = {**tags, MOVED_FROM_TAG: source}
+        self.client.data._operation.create_or_update(
+            name=name, version=version, body=body, **self._scope()
+        )
+
+    def _retag(
+        self, name: str, version: str, change: Callable[[dict[str, str]], dict[str, str]]
+    ) -> None:
+        operations = self.client.data._operation
+        body = operations.get(name=name, version=version, **self._scope())
+        body.properties.tags = change(dict(body.properties.tags or {}))
+        operations.create_or_update(name=name, version=version, body=body, **self._scope())
+
+    def forget(self, kind: Kind, name: str) -> None:
+        self._call(f"stop managing {kind} {name}", partial(_FORGET[kind], self, name))
+
+    def forget_asset(self, name: str) -> None:
+        for version in self._versions(name, "All"):
+            self._call(
+                f"stop managing data asset {name}:{version.version}",
+                partial(self._retag, name, version.version, released),
+            )
+
+    def _scope(self) -> dict[str, str]:
+        return {
             "resource_group_name": self.target.resource_group,
             "workspace_name": self.target.workspace,
         }
-        body = operations._operation.get(name=name, version=version, **scope)
-        if keep is None:
-            keep = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
-        body.properties.description = description
-        body.properties.tags = {**dict(tags), **dict(keep)}
-        operations._operation.create_or_update(name=name, version=version, body=body, **scope)
 
     def data_folder(self, name: str, version: str) -> Path:
         raise ProviderError(

@@ -34,6 +34,7 @@ from reconciler.core.live import (
     ImportJob,
     JobStatus,
     LiveResource,
+    auto_delete_of,
     stored_definition,
 )
 from reconciler.core.names import normalise_datastore_path
@@ -49,6 +50,7 @@ from reconciler.core.vocabulary import (
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
+    MOVED_FROM_TAG,
     NAME_PLACEHOLDER,
     OWNER_TAG,
     SOURCE_TYPES,
@@ -59,8 +61,10 @@ from reconciler.core.vocabulary import (
     snake_case,
 )
 
-# the service filters import runs on these: jobs that carry both (reconciler's imports)
-IMPORT_JOB_FILTER = f"{MATERIALIZATION_ASSET_PROPERTY},{FINGERPRINT_PROPERTY}"
+AUTO_DELETE_FIELD = "autoDeleteSetting"  # a data version's, kept by the service as sent
+# the service filters import runs on this: every import run, reconciler's or not (an import made
+# outside reconciler and adopted is still the run that made its version), never other jobs
+IMPORT_JOB_FILTER = MATERIALIZATION_ASSET_PROPERTY
 # the service's job states that end a job; any other is still running
 _ENDED = {
     **{status.value: status for status in JobStatus if not status.active},
@@ -305,6 +309,8 @@ def version_from_json(item: Mapping[str, Any]) -> AssetVersion:
         provenance=tags.provenance,
         owner=tags.owner,
         prevent_destroy=tags.prevent_destroy,
+        auto_delete=auto_delete_of(props.get(AUTO_DELETE_FIELD)),
+        moved_from=raw_tags.get(MOVED_FROM_TAG),
     )
 
 

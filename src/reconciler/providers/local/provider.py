@@ -24,6 +24,7 @@ from reconciler.core.errors import ImportFailed, LockLost, ProviderError
 from reconciler.core.essences import (
     DEFINITION_FIELDS,
     AnyEssence,
+    AutoDelete,
     ConnectionEssence,
     ImportDefinition,
     ImportEssence,
@@ -37,17 +38,21 @@ from reconciler.core.live import (
     JobStatus,
     LiveAsset,
     LiveResource,
+    auto_delete_of,
+    auto_delete_wire,
     stored_definition,
     with_job_definitions,
 )
 from reconciler.core.names import DatastoreUri, PathEscape, inside
-from reconciler.core.tags import split_tags
+from reconciler.core.tags import released, split_tags
 from reconciler.core.vocabulary import (
     DATA_TAGS,
     DEFINITION_PROPERTY,
     FINGERPRINT_PROPERTY,
     JOB_PROPERTY,
     MATERIALIZATION_ASSET_PROPERTY,
+    MOVED_FROM_TAG,
+    MOVED_TO_TAG,
     OWNER_TAG,
     ROWS_PROPERTY,
 )
@@ -57,7 +62,7 @@ from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_reco
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.placement import claim, mark, refusal, unmark
 from reconciler.providers.local.secretkey import new_key, stored_key
-from reconciler.providers.local.store import Store, now
+from reconciler.providers.local.store import AUTO_DELETE_KEY, Store, now
 
 
 def _default_runner() -> ImportRunner:
@@ -198,7 +203,14 @@ class LocalWorkspace:
         self.store.set_archived(name, False)
 
     def update_asset_metadata(
-        self, name: str, version: str, description: str | None, tags: Mapping[str, str]
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        *,
+        definition: ImportEssence | None = None,
+        auto_delete: AutoDelete | None = None,
     ) -> None:
         self._fence()
         current = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
@@ -206,7 +218,36 @@ class LocalWorkspace:
             raise ProviderError(f"data asset {name}:{version} does not exist")
         keep = {k: v for k, v in (current.get("tags") or {}).items() if k in DATA_TAGS}
         body = {**current, "description": description, "tags": {**dict(tags), **keep}}
+        if definition is not None:
+            body["properties"] = {**(current.get("properties") or {}), **_recorded(definition)}
+        body.pop(AUTO_DELETE_KEY, None)
+        if auto_delete is not None:
+            body[AUTO_DELETE_KEY] = auto_delete_wire(auto_delete)
         self.store.create_version(name, version, body)
+
+    def share_versions(self, source: str, name: str) -> None:
+        registered = {v for v, _, _ in self.store.list_versions(name)}
+        for version, body, _ in self.store.list_versions(source):
+            tags = dict(body.get("tags") or {})
+            if version not in registered:
+                moved = {**tags, MOVED_FROM_TAG: source}
+                moved.pop(MOVED_TO_TAG, None)
+                self.store.create_version(name, version, {**body, "tags": moved})
+            if tags.get(MOVED_TO_TAG) != name:
+                self.store.create_version(
+                    source, version, {**body, "tags": {**tags, MOVED_TO_TAG: name}}
+                )
+
+    def forget(self, kind: Kind, name: str) -> None:
+        record = self.store.get(kind, name)
+        if record is None:
+            raise ProviderError(f"{kind} {name!r} does not exist")
+        body = {**record.body, "tags": released(record.body.get("tags"))}
+        self.store.put(kind, name, body, self.store.secrets(kind, name))
+
+    def forget_asset(self, name: str) -> None:
+        for version, body, _ in self.store.list_versions(name):
+            self.store.create_version(name, version, {**body, "tags": released(body.get("tags"))})
 
     def materialize(
         self,
@@ -231,12 +272,14 @@ class LocalWorkspace:
         job_id = job_id or f"import_{name}_{uuid.uuid4().hex[:10]}"
         definition = essence.definition.to_dict()
         properties = {
-            FINGERPRINT_PROPERTY: essence.fingerprint,
-            DEFINITION_PROPERTY: json.dumps(definition, sort_keys=True),
+            **_recorded(essence),
             MATERIALIZATION_ASSET_PROPERTY: name,
             **{k: v for k, v in (tags or {}).items() if k == OWNER_TAG},
         }
-        target = _datastore_uri(essence.path).joined(version if folder is None else folder)
+        target = _datastore_uri(essence.path)
+        if folder is None:  # the managed datastore places each run in its job's own folder
+            folder = job_id if target.service_placed else version
+        target = target.joined(folder)
         output = str(target)
         job_body = {
             **dict(job_extra or {}),
@@ -294,6 +337,11 @@ class LocalWorkspace:
                     "properties": dict(version_properties)
                     if version_properties is not None
                     else own,
+                    **(
+                        {AUTO_DELETE_KEY: auto_delete_wire(essence.auto_delete_setting)}
+                        if essence.auto_delete_setting is not None
+                        else {}
+                    ),
                 },
             )
             unmark(final)  # registered: no longer a leftover
@@ -354,6 +402,12 @@ class LocalWorkspace:
         return connection, self.store.secrets("connection", essence.source.connection)
 
 
+def _recorded(essence: ImportEssence) -> dict[str, str]:
+    """What a version records of the definition it was made with."""
+    definition = json.dumps(essence.definition.to_dict(), sort_keys=True)
+    return {FINGERPRINT_PROPERTY: essence.fingerprint, DEFINITION_PROPERTY: definition}
+
+
 def live_resource(kind: Kind, name: str, body: dict[str, Any], system: bool) -> LiveResource:
     tags = split_tags(body.get("tags"))
     essence = parse_essence(kind, {**body, "tags": tags.user})
@@ -375,6 +429,8 @@ def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
         provenance=tags.provenance,
         owner=tags.owner,
         prevent_destroy=tags.prevent_destroy,
+        moved_from=(body.get("tags") or {}).get(MOVED_FROM_TAG),
+        auto_delete=auto_delete_of(body.get(AUTO_DELETE_KEY)),
     )
 
 

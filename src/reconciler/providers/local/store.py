@@ -70,6 +70,7 @@ SYSTEM_DATASTORE_BODIES: dict[str, dict[str, Any]] = {
 }
 _COMPANIONS = ("-wal", "-shm", "-journal")  # files SQLite keeps beside the database
 DATA_CONTAINER = "data_container"  # a data asset's own record: its archived flag
+AUTO_DELETE_KEY = "auto_delete_setting"  # a version's, as azure-ai-ml sends it (camelCase)
 LEASE_SECONDS = 30.0
 
 

@@ -28,29 +28,48 @@ DEFAULT_DIR = ".reconcile/emulator"
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="reconciler-emulator",
-        description="Serve an emulated Azure ML workspace (management API) over HTTPS.",
+        description="Serve an emulated Azure ML workspace (management API, Entra ID's token "
+        "endpoint and the Blob calls of reconcile's apply lock) over HTTPS, and print the "
+        "variables that point azure-ai-ml, azure-identity and reconcile at it.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--dir", type=Path, default=Path(DEFAULT_DIR), help="workspace folder")
+    p.add_argument(
+        "--dir", type=Path, default=Path(DEFAULT_DIR), help="folder of the workspace's state"
+    )
     p.add_argument("--host", default=Settings.host, help="address to listen on")
-    p.add_argument("--port", type=int, default=0, help="port (default: any free port)")
-    p.add_argument("--subscription", default=Settings.subscription_id)
-    p.add_argument("--resource-group", default=Settings.resource_group)
-    p.add_argument("--workspace", default=Settings.workspace_name)
-    p.add_argument("--location", default=Settings.location)
-    p.add_argument("--page-size", type=int, default=Settings.page_size)
-    p.add_argument("--latency-ms", type=float, default=0.0, help="delay every API request")
-    p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
+    p.add_argument("--port", type=int, default=0, help="port to listen on (0: any free one)")
+    p.add_argument(
+        "--subscription", default=Settings.subscription_id, help="subscription id it serves"
+    )
+    p.add_argument(
+        "--resource-group", default=Settings.resource_group, help="resource group it serves"
+    )
+    p.add_argument("--workspace", default=Settings.workspace_name, help="workspace it serves")
+    p.add_argument(
+        "--location", default=Settings.location, help="Azure region the workspace reports"
+    )
+    p.add_argument(
+        "--page-size", type=int, default=Settings.page_size, help="items per page of a list"
+    )
+    p.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay every API request by this much"
+    )
+    p.add_argument(
+        "--fault-rate", type=float, default=0.0, help="share of API requests to fail (0 to 1)"
+    )
     p.add_argument(
         "--faults",
         default=",".join(FAULT_KINDS),
-        help="fault kinds: 429,503,drop,lost (comma list; lost: processed, then not answered)",
+        help="fault kinds, a comma list: 429, 503, drop (closed unanswered), lost (processed, "
+        "then not answered)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the fault sequence")
     p.add_argument(
         "--lro",
         choices=("sync", "async"),
         default=Settings.lro,
-        help="schedule long-running operations: async (as the service) or sync (answer at once)",
+        help="long-running operations (schedules): async, as the service, or sync (answered "
+        "at once)",
     )
     p.add_argument(
         "--lro-retry-after",
@@ -59,9 +78,18 @@ def parser() -> argparse.ArgumentParser:
         help="seconds between operation polls (0: no Retry-After, as the service: the SDK "
         "then waits 5 s)",
     )
-    p.add_argument("--plain-http", action="store_true", help="serve HTTP (the SDK needs HTTPS)")
     p.add_argument(
-        "--recordings", type=Path, nargs="*", default=[], help="seed from recording files"
+        "--plain-http",
+        action="store_true",
+        help="serve HTTP (the SDK and azure-identity need HTTPS: for raw HTTP clients only)",
+    )
+    p.add_argument(
+        "--recordings",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="recorded responses of the real service (test-proxy JSON files) to seed the "
+        "workspace with",
     )
     return p
 
@@ -117,7 +145,8 @@ def banner(emulator: Emulator) -> str:
         f"# workspace: subscription {scope.subscription_id}, resource group "
         f"{scope.resource_group}, name {scope.workspace_name}",
         *(f"export {name}={shlex.quote(value)}" for name, value in emulator.env().items()),
-        "# the AZURE_* variables sign DefaultAzureCredential in at the emulator's token endpoint",
+        "# the AZURE_* variables sign DefaultAzureCredential in at the emulator's token endpoint;",
+        "# RECONCILER_BLOB_URL is the storage reconcile apply's lock takes its lease in (here too)",
         "export RECONCILER_AZURE_POLL_SECONDS=0.2",
         "# Python: MLClient(DefaultAzureCredential(disable_instance_discovery=True), subscription,",
         "#   resource group, workspace), or FakeCredential() from",

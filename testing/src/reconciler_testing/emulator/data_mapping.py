@@ -2,23 +2,25 @@
 
 The service answers a datastore URI in a long form (``azureml://subscriptions/...`` on reads of
 one version, ``azureml://workspaces/<id>/...`` in lists) and ends folder-like URIs (uri_folder,
-mltable) with ``/``; it keeps fields reconciler does not model (``referencedUris``,
-``autoDeleteSetting``, ...) as sent; a version's ``systemData`` gains ``lastModifiedBy`` only
-once it is updated; a container's ``latestVersion`` is the version created last and its
-``nextVersion`` the number after the highest numeric one.
+mltable) with ``/``; it keeps fields reconciler does not model (``referencedUris``, ...) as
+sent, and ``autoDeleteSetting`` as sent too (``createdGreaterThan``, as recorded), in the store
+key where the local provider keeps a version's; a version's ``systemData`` gains
+``lastModifiedBy`` only once it is updated; a container's ``latestVersion`` is the version
+created last and its ``nextVersion`` the number after the highest numeric one.
 """
 
 from __future__ import annotations
 
 from reconciler.core.names import normalise_datastore_path
 from reconciler.core.vocabulary import DATA_TYPES, FOLDER_DATA_TYPES, next_version, service_spelling
-from reconciler.providers.local.store import VersionRecord
+from reconciler.providers.local.store import AUTO_DELETE_KEY, VersionRecord
 from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
 from reconciler_testing.emulator.protocol import JSON, bad_request
 
 EXTRA = "rest"  # store body key: fields the service keeps that reconciler does not model
 # what the service keeps and answers of a version beside the fields modelled here
-KEPT_FIELDS = ("autoDeleteSetting", "referencedUris", "stage", "intellectualProperty")
+KEPT_FIELDS = ("referencedUris", "stage", "intellectualProperty")
+AUTO_DELETE = "autoDeleteSetting"  # kept as sent (recorded), where the local provider keeps it
 
 
 def data_version_from_rest(body: JSON) -> JSON:
@@ -40,6 +42,8 @@ def data_version_from_rest(body: JSON) -> JSON:
     }
     if props.get("isArchived"):
         store_body["is_archived"] = True
+    if props.get(AUTO_DELETE) is not None:
+        store_body[AUTO_DELETE_KEY] = props[AUTO_DELETE]
     kept = {k: props[k] for k in KEPT_FIELDS if props.get(k) is not None}
     if kept:
         store_body[EXTRA] = kept
@@ -68,6 +72,7 @@ def data_version_to_rest(
             "dataUri": uri,
             "dataType": data_type,
             **dict(body.get(EXTRA) or {}),
+            **({AUTO_DELETE: body[AUTO_DELETE_KEY]} if body.get(AUTO_DELETE_KEY) else {}),
         },
         "systemData": stamps,
     }

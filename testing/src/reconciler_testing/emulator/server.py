@@ -22,11 +22,13 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from reconciler.imports.base import ImportRunner
+from reconciler.providers.azureml.lock import URL_VARIABLE
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler_testing.emulator import identity
+from reconciler_testing.emulator.blobs import BlobResponse, BlobService, default_account
 from reconciler_testing.emulator.faults import DROP, LOST, FaultInjector, Stats, fault_response
 from reconciler_testing.emulator.handlers import Handlers
 from reconciler_testing.emulator.jobs import ImportJobs
@@ -101,6 +103,7 @@ class Emulator:
         self._certs: CertFiles | None = None
         self.workspace: LocalWorkspace | None = None
         self.jobs: ImportJobs | None = None
+        self.blobs: BlobService | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -114,6 +117,7 @@ class Emulator:
         else:
             self.workspace = LocalWorkspace(self.root, label="emulator")
         self.jobs = ImportJobs(self.workspace, self.scope)
+        self.blobs = BlobService(default_account(self.workspace))
         router = Router(Handlers(self.workspace, self.scope, self.settings, self.jobs))
         try:
             self._server = _Server(
@@ -196,6 +200,8 @@ class Emulator:
         env = {"AZUREML_DEV_URL_MFE": self.base_url}
         if self.settings.tls:  # azure-identity signs in over HTTPS only
             env.update(identity.variables(self.base_url))
+            if self.blobs is not None:  # the apply lock's storage (bearer tokens: HTTPS only)
+                env[URL_VARIABLE] = f"{self.base_url}/{self.blobs.account}"
         if self.ca_bundle is not None:
             env["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
         return env
@@ -329,6 +335,12 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         scheme = "https" if self.server.context is not None else "http"
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        blobs = self.server.emulator.blobs
+        if blobs is not None and blobs.serves(unquote(split.path)):  # the lock's Blob service
+            query = dict(parse_qsl(split.query, keep_blank_values=True))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            self._send_blob(blobs.answer(self.command, unquote(split.path), query, headers, raw))
+            return
         if identity.serves(split.path):  # Entra ID's form-encoded token endpoint
             form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
             self._send(identity.answer(self.command, split.path, form, f"{scheme}://{host}"))
@@ -367,6 +379,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if payload and self.command != "HEAD":
             self.wfile.write(payload)
+
+    def _send_blob(self, response: BlobResponse) -> None:
+        self.send_response(response.status)
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        if "Content-Length" not in response.headers:
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if response.body and self.command != "HEAD":
+            self.wfile.write(response.body)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)

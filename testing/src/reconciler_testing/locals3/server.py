@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -300,12 +301,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _describe(info: ServerInfo) -> str:
+    """Where it runs, and its demo keys as lines to paste into a shell (they guard only
+    synthetic files)."""
     return (
-        f"local S3 server (pid {info.pid}) at {info.host}:{info.port}\n"
-        f"  target:        {info.target()}\n"
-        f"  files under:   {PREFIX}/\n"
-        f"  access key id: {DEMO_ACCESS_KEY_ID} "
-        "(demo secret: reconciler_testing.locals3.DEMO_SECRET_ACCESS_KEY)"
+        f"local S3 server (pid {info.pid}) at {info.host}:{info.port}, files under {PREFIX}/\n"
+        f"# connection target: {info.target()}\n"
+        f"export S3_ACCESS_KEY_ID={shlex.quote(DEMO_ACCESS_KEY_ID)}\n"
+        f"export S3_SECRET_ACCESS_KEY={shlex.quote(DEMO_SECRET_ACCESS_KEY)}"
     )
 
 

@@ -31,6 +31,7 @@ import contextlib
 import errno
 import functools
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -352,12 +353,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _describe(info: ServerInfo, state: Path) -> str:
+    """Where it runs, and its demo login as lines to paste into a shell (the values of
+    environments/local.env: they guard only synthetic data)."""
     return (
-        f"local Snowflake server (pid {info.pid}) at {info.host}:{info.port}\n"
-        f"  target:   {info.jdbc_target}\n"
-        f"  port in:  {state / ENV_FILE} ({PORT_VARIABLE}={info.port})\n"
-        f"  user:     {DEMO_USERNAME} (demo password: reconciler_testing.localsnow.DEMO_PASSWORD)\n"
-        f"  table:    {QUALIFIED_TABLE}"
+        f"local Snowflake server (pid {info.pid}) at {info.host}:{info.port}, table "
+        f"{QUALIFIED_TABLE}\n"
+        f"# connection target: {info.jdbc_target}\n"
+        f"# the port is also in {state / ENV_FILE}, which environments/local.yaml reads\n"
+        f"export {PORT_VARIABLE}={info.port}\n"
+        f"export SNOWFLAKE_USER={shlex.quote(DEMO_USERNAME)}\n"
+        f"export SNOWFLAKE_PASSWORD={shlex.quote(DEMO_PASSWORD)}"
     )
 
 
