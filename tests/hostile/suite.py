@@ -3,7 +3,12 @@ added since, one module per concern."""
 
 from __future__ import annotations
 
-from tests.hostile import cases, query_cases, review_cases
+from tests.hostile import cases, low_cases, query_cases, review_cases
 from tests.hostile.cases import Case
 
-CASES: list[Case] = [*cases.CASES, *review_cases.CASES, *query_cases.CASES]
+CASES: list[Case] = [
+    *cases.CASES,
+    *review_cases.CASES,
+    *query_cases.CASES,
+    *low_cases.CASES,
+]

@@ -28,6 +28,10 @@ RESOURCE_GROUP = "rg-globorealty-test"
 WORKSPACE = "mlw-globorealty-test"
 
 
+HMAC_KEY = "test-hmac-key-0123456789abcdef0123456789abcdef"  # the applier's, from its store
+KEY_SETTING = "settings:\n  secret_key: ${env:RECONCILER_HMAC_KEY}\n"
+
+
 @dataclass
 class Harness:
     """A project folder whose `test` environment targets the provider under test."""
@@ -36,6 +40,10 @@ class Harness:
     kind: str
     snowflake: LocalSnowflake
     variables: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind != "local":  # Azure ML keeps no key of its own: the applier brings one
+            self.variables.setdefault("RECONCILER_HMAC_KEY", HMAC_KEY)
 
     def write(self, platform: str, **variables: str) -> None:
         self.variables.update(variables)
@@ -65,10 +73,6 @@ class Harness:
 
 def _local_overlay() -> str:
     return "env_file: environments/test.env\nworkspace:\n  provider: local\n  path: ws\n"
-
-
-HMAC_KEY = "test-hmac-key-0123456789abcdef0123456789abcdef"  # the applier's, from its store
-KEY_SETTING = "settings:\n  secret_key: ${env:RECONCILER_HMAC_KEY}\n"
 
 
 def _azure_overlay() -> str:
@@ -155,8 +159,6 @@ def harness(
     write_project(tmp_path, {"environments/test.yaml": overlay})
     os.environ.pop("SNOWFLAKE_PASSWORD", None)
     harness = Harness(tmp_path, kind, snowflake)
-    if kind != "local":
-        harness.variables["RECONCILER_HMAC_KEY"] = HMAC_KEY
     yield harness
     if kind == "live":  # leave the workspace as found (data versions are kept, as in AML)
         harness.write("{}\n")

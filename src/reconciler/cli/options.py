@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,6 +12,34 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.cli.session import Session
+
+
+class Seconds(click.ParamType):  # type: ignore[type-arg]
+    """A finite number of seconds in a range: click's FloatRange lets nan through (it compares
+    false with both bounds), and inf or 1e308 overflow the timers they set."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(number) or not self.low <= number <= self.high:
+            self.fail(
+                f"{value!r} is not a number of seconds from {self.low:g} to {self.high:g}",
+                param,
+                ctx,
+            )
+        return number
+
+
+WEEK = 7 * 24 * 3600
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRUNE_HELP = "Delete managed resources no longer declared."
@@ -70,7 +99,7 @@ def common(func: F) -> F:
     )(func)
     func = click.option(
         "--timeout",
-        type=click.FloatRange(min=0.1),
+        type=Seconds(0.1, WEEK),
         default=None,
         expose_value=False,
         callback=_set_timeout,
@@ -170,7 +199,7 @@ def apply_options(func: F) -> F:
     )(func)
     func = click.option(
         "--lock-timeout",
-        type=click.FloatRange(0, 24 * 3600),
+        type=Seconds(0, 24 * 3600),
         default=0,
         show_default=True,
         metavar="SECONDS",

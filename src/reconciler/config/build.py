@@ -25,7 +25,7 @@ from reconciler.config.model.fields import Lifecycle
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.platform import AzureWorkspace, Platform
 from reconciler.config.problems import by_location
-from reconciler.config.projectfiles import leaves
+from reconciler.config.projectfiles import leaves, trusted_outside
 from reconciler.config.refactoring import moves, removals
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
@@ -109,7 +109,7 @@ def _target(config: LoadedConfig) -> WorkspaceTarget:
             workspace_name=target.workspace_name,
         )
     folder = project_dir / target.path
-    if leaves(project_dir, folder):  # a symlink on the way leads out
+    if leaves(project_dir, folder) and not trusted_outside(folder):  # a link leads out
         raise ConfigError(
             problems=[
                 config.problem(

@@ -8,6 +8,7 @@ read is remembered (`DesiredState.sources`), so that no output file overwrites i
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from reconciler.core.errors import ConfigError, Problem
@@ -18,6 +19,23 @@ def leaves(project_dir: Path, path: Path) -> bool:
     root = project_dir.resolve()
     target = path.resolve()
     return target != root and root not in target.parents
+
+
+TRUSTED_VARIABLE = "RECONCILER_TRUSTED_WORKSPACES"
+
+
+def trusted_outside(folder: Path) -> bool:
+    """Whether an embedded workspace reached through a link may live in ``folder``: only
+    inside a folder the operator (not the repository) names in ``RECONCILER_TRUSTED_WORKSPACES``
+    (``os.pathsep``-separated), as a CI simulation sharing one workspace between checkouts
+    does."""
+    target = folder.resolve()
+    named = os.environ.get(TRUSTED_VARIABLE, "")
+    for entry in filter(None, named.split(os.pathsep)):
+        root = Path(entry).resolve()
+        if target == root or root in target.parents:
+            return True
+    return False
 
 
 def require_inside(project_dir: Path, path: Path, display: str) -> Path:

@@ -26,6 +26,11 @@ MAX_DEPTH = 32
 """Nested mappings and lists in one YAML file (platform.yaml needs 7)."""
 MAX_SCALAR_CHARS = 65_536
 """Characters in one YAML value or key, before any field's own limit applies."""
+MAX_ENV_FILES = 16
+"""Files in ``env_file`` (a project needs two or three: the demo's, a tool's, a local one)."""
+MAX_ENV_BYTES = 8 * 1024 * 1024
+"""The env files together (each also at most `MAX_FILE_BYTES`): 200 copies of a 4 MiB file
+took validate 30 s."""
 MAX_RESOURCES = 5_000
 """Connections, datastores or imports in one section of the merged desired state (the plan
 benchmark's largest desired state holds 5,000 resources in all)."""

@@ -26,7 +26,7 @@ from reconciler.engine.checks import SourceReport, check_sources, default_runner
 from reconciler.engine.export import Export, export_yaml
 from reconciler.engine.guards import is_ours
 from reconciler.engine.planner import build_plan
-from reconciler.engine.review import Review, review
+from reconciler.engine.review import Review, check_binding, review
 from reconciler.engine.secretkey import writing_hasher
 from reconciler.imports.base import ImportRunner
 from reconciler.imports.dataset import DatasetSummary, summarize
@@ -136,6 +136,8 @@ def apply_reviewed(
     """``reconcile apply [FILE]``: under the workspace's lock, plan now; with a reviewed plan,
     keep only what it agrees with (nothing when it disagrees anywhere it changes something);
     check sources; confirm; apply; and (``wait``) wait for imports already running."""
+    if request.saved is not None:  # before the lock: a plan for elsewhere creates nothing
+        check_binding(request.saved, desired.environment, desired.project, workspace.describe())
     lock: AbstractContextManager[LockGuard | None] = (
         workspace.lock(_holder(request.provenance), request.lock_timeout)
         if request.lock

@@ -139,6 +139,7 @@ def plan_against(
     return Plan(
         environment=desired.environment,
         workspace=workspace,
+        project=desired.project,
         prune=prune,
         secrets_compared=desired.secrets.resolved,
         targets=scope.targets,

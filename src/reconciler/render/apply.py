@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from reconciler.core.plan import ApplyResult, Plan, ResourceChange
 from reconciler.engine.review import Difference
-from reconciler.render.common import describe
+from reconciler.render.common import describe, printable
 
 SYMBOL = {"applied": "✓", "failed": "✗", "skipped": "↷"}
 RETRY = "Fix the cause, then plan and apply again: the new plan finishes what is left."
@@ -50,7 +50,7 @@ def render_apply_summary(result: ApplyResult, unreviewed: Sequence[ResourceChang
         lines += [f"  {c.address}: {describe(c)}" for c in unreviewed]
     if not result.ok:
         lines.append(RETRY)
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def _unreviewed_line(unreviewed: Sequence[ResourceChange]) -> str:
@@ -86,7 +86,7 @@ def render_apply_markdown(
         lines += [f"- `{c.address}`: {_cell(describe(c))}" for c in unreviewed]
     if not result.ok:
         lines += ["", RETRY]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def render_differences(environment: str, differences: Sequence[Difference]) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from reconciler.core.essences import Kind
+from reconciler.core.limits import INVISIBLE
 from reconciler.core.plan import SENSITIVE, Action, FieldChange, Plan, Reason, ResourceChange
 
 MARKERS = {
@@ -93,6 +95,17 @@ def describe(change: ResourceChange) -> str:
     if reason and action in (Action.MATERIALIZE, Action.IN_PROGRESS):
         text += f": {reason}"
     return text
+
+
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
+
+
+def printable(text: str) -> str:
+    """``text`` as a reviewer's terminal or a pull-request comment may show it: control
+    characters (an ESC sequence that clears the screen or sets the title) and invisible ones
+    (U+202E reversing what follows, U+2028) as ``\\u`` escapes; tabs and line breaks kept.
+    What the workspace holds is not ours to trust: a value set in the portal reaches here."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def value(item: Any) -> str:

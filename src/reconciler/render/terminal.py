@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -16,6 +17,7 @@ from reconciler.render.common import (
     field_lines,
     not_converged_note,
     orphan_line,
+    printable,
     targeted_note,
     visible,
 )
@@ -35,7 +37,7 @@ _STYLES = {
 
 
 def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
-    out = Text()
+    out = _Printable()
     out.append(f"Environment {plan.environment} · workspace {plan.workspace}\n\n", style="bold")
     shown = visible(plan.resource_changes)
     for change in shown:
@@ -70,6 +72,14 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
     if note:
         out.append(note + "\n", style="bold cyan")
     return _export(out, color, width)
+
+
+class _Printable(Text):
+    """Rich text whose every piece is made `printable` first: live values reach the plan."""
+
+    def append(self, text: Any, style: Any = None) -> _Printable:
+        super().append(printable(text) if isinstance(text, str) else text, style)
+        return self
 
 
 def _export(text: Text, color: bool, width: int) -> str:

@@ -35,6 +35,8 @@ from reconciler.core.vocabulary import (
 )
 
 _VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# `${` that starts neither a variable `${NAME}` nor AML's `${{name}}`, and is not escaped `$${`
+_NOT_A_VARIABLE = re.compile(r"(?<!\$)\$\{(?!\{)(?![A-Za-z_][A-Za-z0-9_]*\})([^}]{0,40})\}?")
 
 
 def plain_variables(text: str) -> tuple[str, ...]:
@@ -68,6 +70,15 @@ def interpolate(value: str, info: ValidationInfo) -> str:
             "secret_ref_in_plain_field",
             "${env:...} and ${keyvault:...} mark secret references, but this field is not a "
             "secret; write ${NAME} to insert a variable's value",
+        )
+    odd = _NOT_A_VARIABLE.search(value)
+    if odd is not None:
+        raise PydanticCustomError(
+            "not_a_variable",
+            "'{found}' is not a variable reference, and would be kept as written: write "
+            "${NAME} (letters, digits and '_'; no spaces, no default such as ${X:-d}), or "
+            "$${...} for a literal ${...}",
+            {"found": odd.group(0)},
         )
     return _VAR.sub(substitute, value)
 

@@ -17,6 +17,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -82,18 +83,25 @@ class LocalWorkspace:
         *,
         read_only: bool = False,
     ) -> None:
-        self.store = Store(root, read_only=read_only)
+        self._read_only = read_only
         self.root = root
         self._label = label or str(root)
         self._runner_factory = runner_factory
         self._runner: ImportRunner | None = None
         self._guard: LockGuard | None = None  # while an apply holds the lock
 
+    @cached_property
+    def store(self) -> Store:
+        """Opened (for writing: created) at first use, so that what is refused before the
+        workspace is read or written (a plan for another workspace) creates nothing."""
+        return Store(self.root, read_only=self._read_only)
+
     def describe(self) -> str:
         return f"local:{self._label}"
 
     def close(self) -> None:
-        self.store.close()
+        if "store" in self.__dict__:
+            self.store.close()
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -165,6 +173,7 @@ class LocalWorkspace:
     @contextmanager
     def lock(self, holder: str, timeout: float) -> Iterator[LockGuard]:
         """The file lock (see `lock.file_lock`); while it is held, every write checks it."""
+        self.store  # noqa: B018 (the folder the lock file lives in exists once the store does)
         with file_lock(self.root, holder, timeout) as guard:
             self._guard = guard
             try:
