@@ -85,6 +85,12 @@ class Stats:
             self._statuses: Counter[int] = Counter()
             self._faults: Counter[str] = Counter()
             self._spans: list[tuple[float, float]] = []
+            self._delayed: list[float] = []
+
+    def delayed(self, seconds: float) -> None:
+        """A request the latency knob held back by ``seconds`` (slept, before answering)."""
+        with self._lock:
+            self._delayed.append(seconds)
 
     def record(
         self,
@@ -107,7 +113,8 @@ class Stats:
         """``requests`` total, per ``routes`` ("GET /connections/{name}"), ``statuses``,
         injected ``faults`` (kind -> count, plus ``total``) and ``round_trips``: the longest
         run of requests each of which arrived after the one before was answered, i.e. how many
-        round trips the client made one after another."""
+        round trips the client made one after another; ``delays``: the latency the knob added
+        to each delayed request, in ms (a record, so tests need no clock)."""
         with self._lock:
             faults = dict(self._faults)
             return {
@@ -116,6 +123,7 @@ class Stats:
                 "statuses": dict(sorted(self._statuses.items())),
                 "faults": {**faults, "total": sum(faults.values())},
                 "round_trips": sequential(self._spans),
+                "delays": [round(d * 1000.0, 3) for d in self._delayed],
             }
 
 

@@ -245,6 +245,7 @@ class Emulator:
         started = time.monotonic()
         if self._latency_ms > 0:
             time.sleep(self._latency_ms / 1000.0)
+            self._stats.delayed(time.monotonic() - started)
         fault = self._faults.draw(router.label(req))
         if fault is not None and fault != LOST:
             label = f"{req.method} (fault)"
