@@ -859,10 +859,10 @@ SIZES = [
         (f"{_P}:17:1", "5,001 imports; at most 5,000"),
     ),
     Case(
-        "150k-values",
+        "500k-values",
         "sizes",
-        field_("tags: [" + "1," * 150_000 + "1]"),
-        (f"{_FIELD}", "more than 150,000 keys and values"),
+        field_("tags: [" + "1," * 500_000 + "1]"),
+        (f"{_FIELD}", "more than 500,000 keys and values"),
     ),
     Case(
         "query-of-1-mb",

@@ -18,6 +18,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -269,6 +270,11 @@ class Plan(Frozen):
                         {"address": change.address, "path": item.path, "where": where},
                     )
         return self
+
+    @cached_property
+    def by_address(self) -> dict[str, ResourceChange]:
+        """Each resource change by its address (built once: renderers look changes up)."""
+        return {c.address: c for c in self.resource_changes}
 
     @property
     def summary(self) -> Summary:

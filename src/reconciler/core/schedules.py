@@ -9,6 +9,7 @@ the Windows name to write instead. `next_run` backs ``reconcile status``.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from reconciler.core.essences import RecurrencePattern, Trigger
 from reconciler.core.vocabulary import AZURE_TIME_ZONES, WEEK_DAYS
@@ -16,6 +17,7 @@ from reconciler.core.vocabulary import AZURE_TIME_ZONES, WEEK_DAYS
 _FIELDS = ("minute (0-59)", "hour (0-23)", "day of month (1-31)", "month (1-12)", "weekday (0-6)")
 
 
+@lru_cache(maxsize=1024)
 def cron_problem(expression: str) -> str | None:
     """Why Azure ML would refuse ``expression``, or None."""
     from croniter import CroniterError, croniter

@@ -7,7 +7,9 @@ escape), and a read-only one: ``SELECT``, ``WITH … SELECT``, or a ``UNION``/``
 ``EXCEPT`` of them, with no ``INTO`` and no statement that writes anywhere inside. A query
 sqlglot cannot parse (Snowflake has syntax it does not know) is accepted only when it starts
 with ``SELECT`` or ``WITH``, its parentheses balance, and no ``INTO``, ``INSERT``, ``UPDATE``,
-``DELETE`` or ``MERGE`` stands outside parentheses.
+``DELETE`` or ``MERGE`` stands outside parentheses. Most queries are decided without a parse:
+one that starts with ``SELECT``, ``WITH`` or ``(`` and holds none of the words that can make a
+statement write (outside string literals and quoted identifiers) is read-only whatever its tree.
 
 `canonical` is the form plans compare when two queries' texts differ: parsed and printed back on
 one line (keywords in upper case, unquoted identifiers in Snowflake's case, comments and layout
@@ -60,6 +62,8 @@ def statement_problem(query: str, dialect: str = DIALECT) -> str | None:
     unbalanced = _unbalanced(tokens)
     if unbalanced is not None:
         return unbalanced
+    if _plainly_read(tokens):  # most queries: decided without a parse (about 1 ms each)
+        return None
     parsed = _parse(query, dialect)
     if parsed is None:  # sqlglot does not know this syntax: decide by the tokens
         return _token_problem(tokens)
@@ -78,19 +82,29 @@ class _Unreadable(Exception):
     pass
 
 
-def _tokens(query: str, dialect: str) -> list[Any]:
+@lru_cache(maxsize=8)
+def _dialect(name: str) -> Any:
+    """sqlglot's dialect object (looking it up by name each time cost more than tokenizing)."""
     from sqlglot.dialects.dialect import Dialect
+
+    return Dialect.get_or_raise(name)
+
+
+def _tokens(query: str, dialect: str) -> list[Any]:
     from sqlglot.errors import TokenError
 
     try:
-        return list(Dialect.get_or_raise(dialect).tokenize(query))
+        return list(_dialect(dialect).tokenize(query))
     except TokenError:
         raise _Unreadable("a quoted string, quoted identifier or comment is not closed") from None
     except (RecursionError, ValueError) as exc:
         raise _Unreadable(type(exc).__name__) from None
 
 
-def _statements(query: str, dialect: str) -> list[list[Any]]:
+@lru_cache(maxsize=16_384)
+def _statements(query: str, dialect: str) -> tuple[tuple[Any, ...], ...]:
+    """The statements' tokens (validate and plan both ask: tokenized once; what is cached is
+    bounded by the desired-state files' size limit)."""
     from sqlglot.tokenizer_core import TokenType
 
     statements: list[list[Any]] = [[]]
@@ -99,7 +113,26 @@ def _statements(query: str, dialect: str) -> list[list[Any]]:
             statements.append([])
         else:
             statements[-1].append(token)
-    return [s for s in statements if s]
+    return tuple(tuple(s) for s in statements if s)
+
+
+# words that can make a statement write, wherever they stand: a query holding one is parsed
+_WRITE_WORDS = frozenset(
+    {"INTO", "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE"}
+    | {"GRANT", "REVOKE", "CALL", "EXEC", "EXECUTE", "VALUES"}
+)
+
+
+def _plainly_read(tokens: Sequence[Any]) -> bool:
+    """A statement that starts as a query does (``SELECT``, ``WITH``, ``(``) and holds no
+    word that could make it write: read-only whatever sqlglot would make of it."""
+    from sqlglot.tokenizer_core import TokenType
+
+    start = next((t for t in tokens if t.token_type is not TokenType.L_PAREN), None)
+    if start is None or _keyword(start) not in _READ_ONLY_START:
+        return False
+    quoted = (TokenType.STRING, TokenType.IDENTIFIER)
+    return not any(t.token_type not in quoted and _keyword(t) in _WRITE_WORDS for t in tokens)
 
 
 def _keyword(token: Any) -> str:

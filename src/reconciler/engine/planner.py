@@ -8,12 +8,12 @@ protection) applied to the draft, and built once (`reconciler.engine.draft`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import PLAN_REFUSED, ConfigError, Problem
-from reconciler.core.essences import Kind, address
+from reconciler.core.essences import Kind, ScheduleEssence, address, narrow
 from reconciler.core.live import LiveAsset, LiveResource, LiveState
 from reconciler.core.plan import (
     Action,
@@ -159,6 +159,7 @@ def _plan_changes(
     changes: list[ResourceChange] = []
     problems: list[Problem] = []
     elsewhere = pending_moves(desired, live)
+    schedules = _other_schedules(desired, live)
     for resource in desired.resources:
         again = resource.address in scope.replace
         if resource.kind is Kind.IMPORT:
@@ -172,7 +173,9 @@ def _plan_changes(
             change, found = plan_import(resource, asset, again, desired, data, previous)
         else:
             existing = by_address.get(resource.address)
-            change, found = _plan_resource(resource, existing, again, desired, hasher, live)
+            change, found = _plan_resource(
+                resource, existing, again, desired, hasher, live, schedules
+            )
             renamed = elsewhere.get(resource.address)
             if renamed is not None and change.action is Action.CREATE:
                 change = change.model_copy(update={"previous_address": renamed.old_address})
@@ -182,6 +185,19 @@ def _plan_changes(
     return changes, problems
 
 
+def _other_schedules(desired: DesiredState, live: LiveState) -> dict[str, list[LiveResource]]:
+    """The workspace's schedules by the import they run, but this project's that this plan
+    deletes because they were renamed: what a new schedule may duplicate. Built once per plan
+    (per schedule it was quadratic: 5,000 scheduled imports took 90 s to plan)."""
+    replaced = renamed_schedules(desired, live)
+    found: dict[str, list[LiveResource]] = {}
+    for item in live.resources:
+        if item.kind is Kind.SCHEDULE and item.address not in replaced:
+            name = narrow(item.essence, ScheduleEssence).import_name
+            found.setdefault(name, []).append(item)
+    return found
+
+
 def _plan_resource(
     resource: DesiredResource,
     live: LiveResource | None,
@@ -189,6 +205,7 @@ def _plan_resource(
     state: DesiredState,
     hasher: SecretHasher,
     everything: LiveState,
+    schedules: Mapping[str, Sequence[LiveResource]],
 ) -> tuple[ResourceChange, list[Problem]]:
     """A connection's, datastore's or schedule's change, and why it may not happen (another
     owner's resource, a protected one); ``again``: replace it (--replace)."""
@@ -205,9 +222,8 @@ def _plan_resource(
         problems += [refused] if refused is not None else []
         draft.last_changed_by = live.provenance
     if resource.kind is Kind.SCHEDULE:
-        replaced = renamed_schedules(state, everything)  # this project's, deleted in this plan
-        others = [r for r in everything.resources if r.address not in replaced]
-        twice = duplicate_schedule(resource, draft.action, others, state)
+        mine = narrow(resource.essence, ScheduleEssence).import_name
+        twice = duplicate_schedule(resource, draft.action, schedules.get(mine, ()), state)
         problems += [twice] if twice is not None else []
     refusal = protection(resource, live, draft.action, resource.address)
     if refusal is not None:

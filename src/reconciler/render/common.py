@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from reconciler.core.essences import Kind
+from reconciler.core.essences import Kind, address
 from reconciler.core.limits import INVISIBLE
 from reconciler.core.plan import SENSITIVE, Action, FieldChange, Plan, Reason, ResourceChange
 
@@ -191,9 +191,7 @@ def _shared_with_import(plan: Plan, change: ResourceChange) -> str | None:
     if not mine:
         return None
     name = (change.change.after or {}).get("import")
-    found = next(
-        (c for c in plan.resource_changes if c.type is Kind.IMPORT and c.name == name), None
-    )
+    found = plan.by_address.get(address(Kind.IMPORT, str(name)))
     if found is None or not found.is_change:
         return None
     theirs = {f.path: (f.before, f.after) for f in found.fields}
