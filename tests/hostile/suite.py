@@ -3,7 +3,7 @@ added since, one module per concern."""
 
 from __future__ import annotations
 
-from tests.hostile import cases, low_cases, query_cases, review_cases
+from tests.hostile import cases, link_cases, low_cases, query_cases, review_cases
 from tests.hostile.cases import Case
 
 CASES: list[Case] = [
@@ -11,4 +11,5 @@ CASES: list[Case] = [
     *review_cases.CASES,
     *query_cases.CASES,
     *low_cases.CASES,
+    *link_cases.CASES,
 ]

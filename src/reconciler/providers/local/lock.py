@@ -73,16 +73,22 @@ def file_lock(root: Path, holder: str, timeout: float) -> Iterator[FileGuard]:
         os.close(fd)
 
 
+def linked_lock(path: Path) -> ReconcileError:
+    """The refusal of a lock file that is a symbolic link (asked again before the workspace's
+    database is created, so that a refused apply leaves no new database behind)."""
+    return ReconcileError(
+        f"{path} is a symbolic link; the apply lock is never taken through one (it "
+        "would write where the link points); nothing was changed",
+        hint=f"remove the link ({path}); the next apply creates the lock file itself",
+    )
+
+
 def _open(path: Path) -> int:
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise ReconcileError(
-                f"{path} is a symbolic link; the apply lock is never taken through one (it "
-                "would write where the link points); nothing was changed",
-                hint=f"remove the link ({path}); the next apply creates the lock file itself",
-            ) from None
+            raise linked_lock(path) from None
         raise ReconcileError(f"cannot open the apply lock {path}: {exc.strerror}") from None
 
 

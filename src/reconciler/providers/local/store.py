@@ -27,6 +27,7 @@ from typing import Any
 from reconciler.core.errors import ProviderError, ReconcileError
 from reconciler.core.live import JobStatus
 from reconciler.core.vocabulary import DEFAULT_DATASTORE
+from reconciler.providers.local.lock import LOCK_FILE, linked_lock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -148,6 +149,8 @@ class Store:
                     "read or written through one; nothing was changed",
                     hint=f"remove the link ({path}); put the workspace where workspace.path says",
                 )
+        if not read_only and (root / LOCK_FILE).is_symlink():
+            raise linked_lock(root / LOCK_FILE)  # refused before a database is created
         target: Path | str = database
         if read_only and not database.exists():
             target = ":memory:"
