@@ -23,6 +23,7 @@ does.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -82,19 +83,26 @@ class _Unreadable(Exception):
     pass
 
 
-@lru_cache(maxsize=8)
-def _dialect(name: str) -> Any:
-    """sqlglot's dialect object (looking it up by name each time cost more than tokenizing)."""
-    from sqlglot.dialects.dialect import Dialect
+_TOKENIZERS = threading.local()
 
-    return Dialect.get_or_raise(name)
+
+def _tokenizer(dialect: str) -> Any:
+    """This thread's sqlglot tokenizer for ``dialect``, made once: making one (and looking its
+    dialect up by name) cost more than tokenizing a short query. A tokenizer resets itself at
+    each use, but is not shared between threads (imports are planned in parallel)."""
+    made: dict[str, Any] = _TOKENIZERS.__dict__.setdefault("made", {})
+    if dialect not in made:
+        from sqlglot.dialects.dialect import Dialect
+
+        made[dialect] = Dialect.get_or_raise(dialect).tokenizer()
+    return made[dialect]
 
 
 def _tokens(query: str, dialect: str) -> list[Any]:
     from sqlglot.errors import TokenError
 
     try:
-        return list(_dialect(dialect).tokenize(query))
+        return list(_tokenizer(dialect).tokenize(query))
     except TokenError:
         raise _Unreadable("a quoted string, quoted identifier or comment is not closed") from None
     except (RecursionError, ValueError) as exc:
