@@ -59,6 +59,7 @@ bench: $(STAMP) $(AZURITE)
 	$(BIN)/python bench/plan_bench.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/emulator_bench.py
+	$(BIN)/python bench/start_bench.py
 	$(BIN)/python bench/localsnow_bench.py
 	$(BIN)/python bench/hostile_bench.py
 

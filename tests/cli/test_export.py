@@ -52,7 +52,14 @@ def made_by_hand(root: Path, snowflake: LocalSnowflake) -> None:
     workspace.put(
         Kind.DATASTORE,
         "lake",
-        DatastoreEssence(type="azure_data_lake_gen1", account_name="old"),
+        DatastoreEssence(type="azure_data_lake_gen1", store_name="globorealtylake"),
+        {},
+        {},
+    )
+    workspace.put(
+        Kind.CONNECTION,
+        "vault",
+        ConnectionEssence(type="azure_key_vault", target="https://kv.vault.azure.net"),
         {},
         {},
     )
@@ -83,7 +90,7 @@ def test_export_then_plan_only_adopts_then_apply_then_no_changes(
     assert exported.code == 0, exported.output
     text = (project / "exported.yaml").read_text()
     assert "SNOWFLAKE_PROD_PASSWORD  (secret)" in text and "BRONZE_ACCOUNT_KEY  (secret)" in text
-    assert "datastore.lake: datastore type 'azure_data_lake_gen1' is not modelled" in text
+    assert "connection.vault: connection type 'azure_key_vault' is not modelled" in text
     assert "datastore.workspaceblobstore: a system datastore" in text
     assert "query: |\n" in text  # multi-line queries stay readable
     assert "SNOWFLAKE_PROD_PASSWORD, BRONZE_ACCOUNT_KEY" in exported.stderr or (
@@ -105,6 +112,7 @@ def test_export_then_plan_only_adopts_then_apply_then_no_changes(
     assert adopted == {  # the data asset too: its version gets reconciler's tags, no import
         "connection.snowflake_prod": "adopt_unmanaged",
         "datastore.bronze": "adopt_unmanaged",
+        "datastore.lake": "adopt_unmanaged",
         "import.houses": "adopt_unmanaged",
     }
     assert {c["action"] for c in changes if c["address"] == "import.houses"} == {"update"}
@@ -120,5 +128,5 @@ def test_export_one_kind(tmp_path: Path, invoke: RunCli, local_snowflake: LocalS
     result = invoke("export", "--kind", "datastore", cwd=project)
     assert result.code == 0, result.output
     data = yaml.safe_load(result.stdout)
-    assert list(data) == ["datastores"] and list(data["datastores"]) == ["bronze"]
+    assert list(data) == ["datastores"] and list(data["datastores"]) == ["bronze", "lake"]
     assert invoke("export", "--out", "platform.yaml", cwd=project).code == 1  # never overwrites

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.core.vocabulary import AZURE_TIME_ZONES
+from reconciler.core.timezones import AZURE_TIME_ZONES
 from tests.conftest import LOCAL, RunCli, local_env, write_project
 from tests.snowflake_fixture import LocalSnowflake
 

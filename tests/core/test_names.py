@@ -55,7 +55,7 @@ def test_folders_overlap_by_whole_names() -> None:
         ("azureml://datastores/d/paths/../x", "'.' and '..' segments are not allowed"),
         ("azureml://datastores/d/paths/a%2F..", "percent-encoding is not allowed"),
         ("azureml://datastores/d/paths/a\\b", "backslashes are not allowed"),
-        ("azureml://datastores/D-bad/paths/a", "the datastore name is not valid"),
+        ("azureml://datastores/d.bad/paths/a", "the datastore name is not valid"),
     ],
 )
 def test_a_path_that_could_escape_its_datastore_is_refused(path: str, why: str) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
+from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import LockLost
 from reconciler.core.essences import (
     AnyEssence,
@@ -41,6 +43,9 @@ class Twin:
     resources: dict[str, LiveResource] = field(default_factory=dict)  # by address
     assets: dict[str, LiveAsset] = field(default_factory=dict)  # by name
     writes: list[str] = field(default_factory=list)  # what was done, in order
+    # schedules and jobs (newest first) that read from the workspace: what a plan's consumers
+    # are made of; list_consumers applies the window as a provider does
+    consumers: LiveConsumers = field(default_factory=LiveConsumers)
     lock_lost_after: int | None = None  # the apply lock is lost once this many writes are done
 
     def check(self) -> None:
@@ -57,6 +62,9 @@ class Twin:
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         return [self.assets[n] for n in names if n in self.assets]
 
+    def summarize_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        return self.list_assets(names)
+
     def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
         skip = set(exclude)
         return [d for a in self.assets.values() if a.name not in skip for d in a.data()]
@@ -72,6 +80,12 @@ class Twin:
                 if job.status is JobStatus.COMPLETED and job.definition is not None:
                     found[asset.name] = job.definition
         return found
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        stamp = since.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        newest = sorted(self.consumers.jobs, key=lambda j: (j.created_at, j.name), reverse=True)
+        recent = [j for j in newest if j.created_at >= stamp][:limit]
+        return LiveConsumers(self.consumers.schedules, tuple(recent))
 
     def stored_secret_key(self) -> bytes | None:
         return b"the twin's secret key, 32+ bytes long"

@@ -23,7 +23,9 @@ def datastores() -> list[Any]:
     )
 
     principal = ServicePrincipalConfiguration(
-        tenant_id="tenant-1", client_id="client-1", client_secret="cs-1"
+        tenant_id="00000000-0000-0000-0000-000000000001",
+        client_id="00000000-0000-0000-0000-000000000002",
+        client_secret="cs-1",
     )
     return [
         AzureBlobDatastore(
@@ -72,7 +74,10 @@ def test_every_credential_type_round_trips(ml: Any, emulator: Emulator) -> None:
         secret = ml.datastores.get(name, include_secrets=True)
         assert getattr(secret.credentials, field) == value
     principal = ml.datastores.get("adls_sp").credentials
-    assert (principal.tenant_id, principal.client_id) == ("tenant-1", "client-1")
+    assert (principal.tenant_id, principal.client_id) == (
+        "00000000-0000-0000-0000-000000000001",
+        "00000000-0000-0000-0000-000000000002",
+    )
     assert (
         type(ml.datastores.get("blob_none").credentials).__name__ == "NoneCredentialConfiguration"
     )
@@ -104,8 +109,8 @@ def test_store_bodies_are_the_local_provider_essences(ml: Any, emulator: Emulato
     }
     assert live["adls_sp"].spec["credentials"] == {
         "type": "service_principal",
-        "tenant_id": "tenant-1",
-        "client_id": "client-1",
+        "tenant_id": "00000000-0000-0000-0000-000000000001",
+        "client_id": "00000000-0000-0000-0000-000000000002",
         "authority_url": "https://login.microsoftonline.com",
     }
     assert live["files_key"].spec["file_share_name"] == "share"
@@ -161,8 +166,8 @@ def test_list_pages_follow_next_links(make_emulator: Any, make_client: Any) -> N
                 "storeName": "gen1account",
                 "credentials": {
                     "credentialsType": "ServicePrincipal",
-                    "tenantId": "t",
-                    "clientId": "c",
+                    "tenantId": "00000000-0000-0000-0000-0000000000aa",
+                    "clientId": "00000000-0000-0000-0000-0000000000cc",
                     "authorityUrl": "https://login.microsoftonline.com",
                     "secrets": {"secretsType": "ServicePrincipal", "clientSecret": "cs-9"},
                 },
@@ -180,7 +185,7 @@ def test_list_pages_follow_next_links(make_emulator: Any, make_client: Any) -> N
         ),
     ],
 )
-def test_types_reconciler_does_not_model_are_kept_verbatim(
+def test_adls_gen1_and_onelake_datastores_are_kept_and_answered(
     emulator: Emulator, name: str, properties: dict[str, Any]
 ) -> None:
     from tests.emulator.conftest import call
@@ -205,3 +210,25 @@ def test_the_sdk_reads_an_adls_gen1_datastore(ml: Any) -> None:
     got = ml.datastores.get("gen1")
     assert (type(got).__name__, got.store_name) == ("AzureDataLakeGen1Datastore", "acct1")
     assert sorted(d.name for d in ml.datastores.list()) == sorted({"gen1", *SYSTEM_DATASTORES})
+
+
+def test_a_tenant_or_client_id_that_is_not_a_guid_is_refused(emulator: Emulator) -> None:
+    """The REST specification types them format: uuid (found by the specification check)."""
+    from tests.emulator.conftest import call
+
+    body = {
+        "properties": {
+            "datastoreType": "AzureDataLakeGen1",
+            "storeName": "gen1account",
+            "credentials": {
+                "credentialsType": "ServicePrincipal",
+                "tenantId": "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX",
+                "clientId": "00000000-0000-0000-0000-0000000000cc",
+                "secrets": {"secretsType": "ServicePrincipal", "clientSecret": "cs-9"},
+            },
+        }
+    }
+    reply = call(emulator, "PUT", "/datastores/gen1?api-version=2024-10-01-preview", body)
+
+    assert reply.status == 400
+    assert "'tenantId' is not a valid GUID" in reply.body["error"]["message"]

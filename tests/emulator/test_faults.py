@@ -32,8 +32,9 @@ def test_sdk_retries_survive_injected_faults(make_emulator: Any, make_client: An
 
 
 def test_latency_knob_slows_every_sdk_call(make_emulator: Any, make_client: Any) -> None:
-    """The emulator's own record of the delay it added, not a wall clock (which flakes when the
-    machine is busy): each request the SDK made waited the knob's 200 ms first."""
+    """The emulator's own record of how long it held each answer, not a wall clock (which
+    flakes when the machine is busy): each request the SDK made was answered no sooner than
+    the knob's 200 ms after it arrived."""
     fast = make_emulator()
     list(make_client(fast).datastores.list())
     assert fast.stats()["delays"] == []

@@ -34,9 +34,25 @@ from tests.fidelity.swagger import ROOT, Operation, Spec
 
 Outcome = Literal["match", "mismatch", "out_of_scope"]
 # example file (relative to its api-version folder) -> why it is out of scope
-OUT_OF_SCOPE: dict[str, str] = {}
+_ABSENT = "not vendored: the search index the specification was read through does not hold it"
+_UNREAD = "not vendored: left unread to keep within the look-up budget (spec/README.md)"
+OUT_OF_SCOPE: dict[str, str] = {
+    "examples/WorkspaceConnection/list.json": _ABSENT,
+    "examples/WorkspaceConnection/delete.json": _ABSENT,
+    "examples/Workspace/DataVersionBase/get.json": _ABSENT,
+    "examples/Workspace/DataContainer/list.json": _UNREAD,
+    "examples/Workspace/DataContainer/delete.json": _UNREAD,
+    "examples/Workspace/DataVersionBase/list.json": _UNREAD,
+    "examples/Workspace/DataVersionBase/delete.json": _UNREAD,
+}
+# examples that read a resource unlike the family's seed: seeded from their own answer
+SEEDED_FROM_ANSWER = frozenset({"examples/WorkspaceConnection/listSecrets.json"})
 # collection path (under the workspace) -> the example that creates what the others read
-SEEDS = {"/datastores": "examples/Datastore/AzureBlobWAccountKey/createOrUpdate.json"}
+SEEDS = {
+    "/datastores": "examples/Datastore/AzureBlobWAccountKey/createOrUpdate.json",
+    "/connections": "examples/WorkspaceConnection/create.json",
+    "/data": "examples/Workspace/DataVersionBase/createOrUpdate.json",
+}
 _NOT_QUERY = {"subscriptionId", "resourceGroupName", "workspaceName", "body", "$skipToken"}
 
 
@@ -58,11 +74,11 @@ def replay_examples(spec: Spec) -> list[ExampleResult]:
 
 
 def replay_example(spec: Spec, op: Operation, path: Path) -> ExampleResult:
-    example = json.loads(path.read_text(encoding="utf-8"))
     relative = path.relative_to(ROOT).as_posix()
     local = _local(op, path)
     if local in OUT_OF_SCOPE:
         return ExampleResult(op.id, relative, "out_of_scope", (OUT_OF_SCOPE[local],))
+    example = json.loads(path.read_text(encoding="utf-8"))
     params = example["parameters"]
     with tempfile.TemporaryDirectory(prefix="spec-example-") as tmp:
         scope = {
@@ -71,8 +87,10 @@ def replay_example(spec: Spec, op: Operation, path: Path) -> ExampleResult:
             "workspace_name": params["workspaceName"],
         }
         with Emulator(Path(tmp), tls=False, **scope) as emulator:
-            if op.method != "PUT":
-                _seed(spec, op, emulator.base_url)
+            if local in SEEDED_FROM_ANSWER:
+                _seed_from_answer(spec, op, emulator.base_url, example)
+            elif op.method != "PUT":
+                _seed(spec, op, emulator.base_url, params)
             answer = send(op.method, emulator.base_url + _url(op, params), params.get("body"))
             emulator.wait_for_jobs(30)
     responses = example["responses"]
@@ -113,16 +131,43 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def _seed(spec: Spec, op: Operation, base_url: str) -> None:
+def _seed(spec: Spec, op: Operation, base_url: str, wanted: dict[str, Any]) -> None:
+    """Create what ``op`` reads from the seed example of its collection, in the example's
+    workspace and under the example's resource names."""
     for collection, seed in SEEDS.items():
-        if collection in op.template:
-            seed_path = ROOT / op.file
-            seed_example = json.loads((seed_path.parent / seed).read_text(encoding="utf-8"))
-            put = next(o for o in spec.operations if o.method == "PUT" and o.file == op.file)
-            params = seed_example["parameters"]
-            answer = send("PUT", base_url + _url(put, params), params["body"])
-            if answer.status not in (200, 201):
-                raise AssertionError(f"seed {seed} refused: {answer.status} {answer.body}")
+        if not _in_collection(op.template, collection):
+            continue
+        seed_example = json.loads(((ROOT / op.file).parent / seed).read_text(encoding="utf-8"))
+        put = next(o for o in spec.operations if o.method == "PUT" and _shows(o, seed))
+        params = {**seed_example["parameters"]}
+        params.update({k: v for k, v in wanted.items() if "{" + k + "}" in put.template})
+        answer = send("PUT", base_url + _url(put, params), params["body"])
+        if answer.status not in (200, 201):
+            raise AssertionError(f"seed {seed} refused: {answer.status} {answer.body}")
+
+
+def _seed_from_answer(spec: Spec, op: Operation, base_url: str, example: dict[str, Any]) -> None:
+    """Create the resource the example reads as its answer shows it (credentials included)."""
+    params = example["parameters"]
+    put = next(
+        o
+        for o in spec.operations
+        if o.method == "PUT" and o.template == op.template.rsplit("/", 1)[0]
+    )
+    body = {"properties": example["responses"]["200"]["body"]["properties"]}
+    answer = send("PUT", base_url + _url(put, params), body)
+    if answer.status not in (200, 201):
+        raise AssertionError(f"seed from the answer refused: {answer.status} {answer.body}")
+
+
+def _in_collection(template: str, collection: str) -> bool:
+    rest = template.split("{workspaceName}", 1)[-1]
+    return rest == collection or rest.startswith(collection + "/")
+
+
+def _shows(op: Operation, example: str) -> bool:
+    refs = op.spec.get("x-ms-examples", {}).values()
+    return any(str(ref["$ref"]).removeprefix("./") == example for ref in refs)
 
 
 def _type(value: Any) -> str:

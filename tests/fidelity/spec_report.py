@@ -17,7 +17,7 @@ from tests.fidelity.replay import replay
 from tests.fidelity.report import README, write_readme
 from tests.fidelity.spec_check import Exchange, Finding, Report, capture, check, key
 from tests.fidelity.spec_examples import ExampleResult, replay_examples
-from tests.fidelity.spec_expectations import VIOLATIONS
+from tests.fidelity.spec_expectations import CONTRACT_PREFIXES, VIOLATIONS
 from tests.fidelity.swagger import Spec
 
 
@@ -43,6 +43,22 @@ def example_results() -> tuple[ExampleResult, ...]:
 def general(finding: Finding) -> str:
     """`key` with list indexes as ``*``: one line per field, whatever the item."""
     return re.sub(r"\[\d+\]", "[*]", key(finding))
+
+
+def undocumented(exchanges: list[Exchange], report: Report | None = None) -> list[str]:
+    """The findings in ``exchanges`` (added to ``report``) that `spec_expectations` does not
+    document: what the provider fixtures assert is empty after each test."""
+    found = check(spec(), exchanges)
+    if report is not None:
+        report.validated.update(found.validated)
+        report.not_in_spec.update(found.not_in_spec)
+        report.findings.extend(found.findings)
+    general_findings = {general(f) for f in found.findings}
+    return sorted(
+        f
+        for f in general_findings
+        if f not in VIOLATIONS and not f.startswith(tuple(CONTRACT_PREFIXES))
+    )
 
 
 def validated_table(report: Report) -> list[str]:

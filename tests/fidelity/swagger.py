@@ -34,7 +34,11 @@ import jsonschema
 ROOT = Path(__file__).parent / "spec"
 MLS = "specification/machinelearningservices/resource-manager/Microsoft.MachineLearningServices"
 # spec file -> the resource kinds it is the reference for (the api-version azure-ai-ml sends)
-FILES = {f"{MLS}/preview/2024-10-01-preview/mfe.json": ("datastores",)}
+FILES = {
+    f"{MLS}/preview/2024-04-01-preview/workspaceRP.json": ("connections",),
+    f"{MLS}/preview/2023-04-01-preview/mfe.json": ("data",),
+    f"{MLS}/preview/2024-10-01-preview/mfe.json": ("datastores",),
+}
 _COPIED: tuple[str, ...] = ("type", "enum", "format", "pattern", "minLength", "maxLength")
 _COPIED += ("minimum", "maximum", "uniqueItems", "minItems", "maxItems")
 JSON = dict[str, Any]

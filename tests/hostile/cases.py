@@ -448,10 +448,10 @@ NAMES = [
         (f"{_P}:18:3", "imports: this key holds the control character U+001B"),
     ),
     Case(
-        "connection-name-34",
+        "connection-name-256",
         "names",
-        {_P: PLATFORM.replace("snowflake_globorealty", "c" * 34)},
-        (f"{_P}:21:7", "is not a valid connection name (3-33 letters"),
+        {_P: PLATFORM.replace("snowflake_globorealty", "c" * 256)},
+        (f"{_P}:21:7", "is not a valid connection name (3-255 letters"),
     ),
     Case(
         "non-ascii-asset-name",
@@ -460,9 +460,9 @@ NAMES = [
         (f"{_P}:18:3", "imports.dätä: this key holds U+00E4", "names are ASCII"),
     ),
     Case(
-        "uppercase-datastore",
+        "dotted-datastore",
         "names",
-        {_P: PLATFORM.replace("rawdata", "RawData")},
+        {_P: PLATFORM.replace("rawdata", "raw.data")},
         (f"{_P}:23:5", "the datastore name is not valid"),
     ),
     Case(

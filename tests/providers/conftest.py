@@ -4,6 +4,7 @@ state against the provider under test through the engine's operations, as the CL
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from reconciler.providers.factory import open_workspace
 from reconciler_testing.emulator import Emulator, FakeCredential
 from tests.azurite_fixture import Azurite
 from tests.conftest import write_project
+from tests.fidelity.spec_check import Report, capture
+from tests.fidelity.spec_report import undocumented
 from tests.snowflake_fixture import LocalSnowflake
 from tests.views import Quiet
 
@@ -91,8 +94,15 @@ def trust(bundle: Path, *certs: Path) -> Path:
     return combined
 
 
+# every answer the provider suites' emulators gave, checked against the REST specification
+SPEC_REPORT = Report()
+
+
 @pytest.fixture
 def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, azurite: Azurite) -> Iterator[Any]:
+    """An emulator for the real azure-ai-ml SDK. Every answer it gives is validated against the
+    vendored REST specification as the test goes; a finding `spec_expectations` does not
+    document fails the test (tests/fidelity/README.md, "Against the REST API specification")."""
     instance = Emulator(
         tmp_path / "ws",
         subscription_id=SUBSCRIPTION,
@@ -101,16 +111,34 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, azurite: Azurite) 
         lro_retry_after=0.02,  # long-running operations polled as on Azure, 20 ms apart
     )
     instance.start()
-    try:
-        for key, value in instance.env().items():
-            monkeypatch.setenv(key, value)
-        assert instance.ca_bundle is not None
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(trust(instance.ca_bundle, azurite.cert)))
-        monkeypatch.setenv("RECONCILER_BLOB_URL", azurite.url)  # the apply lock's storage
-        monkeypatch.setenv("RECONCILER_AZURE_POLL_SECONDS", "0.2")
-        yield instance
-    finally:
-        instance.stop()
+    with capture() as exchanges:
+        try:
+            for key, value in instance.env().items():
+                monkeypatch.setenv(key, value)
+            assert instance.ca_bundle is not None
+            monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(trust(instance.ca_bundle, azurite.cert)))
+            monkeypatch.setenv("RECONCILER_BLOB_URL", azurite.url)  # the apply lock's storage
+            monkeypatch.setenv("RECONCILER_AZURE_POLL_SECONDS", "0.2")
+            yield instance
+        finally:
+            instance.stop()
+    found = undocumented(exchanges, SPEC_REPORT)
+    assert found == [], (
+        f"answers the REST specification does not allow (spec_expectations): {found}"
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """``RECONCILER_SPEC_COUNTS=FILE`` writes what the fixtures validated (for the README)."""
+    out = os.environ.get("RECONCILER_SPEC_COUNTS")
+    if out and SPEC_REPORT.answers:
+        counts = {
+            "validated": dict(SPEC_REPORT.validated),
+            "not_in_spec": dict(SPEC_REPORT.not_in_spec),
+            "findings": len(SPEC_REPORT.findings),
+        }
+        with open(out, "a", encoding="utf-8") as stream:
+            stream.write(json.dumps(counts, sort_keys=True) + "\n")
 
 
 LIVE_VARIABLES = ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZURE_ML_WORKSPACE")

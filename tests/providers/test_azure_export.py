@@ -74,15 +74,14 @@ def test_a_workspace_made_with_the_sdk_is_exported_and_adopted(
 def test_connections_reconciler_does_not_model_are_listed_not_fatal(
     harness: Harness, emulator: Any, invoke: RunCli
 ) -> None:
-    """An Azure OpenAI connection as the recorded service returns it (metadata without
-    ``ResourceId``, made by another tool): azure-ai-ml's entity adds ``ResourceId: None`` on
-    reading it, which once crashed every plan of such a workspace."""
+    """A Pinecone connection (a category the service has and az ml's YAML does not) is listed
+    as not declarable; plans go on."""
     body = {
         "properties": {
             "authType": "ApiKey",
-            "category": "AzureOpenAI",
-            "target": "https://globorealty.openai.azure.com/",
-            "metadata": {"ApiType": "Azure", "ApiVersion": "2024-02-01"},
+            "category": "Pinecone",
+            "target": "https://globorealty.pinecone.io/",
+            "metadata": {"Environment": "prod"},
             "credentials": {"key": "openai-key-never-shown"},
         }
     }

@@ -29,7 +29,7 @@ def make(tmp_path: Path, env_file: str, **files: str) -> Path:
 
 
 def target(tmp_path: Path) -> str:
-    return load(tmp_path).platform.connections["snowflake_globorealty"].target
+    return load(tmp_path).platform.connections["snowflake_globorealty"].target_value
 
 
 def problems(tmp_path: Path) -> str:

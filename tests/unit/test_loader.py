@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.config import load
-from reconciler.config.model.connections import UsernamePassword
+from reconciler.config.model.connection_credentials import UsernamePassword
 from reconciler.config.model.datastores import AzureBlobDatastore
 from reconciler.config.model.imports import DatabaseSource
 from reconciler.core.errors import ConfigError, ReconcileError
@@ -32,7 +32,7 @@ def test_loads_the_globorealty_example_with_variables_filled(project: Path) -> N
     connection = config.platform.connections["snowflake_globorealty"]
     assert isinstance(connection.credentials, UsernamePassword)
     assert config.environment == "local"
-    assert connection.target.startswith("jdbc:snowflake://acme.snowflakecomputing.com/")
+    assert connection.target_value.startswith("jdbc:snowflake://acme.snowflakecomputing.com/")
     assert connection.credentials.username == "globorealty"
     assert str(connection.credentials.password) == "${env:SNOWFLAKE_PASSWORD}"
     assert config.platform.imports["raw_house_data"].type == "mltable"
@@ -112,8 +112,8 @@ def test_unknown_environment_lists_the_known_ones(project: Path) -> None:
         ),
         (
             "  rawdata:\n    type: azure_blob",
-            "  RawData:\n    type: azure_blob",
-            "datastore name 'RawData' is not valid",
+            "  raw.data:\n    type: azure_blob",
+            "datastore name 'raw.data' is not valid",
         ),
     ],
 )

@@ -5,7 +5,8 @@ the text in the renderers, signals in `reconciler.cli.signals`, the error handle
 
 Exit codes: 0 success (no changes), 1 error (nothing changed), 2 changes present (with
 --detailed-exitcode), 3 apply changed something and something failed or was not started,
-4 a reviewed plan no longer agrees with a fresh one (nothing applied). Nothing heavy is
+4 a reviewed plan no longer agrees with a fresh one (nothing applied), 5 the policies block
+the plan (apply: nothing applied; plan: with --detailed-exitcode). Nothing heavy is
 imported at start-up, so ``--help`` stays fast.
 """
 
@@ -20,6 +21,8 @@ import click
 from reconciler.cli.options import (
     apply_options,
     common,
+    consumer_options,
+    consumer_window,
     env_option,
     out_path,
     plan_options,
@@ -30,6 +33,7 @@ from reconciler.core.errors import (
     EXIT_APPLY_FAILED,
     EXIT_CHANGES,
     EXIT_ERROR,
+    EXIT_POLICY_BLOCKED,
     PlanDiffers,
     ReconcileError,
 )
@@ -56,7 +60,8 @@ def cli() -> None:
     (plan) and makes it so (apply).
 
     Exit codes: 0 success/no changes, 1 error, 2 changes present (--detailed-exitcode),
-    3 apply failed part-way, 4 a reviewed plan no longer agrees (nothing applied).
+    3 apply failed part-way, 4 a reviewed plan no longer agrees (nothing applied), 5 the
+    policies block the plan (nothing applied).
     """
 
 
@@ -89,6 +94,7 @@ def schema() -> None:
 @env_option
 @out_path
 @plan_options
+@consumer_options
 @scope_options
 def plan(
     environment: str | None,
@@ -98,18 +104,26 @@ def plan(
     prune: bool,
     check_sources: bool,
     no_secrets: bool,
+    policy_dirs: tuple[str, ...],
+    policy_input: str | None,
+    consumers: bool | None,
+    consumer_days: int | None,
+    consumer_jobs: int | None,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
 ) -> None:
-    """Show what apply would change in the workspace."""
-    from reconciler.cli.views import render_plan, sources_text
+    """Show what apply would change in the workspace, and what the policies say of it."""
     from reconciler.engine import operations
 
     here = session()
     if check_sources and no_secrets:
         raise click.UsageError("--check-sources needs secrets; it cannot run with --no-secrets")
     out = here.output_file(out_file)
-    desired, workspace = here.open(environment, with_secrets=not no_secrets)
+    input_out = here.output_file(policy_input)
+    desired = here.load(environment, with_secrets=not no_secrets)
+    policies = here.policies(desired, policy_dirs)
+    workspace = here.workspace(desired)
+    made_by = _provenance(desired) if policies is not None or input_out else {}
     planned = operations.plan(
         desired,
         workspace,
@@ -117,7 +131,12 @@ def plan(
         targets=targets,
         replace=replace,
         check_sources_too=check_sources,
+        consumers=consumer_window(desired.consumers, consumers, consumer_days, consumer_jobs),
+        policy=policies,
+        provenance=made_by,
     )
+    from reconciler.cli.views import render_plan, sources_text
+
     here.out(render_plan(planned.plan, fmt, here))
     if planned.sources is not None:
         refused = planned.sources.refusal()
@@ -128,8 +147,21 @@ def plan(
         here.write_plan(out, planned.plan)
         if fmt == "text":
             here.out(f"\nSaved the plan to {out}; apply it with: reconcile apply {out}\n")
+    if input_out is not None:
+        from reconciler.policy.document import policy_input as document
+
+        here.write_json(input_out, document(planned.plan, desired, made_by))
+    judged = planned.plan.policy
+    if detailed_exitcode and judged is not None and judged.blocked:
+        raise SystemExit(EXIT_POLICY_BLOCKED)
     if detailed_exitcode and not planned.plan.converged:
         raise SystemExit(EXIT_CHANGES)
+
+
+def _provenance(desired: DesiredState) -> dict[str, str]:
+    from reconciler.cli import provenance
+
+    return provenance.current(desired.project_dir)
 
 
 @cli.command()
@@ -149,13 +181,16 @@ def apply(
     lock_timeout: float,
     lock: bool,
     fresh_plan_out: str | None,
+    policy_dirs: tuple[str, ...],
+    policy_override: str | None,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
 ) -> None:
     """Make the workspace match the desired state.
 
     With PLAN_FILE, apply the reviewed plan: a plan is made now and applied only where it
-    agrees with the reviewed one; changes nobody reviewed are left alone and listed.
+    agrees with the reviewed one; changes nobody reviewed are left alone and listed. The
+    policies are evaluated on the plan applied: a failure blocks it (exit 5).
     """
     from reconciler.cli import provenance
     from reconciler.cli.views import ConsoleApplyView
@@ -177,7 +212,9 @@ def apply(
     if saved is not None and environment:  # before contacting anything
         check_environment(saved, environment)
     env = environment or (saved.environment if saved else None)
-    desired, workspace = here.open(env, read_only=False)
+    desired = here.load(env)
+    policies = here.policies(desired, policy_dirs)
+    workspace = here.workspace(desired, read_only=False)
     request = operations.ApplyRequest(
         saved=saved,
         prune=prune,
@@ -190,6 +227,8 @@ def apply(
         lock_timeout=lock_timeout,
         wait=wait,
         provenance=provenance.current(desired.project_dir),
+        policy=policies,
+        policy_override=policy_override,
     )
     view = ConsoleApplyView(here, summary, fresh_out)
     try:
@@ -250,6 +289,35 @@ def _differs(
             "that file with: reconcile apply FILE"
         ),
     )
+
+
+@cli.group()
+def policy() -> None:
+    """Policies as code: Rego files in conftest's conventions, evaluated on every plan."""
+
+
+@policy.command(name="test")
+@common
+@click.argument("folders", nargs=-1, type=click.Path(file_okay=False, exists=True))
+def policy_test(folders: tuple[str, ...]) -> None:
+    """Run the test_* rules of the policies in FOLDERS (default: policies/), as opa test does.
+
+    Prints PASS, FAIL or ERROR for each test with its file:line; exits 1 when one does not pass.
+    """
+    from reconciler.policy import read_policies, run_tests
+    from reconciler.render.policy import render_tests
+
+    here = session()
+    chosen = [Path(f) for f in folders] or [here.project_dir / "policies"]
+    if not folders and not chosen[0].is_dir():
+        raise ReconcileError(
+            f"no policies/ folder in {here.project_dir}",
+            hint="name the folders to test: reconcile policy test DIR...",
+        )
+    results = run_tests(read_policies(chosen, here.project_dir, tests=True))
+    here.out(render_tests(results))
+    if not results or any(r.status != "PASS" for r in results):
+        raise SystemExit(EXIT_ERROR)
 
 
 @cli.command()

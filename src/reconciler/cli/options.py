@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -40,6 +40,9 @@ class Seconds(click.ParamType):  # type: ignore[type-arg]
 
 
 WEEK = 7 * 24 * 3600
+
+if TYPE_CHECKING:  # pydantic stays out of --help
+    from reconciler.core.consumers import ConsumerWindow
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRUNE_HELP = "Delete managed resources no longer declared."
@@ -147,6 +150,91 @@ def scope_options(func: F) -> F:
     return func
 
 
+def policy_folders(func: F) -> F:
+    return click.option(
+        "--policies",
+        "policy_dirs",
+        multiple=True,
+        type=click.Path(file_okay=False, exists=True),
+        metavar="DIR",
+        help="Evaluate the Rego policies in DIR instead of platform.yaml's policies (default "
+        "policies/). Repeatable. In CI: the trusted branch's checkout of them.",
+    )(func)
+
+
+def _override(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    reason = " ".join(value.split())
+    if not reason or len(reason) > MAX_OVERRIDE:
+        raise click.BadParameter(
+            f"give the reason in 1 to {MAX_OVERRIDE} characters (it is recorded on what apply "
+            "writes)",
+            ctx=ctx,
+        )
+    return reason
+
+
+MAX_OVERRIDE = 256
+
+
+def policy_override(func: F) -> F:
+    return click.option(
+        "--policy-override",
+        "policy_override",
+        default=None,
+        metavar="REASON",
+        envvar="RECONCILER_POLICY_OVERRIDE",
+        callback=_override,
+        help="Apply although soft policies fail, for REASON (recorded on everything apply "
+        "writes, as reconciler.made-by.policy-override). Hard failures are never overridden. "
+        "Also RECONCILER_POLICY_OVERRIDE (set it only in a job behind the policy owners' "
+        "approval).",
+    )(func)
+
+
+def consumer_options(func: F) -> F:
+    """Who consumes what a plan changes (settings.consumers gives the defaults)."""
+    func = click.option(
+        "--consumer-jobs",
+        type=click.IntRange(0, 5000),
+        default=None,
+        metavar="N",
+        help="Consumers: read at most N recent jobs, newest first (default 200).",
+    )(func)
+    func = click.option(
+        "--consumer-days",
+        type=click.IntRange(1, 3650),
+        default=None,
+        metavar="DAYS",
+        help="Consumers: read the jobs of the last DAYS days (default 30).",
+    )(func)
+    func = click.option(
+        "--consumers/--no-consumers",
+        "consumers",
+        default=None,
+        help="List the schedules and recent jobs that read what the plan changes (a data "
+        "asset's new version, a datastore or connection deleted or replaced). Default: on, "
+        "or settings.consumers.enabled.",
+    )(func)
+    return func
+
+
+def consumer_window(
+    settings: ConsumerWindow | None, wanted: bool | None, days: int | None, jobs: int | None
+) -> ConsumerWindow | None:
+    """The window the flags ask for, over platform.yaml's settings (None: not looked for)."""
+    from reconciler.core.consumers import ConsumerWindow
+
+    if wanted is False or (wanted is None and settings is None):
+        return None
+    base = settings or ConsumerWindow()
+    return ConsumerWindow(
+        days=days if days is not None else base.days,
+        jobs=jobs if jobs is not None else base.jobs,
+    )
+
+
 def out_path(func: F) -> F:
     return click.option(
         "--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan to FILE."
@@ -155,6 +243,16 @@ def out_path(func: F) -> F:
 
 def plan_options(func: F) -> F:
     """``reconcile plan``'s own options."""
+    func = click.option(
+        "--policy-input",
+        "policy_input",
+        type=click.Path(dir_okay=False),
+        default=None,
+        metavar="FILE",
+        help="Also write the document the policies read (the plan's JSON with environment, "
+        "desired and provenance) to FILE: for conftest, opa eval or writing policy tests.",
+    )(func)
+    func = policy_folders(func)
     func = click.option(
         "--no-secrets",
         is_flag=True,
@@ -168,7 +266,7 @@ def plan_options(func: F) -> F:
         "and count its rows.",
     )(func)
     func = click.option("--prune", is_flag=True, help=PRUNE_HELP)(func)
-    changes = "Exit 2 when there are changes."
+    changes = "Exit 2 when there are changes, 5 when the policies block the plan."
     func = click.option("--detailed-exitcode", is_flag=True, help=changes)(func)
     func = click.option(
         "--format",
@@ -183,6 +281,8 @@ def plan_options(func: F) -> F:
 
 def apply_options(func: F) -> F:
     """``reconcile apply``'s own options and its PLAN_FILE."""
+    func = policy_override(func)
+    func = policy_folders(func)
     func = click.option(
         "--fresh-plan-out",
         type=click.Path(dir_okay=False),

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from reconciler.core.desired import DesiredState
     from reconciler.core.plan import Plan
     from reconciler.core.workspace import Workspace
+    from reconciler.policy import PolicySet
 
 
 @dataclass
@@ -77,13 +78,26 @@ class Session:
     ) -> tuple[DesiredState, Workspace]:
         """The environment's desired state and the workspace it targets (opened for writing
         only by commands that write: ``read_only=False``)."""
+        desired = self.load(environment, with_secrets=with_secrets)
+        return desired, self.workspace(desired, read_only=read_only)
+
+    def workspace(self, desired: DesiredState, *, read_only: bool = True) -> Workspace:
+        """The workspace ``desired`` targets."""
         from reconciler.providers.factory import open_workspace
 
-        desired = self.load(environment, with_secrets=with_secrets)
         credential = self.credential() if desired.workspace.provider == "azureml" else None
-        return desired, open_workspace(
-            desired.workspace, credential=credential, read_only=read_only
-        )
+        return open_workspace(desired.workspace, credential=credential, read_only=read_only)
+
+    def policies(self, desired: DesiredState, chosen: tuple[str, ...]) -> PolicySet | None:
+        """The policies every plan and apply evaluates: the folders ``--policies`` names, else
+        the desired state's (platform.yaml's ``policies``, default ``policies/``); None when
+        there are none. Read and parsed now, before the workspace is."""
+        folders = tuple(Path(d) for d in chosen) or desired.policy_dirs
+        if not folders:
+            return None
+        from reconciler.policy import PolicySet
+
+        return PolicySet.read(folders, desired.project_dir)
 
     def credential(self) -> Any:
         """The Azure credential, chosen once per command and handed to the provider and the
@@ -121,6 +135,15 @@ class Session:
             path.write_text(self.redact(text), encoding="utf-8")
         except OSError as exc:
             raise ReconcileError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def write_json(self, path: Path, document: Any) -> None:
+        """A JSON document that, like a plan, must hold no secret value (refused, not masked)."""
+        import json
+
+        text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+        if self.redact(text) != text:
+            raise ReconcileError(f"refusing to write {path}: it would contain a secret value")
+        self.write_text(path, text)
 
     def write_plan(self, path: Path, plan: Plan) -> None:
         text = plan.to_json()

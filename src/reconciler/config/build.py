@@ -8,7 +8,7 @@ contain one (`reconciler.config.leaks`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypedDict
 
@@ -16,11 +16,9 @@ from pydantic import BaseModel
 
 from reconciler.config.leaks import value_problems
 from reconciler.config.loader import LoadedConfig, load
-from reconciler.config.model.datastores import (
-    AccountKeyCredentials,
-    SasCredentials,
-    ServicePrincipalCredentials,
-)
+from reconciler.config.model.connection_credentials import credential_type
+from reconciler.config.model.connections import AnyConnection
+from reconciler.config.model.datastores import AnyDatastoreCredentials
 from reconciler.config.model.fields import Lifecycle
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.platform import AzureWorkspace, Platform
@@ -28,8 +26,16 @@ from reconciler.config.problems import by_location
 from reconciler.config.projectfiles import leaves, trusted_outside
 from reconciler.config.refactoring import moves, removals
 from reconciler.config.resolve import resolve_secrets
+from reconciler.core.connection_kinds import API_KEY, CONNECTION_CREDENTIALS
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredResource, DesiredState, Locator, WorkspaceTarget
-from reconciler.core.errors import INVALID, UNREADABLE_SECRETS, ConfigError
+from reconciler.core.errors import (
+    INVALID,
+    UNREADABLE_SECRETS,
+    ConfigError,
+    FieldPath,
+    Position,
+)
 from reconciler.core.essences import (
     AutoDelete,
     ConnectionEssence,
@@ -47,11 +53,9 @@ from reconciler.core.essences import (
     schedule_name,
 )
 from reconciler.core.secrets import KeyVaultReader, SecretRef, SecretValues
-from reconciler.core.vocabulary import (
-    CONNECTION_CREDENTIALS,
-    DATASTORE_CREDENTIALS,
-    CredentialKind,
-)
+from reconciler.core.vocabulary import DATASTORE_CREDENTIALS, CredentialKind
+
+DEFAULT_POLICIES = "policies"
 
 
 def desired_state(
@@ -74,8 +78,9 @@ def from_config(
 ) -> DesiredState:
     platform = config.platform
     resources = tuple(desired_resources(platform))
-    locator = Locator(config.positions)
+    locator = Locator({**config.positions, **_api_key_positions(platform, config.positions)})
     secrets = SecretValues(resolved=False)
+    policy_dirs = _policy_dirs(platform, config.project_dir, locator)
     if with_secrets:
         secrets, unread = resolve_secrets(
             resources, locator, config.variables, keyvault, platform.settings.secret_key
@@ -94,9 +99,36 @@ def from_config(
         locator=locator,
         project=platform.project,
         sources=config.sources,
+        policy_dirs=policy_dirs,
         moves=moves(config),
         removals=removals(config),
+        consumers=_consumers(platform),
     )
+
+
+def _policy_dirs(platform: Platform, project_dir: Path, locator: Locator) -> tuple[Path, ...]:
+    """The policy folders: as written (each must be a folder), else policies/ if it is one."""
+    if platform.policies is None:
+        default = project_dir / DEFAULT_POLICIES
+        return (default,) if default.is_dir() else ()
+    problems = [
+        locator.problem(
+            ("policies", index),
+            f"no folder {folder!r} in the project",
+            f"create it (with your .rego files), or remove it from policies; the default is "
+            f"{DEFAULT_POLICIES}/ when it exists",
+        )
+        for index, folder in enumerate(platform.policies)
+        if not (project_dir / folder).is_dir()
+    ]
+    if problems:
+        raise ConfigError(problems=problems)
+    return tuple(project_dir / folder for folder in platform.policies)
+
+
+def _consumers(platform: Platform) -> ConsumerWindow | None:
+    wanted = platform.settings.consumers
+    return ConsumerWindow(days=wanted.days, jobs=wanted.jobs) if wanted.enabled else None
 
 
 def _target(config: LoadedConfig) -> WorkspaceTarget:
@@ -126,20 +158,12 @@ def _target(config: LoadedConfig) -> WorkspaceTarget:
 def desired_resources(platform: Platform) -> list[DesiredResource]:
     resources: list[DesiredResource] = []
     for name, connection in platform.connections.items():
-        credentials, secrets = _credentials(
-            CONNECTION_CREDENTIALS[connection.credentials.type], connection.credentials
-        )
-        connection_essence = ConnectionEssence(
-            type=connection.type,
-            target=connection.target,
-            credentials=credentials,
-            tags=dict(connection.tags),
-        )
+        connection_spec, secrets = connection_essence(connection)
         resources.append(
             DesiredResource(
                 Kind.CONNECTION,
                 name,
-                connection_essence,
+                connection_spec,
                 secrets,
                 (),
                 ("connections", name),
@@ -148,7 +172,7 @@ def desired_resources(platform: Platform) -> list[DesiredResource]:
         )
     for name, store in platform.datastores.items():
         credentials, secrets = _datastore_credentials(store.credentials)
-        fields = store.model_dump(exclude={"credentials", "tags", "lifecycle"})
+        fields = store.model_dump(exclude={"credentials", "tags", "lifecycle", "schema_", "name"})
         essence = DatastoreEssence(**fields, tags=dict(store.tags), credentials=credentials)
         resources.append(
             DesiredResource(
@@ -232,8 +256,50 @@ def import_essence(item: DataImport) -> ImportEssence:
     )
 
 
+def connection_essence(
+    connection: AnyConnection,
+) -> tuple[ConnectionEssence, dict[str, SecretRef]]:
+    """A connection's essence in az ml's terms and its secret references: the target whatever
+    field its type writes it in, an ``api_key`` beside it as ``credentials.key``, omitted
+    credentials as the type's default (Entra ID or none), ``tags`` and ``metadata`` merged."""
+    kind = connection.kind
+    api_key = getattr(connection, API_KEY, None)
+    secrets: dict[str, SecretRef] = {}
+    if api_key is not None:
+        credentials = Credentials(type="api_key")
+        secrets = {CONNECTION_CREDENTIALS["api_key"].secret_paths[0]: api_key}
+    elif connection.credentials is None:
+        credentials = Credentials(type=kind.default_credential or "none")
+    else:
+        given = connection.credentials
+        credentials, secrets = _credentials(CONNECTION_CREDENTIALS[credential_type(given)], given)
+    essence = ConnectionEssence(
+        type=kind.name,
+        target=connection.target_value,
+        credentials=credentials,
+        is_shared=connection.is_shared,
+        tags=connection.user_metadata,
+        **{ours: getattr(connection, ours, None) for _, ours in kind.metadata},
+    )
+    return essence, secrets
+
+
+def _api_key_positions(
+    platform: Platform, positions: Mapping[FieldPath, Position]
+) -> dict[FieldPath, Position]:
+    """An ``api_key`` beside the target is the connection's ``credentials.key``: problems with
+    it are located where it is written."""
+    found: dict[FieldPath, Position] = {}
+    secret = CONNECTION_CREDENTIALS["api_key"].secret_paths[0].split(".")
+    for name in platform.connections:
+        where = positions.get(("connections", name, API_KEY))
+        if where is not None:
+            found[("connections", name, *secret)] = where
+    return found
+
+
 def _datastore_credentials(
-    creds: AccountKeyCredentials | SasCredentials | ServicePrincipalCredentials | None,
+    creds: AnyDatastoreCredentials | None,
 ) -> tuple[Credentials, dict[str, SecretRef]]:
     if creds is None:  # identity-based access
         return Credentials(type="none"), {}

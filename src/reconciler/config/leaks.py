@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import to_json
 
 from reconciler.config.model.fields import plain_variables
+from reconciler.core.connection_kinds import secret_field
 from reconciler.core.desired import PLATFORM_FILE, DesiredResource, Locator, plain_strings
 from reconciler.core.errors import FieldPath, Problem, dotted
 from reconciler.core.essences import Kind
 from reconciler.core.secrets import KEY_ADDRESS, SecretValues
-from reconciler.core.vocabulary import SECRET_FIELDS
 
 if TYPE_CHECKING:
     from reconciler.config.loader import LoadedConfig
@@ -49,7 +49,7 @@ def variable_uses(
     uses: dict[FieldPath, tuple[str, ...]] = {}
     secret: dict[str, FieldPath] = {}
     for path, text in _written(data):
-        if path[-1] in SECRET_FIELDS:
+        if secret_field(path):
             for name in _ENV_REF.findall(text):
                 secret.setdefault(name, path)
         elif names := plain_variables(text):

@@ -50,7 +50,7 @@ def problems_of(
     problems = []
     for error in errors:
         path = _real_path(error["loc"], data)
-        if error["type"] == "union_tag_invalid":
+        if error["type"] in ("union_tag_invalid", "unknown_type"):
             path = (*path, str(error.get("ctx", {}).get("discriminator", "type")).strip("'"))
         message, hint = _message(error), None
         if error["type"] == "string_type":
@@ -69,8 +69,8 @@ def _real_path(loc: tuple[int | str, ...], data: Any) -> FieldPath:
         if in_dict or in_list:
             path.append(part)
             current = current[part]
-        elif index == len(loc) - 1 and isinstance(part, str) and "[" not in part:
-            path.append(part)  # a missing field: located at its parent
+        elif index == len(loc) - 1 and isinstance(part, str) and not set("[:") & set(part):
+            path.append(part)  # a missing field (union tags hold "[" or ":"): at its parent
     return tuple(path)
 
 

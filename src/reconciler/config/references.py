@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reconciler.core.connection_kinds import connection_types
 from reconciler.core.errors import Problem
 from reconciler.core.essences import schedule_name
 from reconciler.core.limits import MAX_NAME
@@ -16,11 +17,7 @@ from reconciler.core.names import (
     service_placed,
 )
 from reconciler.core.sql import dialect_of, statement_problem
-from reconciler.core.vocabulary import (
-    MANAGED_DATASTORE,
-    SYSTEM_DATASTORES,
-    connection_types,
-)
+from reconciler.core.vocabulary import MANAGED_DATASTORE, SYSTEM_DATASTORES
 
 _NAME_RULES = (
     ("connections", "connection", CONNECTION_NAME, CONNECTION_RULE),
@@ -28,7 +25,7 @@ _NAME_RULES = (
         "datastores",
         "datastore",
         DATASTORE_NAME,
-        f"1-{MAX_NAME} lowercase letters, digits and '_'",
+        f"1-{MAX_NAME} letters, digits, '_' or '-', starting with a letter or digit",
     ),
     (
         "imports",
@@ -51,6 +48,16 @@ def check_references(config: LoadedConfig) -> list[Problem]:
                 shown = repr(name) if len(name) <= 64 else f"of {len(name)} characters"
                 problems.append(
                     config.problem((section, name), f"{what} name {shown} is not valid: {rule}")
+                )
+    for section in ("connections", "datastores"):
+        for key, item in getattr(platform, section).items():
+            if item.name is not None and item.name != key:
+                problems.append(
+                    config.problem(
+                        (section, key, "name"),
+                        f"name {item.name!r} differs from the key it is declared under ({key!r})",
+                        "the key is the name: remove the name line, or make the two agree",
+                    )
                 )
     for name, item in platform.imports.items():
         scheduled = schedule_name(name)

@@ -34,6 +34,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from reconciler.config.text import read_text
+from reconciler.core.connection_kinds import secret_field
 from reconciler.core.errors import ConfigError, FieldPath, Position, Problem, dotted
 from reconciler.core.limits import (
     MAX_ALIAS_VALUES,
@@ -43,7 +44,6 @@ from reconciler.core.limits import (
     code_point,
     text_problem,
 )
-from reconciler.core.vocabulary import SECRET_FIELDS
 
 try:
     _Loader: type = yaml.CSafeLoader
@@ -458,7 +458,7 @@ def _non_ascii_key(key: str) -> str:
 
 
 def _is_secret(path: FieldPath) -> bool:
-    return bool(path) and (path[-1] in SECRET_FIELDS or path == ("settings", "secret_key"))
+    return secret_field(path) or path == ("settings", "secret_key")
 
 
 def _int_form(text: str) -> str:

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.errors import FieldPath, Position, Problem, dotted
 from reconciler.core.essences import AnyEssence, ImportEssence, Kind, address, narrow
 from reconciler.core.secrets import SecretRef, SecretValues
@@ -157,6 +158,8 @@ class DesiredState:
     moves: tuple[Move, ...] = ()
     removals: tuple[Removal, ...] = ()
     sources: tuple[Path, ...] = ()  # the files it was read from, resolved: never overwritten
+    consumers: ConsumerWindow | None = field(default_factory=ConsumerWindow)  # None: off
+    policy_dirs: tuple[Path, ...] = ()  # folders of Rego policies every plan evaluates
 
     def of_kind(self, kind: Kind) -> list[DesiredResource]:
         return list(self._by_kind.get(kind, ()))

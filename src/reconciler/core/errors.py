@@ -15,6 +15,7 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_APPLY_FAILED = 3
 EXIT_PLAN_DIFFERS = 4
+EXIT_POLICY_BLOCKED = 5
 
 
 class ReconcileError(Exception):
@@ -108,6 +109,25 @@ class PlanDiffers(ReconcileError):
     was applied; the fresh plan needs a review (or an approval) of its own."""
 
     exit_code = EXIT_PLAN_DIFFERS
+
+
+class PolicyBlocked(ReconcileError):
+    """The policies block the plan (a hard failure, or a soft one not overridden): nothing was
+    applied."""
+
+    exit_code = EXIT_POLICY_BLOCKED
+
+
+@dataclass
+class PolicyError(ConfigError):
+    """A policy file cannot be read, parsed or evaluated: located like a desired-state problem
+    (file:line:column), and failing closed (nothing is applied)."""
+
+    def __post_init__(self) -> None:
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        body = "\n".join(f"  {p}" for p in self.problems)
+        ReconcileError.__init__(self, f"the policies cannot be evaluated ({count} {noun}):\n{body}")
 
 
 class ProviderError(ReconcileError):

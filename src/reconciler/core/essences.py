@@ -16,13 +16,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.core.sql import canonical
-from reconciler.core.vocabulary import (
-    DEFAULT_ENDPOINT,
-    DEFAULT_PROTOCOL,
-)
+from reconciler.core.vocabulary import DATASTORE_KINDS, DEFAULT_ENDPOINT, DEFAULT_PROTOCOL
 
 
 class Kind(StrEnum):
@@ -77,15 +74,30 @@ def _plain(value: Any) -> Any:
 
 
 class Credentials(Essence):
-    """The non-secret part of a connection's or datastore's credentials."""
+    """The non-secret part of a connection's or datastore's credentials (which fields a type
+    has: `reconciler.core.vocabulary.CredentialKind`)."""
 
-    OMIT_NONE = frozenset({"username", "access_key_id", "tenant_id", "client_id", "authority_url"})
+    OMIT_NONE = frozenset(
+        {
+            "username",
+            "access_key_id",
+            "tenant_id",
+            "client_id",
+            "resource_id",
+            "authority_url",
+            "resource_url",
+            "thumbprint",
+        }
+    )
     type: str
     username: str | None = None
     access_key_id: str | None = None
     tenant_id: str | None = None
     client_id: str | None = None
+    resource_id: str | None = None
     authority_url: str | None = None
+    resource_url: str | None = None
+    thumbprint: str | None = None
 
 
 Tags = dict[str, str]
@@ -95,24 +107,80 @@ _NO_CREDENTIALS = Credentials(type="none")
 
 
 class ConnectionEssence(Essence):
+    """A connection in az ml's YAML terms: ``target`` whatever field its type writes it in
+    (``url``, ``endpoint``, ...; a OneLake connection's is built from its endpoint, workspace and
+    artifact), the metadata fields the service defines for its type (`ConnectionKind.metadata`)
+    and the user's metadata as ``tags``. ``is_shared`` is None when the service does not say."""
+
+    OMIT_NONE = frozenset(
+        {
+            "account_name",
+            "container_name",
+            "api_version",
+            "open_ai_resource_id",
+            "ai_services_resource_id",
+            "is_shared",
+        }
+    )
     type: str
     target: str = ""
     credentials: Credentials = _NO_CREDENTIALS
+    account_name: str | None = None
+    container_name: str | None = None
+    api_version: str | None = None
+    open_ai_resource_id: str | None = None
+    ai_services_resource_id: str | None = None
+    is_shared: bool | None = True
     tags: Tags = Field(default_factory=dict)
 
 
+class Artifact(Essence):
+    """A OneLake datastore's artifact (az ml: ``artifact: {type: lake_house, name}``)."""
+
+    type: str
+    name: str
+
+
 class DatastoreEssence(Essence):
-    OMIT_NONE = frozenset({"container_name", "filesystem", "file_share_name"})
+    OMIT_NONE = frozenset(
+        {
+            "account_name",
+            "container_name",
+            "filesystem",
+            "file_share_name",
+            "store_name",
+            "one_lake_workspace_name",
+            "artifact",
+            "endpoint",
+            "protocol",
+        }
+    )
     type: str
     account_name: str | None = None
     container_name: str | None = None
     filesystem: str | None = None
     file_share_name: str | None = None
-    endpoint: str = DEFAULT_ENDPOINT
-    protocol: str = DEFAULT_PROTOCOL
+    store_name: str | None = None
+    one_lake_workspace_name: str | None = None
+    artifact: Artifact | None = None
+    endpoint: str | None = None
+    protocol: str | None = None
     description: str | None = None
     tags: Tags = Field(default_factory=dict)
     credentials: Credentials = _NO_CREDENTIALS
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storage_defaults(cls, data: Any) -> Any:
+        """A datastore on a storage account has az ml's endpoint and protocol by default."""
+        kind = DATASTORE_KINDS.get(str(data.get("type"))) if isinstance(data, dict) else None
+        if kind is None or not kind.storage_account:
+            return data
+        return {
+            **data,
+            "endpoint": data.get("endpoint") or DEFAULT_ENDPOINT,
+            "protocol": data.get("protocol") or DEFAULT_PROTOCOL,
+        }
 
 
 class Source(Essence):

@@ -183,8 +183,9 @@ class LiveState:
     resources: tuple[LiveResource, ...]
     assets: tuple[LiveAsset, ...]
     imported: tuple[str, ...] = ()  # data assets this owner's imports made (not archived)
-    # the data of every other data asset (not declared here), archived or not
-    elsewhere: tuple[DataLocation, ...] = ()
+    # the data of every other data asset (not declared here), archived or not; None when not
+    # read yet (only a plan that writes a new version needs it)
+    elsewhere: tuple[DataLocation, ...] | None = ()
 
 
 def with_job_definitions(

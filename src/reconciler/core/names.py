@@ -19,11 +19,14 @@ from reconciler.core.vocabulary import (
     NAME_PLACEHOLDER,
 )
 
-# Azure ML rules (see reconciler.core.limits for the sources): datastores lowercase letters, digits
-# and underscores; connections and assets start with a letter or digit and use letters, digits,
-# '-', '_' (assets also '.'). Use them with fullmatch: '$' also matches before a final newline.
-DATASTORE_NAME = re.compile(rf"[a-z0-9_]{{1,{MAX_NAME}}}")
-CONNECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,32}")
+# Azure ML rules (see reconciler.core.limits for the sources): datastores, connections and assets
+# start with a letter or digit and use letters, digits, '-', '_' (assets also '.'). Use them with
+# fullmatch: '$' also matches before a final newline.
+DATASTORE_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_NAME - 1}}}")
+# Connections: the REST specification's pattern allows 3-33 characters, but the service accepted
+# a 34-character name (recording shared/connection-snowflake-crud) and Learn's connection how-to
+# publishes one (ws_conn_generic_container_registry): its characters, at most 255 of them.
+CONNECTION_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{2,{MAX_NAME - 1}}}")
 ASSET_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME - 1}}}")
 SCHEDULE_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_NAME - 1}}}")
 SCHEDULE_RULE = f"1-{MAX_NAME} letters, digits, '-' or '_', starting with a letter or digit"
@@ -214,7 +217,7 @@ def connection_ref(value: str) -> str:
     return name
 
 
-CONNECTION_RULE = "3-33 letters, digits, '_' or '-', starting with a letter or digit"
+CONNECTION_RULE = f"3-{MAX_NAME} letters, digits, '_' or '-', starting with a letter or digit"
 
 
 def project_folder(value: str) -> str:

@@ -33,8 +33,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from reconciler.core.consumers import Consumer, ConsumerWindow
 from reconciler.core.errors import ReconcileError, StalePlanError
 from reconciler.core.essences import Kind
+from reconciler.core.policy import PolicyReport
 
 FORMAT_VERSION = "2.0"
 SENSITIVE = "(sensitive)"
@@ -154,10 +156,26 @@ class ResourceChange(Frozen):
         description="lifecycle.prevent_destroy as apply records it: as declared when written, "
         "else as recorded on the resource.",
     )
+    consumers: tuple[Consumer, ...] = Field(
+        (),
+        description="Schedules and recent jobs that read what this change touches (a data "
+        "asset's new version, archive or move; a datastore or connection deleted or replaced).",
+    )
 
     @property
     def is_change(self) -> bool:
         return self.action.is_change
+
+    @property
+    def has_consumers(self) -> bool:
+        """Whether others' work may read what this change touches: a data asset's new version,
+        archive or move; a datastore or connection deleted or replaced."""
+        if self.type is Kind.IMPORT:
+            return self.action in (Action.MATERIALIZE, Action.ARCHIVE, Action.MOVE)
+        return self.type in (Kind.DATASTORE, Kind.CONNECTION) and self.action in (
+            Action.DELETE,
+            Action.REPLACE,
+        )
 
     @model_serializer(mode="wrap")
     def _with_actions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -254,6 +272,23 @@ class Plan(Frozen):
     resource_changes: tuple[ResourceChange, ...] = ()
     ignored: tuple[IgnoredResource, ...] = ()
     orphans: tuple[Orphan, ...] = ()
+    consumer_window: ConsumerWindow | None = Field(
+        None,
+        description="Where consumers were looked for (schedules; recent jobs); None when they "
+        "were not (--no-consumers, or nothing in the plan has consumers).",
+    )
+    policy: PolicyReport | None = Field(
+        None,
+        description="What the policies said (written only when policies were evaluated; apply "
+        "evaluates them again and never trusts this).",
+    )
+
+    @model_serializer(mode="wrap")
+    def _policy_when_evaluated(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("policy") is None:
+            data.pop("policy", None)
+        return data
 
     @model_validator(mode="after")
     def _unknown_only_where_unread(self) -> Plan:

@@ -2,7 +2,7 @@
 
 Cron expressions have Azure ML's five fields (minute hour day month weekday) and are checked
 with croniter, ranges included; time zones are the Windows names Azure ML schedules take
-(`reconciler.core.vocabulary.AZURE_TIME_ZONES`), and an IANA name such as ``Europe/Amsterdam`` gets
+(`reconciler.core.timezones.AZURE_TIME_ZONES`), and an IANA name such as ``Europe/Amsterdam`` gets
 the Windows name to write instead. `next_run` backs ``reconcile status``.
 """
 
@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from reconciler.core.essences import RecurrencePattern, Trigger
-from reconciler.core.vocabulary import AZURE_TIME_ZONES, WEEK_DAYS
+from reconciler.core.timezones import AZURE_TIME_ZONES
+from reconciler.core.vocabulary import WEEK_DAYS
 
 _FIELDS = ("minute (0-59)", "hour (0-23)", "day of month (1-31)", "month (1-12)", "weekday (0-6)")
 

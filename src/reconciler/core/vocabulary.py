@@ -1,11 +1,12 @@
 """One vocabulary: every name Azure ML defines and every name reconciler writes into a workspace.
 
-Property and tag keys, the type and credential tables (our YAML names <-> the REST API's), the
-default asset type, which credential fields are secrets, version ordering and the system
-datastores. Both providers, the config models, the emulator and the import runners import
-these; a second spelling anywhere else is a bug waiting to happen. A closed set of names is a
-``Literal`` type (for pydantic and mypy) with its tuple derived by ``get_args``, so the two
-cannot drift. No I/O, no third-party imports.
+Property and tag keys, the datastore type and credential tables (our YAML names <-> the REST
+API's), the default asset type, version ordering and the system datastores; the connection
+types and their credentials are in `reconciler.core.connection_kinds`, which adds to this one.
+Both providers, the config models, the emulator and the import runners import these; a second
+spelling anywhere else is a bug waiting to happen. A closed set of names is a ``Literal`` type
+(for pydantic and mypy) with its tuple derived by ``get_args``, so the two cannot drift. No I/O,
+no third-party imports.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ DEFINITION_PROPERTY = "reconciler.definition"
 VERSION_PROPERTY = "reconciler.version"
 JOB_PROPERTY = "reconciler.job"
 ROWS_PROPERTY = "reconciler.rows"
+# a data asset container's: the version reconciler labelled last and the versions it had then
+# (`reconciler.core.tags.LatestRecord`), so that a plan reads the asset off the container list
+LATEST_TAG = "reconciler.latest"
+MAX_TAG_VALUE = 1000  # Azure ML's limit on a tag's value
 # a data version registered over another asset's data by a move (moved:), and that other one:
 # the one case where two assets share data, recorded on both
 MOVED_FROM_TAG = "reconciler.moved-from"
@@ -92,141 +97,6 @@ RECURRENCE_FREQUENCIES: tuple[RecurrenceFrequency, ...] = get_args(RecurrenceFre
 SERVICE_RECURRENCE_FREQUENCIES = tuple(unit.capitalize() for unit in RECURRENCE_FREQUENCIES)
 WeekDay = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEK_DAYS: tuple[WeekDay, ...] = get_args(WeekDay)
-# The time zones Azure ML schedules accept: Windows names (azure.ai.ml.constants.TimeZone; a
-# test keeps this list equal to the SDK's).
-AZURE_TIME_ZONES = (
-    "Dateline Standard Time",
-    "UTC-11",
-    "Aleutian Standard Time",
-    "Hawaiian Standard Time",
-    "Marquesas Standard Time",
-    "Alaskan Standard Time",
-    "UTC-09",
-    "Pacific Standard Time (Mexico)",
-    "UTC-08",
-    "Pacific Standard Time",
-    "US Mountain Standard Time",
-    "Mountain Standard Time (Mexico)",
-    "Mountain Standard Time",
-    "Central America Standard Time",
-    "Central Standard Time",
-    "Easter Island Standard Time",
-    "Central Standard Time (Mexico)",
-    "Canada Central Standard Time",
-    "SA Pacific Standard Time",
-    "Eastern Standard Time (Mexico)",
-    "Eastern Standard Time",
-    "Haiti Standard Time",
-    "Cuba Standard Time",
-    "US Eastern Standard Time",
-    "Paraguay Standard Time",
-    "Atlantic Standard Time",
-    "Venezuela Standard Time",
-    "Central Brazilian Standard Time",
-    "SA Western Standard Time",
-    "Pacific SA Standard Time",
-    "Turks And Caicos Standard Time",
-    "Newfoundland Standard Time",
-    "Tocantins Standard Time",
-    "E. South America Standard Time",
-    "SA Eastern Standard Time",
-    "Argentina Standard Time",
-    "Greenland Standard Time",
-    "Montevideo Standard Time",
-    "Saint Pierre Standard Time",
-    "Bahia Standard Time",
-    "UTC-02",
-    "Mid-Atlantic Standard Time",
-    "Azores Standard Time",
-    "Cape Verde Standard Time",
-    "UTC",
-    "Morocco Standard Time",
-    "GMT Standard Time",
-    "Greenwich Standard Time",
-    "W. Europe Standard Time",
-    "Central Europe Standard Time",
-    "Romance Standard Time",
-    "Central European Standard Time",
-    "W. Central Africa Standard Time",
-    "Namibia Standard Time",
-    "Jordan Standard Time",
-    "GTB Standard Time",
-    "Middle East Standard Time",
-    "Egypt Standard Time",
-    "E. Europe Standard Time",
-    "Syria Standard Time",
-    "West Bank Standard Time",
-    "South Africa Standard Time",
-    "FLE Standard Time",
-    "Turkey Standard Time",
-    "Israel Standard Time",
-    "Kaliningrad Standard Time",
-    "Libya Standard Time",
-    "Arabic Standard Time",
-    "Arab Standard Time",
-    "Belarus Standard Time",
-    "Russian Standard Time",
-    "E. Africa Standard Time",
-    "Iran Standard Time",
-    "Arabian Standard Time",
-    "Astrakhan Standard Time",
-    "Azerbaijan Standard Time",
-    "Russia Time Zone 3",
-    "Mauritius Standard Time",
-    "Georgian Standard Time",
-    "Caucasus Standard Time",
-    "Afghanistan Standard Time",
-    "West Asia Standard Time",
-    "Ekaterinburg Standard Time",
-    "Pakistan Standard Time",
-    "India Standard Time",
-    "Sri Lanka Standard Time",
-    "Nepal Standard Time",
-    "Central Asia Standard Time",
-    "Bangladesh Standard Time",
-    "N. Central Asia Standard Time",
-    "Myanmar Standard Time",
-    "SE Asia Standard Time",
-    "Altai Standard Time",
-    "W. Mongolia Standard Time",
-    "North Asia Standard Time",
-    "Tomsk Standard Time",
-    "China Standard Time",
-    "North Asia East Standard Time",
-    "Singapore Standard Time",
-    "W. Australia Standard Time",
-    "Taipei Standard Time",
-    "Ulaanbaatar Standard Time",
-    "North Korea Standard Time",
-    "Aus Central W. Standard Time",
-    "Transbaikal Standard Time",
-    "Tokyo Standard Time",
-    "Korea Standard Time",
-    "Yakutsk Standard Time",
-    "Cen. Australia Standard Time",
-    "AUS Central Standard Time",
-    "E. Australia Standard Time",
-    "AUS Eastern Standard Time",
-    "West Pacific Standard Time",
-    "Tasmania Standard Time",
-    "Vladivostok Standard Time",
-    "Lord Howe Standard Time",
-    "Bougainville Standard Time",
-    "Russia Time Zone 10",
-    "Magadan Standard Time",
-    "Norfolk Standard Time",
-    "Sakhalin Standard Time",
-    "Central Pacific Standard Time",
-    "Russia Time Zone 11",
-    "New Zealand Standard Time",
-    "UTC+12",
-    "Fiji Standard Time",
-    "Kamchatka Standard Time",
-    "Chatham Islands Standard Time",
-    "Tonga Standard Time",
-    "Samoa Standard Time",
-    "Line Islands Standard Time",
-)
 
 
 def snake_case(rest_name: str) -> str:
@@ -251,7 +121,7 @@ def service_spelling(names: Iterable[str], given: object) -> str | None:
     return next((name for name in names if name.lower() == given.lower()), None)
 
 
-# --- connections -----------------------------------------------------------------------------
+# --- credentials -----------------------------------------------------------------------------
 
 
 CREDENTIALS = "credentials"  # the field holding a connection's or datastore's credentials
@@ -287,89 +157,12 @@ class CredentialKind:
         return {f: secrets[p] for f, p in zip(self.secret_fields, self.secret_paths, strict=True)}
 
 
-@dataclass(frozen=True)
-class ConnectionKind:
-    """One connection type reconciler models: its REST category, credential and sources."""
-
-    name: str  # ours
-    rest: str  # the REST API's category
-    credential: str  # the `CredentialKind` it signs in with
-    source: SourceType  # what an import reads through it
-
-
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-ConnectionType = Literal["snowflake", "azure_sql_db", "s3"]
-CONNECTION_KINDS: dict[str, ConnectionKind] = {
-    kind.name: kind
-    for kind in (
-        ConnectionKind("snowflake", "Snowflake", "username_password", "database"),
-        ConnectionKind("azure_sql_db", "AzureSqlDb", "username_password", "database"),
-        ConnectionKind("s3", "S3", "access_key", "file_system"),
-    )
-}
-# our connection type -> REST category (the ones reconciler models)
-CONNECTION_CATEGORIES = {kind.name: kind.rest for kind in CONNECTION_KINDS.values()}
-# Every category and authType the service accepts (its ConnectionCategory and
-# ConnectionAuthType enums, as azure-ai-ml 1.35's REST client lists them). Connections of the
-# others are stored and answered verbatim by the emulator; reconciler leaves them alone.
-SERVICE_CONNECTION_CATEGORIES = _names(
-    """PythonFeed ContainerRegistry Git S3 Snowflake AzureKeyVault AzureSqlDb
-    AzureSynapseAnalytics AzureMySqlDb AzurePostgresDb ADLSGen2 AzureContainerAppEnvironment
-    Redis ApiKey AzureOpenAI AIServices CognitiveSearch CognitiveService CustomKeys AzureBlob
-    AzureStorageAccount AzureOneLake CosmosDb CosmosDbMongoDbApi AzureDataExplorer AzureMariaDb
-    AzureDatabricksDeltaLake AzureSqlMi AzureTableStorage AmazonRdsForOracle
-    AmazonRdsForSqlServer AmazonRedshift Db2 Drill GoogleBigQuery Greenplum Hbase Hive Impala
-    Informix MariaDb MicrosoftAccess MySql Netezza Oracle Phoenix PostgreSql Presto SapOpenHub
-    SapBw SapHana SapTable Spark SqlServer Sybase Teradata Vertica Pinecone Databricks
-    Cassandra Couchbase MongoDbV2 MongoDbAtlas AmazonS3Compatible FileServer FtpServer
-    GoogleCloudStorage Hdfs OracleCloudStorage Sftp GenericHttp ODataRest Odbc GenericRest
-    RemoteTool AmazonMws Concur Dynamics DynamicsAx DynamicsCrm GoogleAdWords Hubspot Jira
-    Magento Marketo Office365 Eloqua Responsys OracleServiceCloud PayPal QuickBooks Salesforce
-    SalesforceServiceCloud SalesforceMarketingCloud SapCloudForCustomer SapEcc ServiceNow
-    SharePointOnlineList Shopify Square WebTable Xero Zoho GenericContainerRegistry
-    Elasticsearch AppInsights AppConfig OpenAI Serp BingLLMSearch Serverless
-    ManagedOnlineEndpoint ApiManagement ModelGateway GroundingWithBingSearch
-    GroundingWithCustomSearch Sharepoint MicrosoftFabric PowerPlatformEnvironment RemoteA2A"""
-)
-SERVICE_CONNECTION_AUTH_TYPES = _names(
-    """PAT ManagedIdentity UsernamePassword None SAS AccountKey ServicePrincipal AccessKey ApiKey
-    CustomKeys OAuth2 AAD DelegatedSAS ProjectManagedIdentity AccountManagedIdentity
-    UserEntraToken AgentUserImpersonation AgenticIdentityToken AgenticUser"""
-)
-
-
-def connection_types(source: SourceType) -> tuple[str, ...]:
-    """The connection types an import of ``source`` reads through."""
-    return tuple(kind.name for kind in CONNECTION_KINDS.values() if kind.source == source)
-
-
-CONNECTION_CREDENTIALS = {
-    kind.name: kind
-    for kind in (
-        CredentialKind(
-            "username_password",
-            "UsernamePassword",
-            (("username", "username"),),
-            (("password", "password"),),
-        ),
-        CredentialKind(
-            "access_key",
-            "AccessKey",
-            (("accessKeyId", "access_key_id"),),
-            (("secretAccessKey", "secret_access_key"),),
-        ),
-        CredentialKind("api_key", "ApiKey", (), (("key", "key"),)),
-        CredentialKind("none", "None"),
-    )
-}
-
 # --- datastores ------------------------------------------------------------------------------
 
 
-DatastoreType = Literal["azure_blob", "azure_data_lake_gen2", "azure_file"]
+DatastoreType = Literal[
+    "azure_blob", "azure_data_lake_gen2", "azure_file", "azure_data_lake_gen1", "one_lake"
+]
 DatastoreProtocol = Literal["https", "wasbs", "abfss"]
 
 
@@ -377,8 +170,9 @@ DatastoreProtocol = Literal["https", "wasbs", "abfss"]
 class DatastoreKind:
     name: str  # ours
     rest: str  # REST datastoreType (also the SDK's DatastoreType value)
-    rest_container: str  # the REST field naming the container
+    rest_container: str  # the REST field naming the container (store, OneLake workspace)
     container: str  # our field naming it
+    storage_account: bool = True  # on an Azure Storage account: account_name, endpoint, protocol
 
 
 DATASTORE_KINDS = {
@@ -387,18 +181,19 @@ DATASTORE_KINDS = {
         DatastoreKind("azure_blob", "AzureBlob", "containerName", "container_name"),
         DatastoreKind("azure_data_lake_gen2", "AzureDataLakeGen2", "filesystem", "filesystem"),
         DatastoreKind("azure_file", "AzureFile", "fileShareName", "file_share_name"),
+        DatastoreKind(
+            "azure_data_lake_gen1", "AzureDataLakeGen1", "storeName", "store_name", False
+        ),
+        DatastoreKind(
+            "one_lake", "OneLake", "oneLakeWorkspaceName", "one_lake_workspace_name", False
+        ),
     )
 }
 DATASTORE_CONTAINER_FIELDS = tuple(kind.container for kind in DATASTORE_KINDS.values())
-# every datastoreType / credentialsType the service accepts (others than ours: stored verbatim)
-SERVICE_DATASTORE_TYPES = (
-    "AzureBlob",
-    "AzureDataLakeGen1",
-    "AzureDataLakeGen2",
-    "AzureFile",
-    "OneLake",
-)
-SERVICE_DATASTORE_CREDENTIALS = ("AccountKey", "Certificate", "None", "Sas", "ServicePrincipal")
+# a OneLake datastore's artifact: our `type` -> REST artifactType
+ONE_LAKE_ARTIFACT_TYPES = {"lake_house": "LakeHouse"}
+# every datastoreType / credentialsType the service accepts
+SERVICE_DATASTORE_TYPES = tuple(kind.rest for kind in DATASTORE_KINDS.values())
 DATASTORE_CREDENTIALS = {
     kind.name: kind
     for kind in (
@@ -411,22 +206,38 @@ DATASTORE_CREDENTIALS = {
                 ("tenantId", "tenant_id"),
                 ("clientId", "client_id"),
                 ("authorityUrl", "authority_url"),
+                ("resourceUrl", "resource_url"),
             ),
             (("clientSecret", "client_secret"),),
         ),
+        CredentialKind(
+            "certificate",
+            "Certificate",
+            (
+                ("tenantId", "tenant_id"),
+                ("clientId", "client_id"),
+                ("thumbprint", "thumbprint"),
+                ("authorityUrl", "authority_url"),
+                ("resourceUrl", "resource_url"),
+            ),
+            (("certificate", "certificate"),),
+        ),
         CredentialKind("none", "None"),
     )
+}
+SERVICE_DATASTORE_CREDENTIALS = tuple(kind.rest for kind in DATASTORE_CREDENTIALS.values())
+# the credential types each datastore type takes (az ml's YAML schemas; none = omitted)
+DATASTORE_TYPE_CREDENTIALS = {
+    "azure_blob": ("account_key", "sas", "service_principal", "none"),
+    "azure_file": ("account_key", "sas", "service_principal", "none"),
+    "azure_data_lake_gen2": ("service_principal", "certificate", "account_key", "sas", "none"),
+    "azure_data_lake_gen1": ("service_principal", "certificate", "none"),
+    "one_lake": ("service_principal", "none"),
 }
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 DEFAULT_ENDPOINT = "core.windows.net"
 DEFAULT_PROTOCOL: DatastoreProtocol = "https"
 
-SECRET_FIELDS = frozenset(
-    field
-    for table in (CONNECTION_CREDENTIALS, DATASTORE_CREDENTIALS)
-    for kind in table.values()
-    for field in kind.secret_fields
-)
 # the datastore credentials a desired state declares (none: omit credentials)
 DECLARED_DATASTORE_CREDENTIALS = tuple(k for k in DATASTORE_CREDENTIALS.values() if k.secret)
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from reconciler.core.consumers import LiveConsumers
 from reconciler.core.essences import (
     AnyEssence,
     AutoDelete,
@@ -40,6 +42,13 @@ class WorkspaceReader(Protocol):
         left out)."""
         ...
 
+    def summarize_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        """What a plan needs of the named data assets, as cheaply as the workspace can say it:
+        as `list_assets`, except that a version other than the latest may come without its
+        description and tags (a remote workspace reads them off its listings rather than one
+        version list per asset)."""
+        ...
+
     def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
         """Where the data of every data asset not named in ``exclude`` is (any project's or
         none, archived or not): each version's folder, and the folder each of their imports
@@ -53,6 +62,12 @@ class WorkspaceReader(Protocol):
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
         """Every data asset an import made (by anyone), with the definition of the latest
         completed run that made it: what ``reconcile export`` recovers imports from."""
+        ...
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        """Every schedule (of any action: import, command or pipeline job), and the jobs (of any
+        type) submitted since ``since``, newest first, at most ``limit`` of them: a read whose
+        cost does not grow with the workspace's history."""
         ...
 
     def stored_secret_key(self) -> bytes | None:

@@ -17,7 +17,9 @@ from reconciler.core.vocabulary import DATASTORE_CONTAINER_FIELDS, SECRET_TAG_PR
 # Fields Azure ML cannot update in place: changing one means delete + create.
 REPLACE_FIELDS: Mapping[Kind, frozenset[str]] = {
     Kind.CONNECTION: frozenset({"type"}),
-    Kind.DATASTORE: frozenset({"type", "account_name", "endpoint", *DATASTORE_CONTAINER_FIELDS}),
+    Kind.DATASTORE: frozenset(
+        {"type", "account_name", "endpoint", "artifact", *DATASTORE_CONTAINER_FIELDS}
+    ),
     Kind.IMPORT: frozenset(),
     Kind.SCHEDULE: frozenset(),
 }

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from reconciler.core.connection_kinds import API_KEY, CONNECTION_CREDENTIALS, CONNECTION_KINDS
 from reconciler.core.essences import (
     ConnectionEssence,
     DatastoreEssence,
@@ -30,11 +31,10 @@ from reconciler.core.essences import (
 from reconciler.core.live import AssetVersion, LiveResource
 from reconciler.core.names import ASSET_NAME, CONNECTION_NAME, DATASTORE_NAME, service_placed
 from reconciler.core.vocabulary import (
-    CONNECTION_CREDENTIALS,
-    CONNECTION_KINDS,
     CREDENTIALS,
+    DATASTORE_CREDENTIALS,
     DATASTORE_KINDS,
-    DECLARED_DATASTORE_CREDENTIALS,
+    DATASTORE_TYPE_CREDENTIALS,
     DEFAULT_AUTHORITY,
     DEFAULT_ENDPOINT,
     DEFAULT_PROTOCOL,
@@ -126,28 +126,55 @@ def export_yaml(
 
 
 def _connection(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
+    """The connection in az ml's YAML shape for its type: its target under the type's own
+    field, the service's metadata as the type's fields, an API key as ``api_key``, and no
+    ``credentials`` where they are the type's default (Entra ID, or none)."""
     essence = narrow(live.essence, ConnectionEssence)
     address = live.address
     if not CONNECTION_NAME.fullmatch(live.name):
         builder.skip(address, "the name is not one Azure ML accepts for a declared connection")
         return None
-    modelled = CONNECTION_KINDS.get(essence.type)
-    if modelled is None:
+    kind = CONNECTION_KINDS.get(essence.type)
+    if kind is None:
         builder.skip(address, f"connection type {essence.type!r} is not modelled by reconciler")
         return None
-    out: dict[str, Any] = {"type": essence.type, "target": essence.target}
-    credential = CONNECTION_CREDENTIALS[modelled.credential]
-    block: dict[str, Any] = {"type": credential.name}
-    for name in credential.plain_fields:
-        plain = getattr(essence.credentials, name, None)
-        unreadable = f"{CREDENTIALS}.{name}" in live.unreadable
-        block[name] = builder.variable(live.name, name) if not plain or unreadable else plain
-    for name in credential.secret_fields:
-        block[name] = builder.secret(live.name, name)
-    out["credentials"] = block
+    credential = CONNECTION_CREDENTIALS.get(essence.credentials.type)
+    if credential is None or credential.name not in kind.credentials:
+        builder.skip(
+            address,
+            f"a {kind.name} connection with {essence.credentials.type!r} credentials is not "
+            "one the service takes",
+        )
+        return None
+    out: dict[str, Any] = {"type": kind.name}
+    if essence.target or kind.target_required:
+        out[kind.target_key] = essence.target
+    for _, field_name in kind.metadata:
+        value = getattr(essence, field_name)
+        if value is not None:
+            out[field_name] = value
+        elif field_name in _REQUIRED_METADATA:
+            out[field_name] = builder.variable(live.name, field_name)
+    if credential.name == "api_key" and kind.api_key:
+        out[API_KEY] = builder.secret(live.name, API_KEY)
+    elif credential.name != kind.default_credential:
+        block: dict[str, Any] = {"type": credential.name}
+        for name in credential.plain_fields:
+            plain = getattr(essence.credentials, name, None)
+            unreadable = f"{CREDENTIALS}.{name}" in live.unreadable
+            block[name] = builder.variable(live.name, name) if not plain or unreadable else plain
+        for name in credential.secret_fields:
+            block[name] = builder.secret(live.name, name)
+        out[CREDENTIALS] = block
+    if essence.is_shared is False:
+        out["is_shared"] = False
     if essence.tags:
         out["tags"] = dict(essence.tags)
     return out
+
+
+# the service metadata a declared connection of its type must give (a variable when unknown)
+_REQUIRED_METADATA = frozenset({"account_name", "container_name", "ai_services_resource_id"})
 
 
 def _datastore(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
@@ -163,18 +190,27 @@ def _datastore(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
     if not DATASTORE_NAME.fullmatch(live.name):
         builder.skip(address, "the name is not one reconciler can declare")
         return None
+    credentials = essence.credentials
+    if credentials.type not in DATASTORE_TYPE_CREDENTIALS[kind.name]:
+        builder.skip(address, f"credential type {credentials.type!r} is not modelled")
+        return None
     out: dict[str, Any] = {"type": essence.type}
     if essence.description:
         out["description"] = essence.description
-    out["account_name"] = essence.account_name
+    if kind.storage_account:
+        out["account_name"] = essence.account_name
     out[kind.container] = getattr(essence, kind.container)
-    if essence.endpoint != DEFAULT_ENDPOINT:
+    if kind.storage_account:
+        if essence.endpoint != DEFAULT_ENDPOINT:
+            out["endpoint"] = essence.endpoint
+        if essence.protocol != DEFAULT_PROTOCOL:
+            out["protocol"] = essence.protocol
+    elif essence.endpoint:
         out["endpoint"] = essence.endpoint
-    if essence.protocol != DEFAULT_PROTOCOL:
-        out["protocol"] = essence.protocol
-    credentials = essence.credentials
-    declared = next((k for k in DECLARED_DATASTORE_CREDENTIALS if k.name == credentials.type), None)
-    if declared is not None:
+    if essence.artifact is not None:
+        out["artifact"] = essence.artifact.to_dict()
+    declared = DATASTORE_CREDENTIALS[credentials.type]
+    if declared.secret:
         block: dict[str, Any] = {}
         for name in declared.plain_fields:
             value = getattr(credentials, name, None)
@@ -182,10 +218,7 @@ def _datastore(live: LiveResource, builder: _Builder) -> dict[str, Any] | None:
                 block[name] = value
         for name in declared.secret_fields:
             block[name] = builder.secret(live.name, name)
-        out["credentials"] = block
-    elif credentials.type != "none":
-        builder.skip(address, f"credential type {credentials.type!r} is not modelled")
-        return None
+        out[CREDENTIALS] = block
     if essence.tags:
         out["tags"] = dict(essence.tags)
     return out

@@ -167,6 +167,11 @@ def protection_change(desired: DesiredResource, recorded: bool) -> FieldChange |
     return FieldChange(path=PREVENT_DESTROY_FIELD, before=recorded, after=after)
 
 
+class UnreadData(Exception):
+    """A change would write a new data version, and where other assets' data is has not been
+    read yet: the planner reads it and plans again."""
+
+
 class DataIndex:
     """Where every data asset's data is (`DataLocation`), indexed by folder, to find quickly
     what an import writing to a folder would overwrite or write into."""

@@ -23,6 +23,7 @@ from reconciler.engine.diff import diff_specs, flatten
 from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
     DataIndex,
+    UnreadData,
     asset_takeover,
     overlap_problem,
     protection_change,
@@ -35,13 +36,14 @@ def plan_import(
     asset: LiveAsset | None,
     again: bool,
     state: DesiredState,
-    data: DataIndex,
+    data: DataIndex | None,
     previous: str | None = None,
 ) -> tuple[ResourceChange | None, list[Problem]]:
     """The import's change and, when it may not happen as planned, the located problem.
     ``again``: a new version of an unchanged definition was asked for (``--replace``);
-    ``data`` is where other data assets' data is (an import never writes there); ``previous``:
-    the address it is moved from (``asset`` then holds that asset's versions too)."""
+    ``data`` is where other data assets' data is (an import never writes there): None when
+    not read yet, which a new version needs (`UnreadData`); ``previous``: the address it is
+    moved from (``asset`` then holds that asset's versions too)."""
     draft = _version_plan(resource, asset, again, state)
     if isinstance(draft, str):
         return None, [state.locator.problem((*resource.config_path, "version"), draft)]
@@ -68,6 +70,8 @@ def plan_import(
         and draft.action is Action.MATERIALIZE
         and not service_placed(resource.imported.path)
     ):
+        if data is None:
+            raise UnreadData(resource.name)
         found = data.around(resource.imported.path, besides=resource.name)
         # a version of its own shares its folder with the asset it was moved from: legitimately
         own = {v.path for v in asset.versions} if asset is not None else set()

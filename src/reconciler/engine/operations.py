@@ -13,13 +13,16 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredState
-from reconciler.core.errors import ReconcileError
+from reconciler.core.errors import PolicyBlocked, ReconcileError
 from reconciler.core.essences import Kind
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource
 from reconciler.core.plan import Action, ApplyResult, Plan, ResourceChange
+from reconciler.core.policy import Decision, Level, PolicyCheck, PolicyReport
 from reconciler.core.workspace import LockGuard, Workspace, WorkspaceReader
 from reconciler.engine.apply import Reporter, apply_plan
 from reconciler.engine.checks import SourceReport, check_sources, default_runner
@@ -52,11 +55,53 @@ def plan(
     replace: Iterable[str] = (),
     check_sources_too: bool = False,
     runners: Runners = default_runner,
+    consumers: ConsumerWindow | None = None,
+    now: datetime | None = None,
+    policy: PolicyCheck | None = None,
+    provenance: Mapping[str, str] | None = None,
 ) -> Planned:
-    """``reconcile plan``: the plan, and (``check_sources_too``) what its sources answer."""
-    made = build_plan(desired, reader, prune=prune, targets=targets, replace=replace)
+    """``reconcile plan``: the plan, with (``consumers``) the schedules and recent jobs that
+    read what it changes and what ``policy`` says of it, and (``check_sources_too``) what its
+    sources answer."""
+    made = build_plan(
+        desired,
+        reader,
+        prune=prune,
+        targets=targets,
+        replace=replace,
+        consumers=consumers,
+        now=now,  # the consumers' clock: the window and the schedules' next runs
+    )
+    if policy is not None:
+        made = judged(made, policy.evaluate(made, desired, provenance or {}))
     report = check_sources(made, desired, runners) if check_sources_too else None
     return Planned(made, report)
+
+
+def judged(plan: Plan, report: PolicyReport) -> Plan:
+    """``plan`` carrying what the policies said of it."""
+    return plan.model_copy(update={"policy": report})
+
+
+POLICY_OVERRIDE = "policy-override"  # provenance key: why soft policy failures were overridden
+
+
+def policy_refusal(report: PolicyReport) -> PolicyBlocked:
+    """Why apply refuses a plan the policies block."""
+    hard, soft = len(report.of_level(Level.HARD)), len(report.of_level(Level.SOFT))
+    if report.decision is Decision.HARD_FAILED:
+        return PolicyBlocked(
+            f"the policies block this plan: {hard} hard failure(s)"
+            + (f" and {soft} soft" if soft else "")
+            + "; nothing was applied",
+            hint="change the desired state so that the plan complies (a hard failure cannot be "
+            "overridden), or change the policy where it is owned",
+        )
+    return PolicyBlocked(
+        f"the policies block this plan: {soft} soft failure(s); nothing was applied",
+        hint="a policy owner may override soft failures: reconcile apply --policy-override "
+        "'REASON' (the reason is recorded on everything apply writes)",
+    )
 
 
 # --- apply -----------------------------------------------------------------------------------
@@ -75,6 +120,8 @@ class ApplyRequest:
     lock_timeout: float = 0.0
     wait: bool = False  # also wait for imports that were already running
     provenance: Mapping[str, str] = field(default_factory=dict)  # what is making the change
+    policy: PolicyCheck | None = None  # evaluated on the plan to apply; blocks it if it fails
+    policy_override: str | None = None  # why soft policy failures may pass (recorded)
 
 
 class Steps(Reporter, Protocol):
@@ -173,7 +220,15 @@ def _apply(
         return Applied(fresh, None, review=verdict)
     chosen = verdict.restrict(fresh) if verdict is not None else fresh
     unreviewed = verdict.unreviewed if verdict is not None else ()
+    provenance = dict(request.provenance)
+    if request.policy is not None:  # never a saved plan's results: the plan applied, now
+        judgement = request.policy.evaluate(chosen, desired, provenance)
+        chosen = judged(chosen, judgement.overridden(request.policy_override))
     view.to_apply(chosen)
+    if chosen.policy is not None and chosen.policy.blocked:
+        raise policy_refusal(chosen.policy)
+    if chosen.policy is not None and chosen.policy.override:
+        provenance[POLICY_OVERRIDE] = chosen.policy.override
     if request.check_sources:
         report = check_sources(chosen, desired, runners)
         refused = report.refusal()
@@ -192,7 +247,7 @@ def _apply(
             workspace,
             steps,
             parallelism=request.parallelism,
-            provenance=request.provenance,
+            provenance=provenance,
             stopping=steps.stopping,
             guard=guard,
             hasher=hasher,

@@ -8,9 +8,12 @@ protection) applied to the draft, and built once (`reconciler.engine.draft`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from functools import partial
 
+from reconciler.core.consumers import ConsumerWindow
 from reconciler.core.desired import DesiredResource, DesiredState
 from reconciler.core.errors import PLAN_REFUSED, ConfigError, Problem
 from reconciler.core.essences import Kind, ScheduleEssence, address, narrow
@@ -27,10 +30,12 @@ from reconciler.core.plan import (
 )
 from reconciler.core.secrets import SecretHasher, guessable
 from reconciler.core.workspace import WorkspaceReader
+from reconciler.engine.consumers import with_consumers
 from reconciler.engine.diff import diff_specs, flatten, rehash_change, secret_change
 from reconciler.engine.draft import Draft
 from reconciler.engine.guards import (
     DataIndex,
+    UnreadData,
     dependents,
     duplicate_schedule,
     is_ours,
@@ -41,6 +46,7 @@ from reconciler.engine.guards import (
 )
 from reconciler.engine.import_planner import plan_import
 from reconciler.engine.order import order
+from reconciler.engine.reading import read_live
 from reconciler.engine.refactor import (
     handled,
     handled_schedule,
@@ -54,35 +60,6 @@ from reconciler.engine.secretkey import reading_hasher
 from reconciler.engine.targeting import Scope
 from reconciler.engine.vanished import deleted_outside
 
-_RESOURCE_KINDS = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
-
-
-def read_live(reader: WorkspaceReader, import_names: Iterable[str], owner: str) -> LiveState:
-    """Every kind, the declared imports, the owner's imported assets and (when imports are
-    declared) where every other asset's data is, read at once: against a remote workspace each
-    is a chain of page requests, and the longest chain, not their sum, should bound the time."""
-    names = sorted(import_names)
-    pool = ThreadPoolExecutor(max_workers=len(_RESOURCE_KINDS) + 3)
-    try:
-        kinds = [pool.submit(reader.list_resources, kind) for kind in _RESOURCE_KINDS]
-        assets = pool.submit(reader.list_assets, names)
-        imported = pool.submit(reader.list_imported_assets, owner)
-        elsewhere = pool.submit(reader.list_other_data, names) if names else None
-        resources = tuple(r for read in kinds for r in read.result())
-        owned = tuple(imported.result())
-        read = list(assets.result())
-        undeclared = sorted(set(owned) - set(names))  # usually none: drift, or forgotten
-        if undeclared:
-            read += reader.list_assets(undeclared)
-        return LiveState(
-            resources,
-            tuple(read),
-            owned,
-            tuple(elsewhere.result()) if elsewhere else (),
-        )
-    finally:  # a failed or timed-out read does not wait for the others to give up
-        pool.shutdown(wait=False, cancel_futures=True)
-
 
 def build_plan(
     desired: DesiredState,
@@ -92,24 +69,39 @@ def build_plan(
     hasher: SecretHasher | None = None,
     targets: Iterable[str] = (),
     replace: Iterable[str] = (),
+    consumers: ConsumerWindow | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """The plan for ``desired`` against what ``reader`` reads. ``targets`` limits it to those
     addresses and what they depend on (as Terraform's -target); ``replace`` asks for a new
-    version of unchanged imports (or a delete + create of other resources)."""
-    imports = {r.name for r in desired.of_kind(Kind.IMPORT)}
-    imports |= {m.old for m in desired.moves if m.kind is Kind.IMPORT}
-    imports |= {r.name for r in desired.removals if r.kind is Kind.IMPORT}
+    version of unchanged imports (or a delete + create of other resources); ``consumers``:
+    also read who consumes what the plan changes (`reconciler.engine.consumers`)."""
+    declared = desired.of_kind(Kind.IMPORT)
+    moved = {n for m in desired.moves if m.kind is Kind.IMPORT for n in (m.old, m.new)}
+    removed = {r.name for r in desired.removals if r.kind is Kind.IMPORT}
+    names = sorted({r.name for r in declared} | moved | removed)
+    # every version of a pinned import, and of what moves or is removed (rare, and planned
+    # from each version's own tags); the others as the workspace summarizes them
+    full = {r.name for r in declared if r.imported.version} | moved | removed
     hasher = hasher or reading_hasher(desired, reader)
-    live = read_live(reader, imports, desired.owner)
-    return plan_against(
+    live = read_live(reader, names, desired.owner, pinned=full)
+    plan = partial(
+        plan_against,
         desired,
-        live,
-        reader.describe(),
+        workspace=reader.describe(),
         prune=prune,
-        hasher=hasher,
+        hasher=hasher,  # one for both passes: it remembers what it checked
         targets=targets,
         replace=replace,
     )
+    try:
+        made = plan(live)
+    except UnreadData:  # a new version: keep it off every other asset's data
+        live = dataclasses.replace(live, elsewhere=tuple(reader.list_other_data(names)))
+        made = plan(live)
+    if consumers is None:
+        return made
+    return with_consumers(made, reader, live, consumers, now)
 
 
 def plan_against(
@@ -155,7 +147,11 @@ def _plan_changes(
 ) -> tuple[list[ResourceChange], list[Problem]]:
     by_address = {r.address: r for r in live.resources}
     assets = {a.name: a for a in live.assets}
-    data = DataIndex((*live.elsewhere, *(d for a in live.assets for d in a.data())))
+    data = (
+        DataIndex((*live.elsewhere, *(d for a in live.assets for d in a.data())))
+        if live.elsewhere is not None
+        else None
+    )
     changes: list[ResourceChange] = []
     problems: list[Problem] = []
     elsewhere = pending_moves(desired, live)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from reconciler.core.plan import ApplyResult, Plan, ResourceChange
 from reconciler.engine.review import Difference
-from reconciler.render.common import describe, printable
+from reconciler.render.common import describe, escape_markdown, printable
 
 SYMBOL = {"applied": "✓", "failed": "✗", "skipped": "↷"}
 RETRY = "Fix the cause, then plan and apply again: the new plan finishes what is left."
@@ -120,4 +120,5 @@ def render_refused_markdown(environment: str, message: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A value in a table cell or list item: its HTML, mentions and markdown made inert."""
+    return escape_markdown(text)

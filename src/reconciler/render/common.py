@@ -104,8 +104,17 @@ def printable(text: str) -> str:
     """``text`` as a reviewer's terminal or a pull-request comment may show it: control
     characters (an ESC sequence that clears the screen or sets the title) and invisible ones
     (U+202E reversing what follows, U+2028) as ``\\u`` escapes; tabs and line breaks kept.
-    What the workspace holds is not ours to trust: a value set in the portal reaches here."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    What the workspace holds is not ours to trust: a value set in the portal reaches here.
+    A zero-width space right after ``@`` stays: it is how `escape_markdown` keeps a mention
+    from pinging anyone, and it hides nothing."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    found = match.group()
+    if found == _ZERO_WIDTH and match.string[match.start() - 1 : match.start()] == "@":
+        return found
+    return f"\\u{ord(found):04x}"
 
 
 def value(item: Any) -> str:
@@ -252,3 +261,18 @@ def not_converged_note(plan: Plan) -> str | None:
     if not running:
         return None
     return f"Not converged yet: {', '.join(running)} still running (apply --wait waits for it)."
+
+
+_PUNCTUATION = re.compile(r"([\\`*_\[\]|])")  # code, emphasis, links and images, cells
+_ZERO_WIDTH = "\u200b"
+
+
+def escape_markdown(text: str, *, in_html: bool = False) -> str:
+    """A value from a workspace or a plan, safe as text in a GitHub comment: no HTML (``<img>``
+    comes out as text), no mention or team ping (``@org/team`` gets a zero-width space after
+    the ``@``), and, in markdown (not inside an HTML block such as ``<summary>``, where markdown
+    is not read), no link, emphasis, code or table cell boundary; one line."""
+    flat = " ".join(text.split())
+    escaped = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = escaped.replace("@", "@" + _ZERO_WIDTH)
+    return escaped if in_html else _PUNCTUATION.sub(r"\\\1", escaped)

@@ -1,8 +1,12 @@
 """The plan as a GitHub pull-request comment. Pure: returns a string.
 
 The summary line stays visible, details fold into ``<details>`` per resource, deletions and
-replacements are called out above the fold, and the whole comment stays under `LIMIT`
-characters (GitHub refuses comments over 65,536) with a visible note when it was cut.
+replacements are called out above the fold, and so are the schedules and jobs that take the
+new version of data the plan changes (``@latest`` readers); a mermaid picture shows what changes,
+what depends on it and who reads it. The whole comment stays under `LIMIT` characters (GitHub
+refuses comments over 65,536) with a visible note when it was cut. Values from the workspace
+(names, references) are shown in code spans or fenced blocks, where GitHub neither renders HTML
+nor turns ``@name`` into a mention.
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ from __future__ import annotations
 import re
 
 from reconciler.core.plan import Action, Plan, ResourceChange
+from reconciler.render import mermaid
 from reconciler.render.common import (
     MARKERS,
     NO_SECRETS_NOTE,
     context_lines,
     describe,
+    escape_markdown,
     field_lines,
     not_converged_note,
     orphan_line,
@@ -22,9 +28,12 @@ from reconciler.render.common import (
     targeted_note,
     visible,
 )
+from reconciler.render.consumers import consumer_lines, effect, latest_readers, who
+from reconciler.render.policy import markdown_lines
 
 LIMIT = 60_000
 RISKY_LISTED = 20
+LATEST_LISTED = 10
 MARKER_COMMENT = "<!-- reconciler-plan:{environment} -->"
 
 
@@ -43,10 +52,12 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
         head += [f"_{NO_SECRETS_NOTE}_", ""]
     if (targeted := targeted_note(plan)) is not None:
         head += [f"**{targeted}**", ""]
+    if plan.policy is not None:
+        head += markdown_lines(plan.policy)
     risky = [c for c in plan.resource_changes if c.action in (Action.DELETE, Action.REPLACE)]
     if risky:  # as many as the summary's "to replace" and "to destroy"
         head += ["> [!WARNING]", f"> This plan deletes or replaces {len(risky)} resource(s):"]
-        head += _listed([f"`{c.address}`: {c.action.value}" for c in risky])
+        head += _listed([f"`{c.address}`: {c.action.value}{_read_by(c)}" for c in risky])
     archived = [c for c in plan.resource_changes if c.action is Action.ARCHIVE]
     if archived:  # counted among the summary's "to change": nothing is deleted
         head += [
@@ -54,7 +65,7 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
             f"> This plan archives {len(archived)} data asset(s) (counted as changes: every "
             "version is kept, and restored when declared again):",
         ]
-        head += _listed([f"`{c.address}`" for c in archived])
+        head += _listed([f"`{c.address}`{_read_by(c)}" for c in archived])
     if plan.orphans:
         head += ["> [!CAUTION]", "> Drift: managed here but no longer declared:"]
         head += [
@@ -62,6 +73,8 @@ def render_plan(plan: Plan, *, limit: int = LIMIT, full_plan_hint: str | None = 
             for o in plan.orphans
         ]
         head.append("")
+    head += _latest_readers(plan)
+    head += _picture(plan)
     shown = visible(plan.resource_changes)
     head_text = "\n".join(head) + "\n"
     tail = _tail(plan, len(plan.resource_changes) - len(shown))
@@ -80,9 +93,10 @@ def _block(plan: Plan, change: ResourceChange) -> str:
     lines = [f"{change.address}: {describe(change)}"]
     lines += [f"    {line}" for line in field_lines(plan, change)]
     lines += [f"    {line}" for line in context_lines(change)]
+    lines += [f"    {line}" for line in consumer_lines(plan, change)]
     fence = _fence("\n".join(lines))
-    marker, what = MARKERS[change.action], _escape(describe(change))
-    summary = f"{marker} <code>{_escape(change.address)}</code> {what}"
+    marker, what = MARKERS[change.action], escape_markdown(describe(change), in_html=True)
+    summary = f"{marker} <code>{escape_markdown(change.address, in_html=True)}</code> {what}"
     return (
         f"<details><summary>{summary}</summary>\n\n{fence}diff\n"
         + "\n".join(_diff_prefix(change, line) for line in lines)
@@ -105,7 +119,7 @@ def _tail(plan: Plan, unchanged: int) -> str:
     if plan.ignored:
         lines.append("")
         lines.append("<details><summary>Ignored resources</summary>\n")
-        lines += [f"- `{i.address}`: {_escape(i.reason)}" for i in plan.ignored]
+        lines += [f"- {code(i.address)}: {escape_markdown(i.reason)}" for i in plan.ignored]
         lines.append("\n</details>")
     return ("\n" + "\n".join(lines) + "\n") if lines else ""
 
@@ -129,10 +143,56 @@ def _fit(head: str, blocks: list[str], tail: str, limit: int, hint: str | None) 
     return head + "".join(kept) + note + tail
 
 
+def _read_by(change: ResourceChange) -> str:
+    count = len(change.consumers)
+    return f" (read by {count} consumer{'s' if count != 1 else ''})" if count else ""
+
+
+def _latest_readers(plan: Plan) -> list[str]:
+    """Above the fold: who takes the new version of data this plan changes."""
+    found = latest_readers(plan)
+    if not found:
+        return []
+    lines = ["> [!IMPORTANT]", "> The new data reaches these consumers (they read `@latest`):"]
+    for change, consumer in found[:LATEST_LISTED]:
+        facts = escape_markdown(who(consumer).removeprefix(consumer.address).strip())
+        lines.append(
+            f"> - {code(consumer.address)} {facts} reads {code(consumer.reference)}: "
+            f"{escape_markdown(effect(change, consumer))}"
+        )
+    if len(found) > LATEST_LISTED:
+        lines.append(f"> - … and {len(found) - LATEST_LISTED} more (see below)")
+    return [*lines, ""]
+
+
+def _picture(plan: Plan) -> list[str]:
+    drawn = mermaid.picture(plan)
+    if drawn.text is None:
+        if drawn.nodes:
+            return [
+                f"_The picture of this plan is left out: {drawn.nodes} resources and consumers "
+                f"(more than {mermaid.HARD_LIMIT})._",
+                "",
+            ]
+        return []
+    fence = _fence(drawn.text)
+    block = [f"{fence}mermaid", drawn.text, fence, ""]
+    if drawn.nodes <= mermaid.OPEN_LIMIT:
+        return block
+    summary = f"Picture: {drawn.nodes} resources and consumers"
+    return [f"<details><summary>{summary}</summary>", "", *block, "</details>", ""]
+
+
+def code(text: str) -> str:
+    """``text`` as an inline code span: GitHub renders no HTML and no mention inside one. The
+    fence is longer than any run of backticks in it."""
+    flat = " ".join(text.split())
+    longest = max((len(m) for m in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
 def _fence(text: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

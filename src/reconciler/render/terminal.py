@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from reconciler.core.plan import Action, Plan
+from reconciler.core.policy import Decision, Level, PolicyReport
 from reconciler.render.common import (
     MARKERS,
     NO_SECRETS_NOTE,
@@ -20,6 +21,8 @@ from reconciler.render.common import (
     targeted_note,
     visible,
 )
+from reconciler.render.consumers import consumer_lines
+from reconciler.render.policy import ordered, result_line, verdict
 
 _STYLES = {
     Action.CREATE: "green",
@@ -47,6 +50,8 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             out.append(f"      {line}\n")
         for line in context_lines(change):
             out.append(f"      {line}\n", style="dim")
+        for line in consumer_lines(plan, change):
+            out.append(f"      {line}\n", style="bold" if change.consumers else "dim")
     unchanged = len(plan.resource_changes) - len(shown)
     if shown:
         out.append("\n")
@@ -62,6 +67,8 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
             out.append(f"    {orphan_line(orphan.address, orphan.with_prune)}\n", style="red")
     if unchanged or plan.ignored or plan.orphans:
         out.append("\n")
+    if plan.policy is not None:
+        _policy(out, plan.policy)
     if not plan.secrets_compared:
         out.append(NO_SECRETS_NOTE + "\n", style="dim")
     if (targeted := targeted_note(plan)) is not None:
@@ -71,6 +78,21 @@ def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
     if note:
         out.append(note + "\n", style="bold cyan")
     return _export(out, color, width)
+
+
+_LEVEL_STYLES = {Level.HARD: "bold red", Level.SOFT: "yellow", Level.ADVISORY: "cyan"}
+_DECISION_STYLES = {
+    Decision.PASSED: "green",
+    Decision.OVERRIDDEN: "bold yellow",
+    Decision.SOFT_FAILED: "bold yellow",
+    Decision.HARD_FAILED: "bold red",
+}
+
+
+def _policy(out: _Printable, report: PolicyReport) -> None:
+    for result in ordered(report):
+        out.append(f"  {result_line(result)}\n", style=_LEVEL_STYLES[result.level])
+    out.append(verdict(report) + "\n\n", style=_DECISION_STYLES[report.decision])
 
 
 class _Printable:

@@ -9,6 +9,7 @@ the same files from Azure/azure-rest-api-specs (paths and commits in README.md):
 What is kept, mechanically:
 
 * the operations in ``OPERATIONS`` (path and method), with every other path dropped;
+* the local parameters they name (``#/parameters/...``, workspaceRP.json has them), sorted;
 * the definitions they reach through local ``$ref``s, and, for a definition with a
   ``discriminator``, every definition that names it in its ``allOf`` (its subtypes), except
   the subtypes in ``EXCLUDED_SUBTYPES``; in the common-types file, the definitions and
@@ -37,6 +38,23 @@ WS = (
 )
 # spec file -> (path under the workspace, method) kept
 OPERATIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    f"{MLS}/preview/2024-04-01-preview/workspaceRP.json": (
+        ("/connections", "get"),
+        ("/connections/{connectionName}", "delete"),
+        ("/connections/{connectionName}", "get"),
+        ("/connections/{connectionName}", "put"),
+        ("/connections/{connectionName}/listsecrets", "post"),
+    ),
+    f"{MLS}/preview/2023-04-01-preview/mfe.json": (
+        ("/data", "get"),
+        ("/data/{name}", "delete"),
+        ("/data/{name}", "get"),
+        ("/data/{name}", "put"),
+        ("/data/{name}/versions", "get"),
+        ("/data/{name}/versions/{version}", "delete"),
+        ("/data/{name}/versions/{version}", "get"),
+        ("/data/{name}/versions/{version}", "put"),
+    ),
     f"{MLS}/preview/2024-10-01-preview/mfe.json": (
         ("/datastores", "get"),
         ("/datastores/{name}", "delete"),
@@ -45,7 +63,11 @@ OPERATIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("/datastores/{name}/listSecrets", "post"),
     ),
 }
-EXCLUDED_SUBTYPES: dict[str, frozenset[str]] = {}
+# subtypes left out: the data import entity shares uri_folder with UriFolderDataVersion (the
+# emulator's versions are the latter)
+EXCLUDED_SUBTYPES: dict[str, frozenset[str]] = {
+    f"{MLS}/preview/2023-04-01-preview/mfe.json": frozenset({"DataImport"}),
+}
 _DOCS = frozenset({"description", "summary", "title", "example"})
 JSON = dict[str, Any]
 
@@ -94,6 +116,7 @@ def trim_file(
     definitions = full["definitions"]
     excluded = EXCLUDED_SUBTYPES.get(file, frozenset())
     keep: set[str] = set()
+    parameters: set[str] = set()
     external: set[str] = set()
     todo = list(refs(paths))
     while todo:
@@ -103,6 +126,9 @@ def trim_file(
             external.add(
                 posixpath.normpath(posixpath.join(posixpath.dirname(file), where)) + "#" + pointer
             )
+            continue
+        if pointer.startswith("/parameters/"):
+            parameters.add(pointer.removeprefix("/parameters/"))
             continue
         name = pointer.removeprefix("/definitions/")
         if name in keep:
@@ -115,6 +141,8 @@ def trim_file(
             ]
     head: JSON = {k: full[k] for k in ("swagger", "info", "host", "schemes") if k in full}
     out: JSON = {**head, "paths": paths, "definitions": {n: definitions[n] for n in sorted(keep)}}
+    if parameters:
+        out["parameters"] = {n: full["parameters"][n] for n in sorted(parameters)}
     trimmed: JSON = strip_docs(out)
     return trimmed, external
 

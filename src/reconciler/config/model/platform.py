@@ -23,6 +23,7 @@ from reconciler.config.model.fields import (
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.refactoring import Moved, Removed, refactoring_field
 from reconciler.config.model.secretrefs import Secret
+from reconciler.core.consumers import DEFAULT_DAYS, DEFAULT_JOBS
 from reconciler.core.limits import (
     MAX_FOLDER,
 )
@@ -56,6 +57,26 @@ class AzureWorkspace(Strict):
 Workspace = Annotated[LocalWorkspace | AzureWorkspace, Field(discriminator="provider")]
 
 
+class Consumers(Strict):
+    """Who consumes what a plan changes: every schedule, and the recent jobs of a window."""
+
+    enabled: bool = Field(
+        True,
+        description="List the schedules and recent jobs that read a data asset getting a new "
+        "version (or archived), or a datastore or connection deleted or replaced (like "
+        "--no-consumers when false).",
+    )
+    days: int = Field(
+        DEFAULT_DAYS, ge=1, le=3650, description="Recent jobs: those of the last N days."
+    )
+    jobs: int = Field(
+        DEFAULT_JOBS,
+        ge=0,
+        le=5000,
+        description="Recent jobs: at most N, newest first (bounds what a plan reads).",
+    )
+
+
 class Settings(Strict):
     prune: bool = Field(
         False,
@@ -68,6 +89,10 @@ class Settings(Strict):
         "${env:NAME} or ${keyvault:VAULT/SECRET}, from the applier's secret store. Required "
         "for an Azure ML workspace; the embedded workspace keeps a random one in its folder "
         "when none is declared.",
+    )
+    consumers: Consumers = Field(
+        default_factory=Consumers,
+        description="Consumers in plans: schedules and recent jobs reading what changes.",
     )
 
 
@@ -115,6 +140,17 @@ def _env_file_entry(value: Any) -> Any:
     return value
 
 
+def _folder_list(value: Any) -> Any:
+    """``policies: FOLDER`` is short for a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+PolicyFolders = Annotated[
+    list[Annotated[Text, AfterValidator(project_folder)]] | None,
+    BeforeValidator(_folder_list, json_schema_input_type=str | list[str] | None),
+]
+
+
 EnvFiles = Annotated[
     list[Annotated[EnvFile, BeforeValidator(_env_file_entry)]],
     BeforeValidator(_env_file_list, json_schema_input_type=str | list[str | EnvFile] | None),
@@ -146,6 +182,12 @@ class Platform(Strict):
         description="Which workspace to reconcile (usually set per environment).",
     )
     settings: Settings = Field(default_factory=Settings, description="Behaviour settings.")
+    policies: PolicyFolders = Field(
+        None,
+        description="Folders of Rego policies (conftest's conventions) that every plan and "
+        "apply evaluates, relative to the project: one folder or a list. Default: policies/ "
+        "when it exists; [] evaluates none.",
+    )
     connections: dict[str, Connection] = Field(
         default_factory=dict, description="Workspace connections, by name."
     )

@@ -1,5 +1,5 @@
-"""How the provider builds its azure-ai-ml client: one transport for every operation group, and
-the SDK's noise kept out of reconciler's output.
+"""How the provider builds its azure-ai-ml client: one transport for the reads (`arm`) and
+every operation group, and the SDK's noise kept out of reconciler's output.
 
 Only this package imports azure (see the import contracts).
 """
@@ -30,16 +30,9 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def ml_client(
-    credential: Any,
-    subscription_id: str,
-    resource_group: str,
-    workspace: str,
-    parallel: int,
-    fence: Fence | None = None,
+    credential: Any, subscription_id: str, resource_group: str, workspace: str, shared: Any
 ) -> Any:
-    """An ``MLClient`` whose requests share one connection pool holding ``parallel`` reads, and
-    whose every write (any method but GET/HEAD/OPTIONS, retries included) asks ``fence`` first,
-    right before it goes on the wire."""
+    """An ``MLClient`` whose requests go through the ``shared`` transport (`transport`)."""
     from azure.ai.ml import MLClient
 
     _quiet_sdk()
@@ -49,7 +42,7 @@ def ml_client(
         resource_group_name=resource_group,
         workspace_name=workspace,
         enable_telemetry=False,
-        transport=_transport(parallel + 8, fence or Fence()),
+        transport=shared,
         # azure-core retries a request 10 times by default, and reconciler's `errors.call`
         # retries throttling and 5xx itself, honouring Retry-After: a silent endpoint must not
         # cost the product of both
@@ -68,19 +61,23 @@ def _quiet_sdk() -> None:
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
 
-def _transport(connections: int, fence: Fence) -> Any:
-    """One HTTP transport for every operation group, keeping as many connections open as reads
-    run at once (requests keeps 10 per client by default: the rest would be opened, TLS
-    handshake and all, and thrown away on every parallel read). The environment's proxy and
-    CA-bundle settings are read once, here, as requests would read them, instead of on every
-    request (a scan of the whole environment each time: a plan makes hundreds of requests)."""
+def transport(parallel: int, fence: Fence | None = None) -> Any:
+    """One HTTP transport for the reads and every operation group, keeping as many connections
+    open as reads run at once (``parallel``, and some more; requests keeps 10 per client by
+    default: the rest would be opened, TLS handshake and all, and thrown away on every parallel
+    read). Every write through it (any method but GET/HEAD/OPTIONS, retries included, the SDK's
+    and `arm`'s alike) asks ``fence`` first, right before it goes on the wire. The
+    environment's proxy and CA-bundle settings are read once, here, as requests would read
+    them, instead of on every request (a scan of the whole environment each time: a plan makes
+    hundreds of requests)."""
+    asked: Fence = fence or Fence()
     import requests
     from azure.core.pipeline.transport import RequestsTransport
     from requests.adapters import HTTPAdapter
     from requests.utils import get_environ_proxies
 
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=connections)
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=parallel + 8)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     endpoint = os.environ.get("AZUREML_DEV_URL_MFE") or "https://management.azure.com"
@@ -92,7 +89,7 @@ def _transport(connections: int, fence: Fence) -> Any:
     class FencedTransport(RequestsTransport):  # type: ignore[misc]
         def send(self, request: Any, **kwargs: Any) -> Any:
             if str(request.method).upper() not in READS:
-                fence.check()  # raises LockLost: nothing is sent
+                asked.check()  # raises LockLost: nothing is sent
             return super().send(request, **kwargs)
 
     return FencedTransport(

@@ -9,6 +9,7 @@ exception type the SDK defines, so a new one cannot slip through unmapped.
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -171,6 +172,8 @@ def _is_credential_error(exc: BaseException) -> bool:
 
 
 def _ml_error(exc: BaseException) -> str | None:
+    if "azure.ai.ml" not in sys.modules:  # nothing of azure-ai-ml ran: not one of its errors
+        return None
     from azure.ai.ml.exceptions import MlException
 
     if isinstance(exc, MlException):

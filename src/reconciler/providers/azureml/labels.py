@@ -27,11 +27,12 @@ def write_metadata(
     tags: Mapping[str, str],
     keep: Mapping[str, str] | None,
     auto_delete: AutoDelete | None,
-) -> None:
+) -> dict[str, str]:
     """Write ``name:version``'s metadata (``scope``: its resource group and workspace). The
     tags that describe its data (`DATA_TAGS`) are kept, those in ``keep`` replacing theirs. The
     auto-delete setting goes where, and as, ``data.create_or_update`` puts it (a wire key the
-    SDK's model does not type, its condition ``createdGreaterThan``); None removes it."""
+    SDK's model does not type, its condition ``createdGreaterThan``); None removes it. Returns
+    the tags written."""
     operations = client.data._operation
     body = operations.get(name=name, version=version, **scope)
     kept = {k: v for k, v in (body.properties.tags or {}).items() if k in DATA_TAGS}
@@ -41,3 +42,4 @@ def write_metadata(
     if auto_delete is not None:
         body.properties[AUTO_DELETE_FIELD] = auto_delete_wire(auto_delete)
     operations.create_or_update(name=name, version=version, body=body, **scope)
+    return dict(body.properties.tags)

@@ -1,10 +1,8 @@
-"""azure-ai-ml entities <-> essences.
+"""Essences -> azure-ai-ml entities, for writing.
 
-Reading schedules and import jobs, it undoes the service's rewrites so that an untouched
-workspace plans no changes: data URIs come back in long forms, schedules come back with a
-server-chosen ``dataType`` and ``startTime`` (connections, datastores, data versions and import
-runs are read as JSON, in `reads`, where the same holds). Writing, it builds the entities
-from an essence plus the secret values and reconciler's tags. The type and credential tables
+It builds the entities from an essence plus the secret values and reconciler's tags
+(connections are written as REST bodies, `connections`; what is read back comes as JSON:
+`reads` and `schedules`, which undo the service's rewrites). The type and credential tables
 are the shared vocabulary's (`reconciler.core.vocabulary`).
 """
 
@@ -14,142 +12,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.core.essences import (
-    ConnectionEssence,
     DatastoreEssence,
     ImportDefinition,
-    Kind,
-    RecurrencePattern,
     ScheduleEssence,
-    Source,
-    Trigger,
 )
-from reconciler.core.live import LiveResource
-from reconciler.core.names import normalise_datastore_path
-from reconciler.core.tags import split_tags
 from reconciler.core.vocabulary import (
     ASSET_TYPE_TAG,
-    CONNECTION_CREDENTIALS,
     DATASTORE_CREDENTIALS,
     MATERIALIZATION_ASSET_PROPERTY,
     NAME_PLACEHOLDER,
-    SOURCE_TYPES,
     START_TIME_TAG,
     default_asset_type,
 )
 
-# --- reading ----------------------------------------------------------------------------------
-
-
-def text(value: Any) -> str:
-    """The plain string of an SDK value: its enums are (str, Enum), whose str() is the name."""
-    return str(getattr(value, "value", value))
-
-
-def schedule_live(entity: Any) -> LiveResource | None:
-    """An import-data schedule's essence; None for other kinds of schedule."""
-    import_data = getattr(entity, "import_data", None)
-    if import_data is None:
-        return None
-    raw_tags = dict(entity.tags or {})
-    tags = split_tags(raw_tags)
-    source = import_data.source
-    # the source's own type: a database import defined by a stored procedure has no query
-    source_type = text(getattr(source, "type", None) or "")
-    if source_type not in SOURCE_TYPES:
-        source_type = "database" if getattr(source, "query", None) is not None else "file_system"
-    is_database = source_type == "database"
-    essence_source = Source(
-        type=source_type,
-        connection=str(source.connection or "").removeprefix("azureml:"),
-        query=source.query if is_database else None,
-        path=None if is_database else source.path,
-    )
-    definition = ImportDefinition(
-        type=raw_tags.get(ASSET_TYPE_TAG, default_asset_type(source_type)),
-        source=essence_source,
-        path=normalise_datastore_path(str(import_data.path)) or str(import_data.path),
-    )
-    essence = ScheduleEssence(
-        import_name=import_data.name,
-        trigger=trigger_essence(entity.trigger, raw_tags.get(START_TIME_TAG)),
-        enabled=bool(entity.is_enabled),
-        description=entity.description or None,
-        import_definition=definition,
-        tags=tags.user,
-    )
-    return LiveResource.read(Kind.SCHEDULE, entity.name, essence, tags, False)
-
-
-def trigger_essence(trigger: Any, start_time: str | None) -> Trigger:
-    time_zone = text(trigger.time_zone or "UTC")
-    if getattr(trigger, "expression", None) is not None:
-        return Trigger(
-            type="cron",
-            expression=" ".join(str(trigger.expression).split()),
-            time_zone=time_zone,
-            start_time=start_time or None,
-        )
-    pattern = getattr(trigger, "schedule", None)
-    return Trigger(
-        type="recurrence",
-        frequency=text(trigger.frequency).lower(),
-        interval=int(trigger.interval),
-        time_zone=time_zone,
-        start_time=start_time or None,
-        schedule=RecurrencePattern(
-            hours=_ints(pattern.hours),
-            minutes=_ints(pattern.minutes),
-            week_days=[text(d).lower() for d in _list(pattern.week_days)],
-            month_days=_ints(pattern.month_days),
-        )
-        if pattern is not None
-        else None,
-    )
-
-
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _ints(value: Any) -> list[int]:
-    return [int(v) for v in _list(value)]
-
-
 # --- writing ----------------------------------------------------------------------------------
-
-
-def connection_entity(
-    name: str,
-    essence: ConnectionEssence,
-    secrets: Mapping[str, str],
-    tags: Mapping[str, str],
-) -> Any:
-    from azure.ai.ml.entities import (
-        AccessKeyConfiguration,
-        UsernamePasswordConfiguration,
-        WorkspaceConnection,
-    )
-
-    creds = essence.credentials
-    secret = CONNECTION_CREDENTIALS[creds.type].secret_values(secrets)
-    credentials: Any
-    if creds.type == "access_key":
-        credentials = AccessKeyConfiguration(
-            access_key_id=creds.access_key_id, secret_access_key=secret["secret_access_key"]
-        )
-    else:
-        credentials = UsernamePasswordConfiguration(
-            username=creds.username, password=secret["password"]
-        )
-    return WorkspaceConnection(
-        name=name,
-        type=essence.type,
-        target=essence.target,
-        credentials=credentials,
-        metadata={**essence.tags, **dict(tags)},
-    )
 
 
 def datastore_entity(
@@ -160,34 +36,66 @@ def datastore_entity(
 ) -> Any:
     from azure.ai.ml import entities
 
-    creds = essence.credentials
-    secret = DATASTORE_CREDENTIALS[creds.type].secret_values(secrets)
-    credentials: Any = None
-    if creds.type == "account_key":
-        credentials = entities.AccountKeyConfiguration(account_key=secret["account_key"])
-    elif creds.type == "sas":
-        credentials = entities.SasTokenConfiguration(sas_token=secret["sas_token"])
-    elif creds.type == "service_principal":
-        credentials = entities.ServicePrincipalConfiguration(
-            tenant_id=creds.tenant_id,
-            client_id=creds.client_id,
-            client_secret=secret["client_secret"],
-            authority_url=creds.authority_url,
-        )
     common: dict[str, Any] = {
         "name": name,
-        "account_name": essence.account_name,
         "description": essence.description,
         "tags": {**essence.tags, **dict(tags)},
+        "credentials": _datastore_credentials(essence, secrets),
+    }
+    storage: dict[str, Any] = {
+        "account_name": essence.account_name,
         "endpoint": essence.endpoint,
         "protocol": essence.protocol,
-        "credentials": credentials,
     }
     if essence.type == "azure_blob":
-        return entities.AzureBlobDatastore(container_name=str(essence.container_name), **common)
+        return entities.AzureBlobDatastore(
+            container_name=str(essence.container_name), **storage, **common
+        )
     if essence.type == "azure_data_lake_gen2":
-        return entities.AzureDataLakeGen2Datastore(filesystem=str(essence.filesystem), **common)
-    return entities.AzureFileDatastore(file_share_name=str(essence.file_share_name), **common)
+        return entities.AzureDataLakeGen2Datastore(
+            filesystem=str(essence.filesystem), **storage, **common
+        )
+    if essence.type == "azure_file":
+        return entities.AzureFileDatastore(
+            file_share_name=str(essence.file_share_name), **storage, **common
+        )
+    if essence.type == "azure_data_lake_gen1":
+        return entities.AzureDataLakeGen1Datastore(store_name=str(essence.store_name), **common)
+    from azure.ai.ml.entities._datastore.one_lake import LakeHouseArtifact
+
+    assert essence.artifact is not None  # a OneLake datastore always has one
+    return entities.OneLakeDatastore(
+        one_lake_workspace_name=str(essence.one_lake_workspace_name),
+        endpoint=essence.endpoint,
+        artifact=LakeHouseArtifact(name=essence.artifact.name),
+        **common,
+    )
+
+
+def _datastore_credentials(essence: DatastoreEssence, secrets: Mapping[str, str]) -> Any:
+    from azure.ai.ml import entities
+
+    creds = essence.credentials
+    secret = DATASTORE_CREDENTIALS[creds.type].secret_values(secrets)
+    if creds.type == "account_key":
+        return entities.AccountKeyConfiguration(account_key=secret["account_key"])
+    if creds.type == "sas":
+        return entities.SasTokenConfiguration(sas_token=secret["sas_token"])
+    identity: dict[str, Any] = {
+        "tenant_id": creds.tenant_id,
+        "client_id": creds.client_id,
+        "authority_url": creds.authority_url,
+        "resource_url": creds.resource_url,
+    }
+    if creds.type == "service_principal":
+        return entities.ServicePrincipalConfiguration(
+            client_secret=secret["client_secret"], **identity
+        )
+    if creds.type == "certificate":
+        return entities.CertificateConfiguration(
+            thumbprint=creds.thumbprint, certificate=secret["certificate"], **identity
+        )
+    return None
 
 
 def _source(definition: ImportDefinition) -> Any:

@@ -1,19 +1,21 @@
-"""Azure ML through azure-ai-ml: the same `Workspace` contract as the embedded workspace.
+"""Azure ML: the same `Workspace` contract as the embedded workspace.
 
 Each resource kind has one row in `_KINDS`: how to list, build, write and delete it; imports are
-submitted and followed to their end by `submission`. Reads make one list per kind, following
-``nextLink`` pages (connections and datastores as JSON, see `reads`; the planner reads the kinds
-concurrently), read the declared data assets' version lists in parallel, and find import runs
-with one ``jobs.list`` that the service filters on the property every import run carries
-(``properties=azureml.materializationAssetName``: reconciler's, and those made outside it, such
-as the run that made an adopted import's version), so a workspace's other pipeline jobs, however
-many, cost nothing (``data.list_materialization_status`` is broken in
-1.35).
+submitted and followed to their end by `submission`. Reads are JSON through azure-ai-ml's
+management pipeline without azure-ai-ml (`arm`, `reads`): one list per kind, following
+``nextLink`` pages (the planner reads the kinds concurrently); data assets off the containers'
+list and the import runs (`assets`), which one ``jobs.list`` finds, filtered by the service on
+the property every import run carries (``properties=azureml.materializationAssetName``:
+reconciler's, and those made outside it, such as the run that made an adopted import's version),
+so a workspace's other pipeline jobs, however many, cost nothing
+(``data.list_materialization_status`` is broken in 1.35). Writes go through an azure-ai-ml
+``MLClient``, made by the first of them.
 
 The service registers an import's data version itself, with none of the import's description,
 tags or properties. So the import's job carries reconciler's fingerprint and definition, and
 once the job completes the provider writes the version's description and tags (reconciler's
-ownership tags and the fingerprint among them). The credential is handed in by the caller.
+ownership tags and the fingerprint among them), and copies them onto the asset's container
+(`containers`). The credential is handed in by the caller.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import ProviderError, ReconcileError
 from reconciler.core.essences import (
     AnyEssence,
@@ -41,13 +45,12 @@ from reconciler.core.essences import (
     narrow,
 )
 from reconciler.core.live import (
-    AssetVersion,
     DataLocation,
     ImportJob,
     JobStatus,
     LiveAsset,
     LiveResource,
-    with_job_definitions,
+    auto_delete_wire,
 )
 from reconciler.core.tags import released
 from reconciler.core.vocabulary import (
@@ -57,31 +60,28 @@ from reconciler.core.vocabulary import (
 )
 from reconciler.core.workspace import LockGuard, Progress
 from reconciler.providers.azureml import mapping
-from reconciler.providers.azureml.client import Fence, ml_client
+from reconciler.providers.azureml.arm import arm_client
+from reconciler.providers.azureml.assets import READ_PARALLELISM, AssetReads
+from reconciler.providers.azureml.client import Fence, ml_client, transport
+from reconciler.providers.azureml.connections import connection_body
+from reconciler.providers.azureml.consumers import ConsumerReader
+from reconciler.providers.azureml.containers import write_latest
 from reconciler.providers.azureml.errors import Target, call
 from reconciler.providers.azureml.labels import write_metadata
 from reconciler.providers.azureml.lock import account_url, blob_lease
-from reconciler.providers.azureml.reads import ImportRun, RestReader
+from reconciler.providers.azureml.reads import AUTO_DELETE_FIELD, RestReader
 from reconciler.providers.azureml.submission import Submission
 
-READ_PARALLELISM = 32  # concurrent version lists; each is one short request
 DEFAULT_POLL_SECONDS = 5.0
-
-
-def _list_schedules(workspace: AzureWorkspace) -> list[LiveResource]:
-    from azure.ai.ml._restclient.arm_ml_service.models import ScheduleListViewType
-
-    found = workspace.client.schedules.list(list_view_type=ScheduleListViewType.ALL)
-    return [r for r in map(mapping.schedule_live, found) if r is not None]
 
 
 @dataclass(frozen=True)
 class _KindOps:
     """What the provider does with one kind of resource."""
 
-    list: Callable[[AzureWorkspace], list[LiveResource]]  # JSON (`reads`) or SDK entities
+    list: Callable[[AzureWorkspace], list[LiveResource]]  # as JSON (`reads`)
     build: Callable[[str, AnyEssence, Mapping[str, str], Mapping[str, str]], Any]
-    write: Callable[[Any, Any], Any]
+    write: Callable[[AzureWorkspace, str, Any], Any]  # (workspace, name, what build made)
     delete: Callable[[Any, str], Any]
 
 
@@ -118,10 +118,14 @@ def _delete_schedule(ml: Any, name: str) -> Any:
 _KINDS: Mapping[Kind, _KindOps] = {
     Kind.CONNECTION: _KindOps(
         list=lambda workspace: workspace.rest.connections(),
-        build=lambda name, essence, secrets, tags: mapping.connection_entity(
-            name, narrow(essence, ConnectionEssence), secrets, tags
+        build=lambda _name, essence, secrets, tags: connection_body(
+            narrow(essence, ConnectionEssence), secrets, tags
         ),
-        write=lambda ml, entity: ml.connections.create_or_update(entity),
+        write=lambda workspace, name, body: workspace.rest.put(
+            f"/connections/{quote(name, safe='')}",
+            {"api-version": workspace.rest.connections_api},
+            body,
+        ),
         delete=lambda ml, name: ml.connections.delete(name),
     ),
     Kind.DATASTORE: _KindOps(
@@ -129,15 +133,15 @@ _KINDS: Mapping[Kind, _KindOps] = {
         build=lambda name, essence, secrets, tags: mapping.datastore_entity(
             name, narrow(essence, DatastoreEssence), secrets, tags
         ),
-        write=lambda ml, entity: ml.datastores.create_or_update(entity),
+        write=lambda workspace, _name, entity: workspace.client.datastores.create_or_update(entity),
         delete=lambda ml, name: ml.datastores.delete(name),
     ),
     Kind.SCHEDULE: _KindOps(
-        list=_list_schedules,
+        list=lambda workspace: workspace.rest.schedules(),
         build=lambda name, essence, _secrets, tags: mapping.schedule_entity(
             name, narrow(essence, ScheduleEssence), tags
         ),
-        write=lambda ml, entity: _write_schedule(ml, entity),
+        write=lambda workspace, _name, entity: _write_schedule(workspace.client, entity),
         delete=lambda ml, name: _delete_schedule(ml, name),
     ),
 }
@@ -172,7 +176,9 @@ _FORGET: Mapping[Kind, Callable[[AzureWorkspace, str], None]] = {
 
 
 class AzureWorkspace:
-    """Implements `reconciler.core.workspace.Workspace` on an azure-ai-ml ``MLClient``."""
+    """Implements `reconciler.core.workspace.Workspace`: reads as JSON through azure-ai-ml's
+    management pipeline (`arm`, `reads`), writes with an azure-ai-ml ``MLClient`` made when the
+    first write needs it (importing azure-ai-ml costs seconds a plan does not spend)."""
 
     def __init__(
         self,
@@ -184,24 +190,35 @@ class AzureWorkspace:
         poll_seconds: float = DEFAULT_POLL_SECONDS,
     ) -> None:
         self.target = Target(subscription_id, resource_group, workspace_name)
-        self._fence = Fence()
-        self.client = ml_client(
-            credential,
-            subscription_id,
-            resource_group,
-            workspace_name,
-            READ_PARALLELISM,
-            self._fence,
-        )
         self.poll_seconds = poll_seconds
         self._credential = credential
+        self._fence = Fence()  # every write asks the apply lock's guard, when one is held
+        self._transport = transport(READ_PARALLELISM, self._fence)
+        self._client: Any = None
+        self._client_lock = threading.Lock()
         workspace_path = (
             f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
             f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}"
         )
-        self.rest: RestReader = RestReader(self.client, workspace_path)
-        self._reads_lock = threading.Lock()
-        self._reads: dict[str, Future[Any]] = {}
+        reader = arm_client(credential, self._transport)
+        self.rest: RestReader = RestReader(reader, workspace_path)
+        self.assets = AssetReads(self.rest, self._call)
+        self.consumers = ConsumerReader(reader, workspace_path, self._call)
+
+    @property
+    def client(self) -> Any:
+        """The azure-ai-ml ``MLClient`` that writes (over the same connections as the reads)."""
+        with self._client_lock:
+            if self._client is None:
+                t = self.target
+                self._client = ml_client(
+                    self._credential,
+                    t.subscription_id,
+                    t.resource_group,
+                    t.workspace,
+                    self._transport,
+                )
+            return self._client
 
     def describe(self) -> str:
         t = self.target
@@ -225,129 +242,24 @@ class AzureWorkspace:
         found: list[LiveResource] = self._call(f"list {kind}s", lambda: ops.list(self))
         return found
 
+    def summarize_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        return self.assets.summarize_assets(names)
+
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
-        """Versions and import runs of the declared assets: one import-run list the service
-        filters and one version list per asset (the service has no list of versions across
-        assets), all at once, so the time is one page chain, not one round trip per asset."""
-        wanted = sorted(set(names))
-        if not wanted:
-            return []
-        with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
-            runs = pool.submit(self._import_runs)
-            archived = pool.submit(self._archived_names)
-            versions = list(pool.map(self._versions, wanted))
-            jobs: dict[str, list[ImportJob]] = {}
-            for run in runs.result():
-                jobs.setdefault(run.asset, []).append(run.job)
-            archived_names = archived.result()
-        assets = []
-        for name, found in zip(wanted, versions, strict=True):
-            asset_jobs = tuple(sorted(jobs.get(name, []), key=lambda j: (j.started_at, j.id)))
-            resolved = with_job_definitions(tuple(found), asset_jobs)
-            if resolved or asset_jobs:
-                hidden = name in archived_names
-                assets.append(LiveAsset(name, resolved, asset_jobs, hidden))
-        return self._with_foreign_definitions(assets)
-
-    def _with_foreign_definitions(self, assets: list[LiveAsset]) -> list[LiveAsset]:
-        """A latest version no reconciler run made (plain SDK code, the studio) takes the
-        definition of the import run that made it, so adopting it plans no new import. Read
-        only when such a version exists: the service filters the runs to import runs."""
-        bare = [
-            a
-            for a in assets
-            if (latest := a.latest_version()) and not latest.fingerprint and not latest.definition
-        ]
-        if not bare:
-            return assets
-        definitions = self._call("list import runs", self.rest.import_definitions)
-        out = []
-        for asset in assets:
-            latest = asset.latest_version()
-            definition = definitions.get(asset.name)
-            if asset in bare and latest is not None and definition is not None:
-                versions = tuple(
-                    replace(v, definition=definition) if v is latest else v for v in asset.versions
-                )
-                asset = replace(asset, versions=versions)
-            out.append(asset)
-        return out
-
-    def _versions(self, name: str, view: str = "ActiveOnly") -> list[AssetVersion]:
-        found: list[AssetVersion] = self._call(
-            f"list versions of data asset {name}", lambda: self.rest.versions(name, view)
-        )
-        return found
+        return self.assets.list_assets(names)
 
     def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
-        """The import runs (filtered by the service, and read by `list_assets` at the same
-        time), the data assets' names (one list, paged), and a version list for each asset
-        not in ``exclude``, in parallel: on a workspace holding only the declared assets, the
-        names are the only requests added."""
-        skip = set(exclude)
-        with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
-            runs = pool.submit(self._import_runs)
-            archived = pool.submit(self._archived_names)
-            active = self._call("list data assets", lambda: self.rest.asset_names("ActiveOnly"))
-            names = sorted((set(active) | archived.result()) - skip)
-            versions = list(pool.map(lambda name: self._versions(name, "All"), names))
-            found = [
-                DataLocation(name, v.version, v.path)
-                for name, listed in zip(names, versions, strict=True)
-                for v in listed
-            ]
-            found += [
-                DataLocation(run.asset, run.job.version, run.job.output, running=True)
-                for run in runs.result()
-                if run.asset not in skip and run.job.active and run.job.output
-            ]
-        return found
+        return self.assets.list_other_data(exclude)
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        """Every schedule and the recent jobs (see `consumers`)."""
+        return self.consumers.list_consumers(since, limit)
 
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
-        found: dict[str, ImportDefinition] = self._call(
-            "list import runs", self.rest.import_definitions
-        )
-        archived = self._archived_names()
-        return {name: d for name, d in found.items() if name not in archived}
+        return self.assets.list_import_definitions()
 
     def list_imported_assets(self, owner: str) -> list[str]:
-        """Assets named by ``owner``'s import runs, less the archived ones (as the embedded
-        workspace answers): the import runs (the list `list_assets` reads too) and the archived
-        assets, both lists the service filters, read at once."""
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            archived = pool.submit(self._archived_names)
-            names = {run.asset for run in self._import_runs() if run.job.owner == owner}
-            return sorted(names - archived.result())
-
-    def _import_runs(self) -> list[ImportRun]:
-        runs: list[ImportRun] = self._shared("list import jobs", self.rest.import_runs)
-        return runs
-
-    def _archived_names(self) -> set[str]:
-        read = partial(self.rest.asset_names, "ArchivedOnly")
-        return set(self._shared("list archived data assets", read))
-
-    def _shared(self, what: str, read: Callable[[], Any]) -> Any:
-        """``read()``, once for the callers that ask at the same time (a plan's `list_assets`
-        and `list_imported_assets` run together and both need the import runs and the archived
-        assets); a later call reads afresh."""
-        with self._reads_lock:
-            reading = self._reads.get(what)
-            first = reading is None
-            if reading is None:
-                reading = self._reads[what] = Future()
-        if not first:
-            return reading.result()
-        try:
-            found = self._call(what, read)
-            reading.set_result(found)
-            return found
-        except BaseException as exc:
-            reading.set_exception(exc)
-            raise
-        finally:
-            with self._reads_lock:
-                del self._reads[what]
+        return self.assets.list_imported_assets(owner)
 
     def stored_secret_key(self) -> bytes | None:
         raise ReconcileError(
@@ -391,7 +303,7 @@ class AzureWorkspace:
     ) -> None:
         ops = self._ops(kind)
         entity = ops.build(name, essence, secrets, tags)
-        self._call(f"write {kind} {name}", lambda: ops.write(self.client, entity))
+        self._call(f"write {kind} {name}", lambda: ops.write(self, name, entity))
 
     def delete(self, kind: Kind, name: str) -> None:
         ops = self._ops(kind)
@@ -419,11 +331,8 @@ class AzureWorkspace:
             auto_delete = essence.auto_delete_setting  # the SDK refuses it on an import's job
             self._call(
                 f"label data asset {name}:{version}",
-                partial(
-                    write_metadata, self.client, self._scope(), name, version,
-                    essence.description, labels, None, auto_delete,
-                ),
-            )  # fmt: skip
+                partial(self._label, name, version, essence.description, labels, None, auto_delete),
+            )
         return current
 
     def update_asset_metadata(
@@ -439,17 +348,30 @@ class AzureWorkspace:
         keep = None if definition is None else {FINGERPRINT_PROPERTY: definition.fingerprint}
         self._call(
             f"update data asset {name}:{version}",
-            partial(
-                write_metadata, self.client, self._scope(), name, version, description, tags,
-                keep, auto_delete,
-            ),
-        )  # fmt: skip
+            partial(self._label, name, version, description, tags, keep, auto_delete),
+        )
+
+    def _label(
+        self,
+        name: str,
+        version: str,
+        description: str | None,
+        tags: Mapping[str, str],
+        keep: Mapping[str, str] | None,
+        auto_delete: AutoDelete | None,
+    ) -> None:
+        """A version's metadata (`labels`), then its container's copy (`containers`)."""
+        written = write_metadata(
+            self.client, self._scope(), name, version, description, tags, keep, auto_delete
+        )
+        wire = auto_delete_wire(auto_delete) if auto_delete is not None else None
+        self._write_latest(name, version, description, written, wire)
 
     def share_versions(self, source: str, name: str) -> None:
         """Each version's REST body, read and written back under ``name``: the same ``dataUri``
         (the SDK's ``data.create_or_update`` would read an MLTable from storage first)."""
-        registered = {v.version for v in self._versions(name, "All")}
-        for version in self._versions(source, "All"):
+        registered = {v.version for v in self.assets.versions(name, "All")}
+        for version in self.assets.versions(source, "All"):
             if version.version not in registered:
                 self._call(
                     f"register data asset {name}:{version.version}",
@@ -467,6 +389,7 @@ class AzureWorkspace:
         self.client.data._operation.create_or_update(
             name=name, version=version, body=body, **self._scope()
         )
+        self._written(name, version, body)
 
     def _retag(
         self, name: str, version: str, change: Callable[[dict[str, str]], dict[str, str]]
@@ -475,16 +398,30 @@ class AzureWorkspace:
         body = operations.get(name=name, version=version, **self._scope())
         body.properties.tags = change(dict(body.properties.tags or {}))
         operations.create_or_update(name=name, version=version, body=body, **self._scope())
+        self._written(name, version, body)
 
     def forget(self, kind: Kind, name: str) -> None:
         self._call(f"stop managing {kind} {name}", partial(_FORGET[kind], self, name))
 
     def forget_asset(self, name: str) -> None:
-        for version in self._versions(name, "All"):
+        for version in self.assets.versions(name, "All"):
             self._call(
                 f"stop managing data asset {name}:{version.version}",
                 partial(self._retag, name, version.version, released),
             )
+
+    def _written(self, name: str, version: str, body: Any) -> None:
+        """A version's REST body was written back: its container's copy follows."""
+        props = body.properties
+        wire = props.get(AUTO_DELETE_FIELD)
+        self._write_latest(name, version, props.description, props.tags, wire)
+
+    def _write_latest(
+        self, name: str, version: str, description: str | None, tags: Any, wire: Any
+    ) -> None:
+        """Every write of a version's metadata ends here (see `containers.write_latest`)."""
+        scope = self._scope()
+        write_latest(self.client, self.rest, scope, name, version, description, tags, wire)
 
     def _scope(self) -> dict[str, str]:
         return {

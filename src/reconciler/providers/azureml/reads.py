@@ -17,12 +17,12 @@ many, are never sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.core.essences import (
-    ConnectionEssence,
+    Artifact,
     Credentials,
     DatastoreEssence,
     ImportDefinition,
@@ -38,10 +38,8 @@ from reconciler.core.live import (
     stored_definition,
 )
 from reconciler.core.names import normalise_datastore_path
-from reconciler.core.tags import split_tags, stored_credentials
+from reconciler.core.tags import split_tags
 from reconciler.core.vocabulary import (
-    CONNECTION_CATEGORIES,
-    CONNECTION_CREDENTIALS,
     DATASTORE_CREDENTIALS,
     DATASTORE_KINDS,
     DEFAULT_AUTHORITY,
@@ -52,6 +50,7 @@ from reconciler.core.vocabulary import (
     MATERIALIZATION_ASSET_PROPERTY,
     MOVED_FROM_TAG,
     NAME_PLACEHOLDER,
+    ONE_LAKE_ARTIFACT_TYPES,
     OWNER_TAG,
     SOURCE_TYPES,
     SYSTEM_DATASTORES,
@@ -60,6 +59,9 @@ from reconciler.core.vocabulary import (
     default_asset_type,
     snake_case,
 )
+from reconciler.providers.azureml.arm import API_VERSIONS, items, send
+from reconciler.providers.azureml.connections import connection_from_json
+from reconciler.providers.azureml.schedules import schedule_from_json
 
 AUTO_DELETE_FIELD = "autoDeleteSetting"  # a data version's, kept by the service as sent
 # the service filters import runs on this: every import run, reconciler's or not (an import made
@@ -71,8 +73,8 @@ _ENDED = {
     "NotResponding": JobStatus.FAILED,
     "CancelRequested": JobStatus.CANCELED,
 }
-_CONNECTION_TYPES = {rest: ours for ours, rest in CONNECTION_CATEGORIES.items()}
-_DATASTORE_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
+_DATASTORE_BY_REST = {kind.rest.lower(): kind for kind in DATASTORE_KINDS.values()}
+_ARTIFACT_TYPES = {rest: ours for ours, rest in ONE_LAKE_ARTIFACT_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -84,49 +86,27 @@ class ImportRun:
 
 
 class RestReader:
-    """GET lists of one workspace as JSON, following ``nextLink``."""
+    """GET lists of one workspace as JSON, following ``nextLink``, through the management
+    client of `arm` (azure-ai-ml's pipeline, without importing azure-ai-ml); and PUT a
+    connection's body (`connections.connection_body`)."""
 
-    def __init__(self, ml: Any, workspace_path: str) -> None:
-        # the management client azure-ai-ml lists jobs with: same endpoint, credential,
-        # retry policy and transport as every other operation group
-        self._client = ml.jobs.service_client_01_2024_preview_arm
+    def __init__(self, client: Any, workspace_path: str) -> None:
+        self._client = client
         self._path = workspace_path
-        self.data_api = str(ml.data._operation._config.api_version)
-        self.connections_api = str(ml.connections._operation._config.api_version)
-        self.datastores_api = str(ml.datastores._operation._config.api_version)
-        self.jobs_api = str(self._client._config.api_version)
+        self.data_api = API_VERSIONS["data"]
+        self.connections_api = API_VERSIONS["connections"]
+        self.datastores_api = API_VERSIONS["datastores"]
+        self.jobs_api = API_VERSIONS["jobs"]
+        self.schedules_api = API_VERSIONS["schedules"]
 
-    def pages(self, path: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Every item of the list at ``path`` (under the workspace)."""
-        from azure.core.exceptions import (
-            ClientAuthenticationError,
-            HttpResponseError,
-            ResourceExistsError,
-            ResourceNotFoundError,
-            map_error,
-        )
-        from azure.core.rest import HttpRequest
-        from azure.mgmt.core.exceptions import ARMErrorFormat
+    def pages(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+        """Every item of the list at ``path`` (under the workspace), its pages followed on a
+        thread of their own while the caller reads them (`arm.items`)."""
+        return items(self._client, self._path + path, params)
 
-        errors = {
-            401: ClientAuthenticationError,
-            404: ResourceNotFoundError,
-            409: ResourceExistsError,
-        }
-        url: str | None = self._path + path
-        query: Mapping[str, str] | None = params
-        items: list[dict[str, Any]] = []
-        while url:
-            request = HttpRequest("GET", url, params=dict(query) if query else None)
-            request.headers["Accept"] = "application/json"
-            response = self._client.send_request(request)
-            if response.status_code != 200:
-                map_error(status_code=response.status_code, response=response, error_map=errors)
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-            body = response.json()
-            items.extend(body.get("value") or [])
-            url, query = body.get("nextLink"), None  # absolute, with the query repeated
-        return items
+    def put(self, path: str, params: Mapping[str, str], body: Mapping[str, Any]) -> Any:
+        """PUT ``body`` at ``path`` (under the workspace); the answer's JSON."""
+        return send(self._client, "PUT", self._path + path, params, body)
 
     def connections(self) -> list[LiveResource]:
         """The workspace's connections, as ``ml.connections.list()`` asks for them."""
@@ -145,7 +125,7 @@ class RestReader:
 
         params = {"api-version": self.data_api, "listViewType": view}
         try:
-            items = self.pages(f"/data/{name}/versions", params)
+            items = list(self.pages(f"/data/{name}/versions", params))
         except ResourceNotFoundError:
             return []
         return [version_from_json(item) for item in items]
@@ -186,57 +166,75 @@ class RestReader:
                 runs.append((created, asset, definition))
         return {asset: definition for _, asset, definition in sorted(runs, key=lambda r: r[0])}
 
-    def asset_names(self, view: str) -> list[str]:
-        """The names of the workspace's data assets: ``ArchivedOnly`` (usually few) or
-        ``ActiveOnly`` (as many as a workspace's users made)."""
-        params = {"api-version": self.data_api, "listViewType": view}
-        return [str(item.get("name")) for item in self.pages("/data", params)]
+    def schedules(self) -> list[LiveResource]:
+        """The workspace's import-data schedules (others are left out), as
+        ``ml.schedules.list(list_view_type=ALL)`` asks for them."""
+        params = {"api-version": self.schedules_api, "listViewType": "All"}
+        found = (schedule_from_json(item) for item in self.pages("/schedules", params))
+        return [schedule for schedule in found if schedule is not None]
+
+    def containers(self) -> list[Container]:
+        """Every data asset's container, archived or not: its latest and next version, and
+        the tags reconciler writes on it (`reconciler.core.tags.LatestRecord`)."""
+        params = {"api-version": self.data_api, "listViewType": "All"}
+        return [container_from_json(item) for item in self.pages("/data", params)]
+
+
+@dataclass(frozen=True)
+class Container:
+    """A data asset's container as the service lists it."""
+
+    name: str
+    latest: str  # latestVersion: the version created last
+    next: str  # nextVersion: the number after the highest numeric version
+    archived: bool
+    description: str | None
+    tags: dict[str, str]
 
 
 def _strings(value: Any) -> dict[str, str]:
-    """Tags or metadata as strings; the service stores a null value as given (an Azure OpenAI
-    connection's ``ResourceId``), which is no value at all."""
+    """Tags as strings; the service stores a null value as given, which is no value at all."""
     if not isinstance(value, dict):
         return {}
     return {str(k): str(v) for k, v in value.items() if v is not None}
 
 
-def connection_from_json(item: Mapping[str, Any]) -> LiveResource:
-    """A connection as the service returns it. It never returns credentials: the non-secret
-    ones reconciler writes beside the connection, in ``reconciler.credential.*`` metadata; on a
-    connection made by other tools they are unknown, not different."""
+def container_from_json(item: Mapping[str, Any]) -> Container:
     props = item.get("properties") or {}
-    metadata = _strings(props.get("metadata"))
-    tags = split_tags(metadata)
-    plain = stored_credentials(metadata)
-    auth = str(props.get("authType") or "None")
-    kind = by_rest_name(CONNECTION_CREDENTIALS, auth)
-    category = str(props.get("category") or "")
-    essence = ConnectionEssence(
-        type=_CONNECTION_TYPES.get(category) or snake_case(category),
-        target=str(props.get("target") or ""),
-        credentials=Credentials(type=kind.name if kind else snake_case(auth), **plain),
-        tags=tags.user,
+    return Container(
+        name=str(item.get("name")),
+        latest=str(props.get("latestVersion") or ""),
+        next=str(props.get("nextVersion") or ""),
+        archived=bool(props.get("isArchived")),
+        description=props.get("description") or None,
+        tags=_strings(props.get("tags")),
     )
-    unreadable = tuple(
-        f"credentials.{ours}" for _, ours in (kind.plain if kind else ()) if ours not in plain
-    )
-    name = str(item.get("name"))
-    return LiveResource.read(Kind.CONNECTION, name, essence, tags, False, unreadable)
 
 
 def datastore_from_json(item: Mapping[str, Any]) -> LiveResource:
     """A datastore as the service returns it (its secrets never are)."""
     props = item.get("properties") or {}
-    tags = split_tags(_strings(props.get("tags")))
+    raw_tags = props.get("tags") or {}
+    tags = split_tags({str(k): str(v) for k, v in raw_tags.items() if v is not None})
     rest = str(props.get("datastoreType") or "")
-    kind = _DATASTORE_BY_REST.get(rest)
-    fields = {kind.container: props.get(kind.rest_container)} if kind else {}
+    kind = _DATASTORE_BY_REST.get(rest.lower())
+    fields: dict[str, Any] = {}
+    if kind is not None:
+        fields[kind.container] = props.get(kind.rest_container)
+        if kind.storage_account:
+            fields["account_name"] = props.get("accountName")
+            fields["endpoint"] = props.get("endpoint") or DEFAULT_ENDPOINT
+            fields["protocol"] = props.get("protocol") or DEFAULT_PROTOCOL
+        elif props.get("endpoint"):
+            fields["endpoint"] = props.get("endpoint")
+        artifact = props.get("artifact")
+        if isinstance(artifact, dict):
+            fields["artifact"] = Artifact(
+                type=_ARTIFACT_TYPES.get(str(artifact.get("artifactType")), "lake_house"),
+                name=str(artifact.get("artifactName") or ""),
+            )
     essence = DatastoreEssence(
         type=kind.name if kind else rest,
-        account_name=props.get("accountName"),
-        endpoint=props.get("endpoint") or DEFAULT_ENDPOINT,
-        protocol=props.get("protocol") or DEFAULT_PROTOCOL,
         description=props.get("description") or None,
         tags=tags.user,
         credentials=datastore_credentials(props.get("credentials") or {}),
@@ -247,17 +245,16 @@ def datastore_from_json(item: Mapping[str, Any]) -> LiveResource:
 
 
 def datastore_credentials(credentials: Mapping[str, Any]) -> Credentials:
-    """Only a service principal's are readable; an identity-based datastore's type is None."""
+    """The non-secret fields of a datastore's credentials, which the service returns (a service
+    principal's or a certificate's ids); an identity-based datastore's type is None."""
     rest = str(credentials.get("credentialsType") or "None")
     kind = by_rest_name(DATASTORE_CREDENTIALS, rest)
-    if kind is not None and kind.name == "service_principal":
-        return Credentials(
-            type="service_principal",
-            tenant_id=str(credentials.get("tenantId")),
-            client_id=str(credentials.get("clientId")),
-            authority_url=credentials.get("authorityUrl") or DEFAULT_AUTHORITY,
-        )
-    return Credentials(type=kind.name if kind else snake_case(rest))
+    if kind is None:
+        return Credentials(type=snake_case(rest))
+    plain = {ours: credentials.get(theirs) for theirs, ours in kind.plain}
+    if "authority_url" in plain:
+        plain["authority_url"] = plain["authority_url"] or DEFAULT_AUTHORITY
+    return Credentials(type=kind.name, **{k: str(v) for k, v in plain.items() if v is not None})
 
 
 def definition_from_job(props: Mapping[str, Any]) -> ImportDefinition | None:
@@ -331,7 +328,7 @@ def job_from_json(item: Mapping[str, Any], asset: str) -> ImportJob:
         props.get("properties") or {},
         sink_version,
         str((item.get("systemData") or {}).get("createdAt") or ""),
-        owner=_strings(props.get("tags")).get(OWNER_TAG),
+        owner=(props.get("tags") or {}).get(OWNER_TAG),
         output=output_folder(sink_uri, name),
     )
 

@@ -17,10 +17,12 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from reconciler.core.consumers import LiveConsumers
 from reconciler.core.errors import ImportFailed, LockLost, ProviderError
 from reconciler.core.essences import (
     DEFINITION_FIELDS,
@@ -59,6 +61,7 @@ from reconciler.core.vocabulary import (
 )
 from reconciler.core.workspace import LockGuard, Progress
 from reconciler.imports.base import ImportRunner, import_request
+from reconciler.providers.local.consumers import REST, list_consumers
 from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_record, staging_name
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.placement import claim, mark, refusal, unmark
@@ -106,10 +109,18 @@ class LocalWorkspace:
     # --- reads -------------------------------------------------------------------------------
 
     def list_resources(self, kind: Kind) -> list[LiveResource]:
+        """Job schedules (stored as their REST body) are not resources reconciler models."""
         return [
             live_resource(kind, record.name, record.body, record.system)
             for record in self.store.list_objects(kind)
+            if REST not in record.body
         ]
+
+    def summarize_assets(self, names: Iterable[str]) -> list[LiveAsset]:
+        return self.list_assets(names)  # every version is at hand
+
+    def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
+        return list_consumers(self.store, since, limit)
 
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         assets = []

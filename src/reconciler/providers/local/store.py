@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     status TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT,
     rows INTEGER, error TEXT, pid INTEGER);
 CREATE INDEX IF NOT EXISTS jobs_asset ON jobs (asset);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
 """
 _ACCOUNT = "localworkspace"
 # The four datastores every Azure ML workspace has from the start, in the order a new
@@ -126,7 +127,9 @@ class JobRecord:
 
     @property
     def active(self) -> bool:
-        return JobStatus(self.status).active
+        """An import still running (other jobs, which the workspace holds but never runs, have
+        statuses of their own, such as ``Queued``)."""
+        return self.status in (JobStatus.PREPARING, JobStatus.RUNNING)
 
     def lease_expired(self, at: float | None = None) -> bool:
         """A running job whose heartbeat stopped: its process died (or its host did)."""
@@ -336,13 +339,18 @@ class Store:
         return bool(record and record.body.get("is_archived"))
 
     def set_archived(self, name: str, archived: bool) -> None:
-        """Archive (hide from default listings, keep every version) or restore a data asset."""
+        """Archive (hide from default listings, keep every version) or restore a data asset;
+        the rest of its record (an emulated container's tags) is kept."""
         with self.transaction() as db:
             stamp = now()
+            row = db.execute(
+                "SELECT body FROM objects WHERE kind = ? AND name = ?", (DATA_CONTAINER, name)
+            ).fetchone()
+            body = {**(json.loads(row[0]) if row else {}), "is_archived": archived}
             db.execute(
                 "INSERT INTO objects VALUES (?, ?, ?, '{}', 0, ?, ?) ON CONFLICT (kind, name) DO "
                 "UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                (DATA_CONTAINER, name, json.dumps({"is_archived": archived}), stamp, stamp),
+                (DATA_CONTAINER, name, json.dumps(body, sort_keys=True), stamp, stamp),
             )
 
     # --- import jobs -------------------------------------------------------------------------
@@ -405,6 +413,33 @@ class Store:
         with self.transaction() as db:
             rows = db.execute(query, text).fetchall()
         return [_job_record(r) for r in rows]
+
+    def recent_jobs(self, since: str, limit: int) -> list[JobRecord]:
+        """Jobs of any kind submitted at ``since`` or later, newest first, at most ``limit``:
+        read through the index on their creation time, so the rest of the history costs
+        nothing."""
+        query = (
+            "SELECT id, asset, version, body, status, created_at, started_at, ended_at, rows, "
+            "error, pid, heartbeat_at FROM jobs WHERE created_at >= ? "
+            "ORDER BY created_at DESC, id DESC LIMIT ?"
+        )
+        with self.transaction() as db:
+            rows = db.execute(query, (since, limit)).fetchall()
+        return [_job_record(r) for r in rows]
+
+    def job_index(self, archived: bool | None) -> list[tuple[str, str]]:
+        """(created_at, id) of every job, newest first, archived or not (``None``: both), the
+        flag read where a client's body keeps it: a listing pages through this without
+        parsing a body it does not answer."""
+        where = ""
+        if archived is not None:
+            flag = "coalesce(json_extract(body, '$.rest.properties.isArchived'), 0)"
+            where = f" WHERE {flag} = {1 if archived else 0}"
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT created_at, id FROM jobs" + where + " ORDER BY created_at DESC, id DESC"
+            ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     def get_job(self, job_id: str) -> JobRecord | None:
         query = (

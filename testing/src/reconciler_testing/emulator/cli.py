@@ -52,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
         "--page-size", type=int, default=Settings.page_size, help="items per page of a list"
     )
     p.add_argument(
-        "--latency-ms", type=float, default=0.0, help="delay every API request by this much"
+        "--latency-ms", type=float, default=0.0, help="answer API requests this long after arrival"
     )
     p.add_argument(
         "--fault-rate", type=float, default=0.0, help="share of API requests to fail (0 to 1)"

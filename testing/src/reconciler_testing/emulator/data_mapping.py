@@ -78,18 +78,32 @@ def data_version_to_rest(
     }
 
 
+def data_container_from_rest(body: JSON) -> JSON:
+    """What a container PUT sets (the SDK's archive and restore send back what it read): its
+    description, tags and properties, and whether it is archived. ``latestVersion``,
+    ``nextVersion`` and ``dataType`` are the service's to say."""
+    props = properties_of(body)
+    return {
+        "is_archived": bool(props.get("isArchived")),
+        "description": props.get("description"),
+        "tags": tags_of(props.get("tags")),
+        "properties": dict(props.get("properties") or {}),
+    }
+
+
 def data_container_to_rest(
-    scope: Scope, name: str, versions: list[VersionRecord], archived: bool
+    scope: Scope, name: str, versions: list[VersionRecord], stored: JSON
 ) -> JSON:
-    """``versions`` in the order they were created (`Store.version_records`)."""
+    """``versions`` in the order they were created (`Store.version_records`); ``stored``: what
+    was PUT on the container (none until then: the service makes it with the first version)."""
     latest = versions[-1]
     return {
         **scope.resource(f"data/{name}", name, "data"),
         "properties": {
-            "description": None,
-            "tags": {},
-            "properties": {},
-            "isArchived": archived,
+            "description": stored.get("description"),
+            "tags": dict(stored.get("tags") or {}),
+            "properties": dict(stored.get("properties") or {}),
+            "isArchived": bool(stored.get("is_archived")),
             "latestVersion": latest.version,
             "nextVersion": next_version(v.version for v in versions),
             "dataType": latest.body.get("type", "uri_folder"),

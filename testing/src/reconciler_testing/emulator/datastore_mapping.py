@@ -1,43 +1,34 @@
 """Datastores: REST body <-> store body, every datastore type the service accepts.
 
-Blob, ADLS Gen2 and file-share datastores with the credential kinds reconciler models are stored
-as the essences the local provider reads, their secrets kept apart. Other types the service
-accepts (ADLS Gen1, OneLake) and other credential kinds (certificates) are stored verbatim beside
-a minimal essence, their secrets kept apart too. Answers strip secrets to ``credentialsType``
-(and a service principal's ids) as the service does; the system datastores answer
-``tags: null``.
+Blob, ADLS Gen2, file-share, ADLS Gen1 and OneLake datastores, with every credential type
+(account key, SAS, service principal, certificate, none), are stored as the essences the local
+provider reads, their secrets kept apart (`reconciler.core.vocabulary` names the fields).
+Answers strip the secrets and keep the credentials' non-secret fields (a service principal's or
+certificate's ids), as the service does; the system datastores answer ``tags: null``. A tenant
+or client ID that is not a GUID is refused (the specification's format: uuid).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
 from reconciler.core.vocabulary import (
     DATASTORE_CREDENTIALS,
     DATASTORE_KINDS,
     DEFAULT_ENDPOINT,
     DEFAULT_PROTOCOL,
+    ONE_LAKE_ARTIFACT_TYPES,
     SERVICE_DATASTORE_CREDENTIALS,
     SERVICE_DATASTORE_TYPES,
     by_rest_name,
     service_spelling,
-    snake_case,
 )
 from reconciler.providers.local.store import Record
 from reconciler_testing.emulator.mapping import Scope, properties_of, system_data, tags_of
 from reconciler_testing.emulator.protocol import JSON, bad_request
 
-VERBATIM = "rest"  # store body key: the properties of a datastore reconciler does not model
 _KIND_BY_REST = {kind.rest: kind for kind in DATASTORE_KINDS.values()}
-# non-secret service principal fields the service answers (REST -> store)
-SP_FIELDS = {
-    "tenantId": "tenant_id",
-    "clientId": "client_id",
-    "authorityUrl": "authority_url",
-    "resourceUrl": "resource_url",
-}
-_SECRET_FIELDS = ("key", "sasToken", "clientSecret", "certificate")
-_NOT_ECHOED = ("credentials", "datastoreType", "tags", "description", "isDefault")
+_ARTIFACT_BY_REST = {rest: ours for ours, rest in ONE_LAKE_ARTIFACT_TYPES.items()}
 
 
 def datastore_from_rest(body: JSON, *, strict: bool = True) -> tuple[JSON, dict[str, str]]:
@@ -52,36 +43,51 @@ def datastore_from_rest(body: JSON, *, strict: bool = True) -> tuple[JSON, dict[
         raise bad_request(
             f"Datastore credentials type {rest_creds.get('credentialsType')!r} is not supported."
         )
-    kind = _KIND_BY_REST.get(rest_type)
+    kind = _KIND_BY_REST[rest_type]
     cred_kind = by_rest_name(DATASTORE_CREDENTIALS, cred_type)
-    secrets = _secrets(rest_creds, cred_kind.secret if cred_kind else (), strict, cred_type)
-    credentials: JSON = {"type": cred_kind.name if cred_kind else snake_case(cred_type)}
-    if cred_type == "ServicePrincipal":
-        for theirs, ours in SP_FIELDS.items():
-            if rest_creds.get(theirs) is not None or ours != "resource_url":
-                credentials[ours] = rest_creds.get(theirs)
+    assert cred_kind is not None  # every credentials type the service accepts is known
+    given = rest_creds.get("secrets") or {}
+    secrets = {f"credentials.{o}": str(given[t]) for t, o in cred_kind.secret if given.get(t)}
+    if strict and cred_kind.secret and not secrets:
+        raise bad_request(
+            f"Datastore credentials of type {cred_type} need '{cred_kind.secret[0][0]}'."
+        )
+    for field in _GUIDS:
+        if rest_creds.get(field) is not None and not _is_guid(rest_creds[field]):
+            raise bad_request(f"Datastore credentials: '{field}' is not a valid GUID.")
+    credentials: JSON = {"type": cred_kind.name}
+    credentials.update(
+        {o: rest_creds[t] for t, o in cred_kind.plain if rest_creds.get(t) is not None}
+    )
     store_body: JSON = {
-        "type": kind.name if kind else snake_case(rest_type),
+        "type": kind.name,
         "description": props.get("description"),
         "credentials": credentials,
         "tags": tags_of(props.get("tags")),
+        kind.container: _required(props, kind.rest_container),
     }
-    if kind is None or cred_kind is None:
-        store_body[VERBATIM] = {
-            "datastoreType": rest_type,
-            "credentialsType": cred_type,
-            **{k: v for k, v in props.items() if k not in _NOT_ECHOED},
+    if kind.storage_account:
+        store_body["account_name"] = _required(props, "accountName")
+        store_body["endpoint"] = props.get("endpoint") or DEFAULT_ENDPOINT
+        store_body["protocol"] = props.get("protocol") or DEFAULT_PROTOCOL
+    elif kind.name == "one_lake":
+        store_body["endpoint"] = _required(props, "endpoint")
+        artifact = props.get("artifact") or {}
+        store_body["artifact"] = {
+            "type": _ARTIFACT_BY_REST.get(str(artifact.get("artifactType")), "lake_house"),
+            "name": _required(artifact, "artifactName"),
         }
-        return store_body, secrets
-    store_body.update(
-        {
-            "account_name": _required(props, "accountName"),
-            kind.container: _required(props, kind.rest_container),
-            "endpoint": props.get("endpoint") or DEFAULT_ENDPOINT,
-            "protocol": props.get("protocol") or DEFAULT_PROTOCOL,
-        }
-    )
     return store_body, secrets
+
+
+_GUIDS = ("tenantId", "clientId")  # format: uuid in the REST specification
+
+
+def _is_guid(value: object) -> bool:
+    try:
+        return isinstance(value, str) and len(value) == 36 and bool(uuid.UUID(value))
+    except ValueError:
+        return False
 
 
 def _required(props: JSON, key: str) -> str:
@@ -91,37 +97,26 @@ def _required(props: JSON, key: str) -> str:
     return value
 
 
-def _secrets(
-    rest_creds: JSON, secret: tuple[tuple[str, str], ...], strict: bool, cred_type: str
-) -> dict[str, str]:
-    given = rest_creds.get("secrets") or {}
-    if not secret:  # a kind reconciler does not model: keep every secret field as sent
-        return {f"secrets.{k}": str(v) for k, v in given.items() if k in _SECRET_FIELDS and v}
-    out = {f"credentials.{ours}": str(given[t]) for t, ours in secret if given.get(t)}
-    if strict and not out:
-        raise bad_request(f"Datastore credentials of type {cred_type} need '{secret[0][0]}'.")
-    return out
-
-
 def datastore_to_rest(scope: Scope, record: Record) -> JSON:
     body = record.body
     default = bool(body.get("is_default"))
     cred = body.get("credentials") or {"type": "none"}
-    verbatim: JSON = dict(body.get(VERBATIM) or {})
-    if verbatim:
-        credentials: JSON = {"credentialsType": verbatim.pop("credentialsType")}
-        fields: JSON = {"datastoreType": verbatim.pop("datastoreType"), **verbatim}
-    else:
-        kind = DATASTORE_KINDS[body["type"]]
-        credentials = {"credentialsType": DATASTORE_CREDENTIALS[cred["type"]].rest}
-        fields = {
-            "datastoreType": kind.rest,
-            "accountName": body.get("account_name"),
-            kind.rest_container: body.get(kind.container),
-            "endpoint": body.get("endpoint"),
-            "protocol": body.get("protocol"),
+    kind = DATASTORE_KINDS[body["type"]]
+    cred_kind = DATASTORE_CREDENTIALS[cred["type"]]
+    credentials: JSON = {"credentialsType": cred_kind.rest}
+    credentials.update({t: cred[o] for t, o in cred_kind.plain if cred.get(o) is not None})
+    fields: JSON = {"datastoreType": kind.rest, kind.rest_container: body.get(kind.container)}
+    if kind.storage_account:
+        fields["accountName"] = body.get("account_name")
+        fields["endpoint"] = body.get("endpoint")
+        fields["protocol"] = body.get("protocol")
+    if body.get("artifact"):
+        artifact = body["artifact"]
+        fields["endpoint"] = body.get("endpoint")
+        fields["artifact"] = {
+            "artifactType": ONE_LAKE_ARTIFACT_TYPES[artifact["type"]],
+            "artifactName": artifact["name"],
         }
-    credentials.update({t: cred[o] for t, o in SP_FIELDS.items() if cred.get(o) is not None})
     return {
         **scope.resource(f"datastores/{record.name}", record.name, "datastores"),
         "properties": {
@@ -142,17 +137,7 @@ def datastore_to_rest(scope: Scope, record: Record) -> JSON:
 
 def datastore_secrets(record: Record, secrets: dict[str, str]) -> JSON:
     """What ``listSecrets`` answers: the bare secrets object."""
-    body = record.body
-    verbatim = body.get(VERBATIM)
-    if verbatim:
-        kind = str(verbatim["credentialsType"])
-        stored: dict[str, Any] = {
-            k.removeprefix("secrets."): v for k, v in secrets.items() if k.startswith("secrets.")
-        }
-        if kind == "None":
-            raise bad_request(f"Datastore {record.name} has no secrets (credentials type None).")
-        return {"secretsType": kind, **stored}
-    cred_kind = DATASTORE_CREDENTIALS[(body.get("credentials") or {}).get("type", "none")]
+    cred_kind = DATASTORE_CREDENTIALS[(record.body.get("credentials") or {}).get("type", "none")]
     if not cred_kind.secret:
         raise bad_request(f"Datastore {record.name} has no secrets (credentials type None).")
     field, ours = cred_kind.secret[0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -86,11 +87,20 @@ class Stats:
             self._faults: Counter[str] = Counter()
             self._spans: list[tuple[float, float]] = []
             self._delayed: list[float] = []
+            self._first: float | None = None
 
     def delayed(self, seconds: float) -> None:
-        """A request the latency knob held back by ``seconds`` (slept, before answering)."""
+        """A request the latency knob held: answered ``seconds`` after it arrived."""
         with self._lock:
             self._delayed.append(seconds)
+
+    def arrived(self) -> None:
+        """A request arrived (a token request too): the first one's wall-clock time is kept,
+        to time how long a client process takes to send its first request."""
+        now = time.time()
+        with self._lock:
+            if self._first is None:
+                self._first = now
 
     def record(
         self,
@@ -111,10 +121,12 @@ class Stats:
 
     def snapshot(self) -> dict[str, Any]:
         """``requests`` total, per ``routes`` ("GET /connections/{name}"), ``statuses``,
-        injected ``faults`` (kind -> count, plus ``total``) and ``round_trips``: the longest
+        injected ``faults`` (kind -> count, plus ``total``), ``round_trips``: the longest
         run of requests each of which arrived after the one before was answered, i.e. how many
-        round trips the client made one after another; ``delays``: the latency the knob added
-        to each delayed request, in ms (a record, so tests need no clock)."""
+        round trips the client made one after another; ``first_request_at``: when the first
+        request (token requests included) arrived, in seconds since the epoch; ``delays``: for
+        each request the latency knob held, ms from its arrival to its answer (a record, so
+        tests need no clock)."""
         with self._lock:
             faults = dict(self._faults)
             return {
@@ -123,6 +135,7 @@ class Stats:
                 "statuses": dict(sorted(self._statuses.items())),
                 "faults": {**faults, "total": sum(faults.values())},
                 "round_trips": sequential(self._spans),
+                "first_request_at": self._first,
                 "delays": [round(d * 1000.0, 3) for d in self._delayed],
             }
 

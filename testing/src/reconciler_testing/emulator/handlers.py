@@ -11,6 +11,8 @@ auto-versioned create with the next version, which is how concurrent creates all
 
 from __future__ import annotations
 
+import threading
+
 from reconciler.core.errors import ProviderError
 from reconciler.providers.local.provider import LocalWorkspace
 from reconciler.providers.local.store import DATA_CONTAINER, Record, VersionRecord
@@ -22,6 +24,7 @@ from reconciler_testing.emulator import schedule_mapping as sm
 from reconciler_testing.emulator.job_mapping import JobQuery
 from reconciler_testing.emulator.jobs import ImportJobs
 from reconciler_testing.emulator.lro import Operations
+from reconciler_testing.emulator.other_jobs import is_import
 from reconciler_testing.emulator.protocol import (
     JSON,
     Request,
@@ -48,6 +51,21 @@ class Handlers:
         self.settings = settings
         self.jobs = jobs
         self.operations = Operations(scope, settings.lro_polls, settings.lro_retry_after)
+        self._listed: dict[str, tuple[tuple[int, int], list[Record]]] = {}
+        self._listing = threading.Lock()
+
+    def _objects(self, kind: str) -> list[Record]:
+        """The store's records of ``kind``, parsed once while the store does not change: a
+        client paging through a list reads it once (as a service answers from its index)."""
+        generation = self.store.generation()
+        with self._listing:
+            cached = self._listed.get(kind)
+        if cached is not None and cached[0] == generation:
+            return list(cached[1])
+        records = self.store.list_objects(kind)
+        with self._listing:
+            self._listed[kind] = (generation, records)
+        return list(records)
 
     def _page(self, req: Request, items: list[JSON], size: int | None = None) -> Response:
         return paged(req, items, size or self.settings.page_size, lambda item: item)
@@ -109,7 +127,7 @@ class Handlers:
         category, target = req.param("category"), req.param("target")
         records = [
             r
-            for r in self.store.list_objects("connection")
+            for r in self._objects("connection")
             if (not category or cm.category_of(r).lower() == category.lower())
             and (not target or r.body.get("target") == target)
         ]
@@ -144,7 +162,7 @@ class Handlers:
         return f"Could not find datastore: {name}."
 
     def datastores_list(self, req: Request) -> Response:
-        records = self.store.list_objects("datastore")
+        records = self._objects("datastore")
         if (req.param("isDefault") or "").lower() == "true":
             records = [r for r in records if r.body.get("is_default")]
         ascending = (req.param("orderByAsc") or "false").lower() == "true"
@@ -176,24 +194,27 @@ class Handlers:
 
     # --- data assets -------------------------------------------------------------------------
 
-    def _archived(self, name: str) -> bool:
-        record = self.store.get(CONTAINER, name)
-        return bool(record and record.body.get("is_archived"))
-
     def _container(self, name: str) -> JSON | None:
         versions = self.store.version_records(name)
         if not versions:
             return None
-        return dm.data_container_to_rest(self.scope, name, versions, self._archived(name))
+        record = self.store.get(CONTAINER, name)
+        return dm.data_container_to_rest(self.scope, name, versions, record.body if record else {})
 
     def _version(self, name: str, version: str) -> VersionRecord | None:
         return next((v for v in self.store.version_records(name) if v.version == version), None)
 
     def data_list(self, req: Request) -> Response:
         view = _view(req)
-        containers = [c for n in self.store.list_asset_names() if (c := self._container(n))]
-        items = [c for c in containers if _visible(view, c["properties"]["isArchived"])]
-        return self._page(req, items)
+        archived = {r.name for r in self._objects(CONTAINER) if r.body.get("is_archived")}
+        names = [n for n in self.store.list_asset_names() if _visible(view, n in archived)]
+        # only the page's containers are built (each is two reads of the store)
+        return paged(req, names, self.settings.page_size, self._listed_container)
+
+    def _listed_container(self, name: str) -> JSON:
+        container = self._container(name)
+        assert container is not None  # a listed name has versions
+        return container
 
     def data_container_get(self, req: Request, name: str) -> Response:
         container = self._container(name)
@@ -204,8 +225,7 @@ class Handlers:
     def data_container_put(self, req: Request, name: str) -> Response:
         if self._container(name) is None:
             raise bad_request(f"Data asset {name} has no versions; create a version first.")
-        props = m.properties_of(req.json_body())
-        body = {"is_archived": bool(props.get("isArchived"))}
+        body = dm.data_container_from_rest(req.json_body())
         self._put(CONTAINER, name, body, {})
         return Response(200, self._container(name))
 
@@ -256,10 +276,26 @@ class Handlers:
         return Response(200, job)
 
     def job_put(self, req: Request, name: str) -> Response:
-        created, job = self.jobs.submit(name, req.json_body())
+        body = req.json_body()
+        submit = self.jobs.submit if is_import(body) else self.jobs.keep
+        created, job = submit(name, body)
         if not created:
             return Response(200, job)
         return Response(201, job, {"Location": _location(req)})
+
+    # --- components (what pipeline jobs' steps run; kept, never run) --------------------------
+
+    def component_get(self, req: Request, name: str, version: str) -> Response:
+        record = self._record("component", f"{name}:{version}", _component_missing(name, version))
+        return Response(200, _component(self.scope, name, version, record))
+
+    def component_put(self, req: Request, name: str, version: str) -> Response:
+        check_name("component", name)
+        props = m.properties_of(req.json_body())
+        created = self._put("component", f"{name}:{version}", props, {})
+        record = self._record("component", f"{name}:{version}", _component_missing(name, version))
+        answer = _component(self.scope, name, version, record)
+        return Response(201 if created else 200, answer, {"Location": _location(req)})
 
     # --- schedules ---------------------------------------------------------------------------
 
@@ -274,7 +310,7 @@ class Handlers:
         records = [
             r
             for r in self.store.list_objects("schedule")
-            if view == "All" or bool(r.body.get("enabled", True)) == (view == "EnabledOnly")
+            if view == "All" or sm.enabled(r) == (view == "EnabledOnly")
         ]
         return paged(
             req, records, self.settings.page_size, lambda r: sm.schedule_to_rest(self.scope, r)
@@ -285,7 +321,8 @@ class Handlers:
         return Response(200, sm.schedule_to_rest(self.scope, record))
 
     def schedule_put(self, req: Request, name: str) -> Response:
-        created = self._put("schedule", name, sm.schedule_from_rest(req.json_body()), {})
+        body = sm.schedule_from_rest(req.json_body())
+        created = self._put("schedule", name, body, {})
         record = self._record("schedule", name, self.schedule_missing(name))
         if self.settings.lro == "sync":
             body = sm.schedule_to_rest(self.scope, record, put_answer="Succeeded")
@@ -314,6 +351,27 @@ class Handlers:
         if self.operations.poll(op_id) is None:
             raise not_found(f"Operation {op_id} not found.")
         return Response(204, empty=True)
+
+
+def _component_missing(name: str, version: str) -> str:
+    return f"Could not find component {name} version {version}."
+
+
+def _component(scope: m.Scope, name: str, version: str, record: Record) -> JSON:
+    """A component version as stored (its spec verbatim), with the service's envelope."""
+    props = {
+        "description": None,
+        "tags": {},
+        "properties": {},
+        "isArchived": False,
+        "isAnonymous": False,
+        **record.body,
+    }
+    return {
+        **scope.resource(f"components/{name}/versions/{version}", version, "components/versions"),
+        "properties": props,
+        "systemData": m.system_data(record.created_at, record.updated_at),
+    }
 
 
 def _api(req: Request) -> str:

@@ -25,6 +25,7 @@ from reconciler.core.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_P
 from reconciler.providers.local.jobs import OUTPUT_KEY
 from reconciler.providers.local.store import JobRecord
 from reconciler_testing.emulator.mapping import NAME_SUFFIX, Scope, properties_of
+from reconciler_testing.emulator.other_jobs import is_import, render_job
 from reconciler_testing.emulator.protocol import JSON, bad_request
 
 ERROR_PROPERTY = "emulator.error"
@@ -114,6 +115,9 @@ def _is_import(node: Any) -> bool:
 
 def job_to_rest(scope: Scope, record: JobRecord) -> JSON:
     rest = record.body.get("rest")
+    if isinstance(rest, dict) and not record.asset and not is_import(rest):
+        props = rest.get("properties") or {}
+        return render_job(scope, record.id, props, record.status, record.created_at)
     return render(
         scope,
         record.id,
@@ -261,6 +265,12 @@ class JobQuery:
             schedule=params.get("scheduleId") or None,
             asset=params.get("assetName") or None,
         )
+
+    @property
+    def by_view_only(self) -> bool:
+        """Every job of a view (``GET jobs`` with no filter): answered without parsing the
+        bodies of jobs that are not on the page asked for."""
+        return not (self.job_type or self.tag or self.properties or self.schedule or self.asset)
 
     @property
     def imports_only(self) -> bool:

@@ -26,6 +26,13 @@ from reconciler_testing.emulator.job_mapping import (
     render,
 )
 from reconciler_testing.emulator.mapping import Scope
+from reconciler_testing.emulator.other_jobs import (
+    PUT_STATUS,
+    STORED_STATUS,
+    check_job,
+    render_job,
+    with_defaults,
+)
 from reconciler_testing.emulator.protocol import JSON
 
 log = logging.getLogger(__name__)
@@ -41,7 +48,8 @@ class _Pending:
 
 @dataclass(frozen=True)
 class Listed:
-    """One job of a listing: a stored record, or a pending job already rendered."""
+    """One job of a listing: a stored record (None: read when its page is answered), or a
+    pending job already rendered."""
 
     created_at: str
     name: str
@@ -78,6 +86,22 @@ class ImportJobs:
         thread.start()
         return True, render(self._scope, name, body, "Preparing", pending.created_at)
 
+    def keep(self, name: str, body: JSON) -> tuple[bool, JSON]:
+        """Store a job that is not an import (command, pipeline, sweep…) and run nothing: it
+        answers ``Starting`` and reads ``Queued`` afterwards (see `other_jobs`)."""
+        props = check_job(body.get("properties"))
+        with self._lock:
+            existing = self.get(name)
+            if existing is not None:
+                return False, existing
+            stored = with_defaults(props, job_name=name)
+            store = self._workspace.store
+            store.create_job(name, "", "", {"rest": {"properties": stored}}, os.getpid())
+            store.update_job(name, status=STORED_STATUS)
+            record = store.get_job(name)
+        assert record is not None
+        return True, render_job(self._scope, name, stored, PUT_STATUS, record.created_at)
+
     def get(self, name: str) -> JSON | None:
         record = self._workspace.store.get_job(name)
         if record is not None:
@@ -98,6 +122,11 @@ class ImportJobs:
         key = (store.generation(), query)
         with self._lock:
             cached = self._listed if self._listed and self._listed[0] == key else None
+        if cached is None and query.by_view_only:  # every job: answer a page, parse a page
+            archived = {"ActiveOnly": False, "ArchivedOnly": True}.get(query.view)
+            matched = [Listed(c, n, None) for c, n in store.job_index(archived)]
+            with self._lock:
+                self._listed = cached = (key, matched)
         if cached is None:
             records = store.find_jobs(imports_only=query.imports_only, text=query.stored_text)
             matched = [
@@ -119,10 +148,11 @@ class ImportJobs:
         return found
 
     def render(self, item: Listed) -> JSON:
-        if item.record is None:
-            assert item.pending is not None
+        if item.pending is not None:
             return item.pending
-        return job_to_rest(self._scope, self._checked(item.record))
+        record = item.record or self._workspace.store.get_job(item.name)
+        assert record is not None
+        return job_to_rest(self._scope, self._checked(record))
 
     @staticmethod
     def _checked(record: JobRecord) -> JobRecord:

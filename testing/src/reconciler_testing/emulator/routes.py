@@ -52,6 +52,8 @@ ROUTES = (
     ("GET", "/jobs", "jobs_list"),
     ("GET", "/jobs/{name}", "job_get"),
     ("PUT", "/jobs/{name}", "job_put"),
+    ("GET", "/components/{name}/versions/{version}", "component_get"),
+    ("PUT", "/components/{name}/versions/{version}", "component_put"),
     ("GET", "/schedules", "schedules_list"),
     ("GET", "/schedules/{name}", "schedule_get"),
     ("PUT", "/schedules/{name}", "schedule_put"),

@@ -23,6 +23,7 @@ from reconciler_testing.emulator.mapping import (
     system_data,
     tags_of,
 )
+from reconciler_testing.emulator.other_jobs import scheduled_definition
 from reconciler_testing.emulator.protocol import JSON, bad_request
 from reconciler_testing.emulator.validation import check_cron, check_recurrence
 
@@ -33,15 +34,22 @@ PATTERN_FIELDS = {
     "monthDays": "month_days",
 }
 DATABASE_NULLS = {"tableName": None, "storedProcedure": None, "storedProcedureParams": None}
+REST = "rest"  # a job schedule's REST body (the store key the local provider reads too)
+SENT_SERVICES = "sent_services"  # whether its job definition came with ``services``
 
 
 def schedule_from_rest(body: JSON) -> JSON:
+    """The store's body of a schedule: an import schedule as the embedded workspace's essence,
+    a job schedule (``CreateJob``) as the REST body, its job definition with the service's
+    defaults (`other_jobs`)."""
     props = properties_of(body)
     action = props.get("action") or {}
+    if action.get("actionType") == "CreateJob":
+        return job_schedule_from_rest(props)
     if action.get("actionType") != "ImportData":
         raise bad_request(
             f"Schedule action {action.get('actionType')!r} is not supported by the emulator "
-            "(ImportData only)."
+            "(ImportData, CreateJob)."
         )
     store_body: JSON = {
         "import": "",
@@ -62,6 +70,34 @@ def schedule_from_rest(body: JSON) -> JSON:
     if extra:
         store_body["properties"] = extra
     return store_body
+
+
+def job_schedule_from_rest(props: JSON) -> JSON:
+    trigger_from_rest(props.get("trigger") or {})  # checked as an import schedule's is
+    action = props.get("action") or {}
+    definition = action.get("jobDefinition")
+    stored = {
+        "description": props.get("description"),
+        "tags": tags_of(props.get("tags")),
+        "properties": dict(props.get("properties") or {}),
+        "displayName": props.get("displayName"),
+        "isEnabled": props.get("isEnabled", True) is not False,
+        "trigger": dict(props.get("trigger") or {}),
+        "action": {
+            "actionType": "CreateJob",
+            "jobDefinition": scheduled_definition(definition),
+        },
+    }
+    sent_services = isinstance(definition, dict) and "services" in definition
+    return {REST: {"properties": stored}, SENT_SERVICES: sent_services}
+
+
+def enabled(record: Record) -> bool:
+    """Whether a stored schedule (import or job schedule) is enabled."""
+    rest = record.body.get(REST)
+    if isinstance(rest, dict):
+        return bool((rest.get("properties") or {}).get("isEnabled", True))
+    return bool(record.body.get("enabled", True))
 
 
 def trigger_from_rest(trigger: JSON) -> JSON:
@@ -115,6 +151,8 @@ def schedule_to_rest(scope: Scope, record: Record, *, put_answer: str | None = N
     """GET/list shape; with ``put_answer`` (a provisioningState) the shape a PUT answers (the
     properties alone while the operation runs; a synchronous answer also names the schedule)."""
     body = record.body
+    if isinstance(body.get(REST), dict):
+        return _job_schedule_to_rest(record, put_answer)
     asset = body.get("import", "")
     definition = body.get("import_definition") or {}
     source = dict(definition.get("source") or {})
@@ -182,3 +220,25 @@ def trigger_to_rest(trigger: JSON, record: Record, with_start: bool) -> JSON:
         }
     )
     return out
+
+
+def _job_schedule_to_rest(record: Record, put_answer: str | None) -> JSON:
+    """A job schedule as recorded: its stored body, the trigger's ``endTime`` (and, after the
+    PUT, its ``startTime``) filled in; the PUT's answer shows ``services`` as sent (null when
+    it was not) and later reads ``{}``."""
+    properties = dict(record.body[REST]["properties"])
+    trigger = dict(properties.get("trigger") or {})
+    trigger.setdefault("endTime", None)
+    if put_answer is None and not trigger.get("startTime"):
+        trigger["startTime"] = record.created_at[:19]
+    properties["trigger"] = trigger
+    if put_answer and not record.body.get(SENT_SERVICES):
+        action = dict(properties["action"])
+        action["jobDefinition"] = {**action["jobDefinition"], "services": None}
+        properties["action"] = action
+    properties["displayName"] = properties.get("displayName") or record.name
+    properties["provisioningState"] = put_answer or "Succeeded"
+    if put_answer and put_answer != "Succeeded":
+        return {"properties": properties}
+    stamps = system_data(record.created_at, record.updated_at)
+    return {"name": record.name, "properties": properties, "systemData": stamps}

@@ -209,6 +209,9 @@ class Emulator:
     def stats(self) -> dict[str, Any]:
         return self._stats.snapshot()
 
+    def arrived(self) -> None:
+        self._stats.arrived()
+
     def reset_stats(self) -> None:
         self._stats.reset()
 
@@ -243,22 +246,32 @@ class Emulator:
         if req.path.startswith(ADMIN):
             return self._admin(req)
         started = time.monotonic()
-        if self._latency_ms > 0:
-            time.sleep(self._latency_ms / 1000.0)
-            self._stats.delayed(time.monotonic() - started)
         fault = self._faults.draw(router.label(req))
         if fault is not None and fault != LOST:
+            self._answer_after(started)
             label = f"{req.method} (fault)"
             span = (started, time.monotonic())
             self._stats.record(label, None if fault == DROP else int(fault), fault, span)
             return None if fault == DROP else fault_response(fault)
         label, response = router.dispatch(req)
+        self._answer_after(started)
         span = (started, time.monotonic())
         if fault == LOST:  # done, but the client never hears of it
             self._stats.record(label, None, fault, span)
             return None
         self._stats.record(label, response.status, None, span)
         return response
+
+    def _answer_after(self, arrived: float) -> None:
+        """Answer no sooner than the latency after the request arrived, as a remote service
+        whose round trip takes that long (its own work included; this double's work is not
+        the service's, and is not added on top)."""
+        if self._latency_ms <= 0:
+            return
+        left = self._latency_ms / 1000.0 - (time.monotonic() - arrived)
+        if left > 0:
+            time.sleep(left)
+        self._stats.delayed(time.monotonic() - arrived)
 
     def _admin(self, req: Request) -> Response:
         what = req.path.removeprefix(ADMIN)
@@ -331,6 +344,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_GET
 
     def _serve(self) -> None:
+        if not self.path.startswith(ADMIN):
+            self.server.emulator.arrived()
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)

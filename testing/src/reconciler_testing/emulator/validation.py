@@ -23,8 +23,9 @@ _NAME_RULES = {
         CONNECTION_NAME,
         "letters, digits, '-' or '_', starting with a letter or digit",
     ),
-    "datastore": (DATASTORE_NAME, "lowercase letters, digits and '_' only"),
+    "datastore": (DATASTORE_NAME, "letters, digits, '-' or '_', starting with a letter or digit"),
     "data asset": (ASSET_NAME, "letters, digits, '-', '_' or '.', starting with a letter or digit"),
+    "component": (ASSET_NAME, "letters, digits, '-', '_' or '.', starting with a letter or digit"),
 }
 # minute, hour, day of month, month, day of week: (lowest, highest, names)
 _CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
