@@ -126,3 +126,15 @@ def test_a_legacy_scrypt_hash_is_verified_and_rewritten_keyed_by_a_planned_updat
     assert invoke("apply", "--auto-approve", cwd=project).code == 0
     assert stored_tag(project).startswith("hmac-sha256$")
     assert invoke("plan", "--detailed-exitcode", cwd=project).code == 0
+
+
+def test_the_first_apply_without_the_lock_makes_the_key_and_its_folder(
+    project: Path, invoke: RunCli
+) -> None:
+    connection_only(project)  # a fresh project: no workspace folder yet, and no lock to make it
+
+    result = invoke("apply", "--auto-approve", "--no-lock", cwd=project)
+
+    assert result.code == 0, result.output
+    assert (project / ".reconcile/local/secret.key").stat().st_mode & 0o777 == 0o600
+    assert stored_tag(project).startswith("hmac-sha256$")

@@ -179,6 +179,7 @@ class LocalWorkspace:
 
     def new_secret_key(self) -> bytes:
         self._fence()
+        self.store  # noqa: B018 (the folder the key lives in exists once the store does)
         return new_key(self.root)
 
     @contextmanager
