@@ -1,15 +1,16 @@
 # METADATA
 # title: Imports land on the managed or a declared datastore
 # description: >-
-#   An import writes to the workspace's managed datastore (workspaceblobstore) or to a
-#   datastore this project declares, never to one made by hand or by another project.
+#   An import writes to Azure ML's managed datastore for imported data
+#   (workspacemanageddatastore), to the workspace's default blob store (workspaceblobstore) or
+#   to a datastore this project declares, never to one made by hand or by another project.
 # custom:
 #   enforcement: hard
 package reconciler.import_datastores
 
 import rego.v1
 
-managed := {"workspaceblobstore"}
+managed := {"workspacemanageddatastore", "workspaceblobstore"}
 
 deny contains msg if {
 	some rc in input.resource_changes

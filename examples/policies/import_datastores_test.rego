@@ -14,6 +14,11 @@ test_declared_datastore_allowed if {
 }
 
 test_managed_datastore_allowed if {
+	inp := {"desired": declared, "resource_changes": [imp("azureml://datastores/workspacemanageddatastore")]}
+	count(import_datastores.deny) == 0 with input as inp
+}
+
+test_default_blob_store_allowed if {
 	inp := {"desired": declared, "resource_changes": [imp("azureml://datastores/workspaceblobstore/paths/prices")]}
 	count(import_datastores.deny) == 0 with input as inp
 }
@@ -21,7 +26,7 @@ test_managed_datastore_allowed if {
 test_undeclared_datastore_denied if {
 	inp := {"desired": declared, "resource_changes": [imp("azureml://datastores/handmade/paths/prices")]}
 	msgs := import_datastores.deny with input as inp
-	msgs == {`import.prices: imports land on workspaceblobstore or a declared datastore, not on "handmade"`}
+	msgs == {`import.prices: imports land on workspaceblobstore, workspacemanageddatastore or a declared datastore, not on "handmade"`}
 }
 
 test_other_system_datastore_denied if {

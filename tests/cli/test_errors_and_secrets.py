@@ -164,3 +164,57 @@ def test_secrets_at_rest_are_readable_by_their_owner_only(project: Path, invoke:
     assert root.stat().st_mode & 0o777 == 0o700
     stores = [p for p in root.iterdir() if p.name.startswith("workspace.db")]
     assert stores and all(p.stat().st_mode & 0o077 == 0 for p in stores)
+
+
+def test_a_project_of_one_file_runs_on_the_embedded_workspace(
+    tmp_path: Path, invoke: RunCli
+) -> None:
+    """No environments/ at all: platform.yaml alone is environment `local`, as Terraform
+    runs a folder of one file; any other environment still needs its overlay."""
+    project = tmp_path / "one-file"
+    project.mkdir()
+    (project / "platform.yaml").write_text(
+        "connections:\n  feed:\n    type: python_feed\n    target: https://pkgs.example.com/simple\n"
+    )
+
+    applied = invoke("apply", "--auto-approve", cwd=project)
+    again = invoke("plan", "--detailed-exitcode", cwd=project)
+    other = invoke("plan", "--env", "dev", cwd=project)
+
+    assert applied.code == 0, applied.output
+    assert "Apply complete: 1 applied" in applied.stdout
+    assert again.code == 0 and "No changes" in again.stdout
+    assert other.code == 1
+    assert "unknown environment 'dev'" in other.stderr
+    assert "create environments/dev.yaml" in other.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "connections:\n  feed:\n    target: https://pkgs.example.com/simple\n",
+            "platform.yaml:2:3: connections.feed.type: required field is missing; expected one "
+            "of: git, ",
+        ),
+        (
+            "connections:\n  feed:\n    type: git\n  target: https://pkgs.example.com/simple\n",
+            "platform.yaml:4:3: connections.target: expected the fields of connections entry "
+            "'target' (a mapping), found text\n    hint: check the indentation",
+        ),
+        (
+            "datastores:\n  lake:\n    type: azure_blob\n  account_name: acct\n",
+            "platform.yaml:4:3: datastores.account_name: expected the fields of datastores entry "
+            "'account_name' (a mapping), found text\n    hint: check the indentation",
+        ),
+    ],
+)
+def test_a_missing_type_or_a_dedented_field_says_so(
+    tmp_path: Path, invoke: RunCli, text: str, expected: str
+) -> None:
+    (tmp_path / "platform.yaml").write_text(text)
+    result = invoke("validate", cwd=tmp_path)
+    assert result.code == 1
+    assert expected in result.stderr
+    assert "unknown connection type" not in result.stderr
+    assert "extract fields" not in result.stderr

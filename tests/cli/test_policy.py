@@ -83,6 +83,10 @@ def test_a_hard_failure_is_shown_in_the_plan_and_blocks_apply(
         in planned.stdout
     )
 
+    saved = invoke("plan", "--out", "plan.json", cwd=project)
+    assert "Saved the plan to plan.json; the policies block it (a hard failure)" in saved.stdout
+    assert "apply it with" not in saved.stdout
+
     applied = invoke("apply", "--auto-approve", cwd=project)
     assert applied.code == 5, applied.output
     assert "the policies block this plan: 1 hard failure(s); nothing was applied" in applied.stderr
@@ -97,6 +101,9 @@ def test_a_soft_failure_blocks_until_overridden_and_the_reason_is_recorded(
 ) -> None:
     without_imports(project)
     write_project(project, {"policies/review.rego": CONNECTIONS_NEED_REVIEW})
+
+    saved = invoke("plan", "--out", "plan.json", cwd=project)
+    assert "reconcile apply plan.json --policy-override REASON" in saved.stdout
 
     blocked = invoke("apply", "--auto-approve", cwd=project)
     assert blocked.code == 5, blocked.output

@@ -187,6 +187,24 @@ def test_a_running_import_is_waited_for_and_a_failed_one_retried() -> None:
     )
 
 
+def test_a_replacement_still_running_is_not_converged() -> None:
+    """`apply --replace` interrupted (or a plan run beside it): version 1 matches the
+    declaration, but version 2 of the same definition is still being made."""
+    desired = example()
+    twin = Twin()
+    apply(desired, twin)
+    spec = desired.resources[2].imported
+    asset = twin.assets["raw_house_data"]
+    again = ImportJob("job-2", "raw_house_data", "2", spec.fingerprint, JobStatus.RUNNING)
+    twin.assets["raw_house_data"] = replace(asset, jobs=(*asset.jobs, again))
+
+    plan = build_plan(desired, twin)
+    step = plan.resource_changes[2]
+
+    assert (step.action, step.version, step.reason_detail) == (Action.IN_PROGRESS, "2", "job-2")
+    assert not plan.converged
+
+
 def test_an_asset_another_project_made_gets_no_version_from_us() -> None:
     twin = Twin()
     theirs = an_import().imported

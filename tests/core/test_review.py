@@ -73,6 +73,26 @@ def test_a_reviewed_address_that_now_changes_differently_disagrees() -> None:
     assert difference.now == 'update (target: "jdbc:snowflake://acme" → "jdbc:b")'
 
 
+def test_long_values_that_differ_late_read_differently() -> None:
+    """A query reviewed as `>= 2` and planned now as `>= 5`: the two sides of the
+    disagreement show where they differ, not the same first 57 characters."""
+    twin = Twin()
+    apply(example(), twin)
+    query = "SELECT PROPERTY_ID, SQUARE_FEET, SALE_PRICE FROM GLOBOREALTY.REAL_ESTATE.RAW "
+    reviewed = build_plan(
+        state(connection(), datastore(), an_import(query=query + "WHERE B >= 2")), twin
+    )
+    fresh = build_plan(
+        state(connection(), datastore(), an_import(query=query + "WHERE B >= 5")), twin
+    )
+
+    (difference,) = review(reviewed, fresh).differences
+
+    assert difference.reviewed != difference.now
+    assert "WHERE B >= 2" in difference.reviewed and "WHERE B >= 5" in difference.now
+    assert "WHERE B >= 5" not in difference.reviewed
+
+
 def test_an_address_that_converged_meanwhile_needs_nothing() -> None:
     twin = Twin()
     reviewed = build_plan(example(), twin)

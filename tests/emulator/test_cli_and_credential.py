@@ -122,8 +122,13 @@ def test_reconcile_signs_in_at_the_emulator_with_its_exports_alone(tmp_path: Pat
     assert signed_in.returncode == 0, signed_in.stdout + signed_in.stderr
     assert "No changes" in signed_in.stdout
     assert refused.returncode == 1, refused.stdout + refused.stderr
-    assert "AADSTS7000215" in refused.stderr
     assert "Traceback" not in refused.stderr
+    # said once, as what it is, with what to check: not "not logged in", not azure/login
+    assert refused.stderr.count("AADSTS7000215") == 1, refused.stderr
+    assert "Azure rejected the sign-in (AADSTS7000215: Invalid client secret provided.)" in (
+        refused.stderr
+    )
+    assert "AZURE_CLIENT_ID" in refused.stderr and "azure/login" not in refused.stderr
 
 
 def test_reconcile_emulator_help_explains_every_option(invoke: RunCli, tmp_path: Path) -> None:

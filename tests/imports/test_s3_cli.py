@@ -115,7 +115,13 @@ def test_an_s3_import_lands_the_files_registers_version_1_and_converges(
     assert status.code == 0, status.output
     row = status_row(status.stdout, "listing_files")
     assert row[1] == "1"  # latest version
-    assert "Completed" in row and "7" in row  # the last job copied 7 files
+    assert "Completed" in row and "7 files" in row  # the last job copied 7 files
+
+    shown = invoke("show", "listing_files", cwd=project)
+    assert shown.code == 0, shown.output
+    size = sum(len(content) for content in expected.values())
+    assert f"Data asset listing_files, version 1: 7 file(s), {size:,} bytes" in shown.stdout
+    assert sorted(expected)[0] in shown.stdout  # the first files, by name
 
     again = invoke("plan", "--detailed-exitcode", cwd=project)
     assert again.code == 0, again.output

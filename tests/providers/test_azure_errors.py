@@ -57,7 +57,12 @@ def http_error(status: int, headers: dict[str, str] | None = None) -> core.HttpR
     ("exc", "message", "hint"),
     [
         (CredentialUnavailableError("no az login"), "not logged in to Azure", "az login"),
-        (core.ClientAuthenticationError("expired"), "not logged in to Azure", "OIDC"),
+        (core.ClientAuthenticationError("expired"), "not logged in to Azure", "OIDC token"),
+        (
+            core.ClientAuthenticationError("AADSTS700016: Application not found. Trace ID: 1"),
+            "Azure rejected the sign-in (AADSTS700016: Application not found.)",
+            "federated credential",
+        ),
         (http_error(403), "access denied to workspace 'ws-1'", "AzureML Data Scientist"),
         (http_error(404), "workspace 'ws-1' in resource group 'rg-1'", "workspace_name"),
         (core.ResourceExistsError("conflict"), "changed concurrently", "plan again"),

@@ -146,7 +146,7 @@ def plan(
     if out is not None:
         here.write_plan(out, planned.plan)
         if fmt == "text":
-            here.out(f"\nSaved the plan to {out}; apply it with: reconcile apply {out}\n")
+            here.out(f"\nSaved the plan to {out}; {_how_to_apply(planned.plan, out)}\n")
     if input_out is not None:
         from reconciler.policy.document import policy_input as document
 
@@ -156,6 +156,21 @@ def plan(
         raise SystemExit(EXIT_POLICY_BLOCKED)
     if detailed_exitcode and not planned.plan.converged:
         raise SystemExit(EXIT_CHANGES)
+
+
+def _how_to_apply(plan: Plan, out: Path | str) -> str:
+    """What applying the saved plan takes, as its policy decision has it."""
+    from reconciler.core.policy import Decision
+
+    judged = plan.policy
+    if judged is not None and judged.decision is Decision.HARD_FAILED:
+        return "the policies block it (a hard failure): apply would refuse it"
+    if judged is not None and judged.decision is Decision.SOFT_FAILED:
+        return (
+            "apply it, once a policy owner agrees, with: "
+            f"reconcile apply {out} --policy-override REASON"
+        )
+    return f"apply it with: reconcile apply {out}"
 
 
 def _provenance(desired: DesiredState) -> dict[str, str]:

@@ -57,7 +57,11 @@ def default_environment(project_dir: Path, base: YamlDocument) -> str:
 
 
 def read_overlay(project_dir: Path, name: str) -> YamlDocument | None:
+    """Environment ``name``'s overlay; None for the default ``local`` of a project with no
+    environments at all (platform.yaml alone, on the embedded workspace by default)."""
     known = known_environments(project_dir)
+    if name == "local" and not (project_dir / ENVIRONMENTS_DIR).exists():
+        return None
     if name not in known:
         listed = ", ".join(known) if known else "none"
         raise ReconcileError(

@@ -50,13 +50,56 @@ def problems_of(
     problems = []
     for error in errors:
         path = _real_path(error["loc"], data)
-        if error["type"] in ("union_tag_invalid", "unknown_type"):
-            path = (*path, str(error.get("ctx", {}).get("discriminator", "type")).strip("'"))
         message, hint = _message(error), None
+        if error["type"] in ("union_tag_invalid", "unknown_type"):
+            tag = str(error.get("ctx", {}).get("discriminator", "type")).strip("'")
+            parent = _value_at(data, path)
+            if not isinstance(parent, dict):  # e.g. a field indented one level too little
+                message = (
+                    f"expected the fields of {_named(path)} (a mapping), found {_kind(parent)}"
+                )
+                hint = "check the indentation: is it a field of the entry above?"
+            elif tag not in parent:
+                path = (*path, tag)
+                message = "required field is missing" + (
+                    f"; {message.split('; ', 1)[1]}" if "; " in message else ""
+                )
+            else:
+                path = (*path, tag)
+        elif error["type"] == "model_attributes_type":  # an entry that is not a mapping
+            found = _kind(_value_at(data, path))
+            message = f"expected the fields of {_named(path)} (a mapping), found {found}"
+            hint = "check the indentation: is it a field of the entry above?"
         if error["type"] == "string_type":
             message, hint = _not_text(path, data, texts)
         problems.append(located(positions, path, message, hint))
     return by_location(problems)
+
+
+def _value_at(data: Any, path: FieldPath) -> Any:
+    value = data
+    for part in path:
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def _named(path: FieldPath) -> str:
+    return f"{path[0]} entry {path[-1]!r}" if len(path) == 2 else "this entry"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "no value"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool | int | float):
+        return "a number or true/false"
+    return "text"
 
 
 def _real_path(loc: tuple[int | str, ...], data: Any) -> FieldPath:

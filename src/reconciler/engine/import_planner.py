@@ -134,6 +134,15 @@ def _version_plan(
             version=asset.next_version(),
             detail=unfinished.error or unfinished.status.lower(),
         )
+    newer = _running_since(jobs, spec, current.version) if owed and current else None
+    if newer is not None:  # a newer version of this definition is being made (--replace)
+        return Draft(
+            resource,
+            Action.IN_PROGRESS,
+            reason=Reason.IMPORT_RUNNING,
+            version=newer.version,
+            detail=newer.id,
+        )
     if current is not None and same:
         metadata = _metadata(current, spec)
         fields = diff_specs(Kind.IMPORT, metadata, _wanted(spec))
@@ -243,6 +252,18 @@ def _failed_since(
     a resource whose replacement failed tainted."""
     newest = next((j for j in reversed(jobs) if _same_job(j, spec)), None)
     if newest is None or not newest.status.unsuccessful:
+        return None
+    return newest if version_key(newest.version) > version_key(version) else None
+
+
+def _running_since(
+    jobs: tuple[ImportJob, ...], spec: ImportEssence, version: str
+) -> ImportJob | None:
+    """The newest run of this definition when it is still running and makes a version after
+    ``version`` (a ``--replace``, or an interrupted apply's whose lease has not run out): the
+    workspace has not converged until it ends."""
+    newest = next((j for j in reversed(jobs) if _same_job(j, spec)), None)
+    if newest is None or not newest.active or not newest.version:
         return None
     return newest if version_key(newest.version) > version_key(version) else None
 

@@ -32,7 +32,7 @@ from reconciler.engine.planner import build_plan
 from reconciler.engine.review import Review, check_binding, review
 from reconciler.engine.secretkey import writing_hasher
 from reconciler.imports.base import ImportRunner
-from reconciler.imports.dataset import DatasetSummary, summarize
+from reconciler.imports.dataset import DatasetSummary, FolderSummary, summarize
 
 Runners = Callable[[], ImportRunner]
 
@@ -362,7 +362,7 @@ def import_status(desired: DesiredState, reader: WorkspaceReader) -> ImportStatu
 class Shown:
     asset: str
     version: AssetVersion
-    summary: DatasetSummary
+    summary: DatasetSummary | FolderSummary
 
 
 def show_asset(

@@ -92,7 +92,9 @@ def review(saved: Plan, fresh: Plan) -> Review:
         if _same(change, current):
             agreed.append(change.address)
         else:
-            differences.append(Difference(change.address, _words(change), _words(current)))
+            differences.append(
+                Difference(change.address, _words(change, current), _words(current, change))
+            )
     to_apply = tuple(c for c in fresh.resource_changes if c.address in agreed)
     unreviewed = tuple(c for c in fresh.steps if c.address not in reviewed_addresses)
     return Review(to_apply, tuple(differences), unreviewed)
@@ -133,24 +135,51 @@ def _secret_rotation(reviewed: ResourceChange, now: ResourceChange) -> bool:
     )
 
 
-def _words(change: ResourceChange) -> str:
+def _words(change: ResourceChange, other: ResourceChange) -> str:
+    """``change`` in a line, its long values cut where they differ from ``other``'s."""
     if not change.is_change:
         return change.action.value
-    fields = "; ".join(_field(f) for f in change.fields if not f.unknown)
+    theirs = {f.path: f for f in other.fields}
+    fields = "; ".join(_field(f, theirs.get(f.path)) for f in change.fields if not f.unknown)
     version = f" version {change.version}" if change.action is Action.MATERIALIZE else ""
     moved = f" moved from {change.previous_address}" if change.previous_address else ""
     return f"{change.action.value}{version}{moved}" + (f" ({fields})" if fields else "")
 
 
-def _field(change: FieldChange) -> str:
-    """``tags.owner: "a" → "b"`` (secrets as sensitive, long values cut)."""
+def _field(change: FieldChange, other: FieldChange | None) -> str:
+    """``tags.owner: "a" → "b"`` (secrets as sensitive). A long value is cut around where it
+    first differs from the other plan's, or else from its own other side: the two plans'
+    lines never read the same when they differ."""
     if change.sensitive:
         return f"{change.path}: (sensitive) " + ("changed" if change.before else "not compared")
-    return f"{change.path}: {_value(change.before)} → {_value(change.after)}"
+    before, after = _text(change.before), _text(change.after)
+    own = _first_difference(before, after)
+    if other is None:
+        at_before = at_after = own
+    else:
+        at_before = _first_difference(before, _text(other.before), own)
+        at_after = _first_difference(after, _text(other.after), own)
+    return f"{change.path}: {_cut(before, at_before)} → {_cut(after, at_after)}"
 
 
-def _value(value: object) -> str:
-    if value is None:
-        return "(none)"
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "…"
+def _text(value: object) -> str:
+    return "(none)" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _first_difference(one: str, two: str, same: int | None = None) -> int:
+    """Where ``one`` and ``two`` first differ; ``same`` when they are equal."""
+    if one == two:
+        return 0 if same is None else same
+    found = next((i for i, (a, b) in enumerate(zip(one, two, strict=False)) if a != b), None)
+    return min(len(one), len(two)) if found is None else found
+
+
+def _cut(text: str, difference: int, width: int = 60, lead: int = 20) -> str:
+    """``text`` within ``width`` characters, showing where it differs."""
+    if len(text) <= width:
+        return text
+    start = max(0, difference - lead)
+    if start == 0:
+        return text[: width - 1] + "…"
+    end = start + width - 2
+    return "…" + text[start:end] + ("…" if end < len(text) else "")

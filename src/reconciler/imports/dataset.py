@@ -24,14 +24,24 @@ class DatasetSummary:
     numeric: dict[str, dict[str, float | None]]
 
 
-def summarize(folder: Path, head_rows: int = 5) -> DatasetSummary:
+@dataclass(frozen=True)
+class FolderSummary:
+    """A ``uri_folder`` version (a file import): its files, not rows."""
+
+    files: int
+    size: int  # bytes
+    first: tuple[tuple[str, int], ...]  # (path in the folder, bytes), sorted
+
+
+def summarize(folder: Path, head_rows: int = 5) -> DatasetSummary | FolderSummary:
+    """A table's summary when the version holds Parquet (a query's import), else its files."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
     files = sorted(folder.glob("*.parquet"))
     if not files:
-        raise ReconcileError(f"no Parquet files in {folder}")
+        return _folder(folder, head_rows)
     dataset = ds.dataset([str(f) for f in files], format="parquet")
     schema = tuple((field.name, str(field.type)) for field in dataset.schema)
     rows = dataset.count_rows()
@@ -58,3 +68,14 @@ def summarize(folder: Path, head_rows: int = 5) -> DatasetSummary:
             "max": pc.max(column).as_py(),
         }
     return DatasetSummary(len(files), rows, schema, head_rows_out, numeric)
+
+
+def _folder(folder: Path, head_rows: int) -> FolderSummary:
+    found = sorted(
+        (str(path.relative_to(folder)), path.stat().st_size)
+        for path in folder.rglob("*")
+        if path.is_file() and not path.name.startswith(".reconciler")
+    )
+    if not found:
+        raise ReconcileError("this version's folder holds no data files")
+    return FolderSummary(len(found), sum(size for _, size in found), tuple(found[:head_rows]))

@@ -9,7 +9,7 @@ from typing import Any
 from reconciler.core.essences import ScheduleEssence, narrow
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource
 from reconciler.core.schedules import next_run
-from reconciler.imports.dataset import STATS, DatasetSummary
+from reconciler.imports.dataset import STATS, DatasetSummary, FolderSummary
 from reconciler.render.common import printable, short_commit
 
 
@@ -42,7 +42,7 @@ def render_status(
                 name,
                 latest.version if latest else "-",
                 _last_job(job, latest),
-                f"{job.rows:,}" if job and job.rows is not None else "-",
+                _amount(job),
                 (job.ended_at or job.started_at) if job else "-",
                 _trigger(schedule.spec) if schedule else "-",
                 _next(schedule, now) if schedule else "-",
@@ -96,9 +96,22 @@ def _trigger(spec: dict[str, Any]) -> str:
     return f"{every} {trigger.get('time_zone', 'UTC')}{enabled}"
 
 
+def _amount(job: ImportJob | None) -> str:
+    """Rows of a query's import; files of a file import (its runner counts files)."""
+    if job is None or job.rows is None:
+        return "-"
+    files = job.definition is not None and job.definition.source.type == "file_system"
+    return f"{job.rows:,} files" if files else f"{job.rows:,}"
+
+
 def render_dataset(
-    name: str, version: str, summary: DatasetSummary, provenance: dict[str, str] | None = None
+    name: str,
+    version: str,
+    summary: DatasetSummary | FolderSummary,
+    provenance: dict[str, str] | None = None,
 ) -> str:
+    if isinstance(summary, FolderSummary):
+        return _render_folder(name, version, summary, provenance)
     out = [
         f"Data asset {name}, version {version}: {summary.rows:,} rows in {summary.files} file(s)\n"
     ]
@@ -113,6 +126,19 @@ def render_dataset(
             [stat, *(_num(summary.numeric[c][stat]) for c in summary.numeric)] for stat in STATS
         ]
         out.append("\nNumeric summary\n" + table(["", *summary.numeric], rows))
+    return "".join(out)
+
+
+def _render_folder(
+    name: str, version: str, summary: FolderSummary, provenance: dict[str, str] | None
+) -> str:
+    out = [
+        f"Data asset {name}, version {version}: {summary.files:,} file(s), {summary.size:,} bytes\n"
+    ]
+    if provenance:
+        out.append(f"Made by: {made_by(provenance)}\n")
+    rows = [(path, f"{size:,}") for path, size in summary.first]
+    out.append(f"\nFirst {len(rows)} files\n" + table(["FILE", "BYTES"], rows))
     return "".join(out)
 
 

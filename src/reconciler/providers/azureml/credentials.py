@@ -13,6 +13,7 @@ doubles serves such a token endpoint).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import ssl
 import urllib.parse
@@ -42,6 +43,9 @@ def default_credential(environ: Mapping[str, str] = os.environ) -> Any:
         )
     from azure.identity import DefaultAzureCredential
 
+    # it logs each failed sign-in as a warning, once per request that asked for a token (five
+    # at once for a plan's lists): the error reconciler prints carries Entra ID's reason once
+    logging.getLogger("azure.identity").setLevel(logging.ERROR)
     options: dict[str, Any] = {"exclude_interactive_browser_credential": True}
     if environ.get("AZURE_AUTHORITY_HOST"):
         # An authority set on purpose (a private cloud, Azure Stack, the emulator's token

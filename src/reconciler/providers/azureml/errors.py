@@ -9,6 +9,7 @@ exception type the SDK defines, so a new one cannot slip through unmapped.
 from __future__ import annotations
 
 import random
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -98,10 +99,20 @@ def translate(exc: BaseException, what: str, target: Target) -> ProviderError:
         or isinstance(exc, core.ClientAuthenticationError)
         or status == 401
     ):
+        rejected = _entra_error(exc)
+        if rejected is not None:  # a sign-in was tried, and Entra ID said no
+            return ProviderError(
+                f"cannot {what}: Azure rejected the sign-in ({rejected})",
+                hint="check the identity the environment signs in with: AZURE_TENANT_ID, "
+                "AZURE_CLIENT_ID and its secret or certificate; in GitHub Actions, the app's "
+                "federated credential for this repository and environment (see README: GitOps "
+                "set-up)",
+            )
         return ProviderError(
             f"cannot {what}: not logged in to Azure ({reason})",
             hint="run `az login` (and `az account set --subscription ...`) on a laptop; in GitHub "
-            "Actions use azure/login with OIDC (see README: GitOps set-up)",
+            "Actions the job signs in with its OIDC token (`permissions: id-token: write`, "
+            "AZURE_CLIENT_ID and AZURE_TENANT_ID; see README: GitOps set-up)",
         )
     if status == 403:
         return ProviderError(
@@ -151,6 +162,16 @@ def _reason(exc: BaseException) -> str:
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     first = str(message).strip().splitlines()[0] if str(message).strip() else type(exc).__name__
     return clip(first, REASON_LIMIT)
+
+
+_ENTRA_ERROR = re.compile(r"AADSTS\d+:[^.\n]*\.?")
+
+
+def _entra_error(exc: BaseException) -> str | None:
+    """Entra ID's own error (``AADSTS7000215: Invalid client secret provided.``) when the
+    credential's message carries one: the sign-in reached Entra ID and was refused."""
+    found = _ENTRA_ERROR.search(getattr(exc, "message", None) or str(exc))
+    return clip(found.group(0), REASON_LIMIT) if found else None
 
 
 def clip(text: str, limit: int) -> str:
