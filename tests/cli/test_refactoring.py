@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
 from tests.cli.test_immutable_data import BASE, HOUSES, declare, files, line_of, ready, seed, write
 from tests.conftest import RunCli
 
@@ -146,3 +148,34 @@ def test_removed_with_destroy_deletes_and_prevent_destroy_still_refuses(
     )
     plan = invoke("plan", cwd=project)
     assert "- datastore.rawdata  delete (removed: destroy: true)" in plan.stdout, plan.stdout
+
+
+def test_export_after_two_applied_renames_declares_the_import_once_under_its_last_name(
+    project: Path, invoke: RunCli
+) -> None:
+    """The trial: after a rename, `reconcile export` declared no import at all."""
+    renamed(project, invoke)
+    assert invoke("apply", "--auto-approve", cwd=project).code == 0
+    write(project, declare("house_sales_all", HOUSES))
+    with (project / "platform.yaml").open("a") as f:
+        f.write("moved:\n  - from: import.house_sales\n    to: import.house_sales_all\n")
+    assert invoke("apply", "--auto-approve", cwd=project).code == 0
+    assert invoke("plan", "--detailed-exitcode", cwd=project).code == 0
+
+    exported = invoke("export", "--out", "exported.yaml", cwd=project)
+
+    assert exported.code == 0, exported.output
+    data = yaml.safe_load((project / "exported.yaml").read_text())
+    assert data["imports"] == {
+        "house_sales_all": {
+            "source": {
+                "type": "database",
+                "connection": "snowflake_globorealty",
+                "query": "SELECT 1",
+            },
+            "path": HOUSES,
+        }
+    }
+    (project / "platform.yaml").write_text((project / "exported.yaml").read_text())
+    validated = invoke("validate", cwd=project)
+    assert validated.code == 0, validated.output

@@ -29,10 +29,12 @@ from reconciler.core.essences import (
 from reconciler.core.live import (
     AssetVersion,
     DataLocation,
+    ImportedData,
     ImportJob,
     JobStatus,
     LiveAsset,
     LiveResource,
+    import_definitions,
 )
 from reconciler.core.tags import split_tags
 from reconciler.core.workspace import LockGuard, Progress
@@ -74,12 +76,15 @@ class Twin:
         return sorted(a.name for a in mine if not a.archived)
 
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
-        found: dict[str, ImportDefinition] = {}
-        for asset in (a for a in self.assets.values() if not a.archived):
-            for job in asset.jobs:  # oldest first: the latest completed run wins
-                if job.status is JobStatus.COMPLETED and job.definition is not None:
-                    found[asset.name] = job.definition
-        return found
+        made = [  # oldest first: the latest completed run wins
+            ImportedData(asset.name, job.output, job.definition)
+            for asset in self.assets.values()
+            for job in asset.jobs
+            if job.status is JobStatus.COMPLETED and job.definition is not None
+        ]
+        archived = {a.name for a in self.assets.values() if a.archived}
+        versions = {a.name: a.versions for a in self.assets.values()}
+        return import_definitions(made, versions, archived)
 
     def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:
         stamp = since.isoformat(timespec="milliseconds").replace("+00:00", "Z")

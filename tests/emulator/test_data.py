@@ -59,20 +59,26 @@ def test_latest_is_the_version_created_last(ml: Any) -> None:
 
 
 def test_concurrent_auto_versioned_creates_all_land(ml: Any, emulator: Emulator) -> None:
-    """Eight clients read the same nextVersion; the service answers the losers 409, on which
-    azure-ai-ml reads the container again and takes the next number."""
+    """Clients read the same nextVersion; the service answers the losers 409, on which
+    azure-ai-ml reads the container again and takes the next number. It tries three times
+    (MAX_AUTOINCREMENT_ATTEMPTS): three racing clients all land (each round one wins), eight
+    would not, on the service as on the emulator."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    emulator.set_latency(30)  # keep the eight requests in flight together
-    with ThreadPoolExecutor(8) as pool:
-        made = list(
-            pool.map(
-                lambda i: ml.data.create_or_update(folder("houses", SHORT + str(i), None)),
-                range(8),
-            )
-        )
+    # they start together (a barrier, not the scheduler's whim on a loaded machine), and each
+    # answer takes 100 ms, so all of them read the container before the first PUT lands
+    emulator.set_latency(100)
+    start = threading.Barrier(3)
 
-    assert sorted(int(d.version) for d in made) == list(range(1, 9))
+    def create(i: int) -> Any:
+        start.wait(timeout=60)
+        return ml.data.create_or_update(folder("houses", SHORT + str(i), None))
+
+    with ThreadPoolExecutor(3) as pool:
+        made = list(pool.map(create, range(3)))
+
+    assert sorted(int(d.version) for d in made) == [1, 2, 3]
     assert emulator.stats()["statuses"].get(409, 0) >= 1
     assert 400 not in emulator.stats()["statuses"]
 

@@ -8,6 +8,7 @@ state. No I/O.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -212,6 +213,41 @@ def with_job_definitions(
         return version
 
     return tuple(resolved(v) for v in versions)
+
+
+@dataclass(frozen=True)
+class ImportedData:
+    """Data a completed import run made: the data asset it registered, the folder its data is
+    in and the definition it ran."""
+
+    asset: str
+    folder: str
+    definition: ImportDefinition
+
+
+def import_definitions(
+    made: Iterable[ImportedData],
+    moved: Mapping[str, Iterable[AssetVersion]],
+    archived: Collection[str],
+) -> dict[str, ImportDefinition]:
+    """What `WorkspaceReader.list_import_definitions` answers, from every completed import run
+    (``made``, oldest first) and the versions of data assets no run made (``moved``): each data
+    asset not archived that a run made, with its latest run's definition; and each that a move
+    (``moved:``) registered over a run's data (``reconciler.moved-from``, the same folder), with
+    the definition of the run that made its latest such version."""
+    by_asset: dict[str, ImportDefinition] = {}
+    by_folder: dict[str, ImportDefinition] = {}
+    for data in made:  # oldest first: the latest run wins
+        by_asset[data.asset] = by_folder[data.folder] = data.definition
+    found = {name: d for name, d in by_asset.items() if name not in archived}
+    for name, versions in moved.items():
+        if name in by_asset or name in archived:
+            continue
+        shared = [v for v in versions if v.moved_from and v.path in by_folder]
+        latest = max(shared, key=lambda v: version_key(v.version), default=None)
+        if latest is not None:
+            found[name] = by_folder[latest.path]
+    return found
 
 
 def json_object(text: object) -> dict[str, Any] | None:

@@ -60,8 +60,11 @@ class WorkspaceReader(Protocol):
         ...
 
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
-        """Every data asset an import made (by anyone), with the definition of the latest
-        completed run that made it: what ``reconcile export`` recovers imports from."""
+        """Every data asset (not archived) an import made, by anyone, with the definition of
+        the latest completed run that made it; and every one a move (``moved:``) registered
+        over an import's data, with the definition of the run that made that data (its name
+        was another then): what ``reconcile export`` recovers imports from (see
+        `reconciler.core.live.import_definitions`)."""
         ...
 
     def list_consumers(self, since: datetime, limit: int) -> LiveConsumers:

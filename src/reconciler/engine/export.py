@@ -1,12 +1,13 @@
 """``reconcile export``: what a live workspace holds, written as platform.yaml sections.
 
-Connections, datastores, imports (recovered from the import runs that made each data asset) and
-their schedules become the YAML a desired state would declare for them, so adopting an existing
-workspace starts from a plan that only adopts. Every secret becomes a ``${env:NAME}`` reference
-and its name is listed; a field the workspace never returns (a connection's user name on Azure
-ML) becomes a ``${NAME}`` variable to set. What reconciler cannot declare (a connection category
-or datastore type it does not model, an invalid name, a system datastore) is listed as a
-comment, never dropped silently. Pure: live values in, text out.
+Connections, datastores, imports (each as its data asset's latest version is now, see
+`reconciler.engine.current`) and their schedules become the YAML a desired state would declare
+for them, so adopting an existing workspace starts from a plan that only adopts. Every secret
+becomes a ``${env:NAME}`` reference and its name is listed; a field the workspace never returns
+(a connection's user name on Azure ML) becomes a ``${NAME}`` variable to set. What reconciler
+cannot declare (a connection category or datastore type it does not model, an invalid name, a
+system datastore) is listed as a comment, never dropped silently. Pure: live values in, text
+out.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def export_yaml(
     kinds: Iterable[Kind] = (Kind.CONNECTION, Kind.DATASTORE, Kind.IMPORT),
 ) -> Export:
     """The platform.yaml sections for ``resources`` (connections, datastores, schedules) and
-    ``imports`` (asset -> the definition of the run that made its latest version)."""
+    ``imports`` (asset -> its definition now; ``latest``: its latest version)."""
     wanted = set(kinds)
     builder = _Builder()
     by_kind: dict[Kind, list[LiveResource]] = {}

@@ -26,6 +26,7 @@ from reconciler.core.policy import Decision, Level, PolicyCheck, PolicyReport
 from reconciler.core.workspace import LockGuard, Workspace, WorkspaceReader
 from reconciler.engine.apply import Reporter, apply_plan
 from reconciler.engine.checks import SourceReport, check_sources, default_runner
+from reconciler.engine.current import current_imports
 from reconciler.engine.export import Export, export_yaml
 from reconciler.engine.guards import is_ours
 from reconciler.engine.planner import build_plan
@@ -319,8 +320,10 @@ _LISTED = (Kind.CONNECTION, Kind.DATASTORE, Kind.SCHEDULE)
 def export_workspace(reader: WorkspaceReader, kinds: Iterable[Kind] = _EXPORTED) -> Export:
     """``reconcile export``: what the workspace holds, as platform.yaml sections."""
     resources = [r for kind in _LISTED for r in reader.list_resources(kind)]
-    imports = reader.list_import_definitions()
-    latest = {a.name: v for a in reader.list_assets(sorted(imports)) if (v := a.latest_version())}
+    made = reader.list_import_definitions()
+    current = current_imports(made, reader.list_assets(sorted(made)), resources)
+    imports = {name: c.definition for name, c in current.items()}
+    latest = {name: c.latest for name, c in current.items() if c.latest is not None}
     return export_yaml(resources, imports, latest, tuple(kinds) or _EXPORTED)
 
 

@@ -76,17 +76,28 @@ def repointed(definition: ImportDefinition, moves: Iterable[Move]) -> ImportDefi
     (their new names replaced by the old): the same data, read or written through the resource
     under its old name; None when nothing it names moved."""
     renamed = {(m.kind, m.new): m.old for m in moves if m.kind is not Kind.IMPORT}
-    source = definition.source
-    connection = renamed.get((Kind.CONNECTION, source.connection), source.connection)
+    connection = definition.source.connection
+    parsed = DatastoreUri.parse(definition.path)
+    datastore = parsed.datastore if parsed is not None else None
+    found = through(
+        definition,
+        renamed.get((Kind.CONNECTION, connection), connection),
+        renamed.get((Kind.DATASTORE, datastore), datastore) if datastore else None,
+    )
+    return None if found == definition else found
+
+
+def through(
+    definition: ImportDefinition, connection: str, datastore: str | None
+) -> ImportDefinition:
+    """``definition`` read through ``connection`` and written to the same folder of
+    ``datastore`` (None: where it writes): the same data, under other names."""
     path = definition.path
     parsed = DatastoreUri.parse(path)
-    if parsed is not None and (Kind.DATASTORE, parsed.datastore) in renamed:
-        path = str(DatastoreUri(renamed[(Kind.DATASTORE, parsed.datastore)], parsed.folder))
-    if connection == source.connection and path == definition.path:
-        return None
-    return definition.model_copy(
-        update={"source": source.model_copy(update={"connection": connection}), "path": path}
-    )
+    if parsed is not None and datastore not in (None, parsed.datastore):
+        path = str(DatastoreUri(datastore, parsed.folder))
+    source = definition.source.model_copy(update={"connection": connection})
+    return definition.model_copy(update={"source": source, "path": path})
 
 
 def pending_moves(state: DesiredState, live: LiveState) -> dict[str, Move]:

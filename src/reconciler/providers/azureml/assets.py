@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+from reconciler.core.essences import ImportDefinition
 from reconciler.core.live import (
     AssetVersion,
     DataLocation,
@@ -32,6 +33,7 @@ from reconciler.core.live import (
     JobStatus,
     LiveAsset,
     auto_delete_of,
+    import_definitions,
     with_job_definitions,
 )
 from reconciler.core.tags import LatestRecord, split_tags
@@ -161,10 +163,18 @@ class AssetReads:
             ]
         return found
 
-    def list_import_definitions(self) -> dict[str, Any]:
-        found: dict[str, Any] = self._call("list import runs", self.rest.import_definitions)
-        archived = self.archived_names()
-        return {name: d for name, d in found.items() if name not in archived}
+    def list_import_definitions(self) -> dict[str, ImportDefinition]:
+        """The import runs and the containers, then a version list for each data asset not
+        archived that no run made (hand-registered ones, or a move's): `import_definitions`."""
+        with ThreadPoolExecutor(max_workers=READ_PARALLELISM) as pool:
+            reading = pool.submit(self._containers)
+            made = self._call("list import runs", self.rest.imported_data)
+            containers = reading.result()
+            ran = {data.asset for data in made}
+            archived = {name for name, c in containers.items() if c.archived}
+            names = sorted(set(containers) - ran - archived)
+            versions = list(pool.map(self.versions, names))
+        return import_definitions(made, dict(zip(names, versions, strict=True)), archived)
 
     def list_imported_assets(self, owner: str) -> list[str]:
         """Assets named by ``owner``'s import runs, less the archived ones (as the embedded

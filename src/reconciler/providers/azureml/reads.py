@@ -31,6 +31,7 @@ from reconciler.core.essences import (
 )
 from reconciler.core.live import (
     AssetVersion,
+    ImportedData,
     ImportJob,
     JobStatus,
     LiveResource,
@@ -150,6 +151,11 @@ class RestReader:
     def import_definitions(self) -> dict[str, ImportDefinition]:
         """Every data asset an import run made (reconciler's or not) with the definition of
         its latest completed run, read off the run's import step."""
+        return {data.asset: data.definition for data in self.imported_data()}
+
+    def imported_data(self) -> list[ImportedData]:
+        """What every completed import run (reconciler's or not) made, oldest first: its data
+        asset, its folder and its definition, read off the run's import step."""
         params = {
             "api-version": self.jobs_api,
             "jobType": "Pipeline",
@@ -163,8 +169,9 @@ class RestReader:
             definition = definition_from_job(props)
             if props.get("status") == "Completed" and isinstance(asset, str) and definition:
                 created = str((item.get("systemData") or {}).get("createdAt") or "")
-                runs.append((created, asset, definition))
-        return {asset: definition for _, asset, definition in sorted(runs, key=lambda r: r[0])}
+                folder = output_folder(_sink_uri(props), str(item.get("name")))
+                runs.append((created, ImportedData(asset, folder, definition)))
+        return [data for _, data in sorted(runs, key=lambda r: r[0])]
 
     def schedules(self) -> list[LiveResource]:
         """The workspace's import-data schedules (others are left out), as
@@ -319,7 +326,7 @@ def job_from_json(item: Mapping[str, Any], asset: str) -> ImportJob:
         if isinstance(node, dict)
     ]
     sink_version = next((str(v) for sink in sinks if (v := sink.get("version"))), None)
-    sink_uri = next((str(uri) for sink in sinks if (uri := sink.get("uri"))), "")
+    sink_uri = _sink_uri(props)
     name = str(item.get("name"))
     return import_job(
         name,
@@ -331,6 +338,16 @@ def job_from_json(item: Mapping[str, Any], asset: str) -> ImportJob:
         owner=(props.get("tags") or {}).get(OWNER_TAG),
         output=output_folder(sink_uri, name),
     )
+
+
+def _sink_uri(props: Mapping[str, Any]) -> str:
+    """The output URI of a data import pipeline job's import step."""
+    sinks = (
+        (node.get("outputs") or {}).get("sink") or {}
+        for node in (props.get("jobs") or {}).values()
+        if isinstance(node, dict)
+    )
+    return next((str(uri) for sink in sinks if (uri := sink.get("uri"))), "")
 
 
 def output_folder(sink_uri: str, job_name: str) -> str:

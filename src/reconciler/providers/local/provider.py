@@ -37,12 +37,14 @@ from reconciler.core.essences import (
 from reconciler.core.live import (
     AssetVersion,
     DataLocation,
+    ImportedData,
     ImportJob,
     JobStatus,
     LiveAsset,
     LiveResource,
     auto_delete_of,
     auto_delete_wire,
+    import_definitions,
     stored_definition,
     with_job_definitions,
 )
@@ -66,7 +68,7 @@ from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_reco
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.placement import claim, mark, refusal, unmark
 from reconciler.providers.local.secretkey import new_key, stored_key
-from reconciler.providers.local.store import AUTO_DELETE_KEY, Store, now
+from reconciler.providers.local.store import AUTO_DELETE_KEY, JobRecord, Store, now
 
 
 def _default_runner() -> ImportRunner:
@@ -125,15 +127,17 @@ class LocalWorkspace:
     def list_assets(self, names: Iterable[str]) -> list[LiveAsset]:
         assets = []
         for name in names:
-            versions = tuple(
-                _version(version, body, created)
-                for version, body, created in self.store.list_versions(name)
-            )
+            versions = self._versions(name)
             jobs = tuple(job_from_record(record) for record in self.store.list_jobs(name))
             if versions or jobs:
                 resolved = with_job_definitions(versions, jobs)
                 assets.append(LiveAsset(name, resolved, jobs, self.store.is_archived(name)))
         return assets
+
+    def _versions(self, name: str) -> tuple[AssetVersion, ...]:
+        return tuple(
+            _version(v, body, created) for v, body, created in self.store.list_versions(name)
+        )
 
     def list_other_data(self, exclude: Iterable[str]) -> list[DataLocation]:
         skip = set(exclude)
@@ -159,18 +163,12 @@ class LocalWorkspace:
         return sorted(n for n in names if not self.store.is_archived(n))
 
     def list_import_definitions(self) -> dict[str, ImportDefinition]:
-        found: dict[str, ImportDefinition] = {}
-        for record in self.store.list_jobs():  # oldest first: the latest run wins
-            if record.status != JobStatus.COMPLETED or self.store.is_archived(record.asset):
-                continue
-            body = record.body
-            try:
-                found[record.asset] = ImportDefinition.model_validate(
-                    {k: body[k] for k in DEFINITION_FIELDS}
-                )
-            except (KeyError, ValueError):
-                continue
-        return found
+        made = [d for record in self.store.list_jobs() if (d := _imported(record))]  # oldest first
+        ran = {data.asset for data in made}
+        names = [n for n in self.store.list_asset_names() if n not in ran]
+        archived = {n for n in (*ran, *names) if self.store.is_archived(n)}
+        versions = {n: self._versions(n) for n in names if n not in archived}
+        return import_definitions(made, versions, archived)
 
     def stored_secret_key(self) -> bytes | None:
         return stored_key(self.root)
@@ -433,6 +431,18 @@ def live_resource(kind: Kind, name: str, body: dict[str, Any], system: bool) -> 
     tags = split_tags(body.get("tags"))
     essence = parse_essence(kind, {**body, "tags": tags.user})
     return LiveResource.read(kind, name, essence, tags, system)
+
+
+def _imported(record: JobRecord) -> ImportedData | None:
+    """What a completed import run made, its definition read off its body (the emulator's
+    runs, submitted as the SDK shapes them, record no definition property)."""
+    if record.status != JobStatus.COMPLETED:
+        return None
+    try:
+        definition = ImportDefinition.model_validate({k: record.body[k] for k in DEFINITION_FIELDS})
+    except (KeyError, ValueError):
+        return None
+    return ImportedData(record.asset, job_from_record(record).output, definition)
 
 
 def _version(version: str, body: dict[str, Any], created: str) -> AssetVersion:
