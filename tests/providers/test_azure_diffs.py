@@ -50,3 +50,27 @@ def test_a_changed_query_shows_its_old_side_line_by_line(harness: Harness) -> No
     ) in text, text
     assert "+SELECT *" not in text  # only the added line is added
     assert markdown.render_plan(plan).count("+AND BEDROOMS > 2") == 1
+
+
+@pytest.mark.parametrize("harness", ["local", "azureml"], indirect=True)
+def test_a_renamed_import_s_next_query_change_keeps_its_old_side(harness: Harness) -> None:
+    """A `moved:` rename registers the versions over the same data without a run: the query
+    the data was made with is still the old side of the next change."""
+    write_globorealty(harness)
+    harness.write(GLOBOREALTY.replace(ONE_LINE, QUERY))
+    assert harness.apply().ok
+    renamed = GLOBOREALTY.replace(ONE_LINE, QUERY).replace("  raw_house_data:", "  house_sales:")
+    moved = "\nmoved:\n  - from: import.raw_house_data\n    to: import.house_sales\n"
+    harness.write(renamed + moved)
+    assert harness.apply().ok
+    harness.write(renamed.replace("WHERE SALE_PRICE > 0\n", "WHERE SALE_PRICE > 1\n") + moved)
+
+    plan = harness.plan()
+
+    saved = json.loads(plan.to_json())
+    (change,) = [c for c in saved["resource_changes"] if c["address"] == "import.house_sales"]
+    before = change["change"]["before"]
+    assert before is not None, "the old definition was not read back"
+    assert before["source"]["query"] == (
+        "SELECT *\nFROM GLOBOREALTY.REAL_ESTATE.RAW\nWHERE SALE_PRICE > 0\n"
+    )

@@ -190,18 +190,27 @@ class LiveState:
 
 
 def with_job_definitions(
-    versions: tuple[AssetVersion, ...], jobs: tuple[ImportJob, ...]
+    versions: tuple[AssetVersion, ...],
+    jobs: tuple[ImportJob, ...],
+    by_folder: Mapping[str, ImportJob] | None = None,
 ) -> tuple[AssetVersion, ...]:
     """Versions whose fingerprint, definition or owner is unknown take them from the completed
     job that made them: Azure ML registers an import's version itself, bare, and reconciler
     labels it only afterwards (a label that failed leaves it bare). The label carries the
     fingerprint but not the definition (a query is longer than a tag may be), so the definition
-    a version was made from, the old side of a changed query's diff, is always the job's."""
+    a version was made from, the old side of a changed query's diff, is always the job's.
+    A version a move registered (``moved:``) over another asset's data has no run of its own:
+    the completed run of ``by_folder`` that wrote its folder made it, when it made the data
+    the version's fingerprint describes."""
     done = {j.version: j for j in jobs if j.status is JobStatus.COMPLETED}
 
     def resolved(version: AssetVersion) -> AssetVersion:
         job = done.get(version.version)
         if job is None:
+            made = (by_folder or {}).get(version.path) if version.moved_from else None
+            same = made is not None and made.fingerprint == version.fingerprint
+            if made is not None and same and version.definition is None:
+                return replace(version, definition=made.definition)
             return version
         if version.fingerprint is not None:  # labelled (or released: removed from management)
             if version.definition is None and version.fingerprint == job.fingerprint:

@@ -105,9 +105,15 @@ class AssetReads:
         with ThreadPoolExecutor(max_workers=min(READ_PARALLELISM, len(names))) as pool:
             versions = list(pool.map(self.versions, names))
         assets = []
+        by_folder = {
+            job.output: job
+            for runs in jobs.values()
+            for job in runs
+            if job.status is JobStatus.COMPLETED and job.output
+        }
         for name, found in zip(names, versions, strict=True):
             asset_jobs = jobs.get(name, ())
-            resolved = with_job_definitions(tuple(found), asset_jobs)
+            resolved = with_job_definitions(tuple(found), asset_jobs, by_folder)
             if resolved or asset_jobs:
                 assets.append(LiveAsset(name, resolved, asset_jobs, name in archived))
         return self._with_foreign_definitions(assets)
