@@ -62,6 +62,7 @@ bench: $(STAMP) $(AZURITE)
 	$(BIN)/python bench/start_bench.py
 	$(BIN)/python bench/localsnow_bench.py
 	$(BIN)/python bench/hostile_bench.py
+	$(BIN)/python bench/exhaustion_bench.py
 
 ## requirements.lock: the product's dependencies with hashes, which CI installs (pip-tools).
 lock: $(STAMP)

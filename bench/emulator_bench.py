@@ -392,7 +392,9 @@ def main() -> None:
         (project / "environments/azure.yaml").write_text(
             "workspace:\n  provider: azureml\n"
             f"  subscription_id: {SUB}\n  resource_group: {RG}\n  workspace_name: {WS}\n"
+            "settings:\n  secret_key: ${env:RECONCILER_HMAC_KEY}\n"
         )
+        os.environ["RECONCILER_HMAC_KEY"] = "bench-hmac-key-" + "0" * 32
         os.environ.update({f"PASSWORD_{i}": f"bench-password-{i}" for i in range(5)})
         os.environ.update({f"KEY_{i}": f"bench-account-key-{i}" for i in range(5)})
         root = Path(tmp) / "workspace"

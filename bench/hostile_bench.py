@@ -1,7 +1,7 @@
 """Benchmark: how long each hostile input takes to be refused (issue 12: every input answered
 within seconds).
 
-Every case of `tests/hostile/cases.py` is built in a temporary folder and run twice: as the real
+Every case of `tests/hostile/suite.py` is built in a temporary folder and run twice: as the real
 command in a new process (what a user or a CI job sees: interpreter start, imports and the
 work; peak RSS from that child alone) and in this process (the work alone). Then the largest
 inputs the limits still accept (5,000 resources, 100 queries of 32 KiB, aliases just under their
@@ -37,8 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.hostile.cases import CASES, Case, build  # noqa: E402
+from tests.hostile.cases import Case, build  # noqa: E402
 from tests.hostile.runner import run_in_process  # noqa: E402
+from tests.hostile.suite import CASES  # noqa: E402
 
 MEMORY_LIMIT = 6 * 2**30
 

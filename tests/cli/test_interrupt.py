@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.providers.local.provider import LocalWorkspace
-from tests.conftest import LOCAL, RunCli, local_env, write_project
+from tests.conftest import LOCAL, PLATFORM, RunCli, local_env, write_project
 from tests.snowflake_fixture import LocalSnowflake
 
 TWO_IMPORTS = """\
@@ -47,6 +48,19 @@ def project(tmp_path: Path, snowflake: LocalSnowflake, query: str = QUERY) -> Pa
             "platform.yaml": text,
             "environments/local.yaml": LOCAL,
             "environments/local.env": local_env(password=snowflake.password),
+        },
+    )
+
+
+@pytest.fixture
+def project_without_imports(tmp_path: Path) -> Path:
+    base = PLATFORM[: PLATFORM.index("imports:")]
+    return write_project(
+        tmp_path,
+        {
+            "platform.yaml": base,
+            "environments/local.yaml": LOCAL,
+            "environments/local.env": local_env(),
         },
     )
 
@@ -154,3 +168,33 @@ def test_a_second_ctrl_c_stops_at_once_and_the_next_apply_converges(
     assert invoke("apply", "--auto-approve", cwd=folder, env=lease).code == 0
     assert invoke("plan", "--detailed-exitcode", cwd=folder, env=lease).code == 0
     assert not any((folder / ".reconcile/local/staging").iterdir())  # its leftovers cleared
+
+
+def test_a_ctrl_c_after_the_last_step_keeps_the_applys_exit_code(
+    project_without_imports: Path, invoke: RunCli
+) -> None:
+    """The steps are over when the summary is written; a Ctrl-C then changes nothing, so the
+    apply that completed still exits 0 (it used to exit 130 after "Apply complete")."""
+    folder = project_without_imports
+    os.mkfifo(folder / "summary.md")  # the apply blocks writing it until someone reads
+    main = threading.get_native_id()
+    read: list[str] = []
+
+    def interrupt_then_read() -> None:
+        wchan = Path(f"/proc/self/task/{main}/wchan")
+        deadline = time.monotonic() + 60
+        while wchan.read_text() != "wait_for_partner" and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the main thread waits to write the summary
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+        read.append((folder / "summary.md").read_text())
+
+    helper = threading.Thread(target=interrupt_then_read)
+    helper.start()
+    result = invoke("apply", "--auto-approve", "--summary-file", "summary.md", cwd=folder)
+    helper.join(60)
+
+    assert result.code == 0, result.output
+    assert "Apply complete: 2 applied" in result.stdout
+    assert "the steps are over and their outcome stands" in result.stderr
+    assert "Apply complete" in read[0]

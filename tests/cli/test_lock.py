@@ -9,8 +9,13 @@ import threading
 import time
 from pathlib import Path
 
+from reconciler.config import desired_state
+from reconciler.core.plan import ResourceChange
+from reconciler.engine import operations
+from reconciler.providers.factory import open_workspace
 from reconciler.providers.local.lock import file_lock
-from tests.conftest import RunCli
+from tests.conftest import Result, RunCli
+from tests.views import Quiet
 
 
 def without_imports(project: Path) -> Path:
@@ -75,3 +80,65 @@ def test_a_killed_holder_frees_the_lock(project: Path, invoke: RunCli) -> None:
     holder.kill()
     holder.wait()
     assert invoke("apply", "--auto-approve", cwd=project).code == 0
+
+
+def _stores(writer: str) -> str:
+    return "datastores:\n" + "".join(
+        f"  store_{i}:\n    type: azure_blob\n    description: written by {writer}\n"
+        f"    account_name: globorealtydata\n    container_name: c{i}\n"
+        "    credentials:\n      account_key: ${env:STORAGE_ACCOUNT_KEY}\n"
+        for i in range(3)
+    )
+
+
+class LockFileReplaced(Quiet):
+    """When the second step is about to start, the lock file is deleted (a cleanup, a
+    checkout) and another apply runs to the end with another desired state."""
+
+    def __init__(self, project: Path, invoke: RunCli) -> None:
+        super().__init__()
+        self.project, self.invoke = project, invoke
+        self.seen = 0
+        self.second: Result | None = None
+
+    def step_started(self, step: ResourceChange) -> None:
+        self.seen += 1
+        if self.seen == 2:
+            (self.project / ".reconcile/local/apply.lock").unlink()
+            (self.project / "platform.yaml").write_text(_stores("the second apply"))
+            self.second = self.invoke("apply", "--auto-approve", cwd=self.project)
+
+
+def test_an_apply_whose_lock_file_was_replaced_writes_nothing_more(
+    project: Path, invoke: RunCli
+) -> None:
+    (project / "platform.yaml").write_text(_stores("the first apply"))
+    desired = desired_state(project, "local")
+    workspace = open_workspace(desired.workspace)
+    view = LockFileReplaced(project, invoke)
+    request = operations.ApplyRequest(auto_approve=True)
+
+    result = operations.apply_reviewed(desired, workspace, request, view).result
+
+    assert view.second is not None and view.second.code == 0  # it took a new lock file
+    assert [r.status for r in result.results] == ["applied", "failed"]  # its write refused
+    assert "the apply lock was lost" in result.results[1].message
+    assert result.not_started == ["datastore.store_2"]
+    assert result.lock_lost is not None and "was deleted or replaced" in result.lock_lost
+    assert invoke("plan", "--detailed-exitcode", cwd=project).code == 0  # the second's state
+
+
+def test_the_lock_file_is_never_taken_through_a_symlink(project: Path, invoke: RunCli) -> None:
+    without_imports(project)
+    root = project / ".reconcile/local"
+    root.mkdir(parents=True)
+    victim = project / "victim.txt"
+    victim.write_text("keep me\n")
+    (root / "apply.lock").symlink_to(victim)
+
+    refused = invoke("apply", "--auto-approve", cwd=project)
+
+    assert refused.code == 1
+    assert "apply.lock is a symbolic link" in refused.stderr
+    assert victim.read_text() == "keep me\n"  # not truncated
+    assert invoke("plan", "--detailed-exitcode", cwd=project).code == 2  # nothing changed

@@ -49,7 +49,9 @@ def test_another_project_cannot_add_versions_to_our_data_asset(
     assert invoke("apply", "--auto-approve", cwd=project).code == 0
     seed(project, "raw_house_data", HOUSES, "sales/local")  # the sales project's asset
 
-    as_project(project, "billing", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "X"))
+    as_project(
+        project, "billing", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "SELECT X")
+    )
     refused = invoke("plan", cwd=project)
 
     assert refused.code == 1, refused.output
@@ -87,7 +89,9 @@ def test_taking_a_data_asset_over_needs_adopt_and_then_it_is_yours_alone(
     assert invoke("plan", "--detailed-exitcode", cwd=project).code == 0
 
     # the first project no longer owns it: no turn-taking
-    as_project(project, "sales", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "Y"))
+    as_project(
+        project, "sales", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "SELECT Y")
+    )
     back = invoke("plan", cwd=project)
     assert back.code == 1
     assert "is managed by reconciler for billing/local (version 1)" in back.stderr
@@ -101,7 +105,9 @@ def test_a_hand_made_data_asset_is_adopted_only_when_it_matches(
     assert invoke("apply", "--auto-approve", cwd=project).code == 0
     seed(project, "raw_house_data", HOUSES, owner=None)  # imported by hand: no tags
 
-    as_project(project, "sales", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "Z"))
+    as_project(
+        project, "sales", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "SELECT Z")
+    )
     changed = invoke("plan", cwd=project)
     assert changed.code == 1
     assert "exists and is not managed by reconciler (version 1); this plan would add" in (
@@ -114,7 +120,9 @@ def test_a_hand_made_data_asset_is_adopted_only_when_it_matches(
     assert "~ import.raw_house_data  update (adopt: not yet managed by reconciler)" in same.stdout
     assert invoke("apply", "--auto-approve", cwd=project).code == 0
     assert invoke("plan", "--detailed-exitcode", cwd=project).code == 0
-    as_project(project, "sales", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "Z"))
+    as_project(
+        project, "sales", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "SELECT Z")
+    )
     assert "+ import.raw_house_data  materialize version 2" in invoke("plan", cwd=project).stdout
 
 
@@ -125,7 +133,9 @@ def test_a_schedules_bare_version_leaves_the_asset_ours(project: Path, invoke: R
     assert invoke("apply", "--auto-approve", cwd=project).code == 0
     seed(project, "raw_house_data", HOUSES, "billing/local")
     seed(project, "raw_house_data", HOUSES, owner=None, version="2")  # the schedule's run
-    as_project(project, "billing", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "Z"))
+    as_project(
+        project, "billing", BASE + "imports:\n" + declare("raw_house_data", HOUSES, "SELECT Z")
+    )
     plan = invoke("plan", cwd=project)
     assert plan.code == 0, plan.output
     assert "+ import.raw_house_data  materialize version 3" in plan.stdout

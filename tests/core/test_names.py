@@ -104,3 +104,13 @@ def test_connection_names_and_references() -> None:
     assert CONNECTION_NAME.fullmatch("ab") is None  # three characters at least
     with pytest.raises(PydanticCustomError, match="is not a valid connection name"):
         connection_ref("azureml:-bad")
+
+
+def test_a_desired_path_in_a_long_form_is_refused_it_may_name_another_workspace() -> None:
+    for written in (
+        "azureml://subscriptions/s/resourcegroups/rg/workspaces/other/datastores/rawdata/paths/x",
+        "azureml://workspaces/0000-id/datastores/rawdata/paths/x",
+    ):
+        with pytest.raises(PydanticCustomError, match="this long form names a workspace") as no:
+            canonical_datastore_path(written)
+        assert "azureml://datastores/rawdata/paths/x" in str(no.value)

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reconciler.core.consumers import LiveConsumers
+from reconciler.core.errors import LockLost
 from reconciler.core.essences import (
     AnyEssence,
     AutoDelete,
@@ -36,7 +37,7 @@ from reconciler.core.live import (
     import_definitions,
 )
 from reconciler.core.tags import split_tags
-from reconciler.core.workspace import Progress
+from reconciler.core.workspace import LockGuard, Progress
 
 
 @dataclass
@@ -47,6 +48,12 @@ class Twin:
     # schedules and jobs (newest first) that read from the workspace: what a plan's consumers
     # are made of; list_consumers applies the window as a provider does
     consumers: LiveConsumers = field(default_factory=LiveConsumers)
+    lock_lost_after: int | None = None  # the apply lock is lost once this many writes are done
+
+    def check(self) -> None:
+        """The apply lock's guard (`reconciler.core.workspace.LockGuard`): every write asks."""
+        if self.lock_lost_after is not None and len(self.writes) >= self.lock_lost_after:
+            raise LockLost(f"lost after {self.lock_lost_after} write(s)")
 
     def describe(self) -> str:
         return "twin:memory"
@@ -85,8 +92,14 @@ class Twin:
         recent = [j for j in newest if j.created_at >= stamp][:limit]
         return LiveConsumers(self.consumers.schedules, tuple(recent))
 
-    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
-        return nullcontext()
+    def stored_secret_key(self) -> bytes | None:
+        return b"the twin's secret key, 32+ bytes long"
+
+    def new_secret_key(self) -> bytes:
+        return b"the twin's secret key, 32+ bytes long"
+
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[LockGuard]:
+        return nullcontext(self)
 
     def put(
         self,
@@ -96,20 +109,24 @@ class Twin:
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
+        self.check()
         self.writes.append(f"put {address(kind, name)}")
         self.resources[address(kind, name)] = LiveResource.read(
             kind, name, essence, split_tags(dict(tags))
         )
 
     def delete(self, kind: Kind, name: str) -> None:
+        self.check()
         self.writes.append(f"delete {address(kind, name)}")
         del self.resources[address(kind, name)]
 
     def archive_asset(self, name: str) -> None:
+        self.check()
         self.writes.append(f"archive {name}")
         self.assets[name] = replace(self.assets[name], archived=True)
 
     def restore_asset(self, name: str) -> None:
+        self.check()
         self.writes.append(f"restore {name}")
         self.assets[name] = replace(self.assets[name], archived=False)
 
@@ -124,6 +141,7 @@ class Twin:
     ) -> ImportJob:
         """The import completes at once; its version is registered as the embedded workspace
         registers it: the user's tags and reconciler's, the definition's fingerprint."""
+        self.check()
         self.writes.append(f"materialize {name}:{version}")
         split = split_tags({**essence.tags, **dict(tags or {})})
         output = f"{essence.path}/{version}"
@@ -152,6 +170,7 @@ class Twin:
         definition: ImportEssence | None = None,
         auto_delete: AutoDelete | None = None,
     ) -> None:
+        self.check()
         self.writes.append(f"relabel {name}:{version}")
         split = split_tags(dict(tags))
         asset = self.assets[name]

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from tests.hostile.cases import CASES, Case, build
+from tests.hostile.cases import Case, build
 from tests.hostile.runner import snapshot
+from tests.hostile.suite import CASES
 
 
 def test_there_are_at_least_sixty_cases_in_every_group() -> None:

@@ -160,6 +160,8 @@ def test_the_password_stays_out_of_debug_logs(
     ("overrides", "complaint"),
     [
         ({"query": "SELECT NO_SUCH_COLUMN FROM GLOBOREALTY.REAL_ESTATE.RAW"}, "query failed"),
+        # valid only inside a wrapper: the check describes the query exactly as run sends it
+        ({"query": "SELECT 1) UNION ALL (SELECT 2"}, "query failed"),
         ({"password": WRONG_PASSWORD}, "authentication failed"),
         ({"connection_type": "azure_sql_db"}, "azure_sql_db connections are not supported"),
         ({"source_type": "file_system", "query": None, "path": "s3://x"}, "not supported"),

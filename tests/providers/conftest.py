@@ -31,6 +31,10 @@ RESOURCE_GROUP = "rg-globorealty-test"
 WORKSPACE = "mlw-globorealty-test"
 
 
+HMAC_KEY = "test-hmac-key-0123456789abcdef0123456789abcdef"  # the applier's, from its store
+KEY_SETTING = "settings:\n  secret_key: ${env:RECONCILER_HMAC_KEY}\n"
+
+
 @dataclass
 class Harness:
     """A project folder whose `test` environment targets the provider under test."""
@@ -39,6 +43,10 @@ class Harness:
     kind: str
     snowflake: LocalSnowflake
     variables: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind != "local":  # Azure ML keeps no key of its own: the applier brings one
+            self.variables.setdefault("RECONCILER_HMAC_KEY", HMAC_KEY)
 
     def write(self, platform: str, **variables: str) -> None:
         self.variables.update(variables)
@@ -72,7 +80,7 @@ def _local_overlay() -> str:
 
 def _azure_overlay() -> str:
     return (
-        "env_file: environments/test.env\nworkspace:\n  provider: azureml\n"
+        KEY_SETTING + "env_file: environments/test.env\nworkspace:\n  provider: azureml\n"
         f"  subscription_id: {SUBSCRIPTION}\n  resource_group: {RESOURCE_GROUP}\n"
         f"  workspace_name: {WORKSPACE}\n"
     )
@@ -144,7 +152,7 @@ def _live(local_snowflake: LocalSnowflake) -> tuple[str, LocalSnowflake]:
     if missing:
         pytest.skip(f"live Azure ML run: set {', '.join(missing)}")
     overlay = (
-        "env_file: environments/test.env\nworkspace:\n  provider: azureml\n"
+        KEY_SETTING + "env_file: environments/test.env\nworkspace:\n  provider: azureml\n"
         f"  subscription_id: {os.environ['AZURE_SUBSCRIPTION_ID']}\n"
         f"  resource_group: {os.environ['AZURE_RESOURCE_GROUP']}\n"
         f"  workspace_name: {os.environ['AZURE_ML_WORKSPACE']}\n"

@@ -19,7 +19,7 @@ from reconciler.engine.planner import build_plan
 from reconciler.providers.local.provider import LocalWorkspace
 from tests.conftest import RunCli, write_project
 from tests.emulator.conftest import call
-from tests.providers.conftest import Harness
+from tests.providers.conftest import HMAC_KEY, KEY_SETTING, Harness
 from tests.providers.test_contract import write_globorealty
 from tests.snowflake_fixture import LocalSnowflake
 
@@ -30,7 +30,9 @@ def local_plan_on(root: Path) -> Any:
     """Plan the harness's desired state with the embedded provider on the emulator's store."""
     overlay = root / "environments/test.yaml"
     saved = overlay.read_text()
-    overlay.write_text("env_file: environments/test.env\nworkspace: {provider: local, path: ws}\n")
+    overlay.write_text(
+        KEY_SETTING + "env_file: environments/test.env\nworkspace: {provider: local, path: ws}\n"
+    )
     try:
         desired = desired_state(root, "test")
         return build_plan(desired, LocalWorkspace(root / "ws", label="ws"))
@@ -51,7 +53,9 @@ def test_applied_locally_the_azure_provider_plans_no_changes(harness: Harness) -
     write_globorealty(harness)
     overlay = harness.root / "environments/test.yaml"
     azure = overlay.read_text()
-    overlay.write_text("env_file: environments/test.env\nworkspace: {provider: local, path: ws}\n")
+    overlay.write_text(
+        KEY_SETTING + "env_file: environments/test.env\nworkspace: {provider: local, path: ws}\n"
+    )
     assert harness.apply().ok  # through the embedded provider, on the emulator's store
     overlay.write_text(azure)
     plan = harness.plan()
@@ -157,6 +161,7 @@ def test_the_cli_plans_and_applies_dev_against_reconcile_emulator(
             SNOWFLAKE_PASSWORD=local_snowflake.password,
             STORAGE_ACCOUNT="globorealtydev",
             STORAGE_ACCOUNT_KEY="dev-account-key",
+            RECONCILER_HMAC_KEY=HMAC_KEY,
             NO_COLOR="1",
         )
 

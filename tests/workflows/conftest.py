@@ -356,10 +356,17 @@ def seeded(
     return repo.workspaces
 
 
+def trusted(preloaded: tuple[Path, Path]) -> dict[str, str]:
+    """The shared workspaces are reached through each checkout's `.workspaces` link, out of
+    the project: the operator (this harness, never a repository) names where they may be."""
+    return {"RECONCILER_TRUSTED_WORKSPACES": str(preloaded[0].parents[1])}
+
+
 def launcher(preloaded: tuple[Path, Path]) -> dict[str, str]:
     return {
         "program": str(preloaded[0] / "reconcile"),
         "RECONCILE_PRELOAD_SOCKET": str(preloaded[1]),
+        **trusted(preloaded),
     }
 
 
@@ -405,7 +412,7 @@ def github(
     gh.chmod(0o755)
     sim = Sim(repo.root, home, REPOSITORY, bin_dir, World())
     sim.extra_path = [preloaded[0]]
-    sim.extra_env = {"RECONCILE_PRELOAD_SOCKET": str(preloaded[1])}
+    sim.extra_env = {"RECONCILE_PRELOAD_SOCKET": str(preloaded[1]), **trusted(preloaded)}
     configure(sim, repo.workspaces)
     simulated = GitHub(sim, repo)
     yield simulated

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reconciler.config.build import desired_state
+from reconciler.config.projectfiles import TRUSTED_VARIABLE
 from reconciler.providers.local.provider import LocalWorkspace
 from tests.workflows.conftest import VARS, GitHub, Repo
 from tests.workflows.engine import Job, WorkflowRun
@@ -42,6 +43,8 @@ def scheduled_import_ran(repo: Repo, env: str, asset: str = "raw_house_data") ->
     """What Azure ML's schedule does: main's import again, registered as the next version."""
     saved = dict(os.environ)
     os.environ.update(VARS)  # the desired state's ${NAME} variables; no secret is read
+    # the shared workspaces sit out of the checkout, behind its link: the harness trusts them
+    os.environ[TRUSTED_VARIABLE] = str(repo.workspaces.resolve())
     try:
         desired = desired_state(repo.root, env, with_secrets=False)
     finally:

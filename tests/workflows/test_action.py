@@ -48,7 +48,7 @@ def runner(github: GitHub, event_name: str, event: dict[str, Any], run_id: int) 
         repository=github.sim.repository,
         run_id=run_id,
         path=[github.sim.gh_bin],
-        extra_env={"FAKE_GH_STATE": str(github.sim.state_file)},
+        extra_env={"FAKE_GH_STATE": str(github.sim.state_file), **github.sim.extra_env},
         token=token,
     )
 

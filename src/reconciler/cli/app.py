@@ -41,8 +41,12 @@ from reconciler.core.errors import (
 )
 
 if TYPE_CHECKING:
+    from reconciler.cli.session import Session
+    from reconciler.cli.views import ConsoleApplyView
     from reconciler.core.desired import DesiredState
     from reconciler.core.plan import Plan
+    from reconciler.core.workspace import Workspace
+    from reconciler.engine.operations import ApplyRequest
     from reconciler.engine.review import Difference
 
 EMULATOR_SCRIPT = "reconciler-emulator"
@@ -208,11 +212,10 @@ def apply(
     policies are evaluated on the plan applied: a failure blocks it (exit 5).
     """
     from reconciler.cli import provenance
-    from reconciler.cli.views import ConsoleApplyView, waited_text
+    from reconciler.cli.views import ConsoleApplyView
     from reconciler.core.plan import Plan
     from reconciler.engine import operations
     from reconciler.engine.review import check_environment
-    from reconciler.render.apply import render_refused_markdown
 
     here = session()
     summary = here.output_file(summary_file)
@@ -252,6 +255,25 @@ def apply(
         expect_flags=expect_flags,
     )
     view = ConsoleApplyView(here, summary, fresh_out)
+    try:
+        _apply_and_report(here, desired, workspace, request, view, summary, fresh_out)
+    finally:
+        view.close()  # a Ctrl-C after the steps said so; from here on it is Ctrl-C again
+
+
+def _apply_and_report(
+    here: Session,
+    desired: DesiredState,
+    workspace: Workspace,
+    request: ApplyRequest,
+    view: ConsoleApplyView,
+    summary: Path | None,
+    fresh_out: Path | None,
+) -> None:
+    from reconciler.cli.views import waited_text
+    from reconciler.engine import operations
+    from reconciler.render.apply import render_refused_markdown
+
     try:
         applied = operations.apply_reviewed(desired, workspace, request, view)
     except ReconcileError as exc:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -11,6 +12,34 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from reconciler.cli.session import Session
+
+
+class Seconds(click.ParamType):  # type: ignore[type-arg]
+    """A finite number of seconds in a range: click's FloatRange lets nan through (it compares
+    false with both bounds), and inf or 1e308 overflow the timers they set."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(number) or not self.low <= number <= self.high:
+            self.fail(
+                f"{value!r} is not a number of seconds from {self.low:g} to {self.high:g}",
+                param,
+                ctx,
+            )
+        return number
+
+
+WEEK = 7 * 24 * 3600
 
 if TYPE_CHECKING:  # pydantic stays out of --help
     from reconciler.core.consumers import ConsumerWindow
@@ -73,7 +102,7 @@ def common(func: F) -> F:
     )(func)
     func = click.option(
         "--timeout",
-        type=click.FloatRange(min=0.1),
+        type=Seconds(0.1, WEEK),
         default=None,
         expose_value=False,
         callback=_set_timeout,
@@ -233,7 +262,8 @@ def plan_options(func: F) -> F:
     func = click.option(
         "--check-sources",
         is_flag=True,
-        help="Run each new or changed import query with zero rows returned (LIMIT 0).",
+        help="Have the database compile each new or changed import query, as the import sends it, "
+        "and count its rows.",
     )(func)
     func = click.option("--prune", is_flag=True, help=PRUNE_HELP)(func)
     changes = "Exit 2 when there are changes, 5 when the policies block the plan."
@@ -278,7 +308,7 @@ def apply_options(func: F) -> F:
     )(func)
     func = click.option(
         "--lock-timeout",
-        type=click.FloatRange(0, 24 * 3600),
+        type=Seconds(0, 24 * 3600),
         default=0,
         show_default=True,
         metavar="SECONDS",
@@ -294,8 +324,8 @@ def apply_options(func: F) -> F:
     func = click.option(
         "--check-sources",
         is_flag=True,
-        help="Before any change, run each new or changed import query with LIMIT 0; a failure "
-        "applies nothing.",
+        help="Before any change, have the database compile each new or changed import query; a "
+        "failure applies nothing.",
     )(func)
     func = click.option(
         "--summary-file",

@@ -9,6 +9,7 @@ a mask never changes a plan and never marks where a secret sits in ordinary text
 
 from __future__ import annotations
 
+import os
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ class Session:
     timeout: float | None = None
     _credential: Any = field(default=None, repr=False)
     _armed: bool = field(default=False, repr=False)
+    _outputs: list[Path] = field(default_factory=list, repr=False)
 
     def arm_timeout(self) -> None:
         """Start the --timeout clock (once): SIGALRM when it runs out."""
@@ -61,6 +63,14 @@ class Session:
             keyvault=lambda: key_vault_reader(self.credential()),
         )
         self.secrets.update(desired.secrets.values())
+        for path in self._outputs:  # named before the desired state was read: check them now
+            refused = output_problem(path, desired)
+            if refused is not None:
+                raise ReconcileError(
+                    f"refusing to write {path}: {refused}; nothing was changed",
+                    hint="write it somewhere else (a path of its own in the project, or "
+                    "outside it such as $RUNNER_TEMP)",
+                )
         return desired
 
     def open(
@@ -115,9 +125,12 @@ class Session:
             )
         if path.is_dir():
             raise ReconcileError(f"cannot write {name}: it is a folder")
+        self._outputs.append(Path(name))
         return Path(name)
 
     def write_text(self, path: Path, text: str) -> None:
+        """Write ``text`` (secrets masked). Checked by `output_problem` when the desired state
+        was read."""
         try:
             path.write_text(self.redact(text), encoding="utf-8")
         except OSError as exc:
@@ -141,3 +154,30 @@ class Session:
                 "use a different secret",
             )
         self.write_text(path, text)
+
+
+def output_problem(path: Path, desired: DesiredState) -> str | None:
+    """Why an output file may not be written where ``path`` leads, or None.
+
+    A path written inside the project must stay inside it once symlinks are followed (a link
+    planted in a pull request could lead a CI job's output anywhere); no output may overwrite a
+    file the desired state was read from (platform.yaml, the overlay, env files) or land in the
+    embedded workspace's folder. A path written outside the project (``$RUNNER_TEMP/plan.json``)
+    is the caller's choice.
+    """
+    written = Path(os.path.abspath(path))
+    resolved = written.resolve()
+    project = Path(os.path.abspath(desired.project_dir))
+    real_project = project.resolve()
+    if _within(written, project) and not _within(resolved, real_project):
+        return f"it leads outside the project through a symbolic link (to {resolved})"
+    if resolved in desired.sources:
+        return "the desired state is read from that file, and a plan or summary would replace it"
+    workspace = desired.workspace.path
+    if workspace is not None and _within(resolved, workspace.resolve()):
+        return "it is inside the embedded workspace's folder, which only reconciler writes"
+    return None
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents

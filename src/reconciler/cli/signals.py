@@ -81,3 +81,24 @@ def interruptible(note: Callable[[str], None]) -> Iterator[Callable[[], bool]]:
         signal.setitimer(signal.ITIMER_REAL, 0)  # the steps are over: nothing left to cut short
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGALRM, previous_alarm)
+
+
+LATE = "\nInterrupted: the steps are over and their outcome stands; finishing the summary.\n"
+
+
+def after_steps(note: Callable[[str], None]) -> Callable[[], None]:
+    """Once apply's steps are over: a Ctrl-C changes nothing any more, so it must not turn an
+    apply that completed into exit 130. Until the returned function is called (at the end of
+    the command), Ctrl-C only says so; the exit code stays the apply's."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        threading.Thread(target=note, args=(LATE,), daemon=True).start()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous)
+
+    return restore

@@ -12,14 +12,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from reconciler.cli.console import ConsoleReporter
 from reconciler.cli.session import Session
-from reconciler.cli.signals import interruptible
+from reconciler.cli.signals import after_steps, interruptible
 from reconciler.core.errors import ReconcileError
 from reconciler.core.live import ImportJob, JobStatus
 from reconciler.core.plan import ApplyResult, Plan, ResourceChange, StepResult
@@ -69,6 +69,10 @@ def waited_text(ended: Mapping[str, ImportJob]) -> tuple[str, bool]:
     return "".join(lines), failed
 
 
+def _nothing() -> None:
+    pass
+
+
 @dataclass
 class _Steps:
     """The console's progress of the steps, and whether to start no more."""
@@ -94,6 +98,7 @@ class ConsoleApplyView:
     session: Session
     summary: Path | None = None  # --summary-file
     fresh_out: Path | None = None  # --fresh-plan-out
+    _settle: Callable[[], None] = field(default=_nothing, repr=False)
 
     def planned(self, fresh: Plan) -> None:
         if self.fresh_out is not None:
@@ -126,6 +131,12 @@ class ConsoleApplyView:
                 yield _Steps(reporter, stopping)
         finally:
             reporter.close()
+            self._settle = after_steps(lambda text: session.out(text, err=True))
+
+    def close(self) -> None:
+        """At the end of the command: Ctrl-C is Ctrl-C again."""
+        self._settle()
+        self._settle = _nothing
 
     def applied(
         self, plan: Plan, result: ApplyResult, unreviewed: tuple[ResourceChange, ...]

@@ -23,6 +23,7 @@ from reconciler.config.model.fields import Lifecycle
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.platform import AzureWorkspace, Platform
 from reconciler.config.problems import by_location
+from reconciler.config.projectfiles import leaves, trusted_outside
 from reconciler.config.refactoring import moves, removals
 from reconciler.config.resolve import resolve_secrets
 from reconciler.core.connection_kinds import API_KEY, CONNECTION_CREDENTIALS
@@ -81,7 +82,9 @@ def from_config(
     secrets = SecretValues(resolved=False)
     policy_dirs = _policy_dirs(platform, config.project_dir, locator)
     if with_secrets:
-        secrets, unread = resolve_secrets(resources, locator, config.variables, keyvault)
+        secrets, unread = resolve_secrets(
+            resources, locator, config.variables, keyvault, platform.settings.secret_key
+        )
         leaks = value_problems(config, resources, secrets)
         if unread or leaks:
             heading = INVALID if leaks else UNREADABLE_SECRETS
@@ -89,12 +92,13 @@ def from_config(
     return DesiredState(
         environment=config.environment,
         project_dir=config.project_dir,
-        workspace=_target(platform, config.project_dir),
+        workspace=_target(config),
         prune=platform.settings.prune,
         resources=resources,
         secrets=secrets,
         locator=locator,
         project=platform.project,
+        sources=config.sources,
         policy_dirs=policy_dirs,
         moves=moves(config),
         removals=removals(config),
@@ -127,8 +131,8 @@ def _consumers(platform: Platform) -> ConsumerWindow | None:
     return ConsumerWindow(days=wanted.days, jobs=wanted.jobs) if wanted.enabled else None
 
 
-def _target(platform: Platform, project_dir: Path) -> WorkspaceTarget:
-    target = platform.workspace
+def _target(config: LoadedConfig) -> WorkspaceTarget:
+    target, project_dir = config.platform.workspace, config.project_dir
     if isinstance(target, AzureWorkspace):
         return WorkspaceTarget(
             "azureml",
@@ -136,7 +140,19 @@ def _target(platform: Platform, project_dir: Path) -> WorkspaceTarget:
             resource_group=target.resource_group,
             workspace_name=target.workspace_name,
         )
-    return WorkspaceTarget("local", path=project_dir / target.path, label=target.path)
+    folder = project_dir / target.path
+    if leaves(project_dir, folder) and not trusted_outside(folder):  # a link leads out
+        raise ConfigError(
+            problems=[
+                config.problem(
+                    ("workspace", "path"),
+                    f"{target.path} leads outside the project through a symbolic link (to "
+                    f"{folder.resolve()}); the embedded workspace stays inside the project",
+                    "remove the link, or point workspace.path at a real folder in the project",
+                )
+            ]
+        )
+    return WorkspaceTarget("local", path=folder, label=target.path)
 
 
 def desired_resources(platform: Platform) -> list[DesiredResource]:

@@ -28,7 +28,7 @@ from reconciler.core.connection_kinds import secret_field
 from reconciler.core.desired import PLATFORM_FILE, DesiredResource, Locator, plain_strings
 from reconciler.core.errors import FieldPath, Problem, dotted
 from reconciler.core.essences import Kind
-from reconciler.core.secrets import SecretValues
+from reconciler.core.secrets import KEY_ADDRESS, SecretValues
 
 if TYPE_CHECKING:
     from reconciler.config.loader import LoadedConfig
@@ -54,6 +54,10 @@ def variable_uses(
                 secret.setdefault(name, path)
         elif names := plain_variables(text):
             uses[path] = names
+    settings = data.get("settings")
+    key = settings.get("secret_key") if isinstance(settings, Mapping) else None
+    for name in _ENV_REF.findall(key) if isinstance(key, str) else ():
+        secret.setdefault(name, KEY_ADDRESS)
     problems = []
     for path, names in uses.items():
         for name in (n for n in names if n in secret):
@@ -76,6 +80,8 @@ def value_problems(
     """Every plain field (and name, and tag key) that contains a resolved secret's value."""
     resources = tuple(resources)
     refs = {(r.address, p): str(ref) for r in resources for p, ref in r.secrets.items()}
+    if config.platform.settings.secret_key is not None:
+        refs[KEY_ADDRESS] = str(config.platform.settings.secret_key)
     problems: list[Problem] = []
 
     def check(path: FieldPath, text: str, what: str | None = None) -> None:

@@ -22,10 +22,12 @@ from reconciler.config.model.platform import Platform
 from reconciler.config.overlays import (
     default_environment,
     merge,
+    overlay_path,
     read_overlay,
     too_many,
 )
 from reconciler.config.problems import by_location, validation_problems
+from reconciler.config.projectfiles import require_inside
 from reconciler.config.refactoring import check_refactoring
 from reconciler.config.references import check_references
 from reconciler.config.resolve import unset_env_secrets
@@ -45,6 +47,8 @@ class LoadedConfig:
     positions: Mapping[FieldPath, Position]
     variable_uses: Mapping[FieldPath, tuple[str, ...]] = field(default_factory=dict)
     """Each plain field as written -> the variables ``${NAME}`` that fill it."""
+    sources: tuple[Path, ...] = ()
+    """Every file read (platform.yaml, the overlay, env files), resolved."""
 
     @property
     def locator(self) -> Locator:
@@ -66,14 +70,17 @@ def load(
             f"no {PLATFORM_FILE} in {project_dir}",
             hint="run reconcile in the repository that holds platform.yaml, or pass -C DIR",
         )
-    base = read_yaml(platform_path, PLATFORM_FILE)
+    base = read_yaml(require_inside(project_dir, platform_path, PLATFORM_FILE), PLATFORM_FILE)
     name = environment or default_environment(project_dir, base)
     overlay = read_overlay(project_dir, name)
     data, positions, texts = merge(base, overlay)
     oversized = too_many(data, positions)
     if oversized:
         raise ConfigError(problems=oversized)
-    values = variables(project_dir, data, positions, texts)
+    values, env_paths = variables(project_dir, data, positions, texts)
+    sources = tuple(
+        p.resolve() for p in (platform_path, overlay_path(project_dir, name), *env_paths)
+    )
     uses, leaks = variable_uses(data, Locator(positions))  # needs no secret: validate too
     misplaced = [p for p in (overlay_problem(overlay),) if p is not None]
     try:
@@ -83,7 +90,7 @@ def load(
         if with_secrets:
             problems += unset_env_secrets(data, Locator(positions), values)
         raise ConfigError(problems=by_location(problems)) from None
-    loaded = LoadedConfig(platform, name, project_dir, values, positions, uses)
+    loaded = LoadedConfig(platform, name, project_dir, values, positions, uses, sources)
     problems = [*check_references(loaded), *check_refactoring(loaded), *leaks, *misplaced]
     if problems:
         if with_secrets:

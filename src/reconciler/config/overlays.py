@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config.problems import located
+from reconciler.config.projectfiles import require_inside
 from reconciler.config.yamlfile import YamlDocument, read_yaml
 from reconciler.core.desired import PLATFORM_FILE
 from reconciler.core.errors import ConfigError, FieldPath, Position, Problem, ReconcileError
@@ -67,8 +68,12 @@ def read_overlay(project_dir: Path, name: str) -> YamlDocument | None:
             f"unknown environment {name!r}; known environments: {listed}",
             hint=f"create {ENVIRONMENTS_DIR}/{name}.yaml or choose one of the known ones",
         )
-    path = project_dir / ENVIRONMENTS_DIR / f"{name}.yaml"
-    return read_yaml(path, f"{ENVIRONMENTS_DIR}/{name}.yaml")
+    display = f"{ENVIRONMENTS_DIR}/{name}.yaml"
+    return read_yaml(require_inside(project_dir, overlay_path(project_dir, name), display), display)
+
+
+def overlay_path(project_dir: Path, name: str) -> Path:
+    return project_dir / ENVIRONMENTS_DIR / f"{name}.yaml"
 
 
 def merge(

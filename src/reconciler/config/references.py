@@ -16,6 +16,7 @@ from reconciler.core.names import (
     data_key,
     service_placed,
 )
+from reconciler.core.sql import dialect_of, statement_problem
 from reconciler.core.vocabulary import MANAGED_DATASTORE, SYSTEM_DATASTORES
 
 _NAME_RULES = (
@@ -91,6 +92,17 @@ def check_references(config: LoadedConfig) -> list[Problem]:
             )
         else:
             wanted = connection_types(item.source.type)
+            query = getattr(item.source, "query", None)
+            problem = statement_problem(query, dialect_of(connection.type)) if query else None
+            if problem is not None and connection.type in wanted:
+                problems.append(
+                    config.problem(
+                        (*here, "source", "query"),
+                        problem,
+                        "a data import reads; anything else belongs in the database's own "
+                        "deployment",
+                    )
+                )
             if connection.type not in wanted:
                 problems.append(
                     config.problem(

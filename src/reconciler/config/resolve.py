@@ -16,6 +16,8 @@ from reconciler.core.desired import DesiredResource, Locator
 from reconciler.core.errors import Problem
 from reconciler.core.essences import Kind, address
 from reconciler.core.secrets import (
+    KEY_ADDRESS,
+    MIN_KEY_LENGTH,
     KeyVaultError,
     KeyVaultReader,
     SecretKey,
@@ -31,57 +33,73 @@ def resolve_secrets(
     locator: Locator,
     variables: Mapping[str, str],
     keyvault: Callable[[], KeyVaultReader] | None = None,
+    secret_key: SecretRef | None = None,
 ) -> tuple[SecretValues, list[Problem]]:
-    """The values that could be read, and a located problem for each one that could not."""
+    """The values that could be read, and a located problem for each one that could not;
+    ``secret_key`` (``settings.secret_key``) is resolved too, under `KEY_ADDRESS`."""
     values: dict[SecretKey, str] = {}
     problems: list[Problem] = []
     cache: dict[tuple[str, str, str | None], str | KeyVaultError] = {}
     reader: KeyVaultReader | None = None
-    for resource in resources:
-        for path, ref in resource.secrets.items():
-            where = (*resource.config_path, *path.split("."))
-            if ref.source == "env":
-                value = variables.get(ref.name)
-                if not value:
-                    problems.append(_missing_variable(locator, where, ref, resource.address))
-                    continue
-            else:
-                if reader is None:
-                    if keyvault is None:
-                        problems.append(
-                            locator.problem(
-                                where, f"{ref} cannot be read here: no Key Vault access"
-                            )
-                        )
-                        continue
-                    reader = keyvault()
-                key = (str(ref.vault), ref.name, ref.version)
-                if key not in cache:
-                    try:
-                        cache[key] = reader.read(str(ref.vault), ref.name, ref.version)
-                    except KeyVaultError as exc:
-                        cache[key] = exc
-                found = cache[key]
-                if isinstance(found, KeyVaultError):
+    wanted = [
+        ((resource.address, path), (*resource.config_path, *path.split(".")), ref)
+        for resource in resources
+        for path, ref in resource.secrets.items()
+    ]
+    if secret_key is not None:
+        wanted.append((KEY_ADDRESS, KEY_ADDRESS, secret_key))
+    for key_of, where, ref in wanted:
+        used_by = key_of[0]
+        if ref.source == "env":
+            value = variables.get(ref.name)
+            if not value:
+                problems.append(_missing_variable(locator, where, ref, used_by))
+                continue
+        else:
+            if reader is None:
+                if keyvault is None:
                     problems.append(
-                        locator.problem(
-                            where, f"{found.message} (used by {resource.address})", found.hint
-                        )
+                        locator.problem(where, f"{ref} cannot be read here: no Key Vault access")
                     )
                     continue
-                value = found
-            if len(value) < MIN_SECRET_LENGTH:
+                reader = keyvault()
+            key = (str(ref.vault), ref.name, ref.version)
+            if key not in cache:
+                try:
+                    cache[key] = reader.read(str(ref.vault), ref.name, ref.version)
+                except KeyVaultError as exc:
+                    cache[key] = exc
+            found = cache[key]
+            if isinstance(found, KeyVaultError):
                 problems.append(
-                    locator.problem(
-                        where,
-                        f"the secret {ref} is shorter than {MIN_SECRET_LENGTH} characters; "
-                        "reconciler masks secrets in all output, and masking one this short "
-                        "would give it away",
-                        "use a longer secret (rotate it at its source)",
-                    )
+                    locator.problem(where, f"{found.message} (used by {used_by})", found.hint)
                 )
                 continue
-            values[(resource.address, path)] = value
+            value = found
+        if key_of == KEY_ADDRESS and len(value) < MIN_KEY_LENGTH:
+            problems.append(
+                locator.problem(
+                    where,
+                    f"the secret key {ref} has {len(value)} characters; a key needs at "
+                    f"least {MIN_KEY_LENGTH}, or the stored hashes could be tested by "
+                    "guessing the key",
+                    "make one with `openssl rand -hex 32` and keep it in the applier's "
+                    "secret store",
+                )
+            )
+            continue
+        if len(value) < MIN_SECRET_LENGTH:
+            problems.append(
+                locator.problem(
+                    where,
+                    f"the secret {ref} is shorter than {MIN_SECRET_LENGTH} characters; "
+                    "reconciler masks secrets in all output, and masking one this short "
+                    "would give it away",
+                    "use a longer secret (rotate it at its source)",
+                )
+            )
+            continue
+        values[key_of] = value
     return SecretValues(True, values), problems
 
 

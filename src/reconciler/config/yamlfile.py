@@ -41,6 +41,7 @@ from reconciler.core.limits import (
     MAX_DEPTH,
     MAX_NODES,
     MAX_SCALAR_CHARS,
+    code_point,
     text_problem,
 )
 
@@ -271,6 +272,9 @@ class _Composer:
             return None
         if not self._tag_ok(event, path, _STR):
             return None
+        if not key.isascii() and path[-1:] != ("tags",):
+            self._problem(event, (*path, key), _non_ascii_key(key))
+            return None
         if event.implicit[0] and key == "<<":
             self._problem(event, path, "YAML merge keys (<<) are not supported; repeat the fields")
             return None
@@ -441,8 +445,20 @@ def _mark(event: yaml.Event) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
+def _non_ascii_key(key: str) -> str:
+    """Why a key outside ``tags`` must be ASCII: field names and resource names are, so a
+    non-ASCII letter there is a look-alike (a Cyrillic or Greek letter) or a typo."""
+    char = next(c for c in key if not c.isascii())
+    return (
+        f"this key holds {code_point(char)}: field names and resource names are ASCII, and a "
+        "letter like this can look exactly like an ASCII one (Cyrillic \u0430, \u0435, \u043e, "
+        "\u0440); retype "
+        "the key in ASCII"
+    )
+
+
 def _is_secret(path: FieldPath) -> bool:
-    return secret_field(path)
+    return secret_field(path) or path == ("settings", "secret_key")
 
 
 def _int_form(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,12 @@ class DesiredResource:
 
     @property
     def spec(self) -> dict[str, Any]:
-        return dict(self.essence.to_dict())
+        return dict(self._spec)
+
+    @cached_property
+    def _spec(self) -> dict[str, Any]:
+        """Built once: planning asks for it three times per resource."""
+        return self.essence.to_dict()
 
     @property
     def imported(self) -> ImportEssence:
@@ -151,14 +157,27 @@ class DesiredState:
     project: str = ""  # ownership scope: the project's name (defaults to its folder name)
     moves: tuple[Move, ...] = ()
     removals: tuple[Removal, ...] = ()
+    sources: tuple[Path, ...] = ()  # the files it was read from, resolved: never overwritten
     consumers: ConsumerWindow | None = field(default_factory=ConsumerWindow)  # None: off
     policy_dirs: tuple[Path, ...] = ()  # folders of Rego policies every plan evaluates
 
     def of_kind(self, kind: Kind) -> list[DesiredResource]:
-        return [r for r in self.resources if r.kind is kind]
+        return list(self._by_kind.get(kind, ()))
 
     def get(self, address: str) -> DesiredResource | None:
-        return next((r for r in self.resources if r.address == address), None)
+        return self._by_address.get(address)
+
+    @cached_property
+    def _by_address(self) -> dict[str, DesiredResource]:
+        """Built once: looked up per resource, a scan made planning quadratic."""
+        return {r.address: r for r in self.resources}
+
+    @cached_property
+    def _by_kind(self) -> dict[Kind, tuple[DesiredResource, ...]]:
+        found: dict[Kind, list[DesiredResource]] = {}
+        for item in self.resources:
+            found.setdefault(item.kind, []).append(item)
+        return {kind: tuple(items) for kind, items in found.items()}
 
     @property
     def owner(self) -> str:

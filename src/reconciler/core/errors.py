@@ -162,3 +162,16 @@ class LockHeld(ReconcileError):
             "changed",
             hint="wait for it to finish, or pass --lock-timeout SECONDS to wait for it",
         )
+
+
+class LockLost(ReconcileError):
+    """The apply lock stopped being ours while an apply held it (a lease that expired or could
+    not be renewed, a lock file deleted or replaced): nothing more is written."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"the apply lock was lost: {reason}; no change was written after that",
+            hint="another apply may have taken the workspace meanwhile: plan again, and apply "
+            "again once it is done (re-running converges)",
+        )
+        self.reason = reason

@@ -12,19 +12,28 @@ Pure functions and constants: no I/O, no third-party imports.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # --- reading ---------------------------------------------------------------------------------
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """platform.yaml, an overlay or an env file: 4 MiB (5,000 resources take about 1 MiB)."""
-MAX_NODES = 150_000
-"""Keys and values in one YAML file (5,000 resources take about 70,000)."""
+MAX_NODES = 500_000
+"""Keys and values in one YAML file. `MAX_RESOURCES` must be reachable: 5,000 imports written
+in full (description, tags, a recurrence schedule with its pattern) take about 230,000, and
+5,000 connections plus 5,000 datastores about 150,000; a file stays within `MAX_FILE_BYTES`
+anyway (reading 500,000 takes about 2 s)."""
 MAX_ALIAS_VALUES = 10_000
 """Values repeated through aliases in one YAML file: what makes an alias bomb, refused early."""
 MAX_DEPTH = 32
 """Nested mappings and lists in one YAML file (platform.yaml needs 7)."""
 MAX_SCALAR_CHARS = 65_536
 """Characters in one YAML value or key, before any field's own limit applies."""
+MAX_ENV_FILES = 16
+"""Files in ``env_file`` (a project needs two or three: the demo's, a tool's, a local one)."""
+MAX_ENV_BYTES = 8 * 1024 * 1024
+"""The env files together (each also at most `MAX_FILE_BYTES`): 200 copies of a 4 MiB file
+took validate 30 s."""
 MAX_RESOURCES = 5_000
 """Connections, datastores or imports in one section of the merged desired state (the plan
 benchmark's largest desired state holds 5,000 resources in all)."""
@@ -67,11 +76,32 @@ MAX_QUERY = 32_768
 
 # --- checks ----------------------------------------------------------------------------------
 
-_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROL_LINES = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+INVISIBLE = (
+    # line breaks YAML honours and git shows as part of a line: NEL, LINE and PARAGRAPH SEPARATOR
+    "\u0085\u2028\u2029"
+    # Unicode's format characters (category Cf, Unicode 15): soft hyphen, zero-width space and
+    # joiners, bidirectional controls, word joiner, invisible operators, BOM, tag characters...
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+    # invisible but not Cf: variation selectors, the combining grapheme joiner, Hangul and
+    # Khmer fillers, Mongolian free variation selectors
+    "\ufe00-\ufe0f\U000e0100-\U000e01ef\u034f\u115f\u1160\u3164\uffa0\u17b4\u17b5"
+    "\u180b-\u180d\u180f"
 )
-_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""What a review cannot see: refused in every desired-state file and every field's value (a
+character class body for `re`)."""
+_CONTROL_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
+_CONTROL_LINES = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{INVISIBLE}]")
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+LINE_SEPARATORS = "\u0085\u2028\u2029"
+
+
+def code_point(char: str) -> str:
+    """``U+2028 LINE SEPARATOR``: a character named as Unicode names it."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
 def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str | None:
@@ -86,56 +116,24 @@ def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str 
         return f"is {len(value):,} characters long; at most {max_chars:,} are allowed"
     control = (_CONTROL_LINES if multiline else _CONTROL_LINE).search(value)
     if control is not None:
-        code = ord(control.group())
-        if control.group() in "\n\r\u2028\u2029":
+        char = control.group()
+        code = ord(char)
+        if char in "\n\r":
             return f"holds a line break (U+{code:04X}); it must be a single line"
-        if control.group() in _BIDI:
+        if char in LINE_SEPARATORS:
             return (
-                f"holds the invisible bidirectional control U+{code:04X}, which makes text read "
-                "differently in a review than it is; remove it"
+                f"holds {code_point(char)}, a line break YAML reads but a review shows as part "
+                "of the line; remove it"
             )
-        return f"holds the control character U+{code:04X}; remove it"
+        if char in BIDI:
+            return (
+                f"holds the invisible bidirectional control {code_point(char)}, which makes "
+                "text read differently in a review than it is; remove it"
+            )
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            return f"holds the control character U+{code:04X}; remove it"
+        return (
+            f"holds the invisible character {code_point(char)}, which a review cannot see; "
+            "remove it"
+        )
     return None
-
-
-def sql_statements(query: str) -> list[str]:
-    """The statements of ``query``: split at ``;`` outside quotes and comments, each without its
-    comments and surrounding space, empty ones dropped."""
-    statements: list[str] = []
-    current: list[str] = []
-    i, n = 0, len(query)
-    while i < n:
-        c = query[i]
-        if c in "'\"":  # a string or quoted identifier: a doubled quote or \ escapes
-            end = i + 1
-            while end < n:
-                if query[end] == "\\" or query.startswith(c * 2, end):
-                    end += 2
-                elif query[end] == c:
-                    break
-                else:
-                    end += 1
-            current.append(query[i : end + 1])
-            i = end + 1
-        elif query.startswith("$$", i):  # Snowflake's dollar-quoted string
-            end = query.find("$$", i + 2)
-            end = n if end < 0 else end + 2
-            current.append(query[i:end])
-            i = end
-        elif query.startswith("--", i) or query.startswith("//", i):
-            end = query.find("\n", i)
-            i = n if end < 0 else end
-            current.append(" ")
-        elif query.startswith("/*", i):
-            end = query.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            current.append(" ")
-        elif c == ";":
-            statements.append("".join(current))
-            current = []
-            i += 1
-        else:
-            current.append(c)
-            i += 1
-    statements.append("".join(current))
-    return [s.strip() for s in statements if s.strip()]

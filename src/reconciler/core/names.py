@@ -160,6 +160,13 @@ def canonical_datastore_path(uri: str) -> str:
             "{managed})",
             {"managed": MANAGED_DATASTORE_URI},
         )
+    if _LONG_PATH.match(uri):  # names a workspace: possibly another one
+        raise PydanticCustomError(
+            "datastore_path",
+            "this long form names a workspace, and an import writes only into the datastores of "
+            "the workspace it is applied to; write the short form {short}",
+            {"short": str(parsed)},
+        )
     if parsed.datastore == MANAGED_DATASTORE and parsed.folder:
         raise PydanticCustomError(
             "datastore_path",

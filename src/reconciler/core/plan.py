@@ -14,8 +14,11 @@ values and nothing derived from one: secret fields appear only as references and
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -253,6 +256,9 @@ class Plan(Frozen):
     format_version: str = FORMAT_VERSION
     environment: str
     workspace: str
+    project: str = Field(
+        "", description="The project that made it: applied only by the same project."
+    )
     prune: bool = False
     secrets_compared: bool = Field(
         True, description="False when planned without secrets: secret fields compared at apply."
@@ -283,6 +289,27 @@ class Plan(Frozen):
         if data.get("policy") is None:
             data.pop("policy", None)
         return data
+
+    @model_validator(mode="after")
+    def _unknown_only_where_unread(self) -> Plan:
+        """Only a secret of a plan made without secrets can be "compared at apply": apply
+        lets an unknown field change unreviewed, so anywhere else it is an edit."""
+        for change in self.resource_changes:
+            for item in change.fields:
+                if item.unknown and (self.secrets_compared or not item.sensitive):
+                    where = "a plan made with secrets" if self.secrets_compared else "a plain field"
+                    raise PydanticCustomError(
+                        "unknown_field",
+                        "{address}: {path} is marked unknown in {where}; the file was edited "
+                        "after reconcile plan wrote it",
+                        {"address": change.address, "path": item.path, "where": where},
+                    )
+        return self
+
+    @cached_property
+    def by_address(self) -> dict[str, ResourceChange]:
+        """Each resource change by its address (built once: renderers look changes up)."""
+        return {c.address: c for c in self.resource_changes}
 
     @property
     def summary(self) -> Summary:
@@ -332,7 +359,7 @@ class Plan(Frozen):
         """A plan file written by ``reconcile plan --out``; a `ReconcileError` says why a file
         is not one (another format version, an edited ``change.actions``, not a plan)."""
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _bounded_text(path)
             version = _format_version(text)
             if version is not None and version != FORMAT_VERSION:
                 raise StalePlanError(
@@ -341,7 +368,7 @@ class Plan(Frozen):
                 )
             return cls.from_json(text)
         except ValidationError as exc:
-            edited = [e for e in exc.errors() if e["type"] == "actions_disagree"]
+            edited = [e for e in exc.errors() if e["type"] in ("actions_disagree", "unknown_field")]
             if edited:
                 raise ReconcileError(
                     f"{path}: {edited[0]['msg']}", hint="plan again: reconcile plan --out FILE"
@@ -349,6 +376,30 @@ class Plan(Frozen):
             raise _not_a_plan(path) from exc
         except (ValueError, OSError, RecursionError) as exc:
             raise _not_a_plan(path) from exc
+
+
+MAX_PLAN_BYTES = 64 * 2**20
+"""A plan file: 15,000 resources with every field changed take about 30 MiB."""
+
+
+def _bounded_text(path: Path) -> str:
+    """The file's text, read only from a regular file of at most `MAX_PLAN_BYTES` (not a FIFO,
+    which would block, nor /dev/zero, which never ends)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ReconcileError(
+                f"{path} is not a regular file; a plan is the file reconcile plan --out wrote",
+                hint="create one with: reconcile plan --out FILE",
+            )
+        data = handle.read(MAX_PLAN_BYTES + 1)
+    if len(data) > MAX_PLAN_BYTES:
+        raise ReconcileError(
+            f"{path} is larger than {MAX_PLAN_BYTES // 2**20} MiB: not a plan reconcile wrote",
+            hint="create one with: reconcile plan --out FILE",
+        )
+    return data.decode("utf-8")
 
 
 def _not_a_plan(path: Path) -> ReconcileError:
@@ -395,13 +446,18 @@ class StepResult:
 class ApplyResult:
     results: list[StepResult] = field(default_factory=list)
     not_started: list[str] = field(default_factory=list)  # addresses never reached (interrupted)
+    lock_lost: str | None = None  # why the apply stopped writing: its lock was no longer held
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     @property
     def ok(self) -> bool:
-        return not self.not_started and all(r.status == "applied" for r in self.results)
+        return (
+            self.lock_lost is None
+            and not self.not_started
+            and all(r.status == "applied" for r in self.results)
+        )
 
     @property
     def changed_anything(self) -> bool:

@@ -9,6 +9,7 @@ the Windows name to write instead. `next_run` backs ``reconcile status``.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from reconciler.core.essences import RecurrencePattern, Trigger
 from reconciler.core.timezones import AZURE_TIME_ZONES
@@ -17,9 +18,10 @@ from reconciler.core.vocabulary import WEEK_DAYS
 _FIELDS = ("minute (0-59)", "hour (0-23)", "day of month (1-31)", "month (1-12)", "weekday (0-6)")
 
 
+@lru_cache(maxsize=1024)
 def cron_problem(expression: str) -> str | None:
     """Why Azure ML would refuse ``expression``, or None."""
-    from croniter import croniter
+    from croniter import CroniterError, croniter
 
     parts = expression.split()
     if len(parts) != 5:
@@ -29,6 +31,13 @@ def cron_problem(expression: str) -> str | None:
         probe[index] = part
         if not croniter.is_valid(" ".join(probe)):
             return f"cron field {index + 1}, {_FIELDS[index]}, cannot be {part!r}"
+    try:  # every field valid, and yet no date matches them all (February 30th)
+        croniter(expression, datetime(2024, 1, 1, tzinfo=UTC)).get_next(datetime)
+    except (CroniterError, ValueError, OverflowError):
+        return (
+            f"{expression!r} never fires: no date has that day of the month in those months; "
+            "check the day (field 3) and month (field 4)"
+        )
     return None
 
 
@@ -54,7 +63,18 @@ def _windows_name(iana: str) -> str | None:
 
 
 def next_run(trigger: Trigger, now: datetime | None = None) -> datetime | None:
-    """When a cron or recurrence trigger (an essence's `Trigger`) next fires, in its own zone."""
+    """When a cron or recurrence trigger (an essence's `Trigger`) next fires, in its own zone;
+    None when that cannot be told (a trigger read from the workspace that never fires, a start
+    time past what datetimes hold): ``status`` shows "-" rather than fail."""
+    from croniter import CroniterError
+
+    try:
+        return _next_run(trigger, now)
+    except (CroniterError, ValueError, OverflowError):
+        return None
+
+
+def _next_run(trigger: Trigger, now: datetime | None) -> datetime | None:
     zone = _zone(trigger.time_zone)
     current = (now or datetime.now(UTC)).astimezone(zone)
     start = _start(trigger.start_time, zone)

@@ -73,11 +73,35 @@ class WorkspaceReader(Protocol):
         cost does not grow with the workspace's history."""
         ...
 
+    def stored_secret_key(self) -> bytes | None:
+        """The key this workspace keeps for reconciler's secret hashes when the desired state
+        declares none (``settings.secret_key``); None if none is kept yet. A workspace that
+        cannot keep one where only the applier reads it (Azure ML: Reader sees everything)
+        raises `reconciler.core.errors.ReconcileError` saying to declare it."""
+        ...
+
+
+class LockGuard(Protocol):
+    """A held apply lock, asked before every write whether it is still ours."""
+
+    def check(self) -> None:
+        """Return if the lock is surely still held; else raise `reconciler.core.errors.LockLost`
+        (and keep raising it). Cheap enough to ask before every write."""
+        ...
+
 
 class Workspace(WorkspaceReader, Protocol):
-    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
+    def lock(self, holder: str, timeout: float) -> AbstractContextManager[LockGuard]:
         """Hold the workspace's apply lock (one apply at a time), waiting up to ``timeout``
-        seconds; raises `reconciler.core.errors.LockHeld` naming who holds it and since when."""
+        seconds; raises `reconciler.core.errors.LockHeld` naming who holds it and since when.
+        While it is held the workspace itself checks the guard before each write (a lost lock
+        makes the write raise `LockLost`, nothing sent); the engine also asks it before each
+        step."""
+        ...
+
+    def new_secret_key(self) -> bytes:
+        """`stored_secret_key`, made now (random, readable by its owner only) if there is none
+        yet."""
         ...
 
     def put(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from reconciler.core.desired import DesiredState, plain_strings
-from reconciler.core.errors import ReconcileError
+from reconciler.core.errors import LockLost, ReconcileError
 from reconciler.core.essences import ImportEssence, Kind, parse_essence
 from reconciler.core.live import JobStatus
 from reconciler.core.plan import (
@@ -31,8 +31,9 @@ from reconciler.core.plan import (
 )
 from reconciler.core.secrets import SecretHasher, new_salt
 from reconciler.core.tags import reconciler_tags, secret_hash_tags
-from reconciler.core.workspace import Workspace
+from reconciler.core.workspace import LockGuard, Workspace
 from reconciler.engine.scheduler import run_steps
+from reconciler.engine.secretkey import writing_hasher
 
 
 class Reporter(Protocol):
@@ -49,6 +50,17 @@ class _Context:
     salt: bytes
     reporter: Reporter
     provenance: Mapping[str, str]
+    guard: LockGuard | None = None
+    lost: LockLost | None = None  # the first sign that the lock is no longer held
+
+    def held(self) -> bool:
+        """Whether the apply lock is still held (asked before each step starts)."""
+        if self.lost is None and self.guard is not None:
+            try:
+                self.guard.check()
+            except LockLost as exc:
+                self.lost = exc
+        return self.lost is None
 
     def tags(self, step: ResourceChange) -> dict[str, str]:
         """What reconciler writes beside a resource (`reconciler.core.tags`), the secrets'
@@ -84,12 +96,21 @@ def apply_plan(
     parallelism: int = 1,
     provenance: Mapping[str, str] | None = None,
     stopping: Callable[[], bool] = lambda: False,
+    guard: LockGuard | None = None,
 ) -> ApplyResult:
     """Run the plan's steps: up to ``parallelism`` independent ones at once, each after the
     steps it depends on, deletions last and one by one. Once ``stopping()`` is true no new
-    step starts; the result lists those never started."""
+    step starts; the result lists those never started. ``guard`` is the apply lock's: it is
+    asked before each step starts, and once it says the lock is lost (or a step's write finds
+    it so) no step starts again and the result says why."""
     context = _Context(
-        workspace, desired, hasher or SecretHasher(), new_salt(), reporter, provenance or {}
+        workspace,
+        desired,
+        hasher or writing_hasher(desired, workspace),
+        new_salt(),
+        reporter,
+        provenance or {},
+        guard,
     )
     steps = plan.steps
     exposed = [where for step in steps for where in _in_clear(step, context)]
@@ -107,9 +128,11 @@ def apply_plan(
         parallelism=parallelism,
         started=reporter.step_started,
         finished=reporter.step_finished,
-        stopping=stopping,
+        stopping=lambda: stopping() or not context.held(),
     )
-    return ApplyResult([outcomes[s.address] for s in steps if s.address in outcomes], not_started)
+    results = [outcomes[s.address] for s in steps if s.address in outcomes]
+    lost = context.lost.message if context.lost is not None else None
+    return ApplyResult(results, not_started, lost)
 
 
 _WRITES = frozenset({Action.CREATE, Action.UPDATE, Action.REPLACE, Action.MATERIALIZE})
@@ -141,6 +164,9 @@ def _run(step: ResourceChange, context: _Context) -> StepResult:
         if handler is None:
             raise ValueError(f"no handler for action {step.action}")  # a bug, not a user error
         message = handler(step, context)
+    except LockLost as exc:  # a write found the lock gone: nothing was sent; start no more
+        context.lost = context.lost or exc
+        return StepResult(step.address, step.action, "failed", exc.message)
     except ReconcileError as exc:
         return StepResult(step.address, step.action, "failed", exc.message)
     except Exception as exc:  # a bug or an unmapped library error: still a reported failure

@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler.core.essences import Kind
 from reconciler.core.plan import SENSITIVE, FieldChange
-from reconciler.core.vocabulary import DATASTORE_CONTAINER_FIELDS
+from reconciler.core.vocabulary import DATASTORE_CONTAINER_FIELDS, SECRET_TAG_PREFIX
 
 # Fields Azure ML cannot update in place: changing one means delete + create.
 REPLACE_FIELDS: Mapping[Kind, frozenset[str]] = {
@@ -64,6 +64,17 @@ def secret_change(path: str, *, unknown: bool = False, stored: bool = True) -> F
     (``before`` is None) and it is written as declared."""
     before = SENSITIVE if stored else None
     return FieldChange(path=path, before=before, after=SENSITIVE, sensitive=True, unknown=unknown)
+
+
+GUESSABLE = "scrypt hash (testable offline by any reader)"
+KEYED = "keyed hash"
+
+
+def rehash_change(path: str) -> FieldChange:
+    """A secret whose stored hash is legacy scrypt, which anyone who can read the workspace
+    can test guesses against: apply rewrites it (the secret with it) as a keyed hash. Shown at
+    the tag, with no value: known without the secret, so a plan without secrets shows it too."""
+    return FieldChange(path=SECRET_TAG_PREFIX + path, before=GUESSABLE, after=KEYED)
 
 
 def _get(data: Any, path: tuple[str, ...]) -> Any:

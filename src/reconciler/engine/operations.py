@@ -23,7 +23,7 @@ from reconciler.core.essences import Kind
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource
 from reconciler.core.plan import Action, ApplyResult, Plan, ResourceChange
 from reconciler.core.policy import Decision, Level, PolicyCheck, PolicyReport
-from reconciler.core.workspace import Workspace, WorkspaceReader
+from reconciler.core.workspace import LockGuard, Workspace, WorkspaceReader
 from reconciler.engine.apply import Reporter, apply_plan
 from reconciler.engine.checks import SourceReport, check_sources, default_runner
 from reconciler.engine.current import current_imports
@@ -31,7 +31,8 @@ from reconciler.engine.export import Export, export_yaml
 from reconciler.engine.flags import unexpected_flags
 from reconciler.engine.guards import is_ours
 from reconciler.engine.planner import build_plan
-from reconciler.engine.review import Review, review
+from reconciler.engine.review import Review, check_binding, review
+from reconciler.engine.secretkey import writing_hasher
 from reconciler.imports.base import ImportRunner
 from reconciler.imports.dataset import DatasetSummary, FolderSummary, summarize
 
@@ -187,6 +188,8 @@ def apply_reviewed(
     """``reconcile apply [FILE]``: under the workspace's lock, plan now; with a reviewed plan,
     keep only what it agrees with (nothing when it disagrees anywhere it changes something);
     check sources; confirm; apply; and (``wait``) wait for imports already running."""
+    if request.saved is not None:  # before the lock: a plan for elsewhere creates nothing
+        check_binding(request.saved, desired.environment, desired.project, workspace.describe())
     if request.expect_flags and request.saved is not None:
         found = unexpected_flags(
             request.saved,
@@ -201,13 +204,13 @@ def apply_reviewed(
                 hint="plan again with the expected settings (a pipeline never applies a scope "
                 "it did not ask for)",
             )
-    lock = (
+    lock: AbstractContextManager[LockGuard | None] = (
         workspace.lock(_holder(request.provenance), request.lock_timeout)
         if request.lock
         else nullcontext()
     )
-    with lock:
-        applied = _apply(desired, workspace, request, view, runners)
+    with lock as guard:
+        applied = _apply(desired, workspace, request, view, runners, guard)
         done = applied.plan is not None and applied.result.ok and not applied.cancelled
         return _wait(workspace, applied, view) if request.wait and done else applied
 
@@ -218,11 +221,14 @@ def _apply(
     request: ApplyRequest,
     view: ApplyView,
     runners: Runners,
+    guard: LockGuard | None,
 ) -> Applied:
     saved = request.saved  # a reviewed plan carries its own scope (checked: expect_flags)
+    hasher = writing_hasher(desired, workspace)
     fresh = build_plan(
         desired,
         workspace,
+        hasher=hasher,
         prune=saved.prune if saved is not None else request.prune,
         targets=saved.targets if saved is not None else request.targets,
         replace=saved.replace if saved is not None else request.replace,
@@ -262,6 +268,8 @@ def _apply(
             parallelism=request.parallelism,
             provenance=provenance,
             stopping=steps.stopping,
+            guard=guard,
+            hasher=hasher,
         )
     view.applied(chosen, result, unreviewed)
     return Applied(fresh, chosen, result, unreviewed, verdict)

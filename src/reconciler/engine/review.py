@@ -56,13 +56,25 @@ def check_environment(saved: Plan, environment: str) -> None:
         )
 
 
-def review(saved: Plan, fresh: Plan) -> Review:
-    check_environment(saved, fresh.environment)
-    if saved.workspace != fresh.workspace:
+def check_binding(saved: Plan, environment: str, project: str, workspace: str) -> None:
+    """A saved plan is applied only by the project, to the environment and workspace, it was
+    made for: checked before the workspace is locked or written (nothing is created)."""
+    check_environment(saved, environment)
+    if saved.project != project:
+        made = f"project {saved.project!r}" if saved.project else "no project (an older plan)"
         raise StalePlanError(
-            f"the plan is for workspace {saved.workspace}, not {fresh.workspace}",
+            f"the plan was made by {made}, not by project {project!r}; nothing was changed",
+            hint="plan again in this project: reconcile plan --out FILE",
+        )
+    if saved.workspace != workspace:
+        raise StalePlanError(
+            f"the plan is for workspace {saved.workspace}, not {workspace}; nothing was changed",
             hint="plan again against this workspace",
         )
+
+
+def review(saved: Plan, fresh: Plan) -> Review:
+    check_binding(saved, fresh.environment, fresh.project, fresh.workspace)
     now = {c.address: c for c in fresh.resource_changes}
     agreed: list[str] = []
     differences: list[Difference] = []

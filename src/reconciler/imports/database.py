@@ -95,13 +95,15 @@ class DatabaseImportRunner:
         return ImportResult(rows=writer.rows, files=files, schema=_describe(guard.schema))
 
     def check(self, request: ImportRequest) -> SourceSize | None:
-        """The query runs (with zero rows returned), and how many rows it gives (a count, when
-        that answers within the check's timeout)."""
+        """The query compiles, exactly as `run` sends it (Snowflake describes its result
+        without running it), and how many rows it gives (a count, when that answers within the
+        check's timeout). Wrapping it in ``SELECT * FROM (…) LIMIT 0`` instead would check
+        another statement: ``SELECT 1) UNION ALL (SELECT 2`` is valid inside the wrapper."""
         query = _require_snowflake_query(request)
         # newlines keep a trailing "-- comment" in the query from swallowing the parenthesis
         inner = f"(\n{query.strip().rstrip(';')}\n)"
         with self._session(request, self._check_timeout) as cursor:
-            _execute(cursor, f"SELECT * FROM {inner} LIMIT 0", request)
+            _execute(cursor, query, request, describe_only=True)
             try:
                 cursor.execute(f"SELECT COUNT(*) FROM {inner}")
                 row = cursor.fetchone()
@@ -168,11 +170,16 @@ def _require_snowflake_query(request: ImportRequest) -> str:
     return request.query
 
 
-def _execute(cursor: Any, query: str, request: ImportRequest) -> None:
+def _execute(
+    cursor: Any, query: str, request: ImportRequest, *, describe_only: bool = False
+) -> None:
     from snowflake.connector.errors import Error, ProgrammingError
 
     try:
-        cursor.execute(query)
+        if describe_only:
+            cursor.describe(query)
+        else:
+            cursor.execute(query)
     except ProgrammingError as exc:
         message = request.redact(str(exc.msg or exc))
         raise ImportFailed(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from reconciler.core.plan import ApplyResult, Plan, ResourceChange
 from reconciler.engine.review import Difference
-from reconciler.render.common import code, describe, escape_markdown
+from reconciler.render.common import code, describe, escape_markdown, printable
 
 SYMBOL = {"applied": "✓", "failed": "✗", "skipped": "↷"}
 RETRY = "Fix the cause, then plan and apply again: the new plan finishes what is left."
@@ -20,6 +20,8 @@ RETRY = "Fix the cause, then plan and apply again: the new plan finishes what is
 def _head(result: ApplyResult) -> str:
     if result.ok:
         return "Apply complete"
+    if result.lock_lost is not None:
+        return "Apply stopped: the lock was lost"
     if result.not_started:
         return "Apply interrupted"
     return "Apply failed part-way"
@@ -37,6 +39,8 @@ def _counts(result: ApplyResult) -> str:
 
 def render_apply_summary(result: ApplyResult, unreviewed: Sequence[ResourceChange] = ()) -> str:
     lines = [f"\n{_head(result)}: {_counts(result)}."]
+    if result.lock_lost is not None:
+        lines.append(f"  {result.lock_lost}")
     for item in result.results:
         if item.status != "applied":
             lines.append(f"  {item.status}: {item.address}: {item.message}")
@@ -46,7 +50,7 @@ def render_apply_summary(result: ApplyResult, unreviewed: Sequence[ResourceChang
         lines += [f"  {c.address}: {describe(c)}" for c in unreviewed]
     if not result.ok:
         lines.append(RETRY)
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def _unreviewed_line(unreviewed: Sequence[ResourceChange]) -> str:
@@ -71,6 +75,7 @@ def render_apply_markdown(
         "",
         f"**{_head(result)}: {_counts(result)}.**",
         "",
+        *([_cell(result.lock_lost), ""] if result.lock_lost is not None else []),
         "| step | action | result |",
         "|---|---|---|",
     ]
@@ -86,7 +91,7 @@ def render_apply_markdown(
         lines += [f"- {code(c.address)}: {_cell(describe(c))}" for c in unreviewed]
     if not result.ok:
         lines += ["", RETRY]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def render_differences(environment: str, differences: Sequence[Difference]) -> str:

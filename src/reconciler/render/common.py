@@ -6,7 +6,8 @@ import json
 import re
 from typing import Any
 
-from reconciler.core.essences import Kind
+from reconciler.core.essences import Kind, address
+from reconciler.core.limits import INVISIBLE
 from reconciler.core.plan import SENSITIVE, Action, FieldChange, Plan, Reason, ResourceChange
 
 MARKERS = {
@@ -96,6 +97,26 @@ def describe(change: ResourceChange) -> str:
     return text
 
 
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
+
+
+def printable(text: str) -> str:
+    """``text`` as a reviewer's terminal or a pull-request comment may show it: control
+    characters (an ESC sequence that clears the screen or sets the title) and invisible ones
+    (U+202E reversing what follows, U+2028) as ``\\u`` escapes; tabs and line breaks kept.
+    What the workspace holds is not ours to trust: a value set in the portal reaches here.
+    A zero-width space right after ``@`` stays: it is how `escape_markdown` keeps a mention
+    from pinging anyone, and it hides nothing."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    found = match.group()
+    if found == _ZERO_WIDTH and match.string[match.start() - 1 : match.start()] == "@":
+        return found
+    return f"\\u{ord(found):04x}"
+
+
 def value(item: Any) -> str:
     if item == SENSITIVE:
         return SENSITIVE
@@ -179,9 +200,7 @@ def _shared_with_import(plan: Plan, change: ResourceChange) -> str | None:
     if not mine:
         return None
     name = (change.change.after or {}).get("import")
-    found = next(
-        (c for c in plan.resource_changes if c.type is Kind.IMPORT and c.name == name), None
-    )
+    found = plan.by_address.get(address(Kind.IMPORT, str(name)))
     if found is None or not found.is_change:
         return None
     theirs = {f.path: (f.before, f.after) for f in found.fields}

@@ -27,6 +27,7 @@ from reconciler.render.common import (
     field_lines,
     not_converged_note,
     orphan_line,
+    printable,
     targeted_note,
     visible,
 )
@@ -96,7 +97,7 @@ def render_plan(
     head_text = "\n".join(head) + "\n"
     tail = _tail(plan, len(plan.resource_changes) - len(shown))
     blocks = [_block(plan, change) for change in shown]
-    return _fit(head_text, blocks, tail, limit, full_plan_hint)
+    return printable(_fit(head_text, blocks, tail, limit, full_plan_hint))
 
 
 def _listed(items: list[str]) -> list[str]:

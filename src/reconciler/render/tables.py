@@ -10,7 +10,7 @@ from reconciler.core.essences import ScheduleEssence, narrow
 from reconciler.core.live import AssetVersion, ImportJob, LiveAsset, LiveResource
 from reconciler.core.schedules import next_run
 from reconciler.imports.dataset import STATS, DatasetSummary, FolderSummary
-from reconciler.render.common import short_commit
+from reconciler.render.common import printable, short_commit
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -65,7 +65,7 @@ def render_status(
         job = asset.jobs[-1] if asset and asset.jobs else None
         if job and job.error:
             out += f"\n{name}: last job {job.id} failed: {job.error}\n"
-    return out
+    return printable(out)
 
 
 def _last_job(job: ImportJob | None, latest: AssetVersion | None) -> str:

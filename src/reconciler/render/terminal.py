@@ -17,6 +17,7 @@ from reconciler.render.common import (
     field_lines,
     not_converged_note,
     orphan_line,
+    printable,
     targeted_note,
     visible,
 )
@@ -38,7 +39,7 @@ _STYLES = {
 
 
 def render_plan(plan: Plan, *, color: bool = False, width: int = 100) -> str:
-    out = Text()
+    out = _Printable()
     out.append(f"Environment {plan.environment} · workspace {plan.workspace}\n\n", style="bold")
     shown = visible(plan.resource_changes)
     for change in shown:
@@ -88,13 +89,31 @@ _DECISION_STYLES = {
 }
 
 
-def _policy(out: Text, report: PolicyReport) -> None:
+def _policy(out: _Printable, report: PolicyReport) -> None:
     for result in ordered(report):
         out.append(f"  {result_line(result)}\n", style=_LEVEL_STYLES[result.level])
     out.append(verdict(report) + "\n\n", style=_DECISION_STYLES[report.decision])
 
 
-def _export(text: Text, color: bool, width: int) -> str:
+class _Printable:
+    """Pieces of styled text, each made `printable` first (live values reach the plan); rich
+    styles them only when color is asked for (building rich text for 10,000 changes took
+    seconds, for the same characters)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[tuple[str, str | None]] = []
+
+    def append(self, text: str, style: str | None = None) -> _Printable:
+        self.pieces.append((printable(text), style))
+        return self
+
+
+def _export(out: _Printable, color: bool, width: int) -> str:
+    if not color:
+        return "".join(text for text, _ in out.pieces)
+    text = Text()
+    for piece, style in out.pieces:
+        text.append(piece, style)
     buffer = io.StringIO()
     console = Console(
         file=buffer,

@@ -27,14 +27,16 @@ from reconciler.core.limits import (
     MAX_TAG_VALUE,
     MAX_TAGS,
     MAX_TEXT,
-    sql_statements,
     text_problem,
 )
+from reconciler.core.sql import is_empty
 from reconciler.core.vocabulary import (
     RESERVED_TAG_PREFIXES,
 )
 
 _VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# `${` that starts neither a variable `${NAME}` nor AML's `${{name}}`, and is not escaped `$${`
+_NOT_A_VARIABLE = re.compile(r"(?<!\$)\$\{(?!\{)(?![A-Za-z_][A-Za-z0-9_]*\})([^}]{0,40})\}?")
 
 
 def plain_variables(text: str) -> tuple[str, ...]:
@@ -69,6 +71,15 @@ def interpolate(value: str, info: ValidationInfo) -> str:
             "${env:...} and ${keyvault:...} mark secret references, but this field is not a "
             "secret; write ${NAME} to insert a variable's value",
         )
+    odd = _NOT_A_VARIABLE.search(value)
+    if odd is not None:
+        raise PydanticCustomError(
+            "not_a_variable",
+            "'{found}' is not a variable reference, and would be kept as written: write "
+            "${NAME} (letters, digits and '_'; no spaces, no default such as ${X:-d}), or "
+            "$${...} for a literal ${...}",
+            {"found": odd.group(0)},
+        )
     return _VAR.sub(substitute, value)
 
 
@@ -96,19 +107,13 @@ Prose = Annotated[
 """A description: ``${NAME}`` filled, line breaks allowed, Azure ML's 5,000 characters."""
 
 
-def _one_query(query: str) -> str:
-    statements = sql_statements(query)
-    if not statements:
+def _not_empty(query: str) -> str:
+    """Whether it is one read-only statement depends on the connection's dialect: checked
+    with the references (`reconciler.config.references`)."""
+    if is_empty(query):
         raise PydanticCustomError(
             "empty_query",
             "the query is empty; write the SELECT whose result becomes the data asset",
-        )
-    if len(statements) > 1:
-        raise PydanticCustomError(
-            "several_statements",
-            "the query holds {count} SQL statements; a data import runs exactly one query "
-            "(remove what follows the first ';')",
-            {"count": len(statements)},
         )
     return query
 
@@ -118,9 +123,10 @@ Query = Annotated[
     Field(max_length=MAX_QUERY),
     AfterValidator(interpolate),
     bounded(MAX_QUERY, multiline=True),
-    AfterValidator(_one_query),
+    AfterValidator(_not_empty),
 ]
-"""One SQL statement (a trailing ';' and comments are fine), at most `MAX_QUERY` characters."""
+"""One read-only SQL statement (a trailing ';' and comments are fine), at most `MAX_QUERY`
+characters."""
 
 
 def _check_tags(tags: dict[str, str]) -> dict[str, str]:

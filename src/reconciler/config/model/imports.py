@@ -36,6 +36,7 @@ from reconciler.core.names import (
     DatastoreUri,
     canonical_datastore_path,
     connection_ref,
+    unsafe_path_reason,
 )
 from reconciler.core.schedules import cron_problem, time_zone_problem
 from reconciler.core.vocabulary import (
@@ -56,10 +57,34 @@ class DatabaseSource(Strict):
     query: Query = Field(description="SQL query whose result becomes the data asset.")
 
 
+def _bucket_path(path: str) -> str:
+    """A folder (or one file, or a glob) inside the connection's bucket, checked as the import
+    runner checks it, so that it fails here rather than half-way through an apply."""
+    if "://" in path:
+        raise PydanticCustomError(
+            "bucket_path",
+            "write the folder inside the connection's bucket, without a scheme: the bucket "
+            "(s3://<bucket>) comes from the connection's target; e.g. listings/ or listings/*",
+        )
+    folder = path.strip("/")
+    reason = unsafe_path_reason(folder) if folder else None
+    if reason:
+        raise PydanticCustomError(
+            "bucket_path",
+            "the path must stay inside the connection's bucket: {reason}; write a folder such "
+            "as listings/, a glob such as listings/*.csv, or one file",
+            {"reason": reason},
+        )
+    return path
+
+
 class FileSystemSource(Strict):
     type: Literal["file_system"] = Field(description="Copy files from a file-system connection.")
     connection: ConnectionRef = Field(description="Connection name (azureml:<name> also works).")
-    path: Text = Field(description="Path inside the connection, e.g. bucket/folder/.")
+    path: Annotated[Text, AfterValidator(_bucket_path)] = Field(
+        description="Path inside the connection's bucket: a folder (listings/), a glob "
+        "(listings/*.csv) or one file."
+    )
 
 
 ImportSource = Annotated[DatabaseSource | FileSystemSource, Field(discriminator="type")]

@@ -23,6 +23,7 @@ from reconciler.config.model.fields import (
 from reconciler.config.model.gitops import GitOps
 from reconciler.config.model.imports import DataImport
 from reconciler.config.model.refactoring import Moved, Removed, refactoring_field
+from reconciler.config.model.secretrefs import Secret
 from reconciler.core.consumers import DEFAULT_DAYS, DEFAULT_JOBS
 from reconciler.core.limits import (
     MAX_FOLDER,
@@ -81,6 +82,14 @@ class Settings(Strict):
     prune: bool = Field(
         False,
         description="Delete managed resources that are no longer declared (like --prune).",
+    )
+    secret_key: Secret | None = Field(
+        None,
+        description="The key (at least 32 characters, e.g. `openssl rand -hex 32`) that keys "
+        "the hashes stored beside each secret, so that only who holds it can compare secrets: "
+        "${env:NAME} or ${keyvault:VAULT/SECRET}, from the applier's secret store. Required "
+        "for an Azure ML workspace; the embedded workspace keeps a random one in its folder "
+        "when none is declared.",
     )
     consumers: Consumers = Field(
         default_factory=Consumers,

@@ -9,6 +9,25 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from reconciler.core.workspace import LockGuard
+
+
+class Fence:
+    """What the transport asks before it sends a write: while an apply holds the workspace's
+    lock, `guard` is that lock's guard (`reconciler.core.workspace.LockGuard`), whose ``check``
+    raises `LockLost` once the lock is no longer surely ours; otherwise writes pass."""
+
+    def __init__(self) -> None:
+        self.guard: LockGuard | None = None
+
+    def check(self) -> None:
+        guard = self.guard
+        if guard is not None:
+            guard.check()
+
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def ml_client(
     credential: Any, subscription_id: str, resource_group: str, workspace: str, shared: Any
@@ -42,13 +61,16 @@ def _quiet_sdk() -> None:
     logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
 
 
-def transport(parallel: int) -> Any:
+def transport(parallel: int, fence: Fence | None = None) -> Any:
     """One HTTP transport for the reads and every operation group, keeping as many connections
     open as reads run at once (``parallel``, and some more; requests keeps 10 per client by
     default: the rest would be opened, TLS handshake and all, and thrown away on every parallel
-    read). The environment's proxy and
-    CA-bundle settings are read once, here, as requests would read them, instead of on every
-    request (a scan of the whole environment each time: a plan makes hundreds of requests)."""
+    read). Every write through it (any method but GET/HEAD/OPTIONS, retries included, the SDK's
+    and `arm`'s alike) asks ``fence`` first, right before it goes on the wire. The
+    environment's proxy and CA-bundle settings are read once, here, as requests would read
+    them, instead of on every request (a scan of the whole environment each time: a plan makes
+    hundreds of requests)."""
+    asked: Fence = fence or Fence()
     import requests
     from azure.core.pipeline.transport import RequestsTransport
     from requests.adapters import HTTPAdapter
@@ -63,7 +85,14 @@ def transport(parallel: int) -> Any:
     session.trust_env = False
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     verify: dict[str, Any] = {"connection_verify": bundle} if bundle else {}
-    return RequestsTransport(
+
+    class FencedTransport(RequestsTransport):  # type: ignore[misc]
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            if str(request.method).upper() not in READS:
+                asked.check()  # raises LockLost: nothing is sent
+            return super().send(request, **kwargs)
+
+    return FencedTransport(
         session=session,
         session_owner=False,
         connection_timeout=min(CONNECT_TIMEOUT, read_timeout()),

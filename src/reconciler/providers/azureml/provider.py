@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler.core.consumers import LiveConsumers
-from reconciler.core.errors import ProviderError
+from reconciler.core.errors import ProviderError, ReconcileError
 from reconciler.core.essences import (
     AnyEssence,
     AutoDelete,
@@ -58,11 +58,11 @@ from reconciler.core.vocabulary import (
     MOVED_FROM_TAG,
     MOVED_TO_TAG,
 )
-from reconciler.core.workspace import Progress
+from reconciler.core.workspace import LockGuard, Progress
 from reconciler.providers.azureml import mapping
 from reconciler.providers.azureml.arm import arm_client
 from reconciler.providers.azureml.assets import READ_PARALLELISM, AssetReads
-from reconciler.providers.azureml.client import ml_client, transport
+from reconciler.providers.azureml.client import Fence, ml_client, transport
 from reconciler.providers.azureml.connections import connection_body
 from reconciler.providers.azureml.consumers import ConsumerReader
 from reconciler.providers.azureml.containers import write_latest
@@ -192,7 +192,8 @@ class AzureWorkspace:
         self.target = Target(subscription_id, resource_group, workspace_name)
         self.poll_seconds = poll_seconds
         self._credential = credential
-        self._transport = transport(READ_PARALLELISM)
+        self._fence = Fence()  # every write asks the apply lock's guard, when one is held
+        self._transport = transport(READ_PARALLELISM, self._fence)
         self._client: Any = None
         self._client_lock = threading.Lock()
         workspace_path = (
@@ -260,16 +261,37 @@ class AzureWorkspace:
     def list_imported_assets(self, owner: str) -> list[str]:
         return self.assets.list_imported_assets(owner)
 
+    def stored_secret_key(self) -> bytes | None:
+        raise ReconcileError(
+            "an Azure ML workspace needs settings.secret_key to compare secrets: reconciler "
+            "keeps nothing there that only the applier can read (Reader sees every tag)",
+            hint="add `settings: {secret_key: ${env:RECONCILER_HMAC_KEY}}` to the environment "
+            "file, put a key (`openssl rand -hex 32`) in the applier's secret store, and pass "
+            "it to the apply job; plans made with --no-secrets need no key",
+        )
+
     # --- writes ------------------------------------------------------------------------------
 
-    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
-        """A lease on a blob in the default datastore's container (see `lock.blob_lease`)."""
+    def new_secret_key(self) -> bytes:
+        key = self.stored_secret_key()
+        assert key is not None  # unreachable: raises
+        return key
+
+    @contextmanager
+    def lock(self, holder: str, timeout: float) -> Iterator[LockGuard]:
+        """A lease on a blob in the default datastore's container (see `lock.blob_lease`);
+        while it is held, every write this client sends checks it first."""
         store = self._call("read the default datastore", self.client.datastores.get_default)
         url = account_url(
             str(store.account_name), store.endpoint or "core.windows.net", store.protocol or ""
         )
         container = str(getattr(store, "container_name", "") or "azureml")
-        return blob_lease(url, container, self._credential, holder, timeout)
+        with blob_lease(url, container, self._credential, holder, timeout) as guard:
+            self._fence.guard = guard
+            try:
+                yield guard
+            finally:
+                self._fence.guard = None
 
     def put(
         self,

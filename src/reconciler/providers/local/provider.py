@@ -15,14 +15,15 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from reconciler.core.consumers import LiveConsumers
-from reconciler.core.errors import ImportFailed, ProviderError
+from reconciler.core.errors import ImportFailed, LockLost, ProviderError
 from reconciler.core.essences import (
     DEFINITION_FIELDS,
     AnyEssence,
@@ -60,12 +61,13 @@ from reconciler.core.vocabulary import (
     OWNER_TAG,
     ROWS_PROPERTY,
 )
-from reconciler.core.workspace import Progress
+from reconciler.core.workspace import LockGuard, Progress
 from reconciler.imports.base import ImportRunner, import_request
 from reconciler.providers.local.consumers import REST, list_consumers
 from reconciler.providers.local.jobs import OUTPUT_KEY, Heartbeat, job_from_record, staging_name
 from reconciler.providers.local.lock import file_lock
 from reconciler.providers.local.placement import claim, mark, refusal, unmark
+from reconciler.providers.local.secretkey import new_key, stored_key
 from reconciler.providers.local.store import AUTO_DELETE_KEY, JobRecord, Store, now
 
 
@@ -86,17 +88,25 @@ class LocalWorkspace:
         *,
         read_only: bool = False,
     ) -> None:
-        self.store = Store(root, read_only=read_only)
+        self._read_only = read_only
         self.root = root
         self._label = label or str(root)
         self._runner_factory = runner_factory
         self._runner: ImportRunner | None = None
+        self._guard: LockGuard | None = None  # while an apply holds the lock
+
+    @cached_property
+    def store(self) -> Store:
+        """Opened (for writing: created) at first use, so that what is refused before the
+        workspace is read or written (a plan for another workspace) creates nothing."""
+        return Store(self.root, read_only=self._read_only)
 
     def describe(self) -> str:
         return f"local:{self._label}"
 
     def close(self) -> None:
-        self.store.close()
+        if "store" in self.__dict__:
+            self.store.close()
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -160,10 +170,31 @@ class LocalWorkspace:
         versions = {n: self._versions(n) for n in names if n not in archived}
         return import_definitions(made, versions, archived)
 
+    def stored_secret_key(self) -> bytes | None:
+        return stored_key(self.root)
+
     # --- writes ------------------------------------------------------------------------------
 
-    def lock(self, holder: str, timeout: float) -> AbstractContextManager[None]:
-        return file_lock(self.root, holder, timeout)
+    def new_secret_key(self) -> bytes:
+        self._fence()
+        self.store  # noqa: B018 (the folder the key lives in exists once the store does)
+        return new_key(self.root)
+
+    @contextmanager
+    def lock(self, holder: str, timeout: float) -> Iterator[LockGuard]:
+        """The file lock (see `lock.file_lock`); while it is held, every write checks it."""
+        self.store  # noqa: B018 (the folder the lock file lives in exists once the store does)
+        with file_lock(self.root, holder, timeout) as guard:
+            self._guard = guard
+            try:
+                yield guard
+            finally:
+                self._guard = None
+
+    def _fence(self) -> None:
+        """Before a write: is the apply lock (if one is held) still ours?"""
+        if self._guard is not None:
+            self._guard.check()
 
     def put(
         self,
@@ -173,17 +204,21 @@ class LocalWorkspace:
         secrets: Mapping[str, str],
         tags: Mapping[str, str],
     ) -> None:
+        self._fence()
         body = essence.to_dict()
         body["tags"] = {**dict(body.get("tags") or {}), **tags}
         self.store.put(kind, name, body, dict(secrets))
 
     def delete(self, kind: Kind, name: str) -> None:
+        self._fence()
         self.store.delete(kind, name)
 
     def archive_asset(self, name: str) -> None:
+        self._fence()
         self.store.set_archived(name, True)
 
     def restore_asset(self, name: str) -> None:
+        self._fence()
         self.store.set_archived(name, False)
 
     def update_asset_metadata(
@@ -196,6 +231,7 @@ class LocalWorkspace:
         definition: ImportEssence | None = None,
         auto_delete: AutoDelete | None = None,
     ) -> None:
+        self._fence()
         current = {v: b for v, b, _ in self.store.list_versions(name)}.get(version)
         if current is None:
             raise ProviderError(f"data asset {name}:{version} does not exist")
@@ -251,6 +287,7 @@ class LocalWorkspace:
         (the emulator puts there only what the real service would); ``folder`` is where, under
         the import's path, the data lands (default: the version; the emulator passes the job's
         name, as the service resolves ``${{name}}``)."""
+        self._fence()
         job_id = job_id or f"import_{name}_{uuid.uuid4().hex[:10]}"
         definition = essence.definition.to_dict()
         properties = {
@@ -293,6 +330,7 @@ class LocalWorkspace:
                     f"import {name}: version {version} was registered meanwhile (by another "
                     "run); versions are immutable, so this run's data was discarded"
                 )
+            self._fence()  # the import may have run for hours: is the lock still ours?
             mark(staging, job_id)  # moves with the data
             refused = f"import {name}: refused to write version {version}"
             claim(self.store, final, output, refused)
@@ -328,6 +366,10 @@ class LocalWorkspace:
             unmark(final)  # registered: no longer a leftover
         except ImportFailed as exc:
             return self._fail(job_id, staging, exc.message)
+        except LockLost:  # write nothing more: the run reads as interrupted once its lease ends
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
         except Exception as exc:  # a runner bug must still leave a Failed job, not a Running one
             return self._fail(job_id, staging, f"unexpected {type(exc).__name__} in the import")
         self.store.update_job(job_id, status=JobStatus.COMPLETED, ended_at=now(), rows=result.rows)

@@ -27,6 +27,7 @@ from typing import Any
 from reconciler.core.errors import ProviderError, ReconcileError
 from reconciler.core.live import JobStatus
 from reconciler.core.vocabulary import DEFAULT_DATASTORE
+from reconciler.providers.local.lock import LOCK_FILE, linked_lock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -69,6 +70,7 @@ SYSTEM_DATASTORE_BODIES: dict[str, dict[str, Any]] = {
         "credentials": {"type": "account_key"},
     },
 }
+_COMPANIONS = ("-wal", "-shm", "-journal")  # files SQLite keeps beside the database
 DATA_CONTAINER = "data_container"  # a data asset's own record: its archived flag
 AUTO_DELETE_KEY = "auto_delete_setting"  # a version's, as azure-ai-ml sends it (camelCase)
 LEASE_SECONDS = 30.0
@@ -143,13 +145,23 @@ class Store:
         exist yet is read as a new, empty one, and nothing is created (reads never write)."""
         self.root = root
         database = root / "workspace.db"
+        for path in (database, *(database.with_name(database.name + x) for x in _COMPANIONS)):
+            if path.is_symlink():  # SQLite would follow it and write wherever it points
+                raise ReconcileError(
+                    f"{path} is a symbolic link; the embedded workspace's database is never "
+                    "read or written through one; nothing was changed",
+                    hint=f"remove the link ({path}); put the workspace where workspace.path says",
+                )
+        if not read_only and (root / LOCK_FILE).is_symlink():
+            raise linked_lock(root / LOCK_FILE)  # refused before a database is created
         target: Path | str = database
         if read_only and not database.exists():
             target = ":memory:"
         else:
             root.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not database.exists():  # created owner-only; SQLite gives its WAL the same mode
-                os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+                flags = os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW
+                os.close(os.open(database, flags, 0o600))
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(target, check_same_thread=False, timeout=30)

@@ -86,7 +86,13 @@ class Stats:
             self._statuses: Counter[int] = Counter()
             self._faults: Counter[str] = Counter()
             self._spans: list[tuple[float, float]] = []
+            self._delayed: list[float] = []
             self._first: float | None = None
+
+    def delayed(self, seconds: float) -> None:
+        """A request the latency knob held: answered ``seconds`` after it arrived."""
+        with self._lock:
+            self._delayed.append(seconds)
 
     def arrived(self) -> None:
         """A request arrived (a token request too): the first one's wall-clock time is kept,
@@ -117,8 +123,10 @@ class Stats:
         """``requests`` total, per ``routes`` ("GET /connections/{name}"), ``statuses``,
         injected ``faults`` (kind -> count, plus ``total``), ``round_trips``: the longest
         run of requests each of which arrived after the one before was answered, i.e. how many
-        round trips the client made one after another, and ``first_request_at``: when the first
-        request (token requests included) arrived, in seconds since the epoch."""
+        round trips the client made one after another; ``first_request_at``: when the first
+        request (token requests included) arrived, in seconds since the epoch; ``delays``: for
+        each request the latency knob held, ms from its arrival to its answer (a record, so
+        tests need no clock)."""
         with self._lock:
             faults = dict(self._faults)
             return {
@@ -128,6 +136,7 @@ class Stats:
                 "faults": {**faults, "total": sum(faults.values())},
                 "round_trips": sequential(self._spans),
                 "first_request_at": self._first,
+                "delays": [round(d * 1000.0, 3) for d in self._delayed],
             }
 
 

@@ -274,9 +274,12 @@ class Emulator:
         """Answer no sooner than the latency after the request arrived, as a remote service
         whose round trip takes that long (its own work included; this double's work is not
         the service's, and is not added on top)."""
+        if self._latency_ms <= 0:
+            return
         left = self._latency_ms / 1000.0 - (time.monotonic() - arrived)
         if left > 0:
             time.sleep(left)
+        self._stats.delayed(time.monotonic() - arrived)
 
     def _admin(self, req: Request) -> Response:
         what = req.path.removeprefix(ADMIN)
