@@ -36,6 +36,7 @@ from tests.workflows.preload import write_client
 
 REPOSITORY = "globorealty/platform"
 STORAGE_ACCOUNT_KEY = "sa-key-Lm4Rz9-never-shown"
+HMAC_KEY = "hmac-key-of-the-simulated-appliers-0123456789abcdef"  # settings.secret_key
 SOURCES_PASSWORD = DEMO_PASSWORD  # the local Snowflake's; a read-only user's in real life
 VARS = {
     "AZURE_SUBSCRIPTION_ID": "00000000-0000-0000-0000-0000000005ub",
@@ -127,6 +128,7 @@ class Repo:
                 **VARS,
                 "SNOWFLAKE_PASSWORD": DEMO_PASSWORD,
                 "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY,
+                "RECONCILER_HMAC_KEY": HMAC_KEY,
                 **{k: v for k, v in self.launcher.items() if k != "program"},
                 **(secrets or {}),
             },
@@ -253,7 +255,11 @@ def configure(sim: Sim, workspaces: Path) -> None:
     from main only; prod and the sources environments need a reviewer other than whoever
     started the run; `<env>-policy` (no identity, no secret) needs a policy owner."""
     sim.vars["AZURE_TENANT_ID"] = "00000000-0000-0000-0000-0000000000te"
-    secrets = {"SNOWFLAKE_PASSWORD": DEMO_PASSWORD, "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY}
+    secrets = {
+        "SNOWFLAKE_PASSWORD": DEMO_PASSWORD,
+        "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY,
+        "RECONCILER_HMAC_KEY": HMAC_KEY,
+    }
     azure = sim.azure
     azure.app(PLANNER, "reconciler-platform-planner")
     for env in ("dev", "prod"):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from reconciler_testing.localsnow import DEMO_PASSWORD
 from tests.workflows.conftest import (
+    HMAC_KEY,
     LEADS,
     STORAGE_ACCOUNT_KEY,
     SUBSCRIPTION,
@@ -93,7 +94,11 @@ def make_consumer(github: GitHub, tmp_path: Path, snowflake_target: str) -> GitH
         setup,
         {consumer_workspace(env): workspaces / env for env in CONSUMER_ENVIRONMENTS},
         answers={k: v for k, v in VARS.items() if k != "AZURE_SUBSCRIPTION_ID"},
-        secrets={"SNOWFLAKE_PASSWORD": DEMO_PASSWORD, "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY},
+        secrets={
+            "SNOWFLAKE_PASSWORD": DEMO_PASSWORD,
+            "STORAGE_ACCOUNT_KEY": STORAGE_ACCOUNT_KEY,
+            "RECONCILER_HMAC_KEY": HMAC_KEY,
+        },
         reviewers=list(LEADS),
     )
     return GitHub(sim, repo)
