@@ -135,6 +135,16 @@ def test_a_saved_plan_applies_only_where_a_fresh_plan_agrees(
     converged = invoke("apply", "plan.json", cwd=globorealty)
     assert converged.code == 0 and "Apply" not in converged.stdout
 
+    # a reviewed plan with nothing to do, applied when something unreviewed changed: it says
+    # so, never "No changes" above the change it leaves alone
+    assert invoke("plan", "--out", "plan.json", cwd=globorealty).code == 0
+    edit(globorealty, "tags: {owner: someone}", "tags: {owner: someone-else}")
+    stale = invoke("apply", "plan.json", cwd=globorealty)
+    assert stale.code == 0, stale.output
+    assert "No changes" not in stale.stdout
+    assert "Nothing the reviewed plan agreed on is left to apply." in stale.stdout
+    assert "Not applied: 1 change(s)" in stale.stdout
+
 
 def test_apply_without_a_terminal_needs_auto_approve(globorealty: Path, invoke: RunCli) -> None:
     result = invoke("apply", cwd=globorealty)

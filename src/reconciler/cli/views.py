@@ -99,12 +99,19 @@ class ConsoleApplyView:
     summary: Path | None = None  # --summary-file
     fresh_out: Path | None = None  # --fresh-plan-out
     _settle: Callable[[], None] = field(default=_nothing, repr=False)
+    _fresh: Plan | None = field(default=None, repr=False)
 
     def planned(self, fresh: Plan) -> None:
+        self._fresh = fresh
         if self.fresh_out is not None:
             self.session.write_plan(self.fresh_out, fresh)
 
     def to_apply(self, plan: Plan) -> None:
+        if not plan.steps and self._fresh is not None and self._fresh.steps:
+            # a reviewed plan's agreed part is empty, but the workspace does not match: never
+            # "No changes" above the list of what was left unapplied
+            self.session.out("Nothing the reviewed plan agreed on is left to apply.\n")
+            return
         self.session.out(render_plan(plan, "text", self.session))
 
     def sources_checked(self, report: SourceReport) -> None:
