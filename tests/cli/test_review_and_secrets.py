@@ -89,6 +89,7 @@ def test_a_secret_too_short_to_mask_is_refused(project: Path, invoke: RunCli) ->
         ("${SNOWFLAKE_PASSWORD}", "${NAME} inserts a plain variable, but this field is a secret"),
         ("${vault:SNOWFLAKE_PASSWORD}", "unknown secret source 'vault'"),
         ("${keyvault:a/b}", "this keyvault secret reference is malformed"),
+        ("${env:SNOWFLAKE_PASSWORD", "this secret reference is not closed: it needs its '}'"),
         ("hunter2-literal-secret", "must be a reference, not a literal value"),
         ("{source: env, name: hunter2-literal-secret}", "written as a string"),
     ],

@@ -64,6 +64,8 @@ def _secret_problem(text: str | None) -> str:
         return f"this {scheme.group(1)} secret reference is malformed; {accepted}"
     if scheme:
         return f"unknown secret source {scheme.group(1)!r}; {accepted}"
+    if re.fullmatch(r"\$\{(env|keyvault):[^}]*", text.strip()):
+        return f"this secret reference is not closed: it needs its '}}'; {accepted}"
     return f"this field is a secret and must be a reference, not a literal value; {accepted}"
 
 
