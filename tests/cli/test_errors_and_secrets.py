@@ -203,6 +203,16 @@ def test_a_project_of_one_file_runs_on_the_embedded_workspace(
             "'target' (a mapping), found text\n    hint: check the indentation",
         ),
         (
+            "connections:\n  feed:\n    type: git\n    targt: https://pkgs.example.com/simple\n",
+            "platform.yaml:4:5: connections.feed.targt: unknown field; check the spelling "
+            "(reconcile schema lists every field)\n    hint: did you mean 'target'?",
+        ),
+        (
+            "conections:\n  feed:\n    type: git\n",
+            "platform.yaml:1:1: conections: unknown field; check the spelling (reconcile schema "
+            "lists every field)\n    hint: did you mean 'connections'?",
+        ),
+        (
             "datastores:\n  lake:\n    type: azure_blob\n  account_name: acct\n",
             "platform.yaml:4:3: datastores.account_name: expected the fields of datastores entry "
             "'account_name' (a mapping), found text\n    hint: check the indentation",

@@ -8,6 +8,8 @@ Problems are reported platform.yaml first, then the overlays, by line.
 
 from __future__ import annotations
 
+import difflib
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -70,10 +72,39 @@ def problems_of(
             found = _kind(_value_at(data, path))
             message = f"expected the fields of {_named(path)} (a mapping), found {found}"
             hint = "check the indentation: is it a field of the entry above?"
+        elif error["type"] == "extra_forbidden" and path and isinstance(path[-1], str):
+            hint = _did_you_mean(path[-1])
         if error["type"] == "string_type":
             message, hint = _not_text(path, data, texts)
         problems.append(located(positions, path, message, hint))
     return by_location(problems)
+
+
+def _did_you_mean(key: str) -> str | None:
+    close = difflib.get_close_matches(key, _field_names(), n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+@functools.cache
+def _field_names() -> frozenset[str]:
+    """Every field name platform.yaml has, anywhere (from its JSON Schema)."""
+    from reconciler.config.model.platform import Platform
+
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            fields = node.get("properties")
+            if isinstance(fields, dict):
+                names.update(str(name) for name in fields)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(Platform.model_json_schema(mode="validation"))
+    return frozenset(names)
 
 
 def _value_at(data: Any, path: FieldPath) -> Any:
