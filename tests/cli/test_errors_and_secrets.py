@@ -208,6 +208,11 @@ def test_a_project_of_one_file_runs_on_the_embedded_workspace(
             "(reconcile schema lists every field)\n    hint: did you mean 'target'?",
         ),
         (
+            "imports:\n  a:\n    source: {type: database, connection: snow}\n    query: SELECT 1\n",
+            "platform.yaml:4:5: imports.a.query: unknown field; check the spelling (reconcile "
+            "schema lists every field)\n    hint: 'query' is a field, but not at this level",
+        ),
+        (
             "conections:\n  feed:\n    type: git\n",
             "platform.yaml:1:1: conections: unknown field; check the spelling (reconcile schema "
             "lists every field)\n    hint: did you mean 'connections'?",

@@ -81,6 +81,8 @@ def problems_of(
 
 
 def _did_you_mean(key: str) -> str | None:
+    if key in _field_names():
+        return f"{key!r} is a field, but not at this level: check its indentation"
     close = difflib.get_close_matches(key, _field_names(), n=1, cutoff=0.75)
     return f"did you mean {close[0]!r}?" if close else None
 
