@@ -185,10 +185,10 @@ def removal_steps(
         if removal.kind is Kind.IMPORT:
             asset = assets.get(removal.name)
             owning = asset.owning_version() if asset is not None else None
-            if owning is not None and owning.owner == state.owner:
+            if asset is not None and owning is not None and owning.owner == state.owner:
                 if not removal.destroy:
                     steps.append(_forget_asset(removal.name))
-                elif not asset.archived:  # type: ignore[union-attr]
+                elif not asset.archived:
                     steps.append(_archive(removal.name))
             for schedule in _schedules_of(live.resources, removal.name, state.owner):
                 if state.get(schedule.address) is None:
