@@ -20,7 +20,6 @@ from reconciler.core.essences import Kind, ScheduleEssence, address, narrow
 from reconciler.core.live import LiveAsset, LiveResource, LiveState
 from reconciler.core.plan import (
     Action,
-    Change,
     FieldChange,
     IgnoredResource,
     Orphan,
@@ -48,6 +47,8 @@ from reconciler.engine.import_planner import plan_import
 from reconciler.engine.order import order
 from reconciler.engine.reading import read_live
 from reconciler.engine.refactor import (
+    archive_step,
+    delete_step,
     handled,
     handled_schedule,
     moved_asset,
@@ -321,12 +322,12 @@ def _orphans(
         if refusal is not None:
             problems.append(Problem("platform.yaml", None, None, existing.address, refusal))
         affected = dependents(existing.kind, existing.name, desired.resources, live.assets)
-        pruned.append(_delete(existing, affected))
+        pruned.append(delete_step(existing, Reason.DELETE_NOT_DECLARED, None, (), affected))
     for name in live.imported:
         if address(Kind.IMPORT, name) in wanted or not _still_ours(assets.get(name), desired):
             continue
         if prune:
-            pruned.append(_archive(name))
+            pruned.append(archive_step(name, Reason.ARCHIVE_NOT_DECLARED))
         else:
             orphans.append(Orphan(address=address(Kind.IMPORT, name), with_prune=Action.ARCHIVE))
     return tuple(sorted(orphans, key=lambda o: o.address)), pruned, problems
@@ -339,30 +340,6 @@ def _still_ours(asset: LiveAsset | None, desired: DesiredState) -> bool:
         return True
     owning = asset.owning_version()
     return owning is not None and owning.owner == desired.owner
-
-
-def _archive(name: str) -> ResourceChange:
-    return ResourceChange(
-        address=address(Kind.IMPORT, name),
-        type=Kind.IMPORT,
-        name=name,
-        action=Action.ARCHIVE,
-        change=Change(),
-        action_reason=Reason.ARCHIVE_NOT_DECLARED,
-    )
-
-
-def _delete(live: LiveResource, affected: tuple[str, ...]) -> ResourceChange:
-    return ResourceChange(
-        address=live.address,
-        type=live.kind,
-        name=live.name,
-        action=Action.DELETE,
-        change=Change(before=live.spec, after=None),
-        action_reason=Reason.DELETE_NOT_DECLARED,
-        dependents=affected,
-        last_changed_by=live.provenance,
-    )
 
 
 def _ignored(desired: DesiredState, live: LiveState) -> tuple[IgnoredResource, ...]:

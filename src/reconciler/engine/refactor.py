@@ -129,12 +129,12 @@ def moved_deletes(
         declared = state.get(successor)
         if refusal is not None and declared is not None:
             problems.append(state.locator.problem(declared.config_path, refusal))
-        deletes.append(_delete(schedule, Reason.DELETE_MOVED, successor, ()))
+        deletes.append(delete_step(schedule, Reason.DELETE_MOVED, successor, ()))
     for move in state.moves:
         if move.kind is Kind.IMPORT:
             for schedule in _schedules_of(live.resources, move.old, state.owner):
                 if state.get(schedule.address) is None:
-                    deletes.append(_delete(schedule, Reason.DELETE_MOVED, move.new_address, ()))
+                    deletes.append(delete_step(schedule, Reason.DELETE_MOVED, move.new_address, ()))
             continue
         old = by_address.get(move.old_address)
         if old is None or not is_ours(old, state.owner):
@@ -145,7 +145,7 @@ def moved_deletes(
         users = _users(move, state.resources)
         after = tuple(a for a in (move.new_address, *users) if a in planned)
         affected = dependents(move.kind, move.old, (), live.assets)
-        deletes.append(_delete(old, Reason.DELETE_MOVED, move.new_address, after, affected))
+        deletes.append(delete_step(old, Reason.DELETE_MOVED, move.new_address, after, affected))
     return deletes, problems
 
 
@@ -189,7 +189,7 @@ def removal_steps(
                 if not removal.destroy:
                     steps.append(_forget_asset(removal.name))
                 elif not asset.archived:
-                    steps.append(_archive(removal.name))
+                    steps.append(archive_step(removal.name, Reason.DELETE_REMOVED))
             for schedule in _schedules_of(live.resources, removal.name, state.owner):
                 if state.get(schedule.address) is None:
                     steps.append(_end(schedule, removal.destroy, removal.address))
@@ -202,7 +202,7 @@ def removal_steps(
             if refusal is not None:
                 problems.append(state.locator.problem((*removal.config_path, "from"), refusal))
             affected = dependents(existing.kind, existing.name, state.resources, live.assets)
-            steps.append(_delete(existing, Reason.DELETE_REMOVED, None, (), affected))
+            steps.append(delete_step(existing, Reason.DELETE_REMOVED, None, (), affected))
         else:
             steps.append(_end(existing, False, None))
     return steps, problems
@@ -252,7 +252,7 @@ def _schedules_of(resources: Iterable[LiveResource], asset: str, owner: str) -> 
 
 def _end(live: LiveResource, destroy: bool, detail: str | None) -> ResourceChange:
     if destroy:
-        return _delete(live, Reason.DELETE_REMOVED, detail, ())
+        return delete_step(live, Reason.DELETE_REMOVED, detail, ())
     return ResourceChange(
         address=live.address,
         type=live.kind,
@@ -265,7 +265,7 @@ def _end(live: LiveResource, destroy: bool, detail: str | None) -> ResourceChang
     )
 
 
-def _delete(
+def delete_step(
     live: LiveResource,
     reason: Reason,
     detail: str | None,
@@ -297,12 +297,13 @@ def _forget_asset(name: str) -> ResourceChange:
     )
 
 
-def _archive(name: str) -> ResourceChange:
+def archive_step(name: str, reason: Reason) -> ResourceChange:
+    """Archive import ``name``'s data asset (its data is kept)."""
     return ResourceChange(
         address=address(Kind.IMPORT, name),
         type=Kind.IMPORT,
         name=name,
         action=Action.ARCHIVE,
         change=Change(),
-        action_reason=Reason.DELETE_REMOVED,
+        action_reason=reason,
     )

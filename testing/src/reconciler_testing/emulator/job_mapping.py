@@ -25,7 +25,7 @@ from reconciler.core.vocabulary import MATERIALIZATION_ASSET_PROPERTY as ASSET_P
 from reconciler.providers.local.jobs import OUTPUT_KEY
 from reconciler.providers.local.store import JobRecord
 from reconciler_testing.emulator.mapping import NAME_SUFFIX, Scope, properties_of
-from reconciler_testing.emulator.other_jobs import is_import, render_job
+from reconciler_testing.emulator.other_jobs import is_import, render_job, service
 from reconciler_testing.emulator.protocol import JSON, bad_request
 
 ERROR_PROPERTY = "emulator.error"
@@ -157,10 +157,10 @@ def render(
                 **(extra or {}),
             },
             "services": {
-                "Tracking": _service(
+                "Tracking": service(
                     "Tracking", f"azureml://emulator/mlflow/v1.0{scope.workspace_path}?"
                 ),
-                "Studio": _service("Studio", studio),
+                "Studio": service("Studio", studio),
             },
             "computeId": None,
             "identity": None,
@@ -175,18 +175,6 @@ def render(
         **scope.resource(f"jobs/{job_id}", job_id, "jobs"),
         "properties": props,
         "systemData": {"createdAt": created, "createdBy": "emulator", "createdByType": "User"},
-    }
-
-
-def _service(kind: str, endpoint: str) -> JSON:
-    return {
-        "jobServiceType": kind,
-        "port": None,
-        "endpoint": endpoint,
-        "status": None,
-        "errorMessage": None,
-        "properties": None,
-        "nodes": None,
     }
 
 

@@ -121,8 +121,8 @@ def render_job(scope: Scope, name: str, props: JSON, status: str, created: str) 
     studio = f"https://ml.azure.com/runs/{name}?wsid={scope.workspace_path}"
     answer["status"] = status
     answer["services"] = {
-        "Tracking": _service("Tracking", f"azureml://emulator/mlflow/v1.0{scope.workspace_path}?"),
-        "Studio": _service("Studio", studio),
+        "Tracking": service("Tracking", f"azureml://emulator/mlflow/v1.0{scope.workspace_path}?"),
+        "Studio": service("Studio", studio),
     }
     return {
         **scope.resource(f"jobs/{name}", name, "jobs"),
@@ -131,7 +131,8 @@ def render_job(scope: Scope, name: str, props: JSON, status: str, created: str) 
     }
 
 
-def _service(kind: str, endpoint: str) -> JSON:
+def service(kind: str, endpoint: str) -> JSON:
+    """A job's service entry (Tracking, Studio) as the service lists it."""
     return {
         "jobServiceType": kind,
         "port": None,
