@@ -85,3 +85,17 @@ def test_a_soft_policy_failure_s_override_waits_for_the_policy_owners(tmp_path: 
         assert '"reviewers": [{"type": "Team", "id": $POLICY_OWNERS}]' in body.group(1)
         assert '"prevent_self_review": true' in body.group(1)
         assert f"environments/{env}-policy/deployment-branch-policies" in text  # main only
+
+
+def test_the_source_check_s_password_is_the_checked_connection_s_and_the_key_stays_put(
+    tmp_path: Path,
+) -> None:
+    """The example's secrets sort RECONCILER_HMAC_KEY first: the source-check hint names the
+    password of the connection gitops.sources lists, and the hash key goes to the applier's
+    environment only."""
+    text = printed(tmp_path)
+    for env in ("dev", "staging", "prod"):
+        hints = re.findall(rf'gh secret set (\w+) --env "{env}-sources"', text)
+        assert hints == ["SNOWFLAKE_PASSWORD"]
+        assert f'gh secret set RECONCILER_HMAC_KEY --env "{env}"' in text
+    assert not re.search(r'RECONCILER_HMAC_KEY --env "[\w-]+-(plan|sources|policy)"', text)

@@ -11,7 +11,7 @@ the section's form (it is part of `Platform`); an overlay may not set it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,23 @@ def referenced_names(project_dir: Path, environment: str) -> tuple[list[str], li
             secrets.update(_SECRET.findall(text))
             variables.update(plain_variables(text))
     return sorted(variables), sorted(secrets)
+
+
+def connection_secrets(
+    project_dir: Path, environment: str, connections: Iterable[str]
+) -> list[str]:
+    """The secrets (``${env:NAME}``) the named connections reference in platform.yaml and the
+    environment's overlay, sorted: what a source check of them sends."""
+    wanted = set(connections)
+    found: set[str] = set()
+    for document in (read_yaml(project_dir / PLATFORM_FILE, PLATFORM_FILE),
+                     read_overlay(project_dir, environment)):  # fmt: skip
+        section = document.data.get("connections") if document else None
+        if isinstance(section, dict):
+            for name in wanted & set(section):
+                for text in _strings(section[name]):
+                    found.update(_SECRET.findall(text))
+    return sorted(found)
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.config.gitops import load_gitops, referenced_names
+from reconciler.config.gitops import connection_secrets, load_gitops, referenced_names
 from reconciler.config.model.gitops import GitOps
 from reconciler.config.overlays import ENVIRONMENTS_DIR
 from reconciler.config.yamlfile import read_yaml
@@ -249,10 +249,10 @@ def _names(project: Path, found: list[Target], gitops: GitOps) -> list[str]:
                 f'read -rsp "{env}: {secret} = " value; echo; printf %s "$value" | '
                 f'gh secret set {secret} --env "{github.apply}"'
             )
-        if secrets:
+        for secret in connection_secrets(project, env, gitops.sources):
             lines.append(
                 f"# source checks: a read-only database user's password, e.g. "
-                f'gh secret set {secrets[0]} --env "{github.sources}"'
+                f'gh secret set {secret} --env "{github.sources}"'
             )
     lines += [
         "unset value",
